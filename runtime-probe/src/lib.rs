@@ -1,0 +1,1 @@
+//! Runtime lock-order probe (under construction in this session).
