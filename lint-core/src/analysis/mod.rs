@@ -1,0 +1,50 @@
+//! The global phase: everything computed over the facts of all files together (resolved
+//! call sites now; the call graph and the lock graph build on this).
+
+pub mod calls;
+
+use crate::model::{FileFacts, Function};
+use crate::resolve::Resolver;
+
+pub use calls::CallSite;
+
+/// A function of the program: file index and index into that file's functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionRef {
+    pub file: usize,
+    pub index: usize,
+}
+
+/// All files' facts plus what the global phase derives from them. Rules read only this.
+pub struct Program<'a> {
+    pub files: &'a [FileFacts],
+    pub resolver: Resolver<'a>,
+    pub call_sites: Vec<CallSite>,
+}
+
+impl<'a> Program<'a> {
+    pub fn build(files: &'a [FileFacts]) -> Program<'a> {
+        let resolver = Resolver::new(files);
+        let call_sites = calls::collect_call_sites(files, &resolver);
+        Program {
+            files,
+            resolver,
+            call_sites,
+        }
+    }
+
+    pub fn function(&self, function: FunctionRef) -> &'a Function {
+        &self.files[function.file].functions[function.index]
+    }
+
+    /// Every function with a body, in file order.
+    pub fn functions(&self) -> impl Iterator<Item = (FunctionRef, &'a Function)> + '_ {
+        self.files.iter().enumerate().flat_map(|(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .map(move |(index, function)| (FunctionRef { file, index }, function))
+        })
+    }
+}

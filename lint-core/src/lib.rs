@@ -1,0 +1,95 @@
+//! coordlint's analyzer: takes Rust sources and a configuration, returns findings as data.
+//!
+//! The passes run in one direction: sources → [`lower`] (the only `syn` user; one file at a
+//! time, in parallel) → [`model`] facts → [`analysis`] (the global phase over all facts) →
+//! [`rules`] → [`diagnostic`]s, sorted. lint-core does no I/O and never prints.
+
+pub mod analysis;
+pub mod config;
+pub mod diagnostic;
+pub mod lower;
+pub mod model;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod span;
+
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+pub use config::{Config, ConfigError, Level};
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use model::FileFacts;
+pub use source::{Edition, SourceFile};
+pub use span::{FileId, LineCol, LineIndex, Span};
+
+/// Stack size of the lowering threads: syn's parser recurses on nesting, and lowering accepts
+/// up to [`lower::MAX_TOKEN_NESTING`] levels of brackets.
+const LOWERING_STACK_BYTES: usize = 64 << 20;
+
+fn lowering_pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|index| format!("coordlint-lower-{index}"))
+            .stack_size(LOWERING_STACK_BYTES)
+            .build()
+            .expect("the lowering thread pool can be created")
+    })
+}
+
+/// Parses and lowers every source in parallel. `FileFacts::file` is the index in `sources`.
+pub fn lower_files(sources: &[SourceFile]) -> Vec<FileFacts> {
+    lowering_pool().install(|| {
+        sources
+            .par_iter()
+            .enumerate()
+            .map(|(index, source)| lower::lower_file(FileId(index as u32), source))
+            .collect()
+    })
+}
+
+/// Runs every enabled rule over the lowered files; returns findings sorted by file, line,
+/// column and rule. File ids in spans index the slice the facts were lowered from.
+pub fn analyze(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
+    let mut diagnostics = parse_failures(files, config);
+    let program = analysis::Program::build(files);
+    for rule in rules::ALL {
+        let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
+            continue;
+        };
+        let context = rules::RuleContext {
+            program: &program,
+            rule,
+            severity,
+        };
+        check(&context, &mut diagnostics);
+    }
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    diagnostics
+}
+
+/// Lowers and analyzes `sources` in one call.
+pub fn check_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> {
+    analyze(&lower_files(sources), config)
+}
+
+fn parse_failures(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
+    let Some(severity) = config.severity_of(rules::PARSE_ERROR.name) else {
+        return Vec::new();
+    };
+    files
+        .iter()
+        .filter_map(|facts| facts.parse_failure.as_ref())
+        .map(|failure| {
+            Diagnostic::new(
+                rules::PARSE_ERROR.name,
+                severity,
+                failure.message.clone(),
+                Label::new(failure.span, "the analysis stopped here"),
+            )
+            .with_note("no other rule was checked in this file")
+        })
+        .collect()
+}

@@ -1,0 +1,466 @@
+//! Lowering of function bodies: syn blocks, statements and expressions into
+//! [`crate::model::body`].
+
+use syn::spanned::Spanned;
+
+use super::SpanContext;
+use super::macros;
+use super::syntax::{path_ref, pattern, type_ref};
+use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt};
+use crate::model::{ParseFailure, Pattern};
+use crate::span::Span;
+
+/// Lowers the expressions of one function body, bounding how deep it follows nesting.
+pub struct BodyLowerer<'c, 'a> {
+    pub context: &'c SpanContext<'a>,
+    depth: usize,
+    /// Set when nesting passed [`super::MAX_EXPR_NESTING`].
+    pub too_deep: Option<ParseFailure>,
+    /// `use` items met inside the body, for the function's block scope.
+    pub nested_uses: Vec<syn::ItemUse>,
+    /// `fn` items met inside the body; lowered as functions of their own.
+    pub nested_fns: Vec<syn::ItemFn>,
+}
+
+impl<'c, 'a> BodyLowerer<'c, 'a> {
+    pub fn new(context: &'c SpanContext<'a>) -> Self {
+        BodyLowerer {
+            context,
+            depth: 0,
+            too_deep: None,
+            nested_uses: Vec::new(),
+            nested_fns: Vec::new(),
+        }
+    }
+
+    fn span(&self, span: proc_macro2::Span) -> Span {
+        self.context.convert(span)
+    }
+
+    pub fn block(&mut self, block: &syn::Block) -> Block {
+        let stmts = block
+            .stmts
+            .iter()
+            .filter_map(|stmt| self.stmt(stmt))
+            .collect();
+        Block {
+            stmts,
+            span: self.span(block.brace_token.span.join()),
+        }
+    }
+
+    fn stmt(&mut self, stmt: &syn::Stmt) -> Option<Stmt> {
+        match stmt {
+            syn::Stmt::Local(local) => Some(Stmt::Let(self.let_stmt(local))),
+            syn::Stmt::Expr(expr, semi) => Some(Stmt::Expr {
+                expr: self.expr(expr),
+                semi: semi.is_some(),
+            }),
+            syn::Stmt::Macro(stmt_macro) => {
+                let span = self.span(stmt_macro.mac.path.span()).to(self.span(macros::delimiter_close(&stmt_macro.mac)));
+                Some(Stmt::Expr {
+                    expr: Expr {
+                        kind: ExprKind::Macro(macros::lower_macro(self, &stmt_macro.mac)),
+                        span,
+                    },
+                    semi: stmt_macro.semi_token.is_some(),
+                })
+            }
+            syn::Stmt::Item(item) => {
+                match item {
+                    syn::Item::Use(item_use) => self.nested_uses.push(item_use.clone()),
+                    syn::Item::Fn(item_fn) => self.nested_fns.push(item_fn.clone()),
+                    _ => {}
+                }
+                None
+            }
+        }
+    }
+
+    fn let_stmt(&mut self, local: &syn::Local) -> LetStmt {
+        let ty = match &local.pat {
+            syn::Pat::Type(typed) => Some(type_ref(self.context, &typed.ty)),
+            _ => None,
+        };
+        let (init, else_block) = match &local.init {
+            Some(init) => (
+                Some(self.expr(&init.expr)),
+                init.diverge.as_ref().map(|(_, else_expr)| match &**else_expr {
+                    syn::Expr::Block(block) => self.block(&block.block),
+                    other => Block {
+                        span: self.span(other.span()),
+                        stmts: vec![Stmt::Expr {
+                            expr: self.expr(other),
+                            semi: false,
+                        }],
+                    },
+                }),
+            ),
+            None => (None, None),
+        };
+        LetStmt {
+            pattern: pattern(self.context, &local.pat),
+            ty,
+            init,
+            else_block,
+            span: self.span(local.let_token.span).to(self.span(local.semi_token.span)),
+        }
+    }
+
+    pub fn pattern(&self, pat: &syn::Pat) -> Pattern {
+        pattern(self.context, pat)
+    }
+
+    fn boxed(&mut self, expr: &syn::Expr) -> Box<Expr> {
+        Box::new(self.expr(expr))
+    }
+
+    fn exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e syn::Expr>) -> Vec<Expr> {
+        exprs.into_iter().map(|expr| self.expr(expr)).collect()
+    }
+
+    pub fn expr(&mut self, expr: &syn::Expr) -> Expr {
+        if self.depth >= super::MAX_EXPR_NESTING {
+            let span = self.span(expr.span());
+            self.too_deep.get_or_insert_with(|| ParseFailure {
+                message: format!(
+                    "expressions in this file nest more than {} levels deep; it was not analyzed",
+                    super::MAX_EXPR_NESTING
+                ),
+                span,
+            });
+            return Expr {
+                kind: ExprKind::Compound(Vec::new()),
+                span,
+            };
+        }
+        self.depth += 1;
+        let lowered = self.expr_inner(expr);
+        self.depth -= 1;
+        lowered
+    }
+
+    fn expr_inner(&mut self, expr: &syn::Expr) -> Expr {
+        use syn::Expr as E;
+        let (kind, span) = match expr {
+            E::Array(array) => (
+                ExprKind::Compound(self.exprs(&array.elems)),
+                self.span(array.bracket_token.span.join()),
+            ),
+            E::Assign(assign) => {
+                let target = self.boxed(&assign.left);
+                let value = self.boxed(&assign.right);
+                let span = target.span.to(value.span);
+                (ExprKind::Assign { target, value }, span)
+            }
+            E::Async(async_block) => {
+                let body = self.block(&async_block.block);
+                let span = self.span(async_block.async_token.span).to(body.span);
+                let is_move = async_block.capture.is_some();
+                (ExprKind::Async { is_move, body }, span)
+            }
+            E::Await(await_expr) => {
+                let base = self.boxed(&await_expr.base);
+                let span = base.span.to(self.span(await_expr.await_token.span));
+                (ExprKind::Await(base), span)
+            }
+            E::Binary(binary) => self.binary(binary),
+            E::Block(block) => {
+                let lowered = self.block(&block.block);
+                let span = lowered.span;
+                (ExprKind::Block(lowered), span)
+            }
+            E::Break(break_expr) => {
+                let value = break_expr.expr.as_deref().map(|value| self.boxed(value));
+                let mut span = self.span(break_expr.break_token.span);
+                if let Some(value) = &value {
+                    span = span.to(value.span);
+                }
+                (ExprKind::Break(value), span)
+            }
+            E::Call(call) => {
+                let callee = self.boxed(&call.func);
+                let args = self.exprs(&call.args);
+                let span = callee.span.to(self.span(call.paren_token.span.close()));
+                (ExprKind::Call { callee, args }, span)
+            }
+            E::Cast(cast) => {
+                let inner = self.expr(&cast.expr);
+                let span = inner.span.to(self.span(cast.ty.span()));
+                (ExprKind::Compound(vec![inner]), span)
+            }
+            E::Closure(closure) => self.closure(closure),
+            E::Const(const_block) => {
+                let body = self.block(&const_block.block);
+                let span = body.span;
+                (ExprKind::Block(body), span)
+            }
+            E::Continue(continue_expr) => (
+                ExprKind::Continue,
+                self.span(continue_expr.continue_token.span),
+            ),
+            E::Field(field) => {
+                let base = self.boxed(&field.base);
+                let member = match &field.member {
+                    syn::Member::Named(ident) => ident.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
+                };
+                let span = base.span.to(self.span(field.member.span()));
+                (ExprKind::Field { base, member }, span)
+            }
+            E::ForLoop(for_loop) => {
+                let iterable = self.boxed(&for_loop.expr);
+                let body = self.block(&for_loop.body);
+                let start = self.label_or(&for_loop.label, for_loop.for_token.span);
+                let kind = LoopKind::For {
+                    pattern: self.pattern(&for_loop.pat),
+                    iterable,
+                };
+                let label = label_name(&for_loop.label);
+                let span = start.to(body.span);
+                (ExprKind::Loop { kind, label, body }, span)
+            }
+            E::Group(group) => return self.expr(&group.expr),
+            E::Paren(paren) => return self.expr(&paren.expr),
+            E::If(if_expr) => self.if_expr(if_expr),
+            E::Index(index) => {
+                let parts = vec![self.expr(&index.expr), self.expr(&index.index)];
+                let span = parts[0].span.to(self.span(index.bracket_token.span.close()));
+                (ExprKind::Compound(parts), span)
+            }
+            E::Let(let_expr) => {
+                let scrutinee = self.boxed(&let_expr.expr);
+                let span = self.span(let_expr.let_token.span).to(scrutinee.span);
+                let pattern = self.pattern(&let_expr.pat);
+                (ExprKind::Let { pattern, scrutinee }, span)
+            }
+            E::Lit(literal) => (ExprKind::Literal, self.span(literal.lit.span())),
+            E::Loop(loop_expr) => {
+                let body = self.block(&loop_expr.body);
+                let start = self.label_or(&loop_expr.label, loop_expr.loop_token.span);
+                let span = start.to(body.span);
+                let label = label_name(&loop_expr.label);
+                let kind = LoopKind::Infinite;
+                (ExprKind::Loop { kind, label, body }, span)
+            }
+            E::Macro(macro_expr) => {
+                let span = self
+                    .span(macro_expr.mac.path.span())
+                    .to(self.span(macros::delimiter_close(&macro_expr.mac)));
+                (
+                    ExprKind::Macro(macros::lower_macro(self, &macro_expr.mac)),
+                    span,
+                )
+            }
+            E::Match(match_expr) => {
+                let scrutinee = self.boxed(&match_expr.expr);
+                let arms = match_expr.arms.iter().map(|arm| self.arm(arm)).collect();
+                let span = self
+                    .span(match_expr.match_token.span)
+                    .to(self.span(match_expr.brace_token.span.close()));
+                (ExprKind::Match { scrutinee, arms }, span)
+            }
+            E::MethodCall(call) => {
+                let receiver = self.boxed(&call.receiver);
+                let args = self.exprs(&call.args);
+                let turbofish = call
+                    .turbofish
+                    .iter()
+                    .flat_map(|turbofish| turbofish.args.iter())
+                    .filter_map(|argument| match argument {
+                        syn::GenericArgument::Type(ty) => Some(type_ref(self.context, ty)),
+                        _ => None,
+                    })
+                    .collect();
+                let span = receiver.span.to(self.span(call.paren_token.span.close()));
+                let kind = ExprKind::MethodCall {
+                    receiver,
+                    method: call.method.to_string(),
+                    method_span: self.span(call.method.span()),
+                    turbofish,
+                    args,
+                };
+                (kind, span)
+            }
+            E::Path(path) => (
+                ExprKind::Path(path_ref(&path.path)),
+                self.span(path.path.span()),
+            ),
+            E::Range(range) => {
+                let parts = self.exprs(range.start.iter().chain(range.end.iter()).map(|e| &**e));
+                let span = match (parts.first(), parts.last()) {
+                    (Some(first), Some(last)) => first.span.to(last.span),
+                    _ => self.span(range.limits.span()),
+                };
+                (ExprKind::Compound(parts), span)
+            }
+            E::RawAddr(raw) => {
+                let inner = self.expr(&raw.expr);
+                let span = self.span(raw.and_token.span).to(inner.span);
+                (ExprKind::Compound(vec![inner]), span)
+            }
+            E::Reference(reference) => {
+                let inner = self.boxed(&reference.expr);
+                let span = self.span(reference.and_token.span).to(inner.span);
+                let mutable = reference.mutability.is_some();
+                (ExprKind::Reference { mutable, expr: inner }, span)
+            }
+            E::Repeat(repeat) => (
+                ExprKind::Compound(vec![self.expr(&repeat.expr), self.expr(&repeat.len)]),
+                self.span(repeat.bracket_token.span.join()),
+            ),
+            E::Return(return_expr) => {
+                let value = return_expr.expr.as_deref().map(|value| self.boxed(value));
+                let mut span = self.span(return_expr.return_token.span);
+                if let Some(value) = &value {
+                    span = span.to(value.span);
+                }
+                (ExprKind::Return(value), span)
+            }
+            E::Struct(structure) => {
+                let mut parts: Vec<Expr> = structure
+                    .fields
+                    .iter()
+                    .map(|field| self.expr(&field.expr))
+                    .collect();
+                if let Some(rest) = &structure.rest {
+                    parts.push(self.expr(rest));
+                }
+                let span = self
+                    .span(structure.path.span())
+                    .to(self.span(structure.brace_token.span.close()));
+                (ExprKind::Compound(parts), span)
+            }
+            E::Try(try_expr) => {
+                let inner = self.boxed(&try_expr.expr);
+                let span = inner.span.to(self.span(try_expr.question_token.span));
+                (ExprKind::Try(inner), span)
+            }
+            E::TryBlock(try_block) => {
+                let body = self.block(&try_block.block);
+                let span = self.span(try_block.try_token.span).to(body.span);
+                (ExprKind::Block(body), span)
+            }
+            E::Tuple(tuple) => (
+                ExprKind::Compound(self.exprs(&tuple.elems)),
+                self.span(tuple.paren_token.span.join()),
+            ),
+            E::Unary(unary) => {
+                let inner = self.boxed(&unary.expr);
+                let span = self.span(unary.op.span()).to(inner.span);
+                match unary.op {
+                    syn::UnOp::Deref(_) => (ExprKind::Deref(inner), span),
+                    _ => (ExprKind::Compound(vec![*inner]), span),
+                }
+            }
+            E::Unsafe(unsafe_block) => {
+                let body = self.block(&unsafe_block.block);
+                let span = self.span(unsafe_block.unsafe_token.span).to(body.span);
+                (ExprKind::Block(body), span)
+            }
+            E::While(while_loop) => {
+                let condition = self.boxed(&while_loop.cond);
+                let body = self.block(&while_loop.body);
+                let start = self.label_or(&while_loop.label, while_loop.while_token.span);
+                let span = start.to(body.span);
+                let label = label_name(&while_loop.label);
+                let kind = LoopKind::While { condition };
+                (ExprKind::Loop { kind, label, body }, span)
+            }
+            E::Yield(yield_expr) => {
+                let parts = self.exprs(yield_expr.expr.iter().map(|e| &**e));
+                (
+                    ExprKind::Compound(parts),
+                    self.span(yield_expr.yield_token.span),
+                )
+            }
+            other => (ExprKind::Compound(Vec::new()), self.span(other.span())),
+        };
+        Expr { kind, span }
+    }
+
+    fn label_or(&self, label: &Option<syn::Label>, keyword: proc_macro2::Span) -> Span {
+        match label {
+            Some(label) => self.span(label.name.apostrophe),
+            None => self.span(keyword),
+        }
+    }
+
+    fn binary(&mut self, binary: &syn::ExprBinary) -> (ExprKind, Span) {
+        use syn::BinOp as B;
+        let lhs = self.boxed(&binary.left);
+        let rhs = self.boxed(&binary.right);
+        let span = lhs.span.to(rhs.span);
+        let kind = match binary.op {
+            B::And(_) | B::Or(_) => ExprKind::LazyBoolean { lhs, rhs },
+            B::AddAssign(_)
+            | B::SubAssign(_)
+            | B::MulAssign(_)
+            | B::DivAssign(_)
+            | B::RemAssign(_)
+            | B::BitXorAssign(_)
+            | B::BitAndAssign(_)
+            | B::BitOrAssign(_)
+            | B::ShlAssign(_)
+            | B::ShrAssign(_) => ExprKind::Assign {
+                target: lhs,
+                value: rhs,
+            },
+            _ => ExprKind::Compound(vec![*lhs, *rhs]),
+        };
+        (kind, span)
+    }
+
+    fn closure(&mut self, closure: &syn::ExprClosure) -> (ExprKind, Span) {
+        let params = closure
+            .inputs
+            .iter()
+            .map(|param| self.pattern(param))
+            .collect();
+        let body = self.boxed(&closure.body);
+        let start = closure
+            .capture
+            .map(|capture| capture.span)
+            .or(closure.asyncness.map(|asyncness| asyncness.span))
+            .unwrap_or(closure.or1_token.span);
+        let span = self.span(start).to(body.span);
+        let kind = ExprKind::Closure {
+            is_move: closure.capture.is_some(),
+            is_async: closure.asyncness.is_some(),
+            params,
+            body,
+        };
+        (kind, span)
+    }
+
+    fn if_expr(&mut self, if_expr: &syn::ExprIf) -> (ExprKind, Span) {
+        let condition = self.boxed(&if_expr.cond);
+        let then_branch = self.block(&if_expr.then_branch);
+        let else_branch = if_expr
+            .else_branch
+            .as_ref()
+            .map(|(_, else_expr)| self.boxed(else_expr));
+        let end = else_branch
+            .as_ref()
+            .map_or(then_branch.span, |else_branch| else_branch.span);
+        let span = self.span(if_expr.if_token.span).to(end);
+        let kind = ExprKind::If {
+            condition,
+            then_branch,
+            else_branch,
+        };
+        (kind, span)
+    }
+
+    fn arm(&mut self, arm: &syn::Arm) -> Arm {
+        Arm {
+            pattern: self.pattern(&arm.pat),
+            guard: arm.guard.as_ref().map(|(_, guard)| self.expr(guard)),
+            body: self.expr(&arm.body),
+        }
+    }
+}
+
+fn label_name(label: &Option<syn::Label>) -> Option<String> {
+    label.as_ref().map(|label| label.name.ident.to_string())
+}

@@ -1,0 +1,498 @@
+//! Lowering of items: modules, `use` trees, functions and methods, structs, statics and
+//! traits, into [`FileFacts`].
+
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+
+use super::SpanContext;
+use super::body::BodyLowerer;
+use super::syntax::{path_ref, type_ref};
+use crate::model::{
+    Field, FileFacts, Function, Import, ModDecl, ModuleScope, Param, ParseFailure, PathRef,
+    Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeRef,
+};
+use crate::source::SourceFile;
+
+/// Where an item list sits: its scope, module path and the test context around it.
+#[derive(Clone)]
+struct ItemContext {
+    scope: ScopeId,
+    module_path: Vec<String>,
+    inline_parents: Vec<String>,
+    in_test: bool,
+}
+
+/// The `impl` (or trait) a function belongs to.
+#[derive(Clone, Default)]
+struct Owner {
+    self_type: Option<TypeRef>,
+    trait_path: Option<PathRef>,
+}
+
+pub fn lower_items(
+    context: &SpanContext<'_>,
+    source: &SourceFile,
+    file: &syn::File,
+    facts: &mut FileFacts,
+) -> Result<(), ParseFailure> {
+    facts.scopes.push(ModuleScope {
+        module_path: source.module_path.clone(),
+        ..ModuleScope::default()
+    });
+    let mut walker = ItemWalker { context, facts };
+    let root = ItemContext {
+        scope: ScopeId(0),
+        module_path: source.module_path.clone(),
+        inline_parents: Vec::new(),
+        in_test: has_cfg_test(&file.attrs),
+    };
+    walker.items(&file.items, &root)
+}
+
+struct ItemWalker<'c, 'a, 'f> {
+    context: &'c SpanContext<'a>,
+    facts: &'f mut FileFacts,
+}
+
+impl ItemWalker<'_, '_, '_> {
+    fn items(&mut self, items: &[syn::Item], at: &ItemContext) -> Result<(), ParseFailure> {
+        let names: Vec<String> = items.iter().filter_map(item_name).collect();
+        self.facts.scopes[at.scope.0 as usize].item_names.extend(names);
+        for item in items {
+            self.item(item, at)?;
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, item: &syn::Item, at: &ItemContext) -> Result<(), ParseFailure> {
+        match item {
+            syn::Item::Use(item_use) => self.use_item(item_use, at.scope),
+            syn::Item::ExternCrate(extern_crate) => {
+                if let Some((_, alias)) = &extern_crate.rename {
+                    self.facts.scopes[at.scope.0 as usize]
+                        .imports
+                        .push(Import::Named {
+                            alias: alias.to_string(),
+                            path: single_segment_path(extern_crate.ident.to_string()),
+                        });
+                }
+            }
+            syn::Item::Fn(item_fn) => {
+                let in_test = at.in_test || has_cfg_test(&item_fn.attrs);
+                let at = ItemContext {
+                    in_test,
+                    ..at.clone()
+                };
+                self.function(&item_fn.attrs, &item_fn.sig, &item_fn.block, &at, Owner::default())?;
+            }
+            syn::Item::Impl(item_impl) => self.impl_block(item_impl, at)?,
+            syn::Item::Trait(item_trait) => self.trait_item(item_trait, at)?,
+            syn::Item::Struct(item_struct) => self.struct_item(item_struct, at),
+            syn::Item::Static(item_static) => {
+                self.static_item(&item_static.ident, &item_static.ty, Some(&item_static.expr), at)?
+            }
+            syn::Item::Const(item_const) => {
+                self.static_item(&item_const.ident, &item_const.ty, Some(&item_const.expr), at)?
+            }
+            syn::Item::Mod(item_mod) => self.module(item_mod, at)?,
+            syn::Item::Macro(item_macro) => self.item_macro(item_macro, at)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn use_item(&mut self, item_use: &syn::ItemUse, scope: ScopeId) {
+        let mut imports = Vec::new();
+        flatten_use_tree(
+            &item_use.tree,
+            Vec::new(),
+            item_use.leading_colon.is_some(),
+            &mut imports,
+        );
+        self.facts.scopes[scope.0 as usize].imports.extend(imports);
+    }
+
+    fn module(&mut self, item_mod: &syn::ItemMod, at: &ItemContext) -> Result<(), ParseFailure> {
+        let name = item_mod.ident.to_string();
+        let mut module_path = at.module_path.clone();
+        module_path.push(name.clone());
+        let in_test = at.in_test || has_cfg_test(&item_mod.attrs);
+        let Some((_, items)) = &item_mod.content else {
+            self.facts.mod_decls.push(ModDecl {
+                name,
+                path_attr: path_attribute(&item_mod.attrs),
+                inline_parents: at.inline_parents.clone(),
+                module_path,
+                span: self.context.convert(item_mod.ident.span()),
+            });
+            return Ok(());
+        };
+        let scope = ScopeId(self.facts.scopes.len() as u32);
+        self.facts.scopes.push(ModuleScope {
+            module_path: module_path.clone(),
+            ..ModuleScope::default()
+        });
+        let mut inline_parents = at.inline_parents.clone();
+        inline_parents.push(name);
+        let inner = ItemContext {
+            scope,
+            module_path,
+            inline_parents,
+            in_test,
+        };
+        self.items(items, &inner)
+    }
+
+    fn impl_block(&mut self, item_impl: &syn::ItemImpl, at: &ItemContext) -> Result<(), ParseFailure> {
+        let owner = Owner {
+            self_type: Some(type_ref(self.context, &item_impl.self_ty)),
+            trait_path: item_impl
+                .trait_
+                .as_ref()
+                .map(|(_, path, _)| path_ref(path)),
+        };
+        let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
+        for impl_item in &item_impl.items {
+            if let syn::ImplItem::Fn(method) = impl_item {
+                let at = ItemContext {
+                    in_test: in_test || has_cfg_test(&method.attrs),
+                    ..at.clone()
+                };
+                self.function(&method.attrs, &method.sig, &method.block, &at, owner.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn trait_item(&mut self, item_trait: &syn::ItemTrait, at: &ItemContext) -> Result<(), ParseFailure> {
+        let mut methods = Vec::new();
+        let owner = Owner {
+            self_type: None,
+            trait_path: Some(single_segment_path(item_trait.ident.to_string())),
+        };
+        for trait_item in &item_trait.items {
+            if let syn::TraitItem::Fn(method) = trait_item {
+                methods.push(method.sig.ident.to_string());
+                if let Some(default_body) = &method.default {
+                    self.function(&method.attrs, &method.sig, default_body, at, owner.clone())?;
+                }
+            }
+        }
+        self.facts.traits.push(TraitDef {
+            name: item_trait.ident.to_string(),
+            module_path: at.module_path.clone(),
+            methods,
+        });
+        Ok(())
+    }
+
+    fn struct_item(&mut self, item_struct: &syn::ItemStruct, at: &ItemContext) {
+        let fields = item_struct
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(index, field)| Field {
+                name: field
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| index.to_string(), ToString::to_string),
+                ty: type_ref(self.context, &field.ty),
+                span: self.context.convert(
+                    field
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| field.ty.span(), |ident| ident.span()),
+                ),
+            })
+            .collect();
+        self.facts.structs.push(StructDef {
+            name: item_struct.ident.to_string(),
+            module_path: at.module_path.clone(),
+            scope: at.scope,
+            fields,
+            span: self.context.convert(item_struct.ident.span()),
+        });
+    }
+
+    fn static_item(
+        &mut self,
+        ident: &syn::Ident,
+        ty: &syn::Type,
+        init: Option<&syn::Expr>,
+        at: &ItemContext,
+    ) -> Result<(), ParseFailure> {
+        let mut lowerer = BodyLowerer::new(self.context);
+        let init = init.map(|expr| lowerer.expr(expr));
+        if let Some(failure) = lowerer.too_deep {
+            return Err(failure);
+        }
+        self.facts.statics.push(StaticDef {
+            name: ident.to_string(),
+            module_path: at.module_path.clone(),
+            scope: at.scope,
+            ty: type_ref(self.context, ty),
+            init,
+            span: self.context.convert(ident.span()),
+        });
+        Ok(())
+    }
+
+    /// `lazy_static! { static ref X: T = e; }` and `thread_local! { static X: T = e; }`
+    /// declare statics; other item macros are opaque.
+    fn item_macro(&mut self, item_macro: &syn::ItemMacro, at: &ItemContext) -> Result<(), ParseFailure> {
+        let name = item_macro
+            .mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        if name != "lazy_static" && name != "thread_local" {
+            return Ok(());
+        }
+        let Ok(entries) = parse_static_entries.parse2(item_macro.mac.tokens.clone()) else {
+            return Ok(());
+        };
+        for (ident, ty, expr) in &entries {
+            self.facts.scopes[at.scope.0 as usize]
+                .item_names
+                .push(ident.to_string());
+            self.static_item(ident, ty, Some(expr), at)?;
+        }
+        Ok(())
+    }
+
+    fn function(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        at: &ItemContext,
+        owner: Owner,
+    ) -> Result<(), ParseFailure> {
+        let mut lowerer = BodyLowerer::new(self.context);
+        let body = lowerer.block(block);
+        if let Some(failure) = lowerer.too_deep {
+            return Err(failure);
+        }
+        let scope = if lowerer.nested_uses.is_empty() && lowerer.nested_fns.is_empty() {
+            at.scope
+        } else {
+            self.block_scope(at, &lowerer.nested_uses, &lowerer.nested_fns)
+        };
+        let receiver = sig.receiver().map(|receiver| match (&receiver.reference, &receiver.mutability) {
+            (Some(_), Some(_)) => Receiver::RefMut,
+            (Some(_), None) => Receiver::Ref,
+            (None, _) => Receiver::Value,
+        });
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(typed) => Some(Param {
+                    pattern: lowerer.pattern(&typed.pat),
+                    ty: type_ref(self.context, &typed.ty),
+                }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let return_type = match &sig.output {
+            syn::ReturnType::Type(_, ty) => Some(type_ref(self.context, ty)),
+            syn::ReturnType::Default => None,
+        };
+        self.facts.functions.push(Function {
+            name: sig.ident.to_string(),
+            module_path: at.module_path.clone(),
+            scope,
+            self_type: owner.self_type,
+            trait_path: owner.trait_path,
+            receiver,
+            params,
+            return_type,
+            is_async: sig.asyncness.is_some(),
+            is_test: at.in_test || has_test_attribute(attrs),
+            body,
+            name_span: self.context.convert(sig.ident.span()),
+        });
+        let nested_context = ItemContext {
+            scope,
+            ..at.clone()
+        };
+        for nested in &lowerer.nested_fns {
+            self.function(&nested.attrs, &nested.sig, &nested.block, &nested_context, Owner::default())?;
+        }
+        Ok(())
+    }
+
+    /// A scope for a function body that has its own `use` or `fn` items.
+    fn block_scope(
+        &mut self,
+        at: &ItemContext,
+        uses: &[syn::ItemUse],
+        fns: &[syn::ItemFn],
+    ) -> ScopeId {
+        let scope = ScopeId(self.facts.scopes.len() as u32);
+        let mut imports = Vec::new();
+        for item_use in uses {
+            flatten_use_tree(&item_use.tree, Vec::new(), item_use.leading_colon.is_some(), &mut imports);
+        }
+        self.facts.scopes.push(ModuleScope {
+            module_path: at.module_path.clone(),
+            parent: Some(at.scope),
+            imports,
+            item_names: fns.iter().map(|item_fn| item_fn.sig.ident.to_string()).collect(),
+        });
+        scope
+    }
+}
+
+fn parse_static_entries(input: ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
+    let mut entries = Vec::new();
+    while !input.is_empty() {
+        syn::Attribute::parse_outer(input)?;
+        input.parse::<syn::Visibility>()?;
+        input.parse::<syn::Token![static]>()?;
+        if input.peek(syn::Token![ref]) {
+            input.parse::<syn::Token![ref]>()?;
+        }
+        let ident: syn::Ident = input.parse()?;
+        input.parse::<syn::Token![:]>()?;
+        let ty: syn::Type = input.parse()?;
+        input.parse::<syn::Token![=]>()?;
+        let expr: syn::Expr = input.parse()?;
+        if !input.is_empty() {
+            input.parse::<syn::Token![;]>()?;
+        }
+        entries.push((ident, ty, expr));
+    }
+    Ok(entries)
+}
+
+fn single_segment_path(name: String) -> PathRef {
+    PathRef {
+        segments: vec![name],
+        global: false,
+        has_turbofish: false,
+    }
+}
+
+fn flatten_use_tree(tree: &syn::UseTree, prefix: Vec<String>, global: bool, out: &mut Vec<Import>) {
+    let make_path = |segments: Vec<String>| PathRef {
+        segments,
+        global,
+        has_turbofish: false,
+    };
+    match tree {
+        syn::UseTree::Path(path) => {
+            let mut prefix = prefix;
+            prefix.push(path.ident.to_string());
+            flatten_use_tree(&path.tree, prefix, global, out);
+        }
+        syn::UseTree::Name(name) => {
+            let ident = name.ident.to_string();
+            if ident == "self" {
+                if let Some(last) = prefix.last().cloned() {
+                    out.push(Import::Named {
+                        alias: last,
+                        path: make_path(prefix),
+                    });
+                }
+            } else {
+                let mut segments = prefix;
+                segments.push(ident.clone());
+                out.push(Import::Named {
+                    alias: ident,
+                    path: make_path(segments),
+                });
+            }
+        }
+        syn::UseTree::Rename(rename) => {
+            let alias = rename.rename.to_string();
+            if alias == "_" {
+                return;
+            }
+            let ident = rename.ident.to_string();
+            let mut segments = prefix;
+            if ident != "self" {
+                segments.push(ident);
+            }
+            out.push(Import::Named {
+                alias,
+                path: make_path(segments),
+            });
+        }
+        syn::UseTree::Glob(_) => out.push(Import::Glob {
+            path: make_path(prefix),
+        }),
+        syn::UseTree::Group(group) => {
+            for item in &group.items {
+                flatten_use_tree(item, prefix.clone(), global, out);
+            }
+        }
+    }
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    let ident = match item {
+        syn::Item::Fn(item) => &item.sig.ident,
+        syn::Item::Struct(item) => &item.ident,
+        syn::Item::Enum(item) => &item.ident,
+        syn::Item::Union(item) => &item.ident,
+        syn::Item::Trait(item) => &item.ident,
+        syn::Item::Type(item) => &item.ident,
+        syn::Item::Mod(item) => &item.ident,
+        syn::Item::Static(item) => &item.ident,
+        syn::Item::Const(item) => &item.ident,
+        syn::Item::Macro(item) => item.ident.as_ref()?,
+        _ => return None,
+    };
+    Some(ident.to_string())
+}
+
+/// `#[cfg(test)]`, also inside `all(..)`/`any(..)`.
+fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg")
+            && matches!(&attr.meta, syn::Meta::List(list)
+                if list.tokens.clone().into_iter().any(|token| is_ident(&token, "test")))
+    })
+}
+
+fn is_ident(token: &proc_macro2::TokenTree, name: &str) -> bool {
+    match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == name,
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().any(|inner| is_ident(&inner, name))
+        }
+        _ => false,
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`-style attributes ending in `test`.
+fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "test")
+    })
+}
+
+fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        if !attr.path().is_ident("path") {
+            return None;
+        }
+        match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        }
+    })
+}

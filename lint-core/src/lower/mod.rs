@@ -1,0 +1,189 @@
+//! Lowering: the only module that touches `syn`. Parses one file and turns it into
+//! [`FileFacts`], the project's own syntax model; the syn tree is dropped afterwards.
+//!
+//! Lowering never fails: a file that does not lex or parse, or that nests deeper than the
+//! analysis walks safely, becomes a [`ParseFailure`] and an otherwise empty `FileFacts`.
+
+mod body;
+mod items;
+mod macros;
+mod syntax;
+
+use proc_macro2::{TokenStream, TokenTree};
+
+use crate::model::{FileFacts, ParseFailure};
+use crate::source::SourceFile;
+use crate::span::{FileId, LineIndex, Span};
+
+/// Deepest nesting of brackets, braces and parentheses the analysis accepts. Generated code
+/// can nest thousands deep; past this the parser itself would risk the stack.
+pub const MAX_TOKEN_NESTING: usize = 256;
+
+/// Deepest expression nesting lowering follows (else-if chains and method chains nest
+/// without brackets).
+pub const MAX_EXPR_NESTING: usize = 1_000;
+
+/// Parses and lowers `source`, the file known to the analysis as `file`.
+pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
+    let text = blank_out_shebang_and_bom(&source.text);
+    let context = SpanContext {
+        file,
+        text: &text,
+        lines: LineIndex::new(&text),
+    };
+    let mut facts = FileFacts {
+        file,
+        crate_name: source.crate_name.clone(),
+        edition: source.edition,
+        ..FileFacts::default()
+    };
+    match parse(&context, &text) {
+        Ok(syntax) => {
+            let outcome = items::lower_items(&context, source, &syntax, &mut facts);
+            if let Err(failure) = outcome {
+                facts = FileFacts {
+                    file,
+                    crate_name: source.crate_name.clone(),
+                    edition: source.edition,
+                    parse_failure: Some(failure),
+                    ..FileFacts::default()
+                };
+            }
+        }
+        Err(failure) => facts.parse_failure = Some(failure),
+    }
+    // Spans were converted to our own type above; free proc-macro2's per-thread source map
+    // so memory stays flat over thousands of files.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}
+
+/// Converts proc-macro2 spans of the file being lowered into [`Span`]s.
+pub(crate) struct SpanContext<'a> {
+    pub file: FileId,
+    pub text: &'a str,
+    pub lines: LineIndex,
+}
+
+impl SpanContext<'_> {
+    pub fn convert(&self, span: proc_macro2::Span) -> Span {
+        let range = span.byte_range();
+        let end = (range.end as u32).min(self.text.len() as u32);
+        let start = (range.start as u32).min(end);
+        self.lines.span(self.file, self.text, start, end)
+    }
+}
+
+fn parse(context: &SpanContext<'_>, text: &str) -> Result<syn::File, ParseFailure> {
+    let tokens: TokenStream = text.parse().map_err(|error: proc_macro2::LexError| {
+        ParseFailure {
+            message: format!("could not tokenize this file: {error}"),
+            span: context.convert(error.span()),
+        }
+    })?;
+    if let Some(deep_span) = first_token_deeper_than(&tokens, MAX_TOKEN_NESTING) {
+        return Err(ParseFailure {
+            message: format!(
+                "this file nests brackets more than {MAX_TOKEN_NESTING} levels deep; it was not analyzed"
+            ),
+            span: context.convert(deep_span),
+        });
+    }
+    syn::parse2::<syn::File>(tokens).map_err(|error| ParseFailure {
+        message: format!("could not parse this file: {error}"),
+        span: context.convert(error.span()),
+    })
+}
+
+/// The span of the first group nested more than `limit` deep, found without recursion.
+fn first_token_deeper_than(tokens: &TokenStream, limit: usize) -> Option<proc_macro2::Span> {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(iter) = stack.last_mut() {
+        match iter.next() {
+            Some(TokenTree::Group(group)) => {
+                if stack.len() > limit {
+                    return Some(group.span_open());
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    None
+}
+
+/// Replaces a leading byte-order mark and `#!` interpreter line with spaces, keeping every
+/// byte offset the same (the tokenizer accepts neither).
+fn blank_out_shebang_and_bom(text: &str) -> String {
+    let mut owned = text.to_string();
+    if owned.starts_with('\u{feff}') {
+        owned.replace_range(0..3, "   ");
+    }
+    let body = owned.trim_start();
+    if body.starts_with("#!") && !body.starts_with("#![") {
+        let start = owned.len() - body.len();
+        let end = owned[start..]
+            .find('\n')
+            .map_or(owned.len(), |newline| start + newline);
+        let blanks = " ".repeat(end - start);
+        owned.replace_range(start..end, &blanks);
+    }
+    owned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Edition;
+
+    fn lower(text: &str) -> FileFacts {
+        let sources = [SourceFile::new("a.rs", text, Edition::E2021)];
+        crate::lower_files(&sources).remove(0)
+    }
+
+    #[test]
+    fn syntax_error_becomes_a_failure_with_position() {
+        let facts = lower("fn main() {\n    let x = ;\n}\n");
+        let failure = facts.parse_failure.expect("a parse failure");
+        assert_eq!(failure.span.start.line, 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_failure_not_a_crash() {
+        let depth = 5_000;
+        let text = format!("fn f() {}{}", "{".repeat(depth), "}".repeat(depth + 1));
+        let text = text.replacen("fn f() ", "fn f() {", 1);
+        let facts = lower(&text);
+        let failure = facts.parse_failure.expect("a nesting failure");
+        assert!(failure.message.contains("nests"), "{}", failure.message);
+    }
+
+    #[test]
+    fn long_else_if_chain_is_lowered_or_rejected_without_overflow() {
+        let mut text = String::from("fn f(x: u32) { if x == 0 {} ");
+        for i in 1..3_000 {
+            text.push_str(&format!("else if x == {i} {{}} "));
+        }
+        text.push('}');
+        let facts = lower(&text);
+        assert!(facts.parse_failure.is_some() || facts.functions.len() == 1);
+    }
+
+    #[test]
+    fn shebang_and_bom_keep_offsets() {
+        let facts = lower("\u{feff}#!/usr/bin/env run\nfn main() {}\n");
+        assert!(facts.parse_failure.is_none());
+        assert_eq!(facts.functions[0].name_span.start.line, 2);
+    }
+
+    #[test]
+    fn spans_are_relative_to_each_file() {
+        let first = lower("fn a() {}\n");
+        let second = lower("\n\nfn b() {}\n");
+        assert_eq!(first.functions[0].name_span.byte_start, 3);
+        assert_eq!(second.functions[0].name_span.byte_start, 5);
+    }
+}

@@ -1,0 +1,299 @@
+//! Function bodies: blocks, statements and expressions, in evaluation order.
+//!
+//! The tree keeps what decides when values (guards, permits, futures) are created and
+//! dropped: block and statement boundaries, `let` bindings and patterns, scrutinees of
+//! `match`/`if let`/`while let`, closures and async blocks, loops, awaits and calls.
+//! Expressions that only combine values (operators, literals, tuples, struct literals,
+//! indexing, casts) become [`ExprKind::Compound`] with their operands in order.
+
+use super::{PathRef, TypeRef};
+use crate::span::Span;
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+impl Block {
+    /// The value-producing last expression of the block (no trailing `;`), if any.
+    pub fn tail(&self) -> Option<&Expr> {
+        match self.stmts.last() {
+            Some(Stmt::Expr { expr, semi: false }) => Some(expr),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let(LetStmt),
+    /// An expression statement; `semi` tells whether a `;` ends it.
+    Expr { expr: Expr, semi: bool },
+}
+
+#[derive(Clone, Debug)]
+pub struct LetStmt {
+    pub pattern: Pattern,
+    pub ty: Option<TypeRef>,
+    pub init: Option<Expr>,
+    /// `let .. else { .. }`.
+    pub else_block: Option<Block>,
+    pub span: Span,
+}
+
+/// A name a pattern binds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub by_ref: bool,
+    pub span: Span,
+}
+
+/// What a pattern binds, and whether it is `_` (which binds and keeps nothing).
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub bindings: Vec<Binding>,
+    pub is_wildcard: bool,
+    /// A single identifier pattern (`x`, `mut x`, `ref x`) rather than a destructuring one.
+    pub is_simple: bool,
+    pub span: Span,
+}
+
+impl Pattern {
+    /// The bound name of a simple `x` pattern.
+    pub fn simple_name(&self) -> Option<&str> {
+        if self.is_simple {
+            self.bindings.first().map(|binding| binding.name.as_str())
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub enum LoopKind {
+    /// `for pattern in iterable { .. }`.
+    For { pattern: Pattern, iterable: Box<Expr> },
+    /// `while condition { .. }` (the condition may be an [`ExprKind::Let`]).
+    While { condition: Box<Expr> },
+    /// `loop { .. }`.
+    Infinite,
+}
+
+/// A macro invocation in expression or statement position.
+#[derive(Clone, Debug)]
+pub struct MacroCall {
+    pub path: PathRef,
+    /// The arguments, when the macro is one whose arguments are known to be expressions
+    /// (`vec!`, `assert!`, `format!`, ...) and they parsed.
+    pub args: Vec<Expr>,
+    /// True when the arguments were not looked into (unknown macro or unparsable tokens).
+    pub opaque: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A path: a local variable, a constant, a function name, `Self`.
+    Path(PathRef),
+    Literal,
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    MethodCall {
+        receiver: Box<Expr>,
+        method: String,
+        method_span: Span,
+        /// `iter.collect::<Vec<_>>()`: the turbofish types.
+        turbofish: Vec<TypeRef>,
+        args: Vec<Expr>,
+    },
+    Field {
+        base: Box<Expr>,
+        member: String,
+    },
+    Await(Box<Expr>),
+    /// `expr?`.
+    Try(Box<Expr>),
+    /// `&expr` / `&mut expr`.
+    Reference {
+        mutable: bool,
+        expr: Box<Expr>,
+    },
+    /// `*expr`.
+    Deref(Box<Expr>),
+    /// A plain, `unsafe` or `const` block.
+    Block(Block),
+    /// `async { .. }` / `async move { .. }`.
+    Async {
+        is_move: bool,
+        body: Block,
+    },
+    Closure {
+        is_move: bool,
+        is_async: bool,
+        params: Vec<Pattern>,
+        body: Box<Expr>,
+    },
+    If {
+        condition: Box<Expr>,
+        then_branch: Block,
+        else_branch: Option<Box<Expr>>,
+    },
+    /// `let pattern = scrutinee` inside an `if`/`while` condition.
+    Let {
+        pattern: Pattern,
+        scrutinee: Box<Expr>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<Arm>,
+    },
+    Loop {
+        kind: LoopKind,
+        label: Option<String>,
+        body: Block,
+    },
+    /// `a = b` and compound assignment `a += b`.
+    Assign {
+        target: Box<Expr>,
+        value: Box<Expr>,
+    },
+    /// `a && b` / `a || b`: the right side may not run (and let-chains live here).
+    LazyBoolean {
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Return(Option<Box<Expr>>),
+    Break(Option<Box<Expr>>),
+    Continue,
+    Macro(MacroCall),
+    /// Any other expression: its operands in evaluation order.
+    Compound(Vec<Expr>),
+}
+
+impl Expr {
+    /// Calls `visit` on each direct sub-expression, in evaluation order. Blocks' statements
+    /// are visited through their expressions and `let` initializers.
+    pub fn for_each_child<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Path(_) | ExprKind::Literal | ExprKind::Continue => {}
+            ExprKind::Call { callee, args } => {
+                visit(callee);
+                args.iter().for_each(&mut *visit);
+            }
+            ExprKind::MethodCall { receiver, args, .. } => {
+                visit(receiver);
+                args.iter().for_each(&mut *visit);
+            }
+            ExprKind::Field { base: inner, .. }
+            | ExprKind::Await(inner)
+            | ExprKind::Try(inner)
+            | ExprKind::Reference { expr: inner, .. }
+            | ExprKind::Deref(inner) => visit(inner),
+            ExprKind::Block(block) | ExprKind::Async { body: block, .. } => {
+                block.for_each_expr(visit)
+            }
+            ExprKind::Closure { body, .. } => visit(body),
+            ExprKind::If {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
+                visit(condition);
+                then_branch.for_each_expr(visit);
+                if let Some(else_branch) = else_branch {
+                    visit(else_branch);
+                }
+            }
+            ExprKind::Let { scrutinee, .. } => visit(scrutinee),
+            ExprKind::Match { scrutinee, arms } => {
+                visit(scrutinee);
+                for arm in arms {
+                    if let Some(guard) = &arm.guard {
+                        visit(guard);
+                    }
+                    visit(&arm.body);
+                }
+            }
+            ExprKind::Loop { kind, body, .. } => {
+                match kind {
+                    LoopKind::For { iterable, .. } => visit(iterable),
+                    LoopKind::While { condition } => visit(condition),
+                    LoopKind::Infinite => {}
+                }
+                body.for_each_expr(visit);
+            }
+            ExprKind::Assign { target, value } => {
+                visit(value);
+                visit(target);
+            }
+            ExprKind::LazyBoolean { lhs, rhs } => {
+                visit(lhs);
+                visit(rhs);
+            }
+            ExprKind::Return(value) | ExprKind::Break(value) => {
+                if let Some(value) = value {
+                    visit(value);
+                }
+            }
+            ExprKind::Macro(call) => call.args.iter().for_each(visit),
+            ExprKind::Compound(parts) => parts.iter().for_each(visit),
+        }
+    }
+
+    /// Calls `visit` on this expression and every expression inside it, outer first.
+    /// Uses an explicit stack, so deep trees cannot overflow the call stack.
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+        let mut stack: Vec<&'a Expr> = vec![self];
+        while let Some(expr) = stack.pop() {
+            visit(expr);
+            let start = stack.len();
+            expr.for_each_child(&mut |child| stack.push(child));
+            stack[start..].reverse();
+        }
+    }
+}
+
+impl Block {
+    /// Calls `visit` on each statement's top expression (let initializers, else blocks'
+    /// statements through an enclosing block expression, and expression statements).
+    pub fn for_each_expr<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+        for stmt in &self.stmts {
+            match stmt {
+                Stmt::Let(let_stmt) => {
+                    if let Some(init) = &let_stmt.init {
+                        visit(init);
+                    }
+                    if let Some(else_block) = &let_stmt.else_block {
+                        else_block.for_each_expr(visit);
+                    }
+                }
+                Stmt::Expr { expr, .. } => visit(expr),
+            }
+        }
+    }
+
+    /// Every expression in the block, outer first, without recursion on the call stack.
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+        let mut top: Vec<&'a Expr> = Vec::new();
+        self.for_each_expr(&mut |expr| top.push(expr));
+        for expr in top {
+            expr.walk(visit);
+        }
+    }
+}

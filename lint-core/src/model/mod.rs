@@ -1,0 +1,194 @@
+//! The syntax model: what lowering keeps of a file once the syn tree is dropped.
+//!
+//! Everything after lowering (resolution, call graph, rules) reads only these types. They
+//! keep the shape of function bodies that matters for coordination analysis (blocks,
+//! statements, calls, loops, closures, scrutinees, awaits) and forget the rest.
+
+pub mod body;
+pub mod types;
+
+pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Pattern, Stmt};
+pub use types::TypeRef;
+
+use crate::source::Edition;
+use crate::span::{FileId, Span};
+
+/// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PathRef {
+    pub segments: Vec<String>,
+    /// Written with a leading `::` (`::std::sync::Mutex`).
+    pub global: bool,
+    /// Written with generic arguments somewhere (`channel::<u8>`); kept for messages only.
+    pub has_turbofish: bool,
+}
+
+impl PathRef {
+    pub fn last(&self) -> &str {
+        self.segments.last().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn display(&self) -> String {
+        let joined = self.segments.join("::");
+        if self.global {
+            format!("::{joined}")
+        } else {
+            joined
+        }
+    }
+}
+
+/// Index of a module scope in [`FileFacts::scopes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ScopeId(pub u32);
+
+/// One `use` entry after flattening groups: `use a::{b as c, d::*}` gives two imports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Import {
+    /// `use path` or `use path as alias`; `alias` is the name it is visible as.
+    Named { alias: String, path: PathRef },
+    /// `use path::*`.
+    Glob { path: PathRef },
+}
+
+/// A module of the crate as seen in this file: the file root, an inline `mod m { .. }`, or a
+/// function body block with its own `use` items. Holds what name resolution needs.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleScope {
+    /// Module path inside the crate (`["net", "server"]`).
+    pub module_path: Vec<String>,
+    /// For a block scope inside a function, the module scope around it.
+    pub parent: Option<ScopeId>,
+    pub imports: Vec<Import>,
+    /// Names of items defined directly in this module (functions, structs, mods, statics, ...).
+    pub item_names: Vec<String>,
+}
+
+/// An out-of-line `mod name;` that the caller must find a file for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModDecl {
+    pub name: String,
+    /// The value of `#[path = ".."]`, if any.
+    pub path_attr: Option<String>,
+    /// Names of the inline modules around the declaration, inside this file.
+    pub inline_parents: Vec<String>,
+    /// Module path of the declared module inside the crate.
+    pub module_path: Vec<String>,
+    pub span: Span,
+}
+
+/// A parameter of a function.
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub pattern: Pattern,
+    pub ty: TypeRef,
+}
+
+/// The receiver of a method: `self`, `&self`, `&mut self`, or `self: Arc<Self>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    Value,
+    Ref,
+    RefMut,
+}
+
+/// A function or method with a body.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    /// Module path of the enclosing module inside the crate.
+    pub module_path: Vec<String>,
+    /// The scope used to resolve paths in the body.
+    pub scope: ScopeId,
+    /// For methods and associated functions: the `Self` type of the `impl` (as written).
+    pub self_type: Option<TypeRef>,
+    /// For trait impls and default trait methods: the trait path as written.
+    pub trait_path: Option<PathRef>,
+    pub receiver: Option<Receiver>,
+    pub params: Vec<Param>,
+    pub return_type: Option<TypeRef>,
+    pub is_async: bool,
+    /// Inside `#[cfg(test)]` or marked `#[test]`.
+    pub is_test: bool,
+    pub body: Block,
+    /// The signature's name, for labels.
+    pub name_span: Span,
+}
+
+impl Function {
+    /// A readable path: `net::Server::accept` or `main`.
+    pub fn display_path(&self) -> String {
+        let mut parts: Vec<String> = self.module_path.clone();
+        if let Some(self_type) = &self.self_type {
+            parts.push(self_type.display_name());
+        }
+        parts.push(self.name.clone());
+        parts.join("::")
+    }
+}
+
+/// A named field of a struct.
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub name: String,
+    pub ty: TypeRef,
+    pub span: Span,
+}
+
+/// A struct with named or tuple fields (tuple fields are named `0`, `1`, ...).
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: String,
+    pub module_path: Vec<String>,
+    pub scope: ScopeId,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+/// A `static` or `const` item, or a `lazy_static!` entry.
+#[derive(Clone, Debug)]
+pub struct StaticDef {
+    pub name: String,
+    pub module_path: Vec<String>,
+    pub scope: ScopeId,
+    pub ty: TypeRef,
+    pub init: Option<Expr>,
+    pub span: Span,
+}
+
+/// A trait declaration: its name and the names of its methods.
+#[derive(Clone, Debug)]
+pub struct TraitDef {
+    pub name: String,
+    pub module_path: Vec<String>,
+    pub methods: Vec<String>,
+}
+
+/// A file the parser rejected, or could not safely walk.
+#[derive(Clone, Debug)]
+pub struct ParseFailure {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Everything lowering keeps of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    pub file: FileId,
+    pub crate_name: String,
+    pub edition: Edition,
+    /// `scopes[0]` is the file's own module.
+    pub scopes: Vec<ModuleScope>,
+    pub functions: Vec<Function>,
+    pub structs: Vec<StructDef>,
+    pub statics: Vec<StaticDef>,
+    pub traits: Vec<TraitDef>,
+    pub mod_decls: Vec<ModDecl>,
+    pub parse_failure: Option<ParseFailure>,
+}
+
+impl FileFacts {
+    pub fn scope(&self, id: ScopeId) -> &ModuleScope {
+        &self.scopes[id.0 as usize]
+    }
+}

@@ -1,0 +1,197 @@
+//! Name resolution across files: turns a path as written in some scope into the canonical
+//! path of what it names (`mpsc::channel` → `std::sync::mpsc::channel`).
+//!
+//! Canonical paths start with a crate name: the workspace crate's own name for its items
+//! (`my_app::net::serve`), the external crate's for everything else (`tokio::spawn`).
+//! Resolution follows Rust's order: names declared in the scope (items and named imports),
+//! then enclosing block scopes, then glob imports as a fallback.
+
+use std::collections::HashMap;
+
+use crate::model::{FileFacts, Import, PathRef, ScopeId};
+
+/// How far import chains are followed (`use a as b; use b as c; ...`) before giving up.
+const MAX_IMPORT_HOPS: usize = 16;
+
+/// A resolved path and how sure resolution is of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub segments: Vec<String>,
+    /// Found only through a glob import (`use some::module::*`).
+    pub via_glob: bool,
+}
+
+impl Resolved {
+    pub fn is(&self, path: &[&str]) -> bool {
+        self.segments.len() == path.len() && self.segments.iter().zip(path).all(|(a, b)| a == b)
+    }
+
+    pub fn display(&self) -> String {
+        self.segments.join("::")
+    }
+}
+
+/// Where module scopes live, to look up what a module declares (for globs of our own
+/// modules and for `crate::` paths).
+pub struct Resolver<'a> {
+    files: &'a [FileFacts],
+    /// (crate, module path) → the scopes that make up that module.
+    modules: HashMap<(&'a str, &'a [String]), Vec<(usize, ScopeId)>>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(files: &'a [FileFacts]) -> Resolver<'a> {
+        let mut modules: HashMap<(&str, &[String]), Vec<(usize, ScopeId)>> = HashMap::new();
+        for (file_index, facts) in files.iter().enumerate() {
+            for (scope_index, scope) in facts.scopes.iter().enumerate() {
+                if scope.parent.is_none() {
+                    modules
+                        .entry((facts.crate_name.as_str(), scope.module_path.as_slice()))
+                        .or_default()
+                        .push((file_index, ScopeId(scope_index as u32)));
+                }
+            }
+        }
+        Resolver { files, modules }
+    }
+
+    /// Resolves `path` as written in `scope` of file `file_index`.
+    pub fn resolve(&self, file_index: usize, scope: ScopeId, path: &PathRef) -> Resolved {
+        self.resolve_with_hops(file_index, scope, &path.segments, path.global, 0)
+    }
+
+    fn resolve_with_hops(
+        &self,
+        file_index: usize,
+        scope: ScopeId,
+        segments: &[String],
+        global: bool,
+        hops: usize,
+    ) -> Resolved {
+        let facts = &self.files[file_index];
+        let as_written = Resolved {
+            segments: segments.to_vec(),
+            via_glob: false,
+        };
+        let Some(first) = segments.first() else {
+            return as_written;
+        };
+        if global || hops > MAX_IMPORT_HOPS {
+            return as_written;
+        }
+        let module_path = &facts.scope(scope).module_path;
+        match first.as_str() {
+            "crate" => return self.in_crate(facts, &[], &segments[1..]),
+            "self" => return self.in_crate(facts, module_path, &segments[1..]),
+            "super" => {
+                let supers = segments.iter().take_while(|s| *s == "super").count();
+                let keep = module_path.len().saturating_sub(supers);
+                return self.in_crate(facts, &module_path[..keep], &segments[supers..]);
+            }
+            "Self" => return as_written,
+            _ => {}
+        }
+        let mut current = Some(scope);
+        while let Some(scope_id) = current {
+            let module = facts.scope(scope_id);
+            for import in &module.imports {
+                if let Import::Named { alias, path } = import
+                    && alias == first
+                {
+                    let mut target = self.resolve_with_hops(
+                        file_index,
+                        scope_id,
+                        &path.segments,
+                        path.global,
+                        hops + 1,
+                    );
+                    target.segments.extend(segments[1..].iter().cloned());
+                    return target;
+                }
+            }
+            if module.item_names.iter().any(|name| name == first) {
+                return self.in_crate(facts, &module.module_path, segments);
+            }
+            current = module.parent;
+        }
+        // Paths inside `use` items (hops > 0) and the standard crates never come from globs.
+        if hops > 0 || matches!(first.as_str(), "std" | "core" | "alloc") {
+            return as_written;
+        }
+        self.through_globs(file_index, scope, segments, hops)
+            .unwrap_or(as_written)
+    }
+
+    /// `crate_name::module_path::segments`.
+    fn in_crate(&self, facts: &FileFacts, module_path: &[String], segments: &[String]) -> Resolved {
+        let mut resolved = Vec::with_capacity(1 + module_path.len() + segments.len());
+        resolved.push(facts.crate_name.clone());
+        resolved.extend(module_path.iter().cloned());
+        resolved.extend(segments.iter().cloned());
+        Resolved {
+            segments: resolved,
+            via_glob: false,
+        }
+    }
+
+    /// Glob imports, tried last: a glob of one of our own modules that declares the name wins;
+    /// otherwise a single external glob is taken as the likely source.
+    fn through_globs(
+        &self,
+        file_index: usize,
+        scope: ScopeId,
+        segments: &[String],
+        hops: usize,
+    ) -> Option<Resolved> {
+        let facts = &self.files[file_index];
+        let mut external_candidates = Vec::new();
+        let mut current = Some(scope);
+        while let Some(scope_id) = current {
+            let module = facts.scope(scope_id);
+            for import in &module.imports {
+                let Import::Glob { path } = import else {
+                    continue;
+                };
+                let base =
+                    self.resolve_with_hops(file_index, scope_id, &path.segments, path.global, hops + 1);
+                if let Some(declares) = self.module_declares(&base.segments, &segments[0]) {
+                    if declares {
+                        let mut resolved = base.segments.clone();
+                        resolved.extend(segments.iter().cloned());
+                        return Some(Resolved {
+                            segments: resolved,
+                            via_glob: true,
+                        });
+                    }
+                } else {
+                    external_candidates.push(base.segments);
+                }
+            }
+            current = module.parent;
+        }
+        if external_candidates.len() != 1 {
+            return None;
+        }
+        let mut resolved = external_candidates.remove(0);
+        resolved.extend(segments.iter().cloned());
+        Some(Resolved {
+            segments: resolved,
+            via_glob: true,
+        })
+    }
+
+    /// Whether the workspace module at canonical `module` declares `name`; `None` when the
+    /// module is not one of ours.
+    fn module_declares(&self, module: &[String], name: &str) -> Option<bool> {
+        let (crate_name, module_path) = module.split_first()?;
+        let scopes = self.modules.get(&(crate_name.as_str(), module_path))?;
+        Some(scopes.iter().any(|(file_index, scope)| {
+            let module = self.files[*file_index].scope(*scope);
+            module.item_names.iter().any(|item| item == name)
+                || module
+                    .imports
+                    .iter()
+                    .any(|import| matches!(import, Import::Named { alias, .. } if alias == name))
+        }))
+    }
+}

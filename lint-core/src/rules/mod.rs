@@ -1,0 +1,87 @@
+//! The rules, one per file. [`ALL`] is the table of contents, sorted by name.
+
+mod parse_error;
+mod unbounded_channel;
+
+use crate::analysis::Program;
+use crate::config::Level;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+
+/// A rule: its name, default level, one-line summary and user documentation, and the check.
+pub struct Rule {
+    /// snake_case; shown as `coordlint::<name>`.
+    pub name: &'static str,
+    pub default_level: Level,
+    pub summary: &'static str,
+    /// The doc comment of the declaration, raw (one leading space per line).
+    raw_doc: &'static str,
+    /// `None` for diagnostics produced by the pipeline itself (`parse_error`).
+    pub check: Option<fn(&RuleContext<'_, '_>, &mut Vec<Diagnostic>)>,
+}
+
+impl Rule {
+    /// The documentation as Markdown (sections `## What it does`, `## Why is this bad?`, ...).
+    pub fn documentation(&self) -> String {
+        let mut text: String = self
+            .raw_doc
+            .lines()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        text.truncate(text.trim_end().len());
+        text.push('\n');
+        text
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("name", &self.name).finish()
+    }
+}
+
+/// Declares a rule; the doc comment becomes its documentation (as clippy's lints do).
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $static_name:ident = {
+            name: $name:literal,
+            level: $level:ident,
+            summary: $summary:literal,
+            check: $check:expr $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])*
+        pub static $static_name: $crate::rules::Rule = $crate::rules::Rule {
+            name: $name,
+            default_level: $crate::config::Level::$level,
+            summary: $summary,
+            raw_doc: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, sorted by name.
+pub static ALL: &[&Rule] = &[&parse_error::PARSE_ERROR, &unbounded_channel::UNBOUNDED_CHANNEL];
+
+pub fn find(name: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|rule| rule.name == name)
+}
+
+pub(crate) use parse_error::PARSE_ERROR;
+
+/// What a rule's check sees: the program, and the severity its findings get.
+pub struct RuleContext<'p, 'a> {
+    pub program: &'p Program<'a>,
+    pub rule: &'static Rule,
+    pub severity: Severity,
+}
+
+impl RuleContext<'_, '_> {
+    /// Starts a finding of this rule at this rule's severity.
+    pub fn diagnostic(&self, message: impl Into<String>, primary: Label) -> Diagnostic {
+        Diagnostic::new(self.rule.name, self.severity, message, primary)
+    }
+}

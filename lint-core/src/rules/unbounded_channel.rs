@@ -1,0 +1,141 @@
+//! `unbounded_channel`: a queue constructed without a capacity.
+
+use super::{RuleContext, declare_rule};
+use crate::analysis::CallSite;
+use crate::diagnostic::{Diagnostic, Label};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags the construction of a channel with no capacity limit:
+    /// `std::sync::mpsc::channel`, `tokio::sync::mpsc::unbounded_channel`,
+    /// `crossbeam_channel::unbounded` (also `crossbeam::channel::unbounded`),
+    /// `flume::unbounded`, `async_channel::unbounded` (also `async_std::channel::unbounded`),
+    /// `futures::channel::mpsc::unbounded` and `kanal::unbounded`/`unbounded_async`, however
+    /// they are imported or renamed, with or without a turbofish.
+    ///
+    /// ## Why is this bad?
+    /// An unbounded queue never pushes back. When producers outpace the consumer (a slow
+    /// database, a burst of requests, a stuck worker) the queue grows until the process runs
+    /// out of memory, and latency grows with it long before that. A bounded channel makes
+    /// producers wait or fail fast, which turns overload into back-pressure instead of an
+    /// outage.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust,ignore
+    /// let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    /// ```
+    ///
+    /// ## Known problems
+    /// Some unbounded channels are bounded by construction (one message per request that is
+    /// itself limited, or a hand-off from synchronous code where blocking is not allowed, as
+    /// tokio's documentation describes). Allow the finding there with
+    /// `-A unbounded_channel` or lower its level. Calls inside macros other than the standard
+    /// expression macros (`vec!`, `assert!`, `format!`, `println!`, ...) are not seen.
+    ///
+    /// ## Configuration
+    /// Level only (`-A/-W/-D unbounded_channel`); warning by default.
+    pub static UNBOUNDED_CHANNEL = {
+        name: "unbounded_channel",
+        level: Warn,
+        summary: "a channel is created without a capacity limit",
+        check: Some(check),
+    };
+}
+
+/// An unbounded constructor and the bounded one that replaces it.
+struct UnboundedConstructor {
+    path: &'static [&'static str],
+    bounded_replacement: &'static str,
+}
+
+const UNBOUNDED_CONSTRUCTORS: &[UnboundedConstructor] = &[
+    UnboundedConstructor {
+        path: &["std", "sync", "mpsc", "channel"],
+        bounded_replacement: "std::sync::mpsc::sync_channel(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["tokio", "sync", "mpsc", "unbounded_channel"],
+        bounded_replacement: "tokio::sync::mpsc::channel(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["crossbeam_channel", "unbounded"],
+        bounded_replacement: "crossbeam_channel::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["crossbeam", "channel", "unbounded"],
+        bounded_replacement: "crossbeam::channel::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["flume", "unbounded"],
+        bounded_replacement: "flume::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["async_channel", "unbounded"],
+        bounded_replacement: "async_channel::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["async_std", "channel", "unbounded"],
+        bounded_replacement: "async_std::channel::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["futures", "channel", "mpsc", "unbounded"],
+        bounded_replacement: "futures::channel::mpsc::channel(buffer)",
+    },
+    UnboundedConstructor {
+        path: &["futures_channel", "mpsc", "unbounded"],
+        bounded_replacement: "futures_channel::mpsc::channel(buffer)",
+    },
+    UnboundedConstructor {
+        path: &["kanal", "unbounded"],
+        bounded_replacement: "kanal::bounded(capacity)",
+    },
+    UnboundedConstructor {
+        path: &["kanal", "unbounded_async"],
+        bounded_replacement: "kanal::bounded_async(capacity)",
+    },
+];
+
+fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for site in &context.program.call_sites {
+        if let Some(constructor) = UNBOUNDED_CONSTRUCTORS
+            .iter()
+            .find(|constructor| site.resolved.is(constructor.path))
+        {
+            out.push(finding(context, site, constructor));
+        }
+    }
+}
+
+fn finding(
+    context: &RuleContext<'_, '_>,
+    site: &CallSite,
+    constructor: &UnboundedConstructor,
+) -> Diagnostic {
+    let canonical = constructor.path.join("::");
+    let mut diagnostic = context
+        .diagnostic(
+            format!("`{canonical}` creates a channel with no capacity limit"),
+            Label::new(site.span, "this queue grows without limit when the receiver falls behind"),
+        )
+        .with_help(format!(
+            "use `{}` so that senders wait (or fail) when the queue is full",
+            constructor.bounded_replacement
+        ));
+    if site.written.segments.join("::") != canonical {
+        diagnostic = diagnostic.with_note(format!(
+            "`{}` resolves to `{canonical}`{}",
+            site.written.display(),
+            if site.resolved.via_glob {
+                " through a glob import"
+            } else {
+                " through this file's imports"
+            }
+        ));
+    }
+    diagnostic
+}

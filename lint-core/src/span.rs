@@ -1,0 +1,137 @@
+//! Source positions in the project's own terms: a file, a byte range and line/column pairs.
+//!
+//! Spans are converted from `proc-macro2` once, at the lowering boundary; nothing past
+//! lowering ever sees a syn span.
+
+/// Index of a file in the analyzed set (the order the caller passed the sources in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A 1-based line and a 1-based column counted in Unicode scalar values, as rustc reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A region of one source file. `end` is exclusive, like rustc's `byte_end` and `column_end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub byte_start: u32,
+    pub byte_end: u32,
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+impl Span {
+    /// The smallest span covering both `self` and `other` (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        let (first, last) = if self.byte_start <= other.byte_start {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let end_source = if last.byte_end >= first.byte_end {
+            last
+        } else {
+            first
+        };
+        Span {
+            file: self.file,
+            byte_start: first.byte_start,
+            byte_end: end_source.byte_end,
+            start: first.start,
+            end: end_source.end,
+        }
+    }
+
+    /// An empty span at the start of this one.
+    pub fn shrink_to_start(self) -> Span {
+        Span {
+            byte_end: self.byte_start,
+            end: self.start,
+            ..self
+        }
+    }
+
+    /// Whether `other` lies within this span.
+    pub fn contains(self, other: Span) -> bool {
+        self.file == other.file
+            && self.byte_start <= other.byte_start
+            && other.byte_end <= self.byte_end
+    }
+}
+
+/// Line starts of one file, to turn byte offsets into line/column without rescanning.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, byte)| *byte == b'\n')
+                .map(|(offset, _)| offset as u32 + 1),
+        );
+        LineIndex { line_starts }
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// Byte offset where 0-based `line` starts.
+    pub fn line_start(&self, line: usize) -> u32 {
+        self.line_starts[line.min(self.line_starts.len() - 1)]
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Line and column (both 1-based, column in chars) of a byte offset in `text`.
+    pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
+        let offset = offset.min(text.len() as u32);
+        let line = self.line_of(offset);
+        let start = self.line_start(line) as usize;
+        let prefix = text.get(start..offset as usize).unwrap_or("");
+        LineCol {
+            line: line as u32 + 1,
+            column: prefix.chars().count() as u32 + 1,
+        }
+    }
+
+    /// A whole-file-start span helper: the span of `byte_start..byte_end` in `text`.
+    pub fn span(&self, file: FileId, text: &str, byte_start: u32, byte_end: u32) -> Span {
+        Span {
+            file,
+            byte_start,
+            byte_end,
+            start: self.line_col(text, byte_start),
+            end: self.line_col(text, byte_end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        let text = "ab\nçd x\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 4 });
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+    }
+}
