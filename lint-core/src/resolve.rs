@@ -122,16 +122,55 @@ impl<'a> Resolver<'a> {
             .unwrap_or(as_written)
     }
 
-    /// `crate_name::module_path::segments`.
+    /// `crate_name::module_path::segments`, following re-exports (`pub use`) of our modules.
     fn in_crate(&self, facts: &FileFacts, module_path: &[String], segments: &[String]) -> Resolved {
         let mut resolved = Vec::with_capacity(1 + module_path.len() + segments.len());
         resolved.push(facts.crate_name.clone());
         resolved.extend(module_path.iter().cloned());
         resolved.extend(segments.iter().cloned());
-        Resolved {
-            segments: resolved,
+        self.follow_reexports(resolved, 0)
+    }
+
+    /// If a prefix of `segments` is one of our modules and the next segment is a name that
+    /// module imports (rather than declares), continues resolution from that import.
+    fn follow_reexports(&self, segments: Vec<String>, hops: usize) -> Resolved {
+        let plain = |segments| Resolved {
+            segments,
             via_glob: false,
+        };
+        if hops > MAX_IMPORT_HOPS {
+            return plain(segments);
         }
+        for split in (1..segments.len()).rev() {
+            let (crate_name, module_path) = (&segments[0], &segments[1..split]);
+            let Some(scopes) = self.modules.get(&(crate_name.as_str(), module_path)) else {
+                continue;
+            };
+            let name = &segments[split];
+            for (file_index, scope) in scopes {
+                let module = self.files[*file_index].scope(*scope);
+                if module.item_names.iter().any(|item| item == name) {
+                    return plain(segments);
+                }
+                let import = module.imports.iter().find_map(|import| match import {
+                    Import::Named { alias, path } if alias == name => Some(path),
+                    _ => None,
+                });
+                if let Some(path) = import {
+                    let mut target = self.resolve_with_hops(
+                        *file_index,
+                        *scope,
+                        &path.segments,
+                        path.global,
+                        hops + 1,
+                    );
+                    target.segments.extend(segments[split + 1..].iter().cloned());
+                    return target;
+                }
+            }
+            return plain(segments);
+        }
+        plain(segments)
     }
 
     /// Glob imports, tried last: a glob of one of our own modules that declares the name wins;
