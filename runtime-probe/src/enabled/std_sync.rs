@@ -1,0 +1,448 @@
+//! Probing `Mutex`, `RwLock` and `Condvar` with the API of `std::sync`.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::AtomicU64;
+use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult, WaitTimeoutResult};
+use std::time::Duration;
+
+use crate::Named;
+use crate::core::{self, LockCore, READER_SLOTS, Token};
+use crate::trace::Mode;
+
+fn map_poison<G, H>(result: LockResult<G>, wrap: impl FnOnce(G) -> H) -> LockResult<H> {
+    match result {
+        Ok(guard) => Ok(wrap(guard)),
+        Err(poisoned) => Err(PoisonError::new(wrap(poisoned.into_inner()))),
+    }
+}
+
+/// Splits a std `try_lock` result into "acquired (maybe poisoned)" and "would block".
+fn acquired_or_blocked<G>(result: TryLockResult<G>) -> Option<LockResult<G>> {
+    match result {
+        Ok(guard) => Some(Ok(guard)),
+        Err(TryLockError::Poisoned(poisoned)) => Some(Err(poisoned)),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+fn try_result<G>(result: Option<LockResult<G>>) -> TryLockResult<G> {
+    match result {
+        None => Err(TryLockError::WouldBlock),
+        Some(Ok(guard)) => Ok(guard),
+        Some(Err(poisoned)) => Err(TryLockError::Poisoned(poisoned)),
+    }
+}
+
+// ---- Mutex ----------------------------------------------------------------------------------
+
+/// A `std::sync::Mutex` that records lock order and waits (see the crate documentation).
+pub struct Mutex<T: ?Sized> {
+    core: LockCore,
+    inner: std::sync::Mutex<T>,
+}
+
+/// The guard of [`Mutex`]; dereferences to the data like std's.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    token: Token,
+    /// `None` only while a condition variable waits with it.
+    inner: Option<std::sync::MutexGuard<'a, T>>,
+}
+
+impl<T> Mutex<T> {
+    /// Creates a mutex whose class is the caller's source location.
+    #[track_caller]
+    pub const fn new(value: T) -> Mutex<T> {
+        Mutex { core: LockCore::new(Location::caller(), None, "mutex", true), inner: std::sync::Mutex::new(value) }
+    }
+
+    /// Creates a mutex in the class (caller's location, `name`); usable in `static`s.
+    #[track_caller]
+    pub const fn with_name(name: &'static str, value: T) -> Mutex<T> {
+        Mutex { core: LockCore::new(Location::caller(), Some(name), "mutex", true), inner: std::sync::Mutex::new(value) }
+    }
+
+    pub fn into_inner(self) -> LockResult<T> {
+        self.inner.into_inner()
+    }
+}
+
+impl<T> Named<T> for Mutex<T> {
+    #[track_caller]
+    fn named(name: &'static str, value: T) -> Mutex<T> {
+        Mutex { core: LockCore::new(Location::caller(), Some(name), "mutex", true), inner: std::sync::Mutex::new(value) }
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Like `std::sync::Mutex::lock`; checks the lock order first (on a new held chain only).
+    #[track_caller]
+    #[inline]
+    pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+        let (result, token) = core::acquire(
+            &self.core,
+            &[],
+            Mode::Exclusive,
+            || acquired_or_blocked(self.inner.try_lock()),
+            || self.inner.lock(),
+        );
+        map_poison(result, |guard| MutexGuard { core: &self.core, token, inner: Some(guard) })
+    }
+
+    /// Like `std::sync::Mutex::try_lock`; a `try_lock` never adds an order edge.
+    #[track_caller]
+    pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        let Some(result) = acquired_or_blocked(self.inner.try_lock()) else {
+            return Err(TryLockError::WouldBlock);
+        };
+        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
+        try_result(Some(map_poison(result, |guard| MutexGuard { core: &self.core, token, inner: Some(guard) })))
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.inner.is_poisoned()
+    }
+
+    pub fn clear_poison(&self) {
+        self.inner.clear_poison();
+    }
+
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl<T: ?Sized> MutexGuard<'_, T> {
+    fn inner(&self) -> &std::sync::MutexGuard<'_, T> {
+        self.inner.as_ref().expect("a MutexGuard is only empty during a Condvar wait")
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        self.inner()
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        self.inner.as_mut().expect("a MutexGuard is only empty during a Condvar wait")
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            core::release(self.core, &[], self.token);
+        }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+// ---- Condvar --------------------------------------------------------------------------------
+
+/// A `std::sync::Condvar` for [`Mutex`]: a wait releases the mutex in the probe too.
+#[derive(Default)]
+pub struct Condvar {
+    inner: std::sync::Condvar,
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}
+
+impl Condvar {
+    pub const fn new() -> Condvar {
+        Condvar { inner: std::sync::Condvar::new() }
+    }
+
+    fn around_wait<'a, T: ?Sized, R>(
+        mut guard: MutexGuard<'a, T>,
+        wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
+    ) -> LockResult<(MutexGuard<'a, T>, R)> {
+        let inner = guard.inner.take().expect("a MutexGuard is only empty during a Condvar wait");
+        let lock_core = guard.core;
+        let entry = core::suspend(lock_core, &[], guard.token);
+        let result = wait(inner);
+        let token = core::resume(lock_core, &[], entry, guard.token);
+        map_poison(result, |(inner, extra)| (MutexGuard { core: lock_core, token, inner: Some(inner) }, extra))
+    }
+
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        let result = Self::around_wait(guard, |inner| map_poison(self.inner.wait(inner), |inner| (inner, ())));
+        map_poison(result, |(guard, ())| guard)
+    }
+
+    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, condition: F) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let result = Self::around_wait(guard, |inner| map_poison(self.inner.wait_while(inner, condition), |inner| (inner, ())));
+        map_poison(result, |(guard, ())| guard)
+    }
+
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        Self::around_wait(guard, |inner| self.inner.wait_timeout(inner, timeout))
+    }
+
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+        condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        Self::around_wait(guard, |inner| self.inner.wait_timeout_while(inner, timeout, condition))
+    }
+
+    pub fn notify_one(&self) {
+        self.inner.notify_one();
+    }
+
+    pub fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}
+
+// ---- RwLock ---------------------------------------------------------------------------------
+
+/// A `std::sync::RwLock` that records lock order by mode (read-read is not an inversion unless
+/// a writer of the class was seen) and waits.
+pub struct RwLock<T: ?Sized> {
+    core: LockCore,
+    readers: [AtomicU64; READER_SLOTS],
+    inner: std::sync::RwLock<T>,
+}
+
+/// The read guard of [`RwLock`].
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    readers: &'a [AtomicU64],
+    token: Token,
+    inner: std::sync::RwLockReadGuard<'a, T>,
+}
+
+/// The write guard of [`RwLock`].
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    token: Token,
+    inner: std::sync::RwLockWriteGuard<'a, T>,
+}
+
+impl<T> RwLock<T> {
+    #[track_caller]
+    pub const fn new(value: T) -> RwLock<T> {
+        RwLock::with_core(LockCore::new(Location::caller(), None, "rwlock", false), value)
+    }
+
+    #[track_caller]
+    pub const fn with_name(name: &'static str, value: T) -> RwLock<T> {
+        RwLock::with_core(LockCore::new(Location::caller(), Some(name), "rwlock", false), value)
+    }
+
+    const fn with_core(core: LockCore, value: T) -> RwLock<T> {
+        RwLock {
+            core,
+            readers: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+            inner: std::sync::RwLock::new(value),
+        }
+    }
+
+    pub fn into_inner(self) -> LockResult<T> {
+        self.inner.into_inner()
+    }
+}
+
+impl<T> Named<T> for RwLock<T> {
+    #[track_caller]
+    fn named(name: &'static str, value: T) -> RwLock<T> {
+        RwLock::with_core(LockCore::new(Location::caller(), Some(name), "rwlock", false), value)
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    #[track_caller]
+    #[inline]
+    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        let (result, token) = core::acquire(
+            &self.core,
+            &self.readers,
+            Mode::Shared,
+            || acquired_or_blocked(self.inner.try_read()),
+            || self.inner.read(),
+        );
+        map_poison(result, |inner| RwLockReadGuard { core: &self.core, readers: &self.readers, token, inner })
+    }
+
+    #[track_caller]
+    #[inline]
+    pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        let (result, token) = core::acquire(
+            &self.core,
+            &self.readers,
+            Mode::Exclusive,
+            || acquired_or_blocked(self.inner.try_write()),
+            || self.inner.write(),
+        );
+        map_poison(result, |inner| RwLockWriteGuard { core: &self.core, token, inner })
+    }
+
+    #[track_caller]
+    pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        let Some(result) = acquired_or_blocked(self.inner.try_read()) else {
+            return Err(TryLockError::WouldBlock);
+        };
+        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
+        try_result(Some(map_poison(result, |inner| RwLockReadGuard { core: &self.core, readers: &self.readers, token, inner })))
+    }
+
+    #[track_caller]
+    pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        let Some(result) = acquired_or_blocked(self.inner.try_write()) else {
+            return Err(TryLockError::WouldBlock);
+        };
+        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
+        try_result(Some(map_poison(result, |inner| RwLockWriteGuard { core: &self.core, token, inner })))
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.inner.is_poisoned()
+    }
+
+    pub fn clear_poison(&self) {
+        self.inner.clear_poison();
+    }
+
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    #[track_caller]
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    #[track_caller]
+    fn from(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        core::release(self.core, self.readers, self.token);
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        core::release(self.core, &[], self.token);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
