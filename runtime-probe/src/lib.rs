@@ -27,7 +27,7 @@ mod waitfor;
 
 pub use registry::{
     Action, class_count, edge_count, reports, set_action, set_capture_backtraces, set_deadlock_timeout, set_trace_dir,
-    snapshot, write_trace_file,
+    snapshot, with_thread_action, write_trace_file,
 };
 pub use thread::held_count;
 pub use trace::{Report, ReportKind};

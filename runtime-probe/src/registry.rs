@@ -87,6 +87,26 @@ pub fn set_action(action: Action) {
     update_config(|config| config.action = action);
 }
 
+thread_local! {
+    static THREAD_ACTION: std::cell::RefCell<Option<Action>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `body` with `action` for the order reports made on this thread (other threads, and
+/// deadlock reports, which the watchdog thread makes, keep the process-wide action). Lets tests
+/// running in parallel in one process pick their own action.
+pub fn with_thread_action<R>(action: Action, body: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Action>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            let _ = THREAD_ACTION.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = THREAD_ACTION.with(|slot| slot.borrow_mut().replace(action));
+    let _restore = Restore(previous);
+    body()
+}
+
 /// Sets how long a thread must be blocked before the wait-for graph is checked for an actual
 /// deadlock; `None` turns the check off (default: `COORDLINT_DEADLOCK_MS`, else 2000 ms).
 pub fn set_deadlock_timeout(timeout: Option<Duration>) {
@@ -280,7 +300,8 @@ pub(crate) fn deliver(reports: Vec<Report>) {
     registry().reports.extend(reports.iter().cloned());
     EXPORT_PENDING.store(true, Ordering::Relaxed);
     write_trace_file();
-    let action = with_config(|config| config.action.clone());
+    let thread_action = THREAD_ACTION.try_with(|slot| slot.borrow().clone()).ok().flatten();
+    let action = thread_action.unwrap_or_else(|| with_config(|config| config.action.clone()));
     for report in reports {
         match &action {
             Action::Record => {}

@@ -1,0 +1,130 @@
+//! Trace export and merge: an inversion split between two processes is found after the merge.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use runtime_probe::enabled::Mutex;
+use runtime_probe::trace::{self, Mode, ReportKind};
+use runtime_probe::{Action, Named};
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("runtime-probe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Both "processes" create their locks here, so their classes have the same identity.
+fn shared_locks() -> (&'static Mutex<()>, &'static Mutex<()>) {
+    let a = Box::leak(Box::new(Mutex::named("split_a", ())));
+    let b = Box::leak(Box::new(Mutex::named("split_b", ())));
+    (a, b)
+}
+
+fn run_child(dir: &Path, order: &str) {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "inversion_split_between_two_processes_is_found_after_merge", "--test-threads=1"])
+        .env("RUNTIME_PROBE_SPLIT_CHILD", order)
+        .env("COORDLINT_TRACE", dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "child {order} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn inversion_split_between_two_processes_is_found_after_merge() {
+    if let Some(order) = std::env::var_os("RUNTIME_PROBE_SPLIT_CHILD") {
+        // Child: one half of the inversion; the trace file is written as edges appear.
+        runtime_probe::set_action(Action::Record);
+        let (a, b) = shared_locks();
+        if order == "ab" {
+            let _a = a.lock().unwrap();
+            let _b = b.lock().unwrap();
+        } else {
+            let _b = b.lock().unwrap();
+            let _a = a.lock().unwrap();
+        }
+        assert!(runtime_probe::reports().is_empty(), "each child alone is consistent");
+        return;
+    }
+    let dir = scratch_dir("split");
+    run_child(&dir, "ab");
+    run_child(&dir, "ba");
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files, 2, "one file per process");
+    let merged = trace::read_trace_dir(&dir).unwrap();
+    assert_eq!(merged.processes.len(), 2);
+    let split: Vec<_> = merged.classes.iter().filter(|class| class.name.as_deref().is_some_and(|n| n.starts_with("split_"))).collect();
+    assert_eq!(split.len(), 2, "classes united across processes: {:#?}", merged.classes);
+    assert!(merged.reports.is_empty());
+    let cycles = trace::find_cycles(&merged);
+    assert_eq!(cycles.len(), 1, "{cycles:#?}");
+    let steps = cycles[0].steps(&merged);
+    assert_eq!(steps.len(), 2);
+    for step in &steps {
+        assert_eq!(step.witness.acquire_site.file, file!());
+        assert_eq!((step.from_mode, step.to_mode), (Mode::Exclusive, Mode::Exclusive));
+    }
+    let message = trace::describe_order_cycle(&steps);
+    assert!(message.contains("split_a") && message.contains("split_b"), "{message}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_writes_classes_edges_counts_and_reports_that_merge_by_identity() {
+    runtime_probe::set_action(Action::Record);
+    let dir = scratch_dir("export");
+    let outer = Mutex::named("export_outer", 0);
+    let inner = Mutex::named("export_inner", 0);
+    for _ in 0..3 {
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _outer = outer.lock().unwrap();
+                let _inner = inner.lock().unwrap();
+            });
+        });
+    }
+    {
+        let _inner = inner.lock().unwrap();
+        let _outer = outer.lock().unwrap();
+    }
+    runtime_probe::set_trace_dir(Some(dir.clone()));
+    let path = runtime_probe::write_trace_file().or_else(|| {
+        std::fs::read_dir(&dir).unwrap().next().map(|entry| entry.unwrap().path())
+    });
+    let path = path.expect("a trace file");
+    runtime_probe::set_trace_dir(None);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let one = trace::Trace::from_json_str(&text).unwrap();
+    let outer_id = one.classes.iter().find(|c| c.name.as_deref() == Some("export_outer")).unwrap().id;
+    let inner_id = one.classes.iter().find(|c| c.name.as_deref() == Some("export_inner")).unwrap().id;
+    let edge = one.edges.iter().find(|e| e.from == outer_id && e.to == inner_id).unwrap();
+    assert_eq!(edge.count, 3, "one observation per thread that took the chain");
+    assert!(one.reports.iter().any(|r| r.kind == ReportKind::LockOrderCycle && r.names_class("export_outer")));
+    // The serde impls round-trip, and merging a file with itself unites classes and sums counts.
+    let reparsed: trace::Trace = serde_json::from_str(&serde_json::to_string(&one).unwrap()).unwrap();
+    assert_eq!(reparsed, one);
+    std::fs::copy(&path, dir.join("second.json")).unwrap();
+    let merged = trace::read_trace_dir(&dir).unwrap();
+    assert_eq!(merged.classes.len(), one.classes.len());
+    assert_eq!(merged.edges.len(), one.edges.len());
+    assert_eq!(merged.reports.len(), 2 * one.reports.len());
+    let merged_outer = merged.classes.iter().find(|c| c.name.as_deref() == Some("export_outer")).unwrap().id;
+    let merged_inner = merged.classes.iter().find(|c| c.name.as_deref() == Some("export_inner")).unwrap().id;
+    let merged_edge = merged.edges.iter().find(|e| e.from == merged_outer && e.to == merged_inner).unwrap();
+    assert_eq!(merged_edge.count, 6);
+    assert_eq!(merged_edge.first, edge.first);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn broken_and_foreign_files_are_errors_with_their_path() {
+    let dir = scratch_dir("broken");
+    std::fs::write(dir.join("a.json"), "{\"format\": \"something-else\"}").unwrap();
+    let error = trace::read_trace_dir(&dir).unwrap_err();
+    assert!(error.path.ends_with("a.json"));
+    assert!(error.message.contains("format"), "{error}");
+    std::fs::write(dir.join("a.json"), "{\"format\": \"coordlint-runtime-trace\", \"version\": 99}").unwrap();
+    assert!(trace::read_trace_dir(&dir).unwrap_err().message.contains("version 99"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
