@@ -41,11 +41,17 @@ fn lowering_pool() -> &'static rayon::ThreadPool {
 
 /// Parses and lowers every source in parallel. `FileFacts::file` is the index in `sources`.
 pub fn lower_files(sources: &[SourceFile]) -> Vec<FileFacts> {
+    lower_files_numbered_from(0, sources)
+}
+
+/// Like [`lower_files`], numbering the files `first_id`, `first_id + 1`, ...; for callers
+/// that discover files in waves (following `mod` declarations) and analyze them together.
+pub fn lower_files_numbered_from(first_id: u32, sources: &[SourceFile]) -> Vec<FileFacts> {
     lowering_pool().install(|| {
         sources
             .par_iter()
             .enumerate()
-            .map(|(index, source)| lower::lower_file(FileId(index as u32), source))
+            .map(|(index, source)| lower::lower_file(FileId(first_id + index as u32), source))
             .collect()
     })
 }

@@ -1,0 +1,135 @@
+//! The `cargo coordlint` command: finds the files to analyze (a cargo workspace through
+//! `cargo metadata`, or paths), reads them, hands them to lint-core, renders the findings
+//! and picks the exit status. The only crate of the project that does I/O.
+
+mod args;
+mod discover;
+mod output;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use anyhow::Context;
+use lint_core::{Config, Severity, rules};
+
+pub use args::Cli;
+
+/// How the command ended, as a CI step sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// No finding at error level.
+    Clean,
+    /// At least one finding at error level.
+    Findings,
+    /// A usage error, an unreadable manifest, or an internal failure.
+    Failure,
+}
+
+impl Status {
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Clean => 0,
+            Status::Findings => 1,
+            Status::Failure => 2,
+        }
+    }
+}
+
+/// Makes a panic print one line and exit with status 2 instead of a backtrace.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|location| format!(" at {}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        eprintln!(
+            "error: internal error in coordlint{location}: {payload} (please report this)"
+        );
+        std::process::exit(i32::from(Status::Failure.code()));
+    }));
+}
+
+/// Runs the command with `args` (including the program name, and `coordlint` as the first
+/// argument when run through cargo), writing findings to `out` and messages to `err`.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let cli = match args::parse(args) {
+        Ok(args::Parsed::Run(cli)) => cli,
+        Ok(args::Parsed::Printed(text)) => {
+            let _ = write!(out, "{text}");
+            return Status::Clean;
+        }
+        Err(message) => {
+            let _ = write!(err, "{message}");
+            return Status::Failure;
+        }
+    };
+    match run_cli(&cli, out, err) {
+        Ok(status) => status,
+        Err(error) => {
+            let _ = writeln!(err, "error: {error:#}");
+            Status::Failure
+        }
+    }
+}
+
+fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+    if let Some(args::Command::Explain { rule }) = &cli.command {
+        return explain(rule, out);
+    }
+    if let Some(args::Command::Rules) = &cli.command {
+        for rule in rules::ALL {
+            writeln!(out, "{:<20} {:<5} {}", rule.name, level_name(rule.default_level), rule.summary)?;
+        }
+        return Ok(Status::Clean);
+    }
+    let config = build_config(cli)?;
+    let started = std::time::Instant::now();
+    let inputs = discover::discover(cli)?;
+    for warning in &inputs.warnings {
+        writeln!(err, "warning: {warning}")?;
+    }
+    let diagnostics = lint_core::analyze(&inputs.facts, &config);
+    let elapsed = started.elapsed();
+    output::emit(cli.message_format(), &inputs, &diagnostics, elapsed, cli.use_color(), out)
+        .context("could not write the report")?;
+    let has_errors = diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.severity == Severity::Error);
+    Ok(if has_errors {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+fn build_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::default();
+    for (name, level) in cli.level_settings() {
+        config.set_level(&name, level)?;
+    }
+    Ok(config)
+}
+
+fn explain(rule_name: &str, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let name = rule_name.strip_prefix("coordlint::").unwrap_or(rule_name);
+    let rule = rules::find(name).ok_or_else(|| {
+        lint_core::ConfigError::UnknownRule(name.to_string())
+    })?;
+    writeln!(out, "# `coordlint::{}` ({} by default)\n", rule.name, level_name(rule.default_level))?;
+    write!(out, "{}", rule.documentation())?;
+    Ok(Status::Clean)
+}
+
+fn level_name(level: lint_core::Level) -> &'static str {
+    match level {
+        lint_core::Level::Allow => "allow",
+        lint_core::Level::Warn => "warn",
+        lint_core::Level::Deny => "deny",
+    }
+}

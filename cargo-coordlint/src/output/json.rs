@@ -1,0 +1,224 @@
+//! cargo's `--message-format=json` lines: one `compiler-message` per finding, in the envelope
+//! of the package the file belongs to, then `build-finished`. rust-analyzer reads these.
+
+use std::io::Write;
+
+use lint_core::{Diagnostic, Label, Severity};
+use serde::Serialize;
+
+use super::IndexedSource;
+use super::human::{render, shared_sources};
+use crate::discover::{FileOrigin, Inputs};
+
+#[derive(Serialize)]
+struct CompilerMessage<'a> {
+    reason: &'static str,
+    package_id: &'a str,
+    manifest_path: String,
+    target: Target<'a>,
+    message: RustcDiagnostic,
+}
+
+#[derive(Serialize)]
+struct Target<'a> {
+    kind: &'a [String],
+    crate_types: &'a [String],
+    name: &'a str,
+    src_path: String,
+    edition: &'a str,
+    doc: bool,
+    doctest: bool,
+    test: bool,
+}
+
+/// rustc's JSON diagnostic (`$message_type: diagnostic`).
+#[derive(Serialize)]
+struct RustcDiagnostic {
+    #[serde(rename = "$message_type")]
+    message_type: &'static str,
+    message: String,
+    code: Option<Code>,
+    level: &'static str,
+    spans: Vec<RustcSpan>,
+    children: Vec<RustcDiagnostic>,
+    rendered: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Code {
+    code: String,
+    explanation: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RustcSpan {
+    file_name: String,
+    byte_start: u32,
+    byte_end: u32,
+    line_start: u32,
+    line_end: u32,
+    column_start: u32,
+    column_end: u32,
+    is_primary: bool,
+    text: Vec<SpanLine>,
+    label: Option<String>,
+    suggested_replacement: Option<String>,
+    suggestion_applicability: Option<String>,
+    expansion: Option<()>,
+}
+
+#[derive(Serialize)]
+struct SpanLine {
+    text: String,
+    highlight_start: u32,
+    highlight_end: u32,
+}
+
+#[derive(Serialize)]
+struct BuildFinished {
+    reason: &'static str,
+    success: bool,
+}
+
+pub fn write_lines(
+    inputs: &Inputs,
+    diagnostics: &[Diagnostic],
+    ansi: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let sources = shared_sources(inputs);
+    for diagnostic in diagnostics {
+        let file = diagnostic.primary.span.file.0 as usize;
+        let message = rustc_diagnostic(inputs, &sources, diagnostic, ansi);
+        let line = match envelope(&inputs.origins[file], message) {
+            Ok(envelope) => serde_json::to_string(&envelope),
+            // A file with no package (path mode, no Cargo.toml): a bare rustc diagnostic.
+            Err(message) => serde_json::to_string(&message),
+        }
+        .map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")?;
+    }
+    let success = !diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.severity == Severity::Error);
+    let finished = serde_json::to_string(&BuildFinished {
+        reason: "build-finished",
+        success,
+    })
+    .map_err(std::io::Error::other)?;
+    writeln!(out, "{finished}")
+}
+
+fn envelope(origin: &FileOrigin, message: RustcDiagnostic) -> Result<CompilerMessage<'_>, RustcDiagnostic> {
+    let Some(package) = &origin.package else {
+        return Err(message);
+    };
+    let target = &origin.target;
+    Ok(CompilerMessage {
+        reason: "compiler-message",
+        package_id: &package.id,
+        manifest_path: package.manifest_path.to_string_lossy().into_owned(),
+        target: Target {
+            kind: &target.kind,
+            crate_types: &target.crate_types,
+            name: &target.name,
+            src_path: target.src_path.to_string_lossy().into_owned(),
+            edition: &target.edition,
+            doc: target.doc,
+            doctest: target.doctest,
+            test: target.test,
+        },
+        message,
+    })
+}
+
+fn rustc_diagnostic(
+    inputs: &Inputs,
+    sources: &[IndexedSource],
+    diagnostic: &Diagnostic,
+    ansi: bool,
+) -> RustcDiagnostic {
+    let mut spans = vec![rustc_span(inputs, sources, &diagnostic.primary, true)];
+    spans.extend(
+        diagnostic
+            .secondary
+            .iter()
+            .map(|label| rustc_span(inputs, sources, label, false)),
+    );
+    let mut children: Vec<RustcDiagnostic> = diagnostic
+        .notes
+        .iter()
+        .map(|note| child("note", note))
+        .collect();
+    if let Some(help) = &diagnostic.help {
+        children.push(child("help", help));
+    }
+    RustcDiagnostic {
+        message_type: "diagnostic",
+        message: diagnostic.message.clone(),
+        code: Some(Code {
+            code: format!("coordlint::{}", diagnostic.rule),
+            explanation: None,
+        }),
+        level: diagnostic.severity.as_str(),
+        spans,
+        children,
+        rendered: Some(render(sources, diagnostic, ansi)),
+    }
+}
+
+fn child(level: &'static str, message: &str) -> RustcDiagnostic {
+    RustcDiagnostic {
+        message_type: "diagnostic",
+        message: message.to_string(),
+        code: None,
+        level,
+        spans: Vec::new(),
+        children: Vec::new(),
+        rendered: None,
+    }
+}
+
+fn rustc_span(inputs: &Inputs, sources: &[IndexedSource], label: &Label, is_primary: bool) -> RustcSpan {
+    let span = label.span;
+    let file = span.file.0 as usize;
+    RustcSpan {
+        file_name: inputs.sources[file].path.clone(),
+        byte_start: span.byte_start,
+        byte_end: span.byte_end,
+        line_start: span.start.line,
+        line_end: span.end.line,
+        column_start: span.start.column,
+        column_end: span.end.column,
+        is_primary,
+        text: span_lines(sources[file].text(), label),
+        label: Some(label.message.clone()),
+        suggested_replacement: None,
+        suggestion_applicability: None,
+        expansion: None,
+    }
+}
+
+/// The whole source lines a span covers, with the highlighted columns (1-based, exclusive
+/// end), as rustc writes them.
+fn span_lines(text: &str, label: &Label) -> Vec<SpanLine> {
+    let span = label.span;
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(span.start.line.saturating_sub(1) as usize)
+        .take((span.end.line - span.start.line + 1) as usize)
+        .collect();
+    let count = lines.len();
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(index, line)| {
+            let width = line.chars().count() as u32 + 1;
+            SpanLine {
+                text: line.to_string(),
+                highlight_start: if index == 0 { span.start.column } else { 1 },
+                highlight_end: if index + 1 == count { span.end.column } else { width },
+            }
+        })
+        .collect()
+}
