@@ -28,7 +28,12 @@ pub(crate) struct LockCore {
 
 impl LockCore {
     /// `exclusive_only`: a lock that is never read-locked (its class is exclusive from the start).
-    pub(crate) const fn new(site: &'static Location<'static>, name: Option<&'static str>, kind: &'static str, exclusive_only: bool) -> LockCore {
+    pub(crate) const fn new(
+        site: &'static Location<'static>,
+        name: Option<&'static str>,
+        kind: &'static str,
+        exclusive_only: bool,
+    ) -> LockCore {
         LockCore {
             site,
             name,
@@ -75,7 +80,10 @@ impl LockCore {
 
 impl std::fmt::Debug for LockCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LockCore").field("site", &self.site).field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("LockCore")
+            .field("site", &self.site)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -125,13 +133,22 @@ pub(crate) fn release(core: &LockCore, readers: &[AtomicU64], token: Token) {
 }
 
 /// Around a condition-variable wait: the lock is released for the wait and re-acquired after.
-pub(crate) fn suspend(core: &LockCore, readers: &[AtomicU64], token: Token) -> Option<thread::Held> {
+pub(crate) fn suspend(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    token: Token,
+) -> Option<thread::Held> {
     let entry = thread::exit(core.instance());
     waitfor::released(core, readers, token);
     entry
 }
 
-pub(crate) fn resume(core: &LockCore, readers: &[AtomicU64], entry: Option<thread::Held>, token: Token) -> Token {
+pub(crate) fn resume(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    entry: Option<thread::Held>,
+    token: Token,
+) -> Token {
     if let Some(entry) = entry {
         thread::reenter(entry);
     }

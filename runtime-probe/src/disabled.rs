@@ -2,8 +2,8 @@
 //! The crate root re-exports these when the probe is off, so probing costs nothing there.
 
 pub use std::sync::{
-    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
-    TryLockResult, WaitTimeoutResult,
+    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    TryLockError, TryLockResult, WaitTimeoutResult,
 };
 
 use crate::Named;
@@ -47,7 +47,9 @@ pub mod parking_lot {
 /// tokio's own `sync` locks.
 #[cfg(feature = "tokio")]
 pub mod tokio {
-    pub use ::tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+    pub use ::tokio::sync::{
+        Mutex, MutexGuard, OwnedMutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+    };
 
     use crate::Named;
 

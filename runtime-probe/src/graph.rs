@@ -18,7 +18,9 @@ pub(crate) struct EdgeLite {
 /// is not blocked, unless a writer can get in between (lockdep's "strong path" rule). A
 /// recursive reader is never held up by a queued writer.
 pub(crate) fn breaks_at(exclusive_seen: bool, arrival: Mode, departure: Mode) -> bool {
-    arrival.is_shared() && departure.is_shared() && (arrival == Mode::SharedRecursive || !exclusive_seen)
+    arrival.is_shared()
+        && departure.is_shared()
+        && (arrival == Mode::SharedRecursive || !exclusive_seen)
 }
 
 /// For the edge `closing` (held `from`, acquired `to`), the shortest strong path of edges that
@@ -33,14 +35,18 @@ pub(crate) fn strong_path_back(
     let target = closing.from;
     let start = (closing.to, closing.to_mode);
     if closing.to == target {
-        return (!breaks_at(exclusive_seen(target), closing.to_mode, closing.from_mode)).then(Vec::new);
+        return (!breaks_at(exclusive_seen(target), closing.to_mode, closing.from_mode))
+            .then(Vec::new);
     }
-    // parent[state] = (edge taken into state, previous state)
-    let mut parent: HashMap<(u32, Mode), Option<(usize, (u32, Mode))>> = HashMap::new();
+    // parent[state] = (edge taken into state, previous state); a state is (class, arrival mode).
+    type State = (u32, Mode);
+    let mut parent: HashMap<State, Option<(usize, State)>> = HashMap::new();
     parent.insert(start, None);
     let mut queue = VecDeque::from([start]);
     while let Some(state @ (class, arrival)) = queue.pop_front() {
-        let Some(outgoing) = out_edges.get(class as usize) else { continue };
+        let Some(outgoing) = out_edges.get(class as usize) else {
+            continue;
+        };
         for &index in outgoing {
             let edge = edges[index];
             if breaks_at(exclusive_seen(class), arrival, edge.from_mode) {

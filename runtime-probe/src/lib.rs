@@ -26,38 +26,55 @@ pub mod trace;
 mod waitfor;
 
 pub use registry::{
-    Action, class_count, edge_count, reports, set_action, set_capture_backtraces, set_deadlock_timeout, set_trace_dir,
-    snapshot, with_thread_action, write_trace_file,
+    Action, class_count, edge_count, reports, set_action, set_capture_backtraces,
+    set_deadlock_timeout, set_trace_dir, snapshot, with_thread_action, write_trace_file,
 };
 pub use thread::held_count;
 pub use trace::{Report, ReportKind};
 
 /// Whether the crate root exports the probing types in this build.
-pub const PROBE_ACTIVE: bool = cfg!(all(feature = "enabled", any(debug_assertions, feature = "always")));
+pub const PROBE_ACTIVE: bool = cfg!(all(
+    feature = "enabled",
+    any(debug_assertions, feature = "always")
+));
 
 #[cfg(all(feature = "enabled", any(debug_assertions, feature = "always")))]
 pub use enabled::{
-    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
-    TryLockResult, WaitTimeoutResult,
+    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    TryLockError, TryLockResult, WaitTimeoutResult,
 };
 
 #[cfg(not(all(feature = "enabled", any(debug_assertions, feature = "always"))))]
 pub use disabled::{
-    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
-    TryLockResult, WaitTimeoutResult,
+    Condvar, LockResult, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    TryLockError, TryLockResult, WaitTimeoutResult,
 };
 
-/// parking_lot's locks, probing or plain like the crate root.
-#[cfg(all(feature = "parking_lot", feature = "enabled", any(debug_assertions, feature = "always")))]
-pub use enabled::parking_lot;
-#[cfg(all(feature = "parking_lot", not(all(feature = "enabled", any(debug_assertions, feature = "always")))))]
+#[cfg(all(
+    feature = "parking_lot",
+    not(all(feature = "enabled", any(debug_assertions, feature = "always")))
+))]
 pub use disabled::parking_lot;
+/// parking_lot's locks, probing or plain like the crate root.
+#[cfg(all(
+    feature = "parking_lot",
+    feature = "enabled",
+    any(debug_assertions, feature = "always")
+))]
+pub use enabled::parking_lot;
 
-/// tokio's `sync` locks, probing or plain like the crate root.
-#[cfg(all(feature = "tokio", feature = "enabled", any(debug_assertions, feature = "always")))]
-pub use enabled::tokio;
-#[cfg(all(feature = "tokio", not(all(feature = "enabled", any(debug_assertions, feature = "always")))))]
+#[cfg(all(
+    feature = "tokio",
+    not(all(feature = "enabled", any(debug_assertions, feature = "always")))
+))]
 pub use disabled::tokio;
+/// tokio's `sync` locks, probing or plain like the crate root.
+#[cfg(all(
+    feature = "tokio",
+    feature = "enabled",
+    any(debug_assertions, feature = "always")
+))]
+pub use enabled::tokio;
 
 /// Creating a lock in a named class: `Mutex::named("accounts", value)`.
 ///

@@ -9,7 +9,10 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::graph::{self, EdgeLite};
-use crate::trace::{self, Class, ClassRef, CycleStep, Edge, Mode, ProcessInfo, Report, ReportKind, Site, Trace, Witness};
+use crate::trace::{
+    self, Class, ClassRef, CycleStep, Edge, Mode, ProcessInfo, Report, ReportKind, Site, Trace,
+    Witness,
+};
 
 /// What the probe does with a report.
 #[derive(Clone)]
@@ -60,8 +63,13 @@ fn env_flag(name: &str) -> bool {
 }
 
 static CONFIG: LazyLock<RwLock<Config>> = LazyLock::new(|| {
-    let action = std::env::var("COORDLINT_ON_REPORT").ok().and_then(|text| Action::from_env_text(&text));
-    let deadlock_timeout = match std::env::var("COORDLINT_DEADLOCK_MS").ok().and_then(|t| t.trim().parse::<u64>().ok()) {
+    let action = std::env::var("COORDLINT_ON_REPORT")
+        .ok()
+        .and_then(|text| Action::from_env_text(&text));
+    let deadlock_timeout = match std::env::var("COORDLINT_DEADLOCK_MS")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+    {
         Some(0) => None,
         Some(ms) => Some(Duration::from_millis(ms)),
         None => Some(Duration::from_millis(2000)),
@@ -70,7 +78,9 @@ static CONFIG: LazyLock<RwLock<Config>> = LazyLock::new(|| {
         action: action.unwrap_or(Action::Panic),
         deadlock_timeout,
         backtrace: env_flag("COORDLINT_BACKTRACE"),
-        trace_dir: std::env::var_os("COORDLINT_TRACE").filter(|dir| !dir.is_empty()).map(PathBuf::from),
+        trace_dir: std::env::var_os("COORDLINT_TRACE")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from),
     })
 });
 
@@ -151,7 +161,12 @@ struct Registry {
     reports: Vec<Report>,
 }
 
-static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| Mutex::new(Registry { out_edges: vec![Vec::new()], ..Default::default() }));
+static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| {
+    Mutex::new(Registry {
+        out_edges: vec![Vec::new()],
+        ..Default::default()
+    })
+});
 /// Serialises trace writes so a later write never carries an older snapshot.
 static EXPORT: Mutex<()> = Mutex::new(());
 static EXPORT_PENDING: AtomicBool = AtomicBool::new(false);
@@ -161,13 +176,23 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
 }
 
 /// The class of locks created at `site` with `name`; creates it on first sight.
-pub(crate) fn resolve_class(site: &'static Location<'static>, name: Option<&'static str>, kind: &'static str, exclusive: bool) -> u32 {
+pub(crate) fn resolve_class(
+    site: &'static Location<'static>,
+    name: Option<&'static str>,
+    kind: &'static str,
+    exclusive: bool,
+) -> u32 {
     let key = (site.file(), site.line(), site.column(), name);
     let mut registry = registry();
     if let Some(&id) = registry.class_index.get(&key) {
         return id;
     }
-    registry.classes.push(ClassRecord { site, name, kind, exclusive_seen: exclusive });
+    registry.classes.push(ClassRecord {
+        site,
+        name,
+        kind,
+        exclusive_seen: exclusive,
+    });
     registry.out_edges.push(Vec::new());
     let id = registry.classes.len() as u32;
     registry.class_index.insert(key, id);
@@ -189,7 +214,10 @@ pub fn edge_count() -> usize {
 impl Registry {
     fn class_ref(&self, id: u32) -> ClassRef {
         let class = &self.classes[id as usize - 1];
-        ClassRef { site: Site::from_location(class.site), name: class.name.map(str::to_owned) }
+        ClassRef {
+            site: Site::from_location(class.site),
+            name: class.name.map(str::to_owned),
+        }
     }
 
     fn step(&self, index: usize) -> CycleStep {
@@ -207,7 +235,12 @@ impl Registry {
     fn cycle_report(&mut self, closing: usize) -> Option<Report> {
         let classes = &self.classes;
         let exclusive_seen = |id: u32| classes[id as usize - 1].exclusive_seen;
-        let path = graph::strong_path_back(&self.lites, &self.out_edges, &exclusive_seen, self.lites[closing])?;
+        let path = graph::strong_path_back(
+            &self.lites,
+            &self.out_edges,
+            &exclusive_seen,
+            self.lites[closing],
+        )?;
         // The cycle in acquisition order: the path back (from `to` round to `from`), then `closing`.
         let mut members: Vec<usize> = path;
         members.push(closing);
@@ -236,8 +269,14 @@ pub(crate) struct HeldSnapshot {
 
 /// A thread acquires `class` in `mode` at `site` while holding `held`, for the first time in
 /// this thread with this held chain: add or count the edges, check new edges for cycles.
-pub(crate) fn observe_chain(held: &[HeldSnapshot], class: u32, mode: Mode, site: &'static Location<'static>) -> Vec<Report> {
-    let backtrace = with_config(|config| config.backtrace).then(|| std::backtrace::Backtrace::force_capture().to_string());
+pub(crate) fn observe_chain(
+    held: &[HeldSnapshot],
+    class: u32,
+    mode: Mode,
+    site: &'static Location<'static>,
+) -> Vec<Report> {
+    let backtrace = with_config(|config| config.backtrace)
+        .then(|| std::backtrace::Backtrace::force_capture().to_string());
     let thread = crate::thread::current_thread_label();
     let mut reports = Vec::new();
     let mut registry = registry();
@@ -252,7 +291,12 @@ pub(crate) fn observe_chain(held: &[HeldSnapshot], class: u32, mode: Mode, site:
             registry.edges[index].count += 1;
             continue;
         }
-        let lite = EdgeLite { from: entry.class, from_mode: entry.mode, to: class, to_mode: mode };
+        let lite = EdgeLite {
+            from: entry.class,
+            from_mode: entry.mode,
+            to: class,
+            to_mode: mode,
+        };
         let index = registry.edges.len();
         registry.edges.push(EdgeRecord {
             lite,
@@ -283,9 +327,13 @@ pub(crate) fn mark_exclusive(class: u32) -> Vec<Report> {
     }
     record.exclusive_seen = true;
     EXPORT_PENDING.store(true, Ordering::Relaxed);
-    let touching: Vec<usize> =
-        (0..registry.lites.len()).filter(|&i| registry.lites[i].from == class || registry.lites[i].to == class).collect();
-    touching.into_iter().filter_map(|index| registry.cycle_report(index)).collect()
+    let touching: Vec<usize> = (0..registry.lites.len())
+        .filter(|&i| registry.lites[i].from == class || registry.lites[i].to == class)
+        .collect();
+    touching
+        .into_iter()
+        .filter_map(|index| registry.cycle_report(index))
+        .collect()
 }
 
 pub(crate) fn class_ref(class: u32) -> ClassRef {
@@ -300,7 +348,10 @@ pub(crate) fn deliver(reports: Vec<Report>) {
     registry().reports.extend(reports.iter().cloned());
     EXPORT_PENDING.store(true, Ordering::Relaxed);
     write_trace_file();
-    let thread_action = THREAD_ACTION.try_with(|slot| slot.borrow().clone()).ok().flatten();
+    let thread_action = THREAD_ACTION
+        .try_with(|slot| slot.borrow().clone())
+        .ok()
+        .flatten();
     let action = thread_action.unwrap_or_else(|| with_config(|config| config.action.clone()));
     for report in reports {
         match &action {
@@ -308,7 +359,9 @@ pub(crate) fn deliver(reports: Vec<Report>) {
             Action::Log => eprintln!("coordlint runtime-probe: {report}"),
             Action::Callback(callback) => callback(&report),
             Action::Panic if report.kind == ReportKind::Deadlock => {
-                eprintln!("coordlint runtime-probe: {report}\ncoordlint runtime-probe: exiting with code 101 (deadlocked threads cannot be unwound)");
+                eprintln!(
+                    "coordlint runtime-probe: {report}\ncoordlint runtime-probe: exiting with code 101 (deadlocked threads cannot be unwound)"
+                );
                 std::process::exit(101);
             }
             Action::Panic => panic!("coordlint runtime-probe: {report}"),
@@ -348,8 +401,18 @@ pub fn snapshot() -> Trace {
             first: edge.first.clone(),
         })
         .collect();
-    let exe = std::env::current_exe().map(|path| path.display().to_string()).unwrap_or_default();
-    Trace { processes: vec![ProcessInfo { pid: std::process::id(), exe }], classes, edges, reports: registry.reports.clone() }
+    let exe = std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    Trace {
+        processes: vec![ProcessInfo {
+            pid: std::process::id(),
+            exe,
+        }],
+        classes,
+        edges,
+        reports: registry.reports.clone(),
+    }
 }
 
 /// Writes this process's trace file now if a trace directory is configured and anything
@@ -370,7 +433,10 @@ pub fn write_trace_file() -> Option<PathBuf> {
     match written {
         Ok(()) => Some(path),
         Err(error) => {
-            eprintln!("coordlint runtime-probe: cannot write trace file {}: {error}", path.display());
+            eprintln!(
+                "coordlint runtime-probe: cannot write trace file {}: {error}",
+                path.display()
+            );
             None
         }
     }
@@ -385,7 +451,10 @@ pub(crate) fn export_if_pending() {
 
 fn trace_file_name() -> &'static str {
     static NAME: LazyLock<String> = LazyLock::new(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         format!("coordlint-trace-{}-{nanos}.json", std::process::id())
     });
     &NAME

@@ -56,7 +56,7 @@ thread_local! {
 
 static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 
-fn chain_key(below: u64, class: u32, mode: Mode) -> u64 {
+pub(crate) fn chain_key(below: u64, class: u32, mode: Mode) -> u64 {
     let mixed = below.rotate_left(7) ^ (u64::from(class) << 2 | mode as u64);
     let product = mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     product ^ (product >> 29)
@@ -80,7 +80,12 @@ pub(crate) enum Attempt {
 /// the first sight of this chain, pushes the lock on the held stack, and returns the probe's
 /// thread id. Reports are delivered after the state is released, before the lock is taken.
 #[inline]
-pub(crate) fn enter(core: &LockCore, mode: Mode, site: &'static Location<'static>, attempt: Attempt) -> u64 {
+pub(crate) fn enter(
+    core: &LockCore,
+    mode: Mode,
+    site: &'static Location<'static>,
+    attempt: Attempt,
+) -> u64 {
     let class = core.class();
     if mode == Mode::Exclusive && !core.exclusive_seen() {
         core.set_exclusive_seen();
@@ -91,14 +96,32 @@ pub(crate) fn enter(core: &LockCore, mode: Mode, site: &'static Location<'static
         let tid = ensure_tid(&mut state);
         let below = state.held.last().map_or(0, |top| top.chain);
         let chain = chain_key(below, class, mode);
-        let needs_validation = attempt == Attempt::Blocking && !state.held.is_empty() && !state.validated.contains(&chain);
+        let needs_validation = attempt == Attempt::Blocking
+            && !state.held.is_empty()
+            && !state.validated.contains(&chain);
         let snapshot = needs_validation.then(|| {
-            state.held.iter().map(|held| HeldSnapshot { class: held.class, mode: held.mode, site: held.site }).collect::<Vec<_>>()
+            state
+                .held
+                .iter()
+                .map(|held| HeldSnapshot {
+                    class: held.class,
+                    mode: held.mode,
+                    site: held.site,
+                })
+                .collect::<Vec<_>>()
         });
-        state.held.push(Held { class, mode, instance: core.instance(), site, chain });
+        state.held.push(Held {
+            class,
+            mode,
+            instance: core.instance(),
+            site,
+            chain,
+        });
         (tid, chain, snapshot)
     });
-    let Ok((tid, chain, snapshot)) = entered else { return 0 };
+    let Ok((tid, chain, snapshot)) = entered else {
+        return 0;
+    };
     if let Some(held) = snapshot {
         enter_slow(held, class, mode, site, chain, core.instance());
     }
@@ -107,7 +130,14 @@ pub(crate) fn enter(core: &LockCore, mode: Mode, site: &'static Location<'static
 
 #[cold]
 #[inline(never)]
-fn enter_slow(held: Vec<HeldSnapshot>, class: u32, mode: Mode, site: &'static Location<'static>, chain: u64, instance: usize) {
+fn enter_slow(
+    held: Vec<HeldSnapshot>,
+    class: u32,
+    mode: Mode,
+    site: &'static Location<'static>,
+    chain: u64,
+    instance: usize,
+) {
     let reports = registry::observe_chain(&held, class, mode, site);
     let _ = STATE.try_with(|state| state.borrow_mut().validated.insert(chain));
     registry::export_if_pending();
@@ -143,7 +173,11 @@ pub(crate) fn exit(instance: usize) -> Option<Held> {
 fn exit_out_of_order(held: &mut Vec<Held>, instance: usize) -> Option<Held> {
     let position = held.iter().rposition(|entry| entry.instance == instance)?;
     let removed = held.remove(position);
-    let mut below = if position == 0 { 0 } else { held[position - 1].chain };
+    let mut below = if position == 0 {
+        0
+    } else {
+        held[position - 1].chain
+    };
     for entry in &mut held[position..] {
         entry.chain = chain_key(below, entry.class, entry.mode);
         below = entry.chain;
@@ -164,13 +198,23 @@ pub(crate) fn reenter(mut entry: Held) {
 /// The locks this thread holds, bottom first, except the entry for `waiting_for`.
 pub(crate) fn held_except(waiting_for: usize) -> Vec<Held> {
     STATE
-        .try_with(|state| state.borrow().held.iter().filter(|held| held.instance != waiting_for).copied().collect())
+        .try_with(|state| {
+            state
+                .borrow()
+                .held
+                .iter()
+                .filter(|held| held.instance != waiting_for)
+                .copied()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Number of locks the current thread holds (probed locks only).
 pub fn held_count() -> usize {
-    STATE.try_with(|state| state.borrow().held.len()).unwrap_or(0)
+    STATE
+        .try_with(|state| state.borrow().held.len())
+        .unwrap_or(0)
 }
 
 /// A name for the current thread in reports.

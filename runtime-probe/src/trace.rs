@@ -28,7 +28,11 @@ pub struct Site {
 
 impl Site {
     pub fn from_location(location: &std::panic::Location<'_>) -> Site {
-        Site { file: location.file().to_owned(), line: location.line(), column: location.column() }
+        Site {
+            file: location.file().to_owned(),
+            line: location.line(),
+            column: location.column(),
+        }
     }
 }
 
@@ -87,7 +91,10 @@ pub struct Class {
 
 impl Class {
     pub fn reference(&self) -> ClassRef {
-        ClassRef { site: self.site.clone(), name: self.name.clone() }
+        ClassRef {
+            site: self.site.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 
@@ -222,7 +229,9 @@ impl Report {
 
     /// Whether the report names a class with this name.
     pub fn names_class(&self, name: &str) -> bool {
-        self.classes().iter().any(|class| class.name.as_deref() == Some(name))
+        self.classes()
+            .iter()
+            .any(|class| class.name.as_deref() == Some(name))
     }
 }
 
@@ -267,8 +276,11 @@ impl Trace {
     /// Adds `other` to `self`: classes united by (site, name), edges with equal endpoints and
     /// modes summed (the earliest-merged first witness is kept), reports and processes appended.
     pub fn merge(&mut self, other: &Trace) {
-        let mut class_ids: HashMap<ClassRef, u32> =
-            self.classes.iter().map(|class| (class.reference(), class.id)).collect();
+        let mut class_ids: HashMap<ClassRef, u32> = self
+            .classes
+            .iter()
+            .map(|class| (class.reference(), class.id))
+            .collect();
         let mut remap: HashMap<u32, u32> = HashMap::new();
         for class in &other.classes {
             let key = class.reference();
@@ -280,7 +292,10 @@ impl Trace {
                 }
                 None => {
                     let id = self.classes.len() as u32;
-                    self.classes.push(Class { id, ..class.clone() });
+                    self.classes.push(Class {
+                        id,
+                        ..class.clone()
+                    });
                     class_ids.insert(key, id);
                     id
                 }
@@ -302,7 +317,11 @@ impl Trace {
                 Some(&index) => self.edges[index].count += edge.count,
                 None => {
                     edge_ids.insert(key, self.edges.len());
-                    self.edges.push(Edge { from, to, ..edge.clone() });
+                    self.edges.push(Edge {
+                        from,
+                        to,
+                        ..edge.clone()
+                    });
                 }
             }
         }
@@ -314,7 +333,11 @@ impl Trace {
     /// does not depend on the order in which processes ran or files were read.
     pub fn normalize(&mut self) {
         let mut order: Vec<usize> = (0..self.classes.len()).collect();
-        order.sort_by(|&a, &b| self.classes[a].reference().cmp(&self.classes[b].reference()));
+        order.sort_by(|&a, &b| {
+            self.classes[a]
+                .reference()
+                .cmp(&self.classes[b].reference())
+        });
         let mut new_id = vec![0u32; self.classes.len()];
         for (new, &old) in order.iter().enumerate() {
             new_id[self.classes[old].id as usize] = new as u32;
@@ -328,7 +351,8 @@ impl Trace {
             edge.from = new_id[edge.from as usize];
             edge.to = new_id[edge.to as usize];
         }
-        self.edges.sort_by_key(|edge| (edge.from, edge.to, edge.from_mode, edge.to_mode));
+        self.edges
+            .sort_by_key(|edge| (edge.from, edge.to, edge.from_mode, edge.to_mode));
     }
 
     /// The class with this id.
@@ -363,28 +387,58 @@ impl Trace {
         if object.get("format").and_then(Value::as_str) != Some(FORMAT) {
             return Err(format!("not a {FORMAT} file (missing or wrong `format`)"));
         }
-        let version = object.get("version").and_then(Value::as_u64).ok_or("missing `version`")?;
+        let version = object
+            .get("version")
+            .and_then(Value::as_u64)
+            .ok_or("missing `version`")?;
         if version != VERSION {
-            return Err(format!("unsupported trace version {version} (this reader knows {VERSION})"));
+            return Err(format!(
+                "unsupported trace version {version} (this reader knows {VERSION})"
+            ));
         }
         let processes = array(object, "processes")?
             .iter()
-            .map(|p| Ok(ProcessInfo { pid: u32_field(p, "pid")?, exe: string_field(p, "exe")? }))
+            .map(|p| {
+                Ok(ProcessInfo {
+                    pid: u32_field(p, "pid")?,
+                    exe: string_field(p, "exe")?,
+                })
+            })
             .collect::<Result<Vec<_>, String>>()?;
-        let classes = array(object, "classes")?.iter().map(class_from_value).collect::<Result<Vec<_>, _>>()?;
+        let classes = array(object, "classes")?
+            .iter()
+            .map(class_from_value)
+            .collect::<Result<Vec<_>, _>>()?;
         for (index, class) in classes.iter().enumerate() {
             if class.id as usize != index {
-                return Err(format!("class ids must be 0..n in order; found {} at {index}", class.id));
+                return Err(format!(
+                    "class ids must be 0..n in order; found {} at {index}",
+                    class.id
+                ));
             }
         }
-        let edges = array(object, "edges")?.iter().map(edge_from_value).collect::<Result<Vec<_>, _>>()?;
+        let edges = array(object, "edges")?
+            .iter()
+            .map(edge_from_value)
+            .collect::<Result<Vec<_>, _>>()?;
         for edge in &edges {
             if edge.from as usize >= classes.len() || edge.to as usize >= classes.len() {
-                return Err(format!("edge {} -> {} names a class that does not exist", edge.from, edge.to));
+                return Err(format!(
+                    "edge {} -> {} names a class that does not exist",
+                    edge.from, edge.to
+                ));
             }
         }
-        let reports = array(object, "reports")?.iter().map(report_from_value).collect::<Result<Vec<_>, _>>()?;
-        Ok(Trace { processes, classes, edges, reports })
+        let reports = array(object, "reports")?
+            .iter()
+            .map(report_from_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Trace {
+            processes,
+            classes,
+            edges,
+            reports,
+        })
     }
 }
 
@@ -405,7 +459,10 @@ impl<'de> serde::Deserialize<'de> for Trace {
 /// unfinished `*.tmp` files are skipped). The result is normalized.
 pub fn read_trace_dir(dir: impl AsRef<Path>) -> Result<Trace, TraceError> {
     let dir = dir.as_ref();
-    let error = |path: &Path, message: String| TraceError { path: path.to_path_buf(), message };
+    let error = |path: &Path, message: String| TraceError {
+        path: path.to_path_buf(),
+        message,
+    };
     let entries = std::fs::read_dir(dir).map_err(|e| error(dir, e.to_string()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
@@ -456,7 +513,12 @@ pub fn find_cycles(trace: &Trace) -> Vec<Cycle> {
     let lites: Vec<EdgeLite> = trace
         .edges
         .iter()
-        .map(|edge| EdgeLite { from: edge.from, from_mode: edge.from_mode, to: edge.to, to_mode: edge.to_mode })
+        .map(|edge| EdgeLite {
+            from: edge.from,
+            from_mode: edge.from_mode,
+            to: edge.to,
+            to_mode: edge.to_mode,
+        })
         .collect();
     let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); trace.classes.len()];
     for (index, edge) in lites.iter().enumerate() {
@@ -475,7 +537,11 @@ pub fn find_cycles(trace: &Trace) -> Vec<Cycle> {
         if !seen.insert(key) {
             continue;
         }
-        let smallest = members.iter().enumerate().min_by_key(|(_, edge)| **edge).map_or(0, |(at, _)| at);
+        let smallest = members
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, edge)| **edge)
+            .map_or(0, |(at, _)| at);
         members.rotate_left(smallest);
         cycles.push(Cycle { edges: members });
     }
@@ -487,7 +553,9 @@ pub fn find_cycles(trace: &Trace) -> Vec<Cycle> {
 fn array<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a Vec<Value>, String> {
     match object.get(key) {
         None => Err(format!("missing `{key}`")),
-        Some(value) => value.as_array().ok_or_else(|| format!("`{key}` must be an array")),
+        Some(value) => value
+            .as_array()
+            .ok_or_else(|| format!("`{key}` must be an array")),
     }
 }
 
@@ -496,7 +564,10 @@ fn field<'a>(value: &'a Value, key: &str) -> Result<&'a Value, String> {
 }
 
 fn string_field(value: &Value, key: &str) -> Result<String, String> {
-    field(value, key)?.as_str().map(str::to_owned).ok_or_else(|| format!("`{key}` must be a string"))
+    field(value, key)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{key}` must be a string"))
 }
 
 fn optional_string_field(value: &Value, key: &str) -> Result<Option<String>, String> {
@@ -508,7 +579,9 @@ fn optional_string_field(value: &Value, key: &str) -> Result<Option<String>, Str
 }
 
 fn u64_field(value: &Value, key: &str) -> Result<u64, String> {
-    field(value, key)?.as_u64().ok_or_else(|| format!("`{key}` must be a non-negative integer"))
+    field(value, key)?
+        .as_u64()
+        .ok_or_else(|| format!("`{key}` must be a non-negative integer"))
 }
 
 fn u32_field(value: &Value, key: &str) -> Result<u32, String> {
@@ -516,7 +589,9 @@ fn u32_field(value: &Value, key: &str) -> Result<u32, String> {
 }
 
 fn bool_field(value: &Value, key: &str) -> Result<bool, String> {
-    field(value, key)?.as_bool().ok_or_else(|| format!("`{key}` must be a boolean"))
+    field(value, key)?
+        .as_bool()
+        .ok_or_else(|| format!("`{key}` must be a boolean"))
 }
 
 fn mode_field(value: &Value, key: &str) -> Result<Mode, String> {
@@ -529,7 +604,11 @@ fn site_to_value(site: &Site) -> Value {
 }
 
 fn site_from_value(value: &Value) -> Result<Site, String> {
-    Ok(Site { file: string_field(value, "file")?, line: u32_field(value, "line")?, column: u32_field(value, "column")? })
+    Ok(Site {
+        file: string_field(value, "file")?,
+        line: u32_field(value, "line")?,
+        column: u32_field(value, "column")?,
+    })
 }
 
 fn class_ref_to_value(class: &ClassRef) -> Value {
@@ -537,7 +616,10 @@ fn class_ref_to_value(class: &ClassRef) -> Value {
 }
 
 fn class_ref_from_value(value: &Value) -> Result<ClassRef, String> {
-    Ok(ClassRef { site: site_from_value(field(value, "site")?)?, name: optional_string_field(value, "name")? })
+    Ok(ClassRef {
+        site: site_from_value(field(value, "site")?)?,
+        name: optional_string_field(value, "name")?,
+    })
 }
 
 fn class_to_value(class: &Class) -> Value {
@@ -643,7 +725,8 @@ fn report_to_value(report: &Report) -> Value {
 
 fn report_from_value(value: &Value) -> Result<Report, String> {
     let kind_text = string_field(value, "kind")?;
-    let kind = ReportKind::parse(&kind_text).ok_or_else(|| format!("unknown report kind `{kind_text}`"))?;
+    let kind = ReportKind::parse(&kind_text)
+        .ok_or_else(|| format!("unknown report kind `{kind_text}`"))?;
     let cycle = field(value, "cycle")?
         .as_array()
         .ok_or("`cycle` must be an array")?
@@ -685,7 +768,13 @@ fn report_from_value(value: &Value) -> Result<Report, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Report { kind, message: string_field(value, "message")?, cycle, threads, pid: u32_field(value, "pid")? })
+    Ok(Report {
+        kind,
+        message: string_field(value, "message")?,
+        cycle,
+        threads,
+        pid: u32_field(value, "pid")?,
+    })
 }
 
 /// Renders an order-cycle message (shared by the live probe and offline consumers).
@@ -711,7 +800,9 @@ pub fn describe_order_cycle(steps: &[CycleStep]) -> String {
             step.witness.thread
         ));
         if let Some(backtrace) = &step.witness.backtrace {
-            message.push_str(&format!("\n    backtrace of that acquisition:\n{backtrace}"));
+            message.push_str(&format!(
+                "\n    backtrace of that acquisition:\n{backtrace}"
+            ));
         }
     }
     message

@@ -62,7 +62,10 @@ pub(crate) fn acquired(core: &LockCore, readers: &[AtomicU64], tid: u64, mode: M
         core.owner.store(tid, Ordering::Release);
     } else {
         for (index, reader) in readers.iter().enumerate() {
-            if reader.compare_exchange(0, tid, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            if reader
+                .compare_exchange(0, tid, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
                 slot = index as u8;
                 break;
             }
@@ -90,10 +93,12 @@ pub(crate) fn released(core: &LockCore, readers: &[AtomicU64], token: Token) {
 #[cold]
 fn released_with_waiters(core: &LockCore, token: Token) {
     let mut state = waits();
-    if let Some(holders) = state.holders.get_mut(&core.instance()) {
-        if let Some(position) = holders.iter().position(|&holder| holder == (token.tid, token.mode)) {
-            holders.swap_remove(position);
-        }
+    if let Some(holders) = state.holders.get_mut(&core.instance())
+        && let Some(position) = holders
+            .iter()
+            .position(|&holder| holder == (token.tid, token.mode))
+    {
+        holders.swap_remove(position);
     }
 }
 
@@ -108,16 +113,17 @@ pub(crate) fn wait_as_registered_waiter<G>(
     site: &'static Location<'static>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    let Some(timeout) = registry::with_config(|config| config.deadlock_timeout) else {
+    if registry::with_config(|config| config.deadlock_timeout).is_none() {
         return acquire();
-    };
+    }
     WATCHDOG.call_once(|| {
-        let spawned = std::thread::Builder::new().name("coordlint-deadlock-watchdog".into()).spawn(watchdog_loop);
+        let spawned = std::thread::Builder::new()
+            .name("coordlint-deadlock-watchdog".into())
+            .spawn(watchdog_loop);
         if let Err(error) = spawned {
             eprintln!("coordlint runtime-probe: cannot start the deadlock watchdog: {error}");
         }
     });
-    let _ = timeout;
     let instance = core.instance();
     let holds = thread::held_except(instance);
     let label = thread::current_thread_label();
@@ -136,7 +142,16 @@ pub(crate) fn wait_as_registered_waiter<G>(
         }
         state.next_generation += 1;
         let generation = state.next_generation;
-        let waiter = Waiter { generation, thread: label, instance, class: core.class(), mode, site, since: Instant::now(), holds };
+        let waiter = Waiter {
+            generation,
+            thread: label,
+            instance,
+            class: core.class(),
+            mode,
+            site,
+            since: Instant::now(),
+            holds,
+        };
         state.waiters.insert(tid, waiter);
     }
     let guard = acquire();
@@ -156,7 +171,9 @@ fn conflicts(waiting: Mode, held: Mode) -> bool {
 fn watchdog_loop() {
     loop {
         let timeout = registry::with_config(|config| config.deadlock_timeout);
-        let period = timeout.map_or(Duration::from_millis(200), |t| (t / 4).clamp(Duration::from_millis(5), Duration::from_millis(500)));
+        let period = timeout.map_or(Duration::from_millis(200), |t| {
+            (t / 4).clamp(Duration::from_millis(5), Duration::from_millis(500))
+        });
         std::thread::sleep(period);
         if let Some(timeout) = timeout {
             let found = scan(timeout);
@@ -171,16 +188,31 @@ fn watchdog_loop() {
 fn scan(timeout: Duration) -> Vec<Report> {
     let mut state = waits();
     let now = Instant::now();
-    let old: HashMap<u64, &Waiter> =
-        state.waiters.iter().filter(|(_, waiter)| now.duration_since(waiter.since) >= timeout).map(|(&tid, w)| (tid, w)).collect();
+    let old: HashMap<u64, &Waiter> = state
+        .waiters
+        .iter()
+        .filter(|(_, waiter)| now.duration_since(waiter.since) >= timeout)
+        .map(|(&tid, w)| (tid, w))
+        .collect();
     let blockers = |tid: u64| -> Vec<u64> {
         let waiter = old[&tid];
-        let holders = state.holders.get(&waiter.instance).map(Vec::as_slice).unwrap_or(&[]);
-        let mut out: Vec<u64> =
-            holders.iter().filter(|&&(_, mode)| conflicts(waiter.mode, mode)).map(|&(holder, _)| holder).collect();
+        let holders = state
+            .holders
+            .get(&waiter.instance)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut out: Vec<u64> = holders
+            .iter()
+            .filter(|&&(_, mode)| conflicts(waiter.mode, mode))
+            .map(|&(holder, _)| holder)
+            .collect();
         if out.is_empty() && waiter.mode.is_shared() {
             // Only readers hold it: a reader waits because a writer is queued (writer preference).
-            out = old.iter().filter(|(_, w)| w.instance == waiter.instance && w.mode == Mode::Exclusive).map(|(&t, _)| t).collect();
+            out = old
+                .iter()
+                .filter(|(_, w)| w.instance == waiter.instance && w.mode == Mode::Exclusive)
+                .map(|(&t, _)| t)
+                .collect();
         }
         out.retain(|blocker| old.contains_key(blocker));
         out.sort_unstable();
@@ -207,7 +239,7 @@ fn scan(timeout: Duration) -> Vec<Report> {
         }
         current.insert(key);
     }
-    let snapshots: Vec<Vec<(String, usize, u32, Mode, &'static Location<'static>, u64, Vec<Held>)>> = confirmed
+    let snapshots: Vec<Vec<ThreadSnapshot>> = confirmed
         .iter()
         .map(|cycle| {
             cycle
@@ -215,7 +247,15 @@ fn scan(timeout: Duration) -> Vec<Report> {
                 .map(|tid| {
                     let w = old[tid];
                     let waited = now.duration_since(w.since).as_millis() as u64;
-                    (w.thread.clone(), w.instance, w.class, w.mode, w.site, waited, w.holds.clone())
+                    (
+                        w.thread.clone(),
+                        w.instance,
+                        w.class,
+                        w.mode,
+                        w.site,
+                        waited,
+                        w.holds.clone(),
+                    )
                 })
                 .collect()
         })
@@ -231,7 +271,10 @@ fn scan(timeout: Duration) -> Vec<Report> {
     state.candidates = current;
     state.reported.extend(reported_keys);
     drop(state);
-    snapshots.into_iter().map(|threads| deadlock_report(&threads)).collect()
+    snapshots
+        .into_iter()
+        .map(|threads| deadlock_report(&threads))
+        .collect()
 }
 
 /// A cycle of waiting threads through `start`, in wait order, if there is one.
@@ -266,24 +309,41 @@ fn cycle_from(start: u64, blockers: &dyn Fn(u64) -> Vec<u64>) -> Option<Vec<u64>
     None
 }
 
-type ThreadSnapshot = (String, usize, u32, Mode, &'static Location<'static>, u64, Vec<Held>);
+type ThreadSnapshot = (
+    String,
+    usize,
+    u32,
+    Mode,
+    &'static Location<'static>,
+    u64,
+    Vec<Held>,
+);
 
 fn deadlock_report(threads: &[ThreadSnapshot]) -> Report {
     let blocked: Vec<BlockedThread> = threads
         .iter()
-        .map(|(thread, _, class, mode, site, waited_ms, holds)| BlockedThread {
-            thread: thread.clone(),
-            waits_for: registry::class_ref(*class),
-            wait_mode: *mode,
-            wait_site: Site::from_location(site),
-            waited_ms: *waited_ms,
-            holds: holds
-                .iter()
-                .map(|held| HeldLock { class: registry::class_ref(held.class), mode: held.mode, site: Site::from_location(held.site) })
-                .collect(),
-        })
+        .map(
+            |(thread, _, class, mode, site, waited_ms, holds)| BlockedThread {
+                thread: thread.clone(),
+                waits_for: registry::class_ref(*class),
+                wait_mode: *mode,
+                wait_site: Site::from_location(site),
+                waited_ms: *waited_ms,
+                holds: holds
+                    .iter()
+                    .map(|held| HeldLock {
+                        class: registry::class_ref(held.class),
+                        mode: held.mode,
+                        site: Site::from_location(held.site),
+                    })
+                    .collect(),
+            },
+        )
         .collect();
-    let mut message = format!("deadlock: {} thread(s) are blocked on each other", blocked.len());
+    let mut message = format!(
+        "deadlock: {} thread(s) are blocked on each other",
+        blocked.len()
+    );
     for thread in &blocked {
         message.push_str(&format!(
             "\n  thread `{}` has waited {} ms for {} ({}) at {}",
@@ -294,8 +354,19 @@ fn deadlock_report(threads: &[ThreadSnapshot]) -> Report {
             thread.wait_site
         ));
         for held in &thread.holds {
-            message.push_str(&format!("\n    while holding {} ({}) acquired at {}", held.class, held.mode.as_str(), held.site));
+            message.push_str(&format!(
+                "\n    while holding {} ({}) acquired at {}",
+                held.class,
+                held.mode.as_str(),
+                held.site
+            ));
         }
     }
-    Report { kind: ReportKind::Deadlock, message, cycle: Vec::new(), threads: blocked, pid: std::process::id() }
+    Report {
+        kind: ReportKind::Deadlock,
+        message,
+        cycle: Vec::new(),
+        threads: blocked,
+        pid: std::process::id(),
+    }
 }

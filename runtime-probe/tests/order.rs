@@ -44,12 +44,35 @@ fn two_lock_inversion_across_threads_is_reported_without_a_hang() {
     let report = &reports[0];
     assert!(report.names_class("inv2_b"));
     assert_eq!(report.cycle.len(), 2);
-    let acquire_lines: Vec<u32> = report.cycle.iter().map(|step| step.witness.acquire_site.line).collect();
-    assert!(acquire_lines.contains(&a_then_b_line), "{acquire_lines:?} {}", report.message);
-    assert!(acquire_lines.contains(&b_then_a_line), "{acquire_lines:?} {}", report.message);
-    let held_lines: Vec<u32> = report.cycle.iter().map(|step| step.witness.held_site.line).collect();
-    assert!(held_lines.contains(&(a_then_b_line - 1)) && held_lines.contains(&(b_then_a_line - 1)), "{held_lines:?}");
-    assert!(report.message.contains("potential deadlock"), "{}", report.message);
+    let acquire_lines: Vec<u32> = report
+        .cycle
+        .iter()
+        .map(|step| step.witness.acquire_site.line)
+        .collect();
+    assert!(
+        acquire_lines.contains(&a_then_b_line),
+        "{acquire_lines:?} {}",
+        report.message
+    );
+    assert!(
+        acquire_lines.contains(&b_then_a_line),
+        "{acquire_lines:?} {}",
+        report.message
+    );
+    let held_lines: Vec<u32> = report
+        .cycle
+        .iter()
+        .map(|step| step.witness.held_site.line)
+        .collect();
+    assert!(
+        held_lines.contains(&(a_then_b_line - 1)) && held_lines.contains(&(b_then_a_line - 1)),
+        "{held_lines:?}"
+    );
+    assert!(
+        report.message.contains("potential deadlock"),
+        "{}",
+        report.message
+    );
     assert!(report.message.contains(file!()), "{}", report.message);
 }
 
@@ -97,11 +120,20 @@ fn panic_action_panics_on_the_thread_closing_the_cycle() {
         })
     })
     .join();
-    let message = *outcome.expect_err("closing the cycle must panic").downcast::<String>().expect("a String panic");
-    assert!(message.contains("panic_a") && message.contains("panic_b"), "{message}");
+    let message = *outcome
+        .expect_err("closing the cycle must panic")
+        .downcast::<String>()
+        .expect("a String panic");
+    assert!(
+        message.contains("panic_a") && message.contains("panic_b"),
+        "{message}"
+    );
     // The lock that was about to be taken was not taken: `a` is free, `b` was released by unwinding.
     assert!(a.try_lock().is_ok());
-    assert!(b.lock().is_err(), "b was held while the thread panicked, so it is poisoned like std");
+    assert!(
+        b.lock().is_err(),
+        "b was held while the thread panicked, so it is poisoned like std"
+    );
 }
 
 #[test]
@@ -190,11 +222,26 @@ fn guards_dropped_out_of_order_keep_the_held_stack_true() {
         drop(guard_b);
     });
     let trace = runtime_probe::snapshot();
-    let id = |name: &str| trace.classes.iter().find(|class| class.name.as_deref() == Some(name)).unwrap().id;
-    let has_edge = |from: &str, to: &str| trace.edges.iter().any(|edge| edge.from == id(from) && edge.to == id(to));
+    let id = |name: &str| {
+        trace
+            .classes
+            .iter()
+            .find(|class| class.name.as_deref() == Some(name))
+            .unwrap()
+            .id
+    };
+    let has_edge = |from: &str, to: &str| {
+        trace
+            .edges
+            .iter()
+            .any(|edge| edge.from == id(from) && edge.to == id(to))
+    };
     assert!(has_edge("ooo_a", "ooo_b"));
     assert!(has_edge("ooo_b", "ooo_c"));
-    assert!(!has_edge("ooo_a", "ooo_c"), "a was released before c was taken");
+    assert!(
+        !has_edge("ooo_a", "ooo_c"),
+        "a was released before c was taken"
+    );
     assert!(order_reports_naming("ooo_a").is_empty());
 }
 
@@ -272,18 +319,25 @@ fn locks_created_at_one_site_form_one_class() {
         let _outer = outer.lock().unwrap();
     }
     let reports = order_reports_naming("outer_for_requests");
-    assert_eq!(reports.len(), 1, "instances of one site are one class: {reports:#?}");
+    assert_eq!(
+        reports.len(),
+        1,
+        "instances of one site are one class: {reports:#?}"
+    );
     assert!(reports[0].names_class("request"));
 }
 
 #[test]
 fn condvar_wait_releases_the_mutex_in_the_probe() {
     record_only();
-    let pair: &'static (Mutex<bool>, Condvar) = Box::leak(Box::new((Mutex::named("cv_mutex", false), Condvar::new())));
+    let pair: &'static (Mutex<bool>, Condvar) =
+        Box::leak(Box::new((Mutex::named("cv_mutex", false), Condvar::new())));
     let other: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("cv_other", ())));
     let waiter = thread::spawn(move || {
         let (lock, condvar) = pair;
-        let guard = condvar.wait_while(lock.lock().unwrap(), |ready| !*ready).unwrap();
+        let guard = condvar
+            .wait_while(lock.lock().unwrap(), |ready| !*ready)
+            .unwrap();
         assert!(*guard);
         assert_eq!(runtime_probe::held_count(), 1);
         drop(guard);
@@ -297,7 +351,10 @@ fn condvar_wait_releases_the_mutex_in_the_probe() {
         pair.1.notify_all();
     }
     waiter.join().unwrap();
-    let (guard, timeout) = pair.1.wait_timeout(pair.0.lock().unwrap(), std::time::Duration::from_millis(1)).unwrap();
+    let (guard, timeout) = pair
+        .1
+        .wait_timeout(pair.0.lock().unwrap(), std::time::Duration::from_millis(1))
+        .unwrap();
     assert!(timeout.timed_out() && *guard);
     drop(guard);
     assert!(order_reports_naming("cv_mutex").is_empty());

@@ -12,7 +12,9 @@ struct Account {
 }
 
 fn new_account() -> Account {
-    Account { balance: Mutex::new(100) }
+    Account {
+        balance: Mutex::new(100),
+    }
 }
 
 fn new_index() -> RwLock<Vec<u64>> {
@@ -51,13 +53,24 @@ fn sixteen_threads_ten_thousand_instances_three_classes() {
             })
         })
         .collect();
-    let created: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
+    let created: u64 = handles
+        .into_iter()
+        .map(|handle| handle.join().unwrap())
+        .sum();
     assert!(created >= 10_000 * 3, "{created}");
     // registry, account balance, index: three creation sites, three classes, however many
     // instances.
-    assert_eq!(runtime_probe::class_count(), 3, "classes must be counted per creation site");
+    assert_eq!(
+        runtime_probe::class_count(),
+        3,
+        "classes must be counted per creation site"
+    );
     // registry->balance, registry->index (write), balance->index (write), registry->index (read)
     assert_eq!(runtime_probe::edge_count(), 4);
-    assert!(runtime_probe::reports().is_empty(), "{:#?}", runtime_probe::reports());
+    assert!(
+        runtime_probe::reports().is_empty(),
+        "{:#?}",
+        runtime_probe::reports()
+    );
     assert!(started.elapsed() < Duration::from_secs(60));
 }

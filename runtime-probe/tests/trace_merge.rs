@@ -23,12 +23,20 @@ fn shared_locks() -> (&'static Mutex<()>, &'static Mutex<()>) {
 
 fn run_child(dir: &Path, order: &str) {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "inversion_split_between_two_processes_is_found_after_merge", "--test-threads=1"])
+        .args([
+            "--exact",
+            "inversion_split_between_two_processes_is_found_after_merge",
+            "--test-threads=1",
+        ])
         .env("RUNTIME_PROBE_SPLIT_CHILD", order)
         .env("COORDLINT_TRACE", dir)
         .output()
         .unwrap();
-    assert!(output.status.success(), "child {order} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "child {order} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -44,7 +52,10 @@ fn inversion_split_between_two_processes_is_found_after_merge() {
             let _b = b.lock().unwrap();
             let _a = a.lock().unwrap();
         }
-        assert!(runtime_probe::reports().is_empty(), "each child alone is consistent");
+        assert!(
+            runtime_probe::reports().is_empty(),
+            "each child alone is consistent"
+        );
         return;
     }
     let dir = scratch_dir("split");
@@ -54,8 +65,22 @@ fn inversion_split_between_two_processes_is_found_after_merge() {
     assert_eq!(files, 2, "one file per process");
     let merged = trace::read_trace_dir(&dir).unwrap();
     assert_eq!(merged.processes.len(), 2);
-    let split: Vec<_> = merged.classes.iter().filter(|class| class.name.as_deref().is_some_and(|n| n.starts_with("split_"))).collect();
-    assert_eq!(split.len(), 2, "classes united across processes: {:#?}", merged.classes);
+    let split: Vec<_> = merged
+        .classes
+        .iter()
+        .filter(|class| {
+            class
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("split_"))
+        })
+        .collect();
+    assert_eq!(
+        split.len(),
+        2,
+        "classes united across processes: {:#?}",
+        merged.classes
+    );
     assert!(merged.reports.is_empty());
     let cycles = trace::find_cycles(&merged);
     assert_eq!(cycles.len(), 1, "{cycles:#?}");
@@ -63,10 +88,16 @@ fn inversion_split_between_two_processes_is_found_after_merge() {
     assert_eq!(steps.len(), 2);
     for step in &steps {
         assert_eq!(step.witness.acquire_site.file, file!());
-        assert_eq!((step.from_mode, step.to_mode), (Mode::Exclusive, Mode::Exclusive));
+        assert_eq!(
+            (step.from_mode, step.to_mode),
+            (Mode::Exclusive, Mode::Exclusive)
+        );
     }
     let message = trace::describe_order_cycle(&steps);
-    assert!(message.contains("split_a") && message.contains("split_b"), "{message}");
+    assert!(
+        message.contains("split_a") && message.contains("split_b"),
+        "{message}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -90,28 +121,67 @@ fn export_writes_classes_edges_counts_and_reports_that_merge_by_identity() {
     }
     runtime_probe::set_trace_dir(Some(dir.clone()));
     let path = runtime_probe::write_trace_file().or_else(|| {
-        std::fs::read_dir(&dir).unwrap().next().map(|entry| entry.unwrap().path())
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .map(|entry| entry.unwrap().path())
     });
     let path = path.expect("a trace file");
     runtime_probe::set_trace_dir(None);
     let text = std::fs::read_to_string(&path).unwrap();
     let one = trace::Trace::from_json_str(&text).unwrap();
-    let outer_id = one.classes.iter().find(|c| c.name.as_deref() == Some("export_outer")).unwrap().id;
-    let inner_id = one.classes.iter().find(|c| c.name.as_deref() == Some("export_inner")).unwrap().id;
-    let edge = one.edges.iter().find(|e| e.from == outer_id && e.to == inner_id).unwrap();
-    assert_eq!(edge.count, 3, "one observation per thread that took the chain");
-    assert!(one.reports.iter().any(|r| r.kind == ReportKind::LockOrderCycle && r.names_class("export_outer")));
+    let outer_id = one
+        .classes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("export_outer"))
+        .unwrap()
+        .id;
+    let inner_id = one
+        .classes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("export_inner"))
+        .unwrap()
+        .id;
+    let edge = one
+        .edges
+        .iter()
+        .find(|e| e.from == outer_id && e.to == inner_id)
+        .unwrap();
+    assert_eq!(
+        edge.count, 3,
+        "one observation per thread that took the chain"
+    );
+    assert!(
+        one.reports
+            .iter()
+            .any(|r| r.kind == ReportKind::LockOrderCycle && r.names_class("export_outer"))
+    );
     // The serde impls round-trip, and merging a file with itself unites classes and sums counts.
-    let reparsed: trace::Trace = serde_json::from_str(&serde_json::to_string(&one).unwrap()).unwrap();
+    let reparsed: trace::Trace =
+        serde_json::from_str(&serde_json::to_string(&one).unwrap()).unwrap();
     assert_eq!(reparsed, one);
     std::fs::copy(&path, dir.join("second.json")).unwrap();
     let merged = trace::read_trace_dir(&dir).unwrap();
     assert_eq!(merged.classes.len(), one.classes.len());
     assert_eq!(merged.edges.len(), one.edges.len());
     assert_eq!(merged.reports.len(), 2 * one.reports.len());
-    let merged_outer = merged.classes.iter().find(|c| c.name.as_deref() == Some("export_outer")).unwrap().id;
-    let merged_inner = merged.classes.iter().find(|c| c.name.as_deref() == Some("export_inner")).unwrap().id;
-    let merged_edge = merged.edges.iter().find(|e| e.from == merged_outer && e.to == merged_inner).unwrap();
+    let merged_outer = merged
+        .classes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("export_outer"))
+        .unwrap()
+        .id;
+    let merged_inner = merged
+        .classes
+        .iter()
+        .find(|c| c.name.as_deref() == Some("export_inner"))
+        .unwrap()
+        .id;
+    let merged_edge = merged
+        .edges
+        .iter()
+        .find(|e| e.from == merged_outer && e.to == merged_inner)
+        .unwrap();
     assert_eq!(merged_edge.count, 6);
     assert_eq!(merged_edge.first, edge.first);
     let _ = std::fs::remove_dir_all(&dir);
@@ -124,7 +194,16 @@ fn broken_and_foreign_files_are_errors_with_their_path() {
     let error = trace::read_trace_dir(&dir).unwrap_err();
     assert!(error.path.ends_with("a.json"));
     assert!(error.message.contains("format"), "{error}");
-    std::fs::write(dir.join("a.json"), "{\"format\": \"coordlint-runtime-trace\", \"version\": 99}").unwrap();
-    assert!(trace::read_trace_dir(&dir).unwrap_err().message.contains("version 99"));
+    std::fs::write(
+        dir.join("a.json"),
+        "{\"format\": \"coordlint-runtime-trace\", \"version\": 99}",
+    )
+    .unwrap();
+    assert!(
+        trace::read_trace_dir(&dir)
+            .unwrap_err()
+            .message
+            .contains("version 99")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

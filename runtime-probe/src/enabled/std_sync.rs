@@ -56,13 +56,19 @@ impl<T> Mutex<T> {
     /// Creates a mutex whose class is the caller's source location.
     #[track_caller]
     pub const fn new(value: T) -> Mutex<T> {
-        Mutex { core: LockCore::new(Location::caller(), None, "mutex", true), inner: std::sync::Mutex::new(value) }
+        Mutex {
+            core: LockCore::new(Location::caller(), None, "mutex", true),
+            inner: std::sync::Mutex::new(value),
+        }
     }
 
     /// Creates a mutex in the class (caller's location, `name`); usable in `static`s.
     #[track_caller]
     pub const fn with_name(name: &'static str, value: T) -> Mutex<T> {
-        Mutex { core: LockCore::new(Location::caller(), Some(name), "mutex", true), inner: std::sync::Mutex::new(value) }
+        Mutex {
+            core: LockCore::new(Location::caller(), Some(name), "mutex", true),
+            inner: std::sync::Mutex::new(value),
+        }
     }
 
     pub fn into_inner(self) -> LockResult<T> {
@@ -73,7 +79,10 @@ impl<T> Mutex<T> {
 impl<T> Named<T> for Mutex<T> {
     #[track_caller]
     fn named(name: &'static str, value: T) -> Mutex<T> {
-        Mutex { core: LockCore::new(Location::caller(), Some(name), "mutex", true), inner: std::sync::Mutex::new(value) }
+        Mutex {
+            core: LockCore::new(Location::caller(), Some(name), "mutex", true),
+            inner: std::sync::Mutex::new(value),
+        }
     }
 }
 
@@ -89,7 +98,11 @@ impl<T: ?Sized> Mutex<T> {
             || acquired_or_blocked(self.inner.try_lock()),
             || self.inner.lock(),
         );
-        map_poison(result, |guard| MutexGuard { core: &self.core, token, inner: Some(guard) })
+        map_poison(result, |guard| MutexGuard {
+            core: &self.core,
+            token,
+            inner: Some(guard),
+        })
     }
 
     /// Like `std::sync::Mutex::try_lock`; a `try_lock` never adds an order edge.
@@ -99,7 +112,11 @@ impl<T: ?Sized> Mutex<T> {
             return Err(TryLockError::WouldBlock);
         };
         let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
-        try_result(Some(map_poison(result, |guard| MutexGuard { core: &self.core, token, inner: Some(guard) })))
+        try_result(Some(map_poison(result, |guard| MutexGuard {
+            core: &self.core,
+            token,
+            inner: Some(guard),
+        })))
     }
 
     pub fn is_poisoned(&self) -> bool {
@@ -137,7 +154,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 impl<T: ?Sized> MutexGuard<'_, T> {
     fn inner(&self) -> &std::sync::MutexGuard<'_, T> {
-        self.inner.as_ref().expect("a MutexGuard is only empty during a Condvar wait")
+        self.inner
+            .as_ref()
+            .expect("a MutexGuard is only empty during a Condvar wait")
     }
 }
 
@@ -152,7 +171,9 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_mut().expect("a MutexGuard is only empty during a Condvar wait")
+        self.inner
+            .as_mut()
+            .expect("a MutexGuard is only empty during a Condvar wait")
     }
 }
 
@@ -193,31 +214,53 @@ impl fmt::Debug for Condvar {
 
 impl Condvar {
     pub const fn new() -> Condvar {
-        Condvar { inner: std::sync::Condvar::new() }
+        Condvar {
+            inner: std::sync::Condvar::new(),
+        }
     }
 
     fn around_wait<'a, T: ?Sized, R>(
         mut guard: MutexGuard<'a, T>,
         wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
     ) -> LockResult<(MutexGuard<'a, T>, R)> {
-        let inner = guard.inner.take().expect("a MutexGuard is only empty during a Condvar wait");
+        let inner = guard
+            .inner
+            .take()
+            .expect("a MutexGuard is only empty during a Condvar wait");
         let lock_core = guard.core;
         let entry = core::suspend(lock_core, &[], guard.token);
         let result = wait(inner);
         let token = core::resume(lock_core, &[], entry, guard.token);
-        map_poison(result, |(inner, extra)| (MutexGuard { core: lock_core, token, inner: Some(inner) }, extra))
+        map_poison(result, |(inner, extra)| {
+            (
+                MutexGuard {
+                    core: lock_core,
+                    token,
+                    inner: Some(inner),
+                },
+                extra,
+            )
+        })
     }
 
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        let result = Self::around_wait(guard, |inner| map_poison(self.inner.wait(inner), |inner| (inner, ())));
+        let result = Self::around_wait(guard, |inner| {
+            map_poison(self.inner.wait(inner), |inner| (inner, ()))
+        });
         map_poison(result, |(guard, ())| guard)
     }
 
-    pub fn wait_while<'a, T, F>(&self, guard: MutexGuard<'a, T>, condition: F) -> LockResult<MutexGuard<'a, T>>
+    pub fn wait_while<'a, T, F>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        condition: F,
+    ) -> LockResult<MutexGuard<'a, T>>
     where
         F: FnMut(&mut T) -> bool,
     {
-        let result = Self::around_wait(guard, |inner| map_poison(self.inner.wait_while(inner, condition), |inner| (inner, ())));
+        let result = Self::around_wait(guard, |inner| {
+            map_poison(self.inner.wait_while(inner, condition), |inner| (inner, ()))
+        });
         map_poison(result, |(guard, ())| guard)
     }
 
@@ -238,7 +281,9 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        Self::around_wait(guard, |inner| self.inner.wait_timeout_while(inner, timeout, condition))
+        Self::around_wait(guard, |inner| {
+            self.inner.wait_timeout_while(inner, timeout, condition)
+        })
     }
 
     pub fn notify_one(&self) {
@@ -280,18 +325,29 @@ pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
 impl<T> RwLock<T> {
     #[track_caller]
     pub const fn new(value: T) -> RwLock<T> {
-        RwLock::with_core(LockCore::new(Location::caller(), None, "rwlock", false), value)
+        RwLock::with_core(
+            LockCore::new(Location::caller(), None, "rwlock", false),
+            value,
+        )
     }
 
     #[track_caller]
     pub const fn with_name(name: &'static str, value: T) -> RwLock<T> {
-        RwLock::with_core(LockCore::new(Location::caller(), Some(name), "rwlock", false), value)
+        RwLock::with_core(
+            LockCore::new(Location::caller(), Some(name), "rwlock", false),
+            value,
+        )
     }
 
     const fn with_core(core: LockCore, value: T) -> RwLock<T> {
         RwLock {
             core,
-            readers: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+            readers: [
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+            ],
             inner: std::sync::RwLock::new(value),
         }
     }
@@ -304,7 +360,10 @@ impl<T> RwLock<T> {
 impl<T> Named<T> for RwLock<T> {
     #[track_caller]
     fn named(name: &'static str, value: T) -> RwLock<T> {
-        RwLock::with_core(LockCore::new(Location::caller(), Some(name), "rwlock", false), value)
+        RwLock::with_core(
+            LockCore::new(Location::caller(), Some(name), "rwlock", false),
+            value,
+        )
     }
 }
 
@@ -319,7 +378,12 @@ impl<T: ?Sized> RwLock<T> {
             || acquired_or_blocked(self.inner.try_read()),
             || self.inner.read(),
         );
-        map_poison(result, |inner| RwLockReadGuard { core: &self.core, readers: &self.readers, token, inner })
+        map_poison(result, |inner| RwLockReadGuard {
+            core: &self.core,
+            readers: &self.readers,
+            token,
+            inner,
+        })
     }
 
     #[track_caller]
@@ -332,7 +396,11 @@ impl<T: ?Sized> RwLock<T> {
             || acquired_or_blocked(self.inner.try_write()),
             || self.inner.write(),
         );
-        map_poison(result, |inner| RwLockWriteGuard { core: &self.core, token, inner })
+        map_poison(result, |inner| RwLockWriteGuard {
+            core: &self.core,
+            token,
+            inner,
+        })
     }
 
     #[track_caller]
@@ -341,7 +409,12 @@ impl<T: ?Sized> RwLock<T> {
             return Err(TryLockError::WouldBlock);
         };
         let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
-        try_result(Some(map_poison(result, |inner| RwLockReadGuard { core: &self.core, readers: &self.readers, token, inner })))
+        try_result(Some(map_poison(result, |inner| RwLockReadGuard {
+            core: &self.core,
+            readers: &self.readers,
+            token,
+            inner,
+        })))
     }
 
     #[track_caller]
@@ -350,7 +423,11 @@ impl<T: ?Sized> RwLock<T> {
             return Err(TryLockError::WouldBlock);
         };
         let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
-        try_result(Some(map_poison(result, |inner| RwLockWriteGuard { core: &self.core, token, inner })))
+        try_result(Some(map_poison(result, |inner| RwLockWriteGuard {
+            core: &self.core,
+            token,
+            inner,
+        })))
     }
 
     pub fn is_poisoned(&self) -> bool {

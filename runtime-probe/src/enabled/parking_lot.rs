@@ -1,0 +1,424 @@
+//! Probing wrappers with the API of `parking_lot`'s `Mutex`, `RwLock` and `Condvar`
+//! (no poisoning; guards returned directly). `read_recursive` is a recursive read in lockdep's
+//! sense: it never waits for a queued writer, so it never closes a read-read cycle.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+pub use ::parking_lot::WaitTimeoutResult;
+
+use crate::Named;
+use crate::core::{self, LockCore, READER_SLOTS, Token};
+use crate::trace::Mode;
+
+/// `parking_lot::Mutex` with the probe.
+pub struct Mutex<T: ?Sized> {
+    core: LockCore,
+    inner: ::parking_lot::Mutex<T>,
+}
+
+/// The guard of [`Mutex`].
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    token: Token,
+    inner: ::parking_lot::MutexGuard<'a, T>,
+}
+
+impl<T> Mutex<T> {
+    #[track_caller]
+    pub const fn new(value: T) -> Mutex<T> {
+        Mutex {
+            core: LockCore::new(Location::caller(), None, "parking_lot::Mutex", true),
+            inner: ::parking_lot::Mutex::new(value),
+        }
+    }
+
+    #[track_caller]
+    pub const fn with_name(name: &'static str, value: T) -> Mutex<T> {
+        Mutex {
+            core: LockCore::new(Location::caller(), Some(name), "parking_lot::Mutex", true),
+            inner: ::parking_lot::Mutex::new(value),
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+}
+
+impl<T> Named<T> for Mutex<T> {
+    #[track_caller]
+    fn named(name: &'static str, value: T) -> Mutex<T> {
+        Mutex {
+            core: LockCore::new(Location::caller(), Some(name), "parking_lot::Mutex", true),
+            inner: ::parking_lot::Mutex::new(value),
+        }
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    #[track_caller]
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        let (inner, token) = core::acquire(
+            &self.core,
+            &[],
+            Mode::Exclusive,
+            || self.inner.try_lock(),
+            || self.inner.lock(),
+        );
+        MutexGuard {
+            core: &self.core,
+            token,
+            inner,
+        }
+    }
+
+    /// Never adds an order edge.
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        let inner = self.inner.try_lock()?;
+        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
+        Some(MutexGuard {
+            core: &self.core,
+            token,
+            inner,
+        })
+    }
+
+    /// A timed lock cannot deadlock forever: treated like `try_lock` (no order edge).
+    #[track_caller]
+    pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        let inner = self.inner.try_lock_for(timeout)?;
+        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
+        Some(MutexGuard {
+            core: &self.core,
+            token,
+            inner,
+        })
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Mutex<T> {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Mutex<T> {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        core::release(self.core, &[], self.token);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// `parking_lot::Condvar` for [`Mutex`]: a wait releases the mutex in the probe too.
+#[derive(Default)]
+pub struct Condvar {
+    inner: ::parking_lot::Condvar,
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}
+
+impl Condvar {
+    pub const fn new() -> Condvar {
+        Condvar {
+            inner: ::parking_lot::Condvar::new(),
+        }
+    }
+
+    fn around_wait<T: ?Sized, R>(
+        guard: &mut MutexGuard<'_, T>,
+        wait: impl FnOnce(&mut ::parking_lot::MutexGuard<'_, T>) -> R,
+    ) -> R {
+        let entry = core::suspend(guard.core, &[], guard.token);
+        let result = wait(&mut guard.inner);
+        guard.token = core::resume(guard.core, &[], entry, guard.token);
+        result
+    }
+
+    pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
+        Self::around_wait(guard, |inner| self.inner.wait(inner));
+    }
+
+    pub fn wait_for<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        timeout: Duration,
+    ) -> WaitTimeoutResult {
+        Self::around_wait(guard, |inner| self.inner.wait_for(inner, timeout))
+    }
+
+    pub fn wait_while<T: ?Sized, F: FnMut(&mut T) -> bool>(
+        &self,
+        guard: &mut MutexGuard<'_, T>,
+        condition: F,
+    ) {
+        Self::around_wait(guard, |inner| self.inner.wait_while(inner, condition));
+    }
+
+    pub fn notify_one(&self) -> bool {
+        self.inner.notify_one()
+    }
+
+    pub fn notify_all(&self) -> usize {
+        self.inner.notify_all()
+    }
+}
+
+/// `parking_lot::RwLock` with the probe.
+pub struct RwLock<T: ?Sized> {
+    core: LockCore,
+    readers: [AtomicU64; READER_SLOTS],
+    inner: ::parking_lot::RwLock<T>,
+}
+
+/// The read guard of [`RwLock`].
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    readers: &'a [AtomicU64],
+    token: Token,
+    inner: ::parking_lot::RwLockReadGuard<'a, T>,
+}
+
+/// The write guard of [`RwLock`].
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
+    core: &'a LockCore,
+    token: Token,
+    inner: ::parking_lot::RwLockWriteGuard<'a, T>,
+}
+
+impl<T> RwLock<T> {
+    #[track_caller]
+    pub const fn new(value: T) -> RwLock<T> {
+        RwLock::with_core(
+            LockCore::new(Location::caller(), None, "parking_lot::RwLock", false),
+            value,
+        )
+    }
+
+    #[track_caller]
+    pub const fn with_name(name: &'static str, value: T) -> RwLock<T> {
+        RwLock::with_core(
+            LockCore::new(Location::caller(), Some(name), "parking_lot::RwLock", false),
+            value,
+        )
+    }
+
+    const fn with_core(core: LockCore, value: T) -> RwLock<T> {
+        RwLock {
+            core,
+            readers: [
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+                AtomicU64::new(0),
+            ],
+            inner: ::parking_lot::RwLock::new(value),
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+}
+
+impl<T> Named<T> for RwLock<T> {
+    #[track_caller]
+    fn named(name: &'static str, value: T) -> RwLock<T> {
+        RwLock::with_core(
+            LockCore::new(Location::caller(), Some(name), "parking_lot::RwLock", false),
+            value,
+        )
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    #[track_caller]
+    #[inline]
+    pub fn read(&self) -> RwLockReadGuard<'_, T> {
+        let (inner, token) = core::acquire(
+            &self.core,
+            &self.readers,
+            Mode::Shared,
+            || self.inner.try_read(),
+            || self.inner.read(),
+        );
+        RwLockReadGuard {
+            core: &self.core,
+            readers: &self.readers,
+            token,
+            inner,
+        }
+    }
+
+    /// A read that does not wait for queued writers: never closes a read-read cycle.
+    #[track_caller]
+    #[inline]
+    pub fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
+        let (inner, token) = core::acquire(
+            &self.core,
+            &self.readers,
+            Mode::SharedRecursive,
+            || self.inner.try_read_recursive(),
+            || self.inner.read_recursive(),
+        );
+        RwLockReadGuard {
+            core: &self.core,
+            readers: &self.readers,
+            token,
+            inner,
+        }
+    }
+
+    #[track_caller]
+    #[inline]
+    pub fn write(&self) -> RwLockWriteGuard<'_, T> {
+        let (inner, token) = core::acquire(
+            &self.core,
+            &self.readers,
+            Mode::Exclusive,
+            || self.inner.try_write(),
+            || self.inner.write(),
+        );
+        RwLockWriteGuard {
+            core: &self.core,
+            token,
+            inner,
+        }
+    }
+
+    #[track_caller]
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+        let inner = self.inner.try_read()?;
+        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
+        Some(RwLockReadGuard {
+            core: &self.core,
+            readers: &self.readers,
+            token,
+            inner,
+        })
+    }
+
+    #[track_caller]
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
+        let inner = self.inner.try_write()?;
+        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
+        Some(RwLockWriteGuard {
+            core: &self.core,
+            token,
+            inner,
+        })
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    #[track_caller]
+    fn default() -> RwLock<T> {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        core::release(self.core, self.readers, self.token);
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        core::release(self.core, &[], self.token);
+    }
+}
