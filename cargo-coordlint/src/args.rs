@@ -34,7 +34,12 @@ pub struct Cli {
     pub manifest_path: Option<PathBuf>,
 
     /// Package to analyze (name, name@version, or package id); repeatable
-    #[arg(short = 'p', long = "package", value_name = "SPEC", help_heading = "Package Selection")]
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        help_heading = "Package Selection"
+    )]
     pub packages: Vec<String>,
 
     /// Analyze every workspace member
@@ -82,17 +87,37 @@ pub struct Cli {
 
     /// Output format: human, short, json (cargo's format), json-diagnostic-short,
     /// json-diagnostic-rendered-ansi
-    #[arg(long, value_name = "FMT", value_delimiter = ',', default_value = "human")]
+    #[arg(
+        long,
+        value_name = "FMT",
+        value_delimiter = ',',
+        default_value = "human"
+    )]
     message_format: Vec<MessageFormatArg>,
 
     /// Set a rule (or `warnings`) to deny: its findings are errors
-    #[arg(short = 'D', long = "deny", value_name = "RULE", help_heading = "Lint Levels")]
+    #[arg(
+        short = 'D',
+        long = "deny",
+        value_name = "RULE",
+        help_heading = "Lint Levels"
+    )]
     deny: Vec<String>,
     /// Set a rule (or `warnings`) to warn
-    #[arg(short = 'W', long = "warn", value_name = "RULE", help_heading = "Lint Levels")]
+    #[arg(
+        short = 'W',
+        long = "warn",
+        value_name = "RULE",
+        help_heading = "Lint Levels"
+    )]
     warn: Vec<String>,
     /// Set a rule (or `warnings`) to allow: its findings are not reported
-    #[arg(short = 'A', long = "allow", value_name = "RULE", help_heading = "Lint Levels")]
+    #[arg(
+        short = 'A',
+        long = "allow",
+        value_name = "RULE",
+        help_heading = "Lint Levels"
+    )]
     allow: Vec<String>,
 
     /// Coloring: auto, always, never
@@ -145,7 +170,11 @@ pub enum Command {
         rule: String,
     },
     /// List the rules with their default levels
-    Rules,
+    Rules {
+        /// Print every rule's full documentation as Markdown (this is docs/rules.md)
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -171,7 +200,9 @@ pub enum MessageFormat {
     Human,
     Short,
     /// cargo's JSON lines; `ansi` asks for colors in `rendered`.
-    Json { ansi: bool },
+    Json {
+        ansi: bool,
+    },
 }
 
 impl Cli {
@@ -212,12 +243,13 @@ impl Cli {
 }
 
 fn parse_edition(text: &str) -> Result<Edition, String> {
-    Edition::parse(text).ok_or_else(|| format!("`{text}` is not an edition (2015, 2018, 2021, 2024)"))
+    Edition::parse(text)
+        .ok_or_else(|| format!("`{text}` is not an edition (2015, 2018, 2021, 2024)"))
 }
 
 /// What parsing the arguments gave.
 pub enum Parsed {
-    Run(Cli),
+    Run(Box<Cli>),
     /// `--help` or `--version`: print this and exit 0.
     Printed(String),
 }
@@ -242,16 +274,19 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, String> {
     };
     let mut cli = Cli::from_arg_matches(&matches).map_err(|error| error.render().to_string())?;
     cli.level_order = levels_in_order(&matches);
-    Ok(Parsed::Run(cli))
+    Ok(Parsed::Run(Box::new(cli)))
 }
 
 fn levels_in_order(matches: &ArgMatches) -> Vec<(String, Level)> {
     let mut settings: Vec<(usize, String, Level)> = Vec::new();
-    for (id, level) in [("deny", Level::Deny), ("warn", Level::Warn), ("allow", Level::Allow)] {
-        let (Some(values), Some(indices)) = (
-            matches.get_many::<String>(id),
-            matches.indices_of(id),
-        ) else {
+    for (id, level) in [
+        ("deny", Level::Deny),
+        ("warn", Level::Warn),
+        ("allow", Level::Allow),
+    ] {
+        let (Some(values), Some(indices)) =
+            (matches.get_many::<String>(id), matches.indices_of(id))
+        else {
             continue;
         };
         for (value, index) in values.zip(indices) {

@@ -31,17 +31,23 @@ impl Resolved {
     }
 }
 
+/// A module of the workspace: its crate name and module path inside the crate.
+type ModuleKey<'a> = (&'a str, &'a [String]);
+
+/// The module scopes (file index, scope) that together make up one module.
+type ModuleScopes = Vec<(usize, ScopeId)>;
+
 /// Where module scopes live, to look up what a module declares (for globs of our own
 /// modules and for `crate::` paths).
 pub struct Resolver<'a> {
     files: &'a [FileFacts],
     /// (crate, module path) → the scopes that make up that module.
-    modules: HashMap<(&'a str, &'a [String]), Vec<(usize, ScopeId)>>,
+    modules: HashMap<ModuleKey<'a>, ModuleScopes>,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(files: &'a [FileFacts]) -> Resolver<'a> {
-        let mut modules: HashMap<(&str, &[String]), Vec<(usize, ScopeId)>> = HashMap::new();
+        let mut modules: HashMap<ModuleKey<'_>, ModuleScopes> = HashMap::new();
         for (file_index, facts) in files.iter().enumerate() {
             for (scope_index, scope) in facts.scopes.iter().enumerate() {
                 if scope.parent.is_none() {
@@ -164,7 +170,9 @@ impl<'a> Resolver<'a> {
                         path.global,
                         hops + 1,
                     );
-                    target.segments.extend(segments[split + 1..].iter().cloned());
+                    target
+                        .segments
+                        .extend(segments[split + 1..].iter().cloned());
                     return target;
                 }
             }
@@ -191,8 +199,13 @@ impl<'a> Resolver<'a> {
                 let Import::Glob { path } = import else {
                     continue;
                 };
-                let base =
-                    self.resolve_with_hops(file_index, scope_id, &path.segments, path.global, hops + 1);
+                let base = self.resolve_with_hops(
+                    file_index,
+                    scope_id,
+                    &path.segments,
+                    path.global,
+                    hops + 1,
+                );
                 if let Some(declares) = self.module_declares(&base.segments, &segments[0]) {
                     if declares {
                         let mut resolved = base.segments.clone();

@@ -31,8 +31,12 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             match text {
                 Ok(text) => {
                     sources.push(
-                        SourceFile::new(display_path(&inputs.root, &pending.path), text, pending.edition)
-                            .with_crate(pending.crate_name.clone(), pending.module_path.clone()),
+                        SourceFile::new(
+                            display_path(&inputs.root, &pending.path),
+                            text,
+                            pending.edition,
+                        )
+                        .with_crate(pending.crate_name.clone(), pending.module_path.clone()),
                     );
                     pending_files.push(pending);
                 }
@@ -68,7 +72,8 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
 }
 
 fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingFile {
-    let owns_directory = declaration.path_attr.is_some() || path.file_name().is_some_and(|name| name == "mod.rs");
+    let owns_directory =
+        declaration.path_attr.is_some() || path.file_name().is_some_and(|name| name == "mod.rs");
     let mut module_path = parent.module_path.clone();
     module_path.extend(declaration.inline_parents.iter().cloned());
     module_path.push(declaration.name.clone());

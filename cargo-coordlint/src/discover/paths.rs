@@ -70,9 +70,10 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             .edition
             .or(manifest.as_ref().map(|manifest| manifest.edition))
             .unwrap_or_default();
-        let crate_name = manifest
-            .as_ref()
-            .map_or_else(|| "crate".to_string(), |manifest| manifest.crate_name.clone());
+        let crate_name = manifest.as_ref().map_or_else(
+            || "crate".to_string(),
+            |manifest| manifest.crate_name.clone(),
+        );
         let module_path = manifest
             .as_ref()
             .map(|manifest| module_path_in_package(&manifest.dir, &absolute))
@@ -83,7 +84,9 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
         );
         inputs.origins.push(FileOrigin {
             absolute_path: absolute.clone(),
-            package: manifest.as_ref().and_then(|manifest| manifest.package.clone()),
+            package: manifest
+                .as_ref()
+                .and_then(|manifest| manifest.package.clone()),
             target: Arc::new(TargetInfo {
                 name: crate_name,
                 kind: vec!["lib".to_string()],
@@ -144,7 +147,10 @@ fn module_path_in_package(package_dir: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-fn nearest_manifest(cache: &mut HashMap<PathBuf, Option<Manifest>>, file: &Path) -> Option<Manifest> {
+fn nearest_manifest(
+    cache: &mut HashMap<PathBuf, Option<Manifest>>,
+    file: &Path,
+) -> Option<Manifest> {
     let dir = file.parent()?.to_path_buf();
     if let Some(known) = cache.get(&dir) {
         return known.clone();
@@ -152,7 +158,7 @@ fn nearest_manifest(cache: &mut HashMap<PathBuf, Option<Manifest>>, file: &Path)
     let found = dir
         .ancestors()
         .find(|ancestor| ancestor.join("Cargo.toml").is_file())
-        .and_then(|manifest_dir| read_manifest(manifest_dir));
+        .and_then(read_manifest);
     cache.insert(dir, found.clone());
     found
 }
@@ -175,7 +181,11 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
             _ => workspace_edition(dir),
         })
         .unwrap_or(Edition::E2015);
-    let edition = if package.is_none() { Edition::E2021 } else { edition };
+    let edition = if package.is_none() {
+        Edition::E2021
+    } else {
+        edition
+    };
     let package_info = name.map(|name| {
         let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
         let fragment = if dir_name.as_deref() == Some(name) {
@@ -201,7 +211,11 @@ fn workspace_edition(package_dir: &Path) -> Option<Edition> {
     package_dir.ancestors().skip(1).find_map(|dir| {
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
         let value: toml::Table = text.parse().ok()?;
-        let edition = value.get("workspace")?.get("package")?.get("edition")?.as_str()?;
+        let edition = value
+            .get("workspace")?
+            .get("package")?
+            .get("edition")?
+            .as_str()?;
         Edition::parse(edition)
     })
 }

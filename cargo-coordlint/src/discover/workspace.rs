@@ -17,9 +17,12 @@ pub fn discover_workspace(cli: &Cli) -> anyhow::Result<Inputs> {
     };
     let mut command = MetadataCommand::new();
     command.manifest_path(&manifest).no_deps();
-    let metadata = command
-        .exec()
-        .with_context(|| format!("could not read the cargo workspace of {}", manifest.display()))?;
+    let metadata = command.exec().with_context(|| {
+        format!(
+            "could not read the cargo workspace of {}",
+            manifest.display()
+        )
+    })?;
     let packages = select_packages(cli, &metadata, &manifest)?;
     let mut inputs = Inputs {
         root: metadata.workspace_root.clone().into_std_path_buf(),
@@ -34,7 +37,11 @@ pub fn discover_workspace(cli: &Cli) -> anyhow::Result<Inputs> {
             id: package.id.repr.clone(),
             manifest_path: package.manifest_path.clone().into_std_path_buf(),
         });
-        for target in package.targets.iter().filter(|target| wants_target(cli, target)) {
+        for target in package
+            .targets
+            .iter()
+            .filter(|target| wants_target(cli, target))
+        {
             roots.push(root_file(package_info.clone(), target));
         }
     }
@@ -84,7 +91,9 @@ fn select_packages<'m>(
     } else if cli.workspace {
         members.clone()
     } else {
-        let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_path_buf());
+        let manifest = manifest
+            .canonicalize()
+            .unwrap_or_else(|_| manifest.to_path_buf());
         let own = members.iter().copied().find(|package| {
             package
                 .manifest_path
@@ -150,7 +159,7 @@ fn wants_target(cli: &Cli, target: &Target) -> bool {
     if !any_selection {
         return is_lib || is(TargetKind::Bin);
     }
-    let named = |names: &[String]| names.iter().any(|name| *name == target.name);
+    let named = |names: &[String]| names.contains(&target.name);
     (cli.lib && is_lib)
         || (is(TargetKind::Bin) && (cli.bins || named(&cli.bin)))
         || (is(TargetKind::Test) && (cli.tests || named(&cli.test)))

@@ -215,12 +215,20 @@ mod tests {
         let start = text.find("channel()").unwrap();
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
         let ours = miette::MietteDiagnostic::new("m")
-            .with_label(LabeledSpan::new_primary_with_span(Some("here".into()), (start, 9)))
-            .with_label(LabeledSpan::new_with_span(Some("then".into()), (text.find("drop").unwrap(), 8)));
+            .with_label(LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (start, 9),
+            ))
+            .with_label(LabeledSpan::new_with_span(
+                Some("then".into()),
+                (text.find("drop").unwrap(), 8),
+            ));
         let mut expected = String::new();
         let theirs = miette::Report::new(ours.clone())
             .with_source_code(NamedSource::new("f.rs", text.to_string()));
-        handler.render_report(&mut expected, theirs.as_ref()).unwrap();
+        handler
+            .render_report(&mut expected, theirs.as_ref())
+            .unwrap();
         let mut actual = String::new();
         let mine = miette::Report::new(ours)
             .with_source_code(IndexedSource::new("f.rs".into(), Arc::from(text)));

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::IndexedSource;
 use super::human::{render, shared_sources};
-use crate::discover::{FileOrigin, Inputs};
+use crate::discover::{FileOrigin, Inputs, PackageInfo};
 
 #[derive(Serialize)]
 struct CompilerMessage<'a> {
@@ -90,10 +90,11 @@ pub fn write_lines(
     for diagnostic in diagnostics {
         let file = diagnostic.primary.span.file.0 as usize;
         let message = rustc_diagnostic(inputs, &sources, diagnostic, ansi);
-        let line = match envelope(&inputs.origins[file], message) {
-            Ok(envelope) => serde_json::to_string(&envelope),
-            // A file with no package (path mode, no Cargo.toml): a bare rustc diagnostic.
-            Err(message) => serde_json::to_string(&message),
+        let origin = &inputs.origins[file];
+        // A file with no package (path mode, no Cargo.toml) gets a bare rustc diagnostic.
+        let line = match &origin.package {
+            Some(package) => serde_json::to_string(&envelope(origin, package, message)),
+            None => serde_json::to_string(&message),
         }
         .map_err(std::io::Error::other)?;
         writeln!(out, "{line}")?;
@@ -109,12 +110,13 @@ pub fn write_lines(
     writeln!(out, "{finished}")
 }
 
-fn envelope(origin: &FileOrigin, message: RustcDiagnostic) -> Result<CompilerMessage<'_>, RustcDiagnostic> {
-    let Some(package) = &origin.package else {
-        return Err(message);
-    };
+fn envelope<'a>(
+    origin: &'a FileOrigin,
+    package: &'a PackageInfo,
+    message: RustcDiagnostic,
+) -> CompilerMessage<'a> {
     let target = &origin.target;
-    Ok(CompilerMessage {
+    CompilerMessage {
         reason: "compiler-message",
         package_id: &package.id,
         manifest_path: package.manifest_path.to_string_lossy().into_owned(),
@@ -129,7 +131,7 @@ fn envelope(origin: &FileOrigin, message: RustcDiagnostic) -> Result<CompilerMes
             test: target.test,
         },
         message,
-    })
+    }
 }
 
 fn rustc_diagnostic(
@@ -179,7 +181,12 @@ fn child(level: &'static str, message: &str) -> RustcDiagnostic {
     }
 }
 
-fn rustc_span(inputs: &Inputs, sources: &[IndexedSource], label: &Label, is_primary: bool) -> RustcSpan {
+fn rustc_span(
+    inputs: &Inputs,
+    sources: &[IndexedSource],
+    label: &Label,
+    is_primary: bool,
+) -> RustcSpan {
     let span = label.span;
     let file = span.file.0 as usize;
     RustcSpan {
@@ -217,7 +224,11 @@ fn span_lines(text: &str, label: &Label) -> Vec<SpanLine> {
             SpanLine {
                 text: line.to_string(),
                 highlight_start: if index == 0 { span.start.column } else { 1 },
-                highlight_end: if index + 1 == count { span.end.column } else { width },
+                highlight_end: if index + 1 == count {
+                    span.end.column
+                } else {
+                    width
+                },
             }
         })
         .collect()

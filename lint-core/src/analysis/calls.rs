@@ -29,13 +29,27 @@ pub fn collect_call_sites(files: &[FileFacts], resolver: &Resolver<'_>) -> Vec<C
                 index,
             });
             function.body.walk(&mut |expr| {
-                push_call_site(resolver, file_index, function.scope, owner, expr, &mut sites)
+                push_call_site(
+                    resolver,
+                    file_index,
+                    function.scope,
+                    owner,
+                    expr,
+                    &mut sites,
+                )
             });
         }
         for static_def in &facts.statics {
             if let Some(init) = &static_def.init {
                 init.walk(&mut |expr| {
-                    push_call_site(resolver, file_index, static_def.scope, None, expr, &mut sites)
+                    push_call_site(
+                        resolver,
+                        file_index,
+                        static_def.scope,
+                        None,
+                        expr,
+                        &mut sites,
+                    )
                 });
             }
         }

@@ -57,7 +57,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 semi: semi.is_some(),
             }),
             syn::Stmt::Macro(stmt_macro) => {
-                let span = self.span(stmt_macro.mac.path.span()).to(self.span(macros::delimiter_close(&stmt_macro.mac)));
+                let span = self
+                    .span(stmt_macro.mac.path.span())
+                    .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
                 Some(Stmt::Expr {
                     expr: Expr {
                         kind: ExprKind::Macro(macros::lower_macro(self, &stmt_macro.mac)),
@@ -85,16 +87,18 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         let (init, else_block) = match &local.init {
             Some(init) => (
                 Some(self.expr(&init.expr)),
-                init.diverge.as_ref().map(|(_, else_expr)| match &**else_expr {
-                    syn::Expr::Block(block) => self.block(&block.block),
-                    other => Block {
-                        span: self.span(other.span()),
-                        stmts: vec![Stmt::Expr {
-                            expr: self.expr(other),
-                            semi: false,
-                        }],
-                    },
-                }),
+                init.diverge
+                    .as_ref()
+                    .map(|(_, else_expr)| match &**else_expr {
+                        syn::Expr::Block(block) => self.block(&block.block),
+                        other => Block {
+                            span: self.span(other.span()),
+                            stmts: vec![Stmt::Expr {
+                                expr: self.expr(other),
+                                semi: false,
+                            }],
+                        },
+                    }),
             ),
             None => (None, None),
         };
@@ -103,7 +107,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             ty,
             init,
             else_block,
-            span: self.span(local.let_token.span).to(self.span(local.semi_token.span)),
+            span: self
+                .span(local.let_token.span)
+                .to(self.span(local.semi_token.span)),
         }
     }
 
@@ -225,7 +231,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::If(if_expr) => self.if_expr(if_expr),
             E::Index(index) => {
                 let parts = vec![self.expr(&index.expr), self.expr(&index.index)];
-                let span = parts[0].span.to(self.span(index.bracket_token.span.close()));
+                let span = parts[0]
+                    .span
+                    .to(self.span(index.bracket_token.span.close()));
                 (ExprKind::Compound(parts), span)
             }
             E::Let(let_expr) => {
@@ -303,7 +311,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let inner = self.boxed(&reference.expr);
                 let span = self.span(reference.and_token.span).to(inner.span);
                 let mutable = reference.mutability.is_some();
-                (ExprKind::Reference { mutable, expr: inner }, span)
+                (
+                    ExprKind::Reference {
+                        mutable,
+                        expr: inner,
+                    },
+                    span,
+                )
             }
             E::Repeat(repeat) => (
                 ExprKind::Compound(vec![self.expr(&repeat.expr), self.expr(&repeat.len)]),

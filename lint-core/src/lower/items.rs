@@ -57,7 +57,9 @@ struct ItemWalker<'c, 'a, 'f> {
 impl ItemWalker<'_, '_, '_> {
     fn items(&mut self, items: &[syn::Item], at: &ItemContext) -> Result<(), ParseFailure> {
         let names: Vec<String> = items.iter().filter_map(item_name).collect();
-        self.facts.scopes[at.scope.0 as usize].item_names.extend(names);
+        self.facts.scopes[at.scope.0 as usize]
+            .item_names
+            .extend(names);
         for item in items {
             self.item(item, at)?;
         }
@@ -83,17 +85,29 @@ impl ItemWalker<'_, '_, '_> {
                     in_test,
                     ..at.clone()
                 };
-                self.function(&item_fn.attrs, &item_fn.sig, &item_fn.block, &at, Owner::default())?;
+                self.function(
+                    &item_fn.attrs,
+                    &item_fn.sig,
+                    &item_fn.block,
+                    &at,
+                    Owner::default(),
+                )?;
             }
             syn::Item::Impl(item_impl) => self.impl_block(item_impl, at)?,
             syn::Item::Trait(item_trait) => self.trait_item(item_trait, at)?,
             syn::Item::Struct(item_struct) => self.struct_item(item_struct, at),
-            syn::Item::Static(item_static) => {
-                self.static_item(&item_static.ident, &item_static.ty, Some(&item_static.expr), at)?
-            }
-            syn::Item::Const(item_const) => {
-                self.static_item(&item_const.ident, &item_const.ty, Some(&item_const.expr), at)?
-            }
+            syn::Item::Static(item_static) => self.static_item(
+                &item_static.ident,
+                &item_static.ty,
+                Some(&item_static.expr),
+                at,
+            )?,
+            syn::Item::Const(item_const) => self.static_item(
+                &item_const.ident,
+                &item_const.ty,
+                Some(&item_const.expr),
+                at,
+            )?,
             syn::Item::Mod(item_mod) => self.module(item_mod, at)?,
             syn::Item::Macro(item_macro) => self.item_macro(item_macro, at)?,
             _ => {}
@@ -143,13 +157,14 @@ impl ItemWalker<'_, '_, '_> {
         self.items(items, &inner)
     }
 
-    fn impl_block(&mut self, item_impl: &syn::ItemImpl, at: &ItemContext) -> Result<(), ParseFailure> {
+    fn impl_block(
+        &mut self,
+        item_impl: &syn::ItemImpl,
+        at: &ItemContext,
+    ) -> Result<(), ParseFailure> {
         let owner = Owner {
             self_type: Some(type_ref(self.context, &item_impl.self_ty)),
-            trait_path: item_impl
-                .trait_
-                .as_ref()
-                .map(|(_, path, _)| path_ref(path)),
+            trait_path: item_impl.trait_.as_ref().map(|(_, path, _)| path_ref(path)),
         };
         let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
         for impl_item in &item_impl.items {
@@ -158,13 +173,23 @@ impl ItemWalker<'_, '_, '_> {
                     in_test: in_test || has_cfg_test(&method.attrs),
                     ..at.clone()
                 };
-                self.function(&method.attrs, &method.sig, &method.block, &at, owner.clone())?;
+                self.function(
+                    &method.attrs,
+                    &method.sig,
+                    &method.block,
+                    &at,
+                    owner.clone(),
+                )?;
             }
         }
         Ok(())
     }
 
-    fn trait_item(&mut self, item_trait: &syn::ItemTrait, at: &ItemContext) -> Result<(), ParseFailure> {
+    fn trait_item(
+        &mut self,
+        item_trait: &syn::ItemTrait,
+        at: &ItemContext,
+    ) -> Result<(), ParseFailure> {
         let mut methods = Vec::new();
         let owner = Owner {
             self_type: None,
@@ -239,7 +264,11 @@ impl ItemWalker<'_, '_, '_> {
 
     /// `lazy_static! { static ref X: T = e; }` and `thread_local! { static X: T = e; }`
     /// declare statics; other item macros are opaque.
-    fn item_macro(&mut self, item_macro: &syn::ItemMacro, at: &ItemContext) -> Result<(), ParseFailure> {
+    fn item_macro(
+        &mut self,
+        item_macro: &syn::ItemMacro,
+        at: &ItemContext,
+    ) -> Result<(), ParseFailure> {
         let name = item_macro
             .mac
             .path
@@ -280,11 +309,14 @@ impl ItemWalker<'_, '_, '_> {
         } else {
             self.block_scope(at, &lowerer.nested_uses, &lowerer.nested_fns)
         };
-        let receiver = sig.receiver().map(|receiver| match (&receiver.reference, &receiver.mutability) {
-            (Some(_), Some(_)) => Receiver::RefMut,
-            (Some(_), None) => Receiver::Ref,
-            (None, _) => Receiver::Value,
-        });
+        let receiver =
+            sig.receiver().map(
+                |receiver| match (&receiver.reference, &receiver.mutability) {
+                    (Some(_), Some(_)) => Receiver::RefMut,
+                    (Some(_), None) => Receiver::Ref,
+                    (None, _) => Receiver::Value,
+                },
+            );
         let params = sig
             .inputs
             .iter()
@@ -319,7 +351,13 @@ impl ItemWalker<'_, '_, '_> {
             ..at.clone()
         };
         for nested in &lowerer.nested_fns {
-            self.function(&nested.attrs, &nested.sig, &nested.block, &nested_context, Owner::default())?;
+            self.function(
+                &nested.attrs,
+                &nested.sig,
+                &nested.block,
+                &nested_context,
+                Owner::default(),
+            )?;
         }
         Ok(())
     }
@@ -334,19 +372,29 @@ impl ItemWalker<'_, '_, '_> {
         let scope = ScopeId(self.facts.scopes.len() as u32);
         let mut imports = Vec::new();
         for item_use in uses {
-            flatten_use_tree(&item_use.tree, Vec::new(), item_use.leading_colon.is_some(), &mut imports);
+            flatten_use_tree(
+                &item_use.tree,
+                Vec::new(),
+                item_use.leading_colon.is_some(),
+                &mut imports,
+            );
         }
         self.facts.scopes.push(ModuleScope {
             module_path: at.module_path.clone(),
             parent: Some(at.scope),
             imports,
-            item_names: fns.iter().map(|item_fn| item_fn.sig.ident.to_string()).collect(),
+            item_names: fns
+                .iter()
+                .map(|item_fn| item_fn.sig.ident.to_string())
+                .collect(),
         });
         scope
     }
 }
 
-fn parse_static_entries(input: ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
+fn parse_static_entries(
+    input: ParseStream<'_>,
+) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
     let mut entries = Vec::new();
     while !input.is_empty() {
         syn::Attribute::parse_outer(input)?;
@@ -461,9 +509,10 @@ fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
 fn is_ident(token: &proc_macro2::TokenTree, name: &str) -> bool {
     match token {
         proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => {
-            group.stream().into_iter().any(|inner| is_ident(&inner, name))
-        }
+        proc_macro2::TokenTree::Group(group) => group
+            .stream()
+            .into_iter()
+            .any(|inner| is_ident(&inner, name)),
         _ => false,
     }
 }

@@ -68,7 +68,10 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
     match parsed {
         Some(syn_args) => MacroCall {
             path,
-            args: syn_args.iter().map(|arg| lowerer.expr(arg)).collect::<Vec<Expr>>(),
+            args: syn_args
+                .iter()
+                .map(|arg| lowerer.expr(arg))
+                .collect::<Vec<Expr>>(),
             opaque: false,
         },
         None => MacroCall {
@@ -82,8 +85,7 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
 fn parse_expression_list(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
     let list = |input: ParseStream<'_>| {
         // `vec![value; count]` and log macros' `target: "x", ...` prefix.
-        if input.peek(syn::Ident) && input.peek2(syn::Token![:]) && !input.peek2(syn::Token![::])
-        {
+        if input.peek(syn::Ident) && input.peek2(syn::Token![:]) && !input.peek2(syn::Token![::]) {
             input.parse::<syn::Ident>()?;
             input.parse::<syn::Token![:]>()?;
         }

@@ -75,12 +75,12 @@ impl SpanContext<'_> {
 }
 
 fn parse(context: &SpanContext<'_>, text: &str) -> Result<syn::File, ParseFailure> {
-    let tokens: TokenStream = text.parse().map_err(|error: proc_macro2::LexError| {
-        ParseFailure {
-            message: format!("could not tokenize this file: {error}"),
-            span: context.convert(error.span()),
-        }
-    })?;
+    let tokens: TokenStream =
+        text.parse()
+            .map_err(|error: proc_macro2::LexError| ParseFailure {
+                message: format!("could not tokenize this file: {error}"),
+                span: context.convert(error.span()),
+            })?;
     if let Some(deep_span) = first_token_deeper_than(&tokens, MAX_TOKEN_NESTING) {
         return Err(ParseFailure {
             message: format!(

@@ -29,7 +29,10 @@ impl Block {
 pub enum Stmt {
     Let(LetStmt),
     /// An expression statement; `semi` tells whether a `;` ends it.
-    Expr { expr: Expr, semi: bool },
+    Expr {
+        expr: Expr,
+        semi: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -81,7 +84,10 @@ pub struct Arm {
 #[derive(Clone, Debug)]
 pub enum LoopKind {
     /// `for pattern in iterable { .. }`.
-    For { pattern: Pattern, iterable: Box<Expr> },
+    For {
+        pattern: Pattern,
+        iterable: Box<Expr>,
+    },
     /// `while condition { .. }` (the condition may be an [`ExprKind::Let`]).
     While { condition: Box<Expr> },
     /// `loop { .. }`.

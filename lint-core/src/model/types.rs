@@ -6,9 +6,15 @@ use super::PathRef;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeRef {
     /// `a::B<C, D>`; `args` are the type arguments of the last segment.
-    Path { path: PathRef, args: Vec<TypeRef> },
+    Path {
+        path: PathRef,
+        args: Vec<TypeRef>,
+    },
     /// `&T` or `&mut T`.
-    Ref { mutable: bool, inner: Box<TypeRef> },
+    Ref {
+        mutable: bool,
+        inner: Box<TypeRef>,
+    },
     Tuple(Vec<TypeRef>),
     /// `[T; N]` or `[T]`.
     Slice(Box<TypeRef>),

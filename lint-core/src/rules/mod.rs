@@ -64,7 +64,10 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 /// Every rule, sorted by name.
-pub static ALL: &[&Rule] = &[&parse_error::PARSE_ERROR, &unbounded_channel::UNBOUNDED_CHANNEL];
+pub static ALL: &[&Rule] = &[
+    &parse_error::PARSE_ERROR,
+    &unbounded_channel::UNBOUNDED_CHANNEL,
+];
 
 pub fn find(name: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|rule| rule.name == name)

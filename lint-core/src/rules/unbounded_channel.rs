@@ -120,13 +120,17 @@ fn finding(
     let mut diagnostic = context
         .diagnostic(
             format!("`{canonical}` creates a channel with no capacity limit"),
-            Label::new(site.span, "this queue grows without limit when the receiver falls behind"),
+            Label::new(
+                site.span,
+                "this queue grows without limit when the receiver falls behind",
+            ),
         )
         .with_help(format!(
             "use `{}` so that senders wait (or fail) when the queue is full",
             constructor.bounded_replacement
         ));
-    if site.written.segments.join("::") != canonical {
+    let renamed = site.written.last() != constructor.path[constructor.path.len() - 1];
+    if renamed || site.resolved.via_glob {
         diagnostic = diagnostic.with_note(format!(
             "`{}` resolves to `{canonical}`{}",
             site.written.display(),

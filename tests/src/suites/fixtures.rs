@@ -21,7 +21,13 @@ fn all_rules_enabled() -> Config {
 fn rule_groups() -> Vec<String> {
     let mut groups: Vec<String> = std::fs::read_dir(fixtures_dir())
         .expect("fixtures/ exists")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| !NON_RULE_GROUPS.contains(&name.as_str()) && !name.starts_with('.'))
         .collect();
     groups.sort();
@@ -33,13 +39,18 @@ fn check_fixture(fixture: &Fixture, config: &Config) -> Vec<String> {
     let diagnostics = lint_core::check_sources(&fixture.sources, config);
     let mut problems = Vec::new();
     if fixture.headers.check_pass && !fixture.expected.is_empty() {
-        problems.push(format!("{}: `//@ check-pass` but it has markers", fixture.name));
+        problems.push(format!(
+            "{}: `//@ check-pass` but it has markers",
+            fixture.name
+        ));
     }
     let mut unmatched: Vec<&ExpectedFinding> = fixture.expected.iter().collect();
     for diagnostic in &diagnostics {
         let file = &fixture.sources[diagnostic.primary.span.file.0 as usize].path;
         let line = diagnostic.primary.span.start.line;
-        let position = unmatched.iter().position(|expected| matches(expected, file, line, diagnostic));
+        let position = unmatched
+            .iter()
+            .position(|expected| matches(expected, file, line, diagnostic));
         match position {
             Some(index) => {
                 unmatched.remove(index);
@@ -88,20 +99,32 @@ fn every_fixture_reports_exactly_its_markers() {
         }
     }
     assert!(count > 0, "no fixtures found");
-    assert!(problems.is_empty(), "{} fixture problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} fixture problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn clean_code_is_marked_check_pass() {
     for fixture in load_group("clean") {
-        assert!(fixture.headers.check_pass, "{} lacks `//@ check-pass`", fixture.name);
+        assert!(
+            fixture.headers.check_pass,
+            "{} lacks `//@ check-pass`",
+            fixture.name
+        );
     }
 }
 
 #[test]
 fn every_fixture_folder_names_a_rule() {
     for group in rule_groups() {
-        assert!(rules::find(&group).is_some(), "fixtures/{group} is not a rule name");
+        assert!(
+            rules::find(&group).is_some(),
+            "fixtures/{group} is not a rule name"
+        );
     }
 }
 
@@ -109,7 +132,9 @@ fn every_fixture_folder_names_a_rule() {
 fn every_rule_has_fixtures_that_fire_and_that_must_not() {
     for rule in rules::ALL {
         let fixtures = load_group(rule.name);
-        let fires = fixtures.iter().any(|fixture| fixture.expected.iter().any(|e| e.rule == rule.name));
+        let fires = fixtures
+            .iter()
+            .any(|fixture| fixture.expected.iter().any(|e| e.rule == rule.name));
         let near_miss = fixtures.iter().any(|fixture| fixture.headers.check_pass);
         assert!(fires, "rule `{}` has no fixture that expects it", rule.name);
         assert!(

@@ -1,1 +1,4 @@
+mod cli;
 mod fixtures;
+mod json_format;
+mod meta;

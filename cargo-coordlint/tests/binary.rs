@@ -1,0 +1,98 @@
+//! The real binary, as a process: what only a process can show (cargo's subcommand
+//! dispatch, exit statuses, no panic output). Everything else is tested in `tests/`.
+
+use std::path::Path;
+use std::process::Command;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cargo-coordlint"))
+}
+
+fn demo_manifest() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/demo/Cargo.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn runs_as_a_cargo_subcommand() {
+    let exe_dir = Path::new(env!("CARGO_BIN_EXE_cargo-coordlint"))
+        .parent()
+        .expect("a directory")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(exe_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("a PATH");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = Command::new(cargo)
+        .args([
+            "coordlint",
+            "--manifest-path",
+            &demo_manifest(),
+            "--message-format",
+            "short",
+        ])
+        .env("PATH", path)
+        .output()
+        .expect("cargo runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("warning[coordlint::unbounded_channel]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn exit_statuses_are_zero_one_two() {
+    let clean = binary()
+        .args(["coordlint", "--manifest-path", &demo_manifest()])
+        .output()
+        .expect("runs");
+    assert_eq!(clean.status.code(), Some(0));
+    let denied = binary()
+        .args(["--manifest-path", &demo_manifest(), "-D", "warnings"])
+        .output()
+        .expect("runs");
+    assert_eq!(denied.status.code(), Some(1));
+    let usage = binary().args(["--bogus"]).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+    let unreadable = binary()
+        .args(["--manifest-path", "/nonexistent/Cargo.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(unreadable.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unreadable.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_goes_to_stdout_only() {
+    let output = binary()
+        .args([
+            "coordlint",
+            "--manifest-path",
+            &demo_manifest(),
+            "--message-format=json",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().all(|line| line.starts_with('{')), "{stdout}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
