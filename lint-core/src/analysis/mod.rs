@@ -1,6 +1,7 @@
 //! The global phase: everything computed over the facts of all files together (resolved
 //! call sites now; the call graph and the lock graph build on this).
 
+pub mod bindings;
 pub mod calls;
 
 use crate::model::{FileFacts, Function};
