@@ -45,7 +45,7 @@ impl LockCore {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn class(&self) -> u32 {
         match self.class.load(Ordering::Relaxed) {
             0 => self.resolve_class(),
@@ -61,7 +61,7 @@ impl LockCore {
         class
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn exclusive_seen(&self) -> bool {
         self.exclusive_seen.load(Ordering::Relaxed)
     }
@@ -72,7 +72,7 @@ impl LockCore {
 
     /// The address of this lock: identifies the instance while it is locked or waited for
     /// (a lock cannot move while borrowed).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn instance(&self) -> usize {
         std::ptr::from_ref(self) as usize
     }
@@ -87,49 +87,101 @@ impl std::fmt::Debug for LockCore {
     }
 }
 
-/// What a guard keeps to release its lock in the probe.
+/// What a guard keeps to release its lock in the probe: thread id, mode and reader slot packed
+/// in one word (a guard is written and read back at once; a multi-field token made the CPU
+/// stall on store forwarding in the hot path).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Token {
-    pub tid: u64,
-    pub mode: Mode,
-    pub slot: u8,
+pub(crate) struct Token(u64);
+
+impl Token {
+    #[inline(always)]
+    pub(crate) fn new(tid: u64, mode: Mode, slot: u8) -> Token {
+        Token(tid << 16 | (mode as u64) << 8 | u64::from(slot))
+    }
+
+    #[inline(always)]
+    pub(crate) fn tid(self) -> u64 {
+        self.0 >> 16
+    }
+
+    #[inline(always)]
+    pub(crate) fn mode(self) -> Mode {
+        match (self.0 >> 8) as u8 {
+            0 => Mode::Exclusive,
+            1 => Mode::Shared,
+            _ => Mode::SharedRecursive,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn slot(self) -> u8 {
+        self.0 as u8
+    }
 }
 
-/// Blocking acquisition: order check, then `try_acquire` and, if it fails, `acquire` as a
-/// registered waiter (so the watchdog can see us), then ownership bookkeeping.
-#[inline]
+/// Blocking acquisition. Fast path: `try_acquire` succeeds and the held chain was validated
+/// before, then one thread-local push. Otherwise (contended, or a chain this thread has not
+/// seen): order check first, then the acquisition as a registered waiter, so that a potential
+/// deadlock is reported before the thread can block on it.
+#[inline(always)]
 #[track_caller]
 pub(crate) fn acquire<G>(
     core: &LockCore,
     readers: &[AtomicU64],
     mode: Mode,
-    try_acquire: impl FnOnce() -> Option<G>,
+    try_acquire: impl Fn() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> (G, Token) {
     let site = Location::caller();
-    let tid = thread::enter(core, mode, site, Attempt::Blocking);
+    let may_read = !readers.is_empty();
+    if !may_read || mode != Mode::Exclusive || core.exclusive_seen() {
+        if let Some(guard) = try_acquire() {
+            if let Some(tid) = thread::enter_validated(core, mode, site) {
+                let slot = waitfor::acquired(core, readers, tid, mode);
+                return (guard, Token::new(tid, mode, slot));
+            }
+            // Not validated yet: release (not while panicking, so no poisoning) and check the
+            // order before acquiring again.
+            drop(guard);
+        }
+    }
+    acquire_checked(core, readers, mode, site, try_acquire, acquire)
+}
+
+#[inline(never)]
+fn acquire_checked<G>(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    mode: Mode,
+    site: &'static Location<'static>,
+    try_acquire: impl Fn() -> Option<G>,
+    acquire: impl FnOnce() -> G,
+) -> (G, Token) {
+    let tid = thread::enter::<true>(core, mode, site, Attempt::Blocking);
     let guard = match try_acquire() {
         Some(guard) => guard,
         None => waitfor::wait_as_registered_waiter(core, readers, tid, mode, site, acquire),
     };
     let slot = waitfor::acquired(core, readers, tid, mode);
-    (guard, Token { tid, mode, slot })
+    (guard, Token::new(tid, mode, slot))
 }
 
 /// Bookkeeping after a successful `try_*` acquisition (which never adds order edges).
-#[inline]
+#[inline(always)]
 #[track_caller]
 pub(crate) fn acquired_by_try(core: &LockCore, readers: &[AtomicU64], mode: Mode) -> Token {
-    let tid = thread::enter(core, mode, Location::caller(), Attempt::Try);
+    let tid = thread::enter::<true>(core, mode, Location::caller(), Attempt::Try);
     let slot = waitfor::acquired(core, readers, tid, mode);
-    Token { tid, mode, slot }
+    Token::new(tid, mode, slot)
 }
 
-/// Called by a guard's `Drop` before the underlying guard releases the lock.
-#[inline]
-pub(crate) fn release(core: &LockCore, readers: &[AtomicU64], token: Token) {
-    thread::exit(core.instance());
+/// Releases a guard: ownership is cleared before the lock is released, the held stack is
+/// popped after, so the stores of the probe are not in flight at the unlocking instruction.
+#[inline(always)]
+pub(crate) fn release<G>(core: &LockCore, readers: &[AtomicU64], token: Token, guard: G) {
     waitfor::released(core, readers, token);
+    drop(guard);
+    thread::exit(core.instance());
 }
 
 /// Around a condition-variable wait: the lock is released for the wait and re-acquired after.
@@ -152,6 +204,6 @@ pub(crate) fn resume(
     if let Some(entry) = entry {
         thread::reenter(entry);
     }
-    let slot = waitfor::acquired(core, readers, token.tid, token.mode);
-    Token { slot, ..token }
+    let slot = waitfor::acquired(core, readers, token.tid(), token.mode());
+    Token::new(token.tid(), token.mode(), slot)
 }

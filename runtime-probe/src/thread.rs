@@ -42,15 +42,41 @@ impl Hasher for ChainKeyHasher {
     }
 }
 
+/// Entries of the direct-mapped front of the validated-chain cache.
+const RECENT_CHAINS: usize = 64;
+
 struct ThreadState {
     tid: u64,
     held: Vec<Held>,
+    /// A direct-mapped cache of recently validated chains, checked before `validated` (a
+    /// compare instead of a hash-set probe on the steady-state path).
+    recent: [u64; RECENT_CHAINS],
     validated: HashSet<u64, BuildHasherDefault<ChainKeyHasher>>,
+}
+
+impl ThreadState {
+    #[inline(always)]
+    fn is_validated(&mut self, chain: u64) -> bool {
+        let slot = (chain as usize) % RECENT_CHAINS;
+        if self.recent[slot] == chain {
+            return true;
+        }
+        if self.validated.contains(&chain) {
+            self.recent[slot] = chain;
+            return true;
+        }
+        false
+    }
 }
 
 thread_local! {
     static STATE: RefCell<ThreadState> = const {
-        RefCell::new(ThreadState { tid: 0, held: Vec::new(), validated: HashSet::with_hasher(BuildHasherDefault::new()) })
+        RefCell::new(ThreadState {
+            tid: 0,
+            held: Vec::new(),
+            recent: [0; RECENT_CHAINS],
+            validated: HashSet::with_hasher(BuildHasherDefault::new()),
+        })
     };
 }
 
@@ -79,15 +105,15 @@ pub(crate) enum Attempt {
 /// Called before a blocking acquisition (or after a successful try): validates the order on
 /// the first sight of this chain, pushes the lock on the held stack, and returns the probe's
 /// thread id. Reports are delivered after the state is released, before the lock is taken.
-#[inline]
-pub(crate) fn enter(
+#[inline(always)]
+pub(crate) fn enter<const READS: bool>(
     core: &LockCore,
     mode: Mode,
     site: &'static Location<'static>,
     attempt: Attempt,
 ) -> u64 {
     let class = core.class();
-    if mode == Mode::Exclusive && !core.exclusive_seen() {
+    if READS && mode == Mode::Exclusive && !core.exclusive_seen() {
         core.set_exclusive_seen();
         registry::deliver(registry::mark_exclusive(class));
     }
@@ -96,9 +122,8 @@ pub(crate) fn enter(
         let tid = ensure_tid(&mut state);
         let below = state.held.last().map_or(0, |top| top.chain);
         let chain = chain_key(below, class, mode);
-        let needs_validation = attempt == Attempt::Blocking
-            && !state.held.is_empty()
-            && !state.validated.contains(&chain);
+        let needs_validation =
+            attempt == Attempt::Blocking && !state.held.is_empty() && !state.is_validated(chain);
         let snapshot = needs_validation.then(|| {
             state
                 .held
@@ -128,6 +153,42 @@ pub(crate) fn enter(
     tid
 }
 
+/// The steady-state path, called once the lock is already held: pushes it and returns the
+/// thread id if nothing needs validating (nothing held, or a chain validated before);
+/// otherwise changes nothing and returns `None`, and the caller releases the lock and takes
+/// the [`enter`] path, which may report before blocking.
+#[inline(always)]
+pub(crate) fn enter_validated(
+    core: &LockCore,
+    mode: Mode,
+    site: &'static Location<'static>,
+) -> Option<u64> {
+    let class = core.class();
+    STATE
+        .try_with(|state| {
+            let mut state = state.borrow_mut();
+            let below = match state.held.last() {
+                None => 0,
+                Some(top) => top.chain,
+            };
+            let chain = chain_key(below, class, mode);
+            if below != 0 && !state.is_validated(chain) {
+                return None;
+            }
+            let tid = ensure_tid(&mut state);
+            state.held.push(Held {
+                class,
+                mode,
+                instance: core.instance(),
+                site,
+                chain,
+            });
+            Some(tid)
+        })
+        .ok()
+        .flatten()
+}
+
 #[cold]
 #[inline(never)]
 fn enter_slow(
@@ -154,7 +215,7 @@ fn enter_slow(
 }
 
 /// Takes the most recent entry for `instance` off the held stack (guards may drop out of order).
-#[inline]
+#[inline(always)]
 pub(crate) fn exit(instance: usize) -> Option<Held> {
     STATE
         .try_with(|state| {

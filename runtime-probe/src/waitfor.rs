@@ -55,7 +55,7 @@ fn add_holder(state: &mut WaitState, instance: usize, tid: u64, mode: Mode) {
 }
 
 /// After the lock is taken: record ownership, and publish it if somebody waits.
-#[inline]
+#[inline(always)]
 pub(crate) fn acquired(core: &LockCore, readers: &[AtomicU64], tid: u64, mode: Mode) -> u8 {
     let mut slot = NO_SLOT;
     if mode == Mode::Exclusive {
@@ -78,11 +78,11 @@ pub(crate) fn acquired(core: &LockCore, readers: &[AtomicU64], tid: u64, mode: M
 }
 
 /// Before the lock is released: clear ownership, and unpublish it if somebody waits.
-#[inline]
+#[inline(always)]
 pub(crate) fn released(core: &LockCore, readers: &[AtomicU64], token: Token) {
-    if token.mode == Mode::Exclusive {
+    if token.mode() == Mode::Exclusive {
         core.owner.store(0, Ordering::Release);
-    } else if let Some(reader) = readers.get(usize::from(token.slot)) {
+    } else if let Some(reader) = readers.get(usize::from(token.slot())) {
         reader.store(0, Ordering::Release);
     }
     if core.waiters.load(Ordering::SeqCst) != 0 {
@@ -96,7 +96,7 @@ fn released_with_waiters(core: &LockCore, token: Token) {
     if let Some(holders) = state.holders.get_mut(&core.instance())
         && let Some(position) = holders
             .iter()
-            .position(|&holder| holder == (token.tid, token.mode))
+            .position(|&holder| holder == (token.tid(), token.mode()))
     {
         holders.swap_remove(position);
     }

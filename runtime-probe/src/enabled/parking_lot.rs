@@ -14,6 +14,8 @@ use crate::Named;
 use crate::core::{self, LockCore, READER_SLOTS, Token};
 use crate::trace::Mode;
 
+const EMPTY: &str = "a guard is only empty while it is being dropped or waited with";
+
 /// `parking_lot::Mutex` with the probe.
 pub struct Mutex<T: ?Sized> {
     core: LockCore,
@@ -25,7 +27,7 @@ pub struct Mutex<T: ?Sized> {
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
     core: &'a LockCore,
     token: Token,
-    inner: ::parking_lot::MutexGuard<'a, T>,
+    inner: Option<::parking_lot::MutexGuard<'a, T>>,
 }
 
 impl<T> Mutex<T> {
@@ -62,7 +64,7 @@ impl<T> Named<T> for Mutex<T> {
 
 impl<T: ?Sized> Mutex<T> {
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         let (inner, token) = core::acquire(
             &self.core,
@@ -74,7 +76,7 @@ impl<T: ?Sized> Mutex<T> {
         MutexGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         }
     }
 
@@ -86,7 +88,7 @@ impl<T: ?Sized> Mutex<T> {
         Some(MutexGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
@@ -98,7 +100,7 @@ impl<T: ?Sized> Mutex<T> {
         Some(MutexGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
@@ -135,21 +137,23 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        self.inner.as_mut().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        core::release(self.core, &[], self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, &[], self.token, inner);
+        }
     }
 }
 
@@ -183,7 +187,7 @@ impl Condvar {
         wait: impl FnOnce(&mut ::parking_lot::MutexGuard<'_, T>) -> R,
     ) -> R {
         let entry = core::suspend(guard.core, &[], guard.token);
-        let result = wait(&mut guard.inner);
+        let result = wait(guard.inner.as_mut().expect(EMPTY));
         guard.token = core::resume(guard.core, &[], entry, guard.token);
         result
     }
@@ -230,7 +234,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     core: &'a LockCore,
     readers: &'a [AtomicU64],
     token: Token,
-    inner: ::parking_lot::RwLockReadGuard<'a, T>,
+    inner: Option<::parking_lot::RwLockReadGuard<'a, T>>,
 }
 
 /// The write guard of [`RwLock`].
@@ -238,7 +242,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
     core: &'a LockCore,
     token: Token,
-    inner: ::parking_lot::RwLockWriteGuard<'a, T>,
+    inner: Option<::parking_lot::RwLockWriteGuard<'a, T>>,
 }
 
 impl<T> RwLock<T> {
@@ -288,7 +292,7 @@ impl<T> Named<T> for RwLock<T> {
 
 impl<T: ?Sized> RwLock<T> {
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read(&self) -> RwLockReadGuard<'_, T> {
         let (inner, token) = core::acquire(
             &self.core,
@@ -301,7 +305,7 @@ impl<T: ?Sized> RwLock<T> {
             core: &self.core,
             readers: &self.readers,
             token,
-            inner,
+            inner: Some(inner),
         }
     }
 
@@ -320,12 +324,12 @@ impl<T: ?Sized> RwLock<T> {
             core: &self.core,
             readers: &self.readers,
             token,
-            inner,
+            inner: Some(inner),
         }
     }
 
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn write(&self) -> RwLockWriteGuard<'_, T> {
         let (inner, token) = core::acquire(
             &self.core,
@@ -337,7 +341,7 @@ impl<T: ?Sized> RwLock<T> {
         RwLockWriteGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         }
     }
 
@@ -349,7 +353,7 @@ impl<T: ?Sized> RwLock<T> {
             core: &self.core,
             readers: &self.readers,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
@@ -360,7 +364,7 @@ impl<T: ?Sized> RwLock<T> {
         Some(RwLockWriteGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
@@ -390,14 +394,16 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        core::release(self.core, self.readers, self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, self.readers, self.token, inner);
+        }
     }
 }
 
@@ -405,20 +411,22 @@ impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        self.inner.as_mut().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        core::release(self.core, &[], self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, &[], self.token, inner);
+        }
     }
 }

@@ -11,6 +11,9 @@ use crate::Named;
 use crate::core::{self, LockCore, READER_SLOTS, Token};
 use crate::trace::Mode;
 
+const EMPTY: &str = "a guard is only empty while it is being dropped or waited with";
+
+#[inline(always)]
 fn map_poison<G, H>(result: LockResult<G>, wrap: impl FnOnce(G) -> H) -> LockResult<H> {
     match result {
         Ok(guard) => Ok(wrap(guard)),
@@ -19,6 +22,7 @@ fn map_poison<G, H>(result: LockResult<G>, wrap: impl FnOnce(G) -> H) -> LockRes
 }
 
 /// Splits a std `try_lock` result into "acquired (maybe poisoned)" and "would block".
+#[inline(always)]
 fn acquired_or_blocked<G>(result: TryLockResult<G>) -> Option<LockResult<G>> {
     match result {
         Ok(guard) => Some(Ok(guard)),
@@ -89,7 +93,7 @@ impl<T> Named<T> for Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Like `std::sync::Mutex::lock`; checks the lock order first (on a new held chain only).
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let (result, token) = core::acquire(
             &self.core,
@@ -154,34 +158,30 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 
 impl<T: ?Sized> MutexGuard<'_, T> {
     fn inner(&self) -> &std::sync::MutexGuard<'_, T> {
-        self.inner
-            .as_ref()
-            .expect("a MutexGuard is only empty during a Condvar wait")
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &T {
         self.inner()
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
-        self.inner
-            .as_mut()
-            .expect("a MutexGuard is only empty during a Condvar wait")
+        self.inner.as_mut().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        if self.inner.is_some() {
-            core::release(self.core, &[], self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, &[], self.token, inner);
         }
     }
 }
@@ -223,10 +223,7 @@ impl Condvar {
         mut guard: MutexGuard<'a, T>,
         wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
     ) -> LockResult<(MutexGuard<'a, T>, R)> {
-        let inner = guard
-            .inner
-            .take()
-            .expect("a MutexGuard is only empty during a Condvar wait");
+        let inner = guard.inner.take().expect(EMPTY);
         let lock_core = guard.core;
         let entry = core::suspend(lock_core, &[], guard.token);
         let result = wait(inner);
@@ -311,7 +308,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
     core: &'a LockCore,
     readers: &'a [AtomicU64],
     token: Token,
-    inner: std::sync::RwLockReadGuard<'a, T>,
+    inner: Option<std::sync::RwLockReadGuard<'a, T>>,
 }
 
 /// The write guard of [`RwLock`].
@@ -319,7 +316,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
     core: &'a LockCore,
     token: Token,
-    inner: std::sync::RwLockWriteGuard<'a, T>,
+    inner: Option<std::sync::RwLockWriteGuard<'a, T>>,
 }
 
 impl<T> RwLock<T> {
@@ -369,7 +366,7 @@ impl<T> Named<T> for RwLock<T> {
 
 impl<T: ?Sized> RwLock<T> {
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         let (result, token) = core::acquire(
             &self.core,
@@ -382,12 +379,12 @@ impl<T: ?Sized> RwLock<T> {
             core: &self.core,
             readers: &self.readers,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         let (result, token) = core::acquire(
             &self.core,
@@ -399,7 +396,7 @@ impl<T: ?Sized> RwLock<T> {
         map_poison(result, |inner| RwLockWriteGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         })
     }
 
@@ -413,7 +410,7 @@ impl<T: ?Sized> RwLock<T> {
             core: &self.core,
             readers: &self.readers,
             token,
-            inner,
+            inner: Some(inner),
         })))
     }
 
@@ -426,7 +423,7 @@ impl<T: ?Sized> RwLock<T> {
         try_result(Some(map_poison(result, |inner| RwLockWriteGuard {
             core: &self.core,
             token,
-            inner,
+            inner: Some(inner),
         })))
     }
 
@@ -465,38 +462,42 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        core::release(self.core, self.readers, self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, self.readers, self.token, inner);
+        }
     }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &T {
-        &self.inner
+        self.inner.as_ref().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        self.inner.as_mut().expect(EMPTY)
     }
 }
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        core::release(self.core, &[], self.token);
+        if let Some(inner) = self.inner.take() {
+            core::release(self.core, &[], self.token, inner);
+        }
     }
 }
 
