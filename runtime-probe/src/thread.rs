@@ -88,6 +88,7 @@ pub(crate) fn chain_key(below: u64, class: u32, mode: Mode) -> u64 {
     product ^ (product >> 29)
 }
 
+#[cold]
 fn ensure_tid(state: &mut ThreadState) -> u64 {
     if state.tid == 0 {
         state.tid = NEXT_TID.fetch_add(1, Ordering::Relaxed);
@@ -158,35 +159,25 @@ pub(crate) fn enter<const READS: bool>(
 /// otherwise changes nothing and returns `None`, and the caller releases the lock and takes
 /// the [`enter`] path, which may report before blocking.
 #[inline(always)]
-pub(crate) fn enter_validated(
-    core: &LockCore,
-    mode: Mode,
-    site: &'static Location<'static>,
-) -> Option<u64> {
+pub(crate) fn enter_validated(core: &LockCore, mode: Mode, site: &'static Location<'static>) -> Option<u64> {
     let class = core.class();
-    STATE
-        .try_with(|state| {
-            let mut state = state.borrow_mut();
-            let below = match state.held.last() {
-                None => 0,
-                Some(top) => top.chain,
-            };
-            let chain = chain_key(below, class, mode);
-            if below != 0 && !state.is_validated(chain) {
-                return None;
-            }
-            let tid = ensure_tid(&mut state);
-            state.held.push(Held {
-                class,
-                mode,
-                instance: core.instance(),
-                site,
-                chain,
-            });
-            Some(tid)
-        })
-        .ok()
-        .flatten()
+    let instance = core.instance();
+    // 0 for "not validated" keeps the result in a register (tids start at 1).
+    let tid = STATE.try_with(|state| {
+        let mut state = state.borrow_mut();
+        let below = match state.held.last() {
+            None => 0,
+            Some(top) => top.chain,
+        };
+        let chain = chain_key(below, class, mode);
+        if below != 0 && !state.is_validated(chain) {
+            return 0;
+        }
+        let tid = if state.tid != 0 { state.tid } else { ensure_tid(&mut state) };
+        state.held.push(Held { class, mode, instance, site, chain });
+        tid
+    });
+    tid.ok().filter(|&tid| tid != 0)
 }
 
 #[cold]
