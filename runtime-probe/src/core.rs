@@ -134,16 +134,16 @@ pub(crate) fn acquire<G>(
 ) -> (G, Token) {
     let site = Location::caller();
     let may_read = !readers.is_empty();
-    if !may_read || mode != Mode::Exclusive || core.exclusive_seen() {
-        if let Some(guard) = try_acquire() {
-            if let Some(tid) = thread::enter_validated(core, mode, site) {
-                let slot = waitfor::acquired(core, readers, tid, mode);
-                return (guard, Token::new(tid, mode, slot));
-            }
-            // Not validated yet: release (not while panicking, so no poisoning) and check the
-            // order before acquiring again.
-            drop(guard);
+    if (!may_read || mode != Mode::Exclusive || core.exclusive_seen())
+        && let Some(guard) = try_acquire()
+    {
+        if let Some(tid) = thread::enter_validated(core, mode, site) {
+            let slot = waitfor::acquired(core, readers, tid, mode);
+            return (guard, Token::new(tid, mode, slot));
         }
+        // Not validated yet: release (not while panicking, so no poisoning) and check the
+        // order before acquiring again.
+        drop(guard);
     }
     acquire_checked(core, readers, mode, site, try_acquire, acquire)
 }
@@ -158,12 +158,32 @@ fn acquire_checked<G>(
     acquire: impl FnOnce() -> G,
 ) -> (G, Token) {
     let tid = thread::enter::<true>(core, mode, site, Attempt::Blocking);
-    let guard = match try_acquire() {
+    let guard = match spin_then_try(&try_acquire) {
         Some(guard) => guard,
         None => waitfor::wait_as_registered_waiter(core, readers, tid, mode, site, acquire),
     };
     let slot = waitfor::acquired(core, readers, tid, mode);
     (guard, Token::new(tid, mode, slot))
+}
+
+/// Short waits never reach the wait-for bookkeeping (a global table): spin and yield a little
+/// first, as the underlying locks themselves spin before parking.
+fn spin_then_try<G>(try_acquire: &impl Fn() -> Option<G>) -> Option<G> {
+    for round in 0..8u32 {
+        if let Some(guard) = try_acquire() {
+            return Some(guard);
+        }
+        for _ in 0..(1u32 << round) {
+            std::hint::spin_loop();
+        }
+    }
+    for _ in 0..4 {
+        std::thread::yield_now();
+        if let Some(guard) = try_acquire() {
+            return Some(guard);
+        }
+    }
+    None
 }
 
 /// Bookkeeping after a successful `try_*` acquisition (which never adds order edges).

@@ -159,7 +159,11 @@ pub(crate) fn enter<const READS: bool>(
 /// otherwise changes nothing and returns `None`, and the caller releases the lock and takes
 /// the [`enter`] path, which may report before blocking.
 #[inline(always)]
-pub(crate) fn enter_validated(core: &LockCore, mode: Mode, site: &'static Location<'static>) -> Option<u64> {
+pub(crate) fn enter_validated(
+    core: &LockCore,
+    mode: Mode,
+    site: &'static Location<'static>,
+) -> Option<u64> {
     let class = core.class();
     let instance = core.instance();
     // 0 for "not validated" keeps the result in a register (tids start at 1).
@@ -173,8 +177,18 @@ pub(crate) fn enter_validated(core: &LockCore, mode: Mode, site: &'static Locati
         if below != 0 && !state.is_validated(chain) {
             return 0;
         }
-        let tid = if state.tid != 0 { state.tid } else { ensure_tid(&mut state) };
-        state.held.push(Held { class, mode, instance, site, chain });
+        let tid = if state.tid != 0 {
+            state.tid
+        } else {
+            ensure_tid(&mut state)
+        };
+        state.held.push(Held {
+            class,
+            mode,
+            instance,
+            site,
+            chain,
+        });
         tid
     });
     tid.ok().filter(|&tid| tid != 0)
