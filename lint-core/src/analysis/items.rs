@@ -1,0 +1,123 @@
+//! An index of the workspace's items by canonical path: structs (for field types), statics,
+//! and functions (for the call graph), plus methods by name.
+
+use std::collections::HashMap;
+
+use super::FunctionRef;
+use crate::model::{FileFacts, Function, ScopeId, StaticDef, StructDef, TypeRef};
+use crate::resolve::Resolver;
+
+/// A struct or static of the program: file index and index in that file's list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ItemRef {
+    pub file: usize,
+    pub index: usize,
+}
+
+#[derive(Default)]
+pub struct ItemIndex {
+    structs: HashMap<String, ItemRef>,
+    statics: HashMap<String, ItemRef>,
+    functions: HashMap<String, Vec<FunctionRef>>,
+    methods_by_name: HashMap<String, Vec<FunctionRef>>,
+    /// Canonical path of each function's `Self` type, by function.
+    self_types: HashMap<FunctionRef, String>,
+}
+
+impl ItemIndex {
+    pub fn build(files: &[FileFacts], resolver: &Resolver<'_>) -> ItemIndex {
+        let mut index = ItemIndex::default();
+        for (file, facts) in files.iter().enumerate() {
+            for (position, item) in facts.structs.iter().enumerate() {
+                let path = item_path(facts, &item.module_path, &item.name);
+                index.structs.insert(path, ItemRef { file, index: position });
+            }
+            for (position, item) in facts.statics.iter().enumerate() {
+                let path = item_path(facts, &item.module_path, &item.name);
+                index.statics.insert(path, ItemRef { file, index: position });
+            }
+            for (position, function) in facts.functions.iter().enumerate() {
+                let function_ref = FunctionRef { file, index: position };
+                let owner = match (&function.self_type, &function.trait_path) {
+                    (Some(self_type), _) => canonical_type(resolver, file, function.scope, self_type),
+                    (None, Some(trait_path)) => {
+                        Some(item_path(facts, &function.module_path, trait_path.last()))
+                    }
+                    (None, None) => None,
+                };
+                let path = match &owner {
+                    Some(owner) => format!("{owner}::{}", function.name),
+                    None => item_path(facts, &function.module_path, &function.name),
+                };
+                if let Some(owner) = owner {
+                    index.self_types.insert(function_ref, owner);
+                    index
+                        .methods_by_name
+                        .entry(function.name.clone())
+                        .or_default()
+                        .push(function_ref);
+                }
+                index.functions.entry(path).or_default().push(function_ref);
+            }
+        }
+        index
+    }
+
+    pub fn struct_at(&self, path: &str) -> Option<ItemRef> {
+        self.structs.get(path).copied()
+    }
+
+    pub fn static_at(&self, path: &str) -> Option<ItemRef> {
+        self.statics.get(path).copied()
+    }
+
+    /// Functions whose canonical path is `path` (several when `cfg`s define one twice).
+    pub fn functions_at(&self, path: &str) -> &[FunctionRef] {
+        self.functions.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// Methods (in impls or traits) named `name`, anywhere in the workspace.
+    pub fn methods_named(&self, name: &str) -> &[FunctionRef] {
+        self.methods_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The canonical `Self` type of a method.
+    pub fn self_type_of(&self, function: FunctionRef) -> Option<&str> {
+        self.self_types.get(&function).map(String::as_str)
+    }
+}
+
+/// `crate::module::name` of an item declared in `facts`.
+pub fn item_path(facts: &FileFacts, module_path: &[String], name: &str) -> String {
+    let mut parts = Vec::with_capacity(module_path.len() + 2);
+    parts.push(facts.crate_name.as_str());
+    parts.extend(module_path.iter().map(String::as_str));
+    parts.push(name);
+    parts.join("::")
+}
+
+/// The canonical path of a path type (references peeled), resolved in `scope`.
+pub fn canonical_type(
+    resolver: &Resolver<'_>,
+    file: usize,
+    scope: ScopeId,
+    ty: &TypeRef,
+) -> Option<String> {
+    match ty.peel_refs() {
+        TypeRef::Path { path, .. } => Some(resolver.resolve(file, scope, path).display()),
+        _ => None,
+    }
+}
+
+/// Looks up the struct and static definitions behind an [`ItemRef`].
+pub fn struct_def(files: &[FileFacts], item: ItemRef) -> &StructDef {
+    &files[item.file].structs[item.index]
+}
+
+pub fn static_def(files: &[FileFacts], item: ItemRef) -> &StaticDef {
+    &files[item.file].statics[item.index]
+}
+
+pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {
+    &files[function.file].functions[function.index]
+}

@@ -1,0 +1,74 @@
+//! Call resolution for the call graph: `f()`, `module::f()`, `Type::f()`, `Self::f()`,
+//! `self.m()` within the impls of `Self`, `x.m()` through `x`'s written type, and a method
+//! by name when exactly one workspace method has that name (trait methods included).
+
+use super::identity::IdentityContext;
+use crate::analysis::FunctionRef;
+use crate::analysis::items::ItemIndex;
+use crate::model::{Expr, PathRef};
+use crate::resolve::Resolver;
+
+pub struct CalleeResolver<'c, 'a> {
+    pub items: &'c ItemIndex,
+    pub resolver: &'c Resolver<'a>,
+}
+
+impl CalleeResolver<'_, '_> {
+    /// The canonical path of a called path (`drop`, `std::thread::spawn`, `app::helper`).
+    pub fn resolve_path(&self, identity: &IdentityContext<'_>, path: &PathRef) -> String {
+        if path.segments.first().is_some_and(|first| first == "Self")
+            && let Some(self_type) = &identity.self_type
+        {
+            let rest = path.segments[1..].join("::");
+            return format!("{self_type}::{rest}");
+        }
+        self.resolver.resolve(identity.file, identity.scope, path).display()
+    }
+
+    pub fn path_callees(&self, _identity: &IdentityContext<'_>, _path: &PathRef, resolved: &str) -> Vec<FunctionRef> {
+        self.items.functions_at(resolved).to_vec()
+    }
+
+    /// Callees of `receiver.method(..)` and the receiver's text.
+    pub fn method_callees(
+        &self,
+        identity: &IdentityContext<'_>,
+        receiver: &Expr,
+        method: &str,
+    ) -> (Vec<FunctionRef>, Option<String>) {
+        let text = identity.text_of(receiver);
+        if let Some(owner) = identity.struct_type_of(receiver) {
+            let found = self.items.functions_at(&format!("{owner}::{method}"));
+            if !found.is_empty() {
+                return (found.to_vec(), text);
+            }
+        }
+        let candidates = self.items.methods_named(method);
+        if candidates.len() == 1 && !is_common_method_name(method) {
+            return (candidates.to_vec(), text);
+        }
+        (Vec::new(), text)
+    }
+}
+
+/// Method names of the standard library's types and traits: an unknown receiver calling
+/// one of these is far more likely a std type than the one workspace method of that name.
+fn is_common_method_name(method: &str) -> bool {
+    matches!(
+        method,
+        "new" | "default" | "clone" | "get" | "get_mut" | "set" | "insert" | "remove" | "push"
+            | "pop" | "len" | "is_empty" | "iter" | "iter_mut" | "into_iter" | "next" | "send"
+            | "recv" | "try_recv" | "try_send" | "lock" | "read" | "write" | "contains"
+            | "contains_key" | "extend" | "clear" | "as_ref" | "as_mut" | "into" | "from"
+            | "to_string" | "fmt" | "eq" | "cmp" | "partial_cmp" | "hash" | "drop" | "deref"
+            | "deref_mut" | "borrow" | "borrow_mut" | "flush" | "close" | "poll" | "call"
+            | "map" | "take" | "replace" | "entry" | "keys" | "values" | "load" | "store"
+            | "swap" | "wait" | "notify_one" | "notify_all" | "join" | "run" | "start" | "stop"
+            | "finish" | "build" | "update" | "apply" | "with" | "unwrap" | "expect" | "is_some"
+            | "is_none" | "ok" | "err" | "first" | "last" | "append" | "split" | "sort"
+            | "reset" | "handle" | "process" | "execute" | "spawn" | "shutdown" | "size"
+            | "capacity" | "reserve" | "truncate" | "retain" | "drain" | "to_owned"
+            | "to_vec" | "parse" | "as_str" | "as_slice" | "len_bytes" | "tick" | "upgrade"
+            | "downgrade"
+    )
+}

@@ -1,0 +1,302 @@
+//! Lock identity: which lock class an expression like `self.inner.state` or `ACCOUNTS`
+//! denotes, found through `self`'s impl type, typed parameters and locals, struct field
+//! types and statics. Where the types do not say, identity is unknown, and the caller may
+//! fall back to the receiver's text (never to a guess).
+
+use std::collections::HashMap;
+
+use super::types::{LockType, lock_type_at, peel_wrappers};
+use crate::analysis::bindings::LocalTypes;
+use crate::analysis::items::{ItemIndex, static_def, struct_def};
+use crate::model::{Expr, ExprKind, FileFacts, ScopeId, TypeRef};
+use crate::resolve::Resolver;
+
+/// A lock class: all locks that share a declaration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClassKey {
+    /// A field of a struct: `owner` is the struct's canonical path.
+    Field { owner: String, field: String },
+    /// A `static` (also `LazyLock`, `lazy_static!`), by canonical path.
+    Static { path: String },
+    /// A local binding or parameter of one function.
+    Local { function: String, name: String },
+    /// Identity unknown; the receiver's text inside one function.
+    Textual { function: String, text: String },
+}
+
+impl ClassKey {
+    /// How messages name the class: `Bank::accounts`, `GLOBAL`, `m` (in `run`).
+    pub fn display(&self) -> String {
+        match self {
+            ClassKey::Field { owner, field } => {
+                format!("{}::{field}", owner.rsplit("::").next().unwrap_or(owner))
+            }
+            ClassKey::Static { path } => path.split_once("::").map_or(path.as_str(), |(_, rest)| rest).to_string(),
+            ClassKey::Local { name, .. } => name.clone(),
+            ClassKey::Textual { text, .. } => text.clone(),
+        }
+    }
+
+    /// Classes that mean the same lock wherever they appear (fields and statics).
+    pub fn is_global(&self) -> bool {
+        matches!(self, ClassKey::Field { .. } | ClassKey::Static { .. })
+    }
+
+    pub fn is_textual(&self) -> bool {
+        matches!(self, ClassKey::Textual { .. })
+    }
+}
+
+/// A lock an expression denotes: its class, its type, and the instance (the receiver text
+/// after following aliases) when known, to tell "the same lock" from "a lock of the same
+/// class".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LockTarget {
+    pub class: ClassKey,
+    pub lock_type: LockType,
+    pub instance: Option<String>,
+}
+
+/// What the syntax says about the type of a place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PlaceType {
+    Struct(String),
+    Lock(LockType),
+    /// Known, and neither a lock nor one of our structs.
+    Other,
+}
+
+/// The result of asking what lock an expression is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    Lock(LockTarget),
+    /// The types say it is not a lock (a field of type `Stdout`, a `File`, ...).
+    NotALock,
+    Unknown,
+}
+
+/// Everything identity resolution needs about the function being analyzed.
+pub struct IdentityContext<'a> {
+    pub files: &'a [FileFacts],
+    pub resolver: &'a Resolver<'a>,
+    pub items: &'a ItemIndex,
+    pub file: usize,
+    pub scope: ScopeId,
+    pub function_path: String,
+    pub self_type: Option<String>,
+    pub locals: LocalTypes,
+    /// Bindings that are another name for a lock (`let s = self.state.clone()`).
+    pub aliases: HashMap<String, LockTarget>,
+}
+
+impl IdentityContext<'_> {
+    pub fn identify(&self, expr: &Expr) -> Identity {
+        match &expr.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                let name = path.last();
+                if let Some(target) = self.aliases.get(name) {
+                    return Identity::Lock(target.clone());
+                }
+                if let Some(ty) = self.locals.get(name) {
+                    return match self.classify(self.file, self.scope, ty) {
+                        Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
+                            class: ClassKey::Local {
+                                function: self.function_path.clone(),
+                                name: name.to_string(),
+                            },
+                            lock_type,
+                            instance: Some(name.to_string()),
+                        }),
+                        Some(_) => Identity::NotALock,
+                        None => Identity::Unknown,
+                    };
+                }
+                self.identify_static(expr)
+            }
+            ExprKind::Path(_) => self.identify_static(expr),
+            ExprKind::Field { base, member } => match self.place_type(base) {
+                Some(PlaceType::Struct(owner)) => self.identify_field(&owner, member, base),
+                Some(_) => Identity::NotALock,
+                None => Identity::Unknown,
+            },
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && is_identity_method(method) => self.identify(receiver),
+            ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.identify(inner),
+            ExprKind::Call { callee, args } if is_shared_pointer_clone(callee) && args.len() == 1 => {
+                self.identify(&args[0])
+            }
+            _ => Identity::Unknown,
+        }
+    }
+
+    fn identify_static(&self, expr: &Expr) -> Identity {
+        let ExprKind::Path(path) = &expr.kind else {
+            return Identity::Unknown;
+        };
+        let canonical = self.resolver.resolve(self.file, self.scope, path).display();
+        let Some(item) = self.items.static_at(&canonical) else {
+            return Identity::Unknown;
+        };
+        let definition = static_def(self.files, item);
+        match self.classify(item.file, definition.scope, &definition.ty) {
+            Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
+                class: ClassKey::Static {
+                    path: canonical.clone(),
+                },
+                lock_type,
+                instance: Some(canonical),
+            }),
+            _ => Identity::NotALock,
+        }
+    }
+
+    fn identify_field(&self, owner: &str, member: &str, base: &Expr) -> Identity {
+        let Some(item) = self.items.struct_at(owner) else {
+            return Identity::Unknown;
+        };
+        let definition = struct_def(self.files, item);
+        let Some(field) = definition.fields.iter().find(|field| field.name == member) else {
+            return Identity::Unknown;
+        };
+        match self.classify(item.file, definition.scope, &field.ty) {
+            Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
+                class: ClassKey::Field {
+                    owner: owner.to_string(),
+                    field: member.to_string(),
+                },
+                lock_type,
+                instance: self.text_of(base).map(|base| format!("{base}.{member}")),
+            }),
+            Some(_) => Identity::NotALock,
+            None => Identity::Unknown,
+        }
+    }
+
+    /// The canonical path of the struct a place expression has, when the types say.
+    pub fn struct_type_of(&self, expr: &Expr) -> Option<String> {
+        match self.place_type(expr)? {
+            PlaceType::Struct(owner) => Some(owner),
+            _ => None,
+        }
+    }
+
+    /// The struct (or lock) type of a place expression.
+    fn place_type(&self, expr: &Expr) -> Option<PlaceType> {
+        match &expr.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                let name = path.last();
+                if name == "self" {
+                    return self.self_type.clone().map(|owner| self.struct_or_other(&owner));
+                }
+                if let Some(target) = self.aliases.get(name) {
+                    return Some(PlaceType::Lock(target.lock_type));
+                }
+                if let Some(ty) = self.locals.get(name) {
+                    return self.classify(self.file, self.scope, ty);
+                }
+                self.static_place_type(expr)
+            }
+            ExprKind::Path(_) => self.static_place_type(expr),
+            ExprKind::Field { base, member } => {
+                let Some(PlaceType::Struct(owner)) = self.place_type(base) else {
+                    return None;
+                };
+                let item = self.items.struct_at(&owner)?;
+                let definition = struct_def(self.files, item);
+                let field = definition.fields.iter().find(|field| field.name == *member)?;
+                self.classify(item.file, definition.scope, &field.ty)
+            }
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && is_identity_method(method) => self.place_type(receiver),
+            ExprKind::Reference { expr: inner, .. }
+            | ExprKind::Deref(inner)
+            | ExprKind::Try(inner) => self.place_type(inner),
+            _ => None,
+        }
+    }
+
+    fn static_place_type(&self, expr: &Expr) -> Option<PlaceType> {
+        let ExprKind::Path(path) = &expr.kind else {
+            return None;
+        };
+        let canonical = self.resolver.resolve(self.file, self.scope, path).display();
+        let item = self.items.static_at(&canonical)?;
+        let definition = static_def(self.files, item);
+        self.classify(item.file, definition.scope, &definition.ty)
+    }
+
+    fn struct_or_other(&self, canonical: &str) -> PlaceType {
+        if self.items.struct_at(canonical).is_some() {
+            PlaceType::Struct(canonical.to_string())
+        } else {
+            PlaceType::Other
+        }
+    }
+
+    /// What a written type is, resolved in `scope` of `file`, looking through `Arc`, `Box`,
+    /// `LazyLock` and references. `None` when nothing is written (`_`, `impl Trait`).
+    fn classify(&self, file: usize, scope: ScopeId, ty: &TypeRef) -> Option<PlaceType> {
+        let TypeRef::Path { path, .. } = peel_wrappers(ty) else {
+            return match ty.peel_refs() {
+                TypeRef::Other | TypeRef::Bounds(_) => None,
+                _ => Some(PlaceType::Other),
+            };
+        };
+        if path.segments.len() == 1 && path.last() == "Self" {
+            return self.self_type.clone().map(|owner| self.struct_or_other(&owner));
+        }
+        let canonical = self.resolver.resolve(file, scope, path).display();
+        if let Some(lock_type) = lock_type_at(&canonical) {
+            return Some(PlaceType::Lock(lock_type));
+        }
+        Some(self.struct_or_other(&canonical))
+    }
+
+    /// The receiver as text (`self.inner.state`), following lock aliases; `None` for
+    /// expressions with calls or indexing.
+    pub fn text_of(&self, expr: &Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Path(path) => {
+                if path.segments.len() == 1
+                    && let Some(target) = self.aliases.get(path.last())
+                {
+                    return target.instance.clone();
+                }
+                Some(path.segments.join("::"))
+            }
+            ExprKind::Field { base, member } => Some(format!("{}.{member}", self.text_of(base)?)),
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && is_identity_method(method) => self.text_of(receiver),
+            ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.text_of(inner),
+            ExprKind::Call { callee, args } if is_shared_pointer_clone(callee) && args.len() == 1 => {
+                self.text_of(&args[0])
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Methods that return (a handle to) the same lock: `clone` of an `Arc`, `as_ref`, `deref`.
+fn is_identity_method(method: &str) -> bool {
+    matches!(method, "clone" | "as_ref" | "deref" | "borrow" | "get_ref" | "by_ref")
+}
+
+/// `Arc::clone(&x)` and `Rc::clone(&x)`.
+fn is_shared_pointer_clone(callee: &Expr) -> bool {
+    matches!(&callee.kind, ExprKind::Path(path)
+        if path.last() == "clone"
+            && path.segments.len() >= 2
+            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc"))
+}

@@ -1,0 +1,188 @@
+//! The lock analysis: lock identity, guard lifetimes per function, interprocedural
+//! summaries over the call graph, and the lock-order graph. Produces the facts the three
+//! lock rules report: order cycles, locks taken twice, and blocking guards held across
+//! `.await`.
+
+pub mod callees;
+pub mod graph;
+pub mod guards;
+pub mod identity;
+pub mod summaries;
+pub mod types;
+
+use std::collections::HashMap;
+
+use self::callees::CalleeResolver;
+use self::guards::{FunctionLocks, Held, WalkContext, walk_function};
+use self::identity::{ClassKey, Identity, IdentityContext};
+use self::types::{LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode};
+use super::FunctionRef;
+use super::bindings::LocalTypes;
+use super::items::ItemIndex;
+use crate::model::{ExprKind, FileFacts, Function};
+use crate::resolve::Resolver;
+use crate::span::Span;
+
+pub use graph::{Cycle, EdgeWitness};
+
+/// A lock taken through a call of a function that returns its guard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Via {
+    pub callee: FunctionRef,
+    pub call_span: Span,
+    /// Where the callee takes the lock.
+    pub acquired_at: Span,
+}
+
+/// What a guard-returning function (`fn state(&self) -> MutexGuard<..>`) returns.
+#[derive(Clone, Debug)]
+pub struct ReturnedGuard {
+    pub class: ClassKey,
+    pub lock_type: LockType,
+    pub mode: Mode,
+    /// The lock's place relative to the callee's `self` (`.state`), to name the instance at
+    /// each call site.
+    pub self_suffix: Option<String>,
+    pub site: Span,
+}
+
+/// A lock acquired while a guard of the same lock is alive.
+#[derive(Clone, Debug)]
+pub struct DoubleLock {
+    pub function: FunctionRef,
+    pub first: Held,
+    pub second_site: Span,
+    pub second_mode: Mode,
+    /// Calls from `function` that lead to the second acquisition (empty when direct).
+    pub chain: Vec<(FunctionRef, Span)>,
+}
+
+/// A blocking lock's guard alive at an `.await`.
+#[derive(Clone, Debug)]
+pub struct GuardAcrossAwait {
+    pub function: FunctionRef,
+    pub held: Held,
+    pub await_span: Span,
+}
+
+/// Everything the lock rules report from.
+#[derive(Default)]
+pub struct LockAnalysis {
+    pub functions: HashMap<FunctionRef, FunctionLocks>,
+    pub cycles: Vec<Cycle>,
+    pub double_locks: Vec<DoubleLock>,
+    pub guards_across_await: Vec<GuardAcrossAwait>,
+}
+
+pub fn analyze_locks(files: &[FileFacts], resolver: &Resolver<'_>, items: &ItemIndex) -> LockAnalysis {
+    let callees = CalleeResolver { items, resolver };
+    let functions: Vec<(FunctionRef, &Function)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .map(move |(index, function)| (FunctionRef { file, index }, function))
+        })
+        .collect();
+    let identity_of = |function_ref: FunctionRef, function: &Function| IdentityContext {
+        files,
+        resolver,
+        items,
+        file: function_ref.file,
+        scope: function.scope,
+        function_path: function.display_path(),
+        self_type: items.self_type_of(function_ref).map(str::to_string),
+        locals: LocalTypes::of_function(function),
+        aliases: HashMap::new(),
+    };
+    let returned: HashMap<FunctionRef, ReturnedGuard> = functions
+        .iter()
+        .filter_map(|(function_ref, function)| {
+            returned_guard(&identity_of(*function_ref, function), function).map(|guard| (*function_ref, guard))
+        })
+        .collect();
+    let lookup = |function: FunctionRef| returned.get(&function);
+    let mut analysis = LockAnalysis::default();
+    for (function_ref, function) in &functions {
+        let context = WalkContext {
+            identity: identity_of(*function_ref, function),
+            callees: &callees,
+            returned_guards: &lookup,
+            edition: files[function_ref.file].edition,
+            is_async: function.is_async,
+        };
+        let locks = walk_function(context, &function.body);
+        analysis.functions.insert(*function_ref, locks);
+    }
+    let summaries = summaries::summarize(&analysis.functions);
+    let found = graph::build(&analysis.functions, &summaries);
+    analysis.cycles = found.cycles;
+    analysis.double_locks = found.double_locks;
+    analysis.guards_across_await = guards_across_await(&analysis.functions);
+    analysis
+}
+
+/// For a function declared to return a guard, the lock its body takes last.
+fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option<ReturnedGuard> {
+    let mode = guard_type_mode(function.return_type.as_ref()?)?;
+    let mut found = None;
+    function.body.walk(&mut |expr| {
+        if let ExprKind::MethodCall { receiver, method, .. } = &expr.kind
+            && acquire_method(method).is_some()
+            && let Identity::Lock(target) = identity.identify(receiver)
+            && target.class.is_global()
+        {
+            let self_suffix = target.instance.as_deref().and_then(|instance| {
+                instance
+                    .strip_prefix("self")
+                    .filter(|rest| rest.is_empty() || rest.starts_with('.'))
+                    .map(str::to_string)
+            });
+            found = Some(ReturnedGuard {
+                class: target.class,
+                lock_type: target.lock_type,
+                mode,
+                self_suffix,
+                site: expr.span,
+            });
+        }
+    });
+    found
+}
+
+/// Blocking guards alive at an `.await`, reported once per guard (at its first `.await`).
+fn guards_across_await(functions: &HashMap<FunctionRef, FunctionLocks>) -> Vec<GuardAcrossAwait> {
+    let mut found: Vec<GuardAcrossAwait> = Vec::new();
+    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
+    ordered.sort_by_key(|(function, _)| **function);
+    for (function, locks) in ordered {
+        for await_point in &locks.awaits {
+            for held in &await_point.held {
+                let blocking = held.target.lock_type.flavor == LockFlavor::Blocking;
+                let reported = found
+                    .iter()
+                    .any(|existing| existing.function == *function && existing.held.site == held.site);
+                if blocking && !reported {
+                    found.push(GuardAcrossAwait {
+                        function: *function,
+                        held: held.clone(),
+                        await_span: await_point.span,
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether holding `held` makes acquiring the same lock in `mode` wait forever: not for
+/// reentrant locks; a read after a read counts (it waits once a writer queues).
+pub fn self_deadlocks(held: &Held, mode: Mode) -> bool {
+    if held.target.lock_type.kind == LockKind::Reentrant {
+        return false;
+    }
+    held.mode.blocks(mode) || (held.mode == Mode::Shared && mode == Mode::Shared)
+}

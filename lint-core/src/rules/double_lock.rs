@@ -1,0 +1,116 @@
+//! `double_lock`: a lock acquired again while its own guard is still alive.
+
+use super::{RuleContext, declare_rule};
+use crate::analysis::locks::DoubleLock;
+use crate::analysis::locks::types::Mode;
+use crate::diagnostic::{Diagnostic, Label};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a lock that is acquired while a guard of the same lock is still alive on the
+    /// same path: directly, through a helper that locks it (the call chain is shown), or
+    /// through a guard that lives longer than it looks, such as a temporary in a `match`,
+    /// `if let` or `while let` scrutinee, or two guards in one statement. A `read` after a
+    /// `read` of the same `RwLock` and a `write` after a `read` are included. Reentrant
+    /// mutexes are not.
+    ///
+    /// ## Why is this bad?
+    /// `std`, `parking_lot`, `spin` and `tokio` mutexes are not reentrant: the second
+    /// `lock()` waits for a guard that the same thread will only drop after it returns, so
+    /// the thread blocks forever. A second `read()` can also hang: once a writer is
+    /// waiting, new readers queue behind it, and the writer waits for the first reader.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// match self.state.lock().unwrap().get(&id) {
+    ///     // The scrutinee's guard is alive in every arm.
+    ///     None => self.state.lock().unwrap().insert(id, value),
+    ///     Some(_) => {}
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust,ignore
+    /// let mut state = self.state.lock().unwrap();
+    /// if state.get(&id).is_none() {
+    ///     state.insert(id, value);
+    /// }
+    /// ```
+    ///
+    /// ## Known problems
+    /// Two guards count as the same lock when they come from the same place (`self.state`,
+    /// the same local or static, or the same text when the types are unknown, which the
+    /// message then says). Locks reached through indexing (`self.shards[i]`) or through
+    /// closures handed to unknown functions are not followed.
+    ///
+    /// ## Configuration
+    /// Level only (`-A/-W/-D double_lock`); an error by default.
+    pub static DOUBLE_LOCK = {
+        name: "double_lock",
+        level: Deny,
+        summary: "a lock is acquired again while its guard is still alive",
+        check: Some(check),
+    };
+}
+
+fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for double in &context.program.locks.double_locks {
+        out.push(finding(context, double));
+    }
+}
+
+fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
+    let program = context.program;
+    let first = &double.first;
+    let name = first
+        .target
+        .instance
+        .clone()
+        .unwrap_or_else(|| first.target.class.display());
+    let recursive_read = first.mode == Mode::Shared && double.second_mode == Mode::Shared;
+    let message = if recursive_read {
+        format!("`{name}` is read-locked again while a read guard of it is still alive")
+    } else {
+        format!(
+            "`{name}` is {} again while its guard is still alive",
+            double.second_mode.describe()
+        )
+    };
+    let primary_text = if recursive_read {
+        "this second read waits forever once a writer is queued behind the first one"
+    } else {
+        "this waits for the guard above, which this thread still holds: it never returns"
+    };
+    let primary_span = double.chain.first().map_or(double.second_site, |(_, call)| *call);
+    let mut diagnostic = context
+        .diagnostic(message, Label::new(primary_span, primary_text))
+        .with_secondary(Label::new(
+            first.site,
+            format!("`{name}` {} here; {}", first.mode.describe(), first.reason.explain()),
+        ));
+    if !double.chain.is_empty() {
+        let path: Vec<String> = double
+            .chain
+            .iter()
+            .map(|(callee, _)| format!("`{}`", program.function(*callee).display_path()))
+            .collect();
+        diagnostic = diagnostic
+            .with_secondary(Label::new(double.second_site, format!("`{name}` is {} again here", double.second_mode.describe())))
+            .with_note(format!(
+                "`{}` calls {}, which {} `{name}`",
+                program.function(double.function).display_path(),
+                path.join(" → "),
+                double.second_mode.describe().replace("locked", "locks")
+            ));
+    }
+    if first.target.class.is_textual() {
+        diagnostic = diagnostic.with_note(format!(
+            "the type of `{name}` is not known; both acquisitions lock the textually identical expression `{name}`"
+        ));
+    }
+    diagnostic.with_help(if recursive_read {
+        "use the first read guard for both reads, or drop it before reading again".to_string()
+    } else {
+        "drop the first guard before locking again (end its block or call `drop(guard)`), or pass the guard's data to the code that needs it".to_string()
+    })
+}

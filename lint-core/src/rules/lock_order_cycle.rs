@@ -1,0 +1,154 @@
+//! `lock_order_cycle`: locks taken in conflicting orders, which can deadlock.
+
+use super::{RuleContext, declare_rule};
+use crate::analysis::Program;
+use crate::analysis::locks::{Cycle, EdgeWitness};
+use crate::diagnostic::{Diagnostic, Label};
+
+declare_rule! {
+    /// ## What it does
+    /// Builds a graph of lock classes (a struct field such as `Bank::accounts`, a static,
+    /// or a local lock) with an edge `A → B` wherever `B` is acquired while a guard of `A`
+    /// is alive, in the same function or inside a function it calls. Reports every cycle
+    /// of two or more classes, showing each edge with its function and lines and the call
+    /// chain when the second lock is taken in a callee.
+    ///
+    /// ## Why is this bad?
+    /// If one thread takes `A` then `B` while another takes `B` then `A`, each can end up
+    /// holding one lock and waiting for the other forever. The deadlock needs only the
+    /// wrong interleaving, so tests rarely show it; production eventually does.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// fn deposit(&self) {
+    ///     let accounts = self.accounts.lock().unwrap();
+    ///     self.log.lock().unwrap().push("deposit"); // accounts → log
+    /// }
+    /// fn audit(&self) {
+    ///     let log = self.log.lock().unwrap();
+    ///     let accounts = self.accounts.lock().unwrap(); // log → accounts
+    /// }
+    /// ```
+    ///
+    /// Use instead: one global order (always `accounts` before `log`), or release the
+    /// first lock before taking the second:
+    /// ```rust,ignore
+    /// fn audit(&self) {
+    ///     let accounts = self.accounts.lock().unwrap();
+    ///     let log = self.log.lock().unwrap();
+    /// }
+    /// ```
+    ///
+    /// ## Known problems
+    /// Lock classes group all instances of a field, so two different objects locked in
+    /// opposite orders are reported like one object (as Linux's lockdep does). A cycle
+    /// whose every edge is taken under one common outer lock cannot deadlock and is not
+    /// reported; `try_lock` never waits and never closes a cycle; cycles made only of
+    /// shared reads are not reported. Closures handed to unknown functions and locks
+    /// reached through indexing are not followed.
+    ///
+    /// ## Configuration
+    /// Level only (`-A/-W/-D lock_order_cycle`); an error by default.
+    pub static LOCK_ORDER_CYCLE = {
+        name: "lock_order_cycle",
+        level: Deny,
+        summary: "locks are taken in conflicting orders and can deadlock",
+        check: Some(check),
+    };
+}
+
+fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for cycle in &context.program.locks.cycles {
+        out.push(finding(context, cycle));
+    }
+}
+
+fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
+    let program = context.program;
+    let names: Vec<String> = cycle.classes.iter().map(|class| format!("`{}`", class.display())).collect();
+    let mut order = names.clone();
+    order.push(names[0].clone());
+    let first = &cycle.edges[0];
+    let mut diagnostic = context.diagnostic(
+        format!("lock order cycle {} can deadlock", order.join(" → ")),
+        Label::new(
+            first.chain.first().map_or(first.then_site, |(_, call)| *call),
+            format!(
+                "{} is taken here while {} is held (in `{}`)",
+                names[1 % names.len()],
+                names[0],
+                function_name(program, first)
+            ),
+        ),
+    );
+    for (index, edge) in cycle.edges.iter().enumerate() {
+        let held_name = &names[index];
+        let then_name = &names[(index + 1) % names.len()];
+        diagnostic = diagnostic.with_secondary(Label::new(
+            edge.held.site,
+            format!("{held_name} is {} here in `{}`", edge.held.mode.describe(), function_name(program, edge)),
+        ));
+        if index > 0 || !edge.chain.is_empty() {
+            diagnostic = diagnostic.with_secondary(Label::new(
+                edge.then_site,
+                format!("then {then_name} is {} here, while {held_name} is held", edge.then_mode.describe()),
+            ));
+        }
+        for (callee, call_span) in edge.chain.iter().skip(usize::from(index == 0)) {
+            diagnostic = diagnostic.with_secondary(Label::new(
+                *call_span,
+                format!("{then_name} is taken inside this call of `{}`", program.function(*callee).display_path()),
+            ));
+        }
+    }
+    diagnostic = diagnostic.with_note(scenario(program, cycle, &names));
+    for (index, edge) in cycle.edges.iter().enumerate() {
+        diagnostic = diagnostic.with_note(edge_note(program, edge, &names[index], &names[(index + 1) % names.len()]));
+    }
+    diagnostic.with_help(format!(
+        "take these locks in one global order everywhere (for example always {} before {}), or release each lock before taking the next",
+        names[0],
+        names[1 % names.len()],
+    ))
+}
+
+fn function_name(program: &Program<'_>, edge: &EdgeWitness) -> String {
+    program.function(edge.function).display_path()
+}
+
+/// lockdep's "possible unsafe locking scenario", one thread per edge.
+fn scenario(program: &Program<'_>, cycle: &Cycle, names: &[String]) -> String {
+    let threads: Vec<String> = cycle
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(index, edge)| {
+            format!(
+                "thread {} in `{}` holds {} and waits for {}",
+                index + 1,
+                function_name(program, edge),
+                names[index],
+                names[(index + 1) % names.len()]
+            )
+        })
+        .collect();
+    format!("possible deadlock: {}; none can continue", threads.join("; "))
+}
+
+fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) -> String {
+    let via = if edge.chain.is_empty() {
+        String::new()
+    } else {
+        let calls: Vec<String> = edge
+            .chain
+            .iter()
+            .map(|(callee, _)| format!("`{}`", program.function(*callee).display_path()))
+            .collect();
+        format!(" through {}", calls.join(" → "))
+    };
+    format!(
+        "{held} → {then} in `{}`: {held} is still held when {then} is taken{via}, because {}",
+        function_name(program, edge),
+        edge.held.reason.explain().replace("its guard", "the guard"),
+    )
+}
