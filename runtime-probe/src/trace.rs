@@ -807,3 +807,96 @@ pub fn describe_order_cycle(steps: &[CycleStep]) -> String {
     }
     message
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(line: u32) -> Site {
+        Site {
+            file: "src/lib.rs".into(),
+            line,
+            column: 1,
+        }
+    }
+
+    fn class(id: u32, line: u32, exclusive_seen: bool) -> Class {
+        Class {
+            id,
+            site: site(line),
+            name: None,
+            kind: "rwlock".into(),
+            exclusive_seen,
+        }
+    }
+
+    fn edge(from: u32, to: u32, mode: Mode) -> Edge {
+        let first = Witness {
+            held_site: site(100),
+            acquire_site: site(101),
+            thread: "t".into(),
+            backtrace: None,
+        };
+        Edge {
+            from,
+            from_mode: mode,
+            to,
+            to_mode: mode,
+            count: 1,
+            first,
+        }
+    }
+
+    #[test]
+    fn read_read_cycle_needs_writers_seen_in_any_process() {
+        // Process 1 reads A then B; process 2 reads B then A; nobody writes: no cycle.
+        let one = Trace {
+            classes: vec![class(0, 1, false), class(1, 2, false)],
+            edges: vec![edge(0, 1, Mode::Shared)],
+            ..Trace::default()
+        };
+        let two = Trace {
+            classes: vec![class(0, 2, false), class(1, 1, false)],
+            edges: vec![edge(0, 1, Mode::Shared)],
+            ..Trace::default()
+        };
+        let mut merged = one.clone();
+        merged.merge(&two);
+        merged.normalize();
+        assert_eq!(merged.classes.len(), 2);
+        assert_eq!(merged.edges.len(), 2);
+        assert!(find_cycles(&merged).is_empty());
+        // A third process writes both: now a queued writer can block each reader.
+        let three = Trace {
+            classes: vec![class(0, 1, true), class(1, 2, true)],
+            ..Trace::default()
+        };
+        merged.merge(&three);
+        merged.normalize();
+        assert_eq!(find_cycles(&merged).len(), 1);
+    }
+
+    #[test]
+    fn three_class_cycle_is_found_once_and_rotated() {
+        let classes = vec![class(0, 1, true), class(1, 2, true), class(2, 3, true)];
+        let edges = vec![
+            edge(0, 1, Mode::Exclusive),
+            edge(1, 2, Mode::Exclusive),
+            edge(2, 0, Mode::Exclusive),
+        ];
+        let trace = Trace {
+            classes,
+            edges,
+            ..Trace::default()
+        };
+        let cycles = find_cycles(&trace);
+        assert_eq!(
+            cycles,
+            vec![Cycle {
+                edges: vec![0, 1, 2]
+            }]
+        );
+        let round_trip = Trace::from_json_str(&trace.to_json_string()).unwrap();
+        assert_eq!(round_trip, trace);
+    }
+}
