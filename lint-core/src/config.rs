@@ -64,6 +64,30 @@ pub struct Config {
     levels: BTreeMap<&'static str, Level>,
     /// `-D warnings`: every finding that would be a warning becomes an error.
     warnings: Option<Level>,
+    /// API lists `unbounded_spawn` extends its built-in ones with.
+    pub unbounded_spawn: SpawnApis,
+    /// API lists `unbatched_io` extends its built-in ones with.
+    pub unbatched_io: IoApis,
+}
+
+/// User additions for `unbounded_spawn` (`[workspace.metadata.coordlint.unbounded_spawn]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpawnApis {
+    /// Canonical paths of functions that start a task or thread (`my_rt::spawn_task`), or
+    /// `Type::method` for a method on a receiver of that type (`Executor::launch`).
+    pub extra_spawners: Vec<String>,
+    /// Method or function names that, called once per iteration, bound the concurrency
+    /// (`acquire_slot`, `wait_for_capacity`).
+    pub bound_markers: Vec<String>,
+}
+
+/// User additions for `unbatched_io` (`[workspace.metadata.coordlint.unbatched_io]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IoApis {
+    /// Method names that make a round trip on any receiver (`fetch_user`).
+    pub extra_methods: Vec<String>,
+    /// Canonical paths of functions that make a round trip (`my_db::load_one`).
+    pub extra_paths: Vec<String>,
 }
 
 impl Default for Config {
@@ -75,6 +99,8 @@ impl Default for Config {
         Config {
             levels,
             warnings: None,
+            unbounded_spawn: SpawnApis::default(),
+            unbatched_io: IoApis::default(),
         }
     }
 }

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-pub use config::{Config, ConfigError, Level};
+pub use config::{Config, ConfigError, IoApis, Level, SpawnApis};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::FileFacts;
 pub use source::{Edition, SourceFile};
@@ -67,6 +67,7 @@ pub fn analyze(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
         };
         let context = rules::RuleContext {
             program: &program,
+            config,
             rule,
             severity,
         };

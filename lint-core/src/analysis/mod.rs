@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod calls;
+pub mod loops;
 
 use crate::model::{FileFacts, Function};
 use crate::resolve::Resolver;
@@ -21,16 +22,20 @@ pub struct Program<'a> {
     pub files: &'a [FileFacts],
     pub resolver: Resolver<'a>,
     pub call_sites: Vec<CallSite>,
+    /// Loops and per-item closures of each function, with the calls inside them.
+    pub loops: Vec<loops::FunctionLoops<'a>>,
 }
 
 impl<'a> Program<'a> {
     pub fn build(files: &'a [FileFacts]) -> Program<'a> {
         let resolver = Resolver::new(files);
         let call_sites = calls::collect_call_sites(files, &resolver);
+        let loops = loops::collect_loops(files);
         Program {
             files,
             resolver,
             call_sites,
+            loops,
         }
     }
 

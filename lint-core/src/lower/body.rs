@@ -7,7 +7,7 @@ use super::SpanContext;
 use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
 use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt};
-use crate::model::{ParseFailure, Pattern};
+use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
 
 /// Lowers the expressions of one function body, bounding how deep it follows nesting.
@@ -20,6 +20,8 @@ pub struct BodyLowerer<'c, 'a> {
     pub nested_uses: Vec<syn::ItemUse>,
     /// `fn` items met inside the body; lowered as functions of their own.
     pub nested_fns: Vec<syn::ItemFn>,
+    /// Spans of range and array expressions (see [`crate::model::FileFacts::collection_literals`]).
+    pub collection_literals: Vec<(Span, CollectionLiteral)>,
 }
 
 impl<'c, 'a> BodyLowerer<'c, 'a> {
@@ -30,6 +32,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             too_deep: None,
             nested_uses: Vec::new(),
             nested_fns: Vec::new(),
+            collection_literals: Vec::new(),
         }
     }
 
@@ -149,10 +152,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
     fn expr_inner(&mut self, expr: &syn::Expr) -> Expr {
         use syn::Expr as E;
         let (kind, span) = match expr {
-            E::Array(array) => (
-                ExprKind::Compound(self.exprs(&array.elems)),
-                self.span(array.bracket_token.span.join()),
-            ),
+            E::Array(array) => {
+                let span = self.span(array.bracket_token.span.join());
+                self.collection_literals
+                    .push((span, CollectionLiteral::Array));
+                (ExprKind::Compound(self.exprs(&array.elems)), span)
+            }
             E::Assign(assign) => {
                 let target = self.boxed(&assign.left);
                 let value = self.boxed(&assign.right);
@@ -300,6 +305,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     (Some(first), Some(last)) => first.span.to(last.span),
                     _ => self.span(range.limits.span()),
                 };
+                self.collection_literals
+                    .push((span, CollectionLiteral::Range));
                 (ExprKind::Compound(parts), span)
             }
             E::RawAddr(raw) => {
@@ -319,10 +326,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     span,
                 )
             }
-            E::Repeat(repeat) => (
-                ExprKind::Compound(vec![self.expr(&repeat.expr), self.expr(&repeat.len)]),
-                self.span(repeat.bracket_token.span.join()),
-            ),
+            E::Repeat(repeat) => {
+                let span = self.span(repeat.bracket_token.span.join());
+                self.collection_literals
+                    .push((span, CollectionLiteral::Array));
+                let parts = vec![self.expr(&repeat.expr), self.expr(&repeat.len)];
+                (ExprKind::Compound(parts), span)
+            }
             E::Return(return_expr) => {
                 let value = return_expr.expr.as_deref().map(|value| self.boxed(value));
                 let mut span = self.span(return_expr.return_token.span);

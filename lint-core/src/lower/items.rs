@@ -304,6 +304,9 @@ impl ItemWalker<'_, '_, '_> {
         if let Some(failure) = lowerer.too_deep {
             return Err(failure);
         }
+        self.facts
+            .collection_literals
+            .append(&mut lowerer.collection_literals);
         let scope = if lowerer.nested_uses.is_empty() && lowerer.nested_fns.is_empty() {
             at.scope
         } else {

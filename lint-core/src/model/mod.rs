@@ -185,6 +185,16 @@ pub struct FileFacts {
     pub traits: Vec<TraitDef>,
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,
+    /// Range (`a..b`) and array (`[a, b]`, `[x; n]`) expressions in function bodies, which the
+    /// body tree keeps as `Compound`: their spans, to tell a fixed iteration from a collection.
+    pub collection_literals: Vec<(Span, CollectionLiteral)>,
+}
+
+/// What a `Compound` expression listed in [`FileFacts::collection_literals`] was written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CollectionLiteral {
+    Range,
+    Array,
 }
 
 impl FileFacts {

@@ -1,10 +1,12 @@
 //! The rules, one per file. [`ALL`] is the table of contents, sorted by name.
 
 mod parse_error;
+mod unbatched_io;
 mod unbounded_channel;
+mod unbounded_spawn;
 
 use crate::analysis::Program;
-use crate::config::Level;
+use crate::config::{Config, Level};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 /// A rule: its name, default level, one-line summary and user documentation, and the check.
@@ -66,7 +68,9 @@ pub(crate) use declare_rule;
 /// Every rule, sorted by name.
 pub static ALL: &[&Rule] = &[
     &parse_error::PARSE_ERROR,
+    &unbatched_io::UNBATCHED_IO,
     &unbounded_channel::UNBOUNDED_CHANNEL,
+    &unbounded_spawn::UNBOUNDED_SPAWN,
 ];
 
 pub fn find(name: &str) -> Option<&'static Rule> {
@@ -78,6 +82,7 @@ pub(crate) use parse_error::PARSE_ERROR;
 /// What a rule's check sees: the program, and the severity its findings get.
 pub struct RuleContext<'p, 'a> {
     pub program: &'p Program<'a>,
+    pub config: &'p Config,
     pub rule: &'static Rule,
     pub severity: Severity,
 }

@@ -1,0 +1,445 @@
+//! `unbounded_spawn`: a task or thread started per item or per connection with no bound.
+
+use super::{RuleContext, declare_rule};
+use crate::analysis::bindings::LocalTypes;
+use crate::analysis::loops::{
+    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, name_of, type_name,
+};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::model::{Expr, ExprKind, Function};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a task or thread spawned inside a loop or a per-item closure whose number of
+    /// iterations grows with input: one per accepted connection (`loop { listener.accept()
+    /// .. }`, `for s in listener.incoming()`), per received message (`while let Some(m) =
+    /// rx.recv().await`), per stream item, or per element of a collection (`for x in items`,
+    /// `items.iter().map(|x| spawn(..)).collect()`, `.for_each(..)`), when no concurrency
+    /// bound is in sight.
+    ///
+    /// Spawners, resolved through imports: `std::thread::spawn`, `thread::Builder::spawn`,
+    /// scoped `s.spawn`, `tokio::spawn`, `tokio::task::{spawn, spawn_local, spawn_blocking}`,
+    /// `Handle::spawn`, `Runtime::spawn`, `JoinSet::spawn*`, `LocalSet::spawn_local`,
+    /// `async_std::task::spawn*`, `smol::spawn`, `actix_rt::spawn`, `rayon::spawn`.
+    ///
+    /// Not a finding: a `Semaphore` permit taken once per iteration (`acquire`,
+    /// `acquire_owned`, `try_acquire*`); a `JoinSet` or `FuturesUnordered` drained in the loop
+    /// (`join_next`, or a `len()` check with `next`); `buffer_unordered(n)`, `buffered(n)`,
+    /// `for_each_concurrent(Some(n))`; a spawned task awaited or joined in the same
+    /// iteration; a fixed pool (`for _ in 0..WORKERS`, `0..num_cpus::get()`,
+    /// `available_parallelism`, a count named like `workers`/`threads`); iteration over a
+    /// literal array, a literal range or `chunks(n)`; a plain `loop` with no accept or
+    /// receive in it; test functions.
+    ///
+    /// ## Why is this bad?
+    /// Nothing limits how many tasks run at once, so load turns directly into concurrency:
+    /// a burst of connections or a large input opens as many database connections, sockets
+    /// and buffers as there are items, until the pool times out, the peer rate-limits, or
+    /// the process runs out of memory or threads. A bound turns the burst into a queue.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// loop {
+    ///     let (socket, _) = listener.accept().await?;
+    ///     tokio::spawn(handle(socket));
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust,ignore
+    /// let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    /// loop {
+    ///     let permit = limit.clone().acquire_owned().await?;
+    ///     let (socket, _) = listener.accept().await?;
+    ///     tokio::spawn(async move {
+    ///         handle(socket).await;
+    ///         drop(permit);
+    ///     });
+    /// }
+    /// ```
+    /// For a collection, `futures::stream::iter(items).map(work).buffer_unordered(n)`, or
+    /// a `JoinSet` drained with `join_next` once it holds `n` tasks.
+    ///
+    /// ## Known problems
+    /// The bound must be visible in the loop: a limit enforced elsewhere (a
+    /// `tower::limit::ConcurrencyLimit` layer, a connection cap in the listener, a caller
+    /// that only ever passes a few items) is not seen, and neither is a loop inside a macro
+    /// such as `tokio::select!`. Collections that are small by construction (a handful of
+    /// configured backends) are reported; allow the finding there. Method spawns are
+    /// recognized by the receiver's type or name (`handle`, `runtime`, `set`, `scope`, ...).
+    ///
+    /// ## Configuration
+    /// In the workspace `Cargo.toml`:
+    /// ```toml
+    /// [workspace.metadata.coordlint.unbounded_spawn]
+    /// extra-spawners = ["my_runtime::spawn_task", "Executor::launch"]
+    /// bound-markers = ["acquire_slot"]
+    /// ```
+    /// `extra-spawners` takes canonical function paths, or `Type::method` for a method on a
+    /// receiver of that type; `bound-markers` takes method or function names that, called
+    /// once per iteration, bound the concurrency. Level: `-A/-W/-D unbounded_spawn`.
+    pub static UNBOUNDED_SPAWN = {
+        name: "unbounded_spawn",
+        level: Warn,
+        summary: "a task or thread is spawned per item or connection with no concurrency bound",
+        check: Some(check),
+    };
+}
+
+/// Functions that start a task or a thread.
+const SPAWN_FUNCTIONS: &[(&[&str], Unit)] = &[
+    (&["std", "thread", "spawn"], Unit::Thread),
+    (&["tokio", "spawn"], Unit::Task),
+    (&["tokio", "task", "spawn"], Unit::Task),
+    (&["tokio", "task", "spawn_local"], Unit::Task),
+    (&["tokio", "task", "spawn_blocking"], Unit::BlockingTask),
+    (&["async_std", "task", "spawn"], Unit::Task),
+    (&["async_std", "task", "spawn_local"], Unit::Task),
+    (&["async_std", "task", "spawn_blocking"], Unit::BlockingTask),
+    (&["smol", "spawn"], Unit::Task),
+    (&["actix_rt", "spawn"], Unit::Task),
+    (&["actix", "spawn"], Unit::Task),
+    (&["rayon", "spawn"], Unit::Task),
+    (&["glommio", "spawn_local"], Unit::Task),
+];
+
+const SPAWN_METHODS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "spawn_blocking",
+    "spawn_on",
+    "spawn_local_on",
+    "spawn_blocking_on",
+    "spawn_scoped",
+];
+
+/// Receiver types whose `spawn` starts a task or thread.
+const SPAWNER_TYPES: &[&str] = &[
+    "Handle",
+    "Runtime",
+    "JoinSet",
+    "Scope",
+    "LocalSet",
+    "TaskTracker",
+    "Executor",
+    "LocalExecutor",
+    "ThreadPool",
+    "Builder",
+];
+
+/// Receiver names whose `spawn` starts a task or thread.
+const SPAWNER_NAMES: &[&str] = &[
+    "s",
+    "scope",
+    "rt",
+    "runtime",
+    "handle",
+    "set",
+    "join_set",
+    "joinset",
+    "tasks",
+    "executor",
+    "ex",
+    "spawner",
+    "tracker",
+    "task_tracker",
+    "local_set",
+    "pool",
+];
+
+/// Calls that, made once per iteration, bound how many spawned units run at once.
+const BOUND_CALLS: &[&str] = &[
+    "acquire",
+    "acquire_owned",
+    "try_acquire",
+    "try_acquire_owned",
+    "acquire_many",
+    "acquire_many_owned",
+    "try_acquire_many",
+    "try_acquire_many_owned",
+    "join_next",
+    "join_next_with_id",
+    "try_join_next",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    Task,
+    BlockingTask,
+    Thread,
+}
+
+impl Unit {
+    fn noun(self) -> &'static str {
+        match self {
+            Unit::Task => "task",
+            Unit::BlockingTask => "blocking task",
+            Unit::Thread => "thread",
+        }
+    }
+}
+
+struct Spawn {
+    /// `tokio::spawn`, `set.spawn`.
+    display: String,
+    unit: Unit,
+}
+
+fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for loops in &context.program.loops {
+        let function = context.program.function(loops.function);
+        if function.is_test {
+            continue;
+        }
+        let mut locals = None;
+        for site in &loops.sites {
+            if site.deferred || site.awaited {
+                continue;
+            }
+            let locals = locals.get_or_insert_with(|| LocalTypes::of_function(function));
+            let Some(spawn) = spawn_at(context, loops, function, locals, site.expr) else {
+                continue;
+            };
+            if let Some(scope) = unbounded_scope(context, loops, site) {
+                out.push(finding(context, site, scope, &spawn));
+            }
+        }
+    }
+}
+
+fn finding(
+    context: &RuleContext<'_, '_>,
+    site: &LoopSite<'_>,
+    scope: &IterationScope<'_>,
+    spawn: &Spawn,
+) -> Diagnostic {
+    let unit = spawn.unit.noun();
+    let per = per_what(scope);
+    context
+        .diagnostic(
+            format!(
+                "`{}` starts one {unit} per {per} with no limit on how many run at once",
+                spawn.display
+            ),
+            Label::new(
+                call_span(site.expr),
+                format!("a new {unit} every iteration; nothing waits for earlier ones"),
+            ),
+        )
+        .with_secondary(Label::new(scope.header, format!("one {unit} per {per}")))
+        .with_help(help(scope, spawn.unit))
+}
+
+fn per_what(scope: &IterationScope<'_>) -> String {
+    match scope.driver {
+        Driver::Connections => "accepted connection".to_string(),
+        Driver::Messages => "received message".to_string(),
+        Driver::StreamItems => "stream item".to_string(),
+        Driver::WorkList => "queued item".to_string(),
+        _ => match &scope.iterated {
+            Some(iterated) => format!("element of `{iterated}`"),
+            None => "item".to_string(),
+        },
+    }
+}
+
+fn help(scope: &IterationScope<'_>, unit: Unit) -> String {
+    match (scope.driver, unit) {
+        (_, Unit::Thread) => "use a fixed pool of worker threads fed by a bounded channel \
+             (or `rayon`), so the number of threads does not follow the input"
+            .to_string(),
+        (Driver::Connections, _) => "acquire a permit from a `tokio::sync::Semaphore` \
+             (`semaphore.clone().acquire_owned().await`) before accepting and move it into the \
+             task, so at most N connections are served at once"
+            .to_string(),
+        (Driver::Messages | Driver::StreamItems, _) => "take a `Semaphore` permit \
+             (`acquire_owned().await`) before spawning and move it into the task, or hand the \
+             work to a fixed pool of workers"
+            .to_string(),
+        _ => "run the items with `futures::stream::iter(..).map(..).buffer_unordered(n)`, or \
+             keep the tasks in a `JoinSet` and `join_next().await` once it holds `n`"
+            .to_string(),
+    }
+}
+
+/// The enclosing scope that makes the spawn unbounded, unless a bound is in sight.
+fn unbounded_scope<'l, 'a>(
+    context: &RuleContext<'_, '_>,
+    loops: &'l FunctionLoops<'a>,
+    site: &LoopSite<'a>,
+) -> Option<&'l IterationScope<'a>> {
+    let markers: Vec<&str> = BOUND_CALLS
+        .iter()
+        .copied()
+        .chain(
+            context
+                .config
+                .unbounded_spawn
+                .bound_markers
+                .iter()
+                .map(String::as_str),
+        )
+        .collect();
+    for scope in loops.scope_chain(site.scope) {
+        if scope.bounded_by.is_some()
+            || scope.calls_any(&markers)
+            || drains_by_length(scope)
+            || waits_in_iteration(scope)
+        {
+            return None;
+        }
+        if scope.driver.grows_with_input() {
+            return Some(scope);
+        }
+    }
+    None
+}
+
+/// `if futures.len() >= n { futures.next().await }`: a hand-rolled cap.
+fn drains_by_length(scope: &IterationScope<'_>) -> bool {
+    scope.calls_any(&["len"]) && scope.calls_any(&["next", "join_all", "try_join_all"])
+}
+
+/// `handle.await` / `handle.join()` in the same iteration: one at a time.
+fn waits_in_iteration(scope: &IterationScope<'_>) -> bool {
+    let mut waits = false;
+    scope.walk_body(&mut |expr| {
+        let waited = match &expr.kind {
+            ExprKind::Await(inner) => inner,
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if method == "join" && args.is_empty() => receiver,
+            _ => return,
+        };
+        if let ExprKind::Path(path) = &waited.kind
+            && path.segments.len() == 1
+        {
+            waits = true;
+        }
+    });
+    waits
+}
+
+/// The spawner `expr` calls, if it is one.
+fn spawn_at(
+    context: &RuleContext<'_, '_>,
+    loops: &FunctionLoops<'_>,
+    function: &Function,
+    locals: &LocalTypes,
+    expr: &Expr,
+) -> Option<Spawn> {
+    let extra = &context.config.unbounded_spawn.extra_spawners;
+    match &expr.kind {
+        ExprKind::Call { callee, args } if !args.is_empty() => {
+            let ExprKind::Path(path) = &callee.kind else {
+                return None;
+            };
+            let resolved =
+                context
+                    .program
+                    .resolver
+                    .resolve(loops.function.file, function.scope, path);
+            let display = resolved.display();
+            if let Some((_, unit)) = SPAWN_FUNCTIONS
+                .iter()
+                .find(|(spawner, _)| resolved.is(spawner))
+            {
+                return Some(Spawn {
+                    display,
+                    unit: *unit,
+                });
+            }
+            extra.iter().any(|path| *path == display).then_some(Spawn {
+                display,
+                unit: Unit::Task,
+            })
+        }
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } if !args.is_empty() => {
+            let receiver_type = locals
+                .type_of(chain_source(receiver))
+                .as_ref()
+                .and_then(|ty| type_name(ty).map(str::to_string));
+            let custom = receiver_type.as_ref().is_some_and(|ty| {
+                extra
+                    .iter()
+                    .any(|entry| *entry == format!("{ty}::{method}"))
+            });
+            if !custom
+                && !(SPAWN_METHODS.contains(&method.as_str())
+                    && spawns_on(receiver, receiver_type.as_deref()))
+            {
+                return None;
+            }
+            let receiver_name = name_of(receiver);
+            let thread = receiver_type
+                .as_deref()
+                .is_some_and(|ty| matches!(ty, "Scope" | "Builder"))
+                || matches!(receiver_name, Some("s" | "scope"))
+                || is_thread_builder(receiver);
+            let display = match (receiver_name, &receiver_type) {
+                (Some(name), _) => format!("{name}.{method}"),
+                (None, _) if is_thread_builder(receiver) => format!("thread::Builder::{method}"),
+                (None, Some(ty)) => format!("{ty}::{method}"),
+                (None, None) => format!("Handle::{method}"),
+            };
+            Some(Spawn {
+                display,
+                unit: if thread { Unit::Thread } else { Unit::Task },
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether `receiver.spawn(..)` starts a task or thread: by the receiver's type, its name,
+/// or the call it comes from (`Handle::current()`, `thread::Builder::new()..`).
+fn spawns_on(receiver: &Expr, receiver_type: Option<&str>) -> bool {
+    if receiver_type.is_some_and(|ty| SPAWNER_TYPES.contains(&ty)) {
+        return true;
+    }
+    if name_of(receiver).is_some_and(|name| {
+        let name = name.to_lowercase();
+        SPAWNER_NAMES.contains(&name.as_str())
+            || [
+                "_handle",
+                "_runtime",
+                "_rt",
+                "_set",
+                "_tasks",
+                "_executor",
+                "_scope",
+            ]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+    }) {
+        return true;
+    }
+    if let ExprKind::Call { callee, .. } = &chain_source(receiver).kind
+        && let ExprKind::Path(path) = &callee.kind
+    {
+        let segments = &path.segments;
+        let tail = segments.len().saturating_sub(2);
+        return matches!(
+            segments[tail..]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()[..],
+            ["Handle", "current"] | ["Builder", "new"] | ["Handle", "try_current"]
+        );
+    }
+    false
+}
+
+fn is_thread_builder(receiver: &Expr) -> bool {
+    matches!(&chain_source(receiver).kind, ExprKind::Call { callee, .. }
+        if matches!(&callee.kind, ExprKind::Path(path)
+            if path.segments.iter().any(|s| s == "thread") && path.last() == "new"))
+}
