@@ -30,16 +30,33 @@ impl ItemIndex {
         for (file, facts) in files.iter().enumerate() {
             for (position, item) in facts.structs.iter().enumerate() {
                 let path = item_path(facts, &item.module_path, &item.name);
-                index.structs.insert(path, ItemRef { file, index: position });
+                index.structs.insert(
+                    path,
+                    ItemRef {
+                        file,
+                        index: position,
+                    },
+                );
             }
             for (position, item) in facts.statics.iter().enumerate() {
                 let path = item_path(facts, &item.module_path, &item.name);
-                index.statics.insert(path, ItemRef { file, index: position });
+                index.statics.insert(
+                    path,
+                    ItemRef {
+                        file,
+                        index: position,
+                    },
+                );
             }
             for (position, function) in facts.functions.iter().enumerate() {
-                let function_ref = FunctionRef { file, index: position };
+                let function_ref = FunctionRef {
+                    file,
+                    index: position,
+                };
                 let owner = match (&function.self_type, &function.trait_path) {
-                    (Some(self_type), _) => canonical_type(resolver, file, function.scope, self_type),
+                    (Some(self_type), _) => {
+                        canonical_type(resolver, file, function.scope, self_type)
+                    }
                     (None, Some(trait_path)) => {
                         Some(item_path(facts, &function.module_path, trait_path.last()))
                     }

@@ -3,6 +3,8 @@
 
 pub mod bindings;
 pub mod calls;
+pub mod items;
+pub mod locks;
 pub mod loops;
 
 use crate::model::{FileFacts, Function};
@@ -24,6 +26,10 @@ pub struct Program<'a> {
     pub call_sites: Vec<CallSite>,
     /// Loops and per-item closures of each function, with the calls inside them.
     pub loops: Vec<loops::FunctionLoops<'a>>,
+    /// Structs, statics and functions by canonical path.
+    pub items: items::ItemIndex,
+    /// Lock identity, guard lifetimes, summaries, the lock-order graph and its findings.
+    pub locks: locks::LockAnalysis,
 }
 
 impl<'a> Program<'a> {
@@ -31,11 +37,15 @@ impl<'a> Program<'a> {
         let resolver = Resolver::new(files);
         let call_sites = calls::collect_call_sites(files, &resolver);
         let loops = loops::collect_loops(files);
+        let items = items::ItemIndex::build(files, &resolver);
+        let locks = locks::analyze_locks(files, &resolver, &items);
         Program {
             files,
             resolver,
             call_sites,
             loops,
+            items,
+            locks,
         }
     }
 

@@ -62,11 +62,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
 fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
     let program = context.program;
     let first = &double.first;
-    let name = first
-        .target
-        .instance
-        .clone()
-        .unwrap_or_else(|| first.target.class.display());
+    let name = first.target.name();
     let recursive_read = first.mode == Mode::Shared && double.second_mode == Mode::Shared;
     let message = if recursive_read {
         format!("`{name}` is read-locked again while a read guard of it is still alive")
@@ -81,12 +77,19 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
     } else {
         "this waits for the guard above, which this thread still holds: it never returns"
     };
-    let primary_span = double.chain.first().map_or(double.second_site, |(_, call)| *call);
+    let primary_span = double
+        .chain
+        .first()
+        .map_or(double.second_site, |(_, call)| *call);
     let mut diagnostic = context
         .diagnostic(message, Label::new(primary_span, primary_text))
         .with_secondary(Label::new(
             first.site,
-            format!("`{name}` {} here; {}", first.mode.describe(), first.reason.explain()),
+            format!(
+                "`{name}` {} here; {}",
+                first.mode.describe(),
+                first.reason.explain()
+            ),
         ));
     if !double.chain.is_empty() {
         let path: Vec<String> = double
@@ -95,7 +98,10 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
             .map(|(callee, _)| format!("`{}`", program.function(*callee).display_path()))
             .collect();
         diagnostic = diagnostic
-            .with_secondary(Label::new(double.second_site, format!("`{name}` is {} again here", double.second_mode.describe())))
+            .with_secondary(Label::new(
+                double.second_site,
+                format!("`{name}` is {} again here", double.second_mode.describe()),
+            ))
             .with_note(format!(
                 "`{}` calls {}, which {} `{name}`",
                 program.function(double.function).display_path(),

@@ -54,11 +54,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnostic {
     let held = &found.held;
-    let name = held
-        .target
-        .instance
-        .clone()
-        .unwrap_or_else(|| held.target.class.display());
+    let name = held.target.name();
     let lock_type = held.target.lock_type.name;
     context
         .diagnostic(

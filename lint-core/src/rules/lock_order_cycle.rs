@@ -65,14 +65,21 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
     let program = context.program;
-    let names: Vec<String> = cycle.classes.iter().map(|class| format!("`{}`", class.display())).collect();
+    let names: Vec<String> = cycle
+        .classes
+        .iter()
+        .map(|class| format!("`{}`", class.display()))
+        .collect();
     let mut order = names.clone();
     order.push(names[0].clone());
     let first = &cycle.edges[0];
     let mut diagnostic = context.diagnostic(
         format!("lock order cycle {} can deadlock", order.join(" → ")),
         Label::new(
-            first.chain.first().map_or(first.then_site, |(_, call)| *call),
+            first
+                .chain
+                .first()
+                .map_or(first.then_site, |(_, call)| *call),
             format!(
                 "{} is taken here while {} is held (in `{}`)",
                 names[1 % names.len()],
@@ -86,24 +93,39 @@ fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
         let then_name = &names[(index + 1) % names.len()];
         diagnostic = diagnostic.with_secondary(Label::new(
             edge.held.site,
-            format!("{held_name} is {} here in `{}`", edge.held.mode.describe(), function_name(program, edge)),
+            format!(
+                "{held_name} is {} here in `{}`",
+                edge.held.mode.describe(),
+                function_name(program, edge)
+            ),
         ));
         if index > 0 || !edge.chain.is_empty() {
             diagnostic = diagnostic.with_secondary(Label::new(
                 edge.then_site,
-                format!("then {then_name} is {} here, while {held_name} is held", edge.then_mode.describe()),
+                format!(
+                    "then {then_name} is {} here, while {held_name} is held",
+                    edge.then_mode.describe()
+                ),
             ));
         }
         for (callee, call_span) in edge.chain.iter().skip(usize::from(index == 0)) {
             diagnostic = diagnostic.with_secondary(Label::new(
                 *call_span,
-                format!("{then_name} is taken inside this call of `{}`", program.function(*callee).display_path()),
+                format!(
+                    "{then_name} is taken inside this call of `{}`",
+                    program.function(*callee).display_path()
+                ),
             ));
         }
     }
     diagnostic = diagnostic.with_note(scenario(program, cycle, &names));
     for (index, edge) in cycle.edges.iter().enumerate() {
-        diagnostic = diagnostic.with_note(edge_note(program, edge, &names[index], &names[(index + 1) % names.len()]));
+        diagnostic = diagnostic.with_note(edge_note(
+            program,
+            edge,
+            &names[index],
+            &names[(index + 1) % names.len()],
+        ));
     }
     diagnostic.with_help(format!(
         "take these locks in one global order everywhere (for example always {} before {}), or release each lock before taking the next",
@@ -132,7 +154,10 @@ fn scenario(program: &Program<'_>, cycle: &Cycle, names: &[String]) -> String {
             )
         })
         .collect();
-    format!("possible deadlock: {}; none can continue", threads.join("; "))
+    format!(
+        "possible deadlock: {}; none can continue",
+        threads.join("; ")
+    )
 }
 
 fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) -> String {

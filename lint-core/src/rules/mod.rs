@@ -1,5 +1,8 @@
 //! The rules, one per file. [`ALL`] is the table of contents, sorted by name.
 
+mod double_lock;
+mod guard_across_await;
+mod lock_order_cycle;
 mod parse_error;
 mod unbatched_io;
 mod unbounded_channel;
@@ -67,6 +70,9 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by name.
 pub static ALL: &[&Rule] = &[
+    &double_lock::DOUBLE_LOCK,
+    &guard_across_await::GUARD_ACROSS_AWAIT,
+    &lock_order_cycle::LOCK_ORDER_CYCLE,
     &parse_error::PARSE_ERROR,
     &unbatched_io::UNBATCHED_IO,
     &unbounded_channel::UNBOUNDED_CHANNEL,

@@ -76,9 +76,42 @@ fn demo_workspace_reports_real_findings_in_every_member() {
 #[test]
 fn warnings_exit_zero_and_deny_warnings_exits_one() {
     let manifest = demo_manifest();
-    let warned = run_coordlint(&["--manifest-path", &manifest, "--message-format", "short"]);
-    assert_eq!(warned.status, Status::Clean);
-    let denied = run_coordlint(&["--manifest-path", &manifest, "-D", "warnings"]);
+    // The gateway package has only warnings; the inventory package has a lock order cycle.
+    let warned = run_coordlint(&[
+        "--manifest-path",
+        &manifest,
+        "-p",
+        "gateway",
+        "--message-format",
+        "short",
+    ]);
+    assert_eq!(warned.status, Status::Clean, "{}", warned.stdout);
+    assert!(
+        warned
+            .stdout
+            .contains("warning[coordlint::unbounded_channel]"),
+        "{}",
+        warned.stdout
+    );
+    let with_error = run_coordlint(&["--manifest-path", &manifest, "--message-format", "short"]);
+    assert_eq!(with_error.status, Status::Findings);
+    assert!(
+        with_error
+            .stdout
+            .contains("error[coordlint::lock_order_cycle]"),
+        "{}",
+        with_error.stdout
+    );
+    let allowed = run_coordlint(&["--manifest-path", &manifest, "-A", "lock_order_cycle"]);
+    assert_eq!(allowed.status, Status::Clean);
+    let denied = run_coordlint(&[
+        "--manifest-path",
+        &manifest,
+        "-p",
+        "gateway",
+        "-D",
+        "warnings",
+    ]);
     assert_eq!(denied.status, Status::Findings);
     assert_eq!(denied.status.code(), 1);
     let rule_denied = run_coordlint(&[
@@ -100,6 +133,8 @@ fn later_level_flags_win() {
         "unbounded_channel",
         "-A",
         "unbounded_channel",
+        "-A",
+        "lock_order_cycle",
         "--message-format",
         "short",
     ]);
@@ -175,7 +210,7 @@ fn package_selection_accepts_names_versions_and_package_ids() {
             "--message-format",
             "short",
         ]);
-        assert_eq!(output.status, Status::Clean, "{spec}: {}", output.stderr);
+        assert_ne!(output.status, Status::Failure, "{spec}: {}", output.stderr);
         assert!(
             output.stdout.contains("inventory/src/store.rs"),
             "{spec}: {}",
@@ -217,7 +252,8 @@ fn editor_flags_are_accepted() {
         "/tmp/ignored",
         "--all-features",
     ]);
-    assert_eq!(output.status, Status::Clean, "{}", output.stderr);
+    assert_ne!(output.status, Status::Failure, "{}", output.stderr);
+    assert!(output.stderr.is_empty(), "{}", output.stderr);
 }
 
 #[test]

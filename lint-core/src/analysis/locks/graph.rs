@@ -47,7 +47,10 @@ pub struct GraphFindings {
     pub double_locks: Vec<DoubleLock>,
 }
 
-pub fn build(functions: &HashMap<FunctionRef, FunctionLocks>, summaries: &HashMap<FunctionRef, Summary>) -> GraphFindings {
+pub fn build(
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+    summaries: &HashMap<FunctionRef, Summary>,
+) -> GraphFindings {
     let mut edges: BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>> = BTreeMap::new();
     let mut double_locks = Vec::new();
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
@@ -55,32 +58,57 @@ pub fn build(functions: &HashMap<FunctionRef, FunctionLocks>, summaries: &HashMa
     for function in order {
         let locks = &functions[function];
         for acquisition in &locks.acquisitions {
+            // Taking a class already held is a double lock (or another instance of the
+            // class), not an order between two classes.
+            let class_already_held = acquisition
+                .held
+                .iter()
+                .any(|held| held.target.class == acquisition.target.class);
             for held in &acquisition.held {
                 if held.target.class == acquisition.target.class {
-                    let same_instance = held.target.instance.is_some() && held.target.instance == acquisition.target.instance;
-                    if same_instance && !acquisition.is_try && !acquisition.condvar_reacquire && self_deadlocks(held, acquisition.mode) {
+                    let same_instance = held.target.instance.is_some()
+                        && held.target.instance == acquisition.target.instance;
+                    if same_instance
+                        && !acquisition.is_try
+                        && !acquisition.condvar_reacquire
+                        && self_deadlocks(held, acquisition.mode)
+                    {
                         double_locks.push(DoubleLock {
                             function: *function,
                             first: held.clone(),
                             second_site: acquisition.span,
                             second_mode: acquisition.mode,
-                            chain: acquisition.via.iter().map(|via| (via.callee, via.call_span)).collect(),
+                            chain: acquisition
+                                .via
+                                .iter()
+                                .map(|via| (via.callee, via.call_span))
+                                .collect(),
                         });
                     }
                     continue;
                 }
-                if acquisition.is_try {
+                if acquisition.is_try || class_already_held {
                     continue;
                 }
-                add_edge(&mut edges, EdgeWitness {
-                    function: *function,
-                    held: held.clone(),
-                    then_class: acquisition.target.class.clone(),
-                    then_site: acquisition.via.as_ref().map_or(acquisition.span, |via| via.acquired_at),
-                    then_mode: acquisition.mode,
-                    chain: acquisition.via.iter().map(|via| (via.callee, via.call_span)).collect(),
-                    also_held: other_classes(&acquisition.held, held),
-                });
+                add_edge(
+                    &mut edges,
+                    EdgeWitness {
+                        function: *function,
+                        held: held.clone(),
+                        then_class: acquisition.target.class.clone(),
+                        then_site: acquisition
+                            .via
+                            .as_ref()
+                            .map_or(acquisition.span, |via| via.acquired_at),
+                        then_mode: acquisition.mode,
+                        chain: acquisition
+                            .via
+                            .iter()
+                            .map(|via| (via.callee, via.call_span))
+                            .collect(),
+                        also_held: other_classes(&acquisition.held, held),
+                    },
+                );
             }
         }
         for call in &locks.calls {
@@ -92,18 +120,30 @@ pub fn build(functions: &HashMap<FunctionRef, FunctionLocks>, summaries: &HashMa
                     continue;
                 };
                 for (class, reach) in summary {
+                    let class_already_held =
+                        call.held.iter().any(|held| held.target.class == *class);
                     let mut chain = vec![(*callee, call.span)];
                     chain.extend(reach.calls.iter().cloned());
                     for held in &call.held {
                         if held.target.class == *class {
                             let instance = match class {
                                 ClassKey::Static { path } => Some(path.clone()),
-                                _ => map_self(call.receiver.as_deref(), reach.self_suffix.as_deref()),
+                                _ => {
+                                    map_self(call.receiver.as_deref(), reach.self_suffix.as_deref())
+                                }
                             };
-                            let same_instance = instance.is_some() && instance == held.target.instance;
+                            let same_instance =
+                                instance.is_some() && instance == held.target.instance;
                             // A guard-returning callee is already an acquisition here.
-                            let returned_here = held.via.as_ref().is_some_and(|via| via.call_span == call.span);
-                            if same_instance && !reach.is_try && !returned_here && self_deadlocks(held, reach.mode) {
+                            let returned_here = held
+                                .via
+                                .as_ref()
+                                .is_some_and(|via| via.call_span == call.span);
+                            if same_instance
+                                && !reach.is_try
+                                && !returned_here
+                                && self_deadlocks(held, reach.mode)
+                            {
                                 double_locks.push(DoubleLock {
                                     function: *function,
                                     first: held.clone(),
@@ -114,18 +154,21 @@ pub fn build(functions: &HashMap<FunctionRef, FunctionLocks>, summaries: &HashMa
                             }
                             continue;
                         }
-                        if reach.is_try {
+                        if reach.is_try || class_already_held {
                             continue;
                         }
-                        add_edge(&mut edges, EdgeWitness {
-                            function: *function,
-                            held: held.clone(),
-                            then_class: class.clone(),
-                            then_site: reach.site,
-                            then_mode: reach.mode,
-                            chain: chain.clone(),
-                            also_held: other_classes(&call.held, held),
-                        });
+                        add_edge(
+                            &mut edges,
+                            EdgeWitness {
+                                function: *function,
+                                held: held.clone(),
+                                then_class: class.clone(),
+                                then_site: reach.site,
+                                then_mode: reach.mode,
+                                chain: chain.clone(),
+                                also_held: other_classes(&call.held, held),
+                            },
+                        );
                     }
                 }
             }
@@ -140,11 +183,14 @@ pub fn build(functions: &HashMap<FunctionRef, FunctionLocks>, summaries: &HashMa
 }
 
 fn add_edge(edges: &mut BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>, witness: EdgeWitness) {
-    let key = (witness.held.target.class.clone(), witness.then_class.clone());
+    let key = (
+        witness.held.target.class.clone(),
+        witness.then_class.clone(),
+    );
     let witnesses = edges.entry(key).or_default();
-    let duplicate = witnesses
-        .iter()
-        .any(|existing| existing.held.site == witness.held.site && existing.then_site == witness.then_site);
+    let duplicate = witnesses.iter().any(|existing| {
+        existing.held.site == witness.held.site && existing.then_site == witness.then_site
+    });
     if !duplicate {
         witnesses.push(witness);
     }
@@ -174,7 +220,8 @@ fn find_cycles(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>) -> Vec<
         if component.len() < 2 {
             continue;
         }
-        let mut members: Vec<ClassKey> = component.iter().map(|node| graph[*node].clone()).collect();
+        let mut members: Vec<ClassKey> =
+            component.iter().map(|node| graph[*node].clone()).collect();
         members.sort();
         let mut found = Vec::new();
         for (start_index, start) in members.iter().enumerate() {
@@ -207,12 +254,23 @@ fn extend_cycles(
     }
     let last = path.last().expect("a non-empty path").clone();
     let successors: Vec<ClassKey> = edges
-        .range((last.clone(), ClassKey::Static { path: String::new() })..)
+        .range(
+            (
+                last.clone(),
+                ClassKey::Static {
+                    path: String::new(),
+                },
+            )..,
+        )
         .take_while(|((from, _), _)| *from == last)
         .map(|((_, to), _)| to.clone())
         .collect();
     let successors: Vec<ClassKey> = if successors.is_empty() {
-        edges.keys().filter(|(from, _)| *from == last).map(|(_, to)| to.clone()).collect()
+        edges
+            .keys()
+            .filter(|(from, _)| *from == last)
+            .map(|(_, to)| to.clone())
+            .collect()
     } else {
         successors
     };
@@ -234,7 +292,10 @@ fn extend_cycles(
 
 /// Picks one witness per edge; `None` when the cycle cannot deadlock: every witness holds
 /// a common gate lock, or every acquisition involved is a shared read.
-fn witness_cycle(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>, classes: Vec<ClassKey>) -> Option<Cycle> {
+fn witness_cycle(
+    edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>,
+    classes: Vec<ClassKey>,
+) -> Option<Cycle> {
     let pairs: Vec<(ClassKey, ClassKey)> = classes
         .iter()
         .enumerate()
@@ -255,7 +316,13 @@ fn witness_cycle(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>, class
         .iter()
         .map(|list| {
             list.iter()
-                .min_by_key(|witness| (witness.chain.len(), witness.then_mode == Mode::Shared, witness.then_site))
+                .min_by_key(|witness| {
+                    (
+                        witness.chain.len(),
+                        witness.then_mode == Mode::Shared,
+                        witness.then_site,
+                    )
+                })
                 .expect("every edge has a witness")
                 .clone()
         })

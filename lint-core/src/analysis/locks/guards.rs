@@ -45,8 +45,12 @@ impl HoldReason {
     /// Completes "... is still alive because ...".
     pub fn explain(&self) -> String {
         match self {
-            HoldReason::Binding(name) => format!("its guard `{name}` lives until the end of the block"),
-            HoldReason::Temporary => "the temporary guard lives until the end of the statement".to_string(),
+            HoldReason::Binding(name) => {
+                format!("its guard `{name}` lives until the end of the block")
+            }
+            HoldReason::Temporary => {
+                "the temporary guard lives until the end of the statement".to_string()
+            }
             HoldReason::MatchScrutinee => {
                 "a guard in a `match` scrutinee lives until the end of the `match`".to_string()
             }
@@ -57,7 +61,8 @@ impl HoldReason {
                 "a guard in a `while let` scrutinee lives through the loop body".to_string()
             }
             HoldReason::ForIterable => {
-                "a guard in a `for` loop's iterator expression lives until the loop ends".to_string()
+                "a guard in a `for` loop's iterator expression lives until the loop ends"
+                    .to_string()
             }
             HoldReason::Extended => {
                 "the guard's lifetime is extended by the `let` that borrows from it".to_string()
@@ -244,7 +249,9 @@ impl Walker<'_, '_> {
         let last = block.stmts.len().saturating_sub(1);
         for (index, stmt) in block.stmts.iter().enumerate() {
             flow = match stmt {
-                Stmt::Expr { expr, semi: false } if index == last => self.tail(expr, enclosing_temp),
+                Stmt::Expr { expr, semi: false } if index == last => {
+                    self.tail(expr, enclosing_temp)
+                }
                 _ => self.stmt(stmt),
             };
             if flow.diverges {
@@ -317,12 +324,24 @@ impl Walker<'_, '_> {
         flow
     }
 
-    fn bind_let(&mut self, let_stmt: &crate::model::LetStmt, init: &Expr, value: Value, temp_scope: u32) {
+    fn bind_let(
+        &mut self,
+        let_stmt: &crate::model::LetStmt,
+        init: &Expr,
+        value: Value,
+        temp_scope: u32,
+    ) {
         let block_scope = self.current_block_scope();
         let name = let_stmt
             .pattern
             .simple_name()
-            .or_else(|| let_stmt.pattern.bindings.first().map(|binding| binding.name.as_str()))
+            .or_else(|| {
+                let_stmt
+                    .pattern
+                    .bindings
+                    .first()
+                    .map(|binding| binding.name.as_str())
+            })
             .map(str::to_string);
         if let Some(name) = &name {
             self.context.identity.aliases.remove(name);
@@ -336,11 +355,31 @@ impl Walker<'_, '_> {
                 }
             }
             Value::Guard(_) => {}
-            Value::None => {
-                if let (Some(name), Identity::Lock(target)) =
-                    (let_stmt.pattern.simple_name(), self.context.identity.identify(init))
+            Value::None if !let_stmt.pattern.is_simple => {
+                // `let (a1, b1) = (Arc::clone(&a), Arc::clone(&b));`
+                if let ExprKind::Compound(parts) = &init.kind
+                    && parts.len() == let_stmt.pattern.bindings.len()
                 {
-                    self.context.identity.aliases.insert(name.to_string(), target);
+                    for (binding, part) in let_stmt.pattern.bindings.iter().zip(parts) {
+                        self.context.identity.aliases.remove(&binding.name);
+                        if let Identity::Lock(target) = self.context.identity.identify(part) {
+                            self.context
+                                .identity
+                                .aliases
+                                .insert(binding.name.clone(), target);
+                        }
+                    }
+                }
+            }
+            Value::None => {
+                if let (Some(name), Identity::Lock(target)) = (
+                    let_stmt.pattern.simple_name(),
+                    self.context.identity.identify(init),
+                ) {
+                    self.context
+                        .identity
+                        .aliases
+                        .insert(name.to_string(), target);
                 }
             }
         }
@@ -419,8 +458,15 @@ impl Walker<'_, '_> {
                         return Flow::DIVERGES;
                     }
                 }
-                let diverging = matches!(call.path.last(), "panic" | "unreachable" | "todo" | "unimplemented");
-                if diverging { Flow::DIVERGES } else { Flow::NONE }
+                let diverging = matches!(
+                    call.path.last(),
+                    "panic" | "unreachable" | "todo" | "unimplemented"
+                );
+                if diverging {
+                    Flow::DIVERGES
+                } else {
+                    Flow::NONE
+                }
             }
             ExprKind::Compound(parts) => {
                 for part in parts {
@@ -456,7 +502,14 @@ impl Walker<'_, '_> {
         self.held = held;
     }
 
-    fn acquire(&mut self, target: LockTarget, mode: Mode, is_try: bool, span: Span, via: Option<Via>) -> Value {
+    fn acquire(
+        &mut self,
+        target: LockTarget,
+        mode: Mode,
+        is_try: bool,
+        span: Span,
+        via: Option<Via>,
+    ) -> Value {
         self.out.acquisitions.push(Acquisition {
             target: target.clone(),
             mode,
@@ -520,7 +573,10 @@ impl Walker<'_, '_> {
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
-        let (callees, receiver_text) = self.context.callees.method_callees(&self.context.identity, receiver, method);
+        let (callees, receiver_text) =
+            self.context
+                .callees
+                .method_callees(&self.context.identity, receiver, method);
         self.after_call(expr, callees, receiver_text)
     }
 
@@ -531,7 +587,10 @@ impl Walker<'_, '_> {
             }
             return Flow::NONE;
         };
-        let resolved = self.context.callees.resolve_path(&self.context.identity, path);
+        let resolved = self
+            .context
+            .callees
+            .resolve_path(&self.context.identity, path);
         if is_drop(&resolved) && args.len() == 1 {
             if let ExprKind::Path(arg) = &args[0].kind
                 && arg.segments.len() == 1
@@ -551,16 +610,29 @@ impl Walker<'_, '_> {
         if self.args(args, arg_context) {
             return Flow::DIVERGES;
         }
-        if matches!(resolved.as_str(), "std::process::exit" | "std::process::abort") {
+        if matches!(
+            resolved.as_str(),
+            "std::process::exit" | "std::process::abort"
+        ) {
             return Flow::DIVERGES;
         }
-        let callees = self.context.callees.path_callees(&self.context.identity, path, &resolved);
-        let receiver = args.first().and_then(|first| self.context.identity.text_of(first));
+        let callees = self
+            .context
+            .callees
+            .path_callees(&self.context.identity, path, &resolved);
+        let receiver = args
+            .first()
+            .and_then(|first| self.context.identity.text_of(first));
         self.after_call(expr, callees, receiver)
     }
 
     /// Records a call of workspace functions; a callee that returns a guard acquires.
-    fn after_call(&mut self, expr: &Expr, callees: Vec<FunctionRef>, receiver: Option<String>) -> Flow {
+    fn after_call(
+        &mut self,
+        expr: &Expr,
+        callees: Vec<FunctionRef>,
+        receiver: Option<String>,
+    ) -> Flow {
         if callees.is_empty() {
             return Flow::NONE;
         }
@@ -571,9 +643,9 @@ impl Walker<'_, '_> {
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
         });
-        let returned = callees
-            .iter()
-            .find_map(|callee| (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone())));
+        let returned = callees.iter().find_map(|callee| {
+            (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone()))
+        });
         let Some((callee, guard)) = returned else {
             return Flow::NONE;
         };
@@ -685,7 +757,12 @@ impl Walker<'_, '_> {
         Value::Guard(id)
     }
 
-    fn if_expr(&mut self, condition: &Expr, then_branch: &Block, else_branch: Option<&Expr>) -> Flow {
+    fn if_expr(
+        &mut self,
+        condition: &Expr,
+        then_branch: &Block,
+        else_branch: Option<&Expr>,
+    ) -> Flow {
         let scope = self.new_scope();
         self.temp_scopes.push(scope);
         let first_id = self.next_id;
@@ -782,7 +859,16 @@ impl Walker<'_, '_> {
         let body_flow = self.block(body);
         let after_body = std::mem::take(&mut self.held);
         // Zero or more iterations: what held before, or after the body, may be held now.
-        self.held = merge(&[(Flow::NONE, before), (Flow { diverges: false, ..body_flow }, after_body)]);
+        self.held = merge(&[
+            (Flow::NONE, before),
+            (
+                Flow {
+                    diverges: false,
+                    ..body_flow
+                },
+                after_body,
+            ),
+        ]);
         self.end_scope(scope);
         Flow::NONE
     }
@@ -893,7 +979,10 @@ fn contains_let(expr: &Expr) -> bool {
 }
 
 fn is_drop(resolved: &str) -> bool {
-    matches!(resolved, "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop")
+    matches!(
+        resolved,
+        "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop"
+    )
 }
 
 /// Functions whose closure or future argument runs on another thread or task.
@@ -931,26 +1020,71 @@ fn is_inline_runner(resolved: &str) -> bool {
 fn is_inline_adaptor(method: &str) -> bool {
     matches!(
         method,
-        "map" | "for_each" | "filter" | "filter_map" | "flat_map" | "any" | "all" | "find"
-            | "find_map" | "position" | "fold" | "try_fold" | "try_for_each" | "retain"
-            | "retain_mut" | "sort_by" | "sort_by_key" | "sort_unstable_by"
-            | "sort_unstable_by_key" | "dedup_by" | "dedup_by_key" | "max_by_key"
-            | "min_by_key" | "max_by" | "min_by" | "take_while" | "skip_while" | "inspect"
-            | "partition" | "scan" | "or_insert_with" | "or_insert_with_key" | "and_modify"
-            | "or_else" | "and_then" | "map_or" | "map_or_else" | "unwrap_or_else"
-            | "get_or_insert_with" | "then" | "with" | "with_borrow" | "with_borrow_mut"
-            | "map_err" | "is_some_and" | "is_ok_and" | "is_none_or" | "scope"
+        "map"
+            | "for_each"
+            | "filter"
+            | "filter_map"
+            | "flat_map"
+            | "any"
+            | "all"
+            | "find"
+            | "find_map"
+            | "position"
+            | "fold"
+            | "try_fold"
+            | "try_for_each"
+            | "retain"
+            | "retain_mut"
+            | "sort_by"
+            | "sort_by_key"
+            | "sort_unstable_by"
+            | "sort_unstable_by_key"
+            | "dedup_by"
+            | "dedup_by_key"
+            | "max_by_key"
+            | "min_by_key"
+            | "max_by"
+            | "min_by"
+            | "take_while"
+            | "skip_while"
+            | "inspect"
+            | "partition"
+            | "scan"
+            | "or_insert_with"
+            | "or_insert_with_key"
+            | "and_modify"
+            | "or_else"
+            | "and_then"
+            | "map_or"
+            | "map_or_else"
+            | "unwrap_or_else"
+            | "get_or_insert_with"
+            | "then"
+            | "with"
+            | "with_borrow"
+            | "with_borrow_mut"
+            | "map_err"
+            | "is_some_and"
+            | "is_ok_and"
+            | "is_none_or"
+            | "scope"
     )
 }
 
 /// Methods whose result carries the receiver's guard (`m.lock().unwrap()`).
 fn is_guard_passthrough(method: &str) -> bool {
-    matches!(method, "unwrap" | "expect" | "unwrap_or_else" | "unwrap_unchecked")
+    matches!(
+        method,
+        "unwrap" | "expect" | "unwrap_or_else" | "unwrap_unchecked" | "ok" | "map_err"
+    )
 }
 
 /// Receivers named like the standard streams or cells have `lock`/`try_lock` methods that
 /// are not mutexes of the program.
 fn is_probably_not_a_lock(text: &str) -> bool {
     let last = text.rsplit('.').next().unwrap_or(text);
-    matches!(last, "stdout" | "stderr" | "stdin" | "out" | "err" | "handle" | "file")
+    matches!(
+        last,
+        "stdout" | "stderr" | "stdin" | "out" | "err" | "handle" | "file"
+    )
 }

@@ -31,7 +31,10 @@ impl ClassKey {
             ClassKey::Field { owner, field } => {
                 format!("{}::{field}", owner.rsplit("::").next().unwrap_or(owner))
             }
-            ClassKey::Static { path } => path.split_once("::").map_or(path.as_str(), |(_, rest)| rest).to_string(),
+            ClassKey::Static { path } => path
+                .split_once("::")
+                .map_or(path.as_str(), |(_, rest)| rest)
+                .to_string(),
             ClassKey::Local { name, .. } => name.clone(),
             ClassKey::Textual { text, .. } => text.clone(),
         }
@@ -55,6 +58,16 @@ pub struct LockTarget {
     pub class: ClassKey,
     pub lock_type: LockType,
     pub instance: Option<String>,
+}
+
+impl LockTarget {
+    /// How messages name this lock: the receiver as written (`self.state`), or the class.
+    pub fn name(&self) -> String {
+        match (&self.class, &self.instance) {
+            (ClassKey::Static { .. }, _) | (_, None) => self.class.display(),
+            (_, Some(instance)) => instance.clone(),
+        }
+    }
 }
 
 /// What the syntax says about the type of a place.
@@ -116,8 +129,8 @@ impl IdentityContext<'_> {
             ExprKind::Path(_) => self.identify_static(expr),
             ExprKind::Field { base, member } => match self.place_type(base) {
                 Some(PlaceType::Struct(owner)) => self.identify_field(&owner, member, base),
-                Some(_) => Identity::NotALock,
-                None => Identity::Unknown,
+                Some(PlaceType::Lock(_)) => Identity::NotALock,
+                Some(PlaceType::Other) | None => Identity::Unknown,
             },
             ExprKind::MethodCall {
                 receiver,
@@ -125,8 +138,12 @@ impl IdentityContext<'_> {
                 args,
                 ..
             } if args.is_empty() && is_identity_method(method) => self.identify(receiver),
-            ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.identify(inner),
-            ExprKind::Call { callee, args } if is_shared_pointer_clone(callee) && args.len() == 1 => {
+            ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => {
+                self.identify(inner)
+            }
+            ExprKind::Call { callee, args }
+                if is_shared_pointer_clone(callee) && args.len() == 1 =>
+            {
                 self.identify(&args[0])
             }
             _ => Identity::Unknown,
@@ -190,7 +207,10 @@ impl IdentityContext<'_> {
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
                 if name == "self" {
-                    return self.self_type.clone().map(|owner| self.struct_or_other(&owner));
+                    return self
+                        .self_type
+                        .clone()
+                        .map(|owner| self.struct_or_other(&owner));
                 }
                 if let Some(target) = self.aliases.get(name) {
                     return Some(PlaceType::Lock(target.lock_type));
@@ -207,7 +227,10 @@ impl IdentityContext<'_> {
                 };
                 let item = self.items.struct_at(&owner)?;
                 let definition = struct_def(self.files, item);
-                let field = definition.fields.iter().find(|field| field.name == *member)?;
+                let field = definition
+                    .fields
+                    .iter()
+                    .find(|field| field.name == *member)?;
                 self.classify(item.file, definition.scope, &field.ty)
             }
             ExprKind::MethodCall {
@@ -251,13 +274,21 @@ impl IdentityContext<'_> {
             };
         };
         if path.segments.len() == 1 && path.last() == "Self" {
-            return self.self_type.clone().map(|owner| self.struct_or_other(&owner));
+            return self
+                .self_type
+                .clone()
+                .map(|owner| self.struct_or_other(&owner));
         }
         let canonical = self.resolver.resolve(file, scope, path).display();
         if let Some(lock_type) = lock_type_at(&canonical) {
             return Some(PlaceType::Lock(lock_type));
         }
-        Some(self.struct_or_other(&canonical))
+        if self.items.struct_at(&canonical).is_some() {
+            return Some(PlaceType::Struct(canonical));
+        }
+        // A standard type is known not to be a lock; another crate's type (or a type alias,
+        // or a generic parameter) is simply unknown.
+        is_standard_type(&canonical).then_some(PlaceType::Other)
     }
 
     /// The receiver as text (`self.inner.state`), following lock aliases; `None` for
@@ -280,7 +311,9 @@ impl IdentityContext<'_> {
                 ..
             } if args.is_empty() && is_identity_method(method) => self.text_of(receiver),
             ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.text_of(inner),
-            ExprKind::Call { callee, args } if is_shared_pointer_clone(callee) && args.len() == 1 => {
+            ExprKind::Call { callee, args }
+                if is_shared_pointer_clone(callee) && args.len() == 1 =>
+            {
                 self.text_of(&args[0])
             }
             _ => None,
@@ -288,9 +321,48 @@ impl IdentityContext<'_> {
     }
 }
 
+/// Types of the standard library (and primitives and prelude names) that are not locks.
+fn is_standard_type(canonical: &str) -> bool {
+    let root = canonical.split("::").next().unwrap_or(canonical);
+    matches!(root, "std" | "core" | "alloc")
+        || matches!(
+            canonical,
+            "String"
+                | "Vec"
+                | "Option"
+                | "Result"
+                | "Box"
+                | "HashMap"
+                | "HashSet"
+                | "BTreeMap"
+                | "BTreeSet"
+                | "VecDeque"
+                | "bool"
+                | "char"
+                | "str"
+                | "u8"
+                | "u16"
+                | "u32"
+                | "u64"
+                | "u128"
+                | "usize"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "i128"
+                | "isize"
+                | "f32"
+                | "f64"
+        )
+}
+
 /// Methods that return (a handle to) the same lock: `clone` of an `Arc`, `as_ref`, `deref`.
 fn is_identity_method(method: &str) -> bool {
-    matches!(method, "clone" | "as_ref" | "deref" | "borrow" | "get_ref" | "by_ref")
+    matches!(
+        method,
+        "clone" | "as_ref" | "deref" | "borrow" | "get_ref" | "by_ref"
+    )
 }
 
 /// `Arc::clone(&x)` and `Rc::clone(&x)`.

@@ -74,7 +74,11 @@ pub struct LockAnalysis {
     pub guards_across_await: Vec<GuardAcrossAwait>,
 }
 
-pub fn analyze_locks(files: &[FileFacts], resolver: &Resolver<'_>, items: &ItemIndex) -> LockAnalysis {
+pub fn analyze_locks(
+    files: &[FileFacts],
+    resolver: &Resolver<'_>,
+    items: &ItemIndex,
+) -> LockAnalysis {
     let callees = CalleeResolver { items, resolver };
     let functions: Vec<(FunctionRef, &Function)> = files
         .iter()
@@ -101,7 +105,8 @@ pub fn analyze_locks(files: &[FileFacts], resolver: &Resolver<'_>, items: &ItemI
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .iter()
         .filter_map(|(function_ref, function)| {
-            returned_guard(&identity_of(*function_ref, function), function).map(|guard| (*function_ref, guard))
+            returned_guard(&identity_of(*function_ref, function), function)
+                .map(|guard| (*function_ref, guard))
         })
         .collect();
     let lookup = |function: FunctionRef| returned.get(&function);
@@ -130,7 +135,9 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
     let mode = guard_type_mode(function.return_type.as_ref()?)?;
     let mut found = None;
     function.body.walk(&mut |expr| {
-        if let ExprKind::MethodCall { receiver, method, .. } = &expr.kind
+        if let ExprKind::MethodCall {
+            receiver, method, ..
+        } = &expr.kind
             && acquire_method(method).is_some()
             && let Identity::Lock(target) = identity.identify(receiver)
             && target.class.is_global()
@@ -162,9 +169,9 @@ fn guards_across_await(functions: &HashMap<FunctionRef, FunctionLocks>) -> Vec<G
         for await_point in &locks.awaits {
             for held in &await_point.held {
                 let blocking = held.target.lock_type.flavor == LockFlavor::Blocking;
-                let reported = found
-                    .iter()
-                    .any(|existing| existing.function == *function && existing.held.site == held.site);
+                let reported = found.iter().any(|existing| {
+                    existing.function == *function && existing.held.site == held.site
+                });
                 if blocking && !reported {
                     found.push(GuardAcrossAwait {
                         function: *function,

@@ -37,10 +37,16 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<Fun
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     order.sort();
     let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
-    let nodes: HashMap<FunctionRef, NodeIndex> =
-        order.iter().map(|function| (*function, graph.add_node(*function))).collect();
+    let nodes: HashMap<FunctionRef, NodeIndex> = order
+        .iter()
+        .map(|function| (*function, graph.add_node(*function)))
+        .collect();
     for function in &order {
-        for call in functions[function].calls.iter().filter(|call| !call.isolated) {
+        for call in functions[function]
+            .calls
+            .iter()
+            .filter(|call| !call.isolated)
+        {
             for callee in &call.callees {
                 if let Some(callee_node) = nodes.get(callee) {
                     graph.add_edge(nodes[function], *callee_node, ());
@@ -76,19 +82,29 @@ fn summarize_one(
 ) -> Summary {
     let _ = function;
     let mut summary = Summary::new();
-    for acquisition in locks.acquisitions.iter().filter(|a| !a.isolated && !a.condvar_reacquire) {
+    for acquisition in locks
+        .acquisitions
+        .iter()
+        .filter(|a| !a.isolated && !a.condvar_reacquire)
+    {
         if !acquisition.target.class.is_global() || acquisition.via.is_some() {
             continue;
         }
-        let self_suffix = acquisition.target.instance.as_deref().and_then(self_relative);
-        summary.entry(acquisition.target.class.clone()).or_insert(Reach {
-            mode: acquisition.mode,
-            is_try: acquisition.is_try,
-            lock_type: acquisition.target.lock_type,
-            site: acquisition.span,
-            calls: Vec::new(),
-            self_suffix,
-        });
+        let self_suffix = acquisition
+            .target
+            .instance
+            .as_deref()
+            .and_then(self_relative);
+        summary
+            .entry(acquisition.target.class.clone())
+            .or_insert(Reach {
+                mode: acquisition.mode,
+                is_try: acquisition.is_try,
+                lock_type: acquisition.target.lock_type,
+                site: acquisition.span,
+                calls: Vec::new(),
+                self_suffix,
+            });
     }
     for call in locks.calls.iter().filter(|call| !call.isolated) {
         for callee in &call.callees {

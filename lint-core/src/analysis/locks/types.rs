@@ -42,7 +42,12 @@ pub enum Mode {
 impl Mode {
     /// Whether holding `self` makes a new acquisition in `other` mode wait (on one lock).
     pub fn blocks(self, other: Mode) -> bool {
-        !matches!((self, other), (Mode::Shared, Mode::Shared) | (Mode::Shared, Mode::Upgradable) | (Mode::Upgradable, Mode::Shared))
+        !matches!(
+            (self, other),
+            (Mode::Shared, Mode::Shared)
+                | (Mode::Shared, Mode::Upgradable)
+                | (Mode::Upgradable, Mode::Shared)
+        )
     }
 
     pub fn describe(self) -> &'static str {
@@ -63,33 +68,92 @@ use LockKind::{Mutex, Reentrant, RwLock};
 
 /// Canonical paths of lock types.
 const KNOWN_LOCKS: &[(&str, LockType)] = &[
-    ("std::sync::Mutex", lock(Mutex, Blocking, "std::sync::Mutex")),
-    ("std::sync::RwLock", lock(RwLock, Blocking, "std::sync::RwLock")),
-    ("std::sync::ReentrantLock", lock(Reentrant, Blocking, "std::sync::ReentrantLock")),
-    ("parking_lot::Mutex", lock(Mutex, Blocking, "parking_lot::Mutex")),
-    ("parking_lot::FairMutex", lock(Mutex, Blocking, "parking_lot::FairMutex")),
-    ("parking_lot::RwLock", lock(RwLock, Blocking, "parking_lot::RwLock")),
-    ("parking_lot::ReentrantMutex", lock(Reentrant, Blocking, "parking_lot::ReentrantMutex")),
+    (
+        "std::sync::Mutex",
+        lock(Mutex, Blocking, "std::sync::Mutex"),
+    ),
+    (
+        "std::sync::RwLock",
+        lock(RwLock, Blocking, "std::sync::RwLock"),
+    ),
+    (
+        "std::sync::ReentrantLock",
+        lock(Reentrant, Blocking, "std::sync::ReentrantLock"),
+    ),
+    (
+        "parking_lot::Mutex",
+        lock(Mutex, Blocking, "parking_lot::Mutex"),
+    ),
+    (
+        "parking_lot::FairMutex",
+        lock(Mutex, Blocking, "parking_lot::FairMutex"),
+    ),
+    (
+        "parking_lot::RwLock",
+        lock(RwLock, Blocking, "parking_lot::RwLock"),
+    ),
+    (
+        "parking_lot::ReentrantMutex",
+        lock(Reentrant, Blocking, "parking_lot::ReentrantMutex"),
+    ),
     ("lock_api::Mutex", lock(Mutex, Blocking, "lock_api::Mutex")),
-    ("lock_api::RwLock", lock(RwLock, Blocking, "lock_api::RwLock")),
-    ("lock_api::ReentrantMutex", lock(Reentrant, Blocking, "lock_api::ReentrantMutex")),
+    (
+        "lock_api::RwLock",
+        lock(RwLock, Blocking, "lock_api::RwLock"),
+    ),
+    (
+        "lock_api::ReentrantMutex",
+        lock(Reentrant, Blocking, "lock_api::ReentrantMutex"),
+    ),
     ("spin::Mutex", lock(Mutex, Blocking, "spin::Mutex")),
     ("spin::mutex::Mutex", lock(Mutex, Blocking, "spin::Mutex")),
     ("spin::RwLock", lock(RwLock, Blocking, "spin::RwLock")),
-    ("spin::rwlock::RwLock", lock(RwLock, Blocking, "spin::RwLock")),
-    ("tokio::sync::Mutex", lock(Mutex, Async, "tokio::sync::Mutex")),
-    ("tokio::sync::RwLock", lock(RwLock, Async, "tokio::sync::RwLock")),
+    (
+        "spin::rwlock::RwLock",
+        lock(RwLock, Blocking, "spin::RwLock"),
+    ),
+    (
+        "tokio::sync::Mutex",
+        lock(Mutex, Async, "tokio::sync::Mutex"),
+    ),
+    (
+        "tokio::sync::RwLock",
+        lock(RwLock, Async, "tokio::sync::RwLock"),
+    ),
     ("async_lock::Mutex", lock(Mutex, Async, "async_lock::Mutex")),
-    ("async_lock::RwLock", lock(RwLock, Async, "async_lock::RwLock")),
-    ("async_std::sync::Mutex", lock(Mutex, Async, "async_std::sync::Mutex")),
-    ("async_std::sync::RwLock", lock(RwLock, Async, "async_std::sync::RwLock")),
-    ("futures::lock::Mutex", lock(Mutex, Async, "futures::lock::Mutex")),
-    ("futures_util::lock::Mutex", lock(Mutex, Async, "futures::lock::Mutex")),
+    (
+        "async_lock::RwLock",
+        lock(RwLock, Async, "async_lock::RwLock"),
+    ),
+    (
+        "async_std::sync::Mutex",
+        lock(Mutex, Async, "async_std::sync::Mutex"),
+    ),
+    (
+        "async_std::sync::RwLock",
+        lock(RwLock, Async, "async_std::sync::RwLock"),
+    ),
+    (
+        "futures::lock::Mutex",
+        lock(Mutex, Async, "futures::lock::Mutex"),
+    ),
+    (
+        "futures_util::lock::Mutex",
+        lock(Mutex, Async, "futures::lock::Mutex"),
+    ),
 ];
 
 /// Types that only wrap their first type argument (`Arc<Mutex<T>>` is a lock too).
 const WRAPPERS: &[&str] = &[
-    "Arc", "Rc", "Box", "LazyLock", "OnceLock", "Lazy", "OnceCell", "ManuallyDrop", "Pin",
+    "Arc",
+    "Rc",
+    "Box",
+    "LazyLock",
+    "OnceLock",
+    "Lazy",
+    "OnceCell",
+    "ManuallyDrop",
+    "Pin",
     "CachePadded",
 ];
 
@@ -182,7 +246,14 @@ pub fn acquire_method(name: &str) -> Option<AcquireMethod> {
 pub fn is_condvar_wait(name: &str) -> bool {
     matches!(
         name,
-        "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while" | "wait_for" | "wait_until"
-            | "wait_while_for" | "wait_while_until" | "wait_timeout_ms"
+        "wait"
+            | "wait_while"
+            | "wait_timeout"
+            | "wait_timeout_while"
+            | "wait_for"
+            | "wait_until"
+            | "wait_while_for"
+            | "wait_while_until"
+            | "wait_timeout_ms"
     )
 }
