@@ -91,9 +91,12 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         }
         return Ok(Status::Clean);
     }
-    let config = build_config(cli)?;
+    let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
     let inputs = discover::discover(cli)?;
+    if let Some(metadata) = &inputs.coordlint_metadata {
+        apply_api_lists(&mut config, metadata)?;
+    }
     for warning in &inputs.warnings {
         writeln!(err, "warning: {warning}")?;
     }
@@ -124,6 +127,23 @@ fn build_config(cli: &Cli) -> anyhow::Result<Config> {
         config.set_level(&name, level)?;
     }
     Ok(config)
+}
+
+/// The API lists of `[workspace.metadata.coordlint.<rule>]` (arrays of strings).
+fn apply_api_lists(config: &mut Config, metadata: &serde_json::Value) -> anyhow::Result<()> {
+    let list = |rule: &str, key: &str| -> anyhow::Result<Vec<String>> {
+        let Some(value) = metadata.get(rule).and_then(|table| table.get(key)) else {
+            return Ok(Vec::new());
+        };
+        serde_json::from_value(value.clone()).with_context(|| {
+            format!("`workspace.metadata.coordlint.{rule}.{key}` must be an array of strings")
+        })
+    };
+    config.unbounded_spawn.extra_spawners = list("unbounded_spawn", "extra-spawners")?;
+    config.unbounded_spawn.bound_markers = list("unbounded_spawn", "bound-markers")?;
+    config.unbatched_io.extra_methods = list("unbatched_io", "extra-methods")?;
+    config.unbatched_io.extra_paths = list("unbatched_io", "extra-paths")?;
+    Ok(())
 }
 
 /// docs/rules.md: every rule's documentation, generated from the rules' doc comments.

@@ -54,6 +54,8 @@ pub struct Inputs {
     pub origins: Vec<FileOrigin>,
     /// Problems that did not stop the run (a module file not found, an unreadable file).
     pub warnings: Vec<String>,
+    /// `[workspace.metadata.coordlint]` of the workspace root manifest (workspace mode only).
+    pub coordlint_metadata: Option<serde_json::Value>,
 }
 
 pub fn discover(cli: &Cli) -> anyhow::Result<Inputs> {

@@ -45,6 +45,7 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
         facts: Vec::new(),
         origins: Vec::new(),
         warnings: Vec::new(),
+        coordlint_metadata: None,
     };
     let texts: Vec<(PathBuf, std::io::Result<String>)> = files
         .into_par_iter()

@@ -30,6 +30,7 @@ pub fn discover_workspace(cli: &Cli) -> anyhow::Result<Inputs> {
         facts: Vec::new(),
         origins: Vec::new(),
         warnings: Vec::new(),
+        coordlint_metadata: metadata.workspace_metadata.get("coordlint").cloned(),
     };
     let mut roots = Vec::new();
     for package in packages {

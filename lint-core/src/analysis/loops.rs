@@ -273,6 +273,8 @@ struct Context<'a> {
 
 struct Collector<'l, 'a> {
     literals: &'l HashMap<(u32, u32), CollectionLiteral>,
+    /// Names bound at the top of the body to a literal array or `vec![..]`.
+    literal_names: Vec<&'a str>,
     loops: FunctionLoops<'a>,
     stack: Vec<(&'a Expr, Context<'a>)>,
 }
@@ -282,8 +284,24 @@ fn collect_function<'a>(
     function_ref: FunctionRef,
     function: &'a Function,
 ) -> FunctionLoops<'a> {
+    let literal_names = function
+        .body
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            crate::model::Stmt::Let(let_stmt) => {
+                let init = let_stmt.init.as_ref()?;
+                let literal = matches!(&init.kind, ExprKind::Macro(call) if call.path.last() == "vec")
+                    || literals.get(&(init.span.byte_start, init.span.byte_end))
+                        == Some(&CollectionLiteral::Array);
+                literal.then(|| let_stmt.pattern.simple_name()).flatten()
+            }
+            _ => None,
+        })
+        .collect();
     let mut collector = Collector {
         literals,
+        literal_names,
         loops: FunctionLoops {
             function: function_ref,
             scopes: Vec::new(),
@@ -598,6 +616,11 @@ impl<'a> Collector<'_, 'a> {
                 {
                     return Driver::Messages;
                 }
+                ExprKind::Path(path)
+                    if path.segments.len() == 1 && self.literal_names.contains(&path.last()) =>
+                {
+                    return Driver::Literal;
+                }
                 _ => return Driver::Collection,
             }
         }
@@ -857,4 +880,19 @@ pub fn call_span(expr: &Expr) -> Span {
         },
         _ => expr.span,
     }
+}
+
+/// Functions the rules leave alone: tests (also in `test`/`tests` module files, whose
+/// `#[cfg(test)]` sits on the `mod` declaration in another file) and implementations of
+/// `Extend`/`FromIterator`, which exist to take every item (`JoinSet: Extend<F>`).
+pub fn is_exempt(function: &Function) -> bool {
+    function.is_test
+        || function
+            .module_path
+            .iter()
+            .any(|module| matches!(module.as_str(), "test" | "tests"))
+        || function
+            .trait_path
+            .as_ref()
+            .is_some_and(|path| matches!(path.last(), "Extend" | "FromIterator"))
 }

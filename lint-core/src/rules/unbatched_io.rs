@@ -3,7 +3,7 @@
 use super::{RuleContext, declare_rule};
 use crate::analysis::bindings::LocalTypes;
 use crate::analysis::loops::{
-    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, name_of,
+    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
     peel_await_try, type_name,
 };
 use crate::diagnostic::{Diagnostic, Label};
@@ -352,7 +352,7 @@ const CONNECTORS: &[&[&str]] = &[
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for loops in &context.program.loops {
         let function = context.program.function(loops.function);
-        if function.is_test {
+        if is_exempt(function) {
             continue;
         }
         let mut locals = None;
@@ -431,8 +431,7 @@ fn round_trip(
                 return invariant.then_some((Trip::Connect, display));
             }
             apis.extra_paths
-                .iter()
-                .any(|extra| *extra == display)
+                .contains(&display)
                 .then_some((Trip::Custom, display))
         }
         ExprKind::Macro(call) if matches!(call.path.last(), "write" | "writeln") => {

@@ -3,7 +3,8 @@
 use super::{RuleContext, declare_rule};
 use crate::analysis::bindings::LocalTypes;
 use crate::analysis::loops::{
-    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, name_of, type_name,
+    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
+    type_name,
 };
 use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Expr, ExprKind, Function};
@@ -188,7 +189,7 @@ struct Spawn {
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for loops in &context.program.loops {
         let function = context.program.function(loops.function);
-        if function.is_test {
+        if is_exempt(function) {
             continue;
         }
         let mut locals = None;
@@ -352,7 +353,7 @@ fn spawn_at(
                     unit: *unit,
                 });
             }
-            extra.iter().any(|path| *path == display).then_some(Spawn {
+            extra.contains(&display).then_some(Spawn {
                 display,
                 unit: Unit::Task,
             })
@@ -372,10 +373,9 @@ fn spawn_at(
                     .iter()
                     .any(|entry| *entry == format!("{ty}::{method}"))
             });
-            if !custom
-                && !(SPAWN_METHODS.contains(&method.as_str())
-                    && spawns_on(receiver, receiver_type.as_deref()))
-            {
+            let builtin = SPAWN_METHODS.contains(&method.as_str())
+                && spawns_on(receiver, receiver_type.as_deref());
+            if !custom && !builtin {
                 return None;
             }
             let receiver_name = name_of(receiver);

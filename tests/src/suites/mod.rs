@@ -1,3 +1,4 @@
+mod api_lists;
 mod cli;
 mod fixtures;
 mod json_format;

@@ -1,0 +1,79 @@
+//! `[workspace.metadata.coordlint.<rule>]` API lists teach `unbounded_spawn` and
+//! `unbatched_io` a team's own spawners, bounds and client methods (end to end).
+
+use super::cli::{run_coordlint, temp_tree};
+
+const SOURCE: &str = r#"
+mod my_runtime {
+    pub fn launch<F>(future: F) {}
+}
+
+async fn per_item(ids: Vec<u64>, store: Store) {
+    for id in ids.clone() {
+        my_runtime::launch(work(id));
+    }
+    for id in ids.clone() {
+        store.fetch_user(id).await;
+    }
+    for id in ids {
+        gate.acquire_slot().await;
+        tokio::spawn(work(id));
+    }
+}
+"#;
+
+fn run(metadata: &str) -> String {
+    let manifest = format!(
+        "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n{metadata}"
+    );
+    let dir = temp_tree(&[("Cargo.toml", &manifest), ("src/lib.rs", SOURCE)]);
+    let manifest_path = dir.path().join("Cargo.toml").display().to_string();
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_path,
+        "--message-format",
+        "short",
+    ]);
+    assert!(output.stderr.is_empty(), "{}", output.stderr);
+    output.stdout
+}
+
+#[test]
+fn without_configuration_only_the_builtin_spawner_is_known() {
+    let stdout = run("");
+    assert!(stdout.contains("src/lib.rs:15:"), "{stdout}");
+    assert!(!stdout.contains("src/lib.rs:8:"), "{stdout}");
+    assert!(!stdout.contains("unbatched_io"), "{stdout}");
+}
+
+#[test]
+fn configured_spawners_bounds_and_io_methods_are_used() {
+    let stdout = run(concat!(
+        "[workspace.metadata.coordlint.unbounded_spawn]\n",
+        "extra-spawners = [\"sample::my_runtime::launch\"]\n",
+        "bound-markers = [\"acquire_slot\"]\n",
+        "[workspace.metadata.coordlint.unbatched_io]\n",
+        "extra-methods = [\"fetch_user\"]\n",
+    ));
+    assert!(
+        stdout.contains(
+            "src/lib.rs:8:9: warning[coordlint::unbounded_spawn]: `sample::my_runtime::launch`"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("src/lib.rs:11:15: warning[coordlint::unbatched_io]: `.fetch_user(..)`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("src/lib.rs:15:"), "{stdout}");
+}
+
+#[test]
+fn a_malformed_list_is_a_usage_error() {
+    let manifest = "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n[workspace.metadata.coordlint.unbatched_io]\nextra-methods = \"fetch_user\"\n";
+    let dir = temp_tree(&[("Cargo.toml", manifest), ("src/lib.rs", SOURCE)]);
+    let manifest_path = dir.path().join("Cargo.toml").display().to_string();
+    let output = run_coordlint(&["--manifest-path", &manifest_path]);
+    assert_eq!(output.status, cargo_coordlint::Status::Failure);
+    assert!(output.stderr.contains("extra-methods"), "{}", output.stderr);
+}
