@@ -87,12 +87,12 @@ impl<'a> Resolver<'a> {
         }
         let module_path = &facts.scope(scope).module_path;
         match first.as_str() {
-            "crate" => return self.in_crate(facts, &[], &segments[1..]),
-            "self" => return self.in_crate(facts, module_path, &segments[1..]),
+            "crate" => return self.in_crate(facts, &[], &segments[1..], hops),
+            "self" => return self.in_crate(facts, module_path, &segments[1..], hops),
             "super" => {
                 let supers = segments.iter().take_while(|s| *s == "super").count();
                 let keep = module_path.len().saturating_sub(supers);
-                return self.in_crate(facts, &module_path[..keep], &segments[supers..]);
+                return self.in_crate(facts, &module_path[..keep], &segments[supers..], hops);
             }
             "Self" => return as_written,
             _ => {}
@@ -116,7 +116,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             if module.item_names.iter().any(|name| name == first) {
-                return self.in_crate(facts, &module.module_path, segments);
+                return self.in_crate(facts, &module.module_path, segments, hops);
             }
             current = module.parent;
         }
@@ -129,12 +129,18 @@ impl<'a> Resolver<'a> {
     }
 
     /// `crate_name::module_path::segments`, following re-exports (`pub use`) of our modules.
-    fn in_crate(&self, facts: &FileFacts, module_path: &[String], segments: &[String]) -> Resolved {
+    fn in_crate(
+        &self,
+        facts: &FileFacts,
+        module_path: &[String],
+        segments: &[String],
+        hops: usize,
+    ) -> Resolved {
         let mut resolved = Vec::with_capacity(1 + module_path.len() + segments.len());
         resolved.push(facts.crate_name.clone());
         resolved.extend(module_path.iter().cloned());
         resolved.extend(segments.iter().cloned());
-        self.follow_reexports(resolved, 0)
+        self.follow_reexports(resolved, hops)
     }
 
     /// If a prefix of `segments` is one of our modules and the next segment is a name that

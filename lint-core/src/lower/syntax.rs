@@ -78,10 +78,28 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
     let mut bindings = Vec::new();
     collect_bindings(context, pat, &mut bindings);
     let inner = strip_type_ascription(pat);
+    let variant = match inner {
+        syn::Pat::TupleStruct(tuple) => tuple.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Pat::Struct(structure) => structure.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Pat::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Pat::Ident(ident) if ident.ident.to_string().starts_with(char::is_uppercase) => {
+            Some(ident.ident.to_string())
+        }
+        _ => None,
+    };
+    let is_unit_variant = matches!(inner, syn::Pat::Ident(_)) && variant.is_some();
+    let is_simple =
+        matches!(inner, syn::Pat::Ident(ident) if ident.subpat.is_none()) && !is_unit_variant;
     Pattern {
-        bindings,
+        // `None` or `Empty` in a pattern names a variant; it binds nothing.
+        bindings: if is_unit_variant {
+            Vec::new()
+        } else {
+            bindings
+        },
         is_wildcard: matches!(inner, syn::Pat::Wild(_)),
-        is_simple: matches!(inner, syn::Pat::Ident(ident) if ident.subpat.is_none()),
+        is_simple,
+        variant,
         span: context.convert(pat.span()),
     }
 }

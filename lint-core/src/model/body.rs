@@ -60,6 +60,8 @@ pub struct Pattern {
     pub is_wildcard: bool,
     /// A single identifier pattern (`x`, `mut x`, `ref x`) rather than a destructuring one.
     pub is_simple: bool,
+    /// The enum variant or struct a pattern matches (`Err` in `Err(e)`, `None`), if any.
+    pub variant: Option<String>,
     pub span: Span,
 }
 

@@ -50,8 +50,10 @@ impl CalleeResolver<'_, '_> {
                 return (found.to_vec(), text);
             }
         }
+        // By name only when the receiver is a plain place of unknown type (`other.m()`),
+        // never on the result of a call (`Pin::new(x).poll_next()` is std's, not ours).
         let candidates = self.items.methods_named(method);
-        if candidates.len() == 1 && !is_common_method_name(method) {
+        if candidates.len() == 1 && text.is_some() && !is_common_method_name(method) {
             return (candidates.to_vec(), text);
         }
         (Vec::new(), text)
@@ -162,5 +164,27 @@ fn is_common_method_name(method: &str) -> bool {
             | "tick"
             | "upgrade"
             | "downgrade"
+            | "poll_next"
+            | "poll_ready"
+            | "poll_read"
+            | "poll_write"
+            | "poll_flush"
+            | "poll_close"
+            | "poll_shutdown"
+            | "poll_recv"
+            | "call_mut"
+            | "call_once"
+            | "next_back"
+            | "size_hint"
+            | "try_from"
+            | "try_into"
+            | "write_all"
+            | "read_exact"
+            | "read_to_end"
+            | "read_to_string"
+            | "encode"
+            | "decode"
+            | "serialize"
+            | "deserialize"
     )
 }

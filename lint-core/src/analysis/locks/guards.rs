@@ -408,6 +408,9 @@ impl Walker<'_, '_> {
             ExprKind::Call { callee, args } => self.call(expr, callee, args),
             ExprKind::Field { base, .. } => self.expr(base).without_value(),
             ExprKind::Await(inner) => {
+                if let Some(flow) = self.awaited_acquisition(expr, inner) {
+                    return flow;
+                }
                 let flow = self.expr(inner);
                 if !flow.diverges && self.async_context.last() == Some(&true) {
                     self.out.awaits.push(HeldAwait {
@@ -477,6 +480,33 @@ impl Walker<'_, '_> {
                 Flow::NONE
             }
         }
+    }
+
+    /// `m.lock().await` on an async lock: waiting at the `.await` is the acquisition.
+    fn awaited_acquisition(&mut self, await_expr: &Expr, inner: &Expr) -> Option<Flow> {
+        let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &inner.kind
+        else {
+            return None;
+        };
+        let acquire = acquire_method(method)?;
+        let target = self.lock_target(receiver, method)?;
+        if !is_async_acquisition(&target, method, acquire.is_try) {
+            return None;
+        }
+        self.args(args, ArgContext::Deferred);
+        if self.async_context.last() == Some(&true) {
+            self.out.awaits.push(HeldAwait {
+                span: await_expr.span,
+                held: self.held.clone(),
+            });
+        }
+        let value = self.acquire(target, acquire.mode, false, await_expr.span, None);
+        Some(Flow::value(value))
     }
 
     /// A closure body that runs inline: its temporaries end with it.
@@ -550,6 +580,10 @@ impl Walker<'_, '_> {
             && let Some(target) = self.lock_target(receiver, method)
         {
             self.args(args, ArgContext::Deferred);
+            if is_async_acquisition(&target, method, acquire.is_try) {
+                // Only a future so far: the lock is taken when it is awaited.
+                return Flow::NONE;
+            }
             let value = self.acquire(target, acquire.mode, acquire.is_try, expr.span, None);
             return Flow::value(value);
         }
@@ -688,8 +722,13 @@ impl Walker<'_, '_> {
                     self.release_binding(path.last());
                 }
                 _ => {
-                    if self.expr(arg).diverges {
+                    let flow = self.expr(arg);
+                    if flow.diverges {
                         return true;
+                    }
+                    if let Value::Guard(id) = flow.value {
+                        // `consume(m.lock().unwrap())`: the guard is moved into the callee.
+                        self.held.retain(|held| held.id != id);
                     }
                 }
             }
@@ -785,6 +824,12 @@ impl Walker<'_, '_> {
         if is_let && self.context.edition >= Edition::E2024 {
             self.end_scope(scope);
         }
+        if is_let {
+            // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the `else` runs when the
+            // try failed, holding nothing.
+            self.held
+                .retain(|held| !(held.is_try && held.id > first_id));
+        }
         let else_flow = match else_branch {
             Some(else_branch) => self.expr(else_branch),
             None => Flow::NONE,
@@ -811,6 +856,11 @@ impl Walker<'_, '_> {
         let mut outcomes = Vec::new();
         for arm in arms {
             self.held = before.clone();
+            if matches!(arm.pattern.variant.as_deref(), Some("Err" | "None")) {
+                // A failed `try_lock` holds nothing in its `Err`/`None` arm.
+                self.held
+                    .retain(|held| !(held.is_try && held.id > first_id));
+            }
             if let Some(guard) = &arm.guard {
                 self.closure_body(guard);
             }
@@ -926,6 +976,12 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// An async lock's `lock()`/`read()`/`write()` returns a future; `blocking_*` and `try_*`
+/// act at once.
+fn is_async_acquisition(target: &LockTarget, method: &str, is_try: bool) -> bool {
+    target.lock_type.flavor == LockFlavor::Async && !is_try && !method.starts_with("blocking_")
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -181,9 +181,14 @@ pub fn lock_type_at(canonical: &str) -> Option<LockType> {
     if let Some((_, lock_type)) = KNOWN_LOCKS.iter().find(|(path, _)| *path == canonical) {
         return Some(*lock_type);
     }
-    match canonical {
-        "Mutex" => Some(lock(Mutex, LockFlavor::Unknown, "Mutex")),
+    // Another crate's (or this crate's own) type named like a lock, for example a type
+    // alias of `lock_api::Mutex`: a lock whose flavor is unknown.
+    match canonical.rsplit("::").next().unwrap_or(canonical) {
+        "Mutex" | "FairMutex" | "SpinMutex" => Some(lock(Mutex, LockFlavor::Unknown, "Mutex")),
         "RwLock" => Some(lock(RwLock, LockFlavor::Unknown, "RwLock")),
+        "ReentrantMutex" | "ReentrantLock" => {
+            Some(lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"))
+        }
         _ => None,
     }
 }
