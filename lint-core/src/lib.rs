@@ -59,6 +59,11 @@ pub fn lower_files_numbered_from(first_id: u32, sources: &[SourceFile]) -> Vec<F
 /// Runs every enabled rule over the lowered files; returns findings sorted by file, line,
 /// column and rule. File ids in spans index the slice the facts were lowered from.
 pub fn analyze(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
+    // The global phase walks bodies recursively too: give it the same large stacks.
+    lowering_pool().install(|| analyze_on_this_thread(files, config))
+}
+
+fn analyze_on_this_thread(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
     let mut diagnostics = parse_failures(files, config);
     let program = analysis::Program::build(files);
     for rule in rules::ALL {

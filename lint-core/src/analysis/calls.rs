@@ -1,6 +1,8 @@
 //! Call sites of paths (`mpsc::channel()`, `Self::new()`, `helper(x)`), resolved to canonical
 //! paths, from every function body and static initializer.
 
+use rayon::prelude::*;
+
 use super::FunctionRef;
 use crate::model::{Expr, ExprKind, FileFacts, PathRef, ScopeId};
 use crate::resolve::{Resolved, Resolver};
@@ -21,8 +23,20 @@ pub struct CallSite {
 }
 
 pub fn collect_call_sites(files: &[FileFacts], resolver: &Resolver<'_>) -> Vec<CallSite> {
+    files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file_index, facts)| call_sites_of_file(resolver, file_index, facts))
+        .collect()
+}
+
+fn call_sites_of_file(
+    resolver: &Resolver<'_>,
+    file_index: usize,
+    facts: &FileFacts,
+) -> Vec<CallSite> {
     let mut sites = Vec::new();
-    for (file_index, facts) in files.iter().enumerate() {
+    {
         for (index, function) in facts.functions.iter().enumerate() {
             let owner = Some(FunctionRef {
                 file: file_index,

@@ -71,6 +71,7 @@ pub fn build(
                     if same_instance
                         && !acquisition.is_try
                         && !acquisition.condvar_reacquire
+                        && !acquisition.recursive_read
                         && self_deadlocks(held, acquisition.mode)
                     {
                         double_locks.push(DoubleLock {

@@ -101,6 +101,8 @@ pub struct Acquisition {
     pub isolated: bool,
     /// The re-acquisition at the end of `Condvar::wait`.
     pub condvar_reacquire: bool,
+    /// `read_recursive`: made to be taken while this thread already reads.
+    pub recursive_read: bool,
 }
 
 /// A call of workspace functions with the guards held when it is made.
@@ -549,6 +551,7 @@ impl Walker<'_, '_> {
             via: via.clone(),
             isolated: self.isolation > 0,
             condvar_reacquire: false,
+            recursive_read: false,
         });
         self.next_id += 1;
         let id = self.next_id;
@@ -585,6 +588,11 @@ impl Walker<'_, '_> {
                 return Flow::NONE;
             }
             let value = self.acquire(target, acquire.mode, acquire.is_try, expr.span, None);
+            if method.starts_with("read_recursive")
+                && let Some(acquisition) = self.out.acquisitions.last_mut()
+            {
+                acquisition.recursive_read = true;
+            }
             return Flow::value(value);
         }
         if is_condvar_wait(method)
@@ -767,6 +775,7 @@ impl Walker<'_, '_> {
             via: None,
             isolated: self.isolation > 0,
             condvar_reacquire: true,
+            recursive_read: false,
         });
         if by_value {
             let target = guard.target.clone();

@@ -12,6 +12,8 @@ pub mod types;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use self::callees::CalleeResolver;
 use self::guards::{FunctionLocks, Held, WalkContext, walk_function};
 use self::identity::{ClassKey, Identity, IdentityContext};
@@ -102,26 +104,39 @@ pub fn analyze_locks(
         locals: LocalTypes::of_function(function),
         aliases: HashMap::new(),
     };
+    // Only functions declared to return a guard need this pre-pass.
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .iter()
+        .filter(|(_, function)| {
+            function
+                .return_type
+                .as_ref()
+                .is_some_and(|ty| guard_type_mode(ty).is_some())
+        })
         .filter_map(|(function_ref, function)| {
             returned_guard(&identity_of(*function_ref, function), function)
                 .map(|guard| (*function_ref, guard))
         })
         .collect();
     let lookup = |function: FunctionRef| returned.get(&function);
-    let mut analysis = LockAnalysis::default();
-    for (function_ref, function) in &functions {
-        let context = WalkContext {
-            identity: identity_of(*function_ref, function),
-            callees: &callees,
-            returned_guards: &lookup,
-            edition: files[function_ref.file].edition,
-            is_async: function.is_async,
-        };
-        let locks = walk_function(context, &function.body);
-        analysis.functions.insert(*function_ref, locks);
-    }
+    // Each function's walk is independent of the others: run them in parallel.
+    let walked: Vec<(FunctionRef, FunctionLocks)> = functions
+        .par_iter()
+        .map(|(function_ref, function)| {
+            let context = WalkContext {
+                identity: identity_of(*function_ref, function),
+                callees: &callees,
+                returned_guards: &lookup,
+                edition: files[function_ref.file].edition,
+                is_async: function.is_async,
+            };
+            (*function_ref, walk_function(context, &function.body))
+        })
+        .collect();
+    let mut analysis = LockAnalysis {
+        functions: walked.into_iter().collect(),
+        ..LockAnalysis::default()
+    };
     let summaries = summaries::summarize(&analysis.functions);
     let found = graph::build(&analysis.functions, &summaries);
     analysis.cycles = found.cycles;
