@@ -621,6 +621,9 @@ impl<'a> Collector<'_, 'a> {
                 {
                     return Driver::Literal;
                 }
+                // A `const` or `static` (SCREAMING_CASE) is fixed when the program is built:
+                // `for delay in DELAYS` does not grow with input.
+                ExprKind::Path(path) if is_constant_name(path.last()) => return Driver::Literal,
                 _ => return Driver::Collection,
             }
         }
@@ -895,4 +898,12 @@ pub fn is_exempt(function: &Function) -> bool {
             .trait_path
             .as_ref()
             .is_some_and(|path| matches!(path.last(), "Extend" | "FromIterator"))
+}
+
+/// `SLOWNESSES`, `MAX_RETRIES`: the naming convention of `const` and `static` items.
+fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
