@@ -54,7 +54,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
 
     fn stmt(&mut self, stmt: &syn::Stmt) -> Option<Stmt> {
         match stmt {
-            syn::Stmt::Local(local) => Some(Stmt::Let(self.let_stmt(local))),
+            syn::Stmt::Local(local) => Some(Stmt::Let(Box::new(self.let_stmt(local)))),
             syn::Stmt::Expr(expr, semi) => Some(Stmt::Expr {
                 expr: self.expr(expr),
                 semi: semi.is_some(),

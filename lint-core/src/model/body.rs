@@ -27,7 +27,7 @@ impl Block {
 
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    Let(LetStmt),
+    Let(Box<LetStmt>),
     /// An expression statement; `semi` tells whether a `;` ends it.
     Expr {
         expr: Expr,
