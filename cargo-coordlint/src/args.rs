@@ -120,6 +120,10 @@ pub struct Cli {
     )]
     allow: Vec<String>,
 
+    /// Merge the lock orders recorded by runtime-probe (COORDLINT_TRACE=DIR) with the analysis
+    #[arg(long, value_name = "DIR")]
+    pub runtime_trace: Option<PathBuf>,
+
     /// Coloring: auto, always, never
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,

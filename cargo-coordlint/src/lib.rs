@@ -5,6 +5,7 @@
 mod args;
 mod discover;
 mod output;
+mod runtime_trace;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -100,7 +101,19 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
     for warning in &inputs.warnings {
         writeln!(err, "warning: {warning}")?;
     }
-    let diagnostics = lint_core::analyze(&inputs.facts, &config);
+    let runtime = match &cli.runtime_trace {
+        Some(dir) => Some(runtime_trace::read(dir)?),
+        None => None,
+    };
+    if let Some(runtime) = &runtime
+        && runtime.processes == 0
+    {
+        writeln!(
+            err,
+            "warning: no run-time trace files in the --runtime-trace directory"
+        )?;
+    }
+    let diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
     let elapsed = started.elapsed();
     output::emit(
         cli.message_format(),

@@ -11,6 +11,7 @@ pub mod lower;
 pub mod model;
 pub mod resolve;
 pub mod rules;
+pub mod runtime;
 pub mod source;
 pub mod span;
 
@@ -59,13 +60,27 @@ pub fn lower_files_numbered_from(first_id: u32, sources: &[SourceFile]) -> Vec<F
 /// Runs every enabled rule over the lowered files; returns findings sorted by file, line,
 /// column and rule. File ids in spans index the slice the facts were lowered from.
 pub fn analyze(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
-    // The global phase walks bodies recursively too: give it the same large stacks.
-    lowering_pool().install(|| analyze_on_this_thread(files, config))
+    analyze_with_runtime(files, config, None)
 }
 
-fn analyze_on_this_thread(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
+/// Like [`analyze`], also matching the lock orders a test run observed (see [`runtime`]).
+pub fn analyze_with_runtime(
+    files: &[FileFacts],
+    config: &Config,
+    runtime: Option<&runtime::RuntimeObservations>,
+) -> Vec<Diagnostic> {
+    // The global phase walks bodies recursively too: give it the same large stacks.
+    lowering_pool().install(|| analyze_on_this_thread(files, config, runtime))
+}
+
+fn analyze_on_this_thread(
+    files: &[FileFacts],
+    config: &Config,
+    runtime: Option<&runtime::RuntimeObservations>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = parse_failures(files, config);
-    let program = analysis::Program::build(files);
+    let mut program = analysis::Program::build(files);
+    program.runtime = runtime;
     for rule in rules::ALL {
         let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
             continue;

@@ -69,6 +69,13 @@ pub struct LineIndex {
     line_starts: Vec<u32>,
 }
 
+impl Default for LineIndex {
+    /// The index of an empty file.
+    fn default() -> Self {
+        LineIndex::new("")
+    }
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
@@ -92,6 +99,34 @@ impl LineIndex {
     /// Byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> u32 {
         self.line_starts[line.min(self.line_starts.len() - 1)]
+    }
+
+    /// A span for 1-based `line` from 1-based `column` to the end of the line, when only a
+    /// line and column are known (columns are taken as bytes; exact for ASCII lines).
+    pub fn line_span(&self, file: FileId, line: u32, column: u32) -> Option<Span> {
+        let index = (line as usize).checked_sub(1)?;
+        if index >= self.line_starts.len() {
+            return None;
+        }
+        let line_start = self.line_starts[index];
+        let line_end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(line_start, |next| next.saturating_sub(1));
+        let start = (line_start + column.saturating_sub(1)).min(line_end);
+        Some(Span {
+            file,
+            byte_start: start,
+            byte_end: line_end.max(start),
+            start: LineCol {
+                line,
+                column: column.max(1),
+            },
+            end: LineCol {
+                line,
+                column: column.max(1) + (line_end.max(start) - start),
+            },
+        })
     }
 
     pub fn line_count(&self) -> usize {

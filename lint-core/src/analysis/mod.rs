@@ -30,6 +30,8 @@ pub struct Program<'a> {
     pub items: items::ItemIndex,
     /// Lock identity, guard lifetimes, summaries, the lock-order graph and its findings.
     pub locks: locks::LockAnalysis,
+    /// Lock orders a test run observed, when the user passed its traces.
+    pub runtime: Option<&'a crate::runtime::RuntimeObservations>,
 }
 
 impl<'a> Program<'a> {
@@ -46,6 +48,7 @@ impl<'a> Program<'a> {
             loops,
             items,
             locks,
+            runtime: None,
         }
     }
 

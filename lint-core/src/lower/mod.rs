@@ -52,6 +52,8 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
         }
         Err(failure) => facts.parse_failure = Some(failure),
     }
+    facts.path = source.path.clone();
+    facts.lines = context.lines;
     // Spans were converted to our own type above; free proc-macro2's per-thread source map
     // so memory stays flat over thousands of files.
     proc_macro2::extra::invalidate_current_thread_spans();

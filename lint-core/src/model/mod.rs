@@ -11,7 +11,7 @@ pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Pattern
 pub use types::TypeRef;
 
 use crate::source::Edition;
-use crate::span::{FileId, Span};
+use crate::span::{FileId, LineIndex, Span};
 
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -175,6 +175,10 @@ pub struct ParseFailure {
 #[derive(Clone, Debug, Default)]
 pub struct FileFacts {
     pub file: FileId,
+    /// The path shown to users (as in [`crate::SourceFile::path`]).
+    pub path: String,
+    /// Line starts, to place sites known only by line and column (run-time traces).
+    pub lines: LineIndex,
     pub crate_name: String,
     pub edition: Edition,
     /// `scopes[0]` is the file's own module.

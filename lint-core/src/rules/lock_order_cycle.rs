@@ -4,6 +4,8 @@ use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::{Cycle, EdgeWitness};
 use crate::diagnostic::{Diagnostic, Label};
+use crate::runtime::{ObservedCycle, ObservedEdge, RuntimeObservations, SourceSite, same_file};
+use crate::span::Span;
 
 declare_rule! {
     /// ## What it does
@@ -59,7 +61,20 @@ declare_rule! {
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for cycle in &context.program.locks.cycles {
-        out.push(finding(context, cycle));
+        let diagnostic = finding(context, cycle);
+        out.push(match context.program.runtime {
+            Some(runtime) => mark_observed(context.program, runtime, cycle, diagnostic),
+            None => diagnostic,
+        });
+    }
+    if let Some(runtime) = context.program.runtime {
+        for observed in &runtime.cycles {
+            if !covered_by_static_cycle(context.program, observed)
+                && let Some(diagnostic) = runtime_finding(context, observed)
+            {
+                out.push(diagnostic);
+            }
+        }
     }
 }
 
@@ -175,5 +190,159 @@ fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) 
         "{held} → {then} in `{}`: {held} is still held when {then} is taken{via}, because {}",
         function_name(program, edge),
         edge.held.reason.explain().replace("its guard", "the guard"),
+    )
+}
+
+/// The file and line of a span, as run-time sites name them.
+fn place<'a>(program: &Program<'a>, span: Span) -> (&'a str, u32) {
+    (
+        program.files[span.file.0 as usize].path.as_str(),
+        span.start.line,
+    )
+}
+
+/// The run-time edge that matches a static edge: same held site and same acquisition line.
+fn observed_edge<'r>(
+    program: &Program<'_>,
+    runtime: &'r RuntimeObservations,
+    edge: &EdgeWitness,
+) -> Option<&'r ObservedEdge> {
+    let held = place(program, edge.held.site);
+    let then = place(program, edge.then_site);
+    let call = edge.chain.first().map(|(_, call)| place(program, *call));
+    runtime
+        .edge_at(held, then)
+        .or_else(|| call.and_then(|call| runtime.edge_at(held, call)))
+}
+
+/// Says which edges of a static cycle a test run also saw; all of them make it certain.
+fn mark_observed(
+    program: &Program<'_>,
+    runtime: &RuntimeObservations,
+    cycle: &Cycle,
+    mut diagnostic: Diagnostic,
+) -> Diagnostic {
+    let observed: Vec<&ObservedEdge> = cycle
+        .edges
+        .iter()
+        .filter_map(|edge| observed_edge(program, runtime, edge))
+        .collect();
+    if observed.is_empty() {
+        return diagnostic;
+    }
+    if observed.len() == cycle.edges.len() {
+        diagnostic.message.push_str(" (observed at run time)");
+        diagnostic.notes.insert(
+            0,
+            "observed at run time: every edge of this cycle was taken during the test run, so the inversion is real".to_string(),
+        );
+    } else {
+        let seen: Vec<String> = observed
+            .iter()
+            .map(|edge| format!("`{}` → `{}` (thread `{}`)", edge.from, edge.to, edge.thread))
+            .collect();
+        diagnostic.notes.insert(
+            0,
+            format!(
+                "partly observed at run time: {} of {} edges ({})",
+                observed.len(),
+                cycle.edges.len(),
+                seen.join(", ")
+            ),
+        );
+    }
+    diagnostic
+}
+
+/// Whether every edge of a run-time cycle is an edge of some static cycle (already reported).
+fn covered_by_static_cycle(program: &Program<'_>, observed: &ObservedCycle) -> bool {
+    let static_edges: Vec<&EdgeWitness> = program
+        .locks
+        .cycles
+        .iter()
+        .flat_map(|cycle| &cycle.edges)
+        .collect();
+    observed.edges.iter().all(|observed_edge| {
+        static_edges.iter().any(|edge| {
+            let held = place(program, edge.held.site);
+            let then = place(program, edge.then_site);
+            observed_edge.held_site.is_on(held.0, held.1)
+                && observed_edge.acquire_site.is_on(then.0, then.1)
+        })
+    })
+}
+
+/// The span of a run-time site in an analyzed file, if the file is one of them.
+fn site_span(program: &Program<'_>, site: &SourceSite) -> Option<Span> {
+    let facts = program
+        .files
+        .iter()
+        .find(|facts| same_file(&site.file, &facts.path))?;
+    facts.lines.line_span(facts.file, site.line, site.column)
+}
+
+/// A cycle only the test run saw (the static analysis missed a lock's identity or a path):
+/// reported at the acquisitions the run recorded.
+fn runtime_finding(context: &RuleContext<'_, '_>, observed: &ObservedCycle) -> Option<Diagnostic> {
+    let program = context.program;
+    let primary = observed
+        .edges
+        .iter()
+        .find_map(|edge| site_span(program, &edge.acquire_site).map(|span| (edge, span)))?;
+    let mut names: Vec<String> = observed
+        .edges
+        .iter()
+        .map(|edge| format!("`{}`", edge.from))
+        .collect();
+    names.push(names[0].clone());
+    let message = if observed.deadlocked {
+        format!("deadlock observed at run time: {}", names.join(" → "))
+    } else {
+        format!(
+            "lock order cycle {} observed at run time can deadlock",
+            names.join(" → ")
+        )
+    };
+    let mut diagnostic = context.diagnostic(
+        message,
+        Label::new(
+            primary.1,
+            format!(
+                "`{}` was taken here while `{}` was held (thread `{}`)",
+                primary.0.to, primary.0.from, primary.0.thread
+            ),
+        ),
+    );
+    for edge in &observed.edges {
+        if let Some(span) = site_span(program, &edge.held_site) {
+            diagnostic = diagnostic.with_secondary(Label::new(
+                span,
+                format!("`{}` acquired here (thread `{}`)", edge.from, edge.thread),
+            ));
+        }
+        if !std::ptr::eq(edge, primary.0)
+            && let Some(span) = site_span(program, &edge.acquire_site)
+        {
+            diagnostic = diagnostic.with_secondary(Label::new(
+                span,
+                format!("then `{}`, while `{}` is held", edge.to, edge.from),
+            ));
+        }
+        diagnostic = diagnostic.with_note(format!(
+            "`{}` → `{}`: held since {}:{}, `{}` taken at {}:{} (thread `{}`)",
+            edge.from,
+            edge.to,
+            edge.held_site.file,
+            edge.held_site.line,
+            edge.to,
+            edge.acquire_site.file,
+            edge.acquire_site.line,
+            edge.thread
+        ));
+    }
+    Some(
+        diagnostic
+            .with_note("seen only at run time (runtime-probe): the static analysis did not find this order; the locks are named by where they were created")
+            .with_help("take these locks in one global order everywhere, or release each lock before taking the next"),
     )
 }

@@ -3,3 +3,4 @@ mod cli;
 mod fixtures;
 mod json_format;
 mod meta;
+mod runtime_trace;
