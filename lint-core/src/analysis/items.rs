@@ -18,6 +18,7 @@ pub struct ItemRef {
 pub struct ItemIndex {
     structs: HashMap<String, ItemRef>,
     statics: HashMap<String, ItemRef>,
+    type_aliases: HashMap<String, ItemRef>,
     functions: HashMap<String, Vec<FunctionRef>>,
     methods_by_name: HashMap<String, Vec<FunctionRef>>,
     /// Canonical path of each function's `Self` type, by function.
@@ -41,6 +42,16 @@ impl ItemIndex {
             for (position, item) in facts.statics.iter().enumerate() {
                 let path = item_path(facts, &item.module_path, &item.name);
                 index.statics.insert(
+                    path,
+                    ItemRef {
+                        file,
+                        index: position,
+                    },
+                );
+            }
+            for (position, item) in facts.type_aliases.iter().enumerate() {
+                let path = item_path(facts, &item.module_path, &item.name);
+                index.type_aliases.insert(
                     path,
                     ItemRef {
                         file,
@@ -88,6 +99,10 @@ impl ItemIndex {
         self.statics.get(path).copied()
     }
 
+    pub fn type_alias_at(&self, path: &str) -> Option<ItemRef> {
+        self.type_aliases.get(path).copied()
+    }
+
     /// Functions whose canonical path is `path` (several when `cfg`s define one twice).
     pub fn functions_at(&self, path: &str) -> &[FunctionRef] {
         self.functions.get(path).map_or(&[], Vec::as_slice)
@@ -133,6 +148,10 @@ pub fn struct_def(files: &[FileFacts], item: ItemRef) -> &StructDef {
 
 pub fn static_def(files: &[FileFacts], item: ItemRef) -> &StaticDef {
     &files[item.file].statics[item.index]
+}
+
+pub fn type_alias_def(files: &[FileFacts], item: ItemRef) -> &crate::model::TypeAlias {
+    &files[item.file].type_aliases[item.index]
 }
 
 pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {

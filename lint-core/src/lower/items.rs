@@ -9,7 +9,7 @@ use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
 use crate::model::{
     Field, FileFacts, Function, Import, ModDecl, ModuleScope, Param, ParseFailure, PathRef,
-    Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeRef,
+    Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -110,6 +110,12 @@ impl ItemWalker<'_, '_, '_> {
             )?,
             syn::Item::Mod(item_mod) => self.module(item_mod, at)?,
             syn::Item::Macro(item_macro) => self.item_macro(item_macro, at)?,
+            syn::Item::Type(item_type) => self.facts.type_aliases.push(TypeAlias {
+                name: item_type.ident.to_string(),
+                module_path: at.module_path.clone(),
+                scope: at.scope,
+                ty: type_ref(self.context, &item_type.ty),
+            }),
             _ => {}
         }
         Ok(())

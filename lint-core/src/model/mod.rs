@@ -156,6 +156,15 @@ pub struct StaticDef {
     pub span: Span,
 }
 
+/// A `type Name = Type;` alias.
+#[derive(Clone, Debug)]
+pub struct TypeAlias {
+    pub name: String,
+    pub module_path: Vec<String>,
+    pub scope: ScopeId,
+    pub ty: TypeRef,
+}
+
 /// A trait declaration: its name and the names of its methods.
 #[derive(Clone, Debug)]
 pub struct TraitDef {
@@ -186,6 +195,7 @@ pub struct FileFacts {
     pub functions: Vec<Function>,
     pub structs: Vec<StructDef>,
     pub statics: Vec<StaticDef>,
+    pub type_aliases: Vec<TypeAlias>,
     pub traits: Vec<TraitDef>,
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,

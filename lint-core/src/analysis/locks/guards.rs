@@ -39,6 +39,8 @@ pub enum HoldReason {
     ForIterable,
     /// `let r = &m.lock().unwrap().field;` extends the temporary to the end of the block.
     Extended,
+    /// Held by the named function while it calls the closure this code is in.
+    Callback(String),
 }
 
 impl HoldReason {
@@ -66,6 +68,9 @@ impl HoldReason {
             }
             HoldReason::Extended => {
                 "the guard's lifetime is extended by the `let` that borrows from it".to_string()
+            }
+            HoldReason::Callback(function) => {
+                format!("`{function}` holds it while it calls this closure")
             }
         }
     }
@@ -129,6 +134,16 @@ pub struct FunctionLocks {
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<HeldCall>,
     pub awaits: Vec<HeldAwait>,
+    /// Calls of a closure parameter (`f(&mut state)`) made while guards are held.
+    pub callbacks: Vec<CallbackInvocation>,
+}
+
+/// A function calling one of its closure parameters while holding guards.
+#[derive(Clone, Debug)]
+pub struct CallbackInvocation {
+    /// Position of the parameter, `self` not counted.
+    pub param_index: usize,
+    pub held: Vec<Held>,
 }
 
 /// What the guard walk needs besides the function itself.
@@ -136,6 +151,12 @@ pub struct WalkContext<'c, 'a> {
     pub identity: IdentityContext<'a>,
     pub callees: &'c CalleeResolver<'c, 'a>,
     pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
+    /// What a callee holds while it calls its closure parameters (from a first pass).
+    pub callback_holds: &'c dyn Fn(FunctionRef) -> &'c [CallbackInvocation],
+    /// Simple names of the function's parameters, in order (`self` not counted).
+    pub params: Vec<Option<String>>,
+    /// Display names of functions, for messages.
+    pub function_name: &'c dyn Fn(FunctionRef) -> String,
     pub edition: Edition,
     pub is_async: bool,
 }
@@ -609,16 +630,17 @@ impl Walker<'_, '_> {
         } else {
             ArgContext::Deferred
         };
-        if self.args(args, arg_context) {
+        let (callees, receiver_text) =
+            self.context
+                .callees
+                .method_callees(&self.context.identity, receiver, method);
+        let callbacks = self.callbacks_of(&callees, receiver_text.as_deref());
+        if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
         }
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
-        let (callees, receiver_text) =
-            self.context
-                .callees
-                .method_callees(&self.context.identity, receiver, method);
         self.after_call(expr, callees, receiver_text)
     }
 
@@ -629,6 +651,19 @@ impl Walker<'_, '_> {
             }
             return Flow::NONE;
         };
+        if path.segments.len() == 1
+            && let Some(param_index) = self
+                .context
+                .params
+                .iter()
+                .position(|param| param.as_deref() == Some(path.last()))
+            && !self.held.is_empty()
+        {
+            self.out.callbacks.push(CallbackInvocation {
+                param_index,
+                held: self.held.clone(),
+            });
+        }
         let resolved = self
             .context
             .callees
@@ -649,7 +684,12 @@ impl Walker<'_, '_> {
         } else {
             ArgContext::Deferred
         };
-        if self.args(args, arg_context) {
+        let callees = self
+            .context
+            .callees
+            .path_callees(&self.context.identity, path, &resolved);
+        let callbacks = self.callbacks_of(&callees, None);
+        if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
         }
         if matches!(
@@ -658,10 +698,6 @@ impl Walker<'_, '_> {
         ) {
             return Flow::DIVERGES;
         }
-        let callees = self
-            .context
-            .callees
-            .path_callees(&self.context.identity, path, &resolved);
         let receiver = args
             .first()
             .and_then(|first| self.context.identity.text_of(first));
@@ -707,6 +743,81 @@ impl Walker<'_, '_> {
             acquired_at: guard.site,
         });
         Flow::value(self.acquire(target, guard.mode, false, expr.span, via))
+    }
+
+    /// For each closure parameter the callees call while holding guards: those guards, as
+    /// the caller sees them (`self.state` in the callee is `<receiver>.state` here).
+    fn callbacks_of(
+        &self,
+        callees: &[FunctionRef],
+        receiver: Option<&str>,
+    ) -> Vec<(usize, Vec<Held>)> {
+        let mut found = Vec::new();
+        for callee in callees {
+            let name = (self.context.function_name)(*callee);
+            for invocation in (self.context.callback_holds)(*callee) {
+                let held = invocation
+                    .held
+                    .iter()
+                    .map(|held| {
+                        let mut held = held.clone();
+                        held.target.instance = match &held.target.class {
+                            ClassKey::Static { path } => Some(path.clone()),
+                            _ => held.target.instance.as_deref().and_then(|instance| {
+                                let suffix = instance
+                                    .strip_prefix("self")
+                                    .filter(|rest| rest.is_empty() || rest.starts_with('.'))?;
+                                Some(format!("{}{suffix}", receiver?))
+                            }),
+                        };
+                        held.reason = HoldReason::Callback(name.clone());
+                        held.binding = None;
+                        held
+                    })
+                    .collect();
+                found.push((invocation.param_index, held));
+            }
+        }
+        found
+    }
+
+    /// Like [`Self::args`], running a closure argument inline, with the callee's guards
+    /// held, when the callee calls that parameter while holding them.
+    fn args_with_callbacks(
+        &mut self,
+        args: &[Expr],
+        context: ArgContext,
+        callbacks: &[(usize, Vec<Held>)],
+    ) -> bool {
+        if callbacks.is_empty() {
+            return self.args(args, context);
+        }
+        for (index, arg) in args.iter().enumerate() {
+            let held_by_callee: Vec<Held> = callbacks
+                .iter()
+                .filter(|(param, _)| *param == index)
+                .flat_map(|(_, held)| held.iter().cloned())
+                .collect();
+            match &arg.kind {
+                ExprKind::Closure { body, .. } if !held_by_callee.is_empty() => {
+                    let scope = self.new_scope();
+                    for mut held in held_by_callee {
+                        self.next_id += 1;
+                        held.id = self.next_id;
+                        held.scope = scope;
+                        self.held.push(held);
+                    }
+                    self.closure_body(body);
+                    self.end_scope(scope);
+                }
+                _ => {
+                    if self.args(std::slice::from_ref(arg), context) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// Evaluates call arguments; returns whether one diverges. Guards passed by value are

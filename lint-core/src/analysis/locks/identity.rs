@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::types::{LockType, lock_type_at, peel_wrappers};
 use crate::analysis::bindings::LocalTypes;
-use crate::analysis::items::{ItemIndex, static_def, struct_def};
+use crate::analysis::items::{ItemIndex, static_def, struct_def, type_alias_def};
 use crate::model::{Expr, ExprKind, FileFacts, ScopeId, TypeRef};
 use crate::resolve::Resolver;
 
@@ -267,6 +267,16 @@ impl IdentityContext<'_> {
     /// What a written type is, resolved in `scope` of `file`, looking through `Arc`, `Box`,
     /// `LazyLock` and references. `None` when nothing is written (`_`, `impl Trait`).
     fn classify(&self, file: usize, scope: ScopeId, ty: &TypeRef) -> Option<PlaceType> {
+        self.classify_with_depth(file, scope, ty, 0)
+    }
+
+    fn classify_with_depth(
+        &self,
+        file: usize,
+        scope: ScopeId,
+        ty: &TypeRef,
+        depth: usize,
+    ) -> Option<PlaceType> {
         let TypeRef::Path { path, .. } = peel_wrappers(ty) else {
             return match ty.peel_refs() {
                 TypeRef::Other | TypeRef::Bounds(_) => None,
@@ -280,6 +290,18 @@ impl IdentityContext<'_> {
                 .map(|owner| self.struct_or_other(&owner));
         }
         let canonical = self.resolver.resolve(file, scope, path).display();
+        // `type Shared = Arc<Mutex<State>>;`: look through our own aliases (bounded).
+        if let Some(alias) = self.items.type_alias_at(&canonical)
+            && depth < 8
+        {
+            let definition = type_alias_def(self.files, alias);
+            return self.classify_with_depth(
+                alias.file,
+                definition.scope,
+                &definition.ty,
+                depth + 1,
+            );
+        }
         if let Some(lock_type) = lock_type_at(&canonical) {
             return Some(PlaceType::Lock(lock_type));
         }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use self::callees::CalleeResolver;
-use self::guards::{FunctionLocks, Held, WalkContext, walk_function};
+use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_function};
 use self::identity::{ClassKey, Identity, IdentityContext};
 use self::types::{LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode};
 use super::FunctionRef;
@@ -118,23 +118,51 @@ pub fn analyze_locks(
                 .map(|guard| (*function_ref, guard))
         })
         .collect();
-    let lookup = |function: FunctionRef| returned.get(&function);
+    let shared = WalkInputs {
+        files,
+        callees: &callees,
+        returned: &returned,
+        identity_of: &identity_of,
+    };
+    let no_callbacks = HashMap::new();
     // Each function's walk is independent of the others: run them in parallel.
-    let walked: Vec<(FunctionRef, FunctionLocks)> = functions
+    let mut walked: HashMap<FunctionRef, FunctionLocks> = functions
         .par_iter()
         .map(|(function_ref, function)| {
-            let context = WalkContext {
-                identity: identity_of(*function_ref, function),
-                callees: &callees,
-                returned_guards: &lookup,
-                edition: files[function_ref.file].edition,
-                is_async: function.is_async,
-            };
-            (*function_ref, walk_function(context, &function.body))
+            (
+                *function_ref,
+                shared.walk(*function_ref, function, &no_callbacks),
+            )
         })
         .collect();
+    // Second pass for callers of functions that call a closure parameter under a lock
+    // (`fn with_state(&self, f: impl FnOnce(&mut State))`): their closures run with it held.
+    let callback_holds: HashMap<FunctionRef, Vec<CallbackInvocation>> = walked
+        .iter()
+        .filter(|(_, locks)| !locks.callbacks.is_empty())
+        .map(|(function, locks)| (*function, locks.callbacks.clone()))
+        .collect();
+    if !callback_holds.is_empty() {
+        let rewalked: Vec<(FunctionRef, FunctionLocks)> = functions
+            .par_iter()
+            .filter(|(function_ref, _)| {
+                walked[function_ref].calls.iter().any(|call| {
+                    call.callees
+                        .iter()
+                        .any(|callee| callback_holds.contains_key(callee))
+                })
+            })
+            .map(|(function_ref, function)| {
+                (
+                    *function_ref,
+                    shared.walk(*function_ref, function, &callback_holds),
+                )
+            })
+            .collect();
+        walked.extend(rewalked);
+    }
     let mut analysis = LockAnalysis {
-        functions: walked.into_iter().collect(),
+        functions: walked,
         ..LockAnalysis::default()
     };
     let summaries = summaries::summarize(&analysis.functions);
@@ -143,6 +171,45 @@ pub fn analyze_locks(
     analysis.double_locks = found.double_locks;
     analysis.guards_across_await = guards_across_await(&analysis.functions);
     analysis
+}
+
+/// What every function's walk shares.
+struct WalkInputs<'c, 'a> {
+    files: &'a [FileFacts],
+    callees: &'c CalleeResolver<'c, 'a>,
+    returned: &'c HashMap<FunctionRef, ReturnedGuard>,
+    identity_of: &'c (dyn Fn(FunctionRef, &Function) -> IdentityContext<'a> + Sync),
+}
+
+impl WalkInputs<'_, '_> {
+    fn walk(
+        &self,
+        function_ref: FunctionRef,
+        function: &Function,
+        callbacks: &HashMap<FunctionRef, Vec<CallbackInvocation>>,
+    ) -> FunctionLocks {
+        let files = self.files;
+        let returned_guards = |callee: FunctionRef| self.returned.get(&callee);
+        let callback_holds =
+            |callee: FunctionRef| callbacks.get(&callee).map_or(&[][..], Vec::as_slice);
+        let function_name =
+            |callee: FunctionRef| files[callee.file].functions[callee.index].display_path();
+        let context = WalkContext {
+            identity: (self.identity_of)(function_ref, function),
+            callees: self.callees,
+            returned_guards: &returned_guards,
+            callback_holds: &callback_holds,
+            params: function
+                .params
+                .iter()
+                .map(|param| param.pattern.simple_name().map(str::to_string))
+                .collect(),
+            function_name: &function_name,
+            edition: files[function_ref.file].edition,
+            is_async: function.is_async,
+        };
+        walk_function(context, &function.body)
+    }
 }
 
 /// For a function declared to return a guard, the lock its body takes last.
