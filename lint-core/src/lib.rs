@@ -93,8 +93,20 @@ fn analyze_on_this_thread(
         };
         check(&context, &mut diagnostics);
     }
+    diagnostics.retain(|diagnostic| !is_suppressed(files, diagnostic));
     diagnostic::sort_diagnostics(&mut diagnostics);
     diagnostics
+}
+
+/// Whether a `// coordlint: allow(..)` comment of the finding's file silences it.
+fn is_suppressed(files: &[FileFacts], diagnostic: &Diagnostic) -> bool {
+    let span = diagnostic.primary.span;
+    files.get(span.file.0 as usize).is_some_and(|facts| {
+        facts
+            .suppressions
+            .iter()
+            .any(|suppression| suppression.silences(diagnostic.rule, span.start.line))
+    })
 }
 
 /// Lowers and analyzes `sources` in one call.

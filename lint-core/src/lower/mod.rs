@@ -7,6 +7,7 @@
 mod body;
 mod items;
 mod macros;
+mod suppressions;
 mod syntax;
 
 use proc_macro2::{TokenStream, TokenTree};
@@ -52,6 +53,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
         }
         Err(failure) => facts.parse_failure = Some(failure),
     }
+    facts.suppressions = suppressions::find(&text);
     facts.path = source.path.clone();
     facts.lines = context.lines;
     // Spans were converted to our own type above; free proc-macro2's per-thread source map

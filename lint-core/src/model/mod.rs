@@ -156,6 +156,30 @@ pub struct StaticDef {
     pub span: Span,
 }
 
+/// A comment that silences rules: `// coordlint: allow(rule)` at the end of a line silences
+/// findings on that line, alone on a line it silences the next line;
+/// `// coordlint: allow-file(rule)` silences the whole file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// 1-based line the comment applies to.
+    pub line: u32,
+    /// Rule names as written; `all` silences every rule.
+    pub rules: Vec<String>,
+    pub whole_file: bool,
+}
+
+impl Suppression {
+    /// Whether this comment silences `rule` reported at `line`.
+    pub fn silences(&self, rule: &str, line: u32) -> bool {
+        let covers_line = self.whole_file || line == self.line;
+        covers_line
+            && self.rules.iter().any(|name| {
+                let name = name.strip_prefix("coordlint::").unwrap_or(name);
+                name == rule || name == "all"
+            })
+    }
+}
+
 /// A `type Name = Type;` alias.
 #[derive(Clone, Debug)]
 pub struct TypeAlias {
@@ -196,6 +220,8 @@ pub struct FileFacts {
     pub structs: Vec<StructDef>,
     pub statics: Vec<StaticDef>,
     pub type_aliases: Vec<TypeAlias>,
+    /// `// coordlint: allow(rule, ...)` comments of the file.
+    pub suppressions: Vec<Suppression>,
     pub traits: Vec<TraitDef>,
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,

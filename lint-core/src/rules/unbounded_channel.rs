@@ -33,8 +33,9 @@ declare_rule! {
     /// ## Known problems
     /// Some unbounded channels are bounded by construction (one message per request that is
     /// itself limited, or a hand-off from synchronous code where blocking is not allowed, as
-    /// tokio's documentation describes). Allow the finding there with
-    /// `-A unbounded_channel` or lower its level. Calls inside macros other than the standard
+    /// tokio's documentation describes). Silence the finding there with a comment,
+    /// `// coordlint: allow(unbounded_channel) -- why it is bounded`, or with
+    /// `-A unbounded_channel`. Calls inside macros other than the standard
     /// expression macros (`vec!`, `assert!`, `format!`, `println!`, ...) are not seen.
     ///
     /// ## Configuration
