@@ -86,7 +86,7 @@ pub struct Cli {
     pub edition: Option<Edition>,
 
     /// Output format: human, short, json (cargo's format), json-diagnostic-short,
-    /// json-diagnostic-rendered-ansi
+    /// json-diagnostic-rendered-ansi, sarif (SARIF 2.1.0 for code scanning)
     #[arg(
         long,
         value_name = "FMT",
@@ -189,6 +189,7 @@ enum MessageFormatArg {
     JsonDiagnosticShort,
     JsonDiagnosticRenderedAnsi,
     JsonRenderDiagnostics,
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -207,11 +208,16 @@ pub enum MessageFormat {
     Json {
         ansi: bool,
     },
+    /// One SARIF 2.1.0 log.
+    Sarif,
 }
 
 impl Cli {
     pub fn message_format(&self) -> MessageFormat {
         let formats = &self.message_format;
+        if formats.contains(&MessageFormatArg::Sarif) {
+            return MessageFormat::Sarif;
+        }
         if formats.iter().any(|format| {
             matches!(
                 format,

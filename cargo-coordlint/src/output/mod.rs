@@ -1,8 +1,10 @@
 //! Rendering findings: `human` (miette reports), `short` (one line each, rustc's shape) and
-//! `json` (cargo's `--message-format=json` lines, for editors and CI).
+//! `json` (cargo's `--message-format=json` lines, for editors and CI) and `sarif` (code
+//! scanning).
 
 mod human;
 mod json;
+mod sarif;
 mod source_code;
 
 use std::io::Write;
@@ -35,6 +37,7 @@ pub fn emit(
             writeln!(out, "{}", summary_line(inputs, diagnostics, elapsed))
         }
         MessageFormat::Json { ansi } => json::write_lines(inputs, diagnostics, ansi, out),
+        MessageFormat::Sarif => sarif::write_log(inputs, diagnostics, out),
     }
 }
 

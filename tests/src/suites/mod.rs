@@ -4,3 +4,4 @@ mod fixtures;
 mod json_format;
 mod meta;
 mod runtime_trace;
+mod sarif;
