@@ -21,6 +21,8 @@ impl LocalTypes {
         for param in &function.params {
             if let Some(name) = param.pattern.simple_name() {
                 locals.types.insert(name.to_string(), param.ty.clone());
+            } else if let Some((name, inner)) = extractor_binding(&param.pattern, &param.ty) {
+                locals.types.insert(name.to_string(), inner.clone());
             }
         }
         if let (Some(self_type), Some(_)) = (&function.self_type, function.receiver) {
@@ -103,6 +105,22 @@ impl LocalTypes {
             args: args_types,
         })
     }
+}
+
+/// `State(state): State<Arc<AppState>>` (axum, actix `Data`, `Extension`, ...): a
+/// one-field tuple-struct pattern over a one-argument wrapper binds the argument's type.
+fn extractor_binding<'a>(
+    pattern: &'a crate::model::Pattern,
+    ty: &'a TypeRef,
+) -> Option<(&'a str, &'a TypeRef)> {
+    let wrapper = pattern.variant.as_deref()?;
+    if pattern.bindings.len() != 1 || ty.last_segment() != Some(wrapper) {
+        return None;
+    }
+    let [inner] = ty.type_args() else {
+        return None;
+    };
+    Some((pattern.bindings[0].name.as_str(), inner))
 }
 
 /// Every `let` with a simple pattern in the block, nested ones included, in source order.

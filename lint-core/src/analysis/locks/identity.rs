@@ -146,6 +146,26 @@ impl IdentityContext<'_> {
             {
                 self.identify(&args[0])
             }
+            // `LOCK.get().unwrap()`, `LOCK.get_or_init(..)` on a `OnceLock<Mutex<..>>`.
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if is_once_accessor(method) => match self.identify(receiver) {
+                Identity::Lock(target) => Identity::Lock(target),
+                _ => Identity::Unknown,
+            },
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if (method == "unwrap" && args.is_empty()) || method == "expect" => {
+                match &receiver.kind {
+                    ExprKind::MethodCall { method: inner, .. } if is_once_accessor(inner) => {
+                        self.identify(receiver)
+                    }
+                    _ => Identity::Unknown,
+                }
+            }
             _ => Identity::Unknown,
         }
     }
@@ -377,6 +397,14 @@ fn is_standard_type(canonical: &str) -> bool {
                 | "f32"
                 | "f64"
         )
+}
+
+/// Accessors of `OnceLock`/`OnceCell`/`Lazy` that return the value inside.
+fn is_once_accessor(method: &str) -> bool {
+    matches!(
+        method,
+        "get" | "get_or_init" | "get_or_try_init" | "force" | "wait"
+    )
 }
 
 /// Methods that return (a handle to) the same lock: `clone` of an `Arc`, `as_ref`, `deref`.
