@@ -574,6 +574,18 @@ impl Walker<'_, '_> {
             condvar_reacquire: false,
             recursive_read: false,
         });
+        self.push_guard(target, mode, is_try, span, via)
+    }
+
+    /// Pushes a new temporary guard (its acquisition already recorded).
+    fn push_guard(
+        &mut self,
+        target: LockTarget,
+        mode: Mode,
+        is_try: bool,
+        span: Span,
+        via: Option<Via>,
+    ) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         self.held.push(Held {
@@ -890,30 +902,12 @@ impl Walker<'_, '_> {
         });
         if by_value {
             let target = guard.target.clone();
-            let value = self.acquire_silently(target, guard.mode, expr.span);
+            let value = self.push_guard(target, guard.mode, false, expr.span, None);
             Some(Flow::value(value))
         } else {
             self.held.insert(position.min(self.held.len()), guard);
             Some(Flow::NONE)
         }
-    }
-
-    /// Pushes a guard without recording an acquisition (already recorded).
-    fn acquire_silently(&mut self, target: LockTarget, mode: Mode, span: Span) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.held.push(Held {
-            target,
-            mode,
-            site: span,
-            reason: HoldReason::Temporary,
-            is_try: false,
-            via: None,
-            id,
-            scope: self.current_temp_scope(),
-            binding: None,
-        });
-        Value::Guard(id)
     }
 
     fn if_expr(
