@@ -53,7 +53,11 @@ impl CalleeResolver<'_, '_> {
         // By name only when the receiver is a plain place of unknown type (`other.m()`),
         // never on the result of a call (`Pin::new(x).poll_next()` is std's, not ours).
         let candidates = self.items.methods_named(method);
-        if candidates.len() == 1 && text.is_some() && !is_common_method_name(method) {
+        if candidates.len() == 1
+            && text.is_some()
+            && !identity.has_known_type(receiver)
+            && !is_common_method_name(method)
+        {
             return (candidates.to_vec(), text);
         }
         (Vec::new(), text)

@@ -77,6 +77,8 @@ enum PlaceType {
     Lock(LockType),
     /// Known, and neither a lock nor one of our structs.
     Other,
+    /// Another crate's type (`reqwest::Client`): not ours, but it could wrap a lock.
+    External,
 }
 
 /// The result of asking what lock an expression is.
@@ -130,7 +132,7 @@ impl IdentityContext<'_> {
             ExprKind::Field { base, member } => match self.place_type(base) {
                 Some(PlaceType::Struct(owner)) => self.identify_field(&owner, member, base),
                 Some(PlaceType::Lock(_)) => Identity::NotALock,
-                Some(PlaceType::Other) | None => Identity::Unknown,
+                Some(PlaceType::Other | PlaceType::External) | None => Identity::Unknown,
             },
             ExprKind::MethodCall {
                 receiver,
@@ -219,6 +221,12 @@ impl IdentityContext<'_> {
             PlaceType::Struct(owner) => Some(owner),
             _ => None,
         }
+    }
+
+    /// Whether the types say anything about this place (our struct, a lock, or a known
+    /// other type such as a std or external type).
+    pub fn has_known_type(&self, expr: &Expr) -> bool {
+        self.place_type(expr).is_some()
     }
 
     /// The struct (or lock) type of a place expression.
@@ -328,9 +336,15 @@ impl IdentityContext<'_> {
         if self.items.struct_at(&canonical).is_some() {
             return Some(PlaceType::Struct(canonical));
         }
-        // A standard type is known not to be a lock; another crate's type (or a type alias,
-        // or a generic parameter) is simply unknown.
-        is_standard_type(&canonical).then_some(PlaceType::Other)
+        // A standard type is known not to be a lock; another crate's type is external; a
+        // generic parameter or an unresolved name is unknown.
+        if is_standard_type(&canonical) {
+            Some(PlaceType::Other)
+        } else if canonical.contains("::") {
+            Some(PlaceType::External)
+        } else {
+            None
+        }
     }
 
     /// The receiver as text (`self.inner.state`), following lock aliases; `None` for
