@@ -119,10 +119,11 @@ impl Token {
     }
 }
 
-/// Blocking acquisition. Fast path: `try_acquire` succeeds and the held chain was validated
-/// before, then one thread-local push. Otherwise (contended, or a chain this thread has not
-/// seen): order check first, then the acquisition as a registered waiter, so that a potential
-/// deadlock is reported before the thread can block on it.
+/// Blocking acquisition. Fast path: the held chain was validated before (or nothing is held),
+/// so the lock is pushed on the thread's held stack, then `try_acquire` succeeds. Otherwise
+/// (a chain this thread has not seen): order check first, so that a potential deadlock is
+/// reported before the thread can block on it; contended: spin, then wait as a registered
+/// waiter.
 #[inline(always)]
 #[track_caller]
 pub(crate) fn acquire<G>(
@@ -135,15 +136,13 @@ pub(crate) fn acquire<G>(
     let site = Location::caller();
     let may_read = !readers.is_empty();
     if (!may_read || mode != Mode::Exclusive || core.exclusive_seen())
-        && let Some(guard) = try_acquire()
+        && let Some(tid) = thread::enter_validated(core, mode, site)
     {
-        if let Some(tid) = thread::enter_validated(core, mode, site) {
+        if let Some(guard) = try_acquire() {
             let slot = waitfor::acquired(core, readers, tid, mode);
             return (guard, Token::new(tid, mode, slot));
         }
-        // Not validated yet: release (not while panicking, so no poisoning) and check the
-        // order before acquiring again.
-        drop(guard);
+        return acquire_contended(core, readers, tid, mode, site, try_acquire, acquire);
     }
     acquire_checked(core, readers, mode, site, try_acquire, acquire)
 }
@@ -158,6 +157,20 @@ fn acquire_checked<G>(
     acquire: impl FnOnce() -> G,
 ) -> (G, Token) {
     let tid = thread::enter::<true>(core, mode, site, Attempt::Blocking);
+    acquire_contended(core, readers, tid, mode, site, try_acquire, acquire)
+}
+
+/// The lock is on the held stack already (order checked): take it, spinning briefly first.
+#[inline(never)]
+fn acquire_contended<G>(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    tid: u64,
+    mode: Mode,
+    site: &'static Location<'static>,
+    try_acquire: impl Fn() -> Option<G>,
+    acquire: impl FnOnce() -> G,
+) -> (G, Token) {
     let guard = match spin_then_try(&try_acquire) {
         Some(guard) => guard,
         None => waitfor::wait_as_registered_waiter(core, readers, tid, mode, site, acquire),

@@ -1,7 +1,13 @@
 //! Per-thread state: the held-lock stack and the cache of (held chain, new lock) combinations
 //! this thread has already validated, so the steady state never touches global state.
+//!
+//! The hot state ([`Fast`]: thread id, the first [`INLINE_DEPTH`] held entries, the recent-chain
+//! cache) is a `const`-initialised thread-local of `Cell`s with no destructor: reaching it is
+//! one `fs`-relative address, with no lazy-init or destroyed-state check and no borrow flag.
+//! Entries deeper than [`INLINE_DEPTH`] and the full validated-chain set live in [`Slow`], a
+//! `RefCell` thread-local that only cold paths touch.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
@@ -42,39 +48,85 @@ impl Hasher for ChainKeyHasher {
     }
 }
 
+/// Held entries kept inline in the thread-local; deeper ones go to [`Slow::overflow`].
+const INLINE_DEPTH: usize = 8;
 /// Entries of the direct-mapped front of the validated-chain cache.
 const RECENT_CHAINS: usize = 64;
 
-struct ThreadState {
-    tid: u64,
-    held: Vec<Held>,
-    /// A direct-mapped cache of recently validated chains, checked before `validated` (a
-    /// compare instead of a hash-set probe on the steady-state path).
-    recent: [u64; RECENT_CHAINS],
-    validated: HashSet<u64, BuildHasherDefault<ChainKeyHasher>>,
+/// One inline entry, a `Cell` per field: an entry is written and read field by field from
+/// registers (a `Cell<Held>` is copied through the stack as one block, and the CPU stalls when
+/// that block is read back wider than it was written).
+struct Slot {
+    instance: Cell<usize>,
+    chain: Cell<u64>,
+    site: Cell<&'static Location<'static>>,
+    class: Cell<u32>,
+    mode: Cell<Mode>,
 }
 
-impl ThreadState {
+impl Slot {
+    const fn unused() -> Slot {
+        Slot {
+            instance: Cell::new(0),
+            chain: Cell::new(0),
+            site: Cell::new(Location::caller()),
+            class: Cell::new(0),
+            mode: Cell::new(Mode::Exclusive),
+        }
+    }
+
     #[inline(always)]
-    fn is_validated(&mut self, chain: u64) -> bool {
-        let slot = (chain as usize) % RECENT_CHAINS;
-        if self.recent[slot] == chain {
-            return true;
+    fn load(&self) -> Held {
+        Held {
+            class: self.class.get(),
+            mode: self.mode.get(),
+            instance: self.instance.get(),
+            site: self.site.get(),
+            chain: self.chain.get(),
         }
-        if self.validated.contains(&chain) {
-            self.recent[slot] = chain;
-            return true;
-        }
-        false
+    }
+
+    #[inline(always)]
+    fn store(&self, entry: Held) {
+        self.instance.set(entry.instance);
+        self.chain.set(entry.chain);
+        self.site.set(entry.site);
+        self.class.set(entry.class);
+        self.mode.set(entry.mode);
     }
 }
 
+/// The steady-state path's state. No `Drop`, so the thread-local needs no destructor
+/// registration and its accesses compile to plain `fs`-relative loads and stores.
+struct Fast {
+    /// Probe thread id, 0 until the first acquisition.
+    tid: Cell<u64>,
+    /// Number of held entries (inline and overflow).
+    depth: Cell<usize>,
+    inline: [Slot; INLINE_DEPTH],
+    /// A direct-mapped cache of recently validated chains, checked before [`Slow::validated`].
+    recent: [Cell<u64>; RECENT_CHAINS],
+}
+
+/// Cold per-thread state.
+struct Slow {
+    /// Held entries from depth [`INLINE_DEPTH`] on.
+    overflow: Vec<Held>,
+    validated: HashSet<u64, BuildHasherDefault<ChainKeyHasher>>,
+}
+
 thread_local! {
-    static STATE: RefCell<ThreadState> = const {
-        RefCell::new(ThreadState {
-            tid: 0,
-            held: Vec::new(),
-            recent: [0; RECENT_CHAINS],
+    static FAST: Fast = const {
+        Fast {
+            tid: Cell::new(0),
+            depth: Cell::new(0),
+            inline: [const { Slot::unused() }; INLINE_DEPTH],
+            recent: [const { Cell::new(0) }; RECENT_CHAINS],
+        }
+    };
+    static SLOW: RefCell<Slow> = const {
+        RefCell::new(Slow {
+            overflow: Vec::new(),
             validated: HashSet::with_hasher(BuildHasherDefault::new()),
         })
     };
@@ -82,18 +134,121 @@ thread_local! {
 
 static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 
+#[inline(always)]
 pub(crate) fn chain_key(below: u64, class: u32, mode: Mode) -> u64 {
     let mixed = below.rotate_left(7) ^ (u64::from(class) << 2 | mode as u64);
     let product = mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     product ^ (product >> 29)
 }
 
-#[cold]
-fn ensure_tid(state: &mut ThreadState) -> u64 {
-    if state.tid == 0 {
-        state.tid = NEXT_TID.fetch_add(1, Ordering::Relaxed);
+impl Fast {
+    #[inline(always)]
+    fn tid(&self) -> u64 {
+        match self.tid.get() {
+            0 => self.assign_tid(),
+            tid => tid,
+        }
     }
-    state.tid
+
+    #[cold]
+    fn assign_tid(&self) -> u64 {
+        let tid = NEXT_TID.fetch_add(1, Ordering::Relaxed);
+        self.tid.set(tid);
+        tid
+    }
+
+    /// The entry at `index` (< depth).
+    #[inline(always)]
+    fn get(&self, index: usize) -> Option<Held> {
+        match self.inline.get(index) {
+            Some(slot) => Some(slot.load()),
+            None => overflow_get(index - INLINE_DEPTH),
+        }
+    }
+
+    /// Overwrites the entry at `index` (< depth).
+    fn set(&self, index: usize, entry: Held) {
+        match self.inline.get(index) {
+            Some(slot) => slot.store(entry),
+            None => overflow_set(index - INLINE_DEPTH, entry),
+        }
+    }
+
+    /// The chain of the top entry, 0 when nothing is held.
+    #[inline(always)]
+    fn top_chain(&self) -> u64 {
+        match self.depth.get() {
+            0 => 0,
+            depth => match self.inline.get(depth - 1) {
+                Some(slot) => slot.chain.get(),
+                None => overflow_get(depth - 1 - INLINE_DEPTH).map_or(0, |top| top.chain),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn push(&self, entry: Held) {
+        let depth = self.depth.get();
+        match self.inline.get(depth) {
+            Some(slot) => {
+                slot.store(entry);
+                self.depth.set(depth + 1);
+            }
+            None => self.push_overflow(entry),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_overflow(&self, entry: Held) {
+        // A thread whose cold state is already destroyed does not track locks beyond the
+        // inline depth (it pops nothing for them either).
+        let pushed = SLOW.try_with(|slow| slow.borrow_mut().overflow.push(entry));
+        if pushed.is_ok() {
+            self.depth.set(self.depth.get() + 1);
+        }
+    }
+
+    #[inline(always)]
+    fn is_validated(&self, chain: u64) -> bool {
+        let slot = &self.recent[(chain as usize) % RECENT_CHAINS];
+        slot.get() == chain || self.is_validated_slow(slot, chain)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_validated_slow(&self, slot: &Cell<u64>, chain: u64) -> bool {
+        let known = SLOW
+            .try_with(|slow| slow.borrow().validated.contains(&chain))
+            .unwrap_or(false);
+        if known {
+            slot.set(chain);
+        }
+        known
+    }
+
+    /// Every held entry, bottom first.
+    fn entries(&self) -> Vec<Held> {
+        (0..self.depth.get())
+            .filter_map(|index| self.get(index))
+            .collect()
+    }
+}
+
+#[cold]
+fn overflow_get(index: usize) -> Option<Held> {
+    SLOW.try_with(|slow| slow.borrow().overflow.get(index).copied())
+        .ok()
+        .flatten()
+}
+
+#[cold]
+fn overflow_set(index: usize, entry: Held) {
+    let _ = SLOW.try_with(|slow| {
+        if let Some(slot) = slow.borrow_mut().overflow.get_mut(index) {
+            *slot = entry;
+        }
+    });
 }
 
 /// Whether the acquisition can block (and so may add order edges) or is a `try_*`.
@@ -105,8 +260,7 @@ pub(crate) enum Attempt {
 
 /// Called before a blocking acquisition (or after a successful try): validates the order on
 /// the first sight of this chain, pushes the lock on the held stack, and returns the probe's
-/// thread id. Reports are delivered after the state is released, before the lock is taken.
-#[inline(always)]
+/// thread id. Reports are delivered before the lock is taken.
 pub(crate) fn enter<const READS: bool>(
     core: &LockCore,
     mode: Mode,
@@ -118,16 +272,14 @@ pub(crate) fn enter<const READS: bool>(
         core.set_exclusive_seen();
         registry::deliver(registry::mark_exclusive(class));
     }
-    let entered = STATE.try_with(|state| {
-        let mut state = state.borrow_mut();
-        let tid = ensure_tid(&mut state);
-        let below = state.held.last().map_or(0, |top| top.chain);
+    FAST.with(|fast| {
+        let tid = fast.tid();
+        let below = fast.top_chain();
         let chain = chain_key(below, class, mode);
         let needs_validation =
-            attempt == Attempt::Blocking && !state.held.is_empty() && !state.is_validated(chain);
+            attempt == Attempt::Blocking && fast.depth.get() != 0 && !fast.is_validated(chain);
         let snapshot = needs_validation.then(|| {
-            state
-                .held
+            fast.entries()
                 .iter()
                 .map(|held| HeldSnapshot {
                     class: held.class,
@@ -136,22 +288,18 @@ pub(crate) fn enter<const READS: bool>(
                 })
                 .collect::<Vec<_>>()
         });
-        state.held.push(Held {
+        fast.push(Held {
             class,
             mode,
             instance: core.instance(),
             site,
             chain,
         });
-        (tid, chain, snapshot)
-    });
-    let Ok((tid, chain, snapshot)) = entered else {
-        return 0;
-    };
-    if let Some(held) = snapshot {
-        enter_slow(held, class, mode, site, chain, core.instance());
-    }
-    tid
+        if let Some(held) = snapshot {
+            enter_slow(fast, held, class, mode, site, chain, core.instance());
+        }
+        tid
+    })
 }
 
 /// The steady-state path, called once the lock is already held: pushes it and returns the
@@ -166,37 +314,27 @@ pub(crate) fn enter_validated(
 ) -> Option<u64> {
     let class = core.class();
     let instance = core.instance();
-    // 0 for "not validated" keeps the result in a register (tids start at 1).
-    let tid = STATE.try_with(|state| {
-        let mut state = state.borrow_mut();
-        let below = match state.held.last() {
-            None => 0,
-            Some(top) => top.chain,
-        };
+    FAST.with(|fast| {
+        let below = fast.top_chain();
         let chain = chain_key(below, class, mode);
-        if below != 0 && !state.is_validated(chain) {
-            return 0;
+        if below != 0 && !fast.is_validated(chain) {
+            return None;
         }
-        let tid = if state.tid != 0 {
-            state.tid
-        } else {
-            ensure_tid(&mut state)
-        };
-        state.held.push(Held {
+        fast.push(Held {
             class,
             mode,
             instance,
             site,
             chain,
         });
-        tid
-    });
-    tid.ok().filter(|&tid| tid != 0)
+        Some(fast.tid())
+    })
 }
 
 #[cold]
 #[inline(never)]
 fn enter_slow(
+    fast: &Fast,
     held: Vec<HeldSnapshot>,
     class: u32,
     mode: Mode,
@@ -205,7 +343,8 @@ fn enter_slow(
     instance: usize,
 ) {
     let reports = registry::observe_chain(&held, class, mode, site);
-    let _ = STATE.try_with(|state| state.borrow_mut().validated.insert(chain));
+    let _ = SLOW.try_with(|slow| slow.borrow_mut().validated.insert(chain));
+    fast.recent[(chain as usize) % RECENT_CHAINS].set(chain);
     registry::export_if_pending();
     if reports.is_empty() {
         return;
@@ -222,65 +361,66 @@ fn enter_slow(
 /// Takes the most recent entry for `instance` off the held stack (guards may drop out of order).
 #[inline(always)]
 pub(crate) fn exit(instance: usize) -> Option<Held> {
-    STATE
-        .try_with(|state| {
-            let mut state = state.borrow_mut();
-            let held = &mut state.held;
-            if held.last().is_some_and(|top| top.instance == instance) {
-                return held.pop();
-            }
-            exit_out_of_order(held, instance)
-        })
-        .ok()
-        .flatten()
+    FAST.with(|fast| {
+        let depth = fast.depth.get();
+        if let Some(slot) = depth.checked_sub(1).and_then(|top| fast.inline.get(top))
+            && slot.instance.get() == instance
+        {
+            fast.depth.set(depth - 1);
+            return Some(slot.load());
+        }
+        exit_deep_or_out_of_order(fast, instance)
+    })
 }
 
 #[cold]
-fn exit_out_of_order(held: &mut Vec<Held>, instance: usize) -> Option<Held> {
-    let position = held.iter().rposition(|entry| entry.instance == instance)?;
-    let removed = held.remove(position);
-    let mut below = if position == 0 {
-        0
-    } else {
-        held[position - 1].chain
+#[inline(never)]
+fn exit_deep_or_out_of_order(fast: &Fast, instance: usize) -> Option<Held> {
+    let depth = fast.depth.get();
+    let position = (0..depth).rev().find(|&index| {
+        fast.get(index)
+            .is_some_and(|entry| entry.instance == instance)
+    })?;
+    let removed = fast.get(position)?;
+    let mut below = match position {
+        0 => 0,
+        _ => fast.get(position - 1).map_or(0, |entry| entry.chain),
     };
-    for entry in &mut held[position..] {
+    for index in position + 1..depth {
+        let Some(mut entry) = fast.get(index) else {
+            break;
+        };
         entry.chain = chain_key(below, entry.class, entry.mode);
         below = entry.chain;
+        fast.set(index - 1, entry);
     }
+    if depth > INLINE_DEPTH {
+        let _ = SLOW.try_with(|slow| slow.borrow_mut().overflow.pop());
+    }
+    fast.depth.set(depth - 1);
     Some(removed)
 }
 
 /// Puts back an entry taken off by [`exit`] (a condition-variable wait re-acquired the lock).
 pub(crate) fn reenter(mut entry: Held) {
-    let _ = STATE.try_with(|state| {
-        let mut state = state.borrow_mut();
-        let below = state.held.last().map_or(0, |top| top.chain);
-        entry.chain = chain_key(below, entry.class, entry.mode);
-        state.held.push(entry);
+    FAST.with(|fast| {
+        entry.chain = chain_key(fast.top_chain(), entry.class, entry.mode);
+        fast.push(entry);
     });
 }
 
 /// The locks this thread holds, bottom first, except the entry for `waiting_for`.
 pub(crate) fn held_except(waiting_for: usize) -> Vec<Held> {
-    STATE
-        .try_with(|state| {
-            state
-                .borrow()
-                .held
-                .iter()
-                .filter(|held| held.instance != waiting_for)
-                .copied()
-                .collect()
-        })
-        .unwrap_or_default()
+    FAST.with(|fast| {
+        let mut held = fast.entries();
+        held.retain(|held| held.instance != waiting_for);
+        held
+    })
 }
 
 /// Number of locks the current thread holds (probed locks only).
 pub fn held_count() -> usize {
-    STATE
-        .try_with(|state| state.borrow().held.len())
-        .unwrap_or(0)
+    FAST.with(|fast| fast.depth.get())
 }
 
 /// A name for the current thread in reports.

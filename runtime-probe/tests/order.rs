@@ -245,6 +245,77 @@ fn guards_dropped_out_of_order_keep_the_held_stack_true() {
     assert!(order_reports_naming("ooo_a").is_empty());
 }
 
+/// Deeper than the probe's inline held stack (8 entries): the overflow part keeps the same
+/// semantics (edges from every held lock, out-of-order drops, condition-variable waits).
+#[test]
+fn a_deep_held_stack_keeps_edges_and_out_of_order_drops_true() {
+    record_only();
+    const NAMES: [&str; 12] = [
+        "deep_00", "deep_01", "deep_02", "deep_03", "deep_04", "deep_05", "deep_06", "deep_07",
+        "deep_08", "deep_09", "deep_10", "deep_11",
+    ];
+    let locks: &'static Vec<Mutex<()>> = Box::leak(Box::new(
+        NAMES.iter().map(|&name| Mutex::named(name, ())).collect(),
+    ));
+    let late: &'static Mutex<bool> = Box::leak(Box::new(Mutex::named("deep_late", false)));
+    let condvar: &'static Condvar = Box::leak(Box::new(Condvar::new()));
+    run_in_thread(move || {
+        let mut guards: Vec<Option<_>> = locks
+            .iter()
+            .map(|lock| Some(lock.lock().unwrap()))
+            .collect();
+        assert_eq!(runtime_probe::held_count(), 12);
+        // One inline entry and one overflow entry released out of order.
+        drop(guards[3].take());
+        drop(guards[9].take());
+        assert_eq!(runtime_probe::held_count(), 10);
+        let mut flag = late.lock().unwrap();
+        assert_eq!(runtime_probe::held_count(), 11);
+        *flag = true;
+        let (flag, _) = condvar
+            .wait_timeout_while(flag, std::time::Duration::from_millis(1), |flag| !*flag)
+            .unwrap();
+        assert_eq!(runtime_probe::held_count(), 11);
+        drop(flag);
+        drop(guards);
+        assert_eq!(runtime_probe::held_count(), 0);
+    });
+    let trace = runtime_probe::snapshot();
+    let id = |name: &str| {
+        trace
+            .classes
+            .iter()
+            .find(|class| class.name.as_deref() == Some(name))
+            .unwrap()
+            .id
+    };
+    let has_edge = |from: &str, to: &str| {
+        trace
+            .edges
+            .iter()
+            .any(|edge| edge.from == id(from) && edge.to == id(to))
+    };
+    assert!(has_edge("deep_00", "deep_11"));
+    assert!(has_edge("deep_10", "deep_11"));
+    assert!(has_edge("deep_02", "deep_late"));
+    assert!(has_edge("deep_11", "deep_late"));
+    assert!(
+        !has_edge("deep_03", "deep_late"),
+        "deep_03 was released before"
+    );
+    assert!(
+        !has_edge("deep_09", "deep_late"),
+        "deep_09 was released before"
+    );
+    assert!(order_reports_naming("deep_00").is_empty());
+    // An inversion closed beyond the inline depth is reported.
+    run_in_thread(move || {
+        let _late = late.lock().unwrap();
+        let _first = locks[10].lock().unwrap();
+    });
+    assert_eq!(order_reports_naming("deep_late").len(), 1);
+}
+
 #[test]
 fn read_read_inversion_without_writers_is_not_reported() {
     record_only();
