@@ -194,13 +194,35 @@ impl Fast {
                 slot.store(entry);
                 self.depth.set(depth + 1);
             }
-            None => self.push_overflow(entry),
+            // Fields passed one by one: a `Held` argument is passed through memory, and the
+            // stores were made on the fast path too.
+            None => self.push_overflow(
+                entry.class,
+                entry.mode,
+                entry.instance,
+                entry.site,
+                entry.chain,
+            ),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn push_overflow(&self, entry: Held) {
+    fn push_overflow(
+        &self,
+        class: u32,
+        mode: Mode,
+        instance: usize,
+        site: &'static Location<'static>,
+        chain: u64,
+    ) {
+        let entry = Held {
+            class,
+            mode,
+            instance,
+            site,
+            chain,
+        };
         // A thread whose cold state is already destroyed does not track locks beyond the
         // inline depth (it pops nothing for them either).
         let pushed = SLOW.try_with(|slow| slow.borrow_mut().overflow.push(entry));
@@ -314,12 +336,18 @@ pub(crate) fn enter_validated(
 ) -> Option<u64> {
     let class = core.class();
     let instance = core.instance();
+    // Several `with` calls on tiny closures rather than one on the whole body: LLVM inlines
+    // `LocalKey::with` only when it is small, and a call to it goes through a function pointer.
+    let depth = FAST.with(|fast| fast.depth.get());
+    let below = match depth {
+        0 => 0,
+        _ => FAST.with(|fast| fast.top_chain()),
+    };
+    let chain = chain_key(below, class, mode);
+    if below != 0 && !FAST.with(|fast| fast.is_validated(chain)) {
+        return None;
+    }
     FAST.with(|fast| {
-        let below = fast.top_chain();
-        let chain = chain_key(below, class, mode);
-        if below != 0 && !fast.is_validated(chain) {
-            return None;
-        }
         fast.push(Held {
             class,
             mode,
@@ -327,8 +355,8 @@ pub(crate) fn enter_validated(
             site,
             chain,
         });
-        Some(fast.tid())
-    })
+    });
+    Some(FAST.with(Fast::tid))
 }
 
 #[cold]
