@@ -13,6 +13,8 @@ use crate::model::{Block, Expr, ExprKind, Function, PathRef, Stmt, TypeRef};
 #[derive(Clone, Debug, Default)]
 pub struct LocalTypes {
     types: HashMap<String, TypeRef>,
+    /// Field types of `Self`, when the caller knows the impl's struct (`self.stream`).
+    self_fields: HashMap<String, TypeRef>,
 }
 
 impl LocalTypes {
@@ -30,6 +32,15 @@ impl LocalTypes {
         }
         locals.collect_block(&function.body);
         locals
+    }
+
+    /// Adds the field types of the method's `Self` struct, so `self.field` has a type.
+    pub fn with_self_fields(
+        mut self,
+        fields: impl IntoIterator<Item = (String, TypeRef)>,
+    ) -> LocalTypes {
+        self.self_fields.extend(fields);
+        self
     }
 
     pub fn get(&self, name: &str) -> Option<&TypeRef> {
@@ -57,6 +68,12 @@ impl LocalTypes {
                 self.types.get(path.last()).cloned()
             }
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => self.type_of(expr),
+            ExprKind::Field { base, member } => match &base.kind {
+                ExprKind::Path(path) if path.segments.len() == 1 && path.last() == "self" => {
+                    self.self_fields.get(member).cloned()
+                }
+                _ => None,
+            },
             ExprKind::Try(inner) | ExprKind::Await(inner) => self.type_of(inner),
             ExprKind::MethodCall {
                 receiver, method, ..

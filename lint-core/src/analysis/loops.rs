@@ -634,14 +634,15 @@ impl<'a> Collector<'_, 'a> {
         let awaited = matches!(strip_try(scrutinee).kind, ExprKind::Await(_));
         let ExprKind::MethodCall {
             receiver, method, ..
-        } = &peel_await_try(scrutinee).kind
+        } = &peel_await_try(strip_try(scrutinee)).kind
         else {
             return Driver::Unknown;
         };
         match method.as_str() {
             "accept" | "accept_async" | "poll_accept" => Driver::Connections,
             "recv" | "recv_async" | "recv_many" | "blocking_recv" => Driver::Messages,
-            "next" | "try_next" | "message" | "next_message" => {
+            "next" | "try_next" | "message" | "next_message" | "next_field" | "next_line"
+            | "next_entry" | "next_event" | "next_request" => {
                 let source = name_of(receiver).unwrap_or_default().to_lowercase();
                 if source.contains("incoming") || source.contains("listener") {
                     Driver::Connections
@@ -787,9 +788,19 @@ fn is_receiver_name(name: &str) -> bool {
     name == "rx" || name.ends_with("_rx") || name.ends_with("receiver")
 }
 
+/// `x?`, and the error adapters around a result: `x.map_err(..)?`, `x.ok()`, `x.unwrap()`.
 fn strip_try(expr: &Expr) -> &Expr {
     match &expr.kind {
         ExprKind::Try(inner) => strip_try(inner),
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if matches!(
+            method.as_str(),
+            "map_err" | "ok" | "unwrap" | "expect" | "transpose" | "unwrap_or_default"
+        ) =>
+        {
+            strip_try(receiver)
+        }
         _ => expr,
     }
 }

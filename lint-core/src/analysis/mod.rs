@@ -56,6 +56,23 @@ impl<'a> Program<'a> {
         &self.files[function.file].functions[function.index]
     }
 
+    /// The local binding types of a function, with `self.field` types of a method's struct.
+    pub fn local_types(&self, function: FunctionRef) -> bindings::LocalTypes {
+        let locals = bindings::LocalTypes::of_function(self.function(function));
+        let Some(owner) = self.items.self_type_of(function) else {
+            return locals;
+        };
+        let Some(item) = self.items.struct_at(owner) else {
+            return locals;
+        };
+        let fields = &items::struct_def(self.files, item).fields;
+        locals.with_self_fields(
+            fields
+                .iter()
+                .map(|field| (field.name.clone(), field.ty.clone())),
+        )
+    }
+
     /// Every function with a body, in file order.
     pub fn functions(&self) -> impl Iterator<Item = (FunctionRef, &'a Function)> + '_ {
         self.files.iter().enumerate().flat_map(|(file, facts)| {

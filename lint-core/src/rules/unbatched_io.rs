@@ -364,7 +364,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if scope.driver != Driver::Collection || scope.bounded_by.is_some() {
                 continue;
             }
-            let locals = locals.get_or_insert_with(|| LocalTypes::of_function(function));
+            let locals = locals.get_or_insert_with(|| context.program.local_types(loops.function));
             let Some((trip, call)) = round_trip(context, loops, function, locals, site, scope)
             else {
                 continue;

@@ -197,7 +197,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if site.deferred || site.awaited {
                 continue;
             }
-            let locals = locals.get_or_insert_with(|| LocalTypes::of_function(function));
+            let locals = locals.get_or_insert_with(|| context.program.local_types(loops.function));
             let Some(spawn) = spawn_at(context, loops, function, locals, site.expr) else {
                 continue;
             };

@@ -420,6 +420,18 @@ impl Walker<'_, '_> {
 
     fn expr(&mut self, expr: &Expr) -> Flow {
         match &expr.kind {
+            // `let moved = guard;` moves the guard to the new binding.
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                match self
+                    .held
+                    .iter()
+                    .rev()
+                    .find(|held| held.binding.as_deref() == Some(path.last()))
+                {
+                    Some(held) => Flow::value(Value::Guard(held.id)),
+                    None => Flow::NONE,
+                }
+            }
             ExprKind::Path(_) | ExprKind::Literal => Flow::NONE,
             ExprKind::Continue => Flow::DIVERGES,
             ExprKind::MethodCall {
@@ -437,7 +449,7 @@ impl Walker<'_, '_> {
                 let flow = self.expr(inner);
                 if !flow.diverges && self.async_context.last() == Some(&true) {
                     self.out.awaits.push(HeldAwait {
-                        span: expr.span,
+                        span: await_keyword(expr.span),
                         held: self.held.clone(),
                     });
                 }
@@ -524,7 +536,7 @@ impl Walker<'_, '_> {
         self.args(args, ArgContext::Deferred);
         if self.async_context.last() == Some(&true) {
             self.out.awaits.push(HeldAwait {
-                span: await_expr.span,
+                span: await_keyword(await_expr.span),
                 held: self.held.clone(),
             });
         }
@@ -1089,6 +1101,23 @@ impl Walker<'_, '_> {
                 })
             }
         }
+    }
+}
+
+/// The `await` keyword at the end of an `.await` expression's span: findings point at the
+/// suspension point, not at the start of a long call chain.
+fn await_keyword(span: Span) -> Span {
+    const KEYWORD: u32 = "await".len() as u32;
+    if span.byte_end - span.byte_start < KEYWORD || span.end.column <= KEYWORD {
+        return span;
+    }
+    Span {
+        byte_start: span.byte_end - KEYWORD,
+        start: crate::span::LineCol {
+            line: span.end.line,
+            column: span.end.column - KEYWORD,
+        },
+        ..span
     }
 }
 
