@@ -210,11 +210,70 @@ pub(crate) fn acquired_by_try(core: &LockCore, readers: &[AtomicU64], mode: Mode
 
 /// Releases a guard: ownership is cleared before the lock is released, the held stack is
 /// popped after, so the stores of the probe are not in flight at the unlocking instruction.
+#[cfg(feature = "parking_lot")]
 #[inline(always)]
 pub(crate) fn release<G>(core: &LockCore, readers: &[AtomicU64], token: Token, guard: G) {
     waitfor::released(core, readers, token);
     drop(guard);
     thread::exit(core.instance());
+}
+
+/// The probe's half of a guard of an exclusive acquisition. A guard declares it before the
+/// underlying lock's guard, so (fields drop in order) ownership is cleared and the held stack
+/// popped before the lock is released; the guard needs no `Drop` of its own and no `Option`
+/// around the underlying guard (a condition-variable wait destructures it instead).
+#[must_use]
+pub(crate) struct Release<'a> {
+    core: &'a LockCore,
+    token: Token,
+}
+
+impl<'a> Release<'a> {
+    #[inline(always)]
+    pub(crate) fn new(core: &'a LockCore, token: Token) -> Release<'a> {
+        Release { core, token }
+    }
+
+    /// Takes the parts out without releasing anything (a condition-variable wait does that).
+    pub(crate) fn into_parts(self) -> (&'a LockCore, Token) {
+        let this = std::mem::ManuallyDrop::new(self);
+        (this.core, this.token)
+    }
+}
+
+impl Drop for Release<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        waitfor::released(self.core, &[], self.token);
+        thread::exit(self.core.instance());
+    }
+}
+
+/// [`Release`] for a shared (read) acquisition, which may own a reader slot.
+#[must_use]
+pub(crate) struct ReleaseShared<'a> {
+    core: &'a LockCore,
+    readers: &'a [AtomicU64],
+    token: Token,
+}
+
+impl<'a> ReleaseShared<'a> {
+    #[inline(always)]
+    pub(crate) fn new(core: &'a LockCore, readers: &'a [AtomicU64], token: Token) -> Self {
+        ReleaseShared {
+            core,
+            readers,
+            token,
+        }
+    }
+}
+
+impl Drop for ReleaseShared<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        waitfor::released(self.core, self.readers, self.token);
+        thread::exit(self.core.instance());
+    }
 }
 
 /// Around a condition-variable wait: the lock is released for the wait and re-acquired after.

@@ -8,10 +8,8 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult, WaitTimeou
 use std::time::Duration;
 
 use crate::Named;
-use crate::core::{self, LockCore, READER_SLOTS, Token};
+use crate::core::{self, LockCore, READER_SLOTS, Release, ReleaseShared};
 use crate::trace::Mode;
-
-const EMPTY: &str = "a guard is only empty while it is being dropped or waited with";
 
 #[inline(always)]
 fn map_poison<G, H>(result: LockResult<G>, wrap: impl FnOnce(G) -> H) -> LockResult<H> {
@@ -50,10 +48,9 @@ pub struct Mutex<T: ?Sized> {
 /// The guard of [`Mutex`]; dereferences to the data like std's.
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized + 'a> {
-    core: &'a LockCore,
-    token: Token,
-    /// `None` only while a condition variable waits with it.
-    inner: Option<std::sync::MutexGuard<'a, T>>,
+    /// Dropped first (field order): the probe lets go before the lock is released.
+    probe: Release<'a>,
+    inner: std::sync::MutexGuard<'a, T>,
 }
 
 impl<T> Mutex<T> {
@@ -103,9 +100,8 @@ impl<T: ?Sized> Mutex<T> {
             || self.inner.lock(),
         );
         map_poison(result, |guard| MutexGuard {
-            core: &self.core,
-            token,
-            inner: Some(guard),
+            probe: Release::new(&self.core, token),
+            inner: guard,
         })
     }
 
@@ -117,9 +113,8 @@ impl<T: ?Sized> Mutex<T> {
         };
         let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
         try_result(Some(map_poison(result, |guard| MutexGuard {
-            core: &self.core,
-            token,
-            inner: Some(guard),
+            probe: Release::new(&self.core, token),
+            inner: guard,
         })))
     }
 
@@ -156,33 +151,18 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-impl<T: ?Sized> MutexGuard<'_, T> {
-    fn inner(&self) -> &std::sync::MutexGuard<'_, T> {
-        self.inner.as_ref().expect(EMPTY)
-    }
-}
-
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
-        self.inner()
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_mut().expect(EMPTY)
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            core::release(self.core, &[], self.token, inner);
-        }
+        &mut self.inner
     }
 }
 
@@ -220,20 +200,19 @@ impl Condvar {
     }
 
     fn around_wait<'a, T: ?Sized, R>(
-        mut guard: MutexGuard<'a, T>,
+        guard: MutexGuard<'a, T>,
         wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<(std::sync::MutexGuard<'a, T>, R)>,
     ) -> LockResult<(MutexGuard<'a, T>, R)> {
-        let inner = guard.inner.take().expect(EMPTY);
-        let lock_core = guard.core;
-        let entry = core::suspend(lock_core, &[], guard.token);
+        let MutexGuard { probe, inner } = guard;
+        let (lock_core, token) = probe.into_parts();
+        let entry = core::suspend(lock_core, &[], token);
         let result = wait(inner);
-        let token = core::resume(lock_core, &[], entry, guard.token);
+        let token = core::resume(lock_core, &[], entry, token);
         map_poison(result, |(inner, extra)| {
             (
                 MutexGuard {
-                    core: lock_core,
-                    token,
-                    inner: Some(inner),
+                    probe: Release::new(lock_core, token),
+                    inner,
                 },
                 extra,
             )
@@ -305,18 +284,17 @@ pub struct RwLock<T: ?Sized> {
 /// The read guard of [`RwLock`].
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized + 'a> {
-    core: &'a LockCore,
-    readers: &'a [AtomicU64],
-    token: Token,
-    inner: Option<std::sync::RwLockReadGuard<'a, T>>,
+    /// Dropped first (field order): the probe lets go before the lock is released.
+    _probe: ReleaseShared<'a>,
+    inner: std::sync::RwLockReadGuard<'a, T>,
 }
 
 /// The write guard of [`RwLock`].
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized + 'a> {
-    core: &'a LockCore,
-    token: Token,
-    inner: Option<std::sync::RwLockWriteGuard<'a, T>>,
+    /// Dropped first (field order): the probe lets go before the lock is released.
+    _probe: Release<'a>,
+    inner: std::sync::RwLockWriteGuard<'a, T>,
 }
 
 impl<T> RwLock<T> {
@@ -376,10 +354,8 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.read(),
         );
         map_poison(result, |inner| RwLockReadGuard {
-            core: &self.core,
-            readers: &self.readers,
-            token,
-            inner: Some(inner),
+            _probe: ReleaseShared::new(&self.core, &self.readers, token),
+            inner,
         })
     }
 
@@ -394,9 +370,8 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.write(),
         );
         map_poison(result, |inner| RwLockWriteGuard {
-            core: &self.core,
-            token,
-            inner: Some(inner),
+            _probe: Release::new(&self.core, token),
+            inner,
         })
     }
 
@@ -407,10 +382,8 @@ impl<T: ?Sized> RwLock<T> {
         };
         let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
         try_result(Some(map_poison(result, |inner| RwLockReadGuard {
-            core: &self.core,
-            readers: &self.readers,
-            token,
-            inner: Some(inner),
+            _probe: ReleaseShared::new(&self.core, &self.readers, token),
+            inner,
         })))
     }
 
@@ -421,9 +394,8 @@ impl<T: ?Sized> RwLock<T> {
         };
         let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
         try_result(Some(map_poison(result, |inner| RwLockWriteGuard {
-            core: &self.core,
-            token,
-            inner: Some(inner),
+            _probe: Release::new(&self.core, token),
+            inner,
         })))
     }
 
@@ -464,16 +436,7 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
-        self.inner.as_ref().expect(EMPTY)
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            core::release(self.core, self.readers, self.token, inner);
-        }
+        &self.inner
     }
 }
 
@@ -481,23 +444,14 @@ impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
-        self.inner.as_ref().expect(EMPTY)
+        &self.inner
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_mut().expect(EMPTY)
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            core::release(self.core, &[], self.token, inner);
-        }
+        &mut self.inner
     }
 }
 
