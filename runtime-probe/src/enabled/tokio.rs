@@ -7,7 +7,6 @@
 //! are not detected (a task waiting for a lock does not block a thread).
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
@@ -213,12 +212,6 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
-
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -343,12 +336,6 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
-
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -380,3 +367,6 @@ impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
         pop(self.holder, self.core.instance());
     }
 }
+
+super::impl_lock_traits!(Mutex, RwLock);
+super::impl_guard_format!(MutexGuard, RwLockReadGuard, RwLockWriteGuard);
