@@ -216,6 +216,10 @@ fn find_cycles(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>) -> Vec<
         }
         graph.add_edge(nodes[from], nodes[to], ());
     }
+    let mut successors = Successors::new();
+    for (from, to) in edges.keys() {
+        successors.entry(from.clone()).or_default().push(to.clone());
+    }
     let mut cycles = Vec::new();
     for component in tarjan_scc(&graph) {
         if component.len() < 2 {
@@ -229,7 +233,7 @@ fn find_cycles(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>) -> Vec<
             // Cycles through `start` that visit only later members: each cycle once.
             let allowed: BTreeSet<&ClassKey> = members[start_index..].iter().collect();
             let mut path = vec![start.clone()];
-            extend_cycles(edges, &allowed, &mut path, &mut found);
+            extend_cycles(&successors, &allowed, &mut path, &mut found);
             if found.len() >= MAX_CYCLES_PER_COMPONENT {
                 break;
             }
@@ -244,8 +248,13 @@ fn find_cycles(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>) -> Vec<
     cycles
 }
 
+/// Successors of each class in the lock-order graph, sorted.
+type Successors = BTreeMap<ClassKey, Vec<ClassKey>>;
+
+/// Depth-first extension of `path` along edges to `allowed` classes, recording every return
+/// to `path[0]`; bounded by [`MAX_CYCLE_LENGTH`] and [`MAX_CYCLES_PER_COMPONENT`].
 fn extend_cycles(
-    edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>,
+    successors: &Successors,
     allowed: &BTreeSet<&ClassKey>,
     path: &mut Vec<ClassKey>,
     found: &mut Vec<Vec<ClassKey>>,
@@ -253,29 +262,11 @@ fn extend_cycles(
     if found.len() >= MAX_CYCLES_PER_COMPONENT {
         return;
     }
-    let last = path.last().expect("a non-empty path").clone();
-    let successors: Vec<ClassKey> = edges
-        .range(
-            (
-                last.clone(),
-                ClassKey::Static {
-                    path: String::new(),
-                },
-            )..,
-        )
-        .take_while(|((from, _), _)| *from == last)
-        .map(|((_, to), _)| to.clone())
-        .collect();
-    let successors: Vec<ClassKey> = if successors.is_empty() {
-        edges
-            .keys()
-            .filter(|(from, _)| *from == last)
-            .map(|(_, to)| to.clone())
-            .collect()
-    } else {
-        successors
+    let last = path.last().expect("a non-empty path");
+    let Some(nexts) = successors.get(last) else {
+        return;
     };
-    for next in successors {
+    for next in nexts.clone() {
         if !allowed.contains(&next) {
             continue;
         }
@@ -285,7 +276,7 @@ fn extend_cycles(
             }
         } else if !path.contains(&next) && path.len() < MAX_CYCLE_LENGTH {
             path.push(next);
-            extend_cycles(edges, allowed, path, found);
+            extend_cycles(successors, allowed, path, found);
             path.pop();
         }
     }
