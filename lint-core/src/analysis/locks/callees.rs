@@ -27,12 +27,8 @@ impl CalleeResolver<'_, '_> {
             .display()
     }
 
-    pub fn path_callees(
-        &self,
-        _identity: &IdentityContext<'_>,
-        _path: &PathRef,
-        resolved: &str,
-    ) -> Vec<FunctionRef> {
+    /// Workspace functions at a call's canonical path (from [`Self::resolve_path`]).
+    pub fn path_callees(&self, resolved: &str) -> Vec<FunctionRef> {
         self.items.functions_at(resolved).to_vec()
     }
 

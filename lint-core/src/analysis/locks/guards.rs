@@ -708,10 +708,7 @@ impl Walker<'_, '_> {
         } else {
             ArgContext::Deferred
         };
-        let callees = self
-            .context
-            .callees
-            .path_callees(&self.context.identity, path, &resolved);
+        let callees = self.context.callees.path_callees(&resolved);
         let callbacks = self.callbacks_of(&callees, None);
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;

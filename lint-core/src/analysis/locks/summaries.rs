@@ -61,7 +61,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<Fun
         for _round in 0..(members.len() + 1).min(16) {
             let mut changed = false;
             for function in &members {
-                let summary = summarize_one(*function, &functions[function], &summaries);
+                let summary = summarize_one(&functions[function], &summaries);
                 if summaries.get(function) != Some(&summary) {
                     summaries.insert(*function, summary);
                     changed = true;
@@ -75,12 +75,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<Fun
     summaries
 }
 
-fn summarize_one(
-    function: FunctionRef,
-    locks: &FunctionLocks,
-    summaries: &HashMap<FunctionRef, Summary>,
-) -> Summary {
-    let _ = function;
+fn summarize_one(locks: &FunctionLocks, summaries: &HashMap<FunctionRef, Summary>) -> Summary {
     let mut summary = Summary::new();
     for acquisition in locks
         .acquisitions
