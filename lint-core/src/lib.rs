@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod config;
 pub mod diagnostic;
+pub mod knowledge;
 pub mod lower;
 pub mod model;
 pub mod resolve;
@@ -79,7 +80,7 @@ fn analyze_on_this_thread(
     runtime: Option<&runtime::RuntimeObservations>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse_failures(files, config);
-    let mut program = analysis::Program::build(files);
+    let mut program = analysis::Program::build(files, config);
     program.runtime = runtime;
     for rule in rules::ALL {
         let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {

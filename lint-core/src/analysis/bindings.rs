@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::knowledge::adaptors::keeps_type;
+use crate::knowledge::wrappers::is_pointer;
 use crate::model::{Block, Expr, ExprKind, Function, PathRef, Stmt, TypeRef};
 
 /// Local binding name → its type as written (unresolved paths).
@@ -77,12 +79,7 @@ impl LocalTypes {
             ExprKind::Try(inner) | ExprKind::Await(inner) => self.type_of(inner),
             ExprKind::MethodCall {
                 receiver, method, ..
-            } => match method.as_str() {
-                "unwrap" | "expect" | "clone" | "to_owned" | "unwrap_or_default" => {
-                    self.type_of(receiver)
-                }
-                _ => None,
-            },
+            } if keeps_type(method) => self.type_of(receiver),
             ExprKind::Call { callee, args } => {
                 let ExprKind::Path(path) = &callee.kind else {
                     return None;
@@ -100,7 +97,7 @@ impl LocalTypes {
         if !type_name.starts_with(char::is_uppercase) {
             return None;
         }
-        let wrapper = matches!(type_name.as_str(), "Arc" | "Rc" | "Box");
+        let wrapper = is_pointer(type_name);
         if wrapper && function_name == "clone" {
             return args.first().and_then(|arg| self.type_of(arg));
         }

@@ -7,6 +7,22 @@
 use std::collections::HashMap;
 
 use super::FunctionRef;
+use crate::knowledge::adaptors::{
+    is_chunking, is_future_collection_consumer, is_iteration_passthrough, is_iterator_evidence,
+    is_iterator_only_adapter, is_lazy_adapter, is_per_item_adapter, is_plain_iteration,
+    is_result_adapter, is_same_value_method, is_stream_from_collection,
+};
+use crate::knowledge::bounds::{is_bounding_adapter, names_retry, names_worker_count};
+use crate::knowledge::channels::{
+    is_receive_in_loop_body, is_receive_method, is_receiver_name, is_receiver_stream_type,
+};
+use crate::knowledge::macros::is_vec_literal;
+use crate::knowledge::sources::{
+    is_accept_in_loop_body, is_accept_method, is_incoming, is_length_method, is_next_item_method,
+    is_pop_method, names_connections,
+};
+use crate::knowledge::std_items::{is_collecting_trait, is_test_module_name};
+use crate::knowledge::wrappers::is_name_match_wrapper;
 use crate::model::{
     CollectionLiteral, Expr, ExprKind, FileFacts, Function, LoopKind, Pattern, TypeRef,
 };
@@ -81,10 +97,7 @@ impl<'a> IterationScope<'a> {
     /// A closure of an adapter that only builds values per item (`map`, `filter_map`), so a
     /// future it returns runs later, possibly concurrently (`join_all`, `buffer_unordered`).
     pub fn is_lazy_adapter(&self) -> bool {
-        matches!(
-            self.adapter,
-            Some("map" | "filter_map" | "flat_map" | "and_then" | "map_ok")
-        )
+        self.adapter.is_some_and(is_lazy_adapter)
     }
 
     /// Every expression run once per iteration, nested closures and async blocks included.
@@ -155,84 +168,6 @@ impl<'a> FunctionLoops<'a> {
     }
 }
 
-/// Adapters that run their closure once per item of an iterator or stream.
-const PER_ITEM_ADAPTERS: &[&str] = &[
-    "map",
-    "for_each",
-    "try_for_each",
-    "filter_map",
-    "flat_map",
-    "then",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-    "map_ok",
-    "and_then",
-];
-
-/// Adapters that only exist on iterators and streams (others, like `map` and `then`, also
-/// exist on `Option`, `Result` and `bool`, where they run at most once).
-const ITERATOR_ONLY_ADAPTERS: &[&str] = &[
-    "for_each",
-    "try_for_each",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-];
-
-/// Methods whose presence in a receiver chain shows an iterator or stream.
-const ITERATOR_EVIDENCE: &[&str] = &[
-    "iter",
-    "into_iter",
-    "iter_mut",
-    "drain",
-    "enumerate",
-    "zip",
-    "chain",
-    "filter",
-    "skip",
-    "take",
-    "keys",
-    "values",
-    "values_mut",
-    "lines",
-    "incoming",
-    "chunks",
-    "windows",
-    "split",
-    "collect",
-    "buffer_unordered",
-    "buffered",
-    "into_stream",
-    "copied",
-    "cloned",
-    "rev",
-    "sum",
-    "count",
-];
-
-/// Adapters that cap how many per-item futures run at once.
-const BOUNDING_ADAPTERS: &[&str] = &[
-    "buffer_unordered",
-    "buffered",
-    "try_buffer_unordered",
-    "try_buffered",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-];
-
-/// Names of counts that size a fixed pool rather than a workload.
-const WORKER_COUNT_WORDS: &[&str] = &[
-    "worker",
-    "thread",
-    "cpu",
-    "core",
-    "parallel",
-    "concurren",
-    "pool",
-    "shard",
-];
-
-const RETRY_WORDS: &[&str] = &["retr", "attempt", "tries", "backoff"];
-
 /// Every function's iteration scopes and sites, for functions that have any.
 pub fn collect_loops(files: &[FileFacts]) -> Vec<FunctionLoops<'_>> {
     let mut all = Vec::new();
@@ -291,7 +226,7 @@ fn collect_function<'a>(
         .filter_map(|stmt| match stmt {
             crate::model::Stmt::Let(let_stmt) => {
                 let init = let_stmt.init.as_ref()?;
-                let literal = matches!(&init.kind, ExprKind::Macro(call) if call.path.last() == "vec")
+                let literal = matches!(&init.kind, ExprKind::Macro(call) if is_vec_literal(call.path.last()))
                     || literals.get(&(init.span.byte_start, init.span.byte_end))
                         == Some(&CollectionLiteral::Array);
                 literal.then(|| let_stmt.pattern.simple_name()).flatten()
@@ -365,7 +300,7 @@ impl<'a> Collector<'_, 'a> {
                 args,
                 ..
             } => {
-                let bounded_here = BOUNDING_ADAPTERS.contains(&method.as_str())
+                let bounded_here = is_bounding_adapter(method)
                     && !matches!(args.first().map(|arg| &arg.kind),
                         Some(ExprKind::Path(path)) if path.last() == "None");
                 children.push((
@@ -380,7 +315,7 @@ impl<'a> Collector<'_, 'a> {
                         ..plain
                     },
                 ));
-                let per_item = PER_ITEM_ADAPTERS.contains(&method.as_str())
+                let per_item = is_per_item_adapter(method)
                     && self.is_iterator_chain(receiver, method, context.outer_method);
                 for arg in args {
                     match &arg.kind {
@@ -455,7 +390,9 @@ impl<'a> Collector<'_, 'a> {
         let (driver, header, iterated, item_names) = match kind {
             LoopKind::For { pattern, iterable } => {
                 let driver = match self.classify_iterable(iterable) {
-                    Driver::Count | Driver::FixedCount if names_retry(pattern) => Driver::Retries,
+                    Driver::Count | Driver::FixedCount if pattern_names_retry(pattern) => {
+                        Driver::Retries
+                    }
                     driver => driver,
                 };
                 (
@@ -547,10 +484,12 @@ impl<'a> Collector<'_, 'a> {
 
     /// Whether `receiver.method(closure)` runs the closure per item (not `Option::map`).
     fn is_iterator_chain(&self, receiver: &Expr, method: &str, outer: Option<&str>) -> bool {
-        if ITERATOR_ONLY_ADAPTERS.contains(&method) {
+        if is_iterator_only_adapter(method) {
             return true;
         }
-        if outer.is_some_and(|outer| ITERATOR_EVIDENCE.contains(&outer) || outer == "join_all") {
+        if outer.is_some_and(|outer| {
+            is_iterator_evidence(outer) || is_future_collection_consumer(outer)
+        }) {
             return true;
         }
         let mut current = receiver;
@@ -559,14 +498,14 @@ impl<'a> Collector<'_, 'a> {
                 ExprKind::MethodCall {
                     receiver, method, ..
                 } => {
-                    if ITERATOR_EVIDENCE.contains(&method.as_str()) {
+                    if is_iterator_evidence(method) {
                         return true;
                     }
                     current = receiver;
                 }
                 ExprKind::Call { callee, .. } => {
                     return matches!(&callee.kind, ExprKind::Path(path)
-                        if path.last() == "iter" || path.last() == "iter_ok");
+                        if is_stream_from_collection(path.last()));
                 }
                 _ => return self.literal_kind(current).is_some(),
             }
@@ -584,26 +523,29 @@ impl<'a> Collector<'_, 'a> {
                     method,
                     args,
                     ..
-                } => match method.as_str() {
-                    "incoming" => return Driver::Connections,
-                    "chunks" | "chunks_exact" | "rchunks" | "chunks_mut" | "batching" => {
+                } => {
+                    if is_incoming(method) {
+                        return Driver::Connections;
+                    }
+                    if is_chunking(method) {
                         return Driver::Chunks;
                     }
-                    "take" | "step_by"
-                        if args
+                    // `.take(3)`: at most a literal count of items.
+                    if method == "take"
+                        && args
                             .first()
                             .is_some_and(|arg| matches!(arg.kind, ExprKind::Literal))
-                            && method == "take" =>
                     {
                         return Driver::Literal;
                     }
-                    "iter" | "into_iter" | "iter_mut" | "copied" | "cloned" | "enumerate"
-                    | "rev" | "skip" | "take" | "step_by" | "drain" | "filter" | "peekable" => {
-                        current = receiver
+                    if !is_iteration_passthrough(method) {
+                        return Driver::Collection;
                     }
-                    _ => return Driver::Collection,
-                },
-                ExprKind::Macro(call) if call.path.last() == "vec" => return Driver::Literal,
+                    current = receiver;
+                }
+                ExprKind::Macro(call) if is_vec_literal(call.path.last()) => {
+                    return Driver::Literal;
+                }
                 ExprKind::Compound(parts) => {
                     return match self.literal_kind(current) {
                         Some(CollectionLiteral::Array) => Driver::Literal,
@@ -638,24 +580,25 @@ impl<'a> Collector<'_, 'a> {
         else {
             return Driver::Unknown;
         };
-        match method.as_str() {
-            "accept" | "accept_async" | "poll_accept" => Driver::Connections,
-            "recv" | "recv_async" | "recv_many" | "blocking_recv" => Driver::Messages,
-            "next" | "try_next" | "message" | "next_message" | "next_field" | "next_line"
-            | "next_entry" | "next_event" | "next_request" => {
-                let source = name_of(receiver).unwrap_or_default().to_lowercase();
-                if source.contains("incoming") || source.contains("listener") {
-                    Driver::Connections
-                } else if is_receiver_name(&source) {
-                    Driver::Messages
-                } else if awaited {
-                    Driver::StreamItems
-                } else {
-                    Driver::Collection
-                }
+        if is_accept_method(method) {
+            Driver::Connections
+        } else if is_receive_method(method) {
+            Driver::Messages
+        } else if is_next_item_method(method) {
+            let source = name_of(receiver).unwrap_or_default().to_lowercase();
+            if names_connections(&source) {
+                Driver::Connections
+            } else if is_receiver_name(&source) {
+                Driver::Messages
+            } else if awaited {
+                Driver::StreamItems
+            } else {
+                Driver::Collection
             }
-            "pop" | "pop_front" | "pop_back" => Driver::WorkList,
-            _ => Driver::Unknown,
+        } else if is_pop_method(method) {
+            Driver::WorkList
+        } else {
+            Driver::Unknown
         }
     }
 
@@ -666,24 +609,26 @@ impl<'a> Collector<'_, 'a> {
             match &current.kind {
                 ExprKind::MethodCall {
                     receiver, method, ..
-                } => match method.as_str() {
-                    "incoming" => return Driver::Connections,
-                    "chunks" | "chunks_exact" | "rchunks" | "ready_chunks" => {
+                } => {
+                    if is_incoming(method) {
+                        return Driver::Connections;
+                    }
+                    if is_chunking(method) {
                         return Driver::Chunks;
                     }
-                    _ => current = receiver,
-                },
+                    current = receiver;
+                }
                 ExprKind::Reference { expr, .. } => current = expr,
                 ExprKind::Call { callee, args } => {
                     if let ExprKind::Path(path) = &callee.kind
-                        && matches!(path.last(), "iter" | "iter_ok")
+                        && is_stream_from_collection(path.last())
                         && let Some(arg) = args.first()
                     {
                         return self.classify_iterable(arg);
                     }
                     if let ExprKind::Path(path) = &callee.kind
                         && path.last() == "new"
-                        && path.segments.iter().any(|s| s.ends_with("ReceiverStream"))
+                        && path.segments.iter().any(|s| is_receiver_stream_type(s))
                     {
                         return Driver::Messages;
                     }
@@ -702,9 +647,7 @@ fn classify_range_end(end: Option<&Expr>) -> Driver {
     };
     match &end.kind {
         ExprKind::Literal => Driver::Literal,
-        ExprKind::MethodCall { method, .. } if matches!(method.as_str(), "len" | "count") => {
-            Driver::Collection
-        }
+        ExprKind::MethodCall { method, .. } if is_length_method(method) => Driver::Collection,
         _ => {
             let mut names = String::new();
             end.walk(&mut |expr| match &expr.kind {
@@ -729,13 +672,9 @@ fn classify_range_end(end: Option<&Expr>) -> Driver {
                 .next_back()
                 .is_some_and(|name| name.len() > 1 && !name.chars().any(char::is_lowercase));
             let lower = names.to_lowercase();
-            if RETRY_WORDS.iter().any(|word| lower.contains(word)) {
+            if names_retry(&lower) {
                 Driver::Retries
-            } else if constant
-                || WORKER_COUNT_WORDS.iter().any(|word| lower.contains(word))
-                || lower.contains("available_parallelism")
-                || lower.contains("num_cpus")
-            {
+            } else if constant || names_worker_count(&lower) {
                 Driver::FixedCount
             } else if lower.contains("len ") {
                 Driver::Collection
@@ -754,10 +693,12 @@ fn driver_in_body(per_iteration: &[&Expr]) -> Driver {
             let ExprKind::MethodCall { method, .. } = &inner.kind else {
                 return;
             };
-            let found = match method.as_str() {
-                "accept" | "accept_async" | "incoming" => Driver::Connections,
-                "recv" | "recv_async" | "blocking_recv" => Driver::Messages,
-                _ => return,
+            let found = if is_accept_in_loop_body(method) {
+                Driver::Connections
+            } else if is_receive_in_loop_body(method) {
+                Driver::Messages
+            } else {
+                return;
             };
             if driver != Driver::Connections {
                 driver = found;
@@ -767,11 +708,11 @@ fn driver_in_body(per_iteration: &[&Expr]) -> Driver {
     driver
 }
 
-fn names_retry(pattern: &Pattern) -> bool {
-    pattern.bindings.iter().any(|binding| {
-        let name = binding.name.to_lowercase();
-        RETRY_WORDS.iter().any(|word| name.contains(word))
-    })
+fn pattern_names_retry(pattern: &Pattern) -> bool {
+    pattern
+        .bindings
+        .iter()
+        .any(|binding| names_retry(&binding.name.to_lowercase()))
 }
 
 fn pattern_names(pattern: &Pattern) -> Vec<&str> {
@@ -782,25 +723,13 @@ fn pattern_names(pattern: &Pattern) -> Vec<&str> {
         .collect()
 }
 
-/// Channel receivers iterated directly: `for job in rx`, `for msg in receiver.iter()`.
-fn is_receiver_name(name: &str) -> bool {
-    let name = name.to_lowercase();
-    name == "rx" || name.ends_with("_rx") || name.ends_with("receiver")
-}
-
 /// `x?`, and the error adapters around a result: `x.map_err(..)?`, `x.ok()`, `x.unwrap()`.
 fn strip_try(expr: &Expr) -> &Expr {
     match &expr.kind {
         ExprKind::Try(inner) => strip_try(inner),
         ExprKind::MethodCall {
             receiver, method, ..
-        } if matches!(
-            method.as_str(),
-            "map_err" | "ok" | "unwrap" | "expect" | "transpose" | "unwrap_or_default"
-        ) =>
-        {
-            strip_try(receiver)
-        }
+        } if is_result_adapter(method) => strip_try(receiver),
         _ => expr,
     }
 }
@@ -839,13 +768,7 @@ pub fn name_of(expr: &Expr) -> Option<&str> {
         ExprKind::Await(expr) | ExprKind::Try(expr) => name_of(expr),
         ExprKind::MethodCall {
             receiver, method, ..
-        } if matches!(
-            method.as_str(),
-            "clone" | "as_ref" | "as_mut" | "borrow" | "borrow_mut" | "unwrap" | "deref"
-        ) =>
-        {
-            name_of(receiver)
-        }
+        } if is_same_value_method(method) => name_of(receiver),
         _ => None,
     }
 }
@@ -864,7 +787,7 @@ pub fn describe(expr: &Expr) -> Option<String> {
             ..
         } if args.is_empty() => {
             let base = describe(receiver)?;
-            if matches!(method.as_str(), "iter" | "into_iter" | "iter_mut") {
+            if is_plain_iteration(method) {
                 return Some(base);
             }
             format!("{base}.{method}()")
@@ -877,7 +800,7 @@ pub fn describe(expr: &Expr) -> Option<String> {
 /// The last path segment of a binding's type, references and `Arc`/`Rc`/`Box` looked through.
 pub fn type_name(ty: &TypeRef) -> Option<&str> {
     let name = ty.last_segment()?;
-    if matches!(name, "Arc" | "Rc" | "Box" | "Option") {
+    if is_name_match_wrapper(name) {
         return ty.type_args().first().and_then(type_name);
     }
     Some(name)
@@ -904,11 +827,11 @@ pub fn is_exempt(function: &Function) -> bool {
         || function
             .module_path
             .iter()
-            .any(|module| matches!(module.as_str(), "test" | "tests"))
+            .any(|module| is_test_module_name(module))
         || function
             .trait_path
             .as_ref()
-            .is_some_and(|path| matches!(path.last(), "Extend" | "FromIterator"))
+            .is_some_and(|path| is_collecting_trait(path.last()))
 }
 
 /// `SLOWNESSES`, `MAX_RETRIES`: the naming convention of `const` and `static` items.

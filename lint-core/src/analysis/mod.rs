@@ -7,6 +7,8 @@ pub mod items;
 pub mod locks;
 pub mod loops;
 
+use crate::config::Config;
+use crate::knowledge::Knowledge;
 use crate::model::{FileFacts, Function};
 use crate::resolve::Resolver;
 
@@ -30,17 +32,20 @@ pub struct Program<'a> {
     pub items: items::ItemIndex,
     /// Lock identity, guard lifetimes, summaries, the lock-order graph and its findings.
     pub locks: locks::LockAnalysis,
+    /// API knowledge with the user's extensions.
+    pub knowledge: Knowledge,
     /// Lock orders a test run observed, when the user passed its traces.
     pub runtime: Option<&'a crate::runtime::RuntimeObservations>,
 }
 
 impl<'a> Program<'a> {
-    pub fn build(files: &'a [FileFacts]) -> Program<'a> {
+    pub fn build(files: &'a [FileFacts], config: &Config) -> Program<'a> {
+        let knowledge = Knowledge::from_config(config);
         let resolver = Resolver::new(files);
         let call_sites = calls::collect_call_sites(files, &resolver);
         let loops = loops::collect_loops(files);
         let items = items::ItemIndex::build(files, &resolver);
-        let locks = locks::analyze_locks(files, &resolver, &items);
+        let locks = locks::analyze_locks(files, &resolver, &items, &knowledge);
         Program {
             files,
             resolver,
@@ -48,6 +53,7 @@ impl<'a> Program<'a> {
             loops,
             items,
             locks,
+            knowledge,
             runtime: None,
         }
     }

@@ -6,46 +6,8 @@ use syn::punctuated::Punctuated;
 
 use super::body::BodyLowerer;
 use super::syntax::path_ref;
+use crate::knowledge::macros::{takes_expression_list, takes_first_expression};
 use crate::model::body::{Expr, MacroCall};
-
-/// Macros whose arguments are a comma-separated list of expressions (format strings are
-/// string literals, named format arguments parse as assignments).
-const EXPRESSION_LIST_MACROS: &[&str] = &[
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "format",
-    "format_args",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "panic",
-    "dbg",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "vec",
-    "join",
-    "try_join",
-    "anyhow",
-    "bail",
-    "ensure",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-];
-
-/// Macros whose first argument is an expression and the rest is something else
-/// (`matches!(value, Pattern)`).
-const FIRST_ARGUMENT_MACROS: &[&str] = &["matches", "assert_matches", "debug_assert_matches"];
 
 pub fn delimiter_close(mac: &syn::Macro) -> proc_macro2::Span {
     match &mac.delimiter {
@@ -58,9 +20,9 @@ pub fn delimiter_close(mac: &syn::Macro) -> proc_macro2::Span {
 pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> MacroCall {
     let path = path_ref(&mac.path);
     let name = path.last().to_string();
-    let parsed = if EXPRESSION_LIST_MACROS.contains(&name.as_str()) {
+    let parsed = if takes_expression_list(&name) {
         parse_expression_list(mac)
-    } else if FIRST_ARGUMENT_MACROS.contains(&name.as_str()) {
+    } else if takes_first_expression(&name) {
         parse_first_argument(mac)
     } else {
         None

@@ -2,8 +2,8 @@
 
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
-use crate::analysis::locks::types::Mode;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::knowledge::locks::Mode;
 
 declare_rule! {
     /// ## What it does

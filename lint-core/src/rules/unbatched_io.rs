@@ -7,6 +7,11 @@ use crate::analysis::loops::{
     peel_await_try, type_name,
 };
 use crate::diagnostic::{Diagnostic, Label};
+use crate::knowledge::Knowledge;
+use crate::knowledge::io::{
+    self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
+    HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD,
+};
 use crate::model::{Expr, ExprKind, Function, PathRef};
 use crate::resolve::Resolved;
 
@@ -96,258 +101,79 @@ declare_rule! {
     };
 }
 
-/// What kind of round trip a call makes, which decides the wording and the fix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Trip {
-    Sqlx,
-    Diesel,
-    SeaOrm,
-    SqlClient,
-    Mongo,
-    Redis,
-    Http,
-    Rpc,
-    Write,
-    Connect,
-    Custom,
+/// Wording of each kind of round trip: its noun and the batched form to use instead.
+trait IoWording {
+    fn noun(self) -> &'static str;
+    fn help(self) -> &'static str;
 }
 
-impl Trip {
-    /// Whether the call returns a future (so un-awaited, it has not run yet).
-    fn is_async(self) -> bool {
-        matches!(
-            self,
-            Trip::Sqlx | Trip::SeaOrm | Trip::Mongo | Trip::Redis | Trip::Http | Trip::Rpc
-        )
-    }
-
+impl IoWording for IoKind {
     fn noun(self) -> &'static str {
         match self {
-            Trip::Sqlx | Trip::Diesel | Trip::SeaOrm | Trip::SqlClient | Trip::Mongo => "query",
-            Trip::Redis => "redis command",
-            Trip::Http => "HTTP request",
-            Trip::Rpc => "remote call",
-            Trip::Write => "write system call",
-            Trip::Connect => "new connection",
-            Trip::Custom => "round trip",
+            IoKind::Sqlx | IoKind::Diesel | IoKind::SeaOrm | IoKind::SqlClient | IoKind::Mongo => {
+                "query"
+            }
+            IoKind::Redis => "redis command",
+            IoKind::Http => "HTTP request",
+            IoKind::Rpc => "remote call",
+            IoKind::Write => "write system call",
+            IoKind::Connect => "new connection",
+            IoKind::Custom => "round trip",
         }
     }
 
     fn help(self) -> &'static str {
         match self {
-            Trip::Sqlx => {
+            IoKind::Sqlx => {
                 "query all elements at once (`WHERE id = ANY($1)` bound to the whole \
                  list, or `QueryBuilder::push_values` for inserts)"
             }
-            Trip::Diesel => {
+            IoKind::Diesel => {
                 "query all elements at once with `.filter(column.eq_any(&ids))`, \
                  `belonging_to` + `grouped_by`, or a multi-row `insert_into(..).values(&rows)`"
             }
-            Trip::SeaOrm => {
+            IoKind::SeaOrm => {
                 "query all elements at once with `Column::Id.is_in(ids)`, \
                  `LoaderTrait::load_many`, or `Entity::insert_many`"
             }
-            Trip::SqlClient => {
+            IoKind::SqlClient => {
                 "send one statement for all elements (`WHERE id = ANY($1)` with \
                  the whole list, a multi-row `INSERT`, or `COPY`)"
             }
-            Trip::Mongo => {
+            IoKind::Mongo => {
                 "use the `*_many` form (`insert_many`, `update_many`, \
                  `delete_many`) or one `find` with `$in`"
             }
-            Trip::Redis => {
+            IoKind::Redis => {
                 "send the commands together with `redis::pipe()`, or use the \
                  multi-key form (`MGET`, `MSET`, `HMGET`)"
             }
-            Trip::Http => {
+            IoKind::Http => {
                 "use the service's batch endpoint if it has one; otherwise run the \
                  independent requests concurrently with `futures::future::join_all` or \
                  `stream::iter(..).buffer_unordered(n)`"
             }
-            Trip::Rpc => {
+            IoKind::Rpc => {
                 "use the service's batch call if it has one (`batch_get_item`, \
                  `delete_objects`, a repeated field); otherwise run the calls concurrently \
                  with `buffer_unordered(n)`"
             }
-            Trip::Write => {
+            IoKind::Write => {
                 "wrap the writer in a `std::io::BufWriter` (or \
                  `tokio::io::BufWriter`) before the loop, or build the output in memory and \
                  write it once"
             }
-            Trip::Connect => {
+            IoKind::Connect => {
                 "create the connection or client once before the loop and reuse \
                  it (clients and pools are cheap to clone)"
             }
-            Trip::Custom => {
+            IoKind::Custom => {
                 "make one batched call for all elements, or run the calls \
                  concurrently with a bound"
             }
         }
     }
 }
-
-const SQLX_QUERY_FUNCTIONS: &[&str] = &[
-    "query",
-    "query_as",
-    "query_scalar",
-    "query_with",
-    "query_as_with",
-    "query_scalar_with",
-];
-
-const SQLX_QUERY_MACROS: &[&str] = &[
-    "query",
-    "query_as",
-    "query_scalar",
-    "query_unchecked",
-    "query_as_unchecked",
-    "query_scalar_unchecked",
-    "query_file",
-    "query_file_as",
-    "query_file_scalar",
-    "query_file_unchecked",
-    "query_file_as_unchecked",
-];
-
-const SQLX_RUN_METHODS: &[&str] = &[
-    "execute",
-    "fetch",
-    "fetch_one",
-    "fetch_optional",
-    "fetch_all",
-    "fetch_many",
-];
-
-/// Methods that run a query when given a connection (`.first(&mut conn)`, `.one(&db)`).
-const CONNECTION_ARG_METHODS: &[(&str, Trip)] = &[
-    ("execute", Trip::Sqlx),
-    ("fetch", Trip::Sqlx),
-    ("fetch_one", Trip::Sqlx),
-    ("fetch_optional", Trip::Sqlx),
-    ("fetch_all", Trip::Sqlx),
-    ("load", Trip::Diesel),
-    ("load_iter", Trip::Diesel),
-    ("get_result", Trip::Diesel),
-    ("get_results", Trip::Diesel),
-    ("first", Trip::Diesel),
-    ("one", Trip::SeaOrm),
-    ("all", Trip::SeaOrm),
-    ("insert", Trip::SeaOrm),
-    ("update", Trip::SeaOrm),
-    ("delete", Trip::SeaOrm),
-    ("save", Trip::SeaOrm),
-];
-
-/// Methods of a SQL client or connection that run a statement (`client.query(sql, params)`).
-const SQL_CLIENT_METHODS: &[&str] = &[
-    "query",
-    "query_one",
-    "query_opt",
-    "query_raw",
-    "query_row",
-    "execute",
-    "fetch_one",
-    "fetch_all",
-    "fetch_optional",
-];
-
-/// Names of database handles.
-const DB_NAMES: &[&str] = &[
-    "pool",
-    "db",
-    "conn",
-    "connection",
-    "tx",
-    "txn",
-    "transaction",
-    "executor",
-    "database",
-    "pg",
-    "postgres",
-    "sqlite",
-    "client",
-    "db_pool",
-    "pg_pool",
-];
-
-/// Types of database handles.
-const DB_TYPES: &[&str] = &[
-    "Pool",
-    "PgPool",
-    "MySqlPool",
-    "SqlitePool",
-    "AnyPool",
-    "PgConnection",
-    "SqliteConnection",
-    "MySqlConnection",
-    "PoolConnection",
-    "PooledConnection",
-    "Transaction",
-    "Connection",
-    "DatabaseConnection",
-    "DatabaseTransaction",
-    "Client",
-];
-
-const MONGO_METHODS: &[&str] = &[
-    "find_one",
-    "insert_one",
-    "update_one",
-    "delete_one",
-    "replace_one",
-    "find_one_and_update",
-    "find_one_and_replace",
-    "find_one_and_delete",
-];
-
-const REDIS_COMMANDS: &[&str] = &[
-    "get", "set", "set_ex", "set_nx", "hget", "hset", "hgetall", "hdel", "incr", "decr", "del",
-    "expire", "exists", "sadd", "srem", "smembers", "zadd", "zrem", "lpush", "rpush", "lpop",
-    "rpop", "publish",
-];
-
-const REDIS_TYPES: &[&str] = &[
-    "MultiplexedConnection",
-    "ConnectionManager",
-    "ClusterConnection",
-];
-
-/// Methods on a client-like receiver that are not round trips.
-const NOT_REQUESTS: &[&str] = &[
-    "lock",
-    "read",
-    "write",
-    "try_lock",
-    "acquire",
-    "acquire_owned",
-    "recv",
-    "clone",
-    "ready",
-    "closed",
-    "send",
-    "get_ref",
-    "get_mut",
-    "into_inner",
-];
-
-const HTTP_BUILDERS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "request"];
-
-/// Constructors of connections and clients: (canonical path prefix, tail).
-const CONNECTORS: &[&[&str]] = &[
-    &["std", "net", "TcpStream", "connect"],
-    &["tokio", "net", "TcpStream", "connect"],
-    &["async_std", "net", "TcpStream", "connect"],
-    &["smol", "net", "TcpStream", "connect"],
-    &["reqwest", "Client", "new"],
-    &["reqwest", "Client", "builder"],
-    &["reqwest", "blocking", "Client", "new"],
-    &["reqwest", "blocking", "Client", "builder"],
-    &["redis", "Client", "open"],
-    &["tokio_postgres", "connect"],
-    &["postgres", "Client", "connect"],
-    &["mongodb", "Client", "with_uri_str"],
-    &["rusqlite", "Connection", "open"],
-];
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for loops in &context.program.loops {
@@ -381,7 +207,7 @@ fn finding(
     context: &RuleContext<'_, '_>,
     site: &LoopSite<'_>,
     scope: &IterationScope<'_>,
-    trip: Trip,
+    trip: IoKind,
     call: &str,
 ) -> Diagnostic {
     let noun = trip.noun();
@@ -406,14 +232,14 @@ fn round_trip(
     locals: &LocalTypes,
     site: &LoopSite<'_>,
     scope: &IterationScope<'_>,
-) -> Option<(Trip, String)> {
+) -> Option<(IoKind, String)> {
     let resolve = |path: &PathRef| -> Resolved {
         context
             .program
             .resolver
             .resolve(loops.function.file, function.scope, path)
     };
-    let apis = &context.config.unbatched_io;
+    let knowledge = &context.program.knowledge;
     match &site.expr.kind {
         ExprKind::Call { callee, args } => {
             let ExprKind::Path(path) = &callee.kind else {
@@ -421,38 +247,28 @@ fn round_trip(
             };
             let resolved = resolve(path);
             let display = resolved.display();
-            if resolved.is(&["reqwest", "get"]) || resolved.is(&["reqwest", "blocking", "get"]) {
-                return Some((Trip::Http, display));
+            if io::is_http_function(&display) {
+                return Some((IoKind::Http, display));
             }
-            if CONNECTORS.iter().any(|connector| resolved.is(connector))
-                || is_sqlx_connect(&resolved)
-            {
+            if io::is_connector(&display) || io::is_sqlx_connect(&resolved.segments) {
                 let invariant = !args.iter().any(|arg| scope.mentions_item(arg));
-                return invariant.then_some((Trip::Connect, display));
+                return invariant.then_some((IoKind::Connect, display));
             }
-            apis.extra_paths
-                .contains(&display)
-                .then_some((Trip::Custom, display))
+            knowledge
+                .is_extra_io_path(&display)
+                .then_some((IoKind::Custom, display))
         }
-        ExprKind::Macro(call) if matches!(call.path.last(), "write" | "writeln") => {
+        ExprKind::Macro(call) if io::is_write_macro(call.path.last()) => {
             let target = call.args.first()?;
             is_unbuffered_writer(locals, target)
-                .then(|| (Trip::Write, format!("{}!", call.path.last())))
+                .then(|| (IoKind::Write, format!("{}!", call.path.last())))
         }
         ExprKind::MethodCall {
             receiver,
             method,
             args,
             ..
-        } => method_round_trip(
-            &resolve,
-            locals,
-            site,
-            receiver,
-            method,
-            args,
-            &apis.extra_methods,
-        ),
+        } => method_round_trip(&resolve, locals, site, receiver, method, args, knowledge),
         _ => None,
     }
 }
@@ -464,8 +280,8 @@ fn method_round_trip(
     receiver: &Expr,
     method: &str,
     args: &[Expr],
-    extra_methods: &[String],
-) -> Option<(Trip, String)> {
+    knowledge: &Knowledge,
+) -> Option<(IoKind, String)> {
     let source = chain_source(receiver);
     let source_name = name_of(source).map(str::to_lowercase);
     let source_type = locals
@@ -479,31 +295,29 @@ fn method_round_trip(
             format!(".{text}(..)")
         }
     };
-    if extra_methods.iter().any(|extra| extra == method) {
-        return Some((Trip::Custom, shown(method)));
+    if knowledge.is_extra_io_method(method) {
+        return Some((IoKind::Custom, shown(method)));
     }
     // sqlx: `sqlx::query(..).bind(..).fetch_one(&pool)`, `query!(..).execute(&pool)`.
-    if SQLX_RUN_METHODS.contains(&method) && is_sqlx_query(resolve, source) {
-        return Some((Trip::Sqlx, shown(method)));
+    if io::is_sqlx_run_method(method) && is_sqlx_query(resolve, source) {
+        return Some((IoKind::Sqlx, shown(method)));
     }
     // `x.first(&mut conn)`, `.one(&db)`, `.execute(&pool)`: a query run on a connection.
     if args.len() == 1
         && is_db_handle(locals, &args[0])
-        && let Some((_, trip)) = CONNECTION_ARG_METHODS
-            .iter()
-            .find(|(name, _)| *name == method)
+        && let Some(trip) = io::connection_arg_method(method)
     {
-        let chain_like = !matches!(receiver.kind, ExprKind::Path(_)) || *trip != Trip::Sqlx;
-        if chain_like && (*trip != Trip::SeaOrm || site.awaited) {
-            return Some((*trip, shown(method)));
+        let chain_like = !matches!(receiver.kind, ExprKind::Path(_)) || trip != IoKind::Sqlx;
+        if chain_like && (trip != IoKind::SeaOrm || site.awaited) {
+            return Some((trip, shown(method)));
         }
     }
     // tokio-postgres, postgres, rusqlite, sqlx `Executor`: `client.query(sql, &[..])`.
-    if SQL_CLIENT_METHODS.contains(&method)
+    if io::is_sql_client_method(method)
         && !args.is_empty()
         && source_name
             .as_deref()
-            .is_none_or(|name| !name.contains("stmt") && !name.contains("statement"))
+            .is_none_or(|name| !io::names_statement(name))
         && matches!(
             receiver.kind,
             ExprKind::Path(_)
@@ -515,79 +329,71 @@ fn method_round_trip(
     {
         let typed_db = source_type
             .as_deref()
-            .is_some_and(|ty| DB_TYPES.contains(&ty) && ty != "Client");
-        let named_db = source_name.as_deref().is_some_and(is_db_name);
+            .is_some_and(|ty| io::is_db_type(ty) && ty != AMBIGUOUS_CLIENT_TYPE);
+        let named_db = source_name.as_deref().is_some_and(io::is_db_name);
         let http_client = source_name
             .as_deref()
             .is_some_and(|name| name.ends_with("client"));
-        if http_client && method == "execute" && args.len() == 1 {
-            return Some((Trip::Http, shown(method)));
+        if http_client && method == HTTP_EXECUTE_METHOD && args.len() == 1 {
+            return Some((IoKind::Http, shown(method)));
         }
         if typed_db
             || (named_db && (args.len() >= 2 || site.awaited))
             || (http_client && args.len() >= 2)
         {
-            return Some((Trip::SqlClient, shown(method)));
+            return Some((IoKind::SqlClient, shown(method)));
         }
     }
-    if MONGO_METHODS.contains(&method)
+    if io::is_mongo_method(method)
         && (site.awaited
-            || source_type.as_deref() == Some("Collection")
+            || source_type.as_deref() == Some(io::MONGO_COLLECTION_TYPE)
             || source_name
                 .as_deref()
-                .is_some_and(|name| name.contains("coll")))
+                .is_some_and(io::names_mongo_collection))
     {
-        return Some((Trip::Mongo, shown(method)));
+        return Some((IoKind::Mongo, shown(method)));
     }
     // redis: `redis::cmd("GET").arg(k).query_async(&mut con)`, `con.get(key).await`.
-    if matches!(method, "query" | "query_async") && is_call_to(resolve, source, &["redis", "cmd"]) {
-        return Some((Trip::Redis, shown(method)));
+    if io::is_redis_query_method(method) && is_call_to(resolve, source, REDIS_CMD) {
+        return Some((IoKind::Redis, shown(method)));
     }
-    if REDIS_COMMANDS.contains(&method)
+    if io::is_redis_command(method)
         && std::ptr::eq(source, peel_refs(receiver))
-        && (source_name
-            .as_deref()
-            .is_some_and(|name| name.contains("redis"))
-            || source_type
-                .as_deref()
-                .is_some_and(|ty| REDIS_TYPES.contains(&ty))
+        && (source_name.as_deref().is_some_and(io::names_redis)
+            || source_type.as_deref().is_some_and(io::is_redis_type)
             || (site.awaited
                 && source_name
                     .as_deref()
-                    .is_some_and(|name| matches!(name, "con" | "conn" | "connection"))))
+                    .is_some_and(io::is_short_connection_name)))
     {
-        return Some((Trip::Redis, shown(method)));
+        return Some((IoKind::Redis, shown(method)));
     }
-    let client_like = is_client(source_name.as_deref(), source_type.as_deref())
-        || is_call_to(resolve, source, &["reqwest", "Client", "new"]);
+    let client_like = io::is_client(source_name.as_deref(), source_type.as_deref())
+        || is_call_to(resolve, source, HTTP_CLIENT_CONSTRUCTOR);
     // reqwest and fluent SDK builders: `client.get(url).send()`, `s3.put_object()..send()`.
-    if method == "send" && args.is_empty() && client_like {
+    if method == SEND_METHOD && args.is_empty() && client_like {
         let http = chain_methods(receiver)
             .iter()
-            .any(|name| HTTP_BUILDERS.contains(name));
-        let trip = if http { Trip::Http } else { Trip::Rpc };
+            .any(|name| io::is_http_builder(name));
+        let trip = if http { IoKind::Http } else { IoKind::Rpc };
         return Some((trip, shown("send")));
     }
     // hyper `client.request(req).await`, tonic `client.say_hello(req).await`.
     if site.awaited
         && client_like
         && std::ptr::eq(source, peel_refs(receiver))
-        && !NOT_REQUESTS.contains(&method)
-        && !method.starts_with("is_")
-        && !method.starts_with("with_")
+        && io::is_client_request_method(method)
     {
-        let trip = if matches!(method, "request" | "get" | "post" | "execute") {
-            Trip::Http
+        let trip = if io::is_http_client_method(method) {
+            IoKind::Http
         } else {
-            Trip::Rpc
+            IoKind::Rpc
         };
         return Some((trip, shown(method)));
     }
     // `file.write_all(..)` on an unbuffered `File`/`TcpStream`.
-    if matches!(method, "write" | "write_all" | "write_fmt")
-        && is_unbuffered_writer(locals, receiver)
-    {
-        return Some((Trip::Write, shown(method)));
+    if io::is_write_method(method) && is_unbuffered_writer(locals, receiver) {
+        return Some((IoKind::Write, shown(method)));
     }
     None
 }
@@ -621,73 +427,38 @@ fn chain_methods(expr: &Expr) -> Vec<&str> {
 }
 
 fn is_sqlx_query(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr) -> bool {
+    let in_sqlx = |path: &PathRef| {
+        resolve(path)
+            .segments
+            .first()
+            .is_some_and(|first| first == io::SQLX_CRATE)
+    };
     match &source.kind {
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Path(path) => {
-                let resolved = resolve(path);
-                resolved
-                    .segments
-                    .first()
-                    .is_some_and(|first| first == "sqlx")
-                    && SQLX_QUERY_FUNCTIONS.contains(&path.last())
-            }
+            ExprKind::Path(path) => in_sqlx(path) && io::is_sqlx_query_function(path.last()),
             _ => false,
         },
-        ExprKind::Macro(call) => {
-            SQLX_QUERY_MACROS.contains(&call.path.last())
-                && resolve(&call.path)
-                    .segments
-                    .first()
-                    .is_some_and(|first| first == "sqlx")
-        }
+        ExprKind::Macro(call) => io::is_sqlx_query_macro(call.path.last()) && in_sqlx(&call.path),
         _ => false,
     }
 }
 
-fn is_call_to(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr, target: &[&str]) -> bool {
+fn is_call_to(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr, target: &str) -> bool {
     matches!(&source.kind, ExprKind::Call { callee, .. }
-        if matches!(&callee.kind, ExprKind::Path(path) if resolve(path).is(target)))
-}
-
-/// `PgPool::connect(..)`, `sqlx::PgConnection::connect(..)`.
-fn is_sqlx_connect(resolved: &Resolved) -> bool {
-    let segments = &resolved.segments;
-    segments.first().is_some_and(|first| first == "sqlx")
-        && segments.len() >= 3
-        && matches!(
-            segments[segments.len() - 1].as_str(),
-            "connect" | "connect_with"
-        )
-        && {
-            let ty = &segments[segments.len() - 2];
-            ty.ends_with("Pool") || ty.ends_with("Connection")
-        }
-}
-
-fn is_db_name(name: &str) -> bool {
-    DB_NAMES.contains(&name)
-        || name.ends_with("_pool")
-        || name.ends_with("_conn")
-        || name.ends_with("_db")
-        || name.ends_with("_tx")
+        if matches!(&callee.kind, ExprKind::Path(path) if resolve(path).display() == target))
 }
 
 /// `&pool`, `&mut *tx`, `&self.db`, `conn`, `pool.as_ref()`.
 fn is_db_handle(locals: &LocalTypes, arg: &Expr) -> bool {
     let inner = peel_refs(arg);
     if let Some(ty) = locals.type_of(inner).as_ref().and_then(type_name)
-        && DB_TYPES.contains(&ty)
+        && io::is_db_type(ty)
     {
         return true;
     }
     name_of(inner)
         .map(str::to_lowercase)
-        .is_some_and(|name| is_db_name(&name) && name != "client")
-}
-
-fn is_client(name: Option<&str>, ty: Option<&str>) -> bool {
-    ty.is_some_and(|ty| ty.ends_with("Client"))
-        || name.is_some_and(|name| name.ends_with("client") || name == "http")
+        .is_some_and(|name| io::is_db_name(&name) && name != AMBIGUOUS_CLIENT_NAME)
 }
 
 /// A binding whose type says it is an unbuffered file or socket.
@@ -697,5 +468,5 @@ fn is_unbuffered_writer(locals: &LocalTypes, writer: &Expr) -> bool {
         .type_of(writer)
         .as_ref()
         .and_then(type_name)
-        .is_some_and(|ty| matches!(ty, "File" | "TcpStream" | "UnixStream"))
+        .is_some_and(io::is_unbuffered_writer_type)
 }

@@ -3,6 +3,7 @@
 use super::{RuleContext, declare_rule};
 use crate::analysis::CallSite;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::knowledge::channels::{UnboundedConstructor, unbounded_constructor};
 
 declare_rule! {
     /// ## What it does
@@ -48,65 +49,9 @@ declare_rule! {
     };
 }
 
-/// An unbounded constructor and the bounded one that replaces it.
-struct UnboundedConstructor {
-    path: &'static [&'static str],
-    bounded_replacement: &'static str,
-}
-
-const UNBOUNDED_CONSTRUCTORS: &[UnboundedConstructor] = &[
-    UnboundedConstructor {
-        path: &["std", "sync", "mpsc", "channel"],
-        bounded_replacement: "std::sync::mpsc::sync_channel(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["tokio", "sync", "mpsc", "unbounded_channel"],
-        bounded_replacement: "tokio::sync::mpsc::channel(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["crossbeam_channel", "unbounded"],
-        bounded_replacement: "crossbeam_channel::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["crossbeam", "channel", "unbounded"],
-        bounded_replacement: "crossbeam::channel::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["flume", "unbounded"],
-        bounded_replacement: "flume::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["async_channel", "unbounded"],
-        bounded_replacement: "async_channel::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["async_std", "channel", "unbounded"],
-        bounded_replacement: "async_std::channel::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["futures", "channel", "mpsc", "unbounded"],
-        bounded_replacement: "futures::channel::mpsc::channel(buffer)",
-    },
-    UnboundedConstructor {
-        path: &["futures_channel", "mpsc", "unbounded"],
-        bounded_replacement: "futures_channel::mpsc::channel(buffer)",
-    },
-    UnboundedConstructor {
-        path: &["kanal", "unbounded"],
-        bounded_replacement: "kanal::bounded(capacity)",
-    },
-    UnboundedConstructor {
-        path: &["kanal", "unbounded_async"],
-        bounded_replacement: "kanal::bounded_async(capacity)",
-    },
-];
-
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for site in &context.program.call_sites {
-        if let Some(constructor) = UNBOUNDED_CONSTRUCTORS
-            .iter()
-            .find(|constructor| site.resolved.is(constructor.path))
-        {
+        if let Some(constructor) = unbounded_constructor(&site.resolved.display()) {
             out.push(finding(context, site, constructor));
         }
     }
@@ -117,7 +62,7 @@ fn finding(
     site: &CallSite,
     constructor: &UnboundedConstructor,
 ) -> Diagnostic {
-    let canonical = constructor.path.join("::");
+    let canonical = constructor.path;
     let mut diagnostic = context
         .diagnostic(
             format!("`{canonical}` creates a channel with no capacity limit"),
@@ -130,7 +75,7 @@ fn finding(
             "use `{}` so that senders wait (or fail) when the queue is full",
             constructor.bounded_replacement
         ));
-    let renamed = site.written.last() != constructor.path[constructor.path.len() - 1];
+    let renamed = !canonical.ends_with(&format!("::{}", site.written.last()));
     if renamed || site.resolved.via_glob {
         diagnostic = diagnostic.with_note(format!(
             "`{}` resolves to `{canonical}`{}",

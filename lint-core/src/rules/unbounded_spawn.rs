@@ -7,6 +7,11 @@ use crate::analysis::loops::{
     type_name,
 };
 use crate::diagnostic::{Diagnostic, Label};
+use crate::knowledge::bounds::{DRAIN_CALLS, LENGTH_CHECK, is_join_method};
+use crate::knowledge::spawners::{
+    Unit, is_spawn_method, is_spawner_constructor, is_spawner_name, is_spawner_type,
+    is_thread_builder_path, is_thread_spawner_name, is_thread_spawner_type,
+};
 use crate::model::{Expr, ExprKind, Function};
 
 declare_rule! {
@@ -85,99 +90,6 @@ declare_rule! {
         summary: "a task or thread is spawned per item or connection with no concurrency bound",
         check: Some(check),
     };
-}
-
-/// Functions that start a task or a thread.
-const SPAWN_FUNCTIONS: &[(&[&str], Unit)] = &[
-    (&["std", "thread", "spawn"], Unit::Thread),
-    (&["tokio", "spawn"], Unit::Task),
-    (&["tokio", "task", "spawn"], Unit::Task),
-    (&["tokio", "task", "spawn_local"], Unit::Task),
-    (&["tokio", "task", "spawn_blocking"], Unit::BlockingTask),
-    (&["async_std", "task", "spawn"], Unit::Task),
-    (&["async_std", "task", "spawn_local"], Unit::Task),
-    (&["async_std", "task", "spawn_blocking"], Unit::BlockingTask),
-    (&["smol", "spawn"], Unit::Task),
-    (&["actix_rt", "spawn"], Unit::Task),
-    (&["actix", "spawn"], Unit::Task),
-    (&["rayon", "spawn"], Unit::Task),
-    (&["glommio", "spawn_local"], Unit::Task),
-];
-
-const SPAWN_METHODS: &[&str] = &[
-    "spawn",
-    "spawn_local",
-    "spawn_blocking",
-    "spawn_on",
-    "spawn_local_on",
-    "spawn_blocking_on",
-    "spawn_scoped",
-];
-
-/// Receiver types whose `spawn` starts a task or thread.
-const SPAWNER_TYPES: &[&str] = &[
-    "Handle",
-    "Runtime",
-    "JoinSet",
-    "Scope",
-    "LocalSet",
-    "TaskTracker",
-    "Executor",
-    "LocalExecutor",
-    "ThreadPool",
-    "Builder",
-];
-
-/// Receiver names whose `spawn` starts a task or thread.
-const SPAWNER_NAMES: &[&str] = &[
-    "s",
-    "scope",
-    "rt",
-    "runtime",
-    "handle",
-    "set",
-    "join_set",
-    "joinset",
-    "tasks",
-    "executor",
-    "ex",
-    "spawner",
-    "tracker",
-    "task_tracker",
-    "local_set",
-    "pool",
-];
-
-/// Calls that, made once per iteration, bound how many spawned units run at once.
-const BOUND_CALLS: &[&str] = &[
-    "acquire",
-    "acquire_owned",
-    "try_acquire",
-    "try_acquire_owned",
-    "acquire_many",
-    "acquire_many_owned",
-    "try_acquire_many",
-    "try_acquire_many_owned",
-    "join_next",
-    "join_next_with_id",
-    "try_join_next",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
-    Task,
-    BlockingTask,
-    Thread,
-}
-
-impl Unit {
-    fn noun(self) -> &'static str {
-        match self {
-            Unit::Task => "task",
-            Unit::BlockingTask => "blocking task",
-            Unit::Thread => "thread",
-        }
-    }
 }
 
 struct Spawn {
@@ -269,18 +181,7 @@ fn unbounded_scope<'l, 'a>(
     loops: &'l FunctionLoops<'a>,
     site: &LoopSite<'a>,
 ) -> Option<&'l IterationScope<'a>> {
-    let markers: Vec<&str> = BOUND_CALLS
-        .iter()
-        .copied()
-        .chain(
-            context
-                .config
-                .unbounded_spawn
-                .bound_markers
-                .iter()
-                .map(String::as_str),
-        )
-        .collect();
+    let markers = context.program.knowledge.bound_calls();
     for scope in loops.scope_chain(site.scope) {
         if scope.bounded_by.is_some()
             || scope.calls_any(&markers)
@@ -298,7 +199,7 @@ fn unbounded_scope<'l, 'a>(
 
 /// `if futures.len() >= n { futures.next().await }`: a hand-rolled cap.
 fn drains_by_length(scope: &IterationScope<'_>) -> bool {
-    scope.calls_any(&["len"]) && scope.calls_any(&["next", "join_all", "try_join_all"])
+    scope.calls_any(&[LENGTH_CHECK]) && scope.calls_any(DRAIN_CALLS)
 }
 
 /// `handle.await` / `handle.join()` in the same iteration: one at a time.
@@ -312,7 +213,7 @@ fn waits_in_iteration(scope: &IterationScope<'_>) -> bool {
                 method,
                 args,
                 ..
-            } if method == "join" && args.is_empty() => receiver,
+            } if is_join_method(method) && args.is_empty() => receiver,
             _ => return,
         };
         if let ExprKind::Path(path) = &waited.kind
@@ -332,7 +233,7 @@ fn spawn_at(
     locals: &LocalTypes,
     expr: &Expr,
 ) -> Option<Spawn> {
-    let extra = &context.config.unbounded_spawn.extra_spawners;
+    let knowledge = &context.program.knowledge;
     match &expr.kind {
         ExprKind::Call { callee, args } if !args.is_empty() => {
             let ExprKind::Path(path) = &callee.kind else {
@@ -344,19 +245,8 @@ fn spawn_at(
                     .resolver
                     .resolve(loops.function.file, function.scope, path);
             let display = resolved.display();
-            if let Some((_, unit)) = SPAWN_FUNCTIONS
-                .iter()
-                .find(|(spawner, _)| resolved.is(spawner))
-            {
-                return Some(Spawn {
-                    display,
-                    unit: *unit,
-                });
-            }
-            extra.contains(&display).then_some(Spawn {
-                display,
-                unit: Unit::Task,
-            })
+            let unit = knowledge.spawn_function(&display)?;
+            Some(Spawn { display, unit })
         }
         ExprKind::MethodCall {
             receiver,
@@ -368,21 +258,16 @@ fn spawn_at(
                 .type_of(chain_source(receiver))
                 .as_ref()
                 .and_then(|ty| type_name(ty).map(str::to_string));
-            let custom = receiver_type.as_ref().is_some_and(|ty| {
-                extra
-                    .iter()
-                    .any(|entry| *entry == format!("{ty}::{method}"))
-            });
-            let builtin = SPAWN_METHODS.contains(&method.as_str())
-                && spawns_on(receiver, receiver_type.as_deref());
+            let custom = receiver_type
+                .as_ref()
+                .is_some_and(|ty| knowledge.is_extra_spawn_method(ty, method));
+            let builtin = is_spawn_method(method) && spawns_on(receiver, receiver_type.as_deref());
             if !custom && !builtin {
                 return None;
             }
             let receiver_name = name_of(receiver);
-            let thread = receiver_type
-                .as_deref()
-                .is_some_and(|ty| matches!(ty, "Scope" | "Builder"))
-                || matches!(receiver_name, Some("s" | "scope"))
+            let thread = receiver_type.as_deref().is_some_and(is_thread_spawner_type)
+                || receiver_name.is_some_and(is_thread_spawner_name)
                 || is_thread_builder(receiver);
             let display = match (receiver_name, &receiver_type) {
                 (Some(name), _) => format!("{name}.{method}"),
@@ -402,24 +287,10 @@ fn spawn_at(
 /// Whether `receiver.spawn(..)` starts a task or thread: by the receiver's type, its name,
 /// or the call it comes from (`Handle::current()`, `thread::Builder::new()..`).
 fn spawns_on(receiver: &Expr, receiver_type: Option<&str>) -> bool {
-    if receiver_type.is_some_and(|ty| SPAWNER_TYPES.contains(&ty)) {
+    if receiver_type.is_some_and(is_spawner_type) {
         return true;
     }
-    if name_of(receiver).is_some_and(|name| {
-        let name = name.to_lowercase();
-        SPAWNER_NAMES.contains(&name.as_str())
-            || [
-                "_handle",
-                "_runtime",
-                "_rt",
-                "_set",
-                "_tasks",
-                "_executor",
-                "_scope",
-            ]
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
-    }) {
+    if name_of(receiver).is_some_and(is_spawner_name) {
         return true;
     }
     if let ExprKind::Call { callee, .. } = &chain_source(receiver).kind
@@ -427,19 +298,13 @@ fn spawns_on(receiver: &Expr, receiver_type: Option<&str>) -> bool {
     {
         let segments = &path.segments;
         let tail = segments.len().saturating_sub(2);
-        return matches!(
-            segments[tail..]
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()[..],
-            ["Handle", "current"] | ["Builder", "new"] | ["Handle", "try_current"]
-        );
+        let last_two: Vec<&str> = segments[tail..].iter().map(String::as_str).collect();
+        return is_spawner_constructor(&last_two);
     }
     false
 }
 
 fn is_thread_builder(receiver: &Expr) -> bool {
     matches!(&chain_source(receiver).kind, ExprKind::Call { callee, .. }
-        if matches!(&callee.kind, ExprKind::Path(path)
-            if path.segments.iter().any(|s| s == "thread") && path.last() == "new"))
+        if matches!(&callee.kind, ExprKind::Path(path) if is_thread_builder_path(&path.segments)))
 }

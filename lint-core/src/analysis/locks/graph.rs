@@ -10,9 +10,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use super::guards::{FunctionLocks, Held};
 use super::identity::ClassKey;
 use super::summaries::{Summary, map_self};
-use super::types::Mode;
 use super::{DoubleLock, self_deadlocks};
 use crate::analysis::FunctionRef;
+use crate::knowledge::locks::Mode;
 use crate::span::Span;
 
 /// Longest cycle enumerated (in classes).

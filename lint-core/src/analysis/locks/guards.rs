@@ -14,9 +14,17 @@
 
 use super::callees::CalleeResolver;
 use super::identity::{ClassKey, Identity, IdentityContext, LockTarget};
-use super::types::{LockFlavor, LockKind, LockType, Mode, acquire_method, is_condvar_wait};
 use super::{ReturnedGuard, Via};
 use crate::analysis::FunctionRef;
+use crate::knowledge::Knowledge;
+use crate::knowledge::adaptors::runs_closure_inline;
+use crate::knowledge::locks::{
+    LockFlavor, LockKind, LockType, Mode, acquire_method, acquires_when_type_unknown,
+    is_condvar_wait, is_failed_try_variant, is_guard_passthrough, is_probably_not_a_lock,
+    is_recursive_read,
+};
+use crate::knowledge::spawners::is_inline_runner;
+use crate::knowledge::std_items::{ends_process, is_diverging_macro, is_drop};
 use crate::model::{Block, Expr, ExprKind, LoopKind, Stmt};
 use crate::source::Edition;
 use crate::span::Span;
@@ -150,6 +158,7 @@ pub struct CallbackInvocation {
 pub struct WalkContext<'c, 'a> {
     pub identity: IdentityContext<'a>,
     pub callees: &'c CalleeResolver<'c, 'a>,
+    pub knowledge: &'c Knowledge,
     pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
     /// What a callee holds while it calls its closure parameters (from a first pass).
     pub callback_holds: &'c dyn Fn(FunctionRef) -> &'c [CallbackInvocation],
@@ -496,11 +505,7 @@ impl Walker<'_, '_> {
                         return Flow::DIVERGES;
                     }
                 }
-                let diverging = matches!(
-                    call.path.last(),
-                    "panic" | "unreachable" | "todo" | "unimplemented"
-                );
-                if diverging {
+                if is_diverging_macro(call.path.last()) {
                     Flow::DIVERGES
                 } else {
                     Flow::NONE
@@ -633,7 +638,7 @@ impl Walker<'_, '_> {
                 return Flow::NONE;
             }
             let value = self.acquire(target, acquire.mode, acquire.is_try, expr.span, None);
-            if method.starts_with("read_recursive")
+            if is_recursive_read(method)
                 && let Some(acquisition) = self.out.acquisitions.last_mut()
             {
                 acquisition.recursive_read = true;
@@ -649,7 +654,7 @@ impl Walker<'_, '_> {
         if receiver_flow.diverges {
             return Flow::DIVERGES;
         }
-        let arg_context = if is_inline_adaptor(method) {
+        let arg_context = if runs_closure_inline(method) {
             ArgContext::Inline
         } else {
             ArgContext::Deferred
@@ -701,7 +706,7 @@ impl Walker<'_, '_> {
             }
             return self.expr(&args[0]).without_value();
         }
-        let arg_context = if is_spawner(&resolved) {
+        let arg_context = if self.context.knowledge.runs_closure_elsewhere(&resolved) {
             ArgContext::Spawned
         } else if is_inline_runner(&resolved) {
             ArgContext::Inline
@@ -713,10 +718,7 @@ impl Walker<'_, '_> {
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
         }
-        if matches!(
-            resolved.as_str(),
-            "std::process::exit" | "std::process::abort"
-        ) {
+        if ends_process(&resolved) {
             return Flow::DIVERGES;
         }
         let receiver = args
@@ -979,7 +981,12 @@ impl Walker<'_, '_> {
         let mut outcomes = Vec::new();
         for arm in arms {
             self.held = before.clone();
-            if matches!(arm.pattern.variant.as_deref(), Some("Err" | "None")) {
+            if arm
+                .pattern
+                .variant
+                .as_deref()
+                .is_some_and(is_failed_try_variant)
+            {
                 // A failed `try_lock` holds nothing in its `Err`/`None` arm.
                 self.held
                     .retain(|held| !(held.is_try && held.id > first_id));
@@ -1077,7 +1084,7 @@ impl Walker<'_, '_> {
             Identity::Lock(target) => Some(target),
             Identity::NotALock => None,
             Identity::Unknown => {
-                if !matches!(method, "lock" | "try_lock") {
+                if !acquires_when_type_unknown(method) {
                     return None;
                 }
                 let text = self.context.identity.text_of(receiver)?;
@@ -1172,115 +1179,4 @@ fn contains_let(expr: &Expr) -> bool {
         ExprKind::LazyBoolean { lhs, rhs } => contains_let(lhs) || contains_let(rhs),
         _ => false,
     }
-}
-
-fn is_drop(resolved: &str) -> bool {
-    matches!(
-        resolved,
-        "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop"
-    )
-}
-
-/// Functions whose closure or future argument runs on another thread or task.
-fn is_spawner(resolved: &str) -> bool {
-    matches!(
-        resolved,
-        "std::thread::spawn"
-            | "tokio::spawn"
-            | "tokio::task::spawn"
-            | "tokio::task::spawn_blocking"
-            | "tokio::task::spawn_local"
-            | "async_std::task::spawn"
-            | "async_std::task::spawn_blocking"
-            | "smol::spawn"
-            | "actix_rt::spawn"
-            | "rayon::spawn"
-            | "rayon::spawn_fifo"
-    ) || resolved.ends_with("::spawn")
-}
-
-/// Functions that call their closure argument right away, on this thread.
-fn is_inline_runner(resolved: &str) -> bool {
-    matches!(
-        resolved,
-        "std::thread::scope"
-            | "crossbeam::scope"
-            | "crossbeam::thread::scope"
-            | "crossbeam_utils::thread::scope"
-            | "rayon::scope"
-            | "std::panic::catch_unwind"
-    )
-}
-
-/// Methods that run their closure arguments inline, before returning.
-fn is_inline_adaptor(method: &str) -> bool {
-    matches!(
-        method,
-        "map"
-            | "for_each"
-            | "filter"
-            | "filter_map"
-            | "flat_map"
-            | "any"
-            | "all"
-            | "find"
-            | "find_map"
-            | "position"
-            | "fold"
-            | "try_fold"
-            | "try_for_each"
-            | "retain"
-            | "retain_mut"
-            | "sort_by"
-            | "sort_by_key"
-            | "sort_unstable_by"
-            | "sort_unstable_by_key"
-            | "dedup_by"
-            | "dedup_by_key"
-            | "max_by_key"
-            | "min_by_key"
-            | "max_by"
-            | "min_by"
-            | "take_while"
-            | "skip_while"
-            | "inspect"
-            | "partition"
-            | "scan"
-            | "or_insert_with"
-            | "or_insert_with_key"
-            | "and_modify"
-            | "or_else"
-            | "and_then"
-            | "map_or"
-            | "map_or_else"
-            | "unwrap_or_else"
-            | "get_or_insert_with"
-            | "then"
-            | "with"
-            | "with_borrow"
-            | "with_borrow_mut"
-            | "map_err"
-            | "is_some_and"
-            | "is_ok_and"
-            | "is_none_or"
-            | "scope"
-    )
-}
-
-/// Methods whose result carries the receiver's guard (`m.lock().unwrap()`).
-fn is_guard_passthrough(method: &str) -> bool {
-    matches!(
-        method,
-        "unwrap" | "expect" | "unwrap_or_else" | "unwrap_unchecked" | "ok" | "map_err"
-    )
-}
-
-/// Receivers named like the standard streams or cells have `lock`/`try_lock` methods that
-/// are not mutexes of the program.
-fn is_probably_not_a_lock(text: &str) -> bool {
-    let last = text.rsplit('.').next().unwrap_or(text);
-    matches!(
-        last,
-        "stdout" | "stderr" | "stdin" | "out" | "err" | "handle" | "file"
-    )
 }

@@ -5,9 +5,13 @@
 
 use std::collections::HashMap;
 
-use super::types::{LockType, lock_type_at, peel_wrappers};
 use crate::analysis::bindings::LocalTypes;
 use crate::analysis::items::{ItemIndex, static_def, struct_def, type_alias_def};
+use crate::knowledge::locks::SHARED_POINTERS;
+use crate::knowledge::locks::{
+    LockType, is_identity_method, is_once_accessor, lock_type_at, peel_wrappers,
+};
+use crate::knowledge::wrappers::is_standard_type;
 use crate::model::{Expr, ExprKind, FileFacts, ScopeId, TypeRef};
 use crate::resolve::Resolver;
 
@@ -377,62 +381,10 @@ impl IdentityContext<'_> {
     }
 }
 
-/// Types of the standard library (and primitives and prelude names) that are not locks.
-fn is_standard_type(canonical: &str) -> bool {
-    let root = canonical.split("::").next().unwrap_or(canonical);
-    matches!(root, "std" | "core" | "alloc")
-        || matches!(
-            canonical,
-            "String"
-                | "Vec"
-                | "Option"
-                | "Result"
-                | "Box"
-                | "HashMap"
-                | "HashSet"
-                | "BTreeMap"
-                | "BTreeSet"
-                | "VecDeque"
-                | "bool"
-                | "char"
-                | "str"
-                | "u8"
-                | "u16"
-                | "u32"
-                | "u64"
-                | "u128"
-                | "usize"
-                | "i8"
-                | "i16"
-                | "i32"
-                | "i64"
-                | "i128"
-                | "isize"
-                | "f32"
-                | "f64"
-        )
-}
-
-/// Accessors of `OnceLock`/`OnceCell`/`Lazy` that return the value inside.
-fn is_once_accessor(method: &str) -> bool {
-    matches!(
-        method,
-        "get" | "get_or_init" | "get_or_try_init" | "force" | "wait"
-    )
-}
-
-/// Methods that return (a handle to) the same lock: `clone` of an `Arc`, `as_ref`, `deref`.
-fn is_identity_method(method: &str) -> bool {
-    matches!(
-        method,
-        "clone" | "as_ref" | "deref" | "borrow" | "get_ref" | "by_ref"
-    )
-}
-
 /// `Arc::clone(&x)` and `Rc::clone(&x)`.
 fn is_shared_pointer_clone(callee: &Expr) -> bool {
     matches!(&callee.kind, ExprKind::Path(path)
         if path.last() == "clone"
             && path.segments.len() >= 2
-            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc"))
+            && SHARED_POINTERS.contains(&path.segments[path.segments.len() - 2].as_str()))
 }

@@ -8,7 +8,6 @@ pub mod graph;
 pub mod guards;
 pub mod identity;
 pub mod summaries;
-pub mod types;
 
 use std::collections::HashMap;
 
@@ -17,10 +16,13 @@ use rayon::prelude::*;
 use self::callees::CalleeResolver;
 use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_function};
 use self::identity::{ClassKey, Identity, IdentityContext};
-use self::types::{LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode};
 use super::FunctionRef;
 use super::bindings::LocalTypes;
 use super::items::ItemIndex;
+use crate::knowledge::Knowledge;
+use crate::knowledge::locks::{
+    LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode,
+};
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::resolve::Resolver;
 use crate::span::Span;
@@ -80,6 +82,7 @@ pub fn analyze_locks(
     files: &[FileFacts],
     resolver: &Resolver<'_>,
     items: &ItemIndex,
+    knowledge: &Knowledge,
 ) -> LockAnalysis {
     let callees = CalleeResolver { items, resolver };
     let functions: Vec<(FunctionRef, &Function)> = files
@@ -121,6 +124,7 @@ pub fn analyze_locks(
     let shared = WalkInputs {
         files,
         callees: &callees,
+        knowledge,
         returned: &returned,
         identity_of: &identity_of,
     };
@@ -177,6 +181,7 @@ pub fn analyze_locks(
 struct WalkInputs<'c, 'a> {
     files: &'a [FileFacts],
     callees: &'c CalleeResolver<'c, 'a>,
+    knowledge: &'c Knowledge,
     returned: &'c HashMap<FunctionRef, ReturnedGuard>,
     identity_of: &'c (dyn Fn(FunctionRef, &Function) -> IdentityContext<'a> + Sync),
 }
@@ -197,6 +202,7 @@ impl WalkInputs<'_, '_> {
         let context = WalkContext {
             identity: (self.identity_of)(function_ref, function),
             callees: self.callees,
+            knowledge: self.knowledge,
             returned_guards: &returned_guards,
             callback_holds: &callback_holds,
             params: function

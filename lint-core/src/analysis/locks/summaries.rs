@@ -10,8 +10,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::guards::FunctionLocks;
 use super::identity::ClassKey;
-use super::types::{LockType, Mode};
 use crate::analysis::FunctionRef;
+use crate::knowledge::locks::{LockType, Mode};
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.

@@ -1,6 +1,8 @@
-//! Which types are locks (and which guards), by canonical path: std, parking_lot,
-//! lock_api, spin, tokio, async-lock, async-std and futures.
+//! Locks: which types are locks (and which guards), by canonical path (std, parking_lot,
+//! lock_api, spin, tokio, async-lock, async-std and futures), the methods that acquire them
+//! and in which mode, and the methods that pass a lock or a guard through unchanged.
 
+use super::wrappers;
 use crate::model::TypeRef;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -143,20 +145,6 @@ const KNOWN_LOCKS: &[(&str, LockType)] = &[
     ),
 ];
 
-/// Types that only wrap their first type argument (`Arc<Mutex<T>>` is a lock too).
-const WRAPPERS: &[&str] = &[
-    "Arc",
-    "Rc",
-    "Box",
-    "LazyLock",
-    "OnceLock",
-    "Lazy",
-    "OnceCell",
-    "ManuallyDrop",
-    "Pin",
-    "CachePadded",
-];
-
 /// Guard types: a function returning one of these returns a held lock.
 const GUARD_TYPES: &[(&str, Mode)] = &[
     ("MutexGuard", Mode::Exclusive),
@@ -197,9 +185,7 @@ pub fn lock_type_at(canonical: &str) -> Option<LockType> {
 pub fn peel_wrappers(ty: &TypeRef) -> &TypeRef {
     let mut current = ty.peel_refs();
     loop {
-        let is_wrapper = current
-            .last_segment()
-            .is_some_and(|name| WRAPPERS.contains(&name));
+        let is_wrapper = current.last_segment().is_some_and(wrappers::is_transparent);
         match current.type_args().first() {
             Some(inner) if is_wrapper => current = inner.peel_refs(),
             _ => return current,
@@ -228,37 +214,119 @@ pub struct AcquireMethod {
     pub is_try: bool,
 }
 
+/// Acquisition methods: name, mode, and whether it only tries (`try_*` never waits).
+const ACQUIRE_METHODS: &[(&str, Mode, bool)] = &[
+    ("lock", Mode::Exclusive, false),
+    ("write", Mode::Exclusive, false),
+    ("blocking_lock", Mode::Exclusive, false),
+    ("blocking_write", Mode::Exclusive, false),
+    ("lock_arc", Mode::Exclusive, false),
+    ("write_arc", Mode::Exclusive, false),
+    ("lock_owned", Mode::Exclusive, false),
+    ("write_owned", Mode::Exclusive, false),
+    ("read", Mode::Shared, false),
+    ("blocking_read", Mode::Shared, false),
+    ("read_arc", Mode::Shared, false),
+    ("read_owned", Mode::Shared, false),
+    ("read_recursive", Mode::Shared, false),
+    ("upgradable_read", Mode::Upgradable, false),
+    ("upgradable_read_arc", Mode::Upgradable, false),
+    ("try_lock", Mode::Exclusive, true),
+    ("try_write", Mode::Exclusive, true),
+    ("try_lock_for", Mode::Exclusive, true),
+    ("try_lock_until", Mode::Exclusive, true),
+    ("try_write_for", Mode::Exclusive, true),
+    ("try_write_until", Mode::Exclusive, true),
+    ("try_lock_arc", Mode::Exclusive, true),
+    ("try_lock_owned", Mode::Exclusive, true),
+    ("try_write_owned", Mode::Exclusive, true),
+    ("try_read", Mode::Shared, true),
+    ("try_read_for", Mode::Shared, true),
+    ("try_read_until", Mode::Shared, true),
+    ("try_read_owned", Mode::Shared, true),
+    ("try_upgradable_read", Mode::Upgradable, true),
+];
+
 pub fn acquire_method(name: &str) -> Option<AcquireMethod> {
-    let (mode, is_try) = match name {
-        "lock" | "write" | "blocking_lock" | "blocking_write" | "lock_arc" | "write_arc"
-        | "lock_owned" | "write_owned" => (Mode::Exclusive, false),
-        "read" | "blocking_read" | "read_arc" | "read_owned" | "read_recursive" => {
-            (Mode::Shared, false)
-        }
-        "upgradable_read" | "upgradable_read_arc" => (Mode::Upgradable, false),
-        "try_lock" | "try_write" | "try_lock_for" | "try_lock_until" | "try_write_for"
-        | "try_write_until" | "try_lock_arc" | "try_lock_owned" | "try_write_owned" => {
-            (Mode::Exclusive, true)
-        }
-        "try_read" | "try_read_for" | "try_read_until" | "try_read_owned" => (Mode::Shared, true),
-        "try_upgradable_read" => (Mode::Upgradable, true),
-        _ => return None,
-    };
-    Some(AcquireMethod { mode, is_try })
+    ACQUIRE_METHODS
+        .iter()
+        .find(|(method, _, _)| *method == name)
+        .map(|(_, mode, is_try)| AcquireMethod {
+            mode: *mode,
+            is_try: *is_try,
+        })
+}
+
+/// `read_recursive`: made to be taken while this thread already reads; readers do not
+/// queue behind a waiting writer.
+pub fn is_recursive_read(method: &str) -> bool {
+    method.starts_with("read_recursive")
 }
 
 /// `Condvar` methods that release the guard they are given and take it again.
+const CONDVAR_WAITS: &[&str] = &[
+    "wait",
+    "wait_while",
+    "wait_timeout",
+    "wait_timeout_while",
+    "wait_for",
+    "wait_until",
+    "wait_while_for",
+    "wait_while_until",
+    "wait_timeout_ms",
+];
+
 pub fn is_condvar_wait(name: &str) -> bool {
-    matches!(
-        name,
-        "wait"
-            | "wait_while"
-            | "wait_timeout"
-            | "wait_timeout_while"
-            | "wait_for"
-            | "wait_until"
-            | "wait_while_for"
-            | "wait_while_until"
-            | "wait_timeout_ms"
-    )
+    CONDVAR_WAITS.contains(&name)
+}
+
+/// Methods whose result carries the receiver's guard (`m.lock().unwrap()`).
+const GUARD_PASSTHROUGH_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_unchecked",
+    "ok",
+    "map_err",
+];
+
+pub fn is_guard_passthrough(method: &str) -> bool {
+    GUARD_PASSTHROUGH_METHODS.contains(&method)
+}
+
+/// Methods that return (a handle to) the same lock: `clone` of an `Arc`, `as_ref`, `deref`.
+const LOCK_IDENTITY_METHODS: &[&str] = &["clone", "as_ref", "deref", "borrow", "get_ref", "by_ref"];
+
+pub fn is_identity_method(method: &str) -> bool {
+    LOCK_IDENTITY_METHODS.contains(&method)
+}
+
+/// Accessors of `OnceLock`/`OnceCell`/`Lazy` that return the value inside.
+const ONCE_ACCESSORS: &[&str] = &["get", "get_or_init", "get_or_try_init", "force", "wait"];
+
+pub fn is_once_accessor(method: &str) -> bool {
+    ONCE_ACCESSORS.contains(&method)
+}
+
+/// Methods that, when the receiver's type is unknown, are taken as a lock acquisition on a
+/// lock identified by the receiver's text.
+pub fn acquires_when_type_unknown(method: &str) -> bool {
+    matches!(method, "lock" | "try_lock")
+}
+
+/// Receivers named like the standard streams or files have `lock`/`try_lock` methods that
+/// are not mutexes of the program.
+const NOT_A_LOCK_NAMES: &[&str] = &["stdout", "stderr", "stdin", "out", "err", "handle", "file"];
+
+pub fn is_probably_not_a_lock(text: &str) -> bool {
+    let last = text.rsplit('.').next().unwrap_or(text);
+    NOT_A_LOCK_NAMES.contains(&last)
+}
+
+/// Shared pointers whose `T::clone(&x)` returns the same lock (`Arc::clone(&m)`).
+pub const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
+
+/// Pattern variants of a failed `try_lock` (`Err(_)`, `None`): the arm holds nothing.
+pub fn is_failed_try_variant(variant: &str) -> bool {
+    matches!(variant, "Err" | "None")
 }

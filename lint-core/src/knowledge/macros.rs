@@ -1,0 +1,53 @@
+//! Macros whose arguments lowering looks into, because they are ordinary expressions.
+
+/// Macros whose arguments are a comma-separated list of expressions (format strings are
+/// string literals, named format arguments parse as assignments).
+const EXPRESSION_LIST_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "dbg",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "join",
+    "try_join",
+    "anyhow",
+    "bail",
+    "ensure",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+];
+
+pub fn takes_expression_list(name: &str) -> bool {
+    EXPRESSION_LIST_MACROS.contains(&name)
+}
+
+/// Macros whose first argument is an expression and the rest is something else
+/// (`matches!(value, Pattern)`).
+const FIRST_ARGUMENT_MACROS: &[&str] = &["matches", "assert_matches", "debug_assert_matches"];
+
+pub fn takes_first_expression(name: &str) -> bool {
+    FIRST_ARGUMENT_MACROS.contains(&name)
+}
+
+/// `vec![..]`: a collection literal.
+pub fn is_vec_literal(name: &str) -> bool {
+    name == "vec"
+}
