@@ -1,18 +1,43 @@
 //! The global phase: everything computed over the facts of all files together (resolved
 //! call sites now; the call graph and the lock graph build on this).
 
-pub mod bindings;
 pub mod calls;
 pub mod items;
 pub mod locks;
 pub mod loops;
+pub mod types;
+pub mod typing;
+
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::knowledge::Knowledge;
-use crate::model::{FileFacts, Function};
+use crate::model::{Expr, FileFacts, Function};
 use crate::resolve::Resolver;
 
 pub use calls::CallSite;
+use types::{Ty, TypeResolver, TypeScope};
+use typing::{FunctionTypes, Typing};
+
+/// The local types of every function, in parallel.
+fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
+    let files = typing.types.files;
+    files
+        .par_iter()
+        .enumerate()
+        .map(|(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .map(|(index, function)| {
+                    let self_type = typing.types.items.self_type_of(FunctionRef { file, index });
+                    typing.function_types(file, function, self_type)
+                })
+                .collect()
+        })
+        .collect()
+}
 
 /// A function of the program: file index and index into that file's functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,6 +55,8 @@ pub struct Program<'a> {
     pub loops: Vec<loops::FunctionLoops<'a>>,
     /// Structs, statics and functions by canonical path.
     pub items: items::ItemIndex,
+    /// The local binding types of every function, by file and function index.
+    function_types: Vec<Vec<FunctionTypes>>,
     /// Lock identity, guard lifetimes, summaries, the lock-order graph and its findings.
     pub locks: locks::LockAnalysis,
     /// API knowledge with the user's extensions.
@@ -45,38 +72,66 @@ impl<'a> Program<'a> {
         let call_sites = calls::collect_call_sites(files, &resolver);
         let loops = loops::collect_loops(files);
         let items = items::ItemIndex::build(files, &resolver);
-        let locks = locks::analyze_locks(files, &resolver, &items, &knowledge);
+        let typing = Typing {
+            types: TypeResolver {
+                files,
+                resolver: &resolver,
+                items: &items,
+            },
+        };
+        let function_types = all_function_types(typing);
+        let locks = locks::analyze_locks(typing, &function_types, &knowledge);
         Program {
             files,
             resolver,
             call_sites,
             loops,
             items,
+            function_types,
             locks,
             knowledge,
             runtime: None,
         }
     }
 
-    pub fn function(&self, function: FunctionRef) -> &'a Function {
-        &self.files[function.file].functions[function.index]
+    /// Type resolution and expression typing over this program's items.
+    pub fn typing(&self) -> Typing<'_> {
+        Typing {
+            types: TypeResolver {
+                files: self.files,
+                resolver: &self.resolver,
+                items: &self.items,
+            },
+        }
     }
 
-    /// The local binding types of a function, with `self.field` types of a method's struct.
-    pub fn local_types(&self, function: FunctionRef) -> bindings::LocalTypes {
-        let locals = bindings::LocalTypes::of_function(self.function(function));
-        let Some(owner) = self.items.self_type_of(function) else {
-            return locals;
-        };
-        let Some(item) = self.items.struct_at(owner) else {
-            return locals;
-        };
-        let fields = &items::struct_def(self.files, item).fields;
-        locals.with_self_fields(
-            fields
-                .iter()
-                .map(|field| (field.name.clone(), field.ty.clone())),
+    /// Where a function is written, for resolving the types and paths of its body.
+    pub fn type_scope(&self, function: FunctionRef) -> TypeScope<'_> {
+        let definition = self.function(function);
+        TypeScope {
+            file: function.file,
+            scope: definition.scope,
+            self_type: self.items.self_type_of(function),
+            generics: &definition.generics,
+        }
+    }
+
+    /// The local binding types of a function (computed once, when the program is built).
+    pub fn function_types(&self, function: FunctionRef) -> &FunctionTypes {
+        &self.function_types[function.file][function.index]
+    }
+
+    /// The type of an expression of `function`'s body, when the syntax says it.
+    pub fn type_of(&self, function: FunctionRef, expr: &Expr) -> Option<Ty> {
+        self.typing().type_of(
+            &self.type_scope(function),
+            self.function_types(function),
+            expr,
         )
+    }
+
+    pub fn function(&self, function: FunctionRef) -> &'a Function {
+        &self.files[function.file].functions[function.index]
     }
 
     /// Every function with a body, in file order.

@@ -8,8 +8,8 @@ use super::SpanContext;
 use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
 use crate::model::{
-    Field, FileFacts, Function, Import, ModDecl, ModuleScope, Param, ParseFailure, PathRef,
-    Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias, TypeRef,
+    Field, FileFacts, Function, GenericParam, ImplDef, Import, ModDecl, ModuleScope, Param,
+    ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -27,6 +27,8 @@ struct ItemContext {
 struct Owner {
     self_type: Option<TypeRef>,
     trait_path: Option<PathRef>,
+    /// Generic parameters of the `impl` or trait.
+    generics: Vec<GenericParam>,
 }
 
 pub fn lower_items(
@@ -171,7 +173,17 @@ impl ItemWalker<'_, '_, '_> {
         let owner = Owner {
             self_type: Some(type_ref(self.context, &item_impl.self_ty)),
             trait_path: item_impl.trait_.as_ref().map(|(_, path, _)| path_ref(path)),
+            generics: generic_params(&item_impl.generics),
         };
+        if let Some(self_type) = owner.self_type.clone() {
+            self.facts.impls.push(ImplDef {
+                self_type,
+                trait_path: owner.trait_path.clone(),
+                scope: at.scope,
+                module_path: at.module_path.clone(),
+                generics: owner.generics.clone(),
+            });
+        }
         let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
         for impl_item in &item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
@@ -197,14 +209,17 @@ impl ItemWalker<'_, '_, '_> {
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         let mut methods = Vec::new();
+        let mut default_methods = Vec::new();
         let owner = Owner {
             self_type: None,
             trait_path: Some(single_segment_path(item_trait.ident.to_string())),
+            generics: generic_params(&item_trait.generics),
         };
         for trait_item in &item_trait.items {
             if let syn::TraitItem::Fn(method) = trait_item {
                 methods.push(method.sig.ident.to_string());
                 if let Some(default_body) = &method.default {
+                    default_methods.push(method.sig.ident.to_string());
                     self.function(&method.attrs, &method.sig, default_body, at, owner.clone())?;
                 }
             }
@@ -213,6 +228,7 @@ impl ItemWalker<'_, '_, '_> {
             name: item_trait.ident.to_string(),
             module_path: at.module_path.clone(),
             methods,
+            default_methods,
         });
         Ok(())
     }
@@ -241,6 +257,7 @@ impl ItemWalker<'_, '_, '_> {
             module_path: at.module_path.clone(),
             scope: at.scope,
             fields,
+            generics: generic_params(&item_struct.generics),
             span: self.context.convert(item_struct.ident.span()),
         });
     }
@@ -341,6 +358,8 @@ impl ItemWalker<'_, '_, '_> {
             syn::ReturnType::Type(_, ty) => Some(type_ref(self.context, ty)),
             syn::ReturnType::Default => None,
         };
+        let mut generics = owner.generics.clone();
+        generics.extend(generic_params(&sig.generics));
         self.facts.functions.push(Function {
             name: sig.ident.to_string(),
             module_path: at.module_path.clone(),
@@ -350,6 +369,7 @@ impl ItemWalker<'_, '_, '_> {
             receiver,
             params,
             return_type,
+            generics,
             is_async: sig.asyncness.is_some(),
             is_test: at.in_test || has_test_attribute(attrs),
             body,
@@ -399,6 +419,48 @@ impl ItemWalker<'_, '_, '_> {
         });
         scope
     }
+}
+
+/// `<T: A + B, U>` and `where T: C`: each type parameter with the paths of its trait bounds.
+fn generic_params(generics: &syn::Generics) -> Vec<GenericParam> {
+    let mut params: Vec<GenericParam> = generics
+        .type_params()
+        .map(|param| GenericParam {
+            name: param.ident.to_string(),
+            bounds: bound_paths(&param.bounds),
+        })
+        .collect();
+    let predicates = generics
+        .where_clause
+        .iter()
+        .flat_map(|clause| clause.predicates.iter());
+    for predicate in predicates {
+        let syn::WherePredicate::Type(bounded) = predicate else {
+            continue;
+        };
+        let syn::Type::Path(type_path) = &bounded.bounded_ty else {
+            continue;
+        };
+        let Some(ident) = type_path.path.get_ident() else {
+            continue;
+        };
+        if let Some(param) = params.iter_mut().find(|param| ident == &param.name) {
+            param.bounds.extend(bound_paths(&bounded.bounds));
+        }
+    }
+    params
+}
+
+fn bound_paths(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Vec<PathRef> {
+    bounds
+        .iter()
+        .filter_map(|bound| match bound {
+            syn::TypeParamBound::Trait(trait_bound) => Some(path_ref(&trait_bound.path)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn parse_static_entries(

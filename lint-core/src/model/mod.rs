@@ -92,6 +92,23 @@ pub enum Receiver {
     RefMut,
 }
 
+/// A generic type parameter and its trait bounds (from `<T: A>` and `where T: B`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenericParam {
+    pub name: String,
+    pub bounds: Vec<PathRef>,
+}
+
+/// An `impl` block: its `Self` type, the trait it implements, and where it is written.
+#[derive(Clone, Debug)]
+pub struct ImplDef {
+    pub self_type: TypeRef,
+    pub trait_path: Option<PathRef>,
+    pub scope: ScopeId,
+    pub module_path: Vec<String>,
+    pub generics: Vec<GenericParam>,
+}
+
 /// A function or method with a body.
 #[derive(Clone, Debug)]
 pub struct Function {
@@ -107,6 +124,8 @@ pub struct Function {
     pub receiver: Option<Receiver>,
     pub params: Vec<Param>,
     pub return_type: Option<TypeRef>,
+    /// Generic parameters of the enclosing `impl` and of the function, with their bounds.
+    pub generics: Vec<GenericParam>,
     pub is_async: bool,
     /// Inside `#[cfg(test)]` or marked `#[test]`.
     pub is_test: bool,
@@ -142,6 +161,7 @@ pub struct StructDef {
     pub module_path: Vec<String>,
     pub scope: ScopeId,
     pub fields: Vec<Field>,
+    pub generics: Vec<GenericParam>,
     pub span: Span,
 }
 
@@ -195,6 +215,8 @@ pub struct TraitDef {
     pub name: String,
     pub module_path: Vec<String>,
     pub methods: Vec<String>,
+    /// Methods with a default body (also lowered as functions).
+    pub default_methods: Vec<String>,
 }
 
 /// A file the parser rejected, or could not safely walk.
@@ -223,6 +245,7 @@ pub struct FileFacts {
     /// `// coordlint: allow(rule, ...)` comments of the file.
     pub suppressions: Vec<Suppression>,
     pub traits: Vec<TraitDef>,
+    pub impls: Vec<ImplDef>,
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,
     /// Range (`a..b`) and array (`[a, b]`, `[x; n]`) expressions in function bodies, which the

@@ -1,11 +1,11 @@
 //! `unbatched_io`: a round trip per element of a collection where a batched form exists.
 
 use super::{RuleContext, declare_rule};
-use crate::analysis::bindings::LocalTypes;
 use crate::analysis::loops::{
     Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
-    peel_await_try, type_name,
+    peel_await_try,
 };
+use crate::analysis::types::Ty;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
 use crate::knowledge::io::{
@@ -181,7 +181,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
         if is_exempt(function) {
             continue;
         }
-        let mut locals = None;
+        let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
         for site in &loops.sites {
             if site.deferred {
                 continue;
@@ -190,8 +190,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if scope.driver != Driver::Collection || scope.bounded_by.is_some() {
                 continue;
             }
-            let locals = locals.get_or_insert_with(|| context.program.local_types(loops.function));
-            let Some((trip, call)) = round_trip(context, loops, function, locals, site, scope)
+            let Some((trip, call)) = round_trip(context, loops, function, &type_of, site, scope)
             else {
                 continue;
             };
@@ -229,7 +228,7 @@ fn round_trip(
     context: &RuleContext<'_, '_>,
     loops: &FunctionLoops<'_>,
     function: &Function,
-    locals: &LocalTypes,
+    type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
     scope: &IterationScope<'_>,
 ) -> Option<(IoKind, String)> {
@@ -260,7 +259,7 @@ fn round_trip(
         }
         ExprKind::Macro(call) if io::is_write_macro(call.path.last()) => {
             let target = call.args.first()?;
-            is_unbuffered_writer(locals, target)
+            is_unbuffered_writer(type_of, target)
                 .then(|| (IoKind::Write, format!("{}!", call.path.last())))
         }
         ExprKind::MethodCall {
@@ -268,14 +267,14 @@ fn round_trip(
             method,
             args,
             ..
-        } => method_round_trip(&resolve, locals, site, receiver, method, args, knowledge),
+        } => method_round_trip(&resolve, type_of, site, receiver, method, args, knowledge),
         _ => None,
     }
 }
 
 fn method_round_trip(
     resolve: &dyn Fn(&PathRef) -> Resolved,
-    locals: &LocalTypes,
+    type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
     receiver: &Expr,
     method: &str,
@@ -284,10 +283,9 @@ fn method_round_trip(
 ) -> Option<(IoKind, String)> {
     let source = chain_source(receiver);
     let source_name = name_of(source).map(str::to_lowercase);
-    let source_type = locals
-        .type_of(source)
+    let source_type = type_of(source)
         .as_ref()
-        .and_then(|ty| type_name(ty).map(str::to_string));
+        .and_then(|ty| ty.name_for_matching().map(str::to_string));
     let shown = |text: &str| {
         if args.is_empty() {
             format!(".{text}()")
@@ -304,7 +302,7 @@ fn method_round_trip(
     }
     // `x.first(&mut conn)`, `.one(&db)`, `.execute(&pool)`: a query run on a connection.
     if args.len() == 1
-        && is_db_handle(locals, &args[0])
+        && is_db_handle(type_of, &args[0])
         && let Some(trip) = io::connection_arg_method(method)
     {
         let chain_like = !matches!(receiver.kind, ExprKind::Path(_)) || trip != IoKind::Sqlx;
@@ -392,7 +390,7 @@ fn method_round_trip(
         return Some((trip, shown(method)));
     }
     // `file.write_all(..)` on an unbuffered `File`/`TcpStream`.
-    if io::is_write_method(method) && is_unbuffered_writer(locals, receiver) {
+    if io::is_write_method(method) && is_unbuffered_writer(type_of, receiver) {
         return Some((IoKind::Write, shown(method)));
     }
     None
@@ -449,9 +447,9 @@ fn is_call_to(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr, target: &st
 }
 
 /// `&pool`, `&mut *tx`, `&self.db`, `conn`, `pool.as_ref()`.
-fn is_db_handle(locals: &LocalTypes, arg: &Expr) -> bool {
+fn is_db_handle(type_of: &dyn Fn(&Expr) -> Option<Ty>, arg: &Expr) -> bool {
     let inner = peel_refs(arg);
-    if let Some(ty) = locals.type_of(inner).as_ref().and_then(type_name)
+    if let Some(ty) = type_of(inner).as_ref().and_then(Ty::name_for_matching)
         && io::is_db_type(ty)
     {
         return true;
@@ -462,11 +460,10 @@ fn is_db_handle(locals: &LocalTypes, arg: &Expr) -> bool {
 }
 
 /// A binding whose type says it is an unbuffered file or socket.
-fn is_unbuffered_writer(locals: &LocalTypes, writer: &Expr) -> bool {
+fn is_unbuffered_writer(type_of: &dyn Fn(&Expr) -> Option<Ty>, writer: &Expr) -> bool {
     let writer = peel_await_try(peel_refs(writer));
-    locals
-        .type_of(writer)
+    type_of(writer)
         .as_ref()
-        .and_then(type_name)
+        .and_then(Ty::name_for_matching)
         .is_some_and(io::is_unbuffered_writer_type)
 }

@@ -1,11 +1,10 @@
 //! `unbounded_spawn`: a task or thread started per item or per connection with no bound.
 
 use super::{RuleContext, declare_rule};
-use crate::analysis::bindings::LocalTypes;
 use crate::analysis::loops::{
     Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
-    type_name,
 };
+use crate::analysis::types::Ty;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::bounds::{DRAIN_CALLS, LENGTH_CHECK, is_join_method};
 use crate::knowledge::spawners::{
@@ -104,13 +103,12 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
         if is_exempt(function) {
             continue;
         }
-        let mut locals = None;
+        let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
         for site in &loops.sites {
             if site.deferred || site.awaited {
                 continue;
             }
-            let locals = locals.get_or_insert_with(|| context.program.local_types(loops.function));
-            let Some(spawn) = spawn_at(context, loops, function, locals, site.expr) else {
+            let Some(spawn) = spawn_at(context, loops, function, &type_of, site.expr) else {
                 continue;
             };
             if let Some(scope) = unbounded_scope(context, loops, site) {
@@ -230,7 +228,7 @@ fn spawn_at(
     context: &RuleContext<'_, '_>,
     loops: &FunctionLoops<'_>,
     function: &Function,
-    locals: &LocalTypes,
+    type_of: &dyn Fn(&Expr) -> Option<Ty>,
     expr: &Expr,
 ) -> Option<Spawn> {
     let knowledge = &context.program.knowledge;
@@ -254,10 +252,9 @@ fn spawn_at(
             args,
             ..
         } if !args.is_empty() => {
-            let receiver_type = locals
-                .type_of(chain_source(receiver))
+            let receiver_type = type_of(chain_source(receiver))
                 .as_ref()
-                .and_then(|ty| type_name(ty).map(str::to_string));
+                .and_then(|ty| ty.name_for_matching().map(str::to_string));
             let custom = receiver_type
                 .as_ref()
                 .is_some_and(|ty| knowledge.is_extra_spawn_method(ty, method));

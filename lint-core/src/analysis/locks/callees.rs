@@ -7,25 +7,15 @@ use crate::analysis::FunctionRef;
 use crate::analysis::items::ItemIndex;
 use crate::knowledge::std_items::is_common_method_name;
 use crate::model::{Expr, PathRef};
-use crate::resolve::Resolver;
 
-pub struct CalleeResolver<'c, 'a> {
+pub struct CalleeResolver<'c> {
     pub items: &'c ItemIndex,
-    pub resolver: &'c Resolver<'a>,
 }
 
-impl CalleeResolver<'_, '_> {
+impl CalleeResolver<'_> {
     /// The canonical path of a called path (`drop`, `std::thread::spawn`, `app::helper`).
     pub fn resolve_path(&self, identity: &IdentityContext<'_>, path: &PathRef) -> String {
-        if path.segments.first().is_some_and(|first| first == "Self")
-            && let Some(self_type) = &identity.self_type
-        {
-            let rest = path.segments[1..].join("::");
-            return format!("{self_type}::{rest}");
-        }
-        self.resolver
-            .resolve(identity.file, identity.scope, path)
-            .display()
+        identity.canonical_path(path)
     }
 
     /// Workspace functions at a call's canonical path (from [`Self::resolve_path`]).

@@ -157,7 +157,7 @@ pub struct CallbackInvocation {
 /// What the guard walk needs besides the function itself.
 pub struct WalkContext<'c, 'a> {
     pub identity: IdentityContext<'a>,
-    pub callees: &'c CalleeResolver<'c, 'a>,
+    pub callees: &'c CalleeResolver<'c>,
     pub knowledge: &'c Knowledge,
     pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
     /// What a callee holds while it calls its closure parameters (from a first pass).

@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::bindings::LocalTypes;
-use crate::analysis::items::{ItemIndex, static_def, struct_def, type_alias_def};
-use crate::knowledge::locks::SHARED_POINTERS;
+use crate::analysis::items::static_def;
+use crate::analysis::types::{Ty, TypeScope};
+use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::knowledge::locks::{
-    LockType, is_identity_method, is_once_accessor, lock_type_at, peel_wrappers,
+    LockType, SHARED_POINTERS, is_identity_method, is_once_accessor, lock_type_at,
 };
 use crate::knowledge::wrappers::is_standard_type;
-use crate::model::{Expr, ExprKind, FileFacts, ScopeId, TypeRef};
-use crate::resolve::Resolver;
+use crate::model::{Expr, ExprKind, PathRef};
 
 /// A lock class: all locks that share a declaration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,14 +95,12 @@ pub enum Identity {
 
 /// Everything identity resolution needs about the function being analyzed.
 pub struct IdentityContext<'a> {
-    pub files: &'a [FileFacts],
-    pub resolver: &'a Resolver<'a>,
-    pub items: &'a ItemIndex,
-    pub file: usize,
-    pub scope: ScopeId,
+    pub typing: Typing<'a>,
+    /// Where the function is written: its file, scope, `Self` and generics.
+    pub at: TypeScope<'a>,
     pub function_path: String,
-    pub self_type: Option<String>,
-    pub locals: LocalTypes,
+    /// The function's local types (cached on the program).
+    pub types: &'a FunctionTypes,
     /// Bindings that are another name for a lock (`let s = self.state.clone()`).
     pub aliases: HashMap<String, LockTarget>,
 }
@@ -116,8 +113,8 @@ impl IdentityContext<'_> {
                 if let Some(target) = self.aliases.get(name) {
                     return Identity::Lock(target.clone());
                 }
-                if let Some(ty) = self.locals.get(name) {
-                    return match self.classify(self.file, self.scope, ty) {
+                if let Some(ty) = self.types.local(name) {
+                    return match self.classify(ty) {
                         Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
                             class: ClassKey::Local {
                                 function: self.function_path.clone(),
@@ -180,32 +177,25 @@ impl IdentityContext<'_> {
         let ExprKind::Path(path) = &expr.kind else {
             return Identity::Unknown;
         };
-        let canonical = self.resolver.resolve(self.file, self.scope, path).display();
-        let Some(item) = self.items.static_at(&canonical) else {
-            return Identity::Unknown;
-        };
-        let definition = static_def(self.files, item);
-        match self.classify(item.file, definition.scope, &definition.ty) {
-            Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
+        let canonical = self.canonical_path(path);
+        match self.static_type(&canonical) {
+            None => Identity::Unknown,
+            Some(Some(PlaceType::Lock(lock_type))) => Identity::Lock(LockTarget {
                 class: ClassKey::Static {
                     path: canonical.clone(),
                 },
                 lock_type,
                 instance: Some(canonical),
             }),
-            _ => Identity::NotALock,
+            Some(_) => Identity::NotALock,
         }
     }
 
     fn identify_field(&self, owner: &str, member: &str, base: &Expr) -> Identity {
-        let Some(item) = self.items.struct_at(owner) else {
+        let Some(field_type) = self.typing.field_type(owner, member) else {
             return Identity::Unknown;
         };
-        let definition = struct_def(self.files, item);
-        let Some(field) = definition.fields.iter().find(|field| field.name == member) else {
-            return Identity::Unknown;
-        };
-        match self.classify(item.file, definition.scope, &field.ty) {
+        match self.classify(&field_type) {
             Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
                 class: ClassKey::Field {
                     owner: owner.to_string(),
@@ -233,37 +223,33 @@ impl IdentityContext<'_> {
         self.place_type(expr).is_some()
     }
 
+    /// The canonical path of a path as written in this function.
+    pub fn canonical_path(&self, path: &PathRef) -> String {
+        self.typing.types.resolve_path(&self.at, path)
+    }
+
     /// The struct (or lock) type of a place expression.
     fn place_type(&self, expr: &Expr) -> Option<PlaceType> {
         match &expr.kind {
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
                 if name == "self" {
-                    return self
-                        .self_type
-                        .clone()
-                        .map(|owner| self.struct_or_other(&owner));
+                    return self.at.self_type.map(|owner| self.struct_or_other(owner));
                 }
                 if let Some(target) = self.aliases.get(name) {
                     return Some(PlaceType::Lock(target.lock_type));
                 }
-                if let Some(ty) = self.locals.get(name) {
-                    return self.classify(self.file, self.scope, ty);
+                if let Some(ty) = self.types.local(name) {
+                    return self.classify(ty);
                 }
-                self.static_place_type(expr)
+                self.static_type(&self.canonical_path(path)).flatten()
             }
-            ExprKind::Path(_) => self.static_place_type(expr),
+            ExprKind::Path(path) => self.static_type(&self.canonical_path(path)).flatten(),
             ExprKind::Field { base, member } => {
                 let Some(PlaceType::Struct(owner)) = self.place_type(base) else {
                     return None;
                 };
-                let item = self.items.struct_at(&owner)?;
-                let definition = struct_def(self.files, item);
-                let field = definition
-                    .fields
-                    .iter()
-                    .find(|field| field.name == *member)?;
-                self.classify(item.file, definition.scope, &field.ty)
+                self.classify(&self.typing.field_type(&owner, member)?)
             }
             ExprKind::MethodCall {
                 receiver,
@@ -278,73 +264,46 @@ impl IdentityContext<'_> {
         }
     }
 
-    fn static_place_type(&self, expr: &Expr) -> Option<PlaceType> {
-        let ExprKind::Path(path) = &expr.kind else {
-            return None;
-        };
-        let canonical = self.resolver.resolve(self.file, self.scope, path).display();
-        let item = self.items.static_at(&canonical)?;
-        let definition = static_def(self.files, item);
-        self.classify(item.file, definition.scope, &definition.ty)
+    /// The classified type of the static at `canonical`: `None` when there is no such
+    /// static, `Some(None)` when its type says nothing.
+    fn static_type(&self, canonical: &str) -> Option<Option<PlaceType>> {
+        let types = self.typing.types;
+        let item = types.items.static_at(canonical)?;
+        let definition = static_def(types.files, item);
+        let at = TypeScope::module(item.file, definition.scope);
+        Some(self.classify(&types.resolve(&at, &definition.ty)))
     }
 
     fn struct_or_other(&self, canonical: &str) -> PlaceType {
-        if self.items.struct_at(canonical).is_some() {
+        if self.typing.types.items.struct_at(canonical).is_some() {
             PlaceType::Struct(canonical.to_string())
         } else {
             PlaceType::Other
         }
     }
 
-    /// What a written type is, resolved in `scope` of `file`, looking through `Arc`, `Box`,
-    /// `LazyLock` and references. `None` when nothing is written (`_`, `impl Trait`).
-    fn classify(&self, file: usize, scope: ScopeId, ty: &TypeRef) -> Option<PlaceType> {
-        self.classify_with_depth(file, scope, ty, 0)
-    }
-
-    fn classify_with_depth(
-        &self,
-        file: usize,
-        scope: ScopeId,
-        ty: &TypeRef,
-        depth: usize,
-    ) -> Option<PlaceType> {
-        let TypeRef::Path { path, .. } = peel_wrappers(ty) else {
-            return match ty.peel_refs() {
-                TypeRef::Other | TypeRef::Bounds(_) => None,
-                _ => Some(PlaceType::Other),
-            };
+    /// What a type is, looking through `Arc`, `Box`, `LazyLock` and references. `None` when
+    /// the type says nothing (`_`, `impl Trait`, a generic parameter).
+    fn classify(&self, ty: &Ty) -> Option<PlaceType> {
+        let path = match ty.peel_wrappers() {
+            Ty::Path { path, .. } => path,
+            Ty::Unknown | Ty::Bounds(_) => return None,
+            _ => return Some(PlaceType::Other),
         };
-        if path.segments.len() == 1 && path.last() == "Self" {
-            return self
-                .self_type
-                .clone()
-                .map(|owner| self.struct_or_other(&owner));
+        if self.at.self_type == Some(path.as_str()) {
+            return Some(self.struct_or_other(path));
         }
-        let canonical = self.resolver.resolve(file, scope, path).display();
-        // `type Shared = Arc<Mutex<State>>;`: look through our own aliases (bounded).
-        if let Some(alias) = self.items.type_alias_at(&canonical)
-            && depth < 8
-        {
-            let definition = type_alias_def(self.files, alias);
-            return self.classify_with_depth(
-                alias.file,
-                definition.scope,
-                &definition.ty,
-                depth + 1,
-            );
-        }
-        if let Some(lock_type) = lock_type_at(&canonical) {
+        if let Some(lock_type) = lock_type_at(path) {
             return Some(PlaceType::Lock(lock_type));
         }
-        if self.items.struct_at(&canonical).is_some() {
-            return Some(PlaceType::Struct(canonical));
+        if self.typing.types.items.struct_at(path).is_some() {
+            return Some(PlaceType::Struct(path.clone()));
         }
         // A standard type is known not to be a lock; another crate's type is external; a
         // generic parameter or an unresolved name is unknown.
-        if is_standard_type(&canonical) {
+        if is_standard_type(path) {
             Some(PlaceType::Other)
-        } else if canonical.contains("::") {
+        } else if path.contains("::") {
             Some(PlaceType::External)
         } else {
             None

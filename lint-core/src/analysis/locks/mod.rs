@@ -17,14 +17,13 @@ use self::callees::CalleeResolver;
 use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_function};
 use self::identity::{ClassKey, Identity, IdentityContext};
 use super::FunctionRef;
-use super::bindings::LocalTypes;
-use super::items::ItemIndex;
+use super::types::TypeScope;
+use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
     LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode,
 };
 use crate::model::{ExprKind, FileFacts, Function};
-use crate::resolve::Resolver;
 use crate::span::Span;
 
 pub use graph::{Cycle, EdgeWitness};
@@ -78,14 +77,15 @@ pub struct LockAnalysis {
     pub guards_across_await: Vec<GuardAcrossAwait>,
 }
 
-pub fn analyze_locks(
-    files: &[FileFacts],
-    resolver: &Resolver<'_>,
-    items: &ItemIndex,
+pub fn analyze_locks<'a>(
+    typing: Typing<'a>,
+    function_types: &'a [Vec<FunctionTypes>],
     knowledge: &Knowledge,
 ) -> LockAnalysis {
-    let callees = CalleeResolver { items, resolver };
-    let functions: Vec<(FunctionRef, &Function)> = files
+    let files = typing.types.files;
+    let items = typing.types.items;
+    let callees = CalleeResolver { items };
+    let functions: Vec<(FunctionRef, &'a Function)> = files
         .iter()
         .enumerate()
         .flat_map(|(file, facts)| {
@@ -96,15 +96,16 @@ pub fn analyze_locks(
                 .map(move |(index, function)| (FunctionRef { file, index }, function))
         })
         .collect();
-    let identity_of = |function_ref: FunctionRef, function: &Function| IdentityContext {
-        files,
-        resolver,
-        items,
-        file: function_ref.file,
-        scope: function.scope,
+    let identity_of = |function_ref: FunctionRef, function: &'a Function| IdentityContext {
+        typing,
+        at: TypeScope {
+            file: function_ref.file,
+            scope: function.scope,
+            self_type: items.self_type_of(function_ref),
+            generics: &function.generics,
+        },
         function_path: function.display_path(),
-        self_type: items.self_type_of(function_ref).map(str::to_string),
-        locals: LocalTypes::of_function(function),
+        types: &function_types[function_ref.file][function_ref.index],
         aliases: HashMap::new(),
     };
     // Only functions declared to return a guard need this pre-pass.
@@ -180,17 +181,17 @@ pub fn analyze_locks(
 /// What every function's walk shares.
 struct WalkInputs<'c, 'a> {
     files: &'a [FileFacts],
-    callees: &'c CalleeResolver<'c, 'a>,
+    callees: &'c CalleeResolver<'c>,
     knowledge: &'c Knowledge,
     returned: &'c HashMap<FunctionRef, ReturnedGuard>,
-    identity_of: &'c (dyn Fn(FunctionRef, &Function) -> IdentityContext<'a> + Sync),
+    identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
 }
 
-impl WalkInputs<'_, '_> {
+impl<'a> WalkInputs<'_, 'a> {
     fn walk(
         &self,
         function_ref: FunctionRef,
-        function: &Function,
+        function: &'a Function,
         callbacks: &HashMap<FunctionRef, Vec<CallbackInvocation>>,
     ) -> FunctionLocks {
         let files = self.files;

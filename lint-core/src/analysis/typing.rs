@@ -1,0 +1,210 @@
+//! The types of a function's local bindings and expressions, as far as the syntax tells
+//! them: parameters, `let` annotations, constructor calls (`Bank::new()`,
+//! `TcpStream::connect(..)?`), `Arc::new(x)`, copies of other bindings (`y.clone()`,
+//! `Arc::clone(&y)`, `&y`), struct fields (`self.pool`, `state.db.conn`) and extractor
+//! patterns (`State(state): State<Arc<AppState>>`).
+//!
+//! Flow-insensitive on purpose: a name bound twice keeps the type of the later binding that
+//! has a known type. No inference beyond what is written. Computed once per function and
+//! cached on [`super::Program`].
+
+use std::collections::HashMap;
+
+use super::items::struct_def;
+use super::types::{Ty, TypeResolver, TypeScope};
+use crate::knowledge::adaptors::keeps_type;
+use crate::knowledge::wrappers::is_pointer;
+use crate::model::{Block, Expr, ExprKind, Function, Pattern, Stmt, TypeRef};
+
+/// Local binding name → its type, for one function.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionTypes {
+    locals: HashMap<String, Ty>,
+}
+
+impl FunctionTypes {
+    pub fn local(&self, name: &str) -> Option<&Ty> {
+        self.locals.get(name)
+    }
+}
+
+/// Answers "what type does this expression have?" for the functions of the program.
+#[derive(Clone, Copy)]
+pub struct Typing<'p> {
+    pub types: TypeResolver<'p>,
+}
+
+impl<'p> Typing<'p> {
+    /// The local types of `function` (declared in file `file`), whose `Self` is `self_type`.
+    pub fn function_types(
+        &self,
+        file: usize,
+        function: &Function,
+        self_type: Option<&str>,
+    ) -> FunctionTypes {
+        let at = TypeScope {
+            file,
+            scope: function.scope,
+            self_type,
+            generics: &function.generics,
+        };
+        let mut types = FunctionTypes::default();
+        for param in &function.params {
+            if let Some(name) = param.pattern.simple_name() {
+                types
+                    .locals
+                    .insert(name.to_string(), self.types.resolve(&at, &param.ty));
+            } else if let Some((name, inner)) = extractor_binding(&param.pattern, &param.ty) {
+                types
+                    .locals
+                    .insert(name.to_string(), self.types.resolve(&at, inner));
+            }
+        }
+        if let (Some(self_type), Some(_)) = (self_type, function.receiver) {
+            types.locals.insert(
+                "self".to_string(),
+                Ty::Path {
+                    path: self_type.to_string(),
+                    args: Vec::new(),
+                },
+            );
+        }
+        let mut lets = Vec::new();
+        collect_lets(&function.body, &mut lets);
+        for (name, ty, init) in lets {
+            let inferred = match ty {
+                Some(ty) => Some(self.types.resolve(&at, ty)),
+                None => init.and_then(|init| self.type_of(&at, &types, init)),
+            };
+            if let Some(inferred) = inferred {
+                types.locals.insert(name.to_string(), inferred);
+            }
+        }
+        types
+    }
+
+    /// The type of an expression when the syntax says it.
+    pub fn type_of(&self, at: &TypeScope<'_>, types: &FunctionTypes, expr: &Expr) -> Option<Ty> {
+        match &expr.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => types.local(path.last()).cloned(),
+            ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => {
+                self.type_of(at, types, expr)
+            }
+            ExprKind::Field { base, member } => {
+                let base = self.type_of(at, types, base)?;
+                self.field_type(base.peel_wrappers().path()?, member)
+            }
+            ExprKind::Try(inner) | ExprKind::Await(inner) => self.type_of(at, types, inner),
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if keeps_type(method) => self.type_of(at, types, receiver),
+            ExprKind::Call { callee, args } => {
+                let ExprKind::Path(path) = &callee.kind else {
+                    return None;
+                };
+                self.constructor_call_type(at, types, path, args)
+            }
+            _ => None,
+        }
+    }
+
+    /// The declared type of `owner`'s field `member`, resolved where the struct is written.
+    pub fn field_type(&self, owner: &str, member: &str) -> Option<Ty> {
+        let item = self.types.items.struct_at(owner)?;
+        let definition = struct_def(self.types.files, item);
+        let field = definition
+            .fields
+            .iter()
+            .find(|field| field.name == member)?;
+        let at = TypeScope {
+            file: item.file,
+            scope: definition.scope,
+            self_type: Some(owner),
+            generics: &definition.generics,
+        };
+        Some(self.types.resolve(&at, &field.ty))
+    }
+
+    /// `Type::new(..)` is a `Type`; `Arc::new(x)` wraps `x`'s type; `Arc::clone(&y)` is `y`'s.
+    fn constructor_call_type(
+        &self,
+        at: &TypeScope<'_>,
+        types: &FunctionTypes,
+        path: &crate::model::PathRef,
+        args: &[Expr],
+    ) -> Option<Ty> {
+        let (function_name, type_segments) = path.segments.split_last()?;
+        let type_name = type_segments.last()?;
+        if !type_name.starts_with(char::is_uppercase) {
+            return None;
+        }
+        let pointer = is_pointer(type_name);
+        if pointer && function_name == "clone" {
+            return args.first().and_then(|arg| self.type_of(at, types, arg));
+        }
+        let type_path = crate::model::PathRef {
+            segments: type_segments.to_vec(),
+            global: path.global,
+            has_turbofish: false,
+        };
+        let Ty::Path { path, .. } = self.types.resolve(
+            at,
+            &TypeRef::Path {
+                path: type_path,
+                args: Vec::new(),
+            },
+        ) else {
+            return None;
+        };
+        let args = if pointer && function_name == "new" {
+            args.first()
+                .and_then(|arg| self.type_of(at, types, arg))
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(Ty::Path { path, args })
+    }
+}
+
+/// `State(state): State<Arc<AppState>>` (axum, actix `Data`, `Extension`, ...): a
+/// one-field tuple-struct pattern over a one-argument wrapper binds the argument's type.
+fn extractor_binding<'a>(pattern: &'a Pattern, ty: &'a TypeRef) -> Option<(&'a str, &'a TypeRef)> {
+    let wrapper = pattern.variant.as_deref()?;
+    if pattern.bindings.len() != 1 || ty.last_segment() != Some(wrapper) {
+        return None;
+    }
+    let [inner] = ty.type_args() else {
+        return None;
+    };
+    Some((pattern.bindings[0].name.as_str(), inner))
+}
+
+/// Every `let` with a simple pattern in the block, nested ones included, in source order.
+fn collect_lets<'a>(
+    block: &'a Block,
+    out: &mut Vec<(&'a str, Option<&'a TypeRef>, Option<&'a Expr>)>,
+) {
+    let push_block_lets = |block: &'a Block, out: &mut Vec<_>| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let Some(name) = let_stmt.pattern.simple_name()
+            {
+                out.push((name, let_stmt.ty.as_ref(), let_stmt.init.as_ref()));
+            }
+        }
+    };
+    push_block_lets(block, out);
+    block.walk(&mut |expr| {
+        let nested = match &expr.kind {
+            ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),
+            ExprKind::Loop { body, .. } => Some(body),
+            ExprKind::If { then_branch, .. } => Some(then_branch),
+            _ => None,
+        };
+        if let Some(inner) = nested {
+            push_block_lets(inner, out);
+        }
+    });
+}
