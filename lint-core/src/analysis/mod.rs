@@ -1,7 +1,7 @@
 //! The global phase: everything computed over the facts of all files together (resolved
 //! call sites now; the call graph and the lock graph build on this).
 
-pub mod calls;
+pub mod call_sites;
 pub mod items;
 pub mod locks;
 pub mod loops;
@@ -15,7 +15,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{Expr, FileFacts, Function};
 use crate::resolve::Resolver;
 
-pub use calls::CallSite;
+pub use call_sites::{CallSite, CallSites};
 use types::{Ty, TypeResolver, TypeScope};
 use typing::{FunctionTypes, Typing};
 
@@ -50,7 +50,8 @@ pub struct FunctionRef {
 pub struct Program<'a> {
     pub files: &'a [FileFacts],
     pub resolver: Resolver<'a>,
-    pub call_sites: Vec<CallSite>,
+    /// Every call of every body, resolved once (callees, arguments, their types).
+    pub call_sites: CallSites,
     /// Loops and per-item closures of each function, with the calls inside them.
     pub loops: Vec<loops::FunctionLoops<'a>>,
     /// Structs, statics and functions by canonical path.
@@ -69,7 +70,6 @@ impl<'a> Program<'a> {
     pub fn build(files: &'a [FileFacts], config: &Config) -> Program<'a> {
         let knowledge = Knowledge::from_config(config);
         let resolver = Resolver::new(files);
-        let call_sites = calls::collect_call_sites(files, &resolver);
         let loops = loops::collect_loops(files);
         let items = items::ItemIndex::build(files, &resolver);
         let typing = Typing {
@@ -80,7 +80,8 @@ impl<'a> Program<'a> {
             },
         };
         let function_types = all_function_types(typing);
-        let locks = locks::analyze_locks(typing, &function_types, &knowledge);
+        let call_sites = call_sites::collect(typing, &function_types);
+        let locks = locks::analyze_locks(typing, &function_types, &call_sites, &knowledge);
         Program {
             files,
             resolver,

@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use super::items::struct_def;
+use super::items::{static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
-use crate::knowledge::wrappers::is_pointer;
+use crate::knowledge::locks::{is_identity_method, lock_type_at};
+use crate::knowledge::wrappers::{is_pointer, is_standard_type};
 use crate::model::{Block, Expr, ExprKind, Function, Pattern, Stmt, TypeRef};
 
 /// Local binding name → its type, for one function.
@@ -86,7 +87,15 @@ impl<'p> Typing<'p> {
     /// The type of an expression when the syntax says it.
     pub fn type_of(&self, at: &TypeScope<'_>, types: &FunctionTypes, expr: &Expr) -> Option<Ty> {
         match &expr.kind {
-            ExprKind::Path(path) if path.segments.len() == 1 => types.local(path.last()).cloned(),
+            ExprKind::Path(path) => {
+                let local = (path.segments.len() == 1)
+                    .then(|| types.local(path.last()))
+                    .flatten();
+                match local {
+                    Some(ty) => Some(ty.clone()),
+                    None => self.static_type(&self.types.resolve_path(at, path)),
+                }
+            }
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => {
                 self.type_of(at, types, expr)
             }
@@ -96,8 +105,13 @@ impl<'p> Typing<'p> {
             }
             ExprKind::Try(inner) | ExprKind::Await(inner) => self.type_of(at, types, inner),
             ExprKind::MethodCall {
-                receiver, method, ..
-            } if keeps_type(method) => self.type_of(at, types, receiver),
+                receiver,
+                method,
+                args,
+                ..
+            } if keeps_type(method) || (args.is_empty() && is_identity_method(method)) => {
+                self.type_of(at, types, receiver)
+            }
             ExprKind::Call { callee, args } => {
                 let ExprKind::Path(path) = &callee.kind else {
                     return None;
@@ -105,6 +119,29 @@ impl<'p> Typing<'p> {
                 self.constructor_call_type(at, types, path, args)
             }
             _ => None,
+        }
+    }
+
+    /// The declared type of the static (or `const`) at a canonical path.
+    pub fn static_type(&self, canonical: &str) -> Option<Ty> {
+        let item = self.types.items.static_at(canonical)?;
+        let definition = static_def(self.types.files, item);
+        let at = TypeScope::module(item.file, definition.scope);
+        Some(self.types.resolve(&at, &definition.ty))
+    }
+
+    /// Whether a type says anything about a value: a lock, one of our structs, a standard
+    /// or another crate's type, a tuple or slice (not `_`, `impl Trait`, or a bare generic).
+    pub fn is_informative(&self, ty: &Ty) -> bool {
+        match ty.peel_wrappers() {
+            Ty::Path { path, .. } => {
+                lock_type_at(path).is_some()
+                    || self.types.items.struct_at(path).is_some()
+                    || is_standard_type(path)
+                    || path.contains("::")
+            }
+            Ty::Unknown | Ty::Bounds(_) => false,
+            _ => true,
         }
     }
 

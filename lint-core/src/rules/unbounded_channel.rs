@@ -1,9 +1,12 @@
 //! `unbounded_channel`: a queue constructed without a capacity.
 
 use super::{RuleContext, declare_rule};
-use crate::analysis::CallSite;
+use crate::analysis::call_sites::CallTarget;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::channels::{UnboundedConstructor, unbounded_constructor};
+use crate::model::PathRef;
+use crate::resolve::Resolved;
+use crate::span::Span;
 
 declare_rule! {
     /// ## What it does
@@ -50,16 +53,24 @@ declare_rule! {
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for site in &context.program.call_sites {
-        if let Some(constructor) = unbounded_constructor(&site.resolved.display()) {
-            out.push(finding(context, site, constructor));
+    for site in context.program.call_sites.all() {
+        let CallTarget::Path {
+            written, resolved, ..
+        } = &site.target
+        else {
+            continue;
+        };
+        if let Some(constructor) = unbounded_constructor(&resolved.display()) {
+            out.push(finding(context, site.span, written, resolved, constructor));
         }
     }
 }
 
 fn finding(
     context: &RuleContext<'_, '_>,
-    site: &CallSite,
+    span: Span,
+    written: &PathRef,
+    resolved: &Resolved,
     constructor: &UnboundedConstructor,
 ) -> Diagnostic {
     let canonical = constructor.path;
@@ -67,7 +78,7 @@ fn finding(
         .diagnostic(
             format!("`{canonical}` creates a channel with no capacity limit"),
             Label::new(
-                site.span,
+                span,
                 "this queue grows without limit when the receiver falls behind",
             ),
         )
@@ -75,12 +86,12 @@ fn finding(
             "use `{}` so that senders wait (or fail) when the queue is full",
             constructor.bounded_replacement
         ));
-    let renamed = !canonical.ends_with(&format!("::{}", site.written.last()));
-    if renamed || site.resolved.via_glob {
+    let renamed = !canonical.ends_with(&format!("::{}", written.last()));
+    if renamed || resolved.via_glob {
         diagnostic = diagnostic.with_note(format!(
             "`{}` resolves to `{canonical}`{}",
-            site.written.display(),
-            if site.resolved.via_glob {
+            written.display(),
+            if resolved.via_glob {
                 " through a glob import"
             } else {
                 " through this file's imports"

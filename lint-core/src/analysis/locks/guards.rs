@@ -12,10 +12,10 @@
 //! adaptors run inline; spawned closures, async blocks and other closures start with
 //! nothing held.
 
-use super::callees::CalleeResolver;
 use super::identity::{ClassKey, Identity, IdentityContext, LockTarget};
 use super::{ReturnedGuard, Via};
 use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::{CallSite, find_by_span};
 use crate::knowledge::Knowledge;
 use crate::knowledge::adaptors::runs_closure_inline;
 use crate::knowledge::locks::{
@@ -157,7 +157,8 @@ pub struct CallbackInvocation {
 /// What the guard walk needs besides the function itself.
 pub struct WalkContext<'c, 'a> {
     pub identity: IdentityContext<'a>,
-    pub callees: &'c CalleeResolver<'c>,
+    /// The function's call sites, resolved by the call-site layer.
+    pub calls: &'c [CallSite],
     pub knowledge: &'c Knowledge,
     pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
     /// What a callee holds while it calls its closure parameters (from a first pass).
@@ -659,10 +660,8 @@ impl Walker<'_, '_> {
         } else {
             ArgContext::Deferred
         };
-        let (callees, receiver_text) =
-            self.context
-                .callees
-                .method_callees(&self.context.identity, receiver, method);
+        let callees = self.callees_at(expr);
+        let receiver_text = self.context.identity.text_of(receiver);
         let callbacks = self.callbacks_of(&callees, receiver_text.as_deref());
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
@@ -693,10 +692,11 @@ impl Walker<'_, '_> {
                 held: self.held.clone(),
             });
         }
-        let resolved = self
-            .context
-            .callees
-            .resolve_path(&self.context.identity, path);
+        let resolved =
+            match find_by_span(self.context.calls, expr.span).and_then(CallSite::resolved_path) {
+                Some(resolved) => resolved.display(),
+                None => self.context.identity.canonical_path(path),
+            };
         if is_drop(&resolved) && args.len() == 1 {
             if let ExprKind::Path(arg) = &args[0].kind
                 && arg.segments.len() == 1
@@ -713,7 +713,7 @@ impl Walker<'_, '_> {
         } else {
             ArgContext::Deferred
         };
-        let callees = self.context.callees.path_callees(&resolved);
+        let callees = self.callees_at(expr);
         let callbacks = self.callbacks_of(&callees, None);
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
@@ -725,6 +725,13 @@ impl Walker<'_, '_> {
             .first()
             .and_then(|first| self.context.identity.text_of(first));
         self.after_call(expr, callees, receiver)
+    }
+
+    /// The workspace functions the call at `expr` may reach.
+    fn callees_at(&self, expr: &Expr) -> Vec<FunctionRef> {
+        find_by_span(self.context.calls, expr.span)
+            .map(|site| site.callees.clone())
+            .unwrap_or_default()
     }
 
     /// Records a call of workspace functions; a callee that returns a guard acquires.

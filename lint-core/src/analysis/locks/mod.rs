@@ -3,7 +3,6 @@
 //! lock rules report: order cycles, locks taken twice, and blocking guards held across
 //! `.await`.
 
-pub mod callees;
 pub mod graph;
 pub mod guards;
 pub mod identity;
@@ -13,10 +12,10 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use self::callees::CalleeResolver;
 use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_function};
 use self::identity::{ClassKey, Identity, IdentityContext};
 use super::FunctionRef;
+use super::call_sites::CallSites;
 use super::types::TypeScope;
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
@@ -80,11 +79,11 @@ pub struct LockAnalysis {
 pub fn analyze_locks<'a>(
     typing: Typing<'a>,
     function_types: &'a [Vec<FunctionTypes>],
+    call_sites: &'a CallSites,
     knowledge: &Knowledge,
 ) -> LockAnalysis {
     let files = typing.types.files;
     let items = typing.types.items;
-    let callees = CalleeResolver { items };
     let functions: Vec<(FunctionRef, &'a Function)> = files
         .iter()
         .enumerate()
@@ -124,7 +123,7 @@ pub fn analyze_locks<'a>(
         .collect();
     let shared = WalkInputs {
         files,
-        callees: &callees,
+        call_sites,
         knowledge,
         returned: &returned,
         identity_of: &identity_of,
@@ -181,7 +180,7 @@ pub fn analyze_locks<'a>(
 /// What every function's walk shares.
 struct WalkInputs<'c, 'a> {
     files: &'a [FileFacts],
-    callees: &'c CalleeResolver<'c>,
+    call_sites: &'a CallSites,
     knowledge: &'c Knowledge,
     returned: &'c HashMap<FunctionRef, ReturnedGuard>,
     identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
@@ -202,7 +201,7 @@ impl<'a> WalkInputs<'_, 'a> {
             |callee: FunctionRef| files[callee.file].functions[callee.index].display_path();
         let context = WalkContext {
             identity: (self.identity_of)(function_ref, function),
-            callees: self.callees,
+            calls: self.call_sites.in_function(function_ref),
             knowledge: self.knowledge,
             returned_guards: &returned_guards,
             callback_holds: &callback_holds,

@@ -1,0 +1,430 @@
+//! The call-site layer: every call, method call and macro invocation of every body,
+//! resolved once for every analysis and rule. For each call it gives the canonical path of
+//! what is called, the workspace functions it may reach (and how sure that is), and the
+//! arguments with the parameter each one binds and its type when the syntax says it.
+//!
+//! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
+//! here by the call expression's span.
+
+use rayon::prelude::*;
+
+use super::FunctionRef;
+use super::items::ItemIndex;
+use super::types::{Ty, TypeScope};
+use super::typing::{FunctionTypes, Typing};
+use crate::knowledge::std_items::is_common_method_name;
+use crate::model::{Expr, ExprKind, FileFacts, Function, PathRef};
+use crate::resolve::Resolved;
+use crate::span::Span;
+
+/// What is called.
+#[derive(Clone, Debug)]
+pub enum CallTarget {
+    /// `path(args)`: `helper(x)`, `Self::new()`, `tokio::spawn(f)`.
+    Path {
+        written: PathRef,
+        /// The canonical path (`Self::` replaced by the impl's type).
+        resolved: Resolved,
+        callee_span: Span,
+    },
+    /// `receiver.method(args)`.
+    Method { name: String, method_span: Span },
+    /// `path!(..)`: a macro invocation (no callees).
+    Macro {
+        written: PathRef,
+        resolved: Resolved,
+    },
+    /// A call of a value: `(self.callback)(x)`, `make()()`.
+    Value,
+}
+
+/// How the callees of a call were found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// By path, or through the receiver's known type.
+    Exact,
+    /// The only workspace method of that name, the receiver's type being unknown: a guess.
+    ByName,
+    /// Nothing in the workspace is called (a library function, a closure, a macro).
+    External,
+}
+
+/// The parameter an argument binds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamSlot {
+    /// `self` of a method (the receiver, or the first argument of `Type::method(x)`).
+    Receiver,
+    /// The parameter at this position, `self` not counted.
+    Index(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Argument {
+    pub span: Span,
+    pub param: ParamSlot,
+    /// The argument's type, when the syntax says it.
+    pub ty: Option<Ty>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    /// The function whose body holds the call; `None` in a static's initializer.
+    pub function: Option<FunctionRef>,
+    pub file: usize,
+    /// The whole call expression.
+    pub span: Span,
+    pub target: CallTarget,
+    pub callees: Vec<FunctionRef>,
+    pub resolution: Resolution,
+    /// The receiver first (for method calls), then the arguments, in order.
+    pub arguments: Vec<Argument>,
+}
+
+impl CallSite {
+    /// The canonical path of a path call or macro.
+    pub fn resolved_path(&self) -> Option<&Resolved> {
+        match &self.target {
+            CallTarget::Path { resolved, .. } | CallTarget::Macro { resolved, .. } => {
+                Some(resolved)
+            }
+            CallTarget::Method { .. } | CallTarget::Value => None,
+        }
+    }
+
+    /// The receiver's type of a method call, when known.
+    pub fn receiver_type(&self) -> Option<&Ty> {
+        self.arguments
+            .iter()
+            .find(|argument| argument.param == ParamSlot::Receiver)
+            .and_then(|argument| argument.ty.as_ref())
+    }
+}
+
+/// Every call site of the program: per function (sorted by span), and in statics.
+#[derive(Default)]
+pub struct CallSites {
+    by_function: Vec<Vec<Vec<CallSite>>>,
+    in_statics: Vec<CallSite>,
+}
+
+impl CallSites {
+    /// The calls in `function`'s body, in source order.
+    pub fn in_function(&self, function: FunctionRef) -> &[CallSite] {
+        self.by_function
+            .get(function.file)
+            .and_then(|functions| functions.get(function.index))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The call whose expression is exactly `span` in `function`.
+    pub fn at(&self, function: FunctionRef, span: Span) -> Option<&CallSite> {
+        find_by_span(self.in_function(function), span)
+    }
+
+    /// Every call site: function bodies in file order, then static initializers.
+    pub fn all(&self) -> impl Iterator<Item = &CallSite> {
+        self.by_function
+            .iter()
+            .flatten()
+            .flatten()
+            .chain(&self.in_statics)
+    }
+}
+
+/// The call with exactly this span in a list sorted by span.
+pub fn find_by_span(sites: &[CallSite], span: Span) -> Option<&CallSite> {
+    let key = (span.byte_start, span.byte_end);
+    sites
+        .binary_search_by_key(&key, |site| (site.span.byte_start, site.span.byte_end))
+        .ok()
+        .map(|index| &sites[index])
+}
+
+/// Resolves every call of every body once, in parallel.
+pub fn collect(typing: Typing<'_>, function_types: &[Vec<FunctionTypes>]) -> CallSites {
+    let files = typing.types.files;
+    let by_function = files
+        .par_iter()
+        .enumerate()
+        .map(|(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .map(|(index, function)| {
+                    let function_ref = FunctionRef { file, index };
+                    let collector = Collector {
+                        typing,
+                        at: function_scope(typing.types.items, function_ref, function),
+                        types: &function_types[file][index],
+                        function: Some(function_ref),
+                        file,
+                    };
+                    collector.sites_of(&mut |visit| function.body.walk(visit))
+                })
+                .collect()
+        })
+        .collect();
+    let empty = FunctionTypes::default();
+    let in_statics = files
+        .iter()
+        .enumerate()
+        .flat_map(|(file, facts)| statics_sites(typing, &empty, file, facts))
+        .collect();
+    CallSites {
+        by_function,
+        in_statics,
+    }
+}
+
+fn statics_sites(
+    typing: Typing<'_>,
+    empty: &FunctionTypes,
+    file: usize,
+    facts: &FileFacts,
+) -> Vec<CallSite> {
+    let mut sites = Vec::new();
+    for static_def in &facts.statics {
+        let Some(init) = &static_def.init else {
+            continue;
+        };
+        let collector = Collector {
+            typing,
+            at: TypeScope::module(file, static_def.scope),
+            types: empty,
+            function: None,
+            file,
+        };
+        sites.extend(collector.sites_of(&mut |visit| init.walk(visit)));
+    }
+    sites
+}
+
+/// Where a function's body resolves its paths and types.
+pub fn function_scope<'a>(
+    items: &'a ItemIndex,
+    function_ref: FunctionRef,
+    function: &'a Function,
+) -> TypeScope<'a> {
+    TypeScope {
+        file: function_ref.file,
+        scope: function.scope,
+        self_type: items.self_type_of(function_ref),
+        generics: &function.generics,
+    }
+}
+
+struct Collector<'c, 'p> {
+    typing: Typing<'p>,
+    at: TypeScope<'c>,
+    types: &'c FunctionTypes,
+    function: Option<FunctionRef>,
+    file: usize,
+}
+
+impl Collector<'_, '_> {
+    fn sites_of<'e>(&self, walk: &mut dyn FnMut(&mut dyn FnMut(&'e Expr))) -> Vec<CallSite> {
+        let mut sites = Vec::new();
+        walk(&mut |expr| {
+            if let Some(site) = self.site(expr) {
+                sites.push(site);
+            }
+        });
+        sites.sort_by_key(|site| (site.span.byte_start, site.span.byte_end));
+        sites.dedup_by_key(|site| (site.span.byte_start, site.span.byte_end));
+        sites
+    }
+
+    fn site(&self, expr: &Expr) -> Option<CallSite> {
+        let (target, callees, resolution, arguments) = match &expr.kind {
+            ExprKind::Call { callee, args } => match &callee.kind {
+                ExprKind::Path(path) => self.path_call(path, callee.span, args),
+                _ => (
+                    CallTarget::Value,
+                    Vec::new(),
+                    Resolution::External,
+                    self.arguments(None, args, false),
+                ),
+            },
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                method_span,
+                args,
+                ..
+            } => self.method_call(receiver, method, *method_span, args),
+            ExprKind::Macro(call) => (
+                CallTarget::Macro {
+                    written: call.path.clone(),
+                    resolved: self.resolve(&call.path),
+                },
+                Vec::new(),
+                Resolution::External,
+                Vec::new(),
+            ),
+            _ => return None,
+        };
+        Some(CallSite {
+            function: self.function,
+            file: self.file,
+            span: expr.span,
+            target,
+            callees,
+            resolution,
+            arguments,
+        })
+    }
+
+    fn resolve(&self, path: &PathRef) -> Resolved {
+        let canonical = self.typing.types.resolve_path(&self.at, path);
+        let via_glob = !path.segments.first().is_some_and(|first| first == "Self")
+            && self
+                .typing
+                .types
+                .resolver
+                .resolve(self.at.file, self.at.scope, path)
+                .via_glob;
+        Resolved {
+            segments: canonical.split("::").map(str::to_string).collect(),
+            via_glob,
+        }
+    }
+
+    fn path_call(
+        &self,
+        path: &PathRef,
+        callee_span: Span,
+        args: &[Expr],
+    ) -> (CallTarget, Vec<FunctionRef>, Resolution, Vec<Argument>) {
+        let resolved = self.resolve(path);
+        let callees = self
+            .typing
+            .types
+            .items
+            .functions_at(&resolved.display())
+            .to_vec();
+        let takes_self = callees.first().is_some_and(|callee| {
+            self.typing.types.files[callee.file].functions[callee.index]
+                .receiver
+                .is_some()
+        });
+        let resolution = if callees.is_empty() {
+            Resolution::External
+        } else {
+            Resolution::Exact
+        };
+        let arguments = self.arguments(None, args, takes_self);
+        let target = CallTarget::Path {
+            written: path.clone(),
+            resolved,
+            callee_span,
+        };
+        (target, callees, resolution, arguments)
+    }
+
+    fn method_call(
+        &self,
+        receiver: &Expr,
+        method: &str,
+        method_span: Span,
+        args: &[Expr],
+    ) -> (CallTarget, Vec<FunctionRef>, Resolution, Vec<Argument>) {
+        let receiver_type = self.type_of(receiver);
+        let (callees, resolution) = self.method_callees(receiver, receiver_type.as_ref(), method);
+        let target = CallTarget::Method {
+            name: method.to_string(),
+            method_span,
+        };
+        let arguments = self.arguments(Some((receiver, receiver_type)), args, false);
+        (target, callees, resolution, arguments)
+    }
+
+    /// Callees of `receiver.method(..)`: through the receiver's struct type; else, for a
+    /// plain place of unknown type, the one workspace method of that name (a guess).
+    fn method_callees(
+        &self,
+        receiver: &Expr,
+        receiver_type: Option<&Ty>,
+        method: &str,
+    ) -> (Vec<FunctionRef>, Resolution) {
+        let items = self.typing.types.items;
+        let owner = receiver_type
+            .and_then(|ty| ty.peel_wrappers().path())
+            .filter(|path| items.struct_at(path).is_some());
+        if let Some(owner) = owner {
+            let found = items.functions_at(&format!("{owner}::{method}"));
+            if !found.is_empty() {
+                return (found.to_vec(), Resolution::Exact);
+            }
+        }
+        // By name only when the receiver is a plain place of unknown type (`other.m()`),
+        // never on the result of a call (`Pin::new(x).poll_next()` is std's, not ours).
+        let candidates = items.methods_named(method);
+        let known = receiver_type.is_some_and(|ty| self.typing.is_informative(ty));
+        if candidates.len() == 1 && is_place(receiver) && !known && !is_common_method_name(method) {
+            return (candidates.to_vec(), Resolution::ByName);
+        }
+        (Vec::new(), Resolution::External)
+    }
+
+    fn type_of(&self, expr: &Expr) -> Option<Ty> {
+        self.typing.type_of(&self.at, self.types, expr)
+    }
+
+    /// The receiver (if any) and the arguments with their parameter slots and types.
+    fn arguments(
+        &self,
+        receiver: Option<(&Expr, Option<Ty>)>,
+        args: &[Expr],
+        first_is_self: bool,
+    ) -> Vec<Argument> {
+        let mut arguments = Vec::with_capacity(args.len() + 1);
+        if let Some((receiver, ty)) = receiver {
+            arguments.push(Argument {
+                span: receiver.span,
+                param: ParamSlot::Receiver,
+                ty,
+            });
+        }
+        for (position, arg) in args.iter().enumerate() {
+            let param = match (first_is_self, position) {
+                (true, 0) => ParamSlot::Receiver,
+                (true, position) => ParamSlot::Index(position - 1),
+                (false, position) => ParamSlot::Index(position),
+            };
+            arguments.push(Argument {
+                span: arg.span,
+                param,
+                ty: self.type_of(arg),
+            });
+        }
+        arguments
+    }
+}
+
+/// A place expression: a path or field chain (through references and identity methods),
+/// not the result of a call.
+fn is_place(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Path(_) => true,
+        ExprKind::Field { base, .. } => is_place(base),
+        ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => is_place(inner),
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } if args.is_empty() && crate::knowledge::locks::is_identity_method(method) => {
+            is_place(receiver)
+        }
+        ExprKind::Call { callee, args } if args.len() == 1 => {
+            matches!(&callee.kind, ExprKind::Path(path)
+                if path.last() == "clone"
+                    && path.segments.len() >= 2
+                    && crate::knowledge::locks::SHARED_POINTERS
+                        .contains(&path.segments[path.segments.len() - 2].as_str()))
+                && is_place(&args[0])
+        }
+        _ => false,
+    }
+}
