@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::model::{Expr, FileFacts, Function};
-use crate::resolve::Resolver;
+use crate::resolve::{Resolved, Resolver};
 
 pub use call_sites::{CallSite, CallSites};
 use types::{Ty, TypeResolver, TypeScope};
@@ -133,6 +133,13 @@ impl<'a> Program<'a> {
 
     pub fn function(&self, function: FunctionRef) -> &'a Function {
         &self.files[function.file].functions[function.index]
+    }
+
+    /// The canonical path of the path call or macro at `expr` in `function`'s body.
+    pub fn resolved_call(&self, function: FunctionRef, expr: &Expr) -> Option<&Resolved> {
+        self.call_sites
+            .at(function, expr.span)
+            .and_then(CallSite::resolved_path)
     }
 
     /// Every function with a body, in file order.

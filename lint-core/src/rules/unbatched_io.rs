@@ -6,13 +6,14 @@ use crate::analysis::loops::{
     peel_await_try,
 };
 use crate::analysis::types::Ty;
+use crate::analysis::{FunctionRef, Program};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
 use crate::knowledge::io::{
     self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
     HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD,
 };
-use crate::model::{Expr, ExprKind, Function, PathRef};
+use crate::model::{Expr, ExprKind};
 use crate::resolve::Resolved;
 
 declare_rule! {
@@ -190,8 +191,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if scope.driver != Driver::Collection || scope.bounded_by.is_some() {
                 continue;
             }
-            let Some((trip, call)) = round_trip(context, loops, function, &type_of, site, scope)
-            else {
+            let Some((trip, call)) = round_trip(context, loops, &type_of, site, scope) else {
                 continue;
             };
             if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
@@ -227,24 +227,18 @@ fn finding(
 fn round_trip(
     context: &RuleContext<'_, '_>,
     loops: &FunctionLoops<'_>,
-    function: &Function,
     type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
     scope: &IterationScope<'_>,
 ) -> Option<(IoKind, String)> {
-    let resolve = |path: &PathRef| -> Resolved {
-        context
-            .program
-            .resolver
-            .resolve(loops.function.file, function.scope, path)
+    let resolve = CallPaths {
+        program: context.program,
+        function: loops.function,
     };
     let knowledge = &context.program.knowledge;
     match &site.expr.kind {
-        ExprKind::Call { callee, args } => {
-            let ExprKind::Path(path) = &callee.kind else {
-                return None;
-            };
-            let resolved = resolve(path);
+        ExprKind::Call { args, .. } => {
+            let resolved = resolve.at(site.expr)?;
             let display = resolved.display();
             if io::is_http_function(&display) {
                 return Some((IoKind::Http, display));
@@ -273,7 +267,7 @@ fn round_trip(
 }
 
 fn method_round_trip(
-    resolve: &dyn Fn(&PathRef) -> Resolved,
+    resolve: &CallPaths<'_, '_>,
     type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
     receiver: &Expr,
@@ -424,26 +418,40 @@ fn chain_methods(expr: &Expr) -> Vec<&str> {
     }
 }
 
-fn is_sqlx_query(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr) -> bool {
-    let in_sqlx = |path: &PathRef| {
-        resolve(path)
-            .segments
-            .first()
+fn is_sqlx_query(resolve: &CallPaths<'_, '_>, source: &Expr) -> bool {
+    let in_sqlx = || {
+        resolve
+            .at(source)
+            .and_then(|resolved| resolved.segments.first())
             .is_some_and(|first| first == io::SQLX_CRATE)
     };
     match &source.kind {
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Path(path) => in_sqlx(path) && io::is_sqlx_query_function(path.last()),
+            ExprKind::Path(path) => io::is_sqlx_query_function(path.last()) && in_sqlx(),
             _ => false,
         },
-        ExprKind::Macro(call) => io::is_sqlx_query_macro(call.path.last()) && in_sqlx(&call.path),
+        ExprKind::Macro(call) => io::is_sqlx_query_macro(call.path.last()) && in_sqlx(),
         _ => false,
     }
 }
 
-fn is_call_to(resolve: &dyn Fn(&PathRef) -> Resolved, source: &Expr, target: &str) -> bool {
-    matches!(&source.kind, ExprKind::Call { callee, .. }
-        if matches!(&callee.kind, ExprKind::Path(path) if resolve(path).display() == target))
+fn is_call_to(resolve: &CallPaths<'_, '_>, source: &Expr, target: &str) -> bool {
+    matches!(source.kind, ExprKind::Call { .. })
+        && resolve
+            .at(source)
+            .is_some_and(|resolved| resolved.display() == target)
+}
+
+/// The canonical paths of the calls of one function, from the call-site layer.
+struct CallPaths<'p, 'a> {
+    program: &'p Program<'a>,
+    function: FunctionRef,
+}
+
+impl<'p> CallPaths<'p, '_> {
+    fn at(&self, expr: &Expr) -> Option<&'p Resolved> {
+        self.program.resolved_call(self.function, expr)
+    }
 }
 
 /// `&pool`, `&mut *tx`, `&self.db`, `conn`, `pool.as_ref()`.

@@ -11,7 +11,7 @@ use crate::knowledge::spawners::{
     Unit, is_spawn_method, is_spawner_constructor, is_spawner_name, is_spawner_type,
     is_thread_builder_path, is_thread_spawner_name, is_thread_spawner_type,
 };
-use crate::model::{Expr, ExprKind, Function};
+use crate::model::{Expr, ExprKind};
 
 declare_rule! {
     /// ## What it does
@@ -108,7 +108,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if site.deferred || site.awaited {
                 continue;
             }
-            let Some(spawn) = spawn_at(context, loops, function, &type_of, site.expr) else {
+            let Some(spawn) = spawn_at(context, loops, &type_of, site.expr) else {
                 continue;
             };
             if let Some(scope) = unbounded_scope(context, loops, site) {
@@ -227,22 +227,19 @@ fn waits_in_iteration(scope: &IterationScope<'_>) -> bool {
 fn spawn_at(
     context: &RuleContext<'_, '_>,
     loops: &FunctionLoops<'_>,
-    function: &Function,
     type_of: &dyn Fn(&Expr) -> Option<Ty>,
     expr: &Expr,
 ) -> Option<Spawn> {
     let knowledge = &context.program.knowledge;
     match &expr.kind {
         ExprKind::Call { callee, args } if !args.is_empty() => {
-            let ExprKind::Path(path) = &callee.kind else {
+            if !matches!(callee.kind, ExprKind::Path(_)) {
                 return None;
-            };
-            let resolved =
-                context
-                    .program
-                    .resolver
-                    .resolve(loops.function.file, function.scope, path);
-            let display = resolved.display();
+            }
+            let display = context
+                .program
+                .resolved_call(loops.function, expr)?
+                .display();
             let unit = knowledge.spawn_function(&display)?;
             Some(Spawn { display, unit })
         }
