@@ -43,6 +43,9 @@ pub enum CallTarget {
 pub enum Resolution {
     /// By path, or through the receiver's known type.
     Exact,
+    /// A trait method called on `dyn Trait`, `impl Trait` or a bounded generic (or as
+    /// `Trait::method(x)` with `x` unknown): every workspace implementation.
+    Dispatch,
     /// The only workspace method of that name, the receiver's type being unknown: a guess.
     ByName,
     /// Nothing in the workspace is called (a library function, a closure, a macro).
@@ -297,22 +300,10 @@ impl Collector<'_, '_> {
         args: &[Expr],
     ) -> (CallTarget, Vec<FunctionRef>, Resolution, Vec<Argument>) {
         let resolved = self.resolve(path);
-        let callees = self
-            .typing
-            .types
-            .items
-            .functions_at(&resolved.display())
-            .to_vec();
-        let takes_self = callees.first().is_some_and(|callee| {
-            self.typing.types.files[callee.file].functions[callee.index]
-                .receiver
-                .is_some()
-        });
-        let resolution = if callees.is_empty() {
-            Resolution::External
-        } else {
-            Resolution::Exact
-        };
+        let (callees, resolution) = self.path_callees(&resolved, args);
+        let takes_self = callees
+            .first()
+            .is_some_and(|callee| self.function(*callee).receiver.is_some());
         let arguments = self.arguments(None, args, takes_self);
         let target = CallTarget::Path {
             written: path.clone(),
@@ -330,7 +321,8 @@ impl Collector<'_, '_> {
         args: &[Expr],
     ) -> (CallTarget, Vec<FunctionRef>, Resolution, Vec<Argument>) {
         let receiver_type = self.type_of(receiver);
-        let (callees, resolution) = self.method_callees(receiver, receiver_type.as_ref(), method);
+        let (callees, resolution) =
+            self.method_callees(receiver, receiver_type.as_ref(), method, args.len());
         let target = CallTarget::Method {
             name: method.to_string(),
             method_span,
@@ -339,32 +331,137 @@ impl Collector<'_, '_> {
         (target, callees, resolution, arguments)
     }
 
-    /// Callees of `receiver.method(..)`: through the receiver's struct type; else, for a
+    fn function(&self, function: FunctionRef) -> &Function {
+        &self.typing.types.files[function.file].functions[function.index]
+    }
+
+    /// Whether `function` can be called with `arg_count` arguments (`self` not counted).
+    fn takes(&self, function: FunctionRef, arg_count: usize) -> bool {
+        self.function(function).params.len() == arg_count
+    }
+
+    /// Callees of `path(args)`: the function at that path; for `Trait::method(x, ..)`, the
+    /// implementation for `x`'s type, or every implementation when that type is unknown.
+    fn path_callees(&self, resolved: &Resolved, args: &[Expr]) -> (Vec<FunctionRef>, Resolution) {
+        let items = self.typing.types.items;
+        let canonical = resolved.display();
+        let found = items.functions_at(&canonical);
+        if let Some((owner, method)) = canonical.rsplit_once("::")
+            && items.trait_at(owner).is_some()
+            && let Some(first) = args.first()
+        {
+            let arity = args.len() - 1;
+            let by_type = self
+                .type_of(first)
+                .and_then(|ty| ty.peel_wrappers().path().map(str::to_string))
+                .map(|path| self.type_methods(&path, method, arity))
+                .unwrap_or_default();
+            if !by_type.is_empty() {
+                return (by_type, Resolution::Exact);
+            }
+            let dispatched = self.dispatch(&[owner.to_string()], method, arity);
+            if !dispatched.is_empty() {
+                return (dispatched, Resolution::Dispatch);
+            }
+        }
+        if found.is_empty() {
+            (Vec::new(), Resolution::External)
+        } else {
+            (found.to_vec(), Resolution::Exact)
+        }
+    }
+
+    /// Callees of `receiver.method(..)`: through the receiver's type (inherent methods
+    /// first, then trait impls, then the default bodies of the traits it implements); for
+    /// `dyn Trait`, `impl Trait` and bounded generics, every implementation; else, for a
     /// plain place of unknown type, the one workspace method of that name (a guess).
     fn method_callees(
         &self,
         receiver: &Expr,
         receiver_type: Option<&Ty>,
         method: &str,
+        arity: usize,
     ) -> (Vec<FunctionRef>, Resolution) {
         let items = self.typing.types.items;
-        let owner = receiver_type
-            .and_then(|ty| ty.peel_wrappers().path())
-            .filter(|path| items.struct_at(path).is_some());
-        if let Some(owner) = owner {
-            let found = items.functions_at(&format!("{owner}::{method}"));
-            if !found.is_empty() {
-                return (found.to_vec(), Resolution::Exact);
+        match receiver_type.map(Ty::peel_wrappers) {
+            Some(Ty::Path { path, .. }) => {
+                let found = self.type_methods(path, method, arity);
+                if !found.is_empty() {
+                    return (found, Resolution::Exact);
+                }
             }
+            Some(Ty::Bounds(traits)) => {
+                let found = self.dispatch(traits, method, arity);
+                if !found.is_empty() {
+                    return (found, Resolution::Dispatch);
+                }
+            }
+            _ => {}
         }
         // By name only when the receiver is a plain place of unknown type (`other.m()`),
         // never on the result of a call (`Pin::new(x).poll_next()` is std's, not ours).
         let candidates = items.methods_named(method);
         let known = receiver_type.is_some_and(|ty| self.typing.is_informative(ty));
-        if candidates.len() == 1 && is_place(receiver) && !known && !is_common_method_name(method) {
+        if candidates.len() == 1
+            && is_place(receiver)
+            && !known
+            && !is_common_method_name(method)
+            && self.takes(candidates[0], arity)
+        {
             return (candidates.to_vec(), Resolution::ByName);
         }
         (Vec::new(), Resolution::External)
+    }
+
+    /// The methods named `method` a value of type `type_path` has: inherent ones first,
+    /// then trait impls, then default bodies of the workspace traits the type implements.
+    fn type_methods(&self, type_path: &str, method: &str, arity: usize) -> Vec<FunctionRef> {
+        let items = self.typing.types.items;
+        let at_path: Vec<FunctionRef> = items
+            .functions_at(&format!("{type_path}::{method}"))
+            .iter()
+            .copied()
+            .filter(|function| self.takes(*function, arity))
+            .collect();
+        let inherent: Vec<FunctionRef> = at_path
+            .iter()
+            .copied()
+            .filter(|function| items.trait_of(*function).is_none())
+            .collect();
+        if !inherent.is_empty() {
+            return inherent;
+        }
+        if !at_path.is_empty() {
+            return at_path;
+        }
+        items
+            .traits_of_type(type_path)
+            .iter()
+            .filter_map(|trait_path| items.trait_at(trait_path)?.defaults.get(method))
+            .copied()
+            .filter(|function| self.takes(*function, arity))
+            .collect()
+    }
+
+    /// Every workspace implementation of `method` of the traits that declare it, and their
+    /// default bodies.
+    fn dispatch(&self, traits: &[String], method: &str, arity: usize) -> Vec<FunctionRef> {
+        let items = self.typing.types.items;
+        let mut found = Vec::new();
+        for trait_path in traits {
+            let Some(declared) = items.trait_at(trait_path) else {
+                continue;
+            };
+            if !declared.methods.iter().any(|name| name == method) {
+                continue;
+            }
+            found.extend(items.trait_method_impls(trait_path, method));
+            found.extend(declared.defaults.get(method));
+        }
+        found.retain(|function| self.takes(*function, arity));
+        found.sort();
+        found.dedup();
+        found
     }
 
     fn type_of(&self, expr: &Expr) -> Option<Ty> {
@@ -426,5 +523,91 @@ fn is_place(expr: &Expr) -> bool {
                 && is_place(&args[0])
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Program;
+    use crate::config::Config;
+    use crate::source::{Edition, SourceFile};
+
+    use super::{CallTarget, Resolution};
+
+    /// The callees (display paths) and resolution of the call of `method` (a method name or
+    /// the last segment of a called path) in function `caller`.
+    fn resolve_call(source: &str, caller: &str, method: &str) -> (Vec<String>, Resolution) {
+        let sources = [SourceFile::new("lib.rs", source, Edition::E2021).with_crate("app", vec![])];
+        let files = crate::lower_files(&sources);
+        assert!(files[0].parse_failure.is_none(), "{:?}", files[0].parse_failure);
+        let program = Program::build(&files, &Config::default());
+        let (function, _) = program
+            .functions()
+            .find(|(_, function)| function.name == caller)
+            .unwrap_or_else(|| panic!("no function `{caller}`"));
+        let site = program
+            .call_sites
+            .in_function(function)
+            .iter()
+            .find(|site| match &site.target {
+                CallTarget::Method { name, .. } => name == method,
+                CallTarget::Path { written, .. } => written.last() == method,
+                _ => false,
+            })
+            .unwrap_or_else(|| panic!("no call of `{method}` in `{caller}`"));
+        let callees = site
+            .callees
+            .iter()
+            .map(|callee| program.function(*callee).display_path())
+            .collect();
+        (callees, site.resolution)
+    }
+
+    const STORE: &str = "
+        pub trait Store { fn len(&self) -> usize; fn name(&self) -> String { String::new() } }
+        pub struct Mem; pub struct Disk;
+        impl Store for Mem { fn len(&self) -> usize { 1 } }
+        impl Store for Disk { fn len(&self) -> usize { 2 } fn name(&self) -> String { String::new() } }
+        impl Mem { pub fn len(&self, extra: usize) -> usize { extra } pub fn only(&self) {} }
+    ";
+
+    #[test]
+    fn call_sites_resolve_like_rustc_would() {
+        let cases: &[(&str, &str, &str, &[&str], Resolution)] = &[
+            // Through `dyn`, `impl` and generic bounds: every workspace impl.
+            ("fn f(s: &dyn Store) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            ("fn f(s: &impl Store) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            ("fn f<S: Store>(s: &S) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            ("fn f<S>(s: &S) where S: Store { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            // A default body is part of the dispatch set.
+            ("fn f(s: &dyn Store) { s.name(); }", "f", "name", &["Disk::name", "Store::name"], Resolution::Dispatch),
+            // A known type: arity picks the trait method over the two-argument inherent one.
+            ("fn f(m: Mem) { m.len(); }", "f", "len", &["Mem::len"], Resolution::Exact),
+            ("fn f(m: Mem) { m.len(3); }", "f", "len", &["Mem::len"], Resolution::Exact),
+            // A known type without an override gets the trait's default body.
+            ("fn f(m: Mem) { m.name(); }", "f", "name", &["Store::name"], Resolution::Exact),
+            // `Trait::method(x)` resolves like `x.method()`.
+            ("fn f(m: Mem) { Store::len(&m); }", "f", "len", &["Mem::len"], Resolution::Exact),
+            ("fn f(x: u8) { Store::len(&x); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            // By name only for a plain place of unknown type, with the right arity.
+            ("fn f(x: T) { x.only(); }", "f", "only", &["Mem::only"], Resolution::ByName),
+            ("fn f(x: T) { x.only(1); }", "f", "only", &[], Resolution::External),
+            // A receiver of a known other type never resolves by name.
+            ("fn f(x: std::fs::File) { x.only(); }", "f", "only", &[], Resolution::External),
+        ];
+        for (caller_source, caller, method, expected, resolution) in cases {
+            let source = format!("{STORE}\n{caller_source}");
+            let (callees, found) = resolve_call(&source, caller, method);
+            let mut callees = callees;
+            callees.sort();
+            assert_eq!(
+                (callees.as_slice(), found),
+                (
+                    &expected.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..],
+                    *resolution
+                ),
+                "{caller_source}"
+            );
+        }
     }
 }

@@ -23,11 +23,48 @@ pub struct ItemIndex {
     methods_by_name: HashMap<String, Vec<FunctionRef>>,
     /// Canonical path of each function's `Self` type, by function.
     self_types: HashMap<FunctionRef, String>,
+    /// Canonical path of the trait each trait-impl method (or default method) belongs to.
+    method_traits: HashMap<FunctionRef, String>,
+    /// Workspace traits by canonical path: their method names and default bodies.
+    traits: HashMap<String, TraitMethods>,
+    /// (trait, method) → the implementations of that method in the workspace's impls.
+    trait_method_impls: HashMap<(String, String), Vec<FunctionRef>>,
+    /// Type → the workspace traits it implements.
+    implemented_traits: HashMap<String, Vec<String>>,
+}
+
+/// A workspace trait's methods.
+#[derive(Clone, Debug, Default)]
+pub struct TraitMethods {
+    pub methods: Vec<String>,
+    /// Default bodies by method name.
+    pub defaults: HashMap<String, FunctionRef>,
 }
 
 impl ItemIndex {
     pub fn build(files: &[FileFacts], resolver: &Resolver<'_>) -> ItemIndex {
         let mut index = ItemIndex::default();
+        for facts in files {
+            for item in &facts.traits {
+                let path = item_path(facts, &item.module_path, &item.name);
+                index.traits.entry(path).or_default().methods = item.methods.clone();
+            }
+        }
+        for (file, facts) in files.iter().enumerate() {
+            for item in &facts.impls {
+                let (Some(self_type), Some(trait_path)) = (
+                    canonical_type(resolver, file, item.scope, &item.self_type),
+                    &item.trait_path,
+                ) else {
+                    continue;
+                };
+                let trait_path = resolver.resolve(file, item.scope, trait_path).display();
+                let implemented = index.implemented_traits.entry(self_type).or_default();
+                if !implemented.contains(&trait_path) {
+                    implemented.push(trait_path);
+                }
+            }
+        }
         for (file, facts) in files.iter().enumerate() {
             for (position, item) in facts.structs.iter().enumerate() {
                 let path = item_path(facts, &item.module_path, &item.name);
@@ -77,6 +114,29 @@ impl ItemIndex {
                     Some(owner) => format!("{owner}::{}", function.name),
                     None => item_path(facts, &function.module_path, &function.name),
                 };
+                let trait_of_method = match (&function.self_type, &function.trait_path) {
+                    (Some(_), Some(trait_path)) => {
+                        Some(resolver.resolve(file, function.scope, trait_path).display())
+                    }
+                    (None, Some(trait_path)) => {
+                        Some(item_path(facts, &function.module_path, trait_path.last()))
+                    }
+                    _ => None,
+                };
+                if let Some(trait_path) = trait_of_method {
+                    if function.self_type.is_some() {
+                        index
+                            .trait_method_impls
+                            .entry((trait_path.clone(), function.name.clone()))
+                            .or_default()
+                            .push(function_ref);
+                    } else if let Some(declared) = index.traits.get_mut(&trait_path) {
+                        declared
+                            .defaults
+                            .insert(function.name.clone(), function_ref);
+                    }
+                    index.method_traits.insert(function_ref, trait_path);
+                }
                 if let Some(owner) = owner {
                     index.self_types.insert(function_ref, owner);
                     index
@@ -111,6 +171,30 @@ impl ItemIndex {
     /// Methods (in impls or traits) named `name`, anywhere in the workspace.
     pub fn methods_named(&self, name: &str) -> &[FunctionRef] {
         self.methods_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The workspace trait a trait-impl method or default method belongs to.
+    pub fn trait_of(&self, function: FunctionRef) -> Option<&str> {
+        self.method_traits.get(&function).map(String::as_str)
+    }
+
+    /// A workspace trait by canonical path.
+    pub fn trait_at(&self, path: &str) -> Option<&TraitMethods> {
+        self.traits.get(path)
+    }
+
+    /// Every workspace implementation of `trait_path::method`.
+    pub fn trait_method_impls(&self, trait_path: &str, method: &str) -> &[FunctionRef] {
+        self.trait_method_impls
+            .get(&(trait_path.to_string(), method.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The workspace traits `type_path` implements.
+    pub fn traits_of_type(&self, type_path: &str) -> &[String] {
+        self.implemented_traits
+            .get(type_path)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The canonical `Self` type of a method.

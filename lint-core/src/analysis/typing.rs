@@ -62,13 +62,16 @@ impl<'p> Typing<'p> {
             }
         }
         if let (Some(self_type), Some(_)) = (self_type, function.receiver) {
-            types.locals.insert(
-                "self".to_string(),
+            // In a trait's default method, `self` is any implementor of the trait.
+            let self_ty = if self.types.items.trait_at(self_type).is_some() {
+                Ty::Bounds(vec![self_type.to_string()])
+            } else {
                 Ty::Path {
                     path: self_type.to_string(),
                     args: Vec::new(),
-                },
-            );
+                }
+            };
+            types.locals.insert("self".to_string(), self_ty);
         }
         let mut lets = Vec::new();
         collect_lets(&function.body, &mut lets);

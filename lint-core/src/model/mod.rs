@@ -140,6 +140,9 @@ impl Function {
         let mut parts: Vec<String> = self.module_path.clone();
         if let Some(self_type) = &self.self_type {
             parts.push(self_type.display_name());
+        } else if let Some(trait_path) = &self.trait_path {
+            // A trait's default method.
+            parts.push(trait_path.last().to_string());
         }
         parts.push(self.name.clone());
         parts.join("::")
