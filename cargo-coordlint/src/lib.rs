@@ -96,7 +96,7 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
     let started = std::time::Instant::now();
     let inputs = discover::discover(cli)?;
     if let Some(metadata) = &inputs.coordlint_metadata {
-        apply_api_lists(&mut config, metadata)?;
+        apply_metadata(&mut config, metadata)?;
     }
     for warning in &inputs.warnings {
         writeln!(err, "warning: {warning}")?;
@@ -142,21 +142,64 @@ fn build_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// The API lists of `[workspace.metadata.coordlint.<rule>]` (arrays of strings).
-fn apply_api_lists(config: &mut Config, metadata: &serde_json::Value) -> anyhow::Result<()> {
-    let list = |rule: &str, key: &str| -> anyhow::Result<Vec<String>> {
-        let Some(value) = metadata.get(rule).and_then(|table| table.get(key)) else {
-            return Ok(Vec::new());
-        };
-        serde_json::from_value(value.clone()).with_context(|| {
-            format!("`workspace.metadata.coordlint.{rule}.{key}` must be an array of strings")
-        })
+/// `[workspace.metadata.coordlint]`: `lints` sets rule levels (`rule = "allow"`), and a
+/// table per rule sets that rule's options. Unknown names and wrong types are errors.
+fn apply_metadata(config: &mut Config, metadata: &serde_json::Value) -> anyhow::Result<()> {
+    const TABLE: &str = "workspace.metadata.coordlint";
+    let Some(tables) = metadata.as_object() else {
+        anyhow::bail!("`{TABLE}` must be a table");
     };
-    config.unbounded_spawn.extra_spawners = list("unbounded_spawn", "extra-spawners")?;
-    config.unbounded_spawn.bound_markers = list("unbounded_spawn", "bound-markers")?;
-    config.unbatched_io.extra_methods = list("unbatched_io", "extra-methods")?;
-    config.unbatched_io.extra_paths = list("unbatched_io", "extra-paths")?;
+    for (key, value) in tables {
+        if key == "lints" {
+            let levels = value
+                .as_object()
+                .with_context(|| format!("`{TABLE}.lints` must be a table of rule = level"))?;
+            for (rule, level) in levels {
+                let level = level.as_str().with_context(|| {
+                    format!("`{TABLE}.lints.{rule}` must be a string (allow, warn or deny)")
+                })?;
+                config
+                    .set_level_named(rule, level)
+                    .with_context(|| format!("in `{TABLE}.lints.{rule}`"))?;
+            }
+            continue;
+        }
+        let options = value.as_object().with_context(|| {
+            format!(
+                "`{TABLE}.{key}` must be a table of options{}",
+                unknown_rule_hint(key)
+            )
+        })?;
+        for (option, option_value) in options {
+            let parsed = match serde_json::from_value::<Vec<String>>(option_value.clone()) {
+                Ok(list) => lint_core::OptionValue::StringList(list),
+                Err(_) => {
+                    // Let lint-core name the expected type (or the unknown rule or option).
+                    config.set_option(
+                        key,
+                        option,
+                        lint_core::OptionValue::StringList(Vec::new()),
+                    )?;
+                    anyhow::bail!("`{TABLE}.{key}.{option}` must be an array of strings");
+                }
+            };
+            config
+                .set_option(key, option, parsed)
+                .with_context(|| format!("in `{TABLE}.{key}`"))?;
+        }
+    }
     Ok(())
+}
+
+/// When `key` is not a rule: the error for it (with its "did you mean"), as a hint.
+fn unknown_rule_hint(key: &str) -> String {
+    if rules::find(key).is_some() {
+        return String::new();
+    }
+    let error = lint_core::ConfigError::UnknownRule {
+        name: key.to_string(),
+    };
+    format!(" ({error})")
 }
 
 /// docs/rules.md: every rule's documentation, generated from the rules' doc comments.
@@ -184,8 +227,9 @@ pub fn rules_markdown() -> String {
 
 fn explain(rule_name: &str, out: &mut dyn Write) -> anyhow::Result<Status> {
     let name = rule_name.strip_prefix("coordlint::").unwrap_or(rule_name);
-    let rule =
-        rules::find(name).ok_or_else(|| lint_core::ConfigError::UnknownRule(name.to_string()))?;
+    let rule = rules::find(name).ok_or_else(|| lint_core::ConfigError::UnknownRule {
+        name: name.to_string(),
+    })?;
     writeln!(
         out,
         "# `coordlint::{}` ({} by default)\n",

@@ -1,4 +1,7 @@
-//! Lint levels: which rules run and how loud they are.
+//! Configuration: each rule's level, and the options rules declare (see
+//! [`crate::rules::Rule::options`]). Settings are validated here, so every front end (the
+//! command line, `Cargo.toml` metadata, a `coordlint.toml`) reports unknown names and wrong
+//! types the same way, with a "did you mean".
 
 use std::collections::BTreeMap;
 
@@ -30,64 +33,172 @@ impl Level {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
 }
+
+/// The level names a setting accepts.
+pub const LEVEL_NAMES: &[&str] = &["allow", "warn", "deny", "forbid"];
 
 /// The group name that means "every rule whose level is currently warn", as in rustc.
 pub const WARNINGS_GROUP: &str = "warnings";
 
-/// An error in a level setting the user gave.
+/// The type of a rule option's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionKind {
+    /// An array of strings (`["my_rt::spawn", "Executor::launch"]`).
+    StringList,
+}
+
+impl OptionKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            OptionKind::StringList => "an array of strings",
+        }
+    }
+}
+
+/// A value given for a rule option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionValue {
+    StringList(Vec<String>),
+}
+
+impl OptionValue {
+    fn kind(&self) -> OptionKind {
+        match self {
+            OptionValue::StringList(_) => OptionKind::StringList,
+        }
+    }
+}
+
+/// An option a rule declares: its key, type and documentation (all options default to
+/// empty).
+#[derive(Clone, Copy, Debug)]
+pub struct RuleOption {
+    /// kebab-case, as written in configuration (`extra-spawners`).
+    pub name: &'static str,
+    pub kind: OptionKind,
+    pub doc: &'static str,
+}
+
+/// An error in a setting the user gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
-    UnknownRule(String),
+    UnknownRule {
+        name: String,
+    },
+    UnknownOption {
+        rule: &'static str,
+        key: String,
+    },
+    WrongType {
+        rule: &'static str,
+        key: &'static str,
+        expected: OptionKind,
+    },
+    UnknownLevel {
+        value: String,
+    },
+}
+
+impl ConfigError {
+    /// The name the user wrote that was not recognized, if that is the error.
+    pub fn unknown_name(&self) -> Option<&str> {
+        match self {
+            ConfigError::UnknownRule { name } => Some(name),
+            ConfigError::UnknownOption { key, .. } => Some(key),
+            ConfigError::UnknownLevel { value } => Some(value),
+            ConfigError::WrongType { .. } => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigError::UnknownRule(name) => {
-                let known: Vec<&str> = rules::ALL.iter().map(|rule| rule.name).collect();
-                write!(
-                    f,
-                    "unknown rule `{name}` (known rules: {}, or `{WARNINGS_GROUP}`)",
-                    known.join(", ")
-                )
+            ConfigError::UnknownRule { name } => {
+                let mut known: Vec<&str> = rules::ALL.iter().map(|rule| rule.name).collect();
+                known.push(WARNINGS_GROUP);
+                write!(f, "unknown rule `{name}`{}", did_you_mean(name, &known))?;
+                write!(f, " (known rules: {})", known.join(", "))
             }
+            ConfigError::UnknownOption { rule, key } => {
+                let valid: Vec<&str> = rules::find(rule)
+                    .map(|rule| rule.options.iter().map(|option| option.name).collect())
+                    .unwrap_or_default();
+                write!(f, "unknown option `{key}` for `{rule}`")?;
+                write!(f, "{}", did_you_mean(key, &valid))?;
+                if valid.is_empty() {
+                    write!(f, " (`{rule}` takes no options, only a level)")
+                } else {
+                    write!(f, " (valid options: {})", valid.join(", "))
+                }
+            }
+            ConfigError::WrongType {
+                rule,
+                key,
+                expected,
+            } => write!(f, "`{rule}.{key}` must be {}", expected.describe()),
+            ConfigError::UnknownLevel { value } => write!(
+                f,
+                "unknown level `{value}`{} (valid levels: allow, warn, deny)",
+                did_you_mean(value, LEVEL_NAMES)
+            ),
         }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
-/// Levels for every rule, built from the defaults and then the user's settings in order.
+/// `; did you mean `x`?` when one of `candidates` is close to `written`, else nothing.
+pub fn did_you_mean(written: &str, candidates: &[&str]) -> String {
+    let close = |distance: usize, candidate: &str| {
+        distance <= (candidate.len() / 3).max(2)
+            || written.starts_with(candidate)
+            || candidate.starts_with(written)
+    };
+    let closest = candidates
+        .iter()
+        .map(|candidate| (edit_distance(written, candidate), *candidate))
+        .filter(|(distance, candidate)| close(*distance, candidate))
+        .min();
+    match closest {
+        Some((_, candidate)) => format!("; did you mean `{candidate}`?"),
+        None => String::new(),
+    }
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, b_char) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(a_char != *b_char);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// Levels and option values for every rule, built from the defaults and then the user's
+/// settings in order.
 #[derive(Clone, Debug)]
 pub struct Config {
     levels: BTreeMap<&'static str, Level>,
     /// `-D warnings`: every finding that would be a warning becomes an error.
     warnings: Option<Level>,
-    /// API lists `unbounded_spawn` extends its built-in ones with.
-    pub unbounded_spawn: SpawnApis,
-    /// API lists `unbatched_io` extends its built-in ones with.
-    pub unbatched_io: IoApis,
-}
-
-/// User additions for `unbounded_spawn` (`[workspace.metadata.coordlint.unbounded_spawn]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SpawnApis {
-    /// Canonical paths of functions that start a task or thread (`my_rt::spawn_task`), or
-    /// `Type::method` for a method on a receiver of that type (`Executor::launch`).
-    pub extra_spawners: Vec<String>,
-    /// Method or function names that, called once per iteration, bound the concurrency
-    /// (`acquire_slot`, `wait_for_capacity`).
-    pub bound_markers: Vec<String>,
-}
-
-/// User additions for `unbatched_io` (`[workspace.metadata.coordlint.unbatched_io]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IoApis {
-    /// Method names that make a round trip on any receiver (`fetch_user`).
-    pub extra_methods: Vec<String>,
-    /// Canonical paths of functions that make a round trip (`my_db::load_one`).
-    pub extra_paths: Vec<String>,
+    /// (rule, option) → value, for options the user set.
+    options: BTreeMap<(&'static str, &'static str), OptionValue>,
 }
 
 impl Default for Config {
@@ -99,8 +210,7 @@ impl Default for Config {
         Config {
             levels,
             warnings: None,
-            unbounded_spawn: SpawnApis::default(),
-            unbatched_io: IoApis::default(),
+            options: BTreeMap::new(),
         }
     }
 }
@@ -114,9 +224,57 @@ impl Config {
             self.warnings = Some(level);
             return Ok(());
         }
-        let rule = rules::find(name).ok_or_else(|| ConfigError::UnknownRule(name.to_string()))?;
+        let rule = find_rule(name)?;
         self.levels.insert(rule.name, level);
         Ok(())
+    }
+
+    /// Sets `name` to the level written as `level` (`"allow"`, `"warn"`, `"deny"`).
+    pub fn set_level_named(&mut self, name: &str, level: &str) -> Result<(), ConfigError> {
+        let parsed = Level::parse(level).ok_or_else(|| ConfigError::UnknownLevel {
+            value: level.to_string(),
+        })?;
+        self.set_level(name, parsed)
+    }
+
+    /// Sets option `key` of `rule`, checking that the rule declares it with that type.
+    pub fn set_option(
+        &mut self,
+        rule: &str,
+        key: &str,
+        value: OptionValue,
+    ) -> Result<(), ConfigError> {
+        let rule = find_rule(rule)?;
+        let option = rule
+            .options
+            .iter()
+            .find(|option| option.name == key)
+            .ok_or_else(|| ConfigError::UnknownOption {
+                rule: rule.name,
+                key: key.to_string(),
+            })?;
+        if value.kind() != option.kind {
+            return Err(ConfigError::WrongType {
+                rule: rule.name,
+                key: option.name,
+                expected: option.kind,
+            });
+        }
+        self.options.insert((rule.name, option.name), value);
+        Ok(())
+    }
+
+    /// The strings of a string-list option (empty when not set).
+    pub fn string_list(&self, rule: &str, key: &str) -> &[String] {
+        let value = self
+            .options
+            .iter()
+            .find(|((set_rule, set_key), _)| *set_rule == rule && *set_key == key)
+            .map(|(_, value)| value);
+        match value {
+            Some(OptionValue::StringList(values)) => values,
+            None => &[],
+        }
     }
 
     /// The severity findings of `rule` are reported at, or `None` when the rule is allowed.
@@ -130,5 +288,61 @@ impl Config {
 
     pub fn is_enabled(&self, rule: &str) -> bool {
         self.severity_of(rule).is_some()
+    }
+}
+
+fn find_rule(name: &str) -> Result<&'static rules::Rule, ConfigError> {
+    let name = name.strip_prefix("coordlint::").unwrap_or(name);
+    rules::find(name).ok_or_else(|| ConfigError::UnknownRule {
+        name: name.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_get_a_suggestion() {
+        let mut config = Config::default();
+        let error = config
+            .set_option(
+                "unbatched_io",
+                "extra-method",
+                OptionValue::StringList(vec![]),
+            )
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("did you mean `extra-methods`?"), "{text}");
+        assert!(text.contains("extra-paths"), "{text}");
+        let error = config.set_level("double_lok", Level::Allow).unwrap_err();
+        assert!(
+            error.to_string().contains("did you mean `double_lock`?"),
+            "{error}"
+        );
+        let error = config
+            .set_level_named("double_lock", "warning")
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("did you mean `warn`?"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn options_are_stored_per_rule() {
+        let mut config = Config::default();
+        config
+            .set_option(
+                "unbounded_spawn",
+                "extra-spawners",
+                OptionValue::StringList(vec!["rt::go".to_string()]),
+            )
+            .unwrap();
+        assert_eq!(
+            config.string_list("unbounded_spawn", "extra-spawners"),
+            ["rt::go"]
+        );
+        assert!(config.string_list("unbatched_io", "extra-paths").is_empty());
     }
 }

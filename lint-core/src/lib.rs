@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-pub use config::{Config, ConfigError, IoApis, Level, SpawnApis};
+pub use config::{Config, ConfigError, Level, OptionKind, OptionValue, RuleOption};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use model::FileFacts;
 pub use source::{Edition, SourceFile};

@@ -539,7 +539,11 @@ mod tests {
     fn resolve_call(source: &str, caller: &str, method: &str) -> (Vec<String>, Resolution) {
         let sources = [SourceFile::new("lib.rs", source, Edition::E2021).with_crate("app", vec![])];
         let files = crate::lower_files(&sources);
-        assert!(files[0].parse_failure.is_none(), "{:?}", files[0].parse_failure);
+        assert!(
+            files[0].parse_failure.is_none(),
+            "{:?}",
+            files[0].parse_failure
+        );
         let program = Program::build(&files, &Config::default());
         let (function, _) = program
             .functions()
@@ -575,25 +579,103 @@ mod tests {
     fn call_sites_resolve_like_rustc_would() {
         let cases: &[(&str, &str, &str, &[&str], Resolution)] = &[
             // Through `dyn`, `impl` and generic bounds: every workspace impl.
-            ("fn f(s: &dyn Store) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
-            ("fn f(s: &impl Store) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
-            ("fn f<S: Store>(s: &S) { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
-            ("fn f<S>(s: &S) where S: Store { s.len(); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            (
+                "fn f(s: &dyn Store) { s.len(); }",
+                "f",
+                "len",
+                &["Disk::len", "Mem::len"],
+                Resolution::Dispatch,
+            ),
+            (
+                "fn f(s: &impl Store) { s.len(); }",
+                "f",
+                "len",
+                &["Disk::len", "Mem::len"],
+                Resolution::Dispatch,
+            ),
+            (
+                "fn f<S: Store>(s: &S) { s.len(); }",
+                "f",
+                "len",
+                &["Disk::len", "Mem::len"],
+                Resolution::Dispatch,
+            ),
+            (
+                "fn f<S>(s: &S) where S: Store { s.len(); }",
+                "f",
+                "len",
+                &["Disk::len", "Mem::len"],
+                Resolution::Dispatch,
+            ),
             // A default body is part of the dispatch set.
-            ("fn f(s: &dyn Store) { s.name(); }", "f", "name", &["Disk::name", "Store::name"], Resolution::Dispatch),
+            (
+                "fn f(s: &dyn Store) { s.name(); }",
+                "f",
+                "name",
+                &["Disk::name", "Store::name"],
+                Resolution::Dispatch,
+            ),
             // A known type: arity picks the trait method over the two-argument inherent one.
-            ("fn f(m: Mem) { m.len(); }", "f", "len", &["Mem::len"], Resolution::Exact),
-            ("fn f(m: Mem) { m.len(3); }", "f", "len", &["Mem::len"], Resolution::Exact),
+            (
+                "fn f(m: Mem) { m.len(); }",
+                "f",
+                "len",
+                &["Mem::len"],
+                Resolution::Exact,
+            ),
+            (
+                "fn f(m: Mem) { m.len(3); }",
+                "f",
+                "len",
+                &["Mem::len"],
+                Resolution::Exact,
+            ),
             // A known type without an override gets the trait's default body.
-            ("fn f(m: Mem) { m.name(); }", "f", "name", &["Store::name"], Resolution::Exact),
+            (
+                "fn f(m: Mem) { m.name(); }",
+                "f",
+                "name",
+                &["Store::name"],
+                Resolution::Exact,
+            ),
             // `Trait::method(x)` resolves like `x.method()`.
-            ("fn f(m: Mem) { Store::len(&m); }", "f", "len", &["Mem::len"], Resolution::Exact),
-            ("fn f(x: u8) { Store::len(&x); }", "f", "len", &["Disk::len", "Mem::len"], Resolution::Dispatch),
+            (
+                "fn f(m: Mem) { Store::len(&m); }",
+                "f",
+                "len",
+                &["Mem::len"],
+                Resolution::Exact,
+            ),
+            (
+                "fn f(x: u8) { Store::len(&x); }",
+                "f",
+                "len",
+                &["Disk::len", "Mem::len"],
+                Resolution::Dispatch,
+            ),
             // By name only for a plain place of unknown type, with the right arity.
-            ("fn f(x: T) { x.only(); }", "f", "only", &["Mem::only"], Resolution::ByName),
-            ("fn f(x: T) { x.only(1); }", "f", "only", &[], Resolution::External),
+            (
+                "fn f(x: T) { x.only(); }",
+                "f",
+                "only",
+                &["Mem::only"],
+                Resolution::ByName,
+            ),
+            (
+                "fn f(x: T) { x.only(1); }",
+                "f",
+                "only",
+                &[],
+                Resolution::External,
+            ),
             // A receiver of a known other type never resolves by name.
-            ("fn f(x: std::fs::File) { x.only(); }", "f", "only", &[], Resolution::External),
+            (
+                "fn f(x: std::time::Instant) { x.only(); }",
+                "f",
+                "only",
+                &[],
+                Resolution::External,
+            ),
         ];
         for (caller_source, caller, method, expected, resolution) in cases {
             let source = format!("{STORE}\n{caller_source}");

@@ -36,10 +36,14 @@ pub struct Knowledge {
 impl Knowledge {
     pub fn from_config(config: &Config) -> Knowledge {
         Knowledge {
-            extra_spawners: config.unbounded_spawn.extra_spawners.clone(),
-            extra_bound_calls: config.unbounded_spawn.bound_markers.clone(),
-            extra_io_methods: config.unbatched_io.extra_methods.clone(),
-            extra_io_paths: config.unbatched_io.extra_paths.clone(),
+            extra_spawners: config
+                .string_list("unbounded_spawn", "extra-spawners")
+                .to_vec(),
+            extra_bound_calls: config
+                .string_list("unbounded_spawn", "bound-markers")
+                .to_vec(),
+            extra_io_methods: config.string_list("unbatched_io", "extra-methods").to_vec(),
+            extra_io_paths: config.string_list("unbatched_io", "extra-paths").to_vec(),
         }
     }
 

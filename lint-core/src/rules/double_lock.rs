@@ -50,6 +50,7 @@ declare_rule! {
         level: Deny,
         summary: "a lock is acquired again while its guard is still alive",
         check: Some(check),
+        options: &[],
     };
 }
 

@@ -43,6 +43,7 @@ declare_rule! {
         level: Warn,
         summary: "a blocking lock's guard is held across an `.await`",
         check: Some(check),
+        options: &[],
     };
 }
 

@@ -56,6 +56,7 @@ declare_rule! {
         level: Deny,
         summary: "locks are taken in conflicting orders and can deadlock",
         check: Some(check),
+        options: &[],
     };
 }
 

@@ -9,7 +9,7 @@ mod unbounded_channel;
 mod unbounded_spawn;
 
 use crate::analysis::Program;
-use crate::config::{Config, Level};
+use crate::config::{Config, Level, RuleOption};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 
 /// A rule: its name, default level, one-line summary and user documentation, and the check.
@@ -22,6 +22,8 @@ pub struct Rule {
     raw_doc: &'static str,
     /// `None` for diagnostics produced by the pipeline itself (`parse_error`).
     pub check: Option<fn(&RuleContext<'_, '_>, &mut Vec<Diagnostic>)>,
+    /// The options the rule reads from configuration, besides its level.
+    pub options: &'static [RuleOption],
 }
 
 impl Rule {
@@ -53,7 +55,8 @@ macro_rules! declare_rule {
             name: $name:literal,
             level: $level:ident,
             summary: $summary:literal,
-            check: $check:expr $(,)?
+            check: $check:expr,
+            options: $options:expr $(,)?
         };
     ) => {
         $(#[doc = $doc])*
@@ -63,6 +66,7 @@ macro_rules! declare_rule {
             summary: $summary,
             raw_doc: concat!($($doc, "\n"),*),
             check: $check,
+            options: $options,
         };
     };
 }

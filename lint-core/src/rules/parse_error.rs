@@ -29,5 +29,6 @@ declare_rule! {
         level: Deny,
         summary: "a file could not be parsed and was not analyzed",
         check: None,
+        options: &[],
     };
 }

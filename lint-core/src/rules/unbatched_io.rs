@@ -7,6 +7,7 @@ use crate::analysis::loops::{
 };
 use crate::analysis::types::Ty;
 use crate::analysis::{FunctionRef, Program};
+use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
 use crate::knowledge::io::{
@@ -99,6 +100,18 @@ declare_rule! {
         level: Warn,
         summary: "a database, network or file round trip is made once per element of a collection",
         check: Some(check),
+        options: &[
+            RuleOption {
+                name: "extra-methods",
+                kind: OptionKind::StringList,
+                doc: "method names that make a round trip on any receiver",
+            },
+            RuleOption {
+                name: "extra-paths",
+                kind: OptionKind::StringList,
+                doc: "canonical paths of functions that make a round trip",
+            },
+        ],
     };
 }
 

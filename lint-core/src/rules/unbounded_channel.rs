@@ -49,6 +49,7 @@ declare_rule! {
         level: Warn,
         summary: "a channel is created without a capacity limit",
         check: Some(check),
+        options: &[],
     };
 }
 

@@ -5,6 +5,7 @@ use crate::analysis::loops::{
     Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
 };
 use crate::analysis::types::Ty;
+use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::bounds::{DRAIN_CALLS, LENGTH_CHECK, is_join_method};
 use crate::knowledge::spawners::{
@@ -88,6 +89,18 @@ declare_rule! {
         level: Warn,
         summary: "a task or thread is spawned per item or connection with no concurrency bound",
         check: Some(check),
+        options: &[
+            RuleOption {
+                name: "extra-spawners",
+                kind: OptionKind::StringList,
+                doc: "canonical paths of functions that start a task or thread, or `Type::method` for a method on a receiver of that type",
+            },
+            RuleOption {
+                name: "bound-markers",
+                kind: OptionKind::StringList,
+                doc: "method or function names that, called once per iteration, bound the concurrency",
+            },
+        ],
     };
 }
 

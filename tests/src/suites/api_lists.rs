@@ -77,3 +77,68 @@ fn a_malformed_list_is_a_usage_error() {
     assert_eq!(output.status, cargo_coordlint::Status::Failure);
     assert!(output.stderr.contains("extra-methods"), "{}", output.stderr);
 }
+
+fn run_with_status(metadata: &str) -> super::cli::RunOutput {
+    let manifest = format!(
+        "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n{metadata}"
+    );
+    let dir = temp_tree(&[("Cargo.toml", &manifest), ("src/lib.rs", SOURCE)]);
+    let manifest_path = dir.path().join("Cargo.toml").display().to_string();
+    run_coordlint(&[
+        "--manifest-path",
+        &manifest_path,
+        "--message-format",
+        "short",
+    ])
+}
+
+#[test]
+fn levels_set_in_cargo_toml_take_effect() {
+    let output = run_with_status(concat!(
+        "[workspace.metadata.coordlint.lints]\n",
+        "unbounded_spawn = \"allow\"\n",
+        "unbatched_io = \"deny\"\n",
+        "[workspace.metadata.coordlint.unbatched_io]\n",
+        "extra-methods = [\"fetch_user\"]\n",
+    ));
+    assert!(
+        !output.stdout.contains("unbounded_spawn"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("error[coordlint::unbatched_io]"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(output.status, cargo_coordlint::Status::Findings);
+}
+
+#[test]
+fn a_misspelled_option_or_rule_is_an_error_with_a_suggestion() {
+    let output = run_with_status(
+        "[workspace.metadata.coordlint.unbatched_io]\nextra-method = [\"fetch_user\"]\n",
+    );
+    assert_eq!(output.status, cargo_coordlint::Status::Failure);
+    assert!(
+        output.stderr.contains("did you mean `extra-methods`?"),
+        "{}",
+        output.stderr
+    );
+    let output =
+        run_with_status("[workspace.metadata.coordlint.unbatched_oi]\nextra-methods = []\n");
+    assert_eq!(output.status, cargo_coordlint::Status::Failure);
+    assert!(
+        output.stderr.contains("did you mean `unbatched_io`?"),
+        "{}",
+        output.stderr
+    );
+    let output =
+        run_with_status("[workspace.metadata.coordlint.lints]\ndouble_lock = \"warning\"\n");
+    assert_eq!(output.status, cargo_coordlint::Status::Failure);
+    assert!(
+        output.stderr.contains("did you mean `warn`?"),
+        "{}",
+        output.stderr
+    );
+}
