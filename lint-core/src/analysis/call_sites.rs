@@ -163,7 +163,11 @@ pub fn collect(typing: Typing<'_>, function_types: &[Vec<FunctionTypes>]) -> Cal
                         function: Some(function_ref),
                         file,
                     };
-                    collector.sites_of(&mut |visit| function.body.walk(visit))
+                    let mut sites = Vec::new();
+                    function
+                        .body
+                        .walk(&mut |expr| collector.push_site(expr, &mut sites));
+                    sort_by_span(sites)
                 })
                 .collect()
         })
@@ -198,8 +202,14 @@ fn statics_sites(
             function: None,
             file,
         };
-        sites.extend(collector.sites_of(&mut |visit| init.walk(visit)));
+        init.walk(&mut |expr| collector.push_site(expr, &mut sites));
     }
+    sort_by_span(sites)
+}
+
+fn sort_by_span(mut sites: Vec<CallSite>) -> Vec<CallSite> {
+    sites.sort_by_key(|site| (site.span.byte_start, site.span.byte_end));
+    sites.dedup_by_key(|site| (site.span.byte_start, site.span.byte_end));
     sites
 }
 
@@ -226,16 +236,10 @@ struct Collector<'c, 'p> {
 }
 
 impl Collector<'_, '_> {
-    fn sites_of<'e>(&self, walk: &mut dyn FnMut(&mut dyn FnMut(&'e Expr))) -> Vec<CallSite> {
-        let mut sites = Vec::new();
-        walk(&mut |expr| {
-            if let Some(site) = self.site(expr) {
-                sites.push(site);
-            }
-        });
-        sites.sort_by_key(|site| (site.span.byte_start, site.span.byte_end));
-        sites.dedup_by_key(|site| (site.span.byte_start, site.span.byte_end));
-        sites
+    fn push_site(&self, expr: &Expr, sites: &mut Vec<CallSite>) {
+        if let Some(site) = self.site(expr) {
+            sites.push(site);
+        }
     }
 
     fn site(&self, expr: &Expr) -> Option<CallSite> {
@@ -280,7 +284,7 @@ impl Collector<'_, '_> {
 
     fn resolve(&self, path: &PathRef) -> Resolved {
         let canonical = self.typing.types.resolve_path(&self.at, path);
-        let via_glob = !path.segments.first().is_some_and(|first| first == "Self")
+        let via_glob = path.segments.first().is_none_or(|first| first != "Self")
             && self
                 .typing
                 .types
