@@ -51,14 +51,6 @@ impl Mode {
                 | (Mode::Upgradable, Mode::Shared)
         )
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Mode::Exclusive => "locked",
-            Mode::Shared => "read-locked",
-            Mode::Upgradable => "upgradable-read-locked",
-        }
-    }
 }
 
 const fn lock(kind: LockKind, flavor: LockFlavor, name: &'static str) -> LockType {

@@ -1,5 +1,6 @@
 //! `double_lock`: a lock acquired again while its own guard is still alive.
 
+use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
 use crate::diagnostic::{Diagnostic, Label};
@@ -70,7 +71,7 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
     } else {
         format!(
             "`{name}` is {} again while its guard is still alive",
-            double.second_mode.describe()
+            held_as(double.second_mode)
         )
     };
     let primary_text = if recursive_read {
@@ -88,8 +89,8 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
             first.site,
             format!(
                 "`{name}` {} here; {}",
-                first.mode.describe(),
-                first.reason.explain()
+                held_as(first.mode),
+                hold_reason(&first.reason)
             ),
         ));
     if !double.chain.is_empty() {
@@ -101,13 +102,13 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
         diagnostic = diagnostic
             .with_secondary(Label::new(
                 double.second_site,
-                format!("`{name}` is {} again here", double.second_mode.describe()),
+                format!("`{name}` is {} again here", held_as(double.second_mode)),
             ))
             .with_note(format!(
                 "`{}` calls {}, which {} `{name}`",
                 program.function(double.function).display_path(),
                 path.join(" → "),
-                double.second_mode.describe().replace("locked", "locks")
+                held_as(double.second_mode).replace("locked", "locks")
             ));
     }
     if first.target.class.is_textual() {

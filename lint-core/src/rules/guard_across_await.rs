@@ -1,5 +1,6 @@
 //! `guard_across_await`: a blocking lock's guard alive across an `.await`.
 
+use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::GuardAcrossAwait;
 use crate::diagnostic::{Diagnostic, Label};
@@ -64,7 +65,7 @@ fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnosti
         )
         .with_secondary(Label::new(
             held.site,
-            format!("`{name}` {} here; {}", held.mode.describe(), held.reason.explain()),
+            format!("`{name}` {} here; {}", held_as(held.mode), hold_reason(&held.reason)),
         ))
         .with_note(
             "while the task is suspended, every thread that locks it blocks, and a task on the same thread that locks it deadlocks",

@@ -1,5 +1,6 @@
 //! `lock_order_cycle`: locks taken in conflicting orders, which can deadlock.
 
+use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::{Cycle, EdgeWitness};
@@ -111,7 +112,7 @@ fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
             edge.held.site,
             format!(
                 "{held_name} is {} here in `{}`",
-                edge.held.mode.describe(),
+                held_as(edge.held.mode),
                 function_name(program, edge)
             ),
         ));
@@ -120,7 +121,7 @@ fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
                 edge.then_site,
                 format!(
                     "then {then_name} is {} here, while {held_name} is held",
-                    edge.then_mode.describe()
+                    held_as(edge.then_mode)
                 ),
             ));
         }
@@ -190,7 +191,7 @@ fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) 
     format!(
         "{held} → {then} in `{}`: {held} is still held when {then} is taken{via}, because {}",
         function_name(program, edge),
-        edge.held.reason.explain().replace("its guard", "the guard"),
+        hold_reason(&edge.held.reason).replace("its guard", "the guard"),
     )
 }
 

@@ -3,6 +3,7 @@
 mod double_lock;
 mod guard_across_await;
 mod lock_order_cycle;
+mod lock_wording;
 mod parse_error;
 mod unbatched_io;
 mod unbounded_channel;

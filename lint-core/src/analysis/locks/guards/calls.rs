@@ -1,0 +1,336 @@
+//! Calls seen from the guard walk: acquisitions through lock methods, guards moved into
+//! calls or dropped, `Condvar` waits, closures run inline or elsewhere, callbacks that run
+//! under a callee's lock, and guards returned by workspace functions.
+
+use super::{
+    Acquisition, CallbackInvocation, Flow, Held, HeldCall, HoldReason, Value, Walker,
+    is_async_acquisition,
+};
+use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::{CallSite, find_by_span};
+use crate::analysis::locks::Via;
+use crate::analysis::locks::identity::{ClassKey, LockTarget};
+use crate::knowledge::adaptors::runs_closure_inline;
+use crate::knowledge::locks::{
+    acquire_method, is_condvar_wait, is_guard_passthrough, is_recursive_read,
+};
+use crate::knowledge::spawners::is_inline_runner;
+use crate::knowledge::std_items::{ends_process, is_drop};
+use crate::model::{Expr, ExprKind};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ArgContext {
+    /// The callee runs closures now, on this thread (`iter().map(..)`, `thread::scope`).
+    Inline,
+    /// Another thread or task runs them.
+    Spawned,
+    /// Unknown: maybe later, maybe elsewhere.
+    Deferred,
+}
+
+impl Walker<'_, '_> {
+    pub(super) fn method_call(
+        &mut self,
+        expr: &Expr,
+        receiver: &Expr,
+        method: &str,
+        args: &[Expr],
+    ) -> Flow {
+        if let Some(acquire) = acquire_method(method)
+            && let Some(target) = self.lock_target(receiver, method)
+        {
+            self.args(args, ArgContext::Deferred);
+            if is_async_acquisition(&target, method, acquire.is_try) {
+                // Only a future so far: the lock is taken when it is awaited.
+                return Flow::NONE;
+            }
+            let value = self.acquire(target, acquire.mode, acquire.is_try, expr.span, None);
+            if is_recursive_read(method)
+                && let Some(acquisition) = self.out.acquisitions.last_mut()
+            {
+                acquisition.recursive_read = true;
+            }
+            return Flow::value(value);
+        }
+        if is_condvar_wait(method)
+            && let Some(flow) = self.condvar_wait(expr, args)
+        {
+            return flow;
+        }
+        let receiver_flow = self.expr(receiver);
+        if receiver_flow.diverges {
+            return Flow::DIVERGES;
+        }
+        let arg_context = if runs_closure_inline(method) {
+            ArgContext::Inline
+        } else {
+            ArgContext::Deferred
+        };
+        let callees = self.callees_at(expr);
+        let receiver_text = self.context.identity.text_of(receiver);
+        let callbacks = self.callbacks_of(&callees, receiver_text.as_deref());
+        if self.args_with_callbacks(args, arg_context, &callbacks) {
+            return Flow::DIVERGES;
+        }
+        if is_guard_passthrough(method) {
+            return Flow::value(receiver_flow.value);
+        }
+        self.after_call(expr, callees, receiver_text)
+    }
+
+    pub(super) fn call(&mut self, expr: &Expr, callee: &Expr, args: &[Expr]) -> Flow {
+        let ExprKind::Path(path) = &callee.kind else {
+            if self.expr(callee).diverges || self.args(args, ArgContext::Deferred) {
+                return Flow::DIVERGES;
+            }
+            return Flow::NONE;
+        };
+        if path.segments.len() == 1
+            && let Some(param_index) = self
+                .context
+                .params
+                .iter()
+                .position(|param| param.as_deref() == Some(path.last()))
+            && !self.held.is_empty()
+        {
+            self.out.callbacks.push(CallbackInvocation {
+                param_index,
+                held: self.held.clone(),
+            });
+        }
+        let resolved =
+            match find_by_span(self.context.calls, expr.span).and_then(CallSite::resolved_path) {
+                Some(resolved) => resolved.display(),
+                None => self.context.identity.canonical_path(path),
+            };
+        if is_drop(&resolved) && args.len() == 1 {
+            if let ExprKind::Path(arg) = &args[0].kind
+                && arg.segments.len() == 1
+                && self.release_binding(arg.last()).is_some()
+            {
+                return Flow::NONE;
+            }
+            return self.expr(&args[0]).without_value();
+        }
+        let arg_context = if self.context.knowledge.runs_closure_elsewhere(&resolved) {
+            ArgContext::Spawned
+        } else if is_inline_runner(&resolved) {
+            ArgContext::Inline
+        } else {
+            ArgContext::Deferred
+        };
+        let callees = self.callees_at(expr);
+        let callbacks = self.callbacks_of(&callees, None);
+        if self.args_with_callbacks(args, arg_context, &callbacks) {
+            return Flow::DIVERGES;
+        }
+        if ends_process(&resolved) {
+            return Flow::DIVERGES;
+        }
+        let receiver = args
+            .first()
+            .and_then(|first| self.context.identity.text_of(first));
+        self.after_call(expr, callees, receiver)
+    }
+
+    /// The workspace functions the call at `expr` may reach.
+    pub(super) fn callees_at(&self, expr: &Expr) -> Vec<FunctionRef> {
+        find_by_span(self.context.calls, expr.span)
+            .map(|site| site.callees.clone())
+            .unwrap_or_default()
+    }
+
+    /// Records a call of workspace functions; a callee that returns a guard acquires.
+    pub(super) fn after_call(
+        &mut self,
+        expr: &Expr,
+        callees: Vec<FunctionRef>,
+        receiver: Option<String>,
+    ) -> Flow {
+        if callees.is_empty() {
+            return Flow::NONE;
+        }
+        self.out.calls.push(HeldCall {
+            callees: callees.clone(),
+            span: expr.span,
+            held: self.held.clone(),
+            receiver: receiver.clone(),
+            isolated: self.isolation > 0,
+        });
+        let returned = callees.iter().find_map(|callee| {
+            (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone()))
+        });
+        let Some((callee, guard)) = returned else {
+            return Flow::NONE;
+        };
+        let instance = match (&guard.class, &guard.self_suffix, &receiver) {
+            (ClassKey::Static { path }, _, _) => Some(path.clone()),
+            (_, Some(suffix), Some(receiver)) => Some(format!("{receiver}{suffix}")),
+            _ => None,
+        };
+        let target = LockTarget {
+            class: guard.class.clone(),
+            lock_type: guard.lock_type,
+            instance,
+        };
+        let via = Some(Via {
+            callee,
+            call_span: expr.span,
+            acquired_at: guard.site,
+        });
+        Flow::value(self.acquire(target, guard.mode, false, expr.span, via))
+    }
+
+    /// For each closure parameter the callees call while holding guards: those guards, as
+    /// the caller sees them (`self.state` in the callee is `<receiver>.state` here).
+    pub(super) fn callbacks_of(
+        &self,
+        callees: &[FunctionRef],
+        receiver: Option<&str>,
+    ) -> Vec<(usize, Vec<Held>)> {
+        let mut found = Vec::new();
+        for callee in callees {
+            let name = (self.context.function_name)(*callee);
+            for invocation in (self.context.callback_holds)(*callee) {
+                let held = invocation
+                    .held
+                    .iter()
+                    .map(|held| {
+                        let mut held = held.clone();
+                        held.target.instance = match &held.target.class {
+                            ClassKey::Static { path } => Some(path.clone()),
+                            _ => held.target.instance.as_deref().and_then(|instance| {
+                                let suffix = instance
+                                    .strip_prefix("self")
+                                    .filter(|rest| rest.is_empty() || rest.starts_with('.'))?;
+                                Some(format!("{}{suffix}", receiver?))
+                            }),
+                        };
+                        held.reason = HoldReason::Callback(name.clone());
+                        held.binding = None;
+                        held
+                    })
+                    .collect();
+                found.push((invocation.param_index, held));
+            }
+        }
+        found
+    }
+
+    /// Like [`Self::args`], running a closure argument inline, with the callee's guards
+    /// held, when the callee calls that parameter while holding them.
+    pub(super) fn args_with_callbacks(
+        &mut self,
+        args: &[Expr],
+        context: ArgContext,
+        callbacks: &[(usize, Vec<Held>)],
+    ) -> bool {
+        if callbacks.is_empty() {
+            return self.args(args, context);
+        }
+        for (index, arg) in args.iter().enumerate() {
+            let held_by_callee: Vec<Held> = callbacks
+                .iter()
+                .filter(|(param, _)| *param == index)
+                .flat_map(|(_, held)| held.iter().cloned())
+                .collect();
+            match &arg.kind {
+                ExprKind::Closure { body, .. } if !held_by_callee.is_empty() => {
+                    let scope = self.new_scope();
+                    for mut held in held_by_callee {
+                        self.next_id += 1;
+                        held.id = self.next_id;
+                        held.scope = scope;
+                        self.held.push(held);
+                    }
+                    self.closure_body(body);
+                    self.end_scope(scope);
+                }
+                _ => {
+                    if self.args(std::slice::from_ref(arg), context) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Evaluates call arguments; returns whether one diverges. Guards passed by value are
+    /// moved into the call and end there.
+    pub(super) fn args(&mut self, args: &[Expr], context: ArgContext) -> bool {
+        for arg in args {
+            match &arg.kind {
+                ExprKind::Closure { body, is_async, .. } => match context {
+                    ArgContext::Inline => {
+                        self.closure_body(body);
+                    }
+                    ArgContext::Spawned | ArgContext::Deferred => {
+                        let is_async = *is_async;
+                        self.isolated(is_async, |walker| walker.closure_body(body));
+                    }
+                },
+                ExprKind::Async { body, .. } => {
+                    self.isolated(true, |walker| walker.block(body));
+                }
+                ExprKind::Path(path) if path.segments.len() == 1 => {
+                    self.release_binding(path.last());
+                }
+                _ => {
+                    let flow = self.expr(arg);
+                    if flow.diverges {
+                        return true;
+                    }
+                    if let Value::Guard(id) = flow.value {
+                        // `consume(m.lock().unwrap())`: the guard is moved into the callee.
+                        self.held.retain(|held| held.id != id);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// `cvar.wait(guard)` (std: by value, returns the guard) and `cvar.wait(&mut guard)`
+    /// (parking_lot): the lock is released while waiting and taken again.
+    pub(super) fn condvar_wait(&mut self, expr: &Expr, args: &[Expr]) -> Option<Flow> {
+        let (name, by_value) = match &args.first()?.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => (path.last(), true),
+            ExprKind::Reference {
+                mutable: true,
+                expr: inner,
+            } => match &inner.kind {
+                ExprKind::Path(path) if path.segments.len() == 1 => (path.last(), false),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let position = self
+            .held
+            .iter()
+            .rposition(|held| held.binding.as_deref() == Some(name))?;
+        let guard = self.held.remove(position);
+        for arg in &args[1..] {
+            self.expr(arg);
+        }
+        self.out.acquisitions.push(Acquisition {
+            target: guard.target.clone(),
+            mode: guard.mode,
+            is_try: false,
+            span: expr.span,
+            held: self.held.clone(),
+            via: None,
+            isolated: self.isolation > 0,
+            condvar_reacquire: true,
+            recursive_read: false,
+        });
+        if by_value {
+            let target = guard.target.clone();
+            let value = self.push_guard(target, guard.mode, false, expr.span, None);
+            Some(Flow::value(value))
+        } else {
+            self.held.insert(position.min(self.held.len()), guard);
+            Some(Flow::NONE)
+        }
+    }
+}

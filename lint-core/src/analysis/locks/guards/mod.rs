@@ -1,0 +1,510 @@
+//! Guard lifetimes: walks one function body in evaluation order, keeping the set of held
+//! guards the way Rust drops them, and records every acquisition, every call made and
+//! every `.await` reached together with the guards held at that point.
+//!
+//! The Rust rules modeled: a guard bound by `let` lives to the end of its block unless
+//! `drop`ped, moved into a by-value call or reassigned (shadowing does not end it; `let _`
+//! drops at once); a temporary guard dies at the end of its statement, unless `let x = &..`
+//! extends it; `match`, `if let` and `while let` scrutinee temporaries live through the
+//! body (since edition 2024, not into an `if let`'s `else`); `for` iterator temporaries
+//! live through the loop; plain `if`/`while` conditions drop theirs before the body; block
+//! tail temporaries outlive the block before edition 2024. Closures given to iterator
+//! adaptors run inline; spawned closures, async blocks and other closures start with
+//! nothing held.
+
+use super::identity::{ClassKey, Identity, IdentityContext, LockTarget};
+use super::{ReturnedGuard, Via};
+use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::CallSite;
+use crate::knowledge::Knowledge;
+use crate::knowledge::locks::{
+    LockFlavor, LockKind, LockType, Mode, acquire_method, acquires_when_type_unknown,
+    is_probably_not_a_lock,
+};
+use crate::knowledge::std_items::is_diverging_macro;
+use crate::model::{Block, Expr, ExprKind};
+use crate::source::Edition;
+use crate::span::Span;
+
+mod calls;
+mod scopes;
+
+use calls::ArgContext;
+
+/// Why a guard is still alive at some point; shown in messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HoldReason {
+    /// Bound to a name; lives to the end of the block.
+    Binding(String),
+    /// A temporary; lives to the end of the statement.
+    Temporary,
+    /// A temporary of a `match` scrutinee; lives through every arm.
+    MatchScrutinee,
+    /// A temporary of an `if let` scrutinee; lives through the body (and the `else`
+    /// before edition 2024).
+    IfLetScrutinee,
+    /// A temporary of a `while let` scrutinee; lives through the loop body.
+    WhileLetScrutinee,
+    /// A temporary of a `for` loop's iterator expression; lives through the whole loop.
+    ForIterable,
+    /// `let r = &m.lock().unwrap().field;` extends the temporary to the end of the block.
+    Extended,
+    /// Held by the named function while it calls the closure this code is in.
+    Callback(String),
+}
+
+/// A guard alive at some point of the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub target: LockTarget,
+    pub mode: Mode,
+    /// Where it was acquired.
+    pub site: Span,
+    pub reason: HoldReason,
+    pub is_try: bool,
+    /// Acquired through a call of a function that returns a guard.
+    pub via: Option<Via>,
+    id: u32,
+    scope: u32,
+    binding: Option<String>,
+}
+
+/// A lock acquisition with the guards held when it happens.
+#[derive(Clone, Debug)]
+pub struct Acquisition {
+    pub target: LockTarget,
+    pub mode: Mode,
+    pub is_try: bool,
+    pub span: Span,
+    pub held: Vec<Held>,
+    pub via: Option<Via>,
+    /// In a spawned closure, an async block or a closure whose caller is unknown: not part
+    /// of what calling this function acquires.
+    pub isolated: bool,
+    /// The re-acquisition at the end of `Condvar::wait`.
+    pub condvar_reacquire: bool,
+    /// `read_recursive`: made to be taken while this thread already reads.
+    pub recursive_read: bool,
+}
+
+/// A call of workspace functions with the guards held when it is made.
+#[derive(Clone, Debug)]
+pub struct HeldCall {
+    pub callees: Vec<FunctionRef>,
+    pub span: Span,
+    pub held: Vec<Held>,
+    /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
+    pub receiver: Option<String>,
+    pub isolated: bool,
+}
+
+/// An `.await` with the guards held across it.
+#[derive(Clone, Debug)]
+pub struct HeldAwait {
+    pub span: Span,
+    pub held: Vec<Held>,
+}
+
+/// What the walk of one function found.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionLocks {
+    pub acquisitions: Vec<Acquisition>,
+    pub calls: Vec<HeldCall>,
+    pub awaits: Vec<HeldAwait>,
+    /// Calls of a closure parameter (`f(&mut state)`) made while guards are held.
+    pub callbacks: Vec<CallbackInvocation>,
+}
+
+/// A function calling one of its closure parameters while holding guards.
+#[derive(Clone, Debug)]
+pub struct CallbackInvocation {
+    /// Position of the parameter, `self` not counted.
+    pub param_index: usize,
+    pub held: Vec<Held>,
+}
+
+/// What the guard walk needs besides the function itself.
+pub struct WalkContext<'c, 'a> {
+    pub identity: IdentityContext<'a>,
+    /// The function's call sites, resolved by the call-site layer.
+    pub calls: &'c [CallSite],
+    pub knowledge: &'c Knowledge,
+    pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
+    /// What a callee holds while it calls its closure parameters (from a first pass).
+    pub callback_holds: &'c dyn Fn(FunctionRef) -> &'c [CallbackInvocation],
+    /// Simple names of the function's parameters, in order (`self` not counted).
+    pub params: Vec<Option<String>>,
+    /// Display names of functions, for messages.
+    pub function_name: &'c dyn Fn(FunctionRef) -> String,
+    pub edition: Edition,
+    pub is_async: bool,
+}
+
+pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLocks {
+    let is_async = context.is_async;
+    let mut walker = Walker {
+        context,
+        held: Vec::new(),
+        next_id: 0,
+        block_scopes: Vec::new(),
+        temp_scopes: Vec::new(),
+        isolation: 0,
+        async_context: vec![is_async],
+        out: FunctionLocks::default(),
+    };
+    walker.block(body);
+    walker.out
+}
+
+/// The value an expression produces, as far as guards are concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Value {
+    None,
+    Guard(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Flow {
+    value: Value,
+    diverges: bool,
+}
+
+impl Flow {
+    const NONE: Flow = Flow {
+        value: Value::None,
+        diverges: false,
+    };
+    const DIVERGES: Flow = Flow {
+        value: Value::None,
+        diverges: true,
+    };
+
+    fn value(value: Value) -> Flow {
+        Flow {
+            value,
+            diverges: false,
+        }
+    }
+}
+
+struct Walker<'c, 'a> {
+    context: WalkContext<'c, 'a>,
+    held: Vec<Held>,
+    next_id: u32,
+    block_scopes: Vec<u32>,
+    temp_scopes: Vec<u32>,
+    /// Above zero inside spawned closures, async blocks and deferred closures.
+    isolation: usize,
+    async_context: Vec<bool>,
+    out: FunctionLocks,
+}
+
+impl Walker<'_, '_> {
+    fn new_scope(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn end_scope(&mut self, scope: u32) {
+        self.held.retain(|held| held.scope != scope);
+    }
+
+    /// Moves the guards of `from` into `to` (or drops them when there is no `to`).
+    fn move_scope(&mut self, from: u32, to: Option<u32>) {
+        match to {
+            Some(to) => self
+                .held
+                .iter_mut()
+                .filter(|held| held.scope == from)
+                .for_each(|held| held.scope = to),
+            None => self.end_scope(from),
+        }
+    }
+
+    fn current_temp_scope(&self) -> u32 {
+        self.temp_scopes
+            .last()
+            .or(self.block_scopes.last())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn current_block_scope(&self) -> u32 {
+        self.block_scopes.last().copied().unwrap_or(0)
+    }
+
+    fn relabel_scope(&mut self, scope: u32, since_id: u32, reason: HoldReason) {
+        for held in &mut self.held {
+            if held.scope == scope && held.id > since_id && held.reason == HoldReason::Temporary {
+                held.reason = reason.clone();
+            }
+        }
+    }
+
+    // ---- blocks and statements ----
+
+    // ---- expressions ----
+
+    fn expr(&mut self, expr: &Expr) -> Flow {
+        match &expr.kind {
+            // `let moved = guard;` moves the guard to the new binding.
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                match self
+                    .held
+                    .iter()
+                    .rev()
+                    .find(|held| held.binding.as_deref() == Some(path.last()))
+                {
+                    Some(held) => Flow::value(Value::Guard(held.id)),
+                    None => Flow::NONE,
+                }
+            }
+            ExprKind::Path(_) | ExprKind::Literal => Flow::NONE,
+            ExprKind::Continue => Flow::DIVERGES,
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } => self.method_call(expr, receiver, method, args),
+            ExprKind::Call { callee, args } => self.call(expr, callee, args),
+            ExprKind::Field { base, .. } => self.expr(base).without_value(),
+            ExprKind::Await(inner) => {
+                if let Some(flow) = self.awaited_acquisition(expr, inner) {
+                    return flow;
+                }
+                let flow = self.expr(inner);
+                if !flow.diverges && self.async_context.last() == Some(&true) {
+                    self.out.awaits.push(HeldAwait {
+                        span: await_keyword(expr.span),
+                        held: self.held.clone(),
+                    });
+                }
+                flow
+            }
+            ExprKind::Try(inner) => self.expr(inner),
+            ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => {
+                self.expr(inner).without_value()
+            }
+            ExprKind::Block(block) => self.block(block),
+            ExprKind::Async { body, .. } => {
+                self.isolated(true, |walker| walker.block(body));
+                Flow::NONE
+            }
+            ExprKind::Closure { body, is_async, .. } => {
+                let is_async = *is_async;
+                self.isolated(is_async, |walker| walker.closure_body(body));
+                Flow::NONE
+            }
+            ExprKind::If {
+                condition,
+                then_branch,
+                else_branch,
+            } => self.if_expr(condition, then_branch, else_branch.as_deref()),
+            ExprKind::Let { scrutinee, .. } => self.expr(scrutinee),
+            ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
+            ExprKind::Loop { kind, body, .. } => self.loop_expr(kind, body),
+            ExprKind::Assign { target, value } => self.assign(target, value),
+            ExprKind::LazyBoolean { lhs, rhs } => {
+                if self.expr(lhs).diverges {
+                    return Flow::DIVERGES;
+                }
+                self.expr(rhs).without_value()
+            }
+            ExprKind::Return(value) | ExprKind::Break(value) => {
+                if let Some(value) = value {
+                    self.expr(value);
+                }
+                Flow::DIVERGES
+            }
+            ExprKind::Macro(call) => {
+                for arg in &call.args {
+                    if self.expr(arg).diverges {
+                        return Flow::DIVERGES;
+                    }
+                }
+                if is_diverging_macro(call.path.last()) {
+                    Flow::DIVERGES
+                } else {
+                    Flow::NONE
+                }
+            }
+            ExprKind::Compound(parts) => {
+                for part in parts {
+                    if self.expr(part).diverges {
+                        return Flow::DIVERGES;
+                    }
+                }
+                Flow::NONE
+            }
+        }
+    }
+
+    /// `m.lock().await` on an async lock: waiting at the `.await` is the acquisition.
+    fn awaited_acquisition(&mut self, await_expr: &Expr, inner: &Expr) -> Option<Flow> {
+        let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &inner.kind
+        else {
+            return None;
+        };
+        let acquire = acquire_method(method)?;
+        let target = self.lock_target(receiver, method)?;
+        if !is_async_acquisition(&target, method, acquire.is_try) {
+            return None;
+        }
+        self.args(args, ArgContext::Deferred);
+        if self.async_context.last() == Some(&true) {
+            self.out.awaits.push(HeldAwait {
+                span: await_keyword(await_expr.span),
+                held: self.held.clone(),
+            });
+        }
+        let value = self.acquire(target, acquire.mode, false, await_expr.span, None);
+        Some(Flow::value(value))
+    }
+
+    /// A closure body that runs inline: its temporaries end with it.
+    fn closure_body(&mut self, body: &Expr) -> Flow {
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let flow = self.expr(body);
+        self.temp_scopes.pop();
+        self.end_scope(scope);
+        flow.without_value()
+    }
+
+    /// Runs `walk` with nothing held: another thread or task, or a closure called later.
+    fn isolated(&mut self, is_async: bool, walk: impl FnOnce(&mut Self) -> Flow) {
+        let held = std::mem::take(&mut self.held);
+        let temp_scopes = std::mem::take(&mut self.temp_scopes);
+        self.isolation += 1;
+        self.async_context.push(is_async);
+        walk(self);
+        self.async_context.pop();
+        self.isolation -= 1;
+        self.temp_scopes = temp_scopes;
+        self.held = held;
+    }
+
+    fn acquire(
+        &mut self,
+        target: LockTarget,
+        mode: Mode,
+        is_try: bool,
+        span: Span,
+        via: Option<Via>,
+    ) -> Value {
+        self.out.acquisitions.push(Acquisition {
+            target: target.clone(),
+            mode,
+            is_try,
+            span,
+            held: self.held.clone(),
+            via: via.clone(),
+            isolated: self.isolation > 0,
+            condvar_reacquire: false,
+            recursive_read: false,
+        });
+        self.push_guard(target, mode, is_try, span, via)
+    }
+
+    /// Pushes a new temporary guard (its acquisition already recorded).
+    fn push_guard(
+        &mut self,
+        target: LockTarget,
+        mode: Mode,
+        is_try: bool,
+        span: Span,
+        via: Option<Via>,
+    ) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.held.push(Held {
+            target,
+            mode,
+            site: span,
+            reason: HoldReason::Temporary,
+            is_try,
+            via,
+            id,
+            scope: self.current_temp_scope(),
+            binding: None,
+        });
+        Value::Guard(id)
+    }
+
+    /// Ends the guard bound to `name` (a `drop`, a move, a reassignment); returns it.
+    fn release_binding(&mut self, name: &str) -> Option<Held> {
+        let position = self
+            .held
+            .iter()
+            .rposition(|held| held.binding.as_deref() == Some(name))?;
+        Some(self.held.remove(position))
+    }
+
+    /// The lock a receiver denotes; when the types do not say, `x.lock()` on a plain place
+    /// is taken as a lock identified by its text inside this function.
+    fn lock_target(&self, receiver: &Expr, method: &str) -> Option<LockTarget> {
+        match self.context.identity.identify(receiver) {
+            Identity::Lock(target) => Some(target),
+            Identity::NotALock => None,
+            Identity::Unknown => {
+                if !acquires_when_type_unknown(method) {
+                    return None;
+                }
+                let text = self.context.identity.text_of(receiver)?;
+                if text.contains("::") || is_probably_not_a_lock(&text) {
+                    return None;
+                }
+                Some(LockTarget {
+                    class: ClassKey::Textual {
+                        function: self.context.identity.function_path.clone(),
+                        text: text.clone(),
+                    },
+                    lock_type: LockType {
+                        kind: LockKind::Mutex,
+                        flavor: LockFlavor::Unknown,
+                        name: "Mutex",
+                    },
+                    instance: Some(text),
+                })
+            }
+        }
+    }
+}
+
+/// The `await` keyword at the end of an `.await` expression's span: findings point at the
+/// suspension point, not at the start of a long call chain.
+fn await_keyword(span: Span) -> Span {
+    const KEYWORD: u32 = "await".len() as u32;
+    if span.byte_end - span.byte_start < KEYWORD || span.end.column <= KEYWORD {
+        return span;
+    }
+    Span {
+        byte_start: span.byte_end - KEYWORD,
+        start: crate::span::LineCol {
+            line: span.end.line,
+            column: span.end.column - KEYWORD,
+        },
+        ..span
+    }
+}
+
+/// An async lock's `lock()`/`read()`/`write()` returns a future; `blocking_*` and `try_*`
+/// act at once.
+fn is_async_acquisition(target: &LockTarget, method: &str, is_try: bool) -> bool {
+    target.lock_type.flavor == LockFlavor::Async && !is_try && !method.starts_with("blocking_")
+}
+
+impl Flow {
+    fn without_value(self) -> Flow {
+        Flow {
+            value: Value::None,
+            diverges: self.diverges,
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Rust's drop-scope rules: where a guard's life ends. Blocks and their tail expressions,
+//! statements and `let` bindings (with temporary lifetime extension), the scrutinees of
+//! `if let`, `match` and `while let` (edition-aware), `for` iterators, and reassignment.
+
+use super::{Flow, Held, HoldReason, Value, Walker};
+use crate::analysis::locks::identity::Identity;
+use crate::knowledge::locks::is_failed_try_variant;
+use crate::model::{Block, Expr, ExprKind, LoopKind, Stmt};
+use crate::source::Edition;
+
+impl Walker<'_, '_> {
+    pub(super) fn block(&mut self, block: &Block) -> Flow {
+        let scope = self.new_scope();
+        let enclosing_temp = self.temp_scopes.last().copied();
+        self.block_scopes.push(scope);
+        let mut flow = Flow::NONE;
+        let last = block.stmts.len().saturating_sub(1);
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            flow = match stmt {
+                Stmt::Expr { expr, semi: false } if index == last => {
+                    self.tail(expr, enclosing_temp)
+                }
+                _ => self.stmt(stmt),
+            };
+            if flow.diverges {
+                break;
+            }
+        }
+        if let Value::Guard(id) = flow.value {
+            // The block's value leaves the block; it belongs to the enclosing statement.
+            let target = enclosing_temp.unwrap_or(0);
+            if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+                held.scope = target;
+            }
+        }
+        self.end_scope(scope);
+        self.block_scopes.pop();
+        flow
+    }
+
+    /// A block's tail expression: its temporaries outlive the block before edition 2024.
+    pub(super) fn tail(&mut self, expr: &Expr, enclosing_temp: Option<u32>) -> Flow {
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let flow = self.expr(expr);
+        if let Value::Guard(id) = flow.value
+            && let Some(held) = self.held.iter_mut().find(|held| held.id == id)
+        {
+            held.scope = enclosing_temp.unwrap_or(0);
+        }
+        self.temp_scopes.pop();
+        if self.context.edition >= Edition::E2024 {
+            self.end_scope(scope);
+        } else {
+            self.move_scope(scope, enclosing_temp);
+        }
+        flow
+    }
+
+    pub(super) fn stmt(&mut self, stmt: &Stmt) -> Flow {
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let flow = match stmt {
+            Stmt::Let(let_stmt) => {
+                let mut flow = Flow::NONE;
+                if let Some(init) = &let_stmt.init {
+                    flow = self.expr(init);
+                    if !flow.diverges {
+                        self.bind_let(let_stmt, init, flow.value, scope);
+                    }
+                }
+                if let Some(else_block) = &let_stmt.else_block {
+                    let before = self.held.clone();
+                    self.block(else_block);
+                    self.held = before;
+                }
+                Flow {
+                    value: Value::None,
+                    diverges: flow.diverges,
+                }
+            }
+            Stmt::Expr { expr, .. } => {
+                let flow = self.expr(expr);
+                Flow {
+                    value: Value::None,
+                    diverges: flow.diverges,
+                }
+            }
+        };
+        self.temp_scopes.pop();
+        self.end_scope(scope);
+        flow
+    }
+
+    pub(super) fn bind_let(
+        &mut self,
+        let_stmt: &crate::model::LetStmt,
+        init: &Expr,
+        value: Value,
+        temp_scope: u32,
+    ) {
+        let block_scope = self.current_block_scope();
+        let name = let_stmt
+            .pattern
+            .simple_name()
+            .or_else(|| {
+                let_stmt
+                    .pattern
+                    .bindings
+                    .first()
+                    .map(|binding| binding.name.as_str())
+            })
+            .map(str::to_string);
+        if let Some(name) = &name {
+            self.context.identity.aliases.remove(name);
+        }
+        match value {
+            Value::Guard(id) if !let_stmt.pattern.is_wildcard => {
+                if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+                    held.scope = block_scope;
+                    held.binding = name.clone();
+                    held.reason = HoldReason::Binding(name.unwrap_or_else(|| "_".to_string()));
+                }
+            }
+            Value::Guard(_) => {}
+            Value::None if !let_stmt.pattern.is_simple => {
+                // `let (a1, b1) = (Arc::clone(&a), Arc::clone(&b));`
+                if let ExprKind::Compound(parts) = &init.kind
+                    && parts.len() == let_stmt.pattern.bindings.len()
+                {
+                    for (binding, part) in let_stmt.pattern.bindings.iter().zip(parts) {
+                        self.context.identity.aliases.remove(&binding.name);
+                        if let Identity::Lock(target) = self.context.identity.identify(part) {
+                            self.context
+                                .identity
+                                .aliases
+                                .insert(binding.name.clone(), target);
+                        }
+                    }
+                }
+            }
+            Value::None => {
+                if let (Some(name), Identity::Lock(target)) = (
+                    let_stmt.pattern.simple_name(),
+                    self.context.identity.identify(init),
+                ) {
+                    self.context
+                        .identity
+                        .aliases
+                        .insert(name.to_string(), target);
+                }
+            }
+        }
+        if matches!(init.kind, ExprKind::Reference { .. }) {
+            for held in &mut self.held {
+                if held.scope == temp_scope {
+                    held.scope = block_scope;
+                    held.reason = HoldReason::Extended;
+                }
+            }
+        }
+    }
+
+    pub(super) fn if_expr(
+        &mut self,
+        condition: &Expr,
+        then_branch: &Block,
+        else_branch: Option<&Expr>,
+    ) -> Flow {
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let first_id = self.next_id;
+        let condition_flow = self.expr(condition);
+        self.temp_scopes.pop();
+        if condition_flow.diverges {
+            self.end_scope(scope);
+            return Flow::DIVERGES;
+        }
+        let is_let = contains_let(condition);
+        if is_let {
+            self.relabel_scope(scope, first_id, HoldReason::IfLetScrutinee);
+        } else {
+            // A plain condition is a temporary scope of its own.
+            self.end_scope(scope);
+        }
+        let before = self.held.clone();
+        let then_flow = self.block(then_branch);
+        let after_then = std::mem::replace(&mut self.held, before);
+        if is_let && self.context.edition >= Edition::E2024 {
+            self.end_scope(scope);
+        }
+        if is_let {
+            // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the `else` runs when the
+            // try failed, holding nothing.
+            self.held
+                .retain(|held| !(held.is_try && held.id > first_id));
+        }
+        let else_flow = match else_branch {
+            Some(else_branch) => self.expr(else_branch),
+            None => Flow::NONE,
+        };
+        let after_else = std::mem::take(&mut self.held);
+        self.held = merge(&[(then_flow, after_then), (else_flow, after_else)]);
+        let enclosing = self.temp_scopes.last().copied();
+        self.move_scope(scope, enclosing);
+        Flow {
+            value: Value::None,
+            diverges: then_flow.diverges && else_flow.diverges,
+        }
+    }
+
+    pub(super) fn match_expr(&mut self, scrutinee: &Expr, arms: &[crate::model::Arm]) -> Flow {
+        let first_id = self.next_id;
+        let scrutinee_flow = self.expr(scrutinee);
+        if scrutinee_flow.diverges {
+            return Flow::DIVERGES;
+        }
+        let scope = self.current_temp_scope();
+        self.relabel_scope(scope, first_id, HoldReason::MatchScrutinee);
+        let before = self.held.clone();
+        let mut outcomes = Vec::new();
+        for arm in arms {
+            self.held = before.clone();
+            if arm
+                .pattern
+                .variant
+                .as_deref()
+                .is_some_and(is_failed_try_variant)
+            {
+                // A failed `try_lock` holds nothing in its `Err`/`None` arm.
+                self.held
+                    .retain(|held| !(held.is_try && held.id > first_id));
+            }
+            if let Some(guard) = &arm.guard {
+                self.closure_body(guard);
+            }
+            let flow = self.closure_body(&arm.body);
+            outcomes.push((flow, std::mem::take(&mut self.held)));
+        }
+        if outcomes.is_empty() {
+            self.held = before;
+            return Flow::NONE;
+        }
+        let diverges = outcomes.iter().all(|(flow, _)| flow.diverges);
+        self.held = merge(&outcomes);
+        Flow {
+            value: Value::None,
+            diverges,
+        }
+    }
+
+    pub(super) fn loop_expr(&mut self, kind: &LoopKind, body: &Block) -> Flow {
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let first_id = self.next_id;
+        let header_diverges = match kind {
+            LoopKind::For { iterable, .. } => {
+                let flow = self.expr(iterable);
+                self.relabel_scope(scope, first_id, HoldReason::ForIterable);
+                flow.diverges
+            }
+            LoopKind::While { condition } => {
+                let flow = self.expr(condition);
+                if contains_let(condition) {
+                    self.relabel_scope(scope, first_id, HoldReason::WhileLetScrutinee);
+                } else {
+                    self.end_scope(scope);
+                }
+                flow.diverges
+            }
+            LoopKind::Infinite => false,
+        };
+        self.temp_scopes.pop();
+        if header_diverges {
+            self.end_scope(scope);
+            return Flow::DIVERGES;
+        }
+        let before = self.held.clone();
+        let body_flow = self.block(body);
+        let after_body = std::mem::take(&mut self.held);
+        // Zero or more iterations: what held before, or after the body, may be held now.
+        self.held = merge(&[
+            (Flow::NONE, before),
+            (
+                Flow {
+                    diverges: false,
+                    ..body_flow
+                },
+                after_body,
+            ),
+        ]);
+        self.end_scope(scope);
+        Flow::NONE
+    }
+
+    pub(super) fn assign(&mut self, target: &Expr, value: &Expr) -> Flow {
+        let flow = self.expr(value);
+        if flow.diverges {
+            return Flow::DIVERGES;
+        }
+        let ExprKind::Path(path) = &target.kind else {
+            return self.expr(target).without_value();
+        };
+        if path.segments.len() != 1 {
+            return Flow::NONE;
+        }
+        let name = path.last();
+        let old = self.release_binding(name);
+        if let Value::Guard(id) = flow.value {
+            let scope = old.map_or(self.current_block_scope(), |old| old.scope);
+            if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+                held.scope = scope;
+                held.binding = Some(name.to_string());
+                held.reason = HoldReason::Binding(name.to_string());
+            }
+        }
+        Flow::NONE
+    }
+}
+
+/// The guards that may be held after branches: the union over branches that fall through.
+fn merge(outcomes: &[(Flow, Vec<Held>)]) -> Vec<Held> {
+    let mut merged: Vec<Held> = Vec::new();
+    let live: Vec<&Vec<Held>> = outcomes
+        .iter()
+        .filter(|(flow, _)| !flow.diverges)
+        .map(|(_, held)| held)
+        .collect();
+    let sources = if live.is_empty() {
+        outcomes.iter().map(|(_, held)| held).collect()
+    } else {
+        live
+    };
+    for held_set in sources {
+        for held in held_set {
+            if !merged.iter().any(|existing| existing.id == held.id) {
+                merged.push(held.clone());
+            }
+        }
+    }
+    merged
+}
+
+fn contains_let(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Let { .. } => true,
+        ExprKind::LazyBoolean { lhs, rhs } => contains_let(lhs) || contains_let(rhs),
+        _ => false,
+    }
+}
