@@ -2,9 +2,11 @@
 //! call sites now; the call graph and the lock graph build on this).
 
 pub mod call_sites;
+pub mod exprs;
 pub mod items;
 pub mod locks;
 pub mod loops;
+pub mod runtime_match;
 pub mod types;
 pub mod typing;
 

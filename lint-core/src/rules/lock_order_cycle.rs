@@ -4,9 +4,9 @@ use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::{Cycle, EdgeWitness};
+use crate::analysis::runtime_match;
 use crate::diagnostic::{Diagnostic, Label};
-use crate::runtime::{ObservedCycle, ObservedEdge, RuntimeObservations, SourceSite, same_file};
-use crate::span::Span;
+use crate::runtime::{ObservedCycle, RuntimeObservations};
 
 declare_rule! {
     /// ## What it does
@@ -71,7 +71,7 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     if let Some(runtime) = context.program.runtime {
         for observed in &runtime.cycles {
-            if !covered_by_static_cycle(context.program, observed)
+            if !runtime_match::covered_by_static_cycle(context.program, observed)
                 && let Some(diagnostic) = runtime_finding(context, observed)
             {
                 out.push(diagnostic);
@@ -195,28 +195,6 @@ fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) 
     )
 }
 
-/// The file and line of a span, as run-time sites name them.
-fn place<'a>(program: &Program<'a>, span: Span) -> (&'a str, u32) {
-    (
-        program.files[span.file.0 as usize].path.as_str(),
-        span.start.line,
-    )
-}
-
-/// The run-time edge that matches a static edge: same held site and same acquisition line.
-fn observed_edge<'r>(
-    program: &Program<'_>,
-    runtime: &'r RuntimeObservations,
-    edge: &EdgeWitness,
-) -> Option<&'r ObservedEdge> {
-    let held = place(program, edge.held.site);
-    let then = place(program, edge.then_site);
-    let call = edge.chain.first().map(|(_, call)| place(program, *call));
-    runtime
-        .edge_at(held, then)
-        .or_else(|| call.and_then(|call| runtime.edge_at(held, call)))
-}
-
 /// Says which edges of a static cycle a test run also saw; all of them make it certain.
 fn mark_observed(
     program: &Program<'_>,
@@ -224,11 +202,7 @@ fn mark_observed(
     cycle: &Cycle,
     mut diagnostic: Diagnostic,
 ) -> Diagnostic {
-    let observed: Vec<&ObservedEdge> = cycle
-        .edges
-        .iter()
-        .filter_map(|edge| observed_edge(program, runtime, edge))
-        .collect();
+    let observed = runtime_match::observed_edges(program, runtime, cycle);
     if observed.is_empty() {
         return diagnostic;
     }
@@ -256,41 +230,13 @@ fn mark_observed(
     diagnostic
 }
 
-/// Whether every edge of a run-time cycle is an edge of some static cycle (already reported).
-fn covered_by_static_cycle(program: &Program<'_>, observed: &ObservedCycle) -> bool {
-    let static_edges: Vec<&EdgeWitness> = program
-        .locks
-        .cycles
-        .iter()
-        .flat_map(|cycle| &cycle.edges)
-        .collect();
-    observed.edges.iter().all(|observed_edge| {
-        static_edges.iter().any(|edge| {
-            let held = place(program, edge.held.site);
-            let then = place(program, edge.then_site);
-            observed_edge.held_site.is_on(held.0, held.1)
-                && observed_edge.acquire_site.is_on(then.0, then.1)
-        })
-    })
-}
-
-/// The span of a run-time site in an analyzed file, if the file is one of them.
-fn site_span(program: &Program<'_>, site: &SourceSite) -> Option<Span> {
-    let facts = program
-        .files
-        .iter()
-        .find(|facts| same_file(&site.file, &facts.path))?;
-    facts.lines.line_span(facts.file, site.line, site.column)
-}
-
 /// A cycle only the test run saw (the static analysis missed a lock's identity or a path):
 /// reported at the acquisitions the run recorded.
 fn runtime_finding(context: &RuleContext<'_, '_>, observed: &ObservedCycle) -> Option<Diagnostic> {
     let program = context.program;
-    let primary = observed
-        .edges
-        .iter()
-        .find_map(|edge| site_span(program, &edge.acquire_site).map(|span| (edge, span)))?;
+    let primary = observed.edges.iter().find_map(|edge| {
+        runtime_match::site_span(program, &edge.acquire_site).map(|span| (edge, span))
+    })?;
     let mut names: Vec<String> = observed
         .edges
         .iter()
@@ -316,14 +262,14 @@ fn runtime_finding(context: &RuleContext<'_, '_>, observed: &ObservedCycle) -> O
         ),
     );
     for edge in &observed.edges {
-        if let Some(span) = site_span(program, &edge.held_site) {
+        if let Some(span) = runtime_match::site_span(program, &edge.held_site) {
             diagnostic = diagnostic.with_secondary(Label::new(
                 span,
                 format!("`{}` acquired here (thread `{}`)", edge.from, edge.thread),
             ));
         }
         if !std::ptr::eq(edge, primary.0)
-            && let Some(span) = site_span(program, &edge.acquire_site)
+            && let Some(span) = runtime_match::site_span(program, &edge.acquire_site)
         {
             diagnostic = diagnostic.with_secondary(Label::new(
                 span,

@@ -8,6 +8,7 @@ mod parse_error;
 mod unbatched_io;
 mod unbounded_channel;
 mod unbounded_spawn;
+mod work_sites;
 
 use crate::analysis::Program;
 use crate::config::{Config, Level, RuleOption};

@@ -1,10 +1,9 @@
 //! `unbatched_io`: a round trip per element of a collection where a batched form exists.
 
+use super::work_sites::{call_span, is_exempt};
 use super::{RuleContext, declare_rule};
-use crate::analysis::loops::{
-    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
-    peel_await_try,
-};
+use crate::analysis::exprs::{chain_source, name_of, peel_await_try};
+use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
 use crate::analysis::types::Ty;
 use crate::analysis::{FunctionRef, Program};
 use crate::config::{OptionKind, RuleOption};

@@ -1,9 +1,9 @@
 //! `unbounded_spawn`: a task or thread started per item or per connection with no bound.
 
+use super::work_sites::{call_span, is_exempt};
 use super::{RuleContext, declare_rule};
-use crate::analysis::loops::{
-    Driver, FunctionLoops, IterationScope, LoopSite, call_span, chain_source, is_exempt, name_of,
-};
+use crate::analysis::exprs::{chain_source, name_of};
+use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
 use crate::analysis::types::Ty;
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
