@@ -59,7 +59,7 @@ pub fn load_group(group: &str) -> Vec<Fixture> {
         .collect()
 }
 
-fn load_fixture(path: &Path) -> Fixture {
+pub fn load_fixture(path: &Path) -> Fixture {
     let name = path
         .strip_prefix(fixtures_dir())
         .unwrap_or(path)

@@ -87,23 +87,39 @@ fn matches(expected: &ExpectedFinding, file: &str, line: u32, diagnostic: &Diagn
             .is_none_or(|text| diagnostic.message.contains(text.as_str()))
 }
 
-#[test]
-fn every_fixture_reports_exactly_its_markers() {
-    let config = all_rules_enabled();
-    let mut problems = Vec::new();
-    let mut count = 0;
-    for group in rule_groups().iter().map(String::as_str).chain(["clean"]) {
-        for fixture in load_group(group) {
-            count += 1;
-            problems.extend(check_fixture(&fixture, &config));
-        }
-    }
-    assert!(count > 0, "no fixtures found");
+/// The generated tests: one per fixture case, named `<group>::<case>`.
+mod cases {
+    use super::check_case;
+    include!(concat!(env!("OUT_DIR"), "/fixture_cases.rs"));
+}
+
+/// Runs every rule on one fixture case (`group/case.rs` or `group/dir`) and fails with every
+/// unexpected finding and every unmatched marker.
+fn check_case(relative: &str) {
+    let path = fixtures_dir().join(relative);
+    let fixture = coordlint_tests::load_fixture(&path);
+    let problems = check_fixture(&fixture, &all_rules_enabled());
     assert!(
         problems.is_empty(),
-        "{} fixture problems:\n{}",
+        "{} problems in {relative}:\n{}",
         problems.len(),
         problems.join("\n")
+    );
+}
+
+#[test]
+fn a_test_is_generated_for_every_fixture_case() {
+    let count: usize = rule_groups()
+        .iter()
+        .map(String::as_str)
+        .chain(["clean"])
+        .map(|group| load_group(group).len())
+        .sum();
+    assert!(count > 0, "no fixtures found");
+    assert_eq!(
+        count,
+        cases::CASES,
+        "tests/build.rs generated a stale list of fixture cases"
     );
 }
 
