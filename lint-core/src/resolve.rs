@@ -253,3 +253,121 @@ impl<'a> Resolver<'a> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::PathRef;
+    use crate::source::{Edition, SourceFile};
+
+    use super::Resolver;
+
+    fn path(text: &str) -> PathRef {
+        PathRef {
+            segments: text.split("::").map(str::to_string).collect(),
+            global: false,
+            has_turbofish: false,
+        }
+    }
+
+    /// (the crate's files as (module path, source), path written in the last file's root
+    /// scope, expected canonical path).
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
+    );
+
+    #[test]
+    fn paths_resolve_like_rustc_resolves_them() {
+        let cases: &[Case] = &[
+            (
+                &[("", "use std::sync::mpsc;")],
+                "mpsc::channel",
+                "std::sync::mpsc::channel",
+            ),
+            (
+                &[("", "use std::sync::mpsc as q;")],
+                "q::channel",
+                "std::sync::mpsc::channel",
+            ),
+            (
+                &[(
+                    "",
+                    "use tokio::sync::{mpsc::{self, unbounded_channel as uc}};",
+                )],
+                "uc",
+                "tokio::sync::mpsc::unbounded_channel",
+            ),
+            (&[("", "fn helper() {}")], "helper", "app::helper"),
+            (
+                &[("", "mod net { pub fn serve() {} }")],
+                "net::serve",
+                "app::net::serve",
+            ),
+            (
+                &[("", "use crate::net::serve;"), ("net", "pub fn serve() {}")],
+                "serve",
+                "app::net::serve",
+            ),
+            (
+                &[
+                    ("net", "pub fn serve() {}"),
+                    ("net::tcp", "use super::serve;"),
+                ],
+                "serve",
+                "app::net::serve",
+            ),
+            // A re-export of our own module is followed to the item.
+            (
+                &[
+                    ("inner", "pub fn work() {}"),
+                    ("", "mod inner; pub use inner::work;"),
+                ],
+                "crate::work",
+                "app::inner::work",
+            ),
+            // A glob of our own module that declares the name wins over an external glob.
+            (
+                &[
+                    ("util", "pub fn go() {}"),
+                    ("", "mod util; use util::*; use rayon::prelude::*;"),
+                ],
+                "go",
+                "app::util::go",
+            ),
+            // A single external glob is the fallback for unknown names.
+            (
+                &[("", "use crossbeam_channel::*;")],
+                "unbounded",
+                "crossbeam_channel::unbounded",
+            ),
+            // Two external globs: nothing is guessed.
+            (&[("", "use a::*; use b::*;")], "unbounded", "unbounded"),
+            // `::std` and standard crates never come from globs.
+            (
+                &[("", "use other::*;")],
+                "std::thread::spawn",
+                "std::thread::spawn",
+            ),
+        ];
+        for (files, written, expected) in cases {
+            let sources: Vec<SourceFile> = files
+                .iter()
+                .map(|(module, text)| {
+                    let module_path: Vec<String> = module
+                        .split("::")
+                        .filter(|segment| !segment.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    SourceFile::new(format!("{module}.rs"), *text, Edition::E2021)
+                        .with_crate("app", module_path)
+                })
+                .collect();
+            let facts = crate::lower_files(&sources);
+            let resolver = Resolver::new(&facts);
+            let last = facts.len() - 1;
+            let resolved = resolver.resolve(last, crate::model::ScopeId(0), &path(written));
+            assert_eq!(resolved.display(), *expected, "{written} in {files:?}");
+        }
+    }
+}

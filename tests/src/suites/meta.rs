@@ -104,3 +104,92 @@ fn ci_runs_the_readme_test_command() {
     assert!(readme.contains(command), "README does not give `{command}`");
     assert!(ci.contains(command), ".ci/run does not run `{command}`");
 }
+
+/// Every file of `lint-core/src/rules/` that declares a rule is registered in `rules::ALL`,
+/// under the file's own name.
+#[test]
+fn every_rule_file_is_registered() {
+    let dir = repo_root().join("lint-core/src/rules");
+    for entry in std::fs::read_dir(&dir).expect("rules/") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        if !text.contains("declare_rule! {") || path.ends_with("mod.rs") {
+            continue;
+        }
+        let stem = path.file_stem().expect("a file name").to_string_lossy();
+        assert!(
+            rules::find(&stem).is_some(),
+            "{} declares a rule that is not in rules::ALL under `{stem}`",
+            path.display()
+        );
+        assert!(
+            text.contains(&format!("name: \"{stem}\"")),
+            "{} must declare the rule named after the file",
+            path.display()
+        );
+    }
+}
+
+/// Every option a rule declares is documented in its `## Configuration` section.
+#[test]
+fn every_rule_option_is_documented() {
+    for rule in rules::ALL {
+        let documentation = rule.documentation();
+        let configuration = documentation.split("## Configuration").nth(1);
+        if rule.options.is_empty() {
+            continue;
+        }
+        let configuration =
+            configuration.unwrap_or_else(|| panic!("`{}` lacks `## Configuration`", rule.name));
+        for option in rule.options {
+            assert!(
+                configuration.contains(option.name),
+                "`{}`'s option `{}` is not documented under `## Configuration`",
+                rule.name,
+                option.name
+            );
+        }
+    }
+}
+
+/// Findings read like rustc's: a message starting lowercase (or with code), no trailing
+/// period in messages and labels; checked on every fixture's findings.
+#[test]
+fn messages_follow_rustc_style() {
+    let mut config = lint_core::Config::default();
+    for rule in rules::ALL {
+        config
+            .set_level(rule.name, lint_core::Level::Warn)
+            .expect("a known rule");
+    }
+    let mut problems = Vec::new();
+    let fixtures = coordlint_tests::fixtures_dir();
+    for group in std::fs::read_dir(&fixtures).expect("fixtures/") {
+        let group = group.expect("entry").path();
+        if !group.is_dir() || group.ends_with("demo") {
+            continue;
+        }
+        for fixture in coordlint_tests::load_group(&group.file_name().unwrap().to_string_lossy()) {
+            for diagnostic in lint_core::check_sources(&fixture.sources, &config) {
+                let first = diagnostic.message.chars().next().unwrap_or('x');
+                if first.is_uppercase() {
+                    problems.push(format!(
+                        "{}: message starts uppercase: {}",
+                        fixture.name, diagnostic.message
+                    ));
+                }
+                let texts = std::iter::once(&diagnostic.message)
+                    .chain(std::iter::once(&diagnostic.primary.message))
+                    .chain(diagnostic.secondary.iter().map(|label| &label.message));
+                for text in texts {
+                    if text.ends_with('.') {
+                        problems.push(format!("{}: ends with a period: {text}", fixture.name));
+                    }
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -3,5 +3,6 @@ mod cli;
 mod fixtures;
 mod json_format;
 mod meta;
+mod rule_snapshots;
 mod runtime_trace;
 mod sarif;

@@ -1,0 +1,81 @@
+//! How findings read: one rendered human report per rule (on one representative fixture)
+//! and the `explain` text of every rule, as snapshots.
+
+use coordlint_tests::{fixtures_dir, repo_root};
+use lint_core::rules;
+
+use super::cli::{run_coordlint, strip_timing};
+
+/// One representative fixture per rule that reports findings.
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "double_lock",
+        "double_lock/eval_l01_session_store_match_scrutinee.rs",
+    ),
+    (
+        "guard_across_await",
+        "guard_across_await/eval_l13_token_refresher_match_and_read_guard_await.rs",
+    ),
+    (
+        "lock_order_cycle",
+        "lock_order_cycle/through_helper_call.rs",
+    ),
+    ("parse_error", "parse_error/missing_expression.rs"),
+    (
+        "unbatched_io",
+        "unbatched_io/eval_w04_order_summary_sqlx_n_plus_one.rs",
+    ),
+    (
+        "unbounded_channel",
+        "unbounded_channel/eval_w10_cache_actor_tokio_unbounded.rs",
+    ),
+    (
+        "unbounded_spawn",
+        "unbounded_spawn/eval_w01_tcp_gateway_spawn_per_connection.rs",
+    ),
+];
+
+#[test]
+fn every_rule_has_a_rendered_example() {
+    for rule in rules::ALL {
+        assert!(
+            EXAMPLES.iter().any(|(name, _)| *name == rule.name),
+            "add a representative fixture for `{}` to EXAMPLES",
+            rule.name
+        );
+    }
+}
+
+#[test]
+fn rendered_findings_per_rule() {
+    let root = repo_root();
+    for (rule, fixture) in EXAMPLES {
+        let path = fixtures_dir().join(fixture);
+        let relative = path
+            .strip_prefix(&root)
+            .expect("fixtures are in the repository")
+            .display()
+            .to_string();
+        let output = run_coordlint(&[
+            &path.display().to_string(),
+            "--color",
+            "never",
+            "--message-format",
+            "human",
+        ]);
+        let text = strip_timing(&output.stdout).replace(&path.display().to_string(), &relative);
+        assert!(
+            text.contains(&format!("coordlint::{rule}")),
+            "{fixture} does not show `{rule}`:\n{text}"
+        );
+        insta::assert_snapshot!(format!("rendered_{rule}"), text);
+    }
+}
+
+#[test]
+fn explain_text_per_rule() {
+    for rule in rules::ALL {
+        let output = run_coordlint(&["explain", rule.name]);
+        insta::assert_snapshot!(format!("explain_{}", rule.name), output.stdout);
+    }
+}
