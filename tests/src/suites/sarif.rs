@@ -1,5 +1,5 @@
-//! `--message-format sarif`: valid against the official SARIF 2.1.0 schema (shared
-//! reference), with what GitHub code scanning needs.
+//! `--message-format sarif`: valid against the official SARIF 2.1.0 schema (vendored as
+//! test data in `tests/data/`), with what GitHub code scanning needs.
 
 use serde_json::Value;
 
@@ -7,7 +7,7 @@ use super::cli::{demo_manifest, run_coordlint};
 use coordlint_tests::repo_root;
 
 fn sarif_schema() -> Value {
-    let path = repo_root().join("../shared/reference/sarif-2.1.0-rtm.5.json");
+    let path = repo_root().join("tests/data/sarif-2.1.0-rtm.5.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     let mut schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
