@@ -154,8 +154,7 @@ fn run_cli(
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
-    let mut diagnostics =
-        lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
+    let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
     diagnostics.extend(skipped::diagnostics(&inputs, &config));
     lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
     let elapsed = started.elapsed();

@@ -41,7 +41,9 @@ pub fn undeclared_warnings(inputs: &Inputs) -> Vec<String> {
         .iter()
         .filter(|skipped| skipped.declared_at.is_none())
         .map(|skipped| match &skipped.reason {
-            SkipReason::NotFound { .. } => format!("{} was not analyzed: no such file", skipped.path),
+            SkipReason::NotFound { .. } => {
+                format!("{} was not analyzed: no such file", skipped.path)
+            }
             reason => format!("{} was not analyzed: {reason}", skipped.path),
         })
         .collect()
@@ -68,9 +70,7 @@ fn help(reason: &SkipReason) -> String {
             "keep module files inside the workspace; coordlint does not read files outside it"
                 .into()
         }
-        SkipReason::NotRegularFile { .. } => {
-            "point the declaration at a regular `.rs` file".into()
-        }
+        SkipReason::NotRegularFile { .. } => "point the declaration at a regular `.rs` file".into(),
         SkipReason::TooLarge { .. } => "split the module into smaller files".into(),
         SkipReason::NotUtf8 | SkipReason::Unreadable { .. } => {
             "make the file readable UTF-8 text".into()

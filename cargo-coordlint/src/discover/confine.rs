@@ -55,7 +55,9 @@ impl Confinement {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SkipReason {
     /// No file at any of the places a `mod` declaration can refer to.
-    NotFound { looked_for: Vec<PathBuf> },
+    NotFound {
+        looked_for: Vec<PathBuf>,
+    },
     /// The path, or the symlinks it goes through, lead outside the root.
     OutsideRoot {
         resolved: PathBuf,
@@ -63,12 +65,20 @@ pub enum SkipReason {
         root: String,
     },
     /// Under `/proc`, `/dev` or `/sys`.
-    SystemDirectory { directory: String },
+    SystemDirectory {
+        directory: String,
+    },
     /// A directory, a named pipe, a socket or a device.
-    NotRegularFile { kind: &'static str },
-    TooLarge { bytes: u64 },
+    NotRegularFile {
+        kind: &'static str,
+    },
+    TooLarge {
+        bytes: u64,
+    },
     NotUtf8,
-    Unreadable { error: String },
+    Unreadable {
+        error: String,
+    },
 }
 
 impl fmt::Display for SkipReason {

@@ -304,10 +304,7 @@ fn path_dependencies(manifest: &Manifest, root: &Manifest) -> Vec<PathBuf> {
             paths.push(root.dir().join(path).join("Cargo.toml"));
         }
     }
-    paths
-        .iter()
-        .map(|path| normalize_lexically(path))
-        .collect()
+    paths.iter().map(|path| normalize_lexically(path)).collect()
 }
 
 /// A member package: name, version, edition and targets.
@@ -534,9 +531,12 @@ fn inferred_targets(package_dir: &Path, directory: &str) -> Vec<(String, PathBuf
             }
             let path = entry.path();
             if path.is_dir() {
-                path.join("main.rs")
-                    .is_file()
-                    .then(|| (file_name.clone(), Path::new(directory).join(&file_name).join("main.rs")))
+                path.join("main.rs").is_file().then(|| {
+                    (
+                        file_name.clone(),
+                        Path::new(directory).join(&file_name).join("main.rs"),
+                    )
+                })
             } else {
                 let stem = file_name.strip_suffix(".rs")?;
                 Some((stem.to_string(), Path::new(directory).join(&file_name)))
@@ -581,12 +581,10 @@ fn combine_targets<'t>(
         let remaining: Vec<(String, PathBuf, Option<&Table>)> = inferred
             .iter()
             .filter(|(name, path)| {
-                !targets
-                    .iter()
-                    .any(|(declared_name, declared_path, _)| {
-                        declared_name == name
-                            || normalize_lexically(declared_path) == normalize_lexically(path)
-                    })
+                !targets.iter().any(|(declared_name, declared_path, _)| {
+                    declared_name == name
+                        || normalize_lexically(declared_path) == normalize_lexically(path)
+                })
             })
             .map(|(name, path)| (name.clone(), path.clone(), None))
             .collect();

@@ -2,7 +2,7 @@
 //! their `mod` declarations to the next set, until no new file is found. A declaration whose
 //! file is missing, unreadable or refused is recorded as skipped, with the declaration's span.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use lint_core::SourceFile;
@@ -21,6 +21,9 @@ struct Scheduled {
 /// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     let mut seen: HashSet<PathBuf> = HashSet::new();
+    // Skipped roots (path mode found them by walking) by identity: a declaration that
+    // names one later gives it the span its finding needs.
+    let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
     let mut wave: Vec<Scheduled> = roots
         .into_iter()
         .filter(|pending| seen.insert(identity(&pending.path)))
@@ -56,6 +59,9 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 }
                 Err(reason) => {
                     let skipped = skipped_file(&inputs.root, &scheduled, reason);
+                    if skipped.declared_at.is_none() {
+                        skipped_roots.insert(identity(&scheduled.file.path), inputs.skipped.len());
+                    }
                     inputs.skipped.push(skipped);
                 }
             }
@@ -68,7 +74,14 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
                     Ok(path) => {
-                        if seen.insert(identity(&path)) {
+                        let key = identity(&path);
+                        if let Some(&index) = skipped_roots.get(&key) {
+                            let skipped = &mut inputs.skipped[index];
+                            if skipped.declared_at.is_none() {
+                                skipped.declared_at = Some(declaration.span);
+                                skipped.module = Some(declaration.name.clone());
+                            }
+                        } else if seen.insert(key) {
                             next.push(Scheduled {
                                 file: child(&pending, declaration, path),
                                 declared_by,
@@ -115,13 +128,13 @@ fn skipped_file(root: &Path, scheduled: &Scheduled, reason: SkipReason) -> Skipp
 }
 
 fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingFile {
-    let directory =
-        if declaration.path_attr.is_some() || path.file_name().is_some_and(|name| name == "mod.rs")
-        {
-            ModuleDirectory::Own
-        } else {
-            ModuleDirectory::Named
-        };
+    let directory = if declaration.path_attr.is_some()
+        || path.file_name().is_some_and(|name| name == "mod.rs")
+    {
+        ModuleDirectory::Own
+    } else {
+        ModuleDirectory::Named
+    };
     let mut module_path = parent.module_path.clone();
     module_path.extend(declaration.inline_parents.iter().cloned());
     module_path.push(declaration.name.clone());
@@ -170,7 +183,12 @@ fn module_file(parent: &PendingFile, declaration: &ModDecl) -> Result<PathBuf, V
             search_dirs
                 .iter()
                 .map(|dir| inline.iter().fold(dir.clone(), |dir, name| dir.join(name)))
-                .flat_map(|dir| [dir.join(format!("{name}.rs")), dir.join(name).join("mod.rs")])
+                .flat_map(|dir| {
+                    [
+                        dir.join(format!("{name}.rs")),
+                        dir.join(name).join("mod.rs"),
+                    ]
+                })
                 .collect()
         }
     };

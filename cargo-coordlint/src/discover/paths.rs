@@ -168,15 +168,19 @@ fn collect_rust_files(
 /// Where the `mod` declarations of a file found by path look for their files, from where
 /// the file is in its package (`src/lib.rs` is a crate root, `src/a/b.rs` is a module).
 fn module_directory(package_dir: Option<&Path>, file: &Path) -> ModuleDirectory {
-    let file_name = file.file_name().and_then(|name| name.to_str()).unwrap_or("");
-    let relative: Option<Vec<&str>> = package_dir
-        .and_then(|dir| file.strip_prefix(dir).ok())
-        .map(|relative| {
-            relative
-                .components()
-                .filter_map(|component| component.as_os_str().to_str())
-                .collect()
-        });
+    let file_name = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    let relative: Option<Vec<&str>> =
+        package_dir
+            .and_then(|dir| file.strip_prefix(dir).ok())
+            .map(|relative| {
+                relative
+                    .components()
+                    .filter_map(|component| component.as_os_str().to_str())
+                    .collect()
+            });
     match relative.as_deref() {
         Some(["src", "lib.rs" | "main.rs"]) => ModuleDirectory::Own,
         Some(["src", "bin", _] | ["src", "bin", _, "main.rs"]) => ModuleDirectory::Own,

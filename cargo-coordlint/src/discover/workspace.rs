@@ -26,14 +26,15 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
     let mut layout = match run_cargo_metadata(environment, &manifest) {
         Ok(metadata) => layout_from_metadata(&metadata),
         Err(cargo_error) => {
-            let (layout, member_warnings) = manifests::read_layout(&manifest).with_context(|| {
-                format!(
-                    "could not read the cargo workspace of {}: `cargo metadata` failed ({}), \
+            let (layout, member_warnings) =
+                manifests::read_layout(&manifest).with_context(|| {
+                    format!(
+                        "could not read the cargo workspace of {}: `cargo metadata` failed ({}), \
                      and reading the manifests directly failed too",
-                    manifest.display(),
-                    first_line_of(&cargo_error)
-                )
-            })?;
+                        manifest.display(),
+                        first_line_of(&cargo_error)
+                    )
+                })?;
             warnings.push(format!(
                 "`cargo metadata` failed ({}); read the manifests directly instead",
                 first_line_of(&cargo_error)

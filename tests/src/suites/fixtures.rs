@@ -6,6 +6,10 @@ use lint_core::{Config, Diagnostic, Level, rules};
 /// Fixture folders that are not named after a rule.
 const NON_RULE_GROUPS: &[&str] = &["clean", "demo"];
 
+/// Fixture folders of rules the command makes (it alone reads files, so only it can tell a
+/// module file was not read): `suites::discovery` runs them through the command instead.
+pub const COMMAND_RULE_GROUPS: &[&str] = &["skipped_file"];
+
 fn all_rules_enabled() -> Config {
     let mut config = Config::default();
     for rule in rules::ALL {
@@ -92,7 +96,12 @@ fn every_fixture_reports_exactly_its_markers() {
     let config = all_rules_enabled();
     let mut problems = Vec::new();
     let mut count = 0;
-    for group in rule_groups().iter().map(String::as_str).chain(["clean"]) {
+    for group in rule_groups()
+        .iter()
+        .map(String::as_str)
+        .filter(|group| !COMMAND_RULE_GROUPS.contains(group))
+        .chain(["clean"])
+    {
         for fixture in load_group(group) {
             count += 1;
             problems.extend(check_fixture(&fixture, &config));
