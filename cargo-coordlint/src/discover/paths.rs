@@ -257,8 +257,15 @@ fn nearest_manifest(
     found
 }
 
+/// A manifest above a file, for its name and edition only (never printed): read through the
+/// same gate as sources for its type and size (a pipe named `Cargo.toml` must not block).
+fn read_manifest_text(dir: &Path) -> Option<String> {
+    let anywhere = Confinement::new(Path::new("/"), "the file system");
+    confine::read_confined(&anywhere, &dir.join("Cargo.toml")).ok()
+}
+
 fn read_manifest(dir: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let text = read_manifest_text(dir)?;
     let value: toml::Table = text.parse().ok()?;
     let package = value.get("package").and_then(|package| package.as_table());
     let name = package
@@ -297,7 +304,7 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
 /// `edition.workspace = true`: the edition in `[workspace.package]` of a manifest above.
 fn workspace_edition(package_dir: &Path) -> Option<Edition> {
     package_dir.ancestors().skip(1).find_map(|dir| {
-        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let text = read_manifest_text(dir)?;
         let value: toml::Table = text.parse().ok()?;
         let edition = value
             .get("workspace")?

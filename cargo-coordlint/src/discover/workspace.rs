@@ -25,6 +25,13 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
     let mut warnings = Vec::new();
     let mut layout = match run_cargo_metadata(environment, &manifest) {
         Ok(metadata) => layout_from_metadata(&metadata),
+        Err(cargo_error) if !manifest.is_file() => {
+            // Nothing to read directly either: cargo's own words say it best.
+            return Err(cargo_error.context(format!(
+                "could not read the cargo workspace of {}",
+                manifest.display()
+            )));
+        }
         Err(cargo_error) => {
             let (layout, member_warnings) =
                 manifests::read_layout(&manifest).with_context(|| {
