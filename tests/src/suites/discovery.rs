@@ -117,7 +117,7 @@ fn rich_workspace() -> tempfile::TempDir {
     temp_tree(&[
         (
             "Cargo.toml",
-            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\", \"tools/cli\"]\n\
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\", \"tools/cli\", \"nested/**/leaf-?\"]\n\
              exclude = [\"crates/scratch\"]\ndefault-members = [\"crates/core\"]\n\n\
              [workspace.package]\nedition = \"2021\"\nversion = \"1.2.0\"\n\n\
              [workspace.dependencies]\nhelper = { path = \"support/helper\" }\n\n\
@@ -162,6 +162,11 @@ fn rich_workspace() -> tempfile::TempDir {
             "[package]\nname = \"helper\"\nversion = \"0.3.0\"\nedition = \"2018\"\n",
         ),
         ("support/helper/src/lib.rs", UNBOUNDED),
+        (
+            "nested/group/inner/leaf-1/Cargo.toml",
+            "[package]\nname = \"leaf\"\nversion = \"0.0.1\"\nedition = \"2021\"\n",
+        ),
+        ("nested/group/inner/leaf-1/src/lib.rs", UNBOUNDED),
     ])
 }
 
@@ -181,7 +186,7 @@ fn manifests_read_directly_select_the_same_packages_and_targets_as_cargo() {
         &["--workspace", "--exclude", "core-lib"],
         &["-p", "cli"],
         &["-p", "core-lib@1.2.0", "--bins"],
-        &["-p", "helper", "-p", "old"],
+        &["-p", "helper", "-p", "old", "-p", "leaf"],
         &["--workspace", "--tests", "--examples", "--benches"],
         &[
             "--workspace",
@@ -803,4 +808,38 @@ fn command_rule_fixtures_report_exactly_their_markers() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_target_root_outside_the_workspace_is_refused_on_both_paths() {
+    let dir = temp_tree(&[
+        (
+            "outside.rs",
+            &format!("// {SECRET}\npub fn leaked() {{}}\n"),
+        ),
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [lib]\npath = \"../outside.rs\"\n",
+        ),
+        ("ws/src/main.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    for environment in [Environment::from_process(), without_cargo()] {
+        for format in FORMATS {
+            let output = run_with(
+                &environment,
+                &["--manifest-path", &manifest, "--message-format", format],
+            );
+            let text = printed(&output);
+            assert!(!text.contains(SECRET), "{format} leaked:\n{text}");
+            assert!(
+                output
+                    .stderr
+                    .contains("outside.rs was not analyzed: it is outside the workspace root"),
+                "{environment:?} {format}:\n{text}"
+            );
+            assert!(text.contains("src/main.rs"), "{format}:\n{text}");
+        }
+    }
 }
