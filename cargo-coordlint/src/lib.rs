@@ -6,9 +6,11 @@ mod args;
 mod discover;
 mod output;
 mod runtime_trace;
+mod skipped;
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use lint_core::{Config, Severity, rules};
@@ -54,9 +56,39 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// What the command takes from the process environment, read once by [`run`] (and given
+/// explicitly by [`run_with`], so tests need not change the process's variables).
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// The cargo that invoked us (`$CARGO`, which cargo sets for its subcommands): the one
+    /// `cargo metadata` runs through, so a `rust-toolchain.toml` in the analyzed checkout
+    /// does not pick another toolchain through rustup's proxy. `None`: `cargo` on `PATH`.
+    pub cargo: Option<PathBuf>,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        Environment {
+            cargo: std::env::var_os("CARGO")
+                .filter(|cargo| !cargo.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+}
+
 /// Runs the command with `args` (including the program name, and `coordlint` as the first
 /// argument when run through cargo), writing findings to `out` and messages to `err`.
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    run_with(&Environment::from_process(), args, out, err)
+}
+
+/// [`run`] with the environment given rather than read from the process.
+pub fn run_with(
+    environment: &Environment,
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let cli = match args::parse(args) {
         Ok(args::Parsed::Run(cli)) => cli,
         Ok(args::Parsed::Printed(text)) => {
@@ -68,7 +100,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Sta
             return Status::Failure;
         }
     };
-    match run_cli(&cli, out, err) {
+    match run_cli(&cli, environment, out, err) {
         Ok(status) => status,
         Err(error) => {
             let _ = writeln!(err, "error: {error:#}");
@@ -77,7 +109,12 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Sta
     }
 }
 
-fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+fn run_cli(
+    cli: &Cli,
+    environment: &Environment,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
     if let Some(args::Command::Explain { rule }) = &cli.command {
         return explain(rule, out);
     }
@@ -94,11 +131,15 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
     }
     let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
-    let inputs = discover::discover(cli)?;
+    let inputs = discover::discover(cli, environment)?;
     if let Some(metadata) = &inputs.coordlint_metadata {
         apply_metadata(&mut config, metadata)?;
     }
-    for warning in &inputs.warnings {
+    for warning in inputs
+        .warnings
+        .iter()
+        .chain(&skipped::undeclared_warnings(&inputs))
+    {
         writeln!(err, "warning: {warning}")?;
     }
     let runtime = match &cli.runtime_trace {
@@ -113,7 +154,9 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
-    let diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
+    let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
+    diagnostics.extend(skipped::diagnostics(&inputs, &config));
+    lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
     let elapsed = started.elapsed();
     output::emit(
         cli.message_format(),

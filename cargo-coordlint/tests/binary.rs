@@ -110,3 +110,61 @@ fn json_goes_to_stdout_only() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `cargo metadata` runs through `$CARGO` (the cargo that invoked the subcommand), not
+/// whatever `cargo` is first on `PATH` (rustup's proxy would honour a `rust-toolchain.toml`
+/// in the analyzed checkout).
+#[cfg(unix)]
+#[test]
+fn cargo_metadata_runs_through_the_cargo_that_invoked_us() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!(
+        "coordlint-cargo-env-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let log = dir.join("calls.log");
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let wrapper = dir.join("cargo");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{real_cargo}' \"$@\"\n",
+            log.display()
+        ),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = binary()
+        .args([
+            "coordlint",
+            "--manifest-path",
+            &demo_manifest(),
+            "--message-format",
+            "short",
+        ])
+        .env("CARGO", &wrapper)
+        .output()
+        .expect("runs");
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        calls.starts_with("metadata --format-version 1"),
+        "the wrapper was not called: {calls:?}"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,10 +1,15 @@
 //! Finding, reading and lowering the files to analyze, with the package each belongs to.
 //!
-//! Files are found either from a cargo workspace (`cargo metadata --no-deps`, then every
-//! target's root file and the `mod` declarations reachable from it) or from paths given on
-//! the command line. Each wave of files is read and lowered in parallel; the `mod`
-//! declarations found in one wave make the next.
+//! Files are found either from a cargo workspace (`cargo metadata --no-deps`, or the
+//! manifests read directly when cargo fails; then every target's root file and the `mod`
+//! declarations reachable from it) or from paths given on the command line (and the `mod`
+//! declarations of those files). Each wave of files is read and lowered in parallel; the
+//! `mod` declarations found in one wave make the next. Every read goes through `confine`;
+//! a file that is not read is recorded in [`Inputs::skipped`], never dropped silently.
 
+mod confine;
+mod layout;
+mod manifests;
 mod modules;
 mod paths;
 mod workspace;
@@ -12,9 +17,12 @@ mod workspace;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lint_core::{FileFacts, SourceFile};
+use lint_core::{FileFacts, SourceFile, Span};
 
+use crate::Environment;
 use crate::args::Cli;
+
+pub use confine::SkipReason;
 
 /// A cargo package, as the JSON output names it.
 #[derive(Clone, Debug)]
@@ -52,15 +60,45 @@ pub struct Inputs {
     pub sources: Vec<SourceFile>,
     pub facts: Vec<FileFacts>,
     pub origins: Vec<FileOrigin>,
-    /// Problems that did not stop the run (a module file not found, an unreadable file).
+    /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
+    /// manifests were read instead, a symlinked directory not followed).
     pub warnings: Vec<String>,
+    /// Files that were not analyzed, with the reason; sorted in discovery order.
+    pub skipped: Vec<SkippedFile>,
     /// `[workspace.metadata.coordlint]` of the workspace root manifest (workspace mode only).
     pub coordlint_metadata: Option<serde_json::Value>,
 }
 
-pub fn discover(cli: &Cli) -> anyhow::Result<Inputs> {
+impl Inputs {
+    fn new(root: PathBuf) -> Inputs {
+        Inputs {
+            root,
+            sources: Vec::new(),
+            facts: Vec::new(),
+            origins: Vec::new(),
+            warnings: Vec::new(),
+            skipped: Vec::new(),
+            coordlint_metadata: None,
+        }
+    }
+}
+
+/// A file that was not analyzed.
+#[derive(Clone, Debug)]
+pub struct SkippedFile {
+    /// The `mod` item that declares it, when a module declaration led to it (the span is in
+    /// an analyzed file); `None` for a target's root file or a file found by walking.
+    pub declared_at: Option<Span>,
+    /// The module's name as written (`r#match`), when a declaration led to it.
+    pub module: Option<String>,
+    /// The file as the user would write it (relative to the root when inside it).
+    pub path: String,
+    pub reason: SkipReason,
+}
+
+pub fn discover(cli: &Cli, environment: &Environment) -> anyhow::Result<Inputs> {
     if cli.paths.is_empty() {
-        workspace::discover_workspace(cli)
+        workspace::discover_workspace(cli, environment)
     } else {
         paths::discover_paths(cli)
     }
@@ -73,16 +111,31 @@ pub struct PendingFile {
     pub crate_name: String,
     pub module_path: Vec<String>,
     pub edition: lint_core::Edition,
-    /// Whether `mod x;` inside it looks for `x.rs` next to it (crate roots, `mod.rs`,
-    /// `#[path]` files) rather than in a folder named after it.
-    pub owns_directory: bool,
+    /// Where `mod x;` inside it looks for `x.rs`.
+    pub directory: ModuleDirectory,
+    /// Where this file, and the modules it declares, may be read from.
+    pub confinement: Arc<confine::Confinement>,
     pub origin: FileOrigin,
 }
 
-/// `path` shown relative to `root` when it is inside it.
+/// Where the `mod x;` declarations of a file look for their files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModuleDirectory {
+    /// Next to the file: crate roots, `mod.rs`, files named by `#[path]`.
+    Own,
+    /// In a folder named after the file (`a/b.rs` declares `a/b/x.rs`).
+    Named,
+    /// Not known (path mode, a file whose role its location does not tell): the named
+    /// folder first, then next to the file.
+    Either,
+}
+
+/// `path` shown relative to `root` when it is inside it, with `.` and `..` resolved (so
+/// that no output path climbs out of the root with `..`); absolute otherwise.
 pub fn display_path(root: &Path, path: &Path) -> String {
+    let path = confine::normalize_lexically(path);
     path.strip_prefix(root)
-        .unwrap_or(path)
+        .unwrap_or(&path)
         .to_string_lossy()
         .into_owned()
 }

@@ -1,35 +1,52 @@
-//! Reading files in waves: read and lower a set of files in parallel, then follow their
-//! `mod` declarations to the next set, until no new file is found.
+//! Reading files in waves: read (confined) and lower a set of files in parallel, then follow
+//! their `mod` declarations to the next set, until no new file is found. A declaration whose
+//! file is missing, unreadable or refused is recorded as skipped, with the declaration's span.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use lint_core::SourceFile;
 use lint_core::model::ModDecl;
 use rayon::prelude::*;
 
-use super::{Inputs, PendingFile, display_path};
-use lint_core::SourceFile;
+use super::confine::{self, SkipReason};
+use super::{Inputs, ModuleDirectory, PendingFile, SkippedFile, display_path};
+
+/// A file to read, and the `mod` item that led to it (none for a root).
+struct Scheduled {
+    file: PendingFile,
+    declared_by: Option<(lint_core::Span, String)>,
+}
 
 /// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut wave: Vec<PendingFile> = roots
+    // Skipped roots (path mode found them by walking) by identity: a declaration that
+    // names one later gives it the span its finding needs.
+    let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
+    let mut wave: Vec<Scheduled> = roots
         .into_iter()
-        .filter(|pending| seen.insert(normalize(&pending.path)))
+        .filter(|pending| seen.insert(identity(&pending.path)))
+        .map(|file| Scheduled {
+            file,
+            declared_by: None,
+        })
         .collect();
     while !wave.is_empty() {
-        let read: Vec<(PendingFile, std::io::Result<String>)> = wave
+        let read: Vec<(Scheduled, Result<String, SkipReason>)> = wave
             .into_par_iter()
-            .map(|pending| {
-                let text = std::fs::read_to_string(&pending.path);
-                (pending, text)
+            .map(|scheduled| {
+                let text =
+                    confine::read_confined(&scheduled.file.confinement, &scheduled.file.path);
+                (scheduled, text)
             })
             .collect();
         let mut pending_files = Vec::new();
         let mut sources = Vec::new();
-        for (pending, text) in read {
+        for (scheduled, text) in read {
             match text {
                 Ok(text) => {
+                    let pending = scheduled.file;
                     sources.push(
                         SourceFile::new(
                             display_path(&inputs.root, &pending.path),
@@ -40,27 +57,48 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                     );
                     pending_files.push(pending);
                 }
-                Err(error) => inputs.warnings.push(format!(
-                    "could not read {}: {error}; it was not analyzed",
-                    pending.path.display()
-                )),
+                Err(reason) => {
+                    let skipped = skipped_file(&inputs.root, &scheduled, reason);
+                    if skipped.declared_at.is_none() {
+                        skipped_roots.insert(identity(&scheduled.file.path), inputs.skipped.len());
+                    }
+                    inputs.skipped.push(skipped);
+                }
             }
         }
         let first_id = inputs.facts.len() as u32;
         let facts = lint_core::lower_files_numbered_from(first_id, &sources);
         let mut next = Vec::new();
-        for ((pending, source), file_facts) in pending_files.into_iter().zip(&sources).zip(&facts) {
+        for (pending, file_facts) in pending_files.into_iter().zip(&facts) {
             for declaration in &file_facts.mod_decls {
+                let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
-                    Some(path) => {
-                        if seen.insert(normalize(&path)) {
-                            next.push(child(&pending, declaration, path));
+                    Ok(path) => {
+                        let key = identity(&path);
+                        if let Some(&index) = skipped_roots.get(&key) {
+                            let skipped = &mut inputs.skipped[index];
+                            if skipped.declared_at.is_none() {
+                                skipped.declared_at = Some(declaration.span);
+                                skipped.module = Some(declaration.name.clone());
+                            }
+                        } else if seen.insert(key) {
+                            next.push(Scheduled {
+                                file: child(&pending, declaration, path),
+                                declared_by,
+                            });
                         }
                     }
-                    None => inputs.warnings.push(format!(
-                        "{}:{}: no file found for `mod {};`; that module was not analyzed",
-                        source.path, declaration.span.start.line, declaration.name
-                    )),
+                    Err(looked_for) => inputs.skipped.push(SkippedFile {
+                        declared_at: declared_by.as_ref().map(|(span, _)| *span),
+                        module: Some(declaration.name.clone()),
+                        path: display_path(&inputs.root, &looked_for[0]),
+                        reason: SkipReason::NotFound {
+                            looked_for: looked_for
+                                .iter()
+                                .map(|path| PathBuf::from(display_path(&inputs.root, path)))
+                                .collect(),
+                        },
+                    }),
                 }
             }
             inputs.origins.push(pending.origin.clone());
@@ -71,9 +109,32 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     }
 }
 
+fn skipped_file(root: &Path, scheduled: &Scheduled, reason: SkipReason) -> SkippedFile {
+    let reason = match reason {
+        SkipReason::NotFound { looked_for } => SkipReason::NotFound {
+            looked_for: looked_for
+                .iter()
+                .map(|path| PathBuf::from(display_path(root, path)))
+                .collect(),
+        },
+        other => other,
+    };
+    SkippedFile {
+        declared_at: scheduled.declared_by.as_ref().map(|(span, _)| *span),
+        module: scheduled.declared_by.as_ref().map(|(_, name)| name.clone()),
+        path: display_path(root, &scheduled.file.path),
+        reason,
+    }
+}
+
 fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingFile {
-    let owns_directory =
-        declaration.path_attr.is_some() || path.file_name().is_some_and(|name| name == "mod.rs");
+    let directory = if declaration.path_attr.is_some()
+        || path.file_name().is_some_and(|name| name == "mod.rs")
+    {
+        ModuleDirectory::Own
+    } else {
+        ModuleDirectory::Named
+    };
     let mut module_path = parent.module_path.clone();
     module_path.extend(declaration.inline_parents.iter().cloned());
     module_path.push(declaration.name.clone());
@@ -84,7 +145,8 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
         crate_name: parent.crate_name.clone(),
         module_path,
         edition: parent.edition,
-        owns_directory,
+        directory,
+        confinement: parent.confinement.clone(),
         origin,
     }
 }
@@ -92,37 +154,59 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
 /// The file a `mod name;` in `parent` refers to, following Rust's rules: next to a crate
 /// root or `mod.rs`, otherwise in a folder named after the parent file; inline modules add
 /// a folder each; `#[path]` is relative to the declaring file's folder (or, inside inline
-/// modules, to their folder).
-fn module_file(parent: &PendingFile, declaration: &ModDecl) -> Option<PathBuf> {
+/// modules, to their folder). A raw identifier names the file without its `r#`
+/// (`mod r#match;` is `match.rs`). On failure, the places looked at.
+///
+/// This only finds a candidate: whether it may be read is `confine`'s decision.
+fn module_file(parent: &PendingFile, declaration: &ModDecl) -> Result<PathBuf, Vec<PathBuf>> {
     let parent_dir = parent.path.parent().unwrap_or(Path::new("."));
-    let mut dir = if parent.owns_directory {
-        parent_dir.to_path_buf()
-    } else {
-        let stem = parent.path.file_stem()?;
-        parent_dir.join(stem)
+    let stem = parent.path.file_stem().unwrap_or_default();
+    let search_dirs: Vec<PathBuf> = match parent.directory {
+        ModuleDirectory::Own => vec![parent_dir.to_path_buf()],
+        ModuleDirectory::Named => vec![parent_dir.join(stem)],
+        ModuleDirectory::Either => vec![parent_dir.join(stem), parent_dir.to_path_buf()],
     };
-    if let Some(path_attr) = &declaration.path_attr {
-        if declaration.inline_parents.is_empty() {
-            let candidate = parent_dir.join(path_attr);
-            return candidate.is_file().then_some(candidate);
+    let inline: Vec<&str> = declaration
+        .inline_parents
+        .iter()
+        .map(|name| unraw(name))
+        .collect();
+    let candidates: Vec<PathBuf> = match &declaration.path_attr {
+        Some(path_attr) if inline.is_empty() => vec![parent_dir.join(path_attr)],
+        Some(path_attr) => search_dirs
+            .iter()
+            .map(|dir| inline.iter().fold(dir.clone(), |dir, name| dir.join(name)))
+            .map(|dir| dir.join(path_attr))
+            .collect(),
+        None => {
+            let name = unraw(&declaration.name);
+            search_dirs
+                .iter()
+                .map(|dir| inline.iter().fold(dir.clone(), |dir, name| dir.join(name)))
+                .flat_map(|dir| {
+                    [
+                        dir.join(format!("{name}.rs")),
+                        dir.join(name).join("mod.rs"),
+                    ]
+                })
+                .collect()
         }
-        for inline in &declaration.inline_parents {
-            dir.push(inline);
-        }
-        let candidate = dir.join(path_attr);
-        return candidate.is_file().then_some(candidate);
-    }
-    for inline in &declaration.inline_parents {
-        dir.push(inline);
-    }
-    [
-        dir.join(format!("{}.rs", declaration.name)),
-        dir.join(&declaration.name).join("mod.rs"),
-    ]
-    .into_iter()
-    .find(|candidate| candidate.is_file())
+    };
+    // Present in the directory (a dangling symlink counts: reading it reports why it fails).
+    candidates
+        .iter()
+        .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
+        .cloned()
+        .ok_or(candidates)
 }
 
-fn normalize(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+/// `r#match` → `match`.
+fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// What makes two paths the same file: the canonical path when it exists.
+fn identity(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .unwrap_or_else(|_| confine::normalize_lexically(path))
 }

@@ -1,16 +1,19 @@
 //! Path mode: the files given, or every `.rs` file under the directories given (skipping
-//! `target/` and hidden folders). Each file's crate, module path and edition come from the
-//! nearest `Cargo.toml` above it; `--edition` overrides the edition.
+//! `target/` and hidden folders), and the modules they declare. Each file's crate, module
+//! path and edition come from the nearest `Cargo.toml` above it; `--edition` overrides the
+//! edition. Reads stay inside the nearest `Cargo.toml`'s directory at or above each path
+//! given (else the directory given); symlinks are followed only when they stay inside it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use super::{FileOrigin, Inputs, PackageInfo, TargetInfo, display_path};
-use lint_core::{Edition, SourceFile};
-use rayon::prelude::*;
+use super::confine::{self, Confinement, normalize_lexically};
+use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, TargetInfo};
+use super::{display_path, manifests, modules};
+use lint_core::Edition;
 
 use crate::args::Cli;
 
@@ -25,48 +28,29 @@ struct Manifest {
 
 pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     let root = std::env::current_dir().context("could not read the current directory")?;
-    let mut files = Vec::new();
+    let mut inputs = Inputs::new(root);
+    let mut files: Vec<(PathBuf, Arc<Confinement>)> = Vec::new();
     for path in &cli.paths {
-        if path.is_dir() {
-            collect_rust_files(path, &mut files)
+        let absolute = normalize_lexically(path);
+        let confinement = Arc::new(confinement_for(&absolute));
+        if absolute.is_dir() {
+            let mut found = Vec::new();
+            collect_rust_files(&mut inputs, &confinement, &absolute, &mut found)
                 .with_context(|| format!("could not list {}", path.display()))?;
-        } else if path.is_file() {
-            files.push(path.clone());
+            files.extend(found.into_iter().map(|file| (file, confinement.clone())));
+        } else if std::fs::symlink_metadata(&absolute).is_ok() {
+            // Whatever it is (a special file, a symlink out of the root), reading it decides.
+            files.push((absolute, confinement));
         } else {
             bail!("{}: no such file or directory", path.display());
         }
     }
-    files.sort();
-    files.dedup();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
     let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
-    let mut inputs = Inputs {
-        root,
-        sources: Vec::new(),
-        facts: Vec::new(),
-        origins: Vec::new(),
-        warnings: Vec::new(),
-        coordlint_metadata: None,
-    };
-    let texts: Vec<(PathBuf, std::io::Result<String>)> = files
-        .into_par_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path);
-            (path, text)
-        })
-        .collect();
-    for (path, text) in texts {
-        let text = match text {
-            Ok(text) => text,
-            Err(error) => {
-                inputs.warnings.push(format!(
-                    "could not read {}: {error}; it was not analyzed",
-                    path.display()
-                ));
-                continue;
-            }
-        };
-        let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-        let manifest = nearest_manifest(&mut manifests, &absolute);
+    let mut roots = Vec::new();
+    for (path, confinement) in files {
+        let manifest = nearest_manifest(&mut manifests, &path);
         let edition = cli
             .edition
             .or(manifest.as_ref().map(|manifest| manifest.edition))
@@ -75,49 +59,105 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             || "crate".to_string(),
             |manifest| manifest.crate_name.clone(),
         );
-        let module_path = manifest
-            .as_ref()
-            .map(|manifest| module_path_in_package(&manifest.dir, &absolute))
+        let package_dir = manifest.as_ref().map(|manifest| manifest.dir.as_path());
+        let module_path = package_dir
+            .map(|dir| module_path_in_package(dir, &path, edition))
             .unwrap_or_default();
-        inputs.sources.push(
-            SourceFile::new(display_path(&inputs.root, &path), text, edition)
-                .with_crate(crate_name.clone(), module_path),
-        );
-        inputs.origins.push(FileOrigin {
-            absolute_path: absolute.clone(),
-            package: manifest
-                .as_ref()
-                .and_then(|manifest| manifest.package.clone()),
-            target: Arc::new(TargetInfo {
-                name: crate_name,
-                kind: vec!["lib".to_string()],
-                crate_types: vec!["lib".to_string()],
-                src_path: absolute,
-                edition: edition.as_str().to_string(),
-                doc: true,
-                doctest: false,
-                test: true,
-            }),
+        roots.push(PendingFile {
+            path: path.clone(),
+            crate_name: crate_name.clone(),
+            module_path,
+            edition,
+            directory: module_directory(package_dir, &path),
+            confinement,
+            origin: FileOrigin {
+                absolute_path: path.clone(),
+                package: manifest
+                    .as_ref()
+                    .and_then(|manifest| manifest.package.clone()),
+                target: Arc::new(TargetInfo {
+                    name: crate_name,
+                    kind: vec!["lib".to_string()],
+                    crate_types: vec!["lib".to_string()],
+                    src_path: path,
+                    edition: edition.as_str().to_string(),
+                    doc: true,
+                    doctest: false,
+                    test: true,
+                }),
+            },
         });
     }
-    inputs.facts = lint_core::lower_files(&inputs.sources);
+    modules::load_crates(&mut inputs, roots);
     Ok(inputs)
 }
 
-fn collect_rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The directory reads stay in for the files found from `argument`: the nearest directory
+/// with a `Cargo.toml` at or above it, else the directory given (a file's own directory).
+fn confinement_for(argument: &Path) -> Confinement {
+    let start = if argument.is_dir() {
+        argument
+    } else {
+        argument.parent().unwrap_or(Path::new("/"))
+    };
+    match start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file())
+    {
+        Some(package_dir) => Confinement::new(package_dir, "the package directory"),
+        None => Confinement::new(start, "the directory given"),
+    }
+}
+
+/// Every `.rs` file under `dir`, skipping `target/` and hidden folders. Symlinks are
+/// followed when they resolve inside the confinement root; a symlinked directory that
+/// leads out is not entered (a warning says so), a symlinked file that does is reported
+/// skipped when it is read. Each directory is entered once, so symlink loops end.
+fn collect_rust_files(
+    inputs: &mut Inputs,
+    confinement: &Confinement,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let mut entered: HashSet<PathBuf> = HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
+        match confine::resolve(confinement, &dir) {
+            Ok(canonical) => {
+                if !entered.insert(canonical) {
+                    continue;
+                }
+            }
+            Err(reason) => {
+                inputs.warnings.push(format!(
+                    "{}: directory not entered: {reason}",
+                    display_path(&inputs.root, &dir)
+                ));
+                continue;
+            }
+        }
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let file_type = entry.file_type()?;
+            let mut file_type = entry.file_type()?;
+            if file_type.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(target) => file_type = target.file_type(),
+                    // A dangling symlink: reading it reports it.
+                    Err(_) if name.ends_with(".rs") => {
+                        out.push(path);
+                        continue;
+                    }
+                    Err(_) => continue,
+                }
+            }
             if file_type.is_dir() {
                 if !name.starts_with('.') && name != "target" {
                     stack.push(path);
                 }
-            } else if file_type.is_file() && name.ends_with(".rs") {
+            } else if name.ends_with(".rs") {
                 out.push(path);
             }
         }
@@ -125,9 +165,38 @@ fn collect_rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()>
     Ok(())
 }
 
+/// Where the `mod` declarations of a file found by path look for their files, from where
+/// the file is in its package (`src/lib.rs` is a crate root, `src/a/b.rs` is a module).
+fn module_directory(package_dir: Option<&Path>, file: &Path) -> ModuleDirectory {
+    let file_name = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    let relative: Option<Vec<&str>> =
+        package_dir
+            .and_then(|dir| file.strip_prefix(dir).ok())
+            .map(|relative| {
+                relative
+                    .components()
+                    .filter_map(|component| component.as_os_str().to_str())
+                    .collect()
+            });
+    match relative.as_deref() {
+        Some(["src", "lib.rs" | "main.rs"]) => ModuleDirectory::Own,
+        Some(["src", "bin", _] | ["src", "bin", _, "main.rs"]) => ModuleDirectory::Own,
+        Some(["src", ..]) if file_name == "mod.rs" => ModuleDirectory::Own,
+        Some(["src", ..]) => ModuleDirectory::Named,
+        Some(["tests" | "examples" | "benches", _] | ["build.rs"]) => ModuleDirectory::Own,
+        _ if matches!(file_name, "lib.rs" | "main.rs" | "mod.rs") => ModuleDirectory::Own,
+        _ => ModuleDirectory::Either,
+    }
+}
+
 /// The module a file is in its package: `src/lib.rs` and `src/main.rs` are the root,
 /// `src/a/b.rs` and `src/a/b/mod.rs` are `a::b`; files outside `src/` are roots of their own.
-fn module_path_in_package(package_dir: &Path, file: &Path) -> Vec<String> {
+/// A segment that is a keyword is written as the raw identifier that names it
+/// (`src/match.rs` is `r#match`), as the lowering writes `mod r#match;`.
+fn module_path_in_package(package_dir: &Path, file: &Path, edition: Edition) -> Vec<String> {
     let Ok(relative) = file.strip_prefix(package_dir.join("src")) else {
         return Vec::new();
     };
@@ -146,6 +215,30 @@ fn module_path_in_package(package_dir: &Path, file: &Path) -> Vec<String> {
         parts.clear();
     }
     parts
+        .into_iter()
+        .map(|part| {
+            if is_keyword(&part, edition) {
+                format!("r#{part}")
+            } else {
+                part
+            }
+        })
+        .collect()
+}
+
+/// Keywords that can be raw identifiers (not `crate`, `self`, `super`, `Self`), in `edition`.
+fn is_keyword(word: &str, edition: Edition) -> bool {
+    const ALWAYS: &[&str] = &[
+        "abstract", "as", "become", "box", "break", "const", "continue", "do", "else", "enum",
+        "extern", "false", "final", "fn", "for", "if", "impl", "in", "let", "loop", "macro",
+        "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "static",
+        "struct", "trait", "true", "type", "typeof", "unsafe", "unsized", "use", "virtual",
+        "where", "while", "yield",
+    ];
+    const SINCE_2018: &[&str] = &["async", "await", "dyn", "try"];
+    ALWAYS.contains(&word)
+        || (edition >= Edition::E2018 && SINCE_2018.contains(&word))
+        || (edition >= Edition::E2024 && word == "gen")
 }
 
 fn nearest_manifest(
@@ -164,8 +257,15 @@ fn nearest_manifest(
     found
 }
 
+/// A manifest above a file, for its name and edition only (never printed): read through the
+/// same gate as sources for its type and size (a pipe named `Cargo.toml` must not block).
+fn read_manifest_text(dir: &Path) -> Option<String> {
+    let anywhere = Confinement::new(Path::new("/"), "the file system");
+    confine::read_confined(&anywhere, &dir.join("Cargo.toml")).ok()
+}
+
 fn read_manifest(dir: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let text = read_manifest_text(dir)?;
     let value: toml::Table = text.parse().ok()?;
     let package = value.get("package").and_then(|package| package.as_table());
     let name = package
@@ -188,14 +288,8 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
         edition
     };
     let package_info = name.map(|name| {
-        let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
-        let fragment = if dir_name.as_deref() == Some(name) {
-            version.to_string()
-        } else {
-            format!("{name}@{version}")
-        };
         Arc::new(PackageInfo {
-            id: format!("path+file://{}#{fragment}", dir.display()),
+            id: manifests::package_id(dir, name, version),
             manifest_path: dir.join("Cargo.toml"),
         })
     });
@@ -210,7 +304,7 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
 /// `edition.workspace = true`: the edition in `[workspace.package]` of a manifest above.
 fn workspace_edition(package_dir: &Path) -> Option<Edition> {
     package_dir.ancestors().skip(1).find_map(|dir| {
-        let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let text = read_manifest_text(dir)?;
         let value: toml::Table = text.parse().ok()?;
         let edition = value
             .get("workspace")?

@@ -1,53 +1,120 @@
-//! Workspace mode: `cargo metadata --no-deps` gives the packages, their targets and
-//! editions; coordlint never builds and never runs build scripts.
+//! Workspace mode: `cargo metadata --no-deps` (through the cargo that invoked us, `$CARGO`)
+//! gives the packages, their targets and editions; when it fails (a nightly-only
+//! `cargo-features` entry, a manifest format newer than the toolchain, no cargo at all) the
+//! manifests are read directly (`manifests`). coordlint never builds and never runs build
+//! scripts.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use cargo_metadata::{Metadata, MetadataCommand, Package, Target, TargetKind};
+use anyhow::Context;
+use cargo_metadata::{Metadata, MetadataCommand, Package, Target};
 
-use super::{FileOrigin, Inputs, PackageInfo, PendingFile, TargetInfo, modules};
+use super::confine::Confinement;
+use super::layout::{Layout, Member, wants_target};
+use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, TargetInfo};
+use super::{manifests, modules};
+use crate::Environment;
 use crate::args::Cli;
 
-pub fn discover_workspace(cli: &Cli) -> anyhow::Result<Inputs> {
+pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Result<Inputs> {
     let manifest = match &cli.manifest_path {
         Some(path) => path.clone(),
         None => find_nearest_manifest()?,
     };
-    let mut command = MetadataCommand::new();
-    command.manifest_path(&manifest).no_deps();
-    let metadata = command.exec().with_context(|| {
-        format!(
-            "could not read the cargo workspace of {}",
-            manifest.display()
-        )
-    })?;
-    let packages = select_packages(cli, &metadata, &manifest)?;
-    let mut inputs = Inputs {
-        root: metadata.workspace_root.clone().into_std_path_buf(),
-        sources: Vec::new(),
-        facts: Vec::new(),
-        origins: Vec::new(),
-        warnings: Vec::new(),
-        coordlint_metadata: metadata.workspace_metadata.get("coordlint").cloned(),
+    let mut warnings = Vec::new();
+    let mut layout = match run_cargo_metadata(environment, &manifest) {
+        Ok(metadata) => layout_from_metadata(&metadata),
+        Err(cargo_error) if !manifest.is_file() => {
+            // Nothing to read directly either: cargo's own words say it best.
+            return Err(cargo_error.context(format!(
+                "could not read the cargo workspace of {}",
+                manifest.display()
+            )));
+        }
+        Err(cargo_error) => {
+            let (layout, member_warnings) =
+                manifests::read_layout(&manifest).with_context(|| {
+                    format!(
+                        "could not read the cargo workspace of {}: `cargo metadata` failed ({}), \
+                     and reading the manifests directly failed too",
+                        manifest.display(),
+                        first_line_of(&cargo_error)
+                    )
+                })?;
+            warnings.push(format!(
+                "`cargo metadata` failed ({}); read the manifests directly instead",
+                first_line_of(&cargo_error)
+            ));
+            warnings.extend(member_warnings);
+            layout
+        }
     };
+    layout.sort();
+    let packages = layout.select_packages(cli, &manifest)?;
+    let mut inputs = Inputs::new(layout.root.clone());
+    inputs.warnings = warnings;
+    inputs.coordlint_metadata = layout.coordlint_metadata.clone();
+    let workspace_confinement = Arc::new(Confinement::new(&layout.root, "the workspace root"));
     let mut roots = Vec::new();
-    for package in packages {
+    for member in packages {
         let package_info = Arc::new(PackageInfo {
-            id: package.id.repr.clone(),
-            manifest_path: package.manifest_path.clone().into_std_path_buf(),
+            id: member.id.clone(),
+            manifest_path: member.manifest_path.clone(),
         });
-        for target in package
+        let confinement = confinement_of(&workspace_confinement, member);
+        for target in member
             .targets
             .iter()
             .filter(|target| wants_target(cli, target))
         {
-            roots.push(root_file(package_info.clone(), target));
+            roots.push(root_file(package_info.clone(), target, confinement.clone()));
         }
     }
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
+}
+
+fn run_cargo_metadata(environment: &Environment, manifest: &Path) -> anyhow::Result<Metadata> {
+    let mut command = MetadataCommand::new();
+    command.manifest_path(manifest).no_deps();
+    command.cargo_path(environment.cargo.as_deref().unwrap_or(Path::new("cargo")));
+    Ok(command.exec()?)
+}
+
+/// Why cargo failed, in one line: the first line of its error, without `error: `, plus what
+/// a known cause means. Only fixed words are added: cargo's later lines may quote a manifest
+/// (which may be a symlink to anything), so they are not repeated.
+fn first_line_of(error: &anyhow::Error) -> String {
+    let (text, cargo_stderr) = match error.downcast_ref::<cargo_metadata::Error>() {
+        Some(cargo_metadata::Error::CargoMetadata { stderr }) => (stderr.clone(), true),
+        _ => (error.to_string(), false),
+    };
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with("warning:"))
+        .unwrap_or("no error message");
+    let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if cargo_stderr && text.contains("requires a nightly version of Cargo") {
+        format!("{first}: a nightly-only `cargo-features` entry")
+    } else {
+        first
+    }
+}
+
+/// Module files stay inside the workspace root; a member outside it (cargo allows one whose
+/// manifest points back with `package.workspace`) is confined to its own directory.
+fn confinement_of(workspace: &Arc<Confinement>, member: &Member) -> Arc<Confinement> {
+    let package_dir = member.manifest_path.parent().unwrap_or(Path::new("/"));
+    let inside = package_dir
+        .canonicalize()
+        .is_ok_and(|dir| workspace.contains(&dir));
+    if inside {
+        workspace.clone()
+    } else {
+        Arc::new(Confinement::new(package_dir, "the package directory"))
+    }
 }
 
 fn find_nearest_manifest() -> anyhow::Result<PathBuf> {
@@ -63,133 +130,73 @@ fn find_nearest_manifest() -> anyhow::Result<PathBuf> {
         })
 }
 
-/// The packages to analyze, with cargo's rules: `-p` specs, else `--workspace`, else the
-/// package of the manifest, else (a virtual manifest) the default members.
-fn select_packages<'m>(
-    cli: &Cli,
-    metadata: &'m Metadata,
-    manifest: &Path,
-) -> anyhow::Result<Vec<&'m Package>> {
-    let members: Vec<&Package> = metadata.workspace_packages();
-    let selected: Vec<&Package> = if !cli.packages.is_empty() {
-        let mut selected = Vec::new();
-        for spec in &cli.packages {
-            let matching: Vec<&Package> = members
-                .iter()
-                .copied()
-                .filter(|package| spec_matches(spec, package))
-                .collect();
-            if matching.is_empty() {
-                let names: Vec<String> = members.iter().map(|p| p.name.to_string()).collect();
-                bail!(
-                    "package `{spec}` is not a member of the workspace (members: {})",
-                    names.join(", ")
-                );
-            }
-            selected.extend(matching);
-        }
-        selected
-    } else if cli.workspace {
-        members.clone()
-    } else {
-        let manifest = manifest
-            .canonicalize()
-            .unwrap_or_else(|_| manifest.to_path_buf());
-        let own = members.iter().copied().find(|package| {
-            package
-                .manifest_path
-                .as_std_path()
-                .canonicalize()
-                .is_ok_and(|path| path == manifest)
-        });
-        match own {
-            Some(package) => vec![package],
-            None if metadata.workspace_default_members.is_available() => members
-                .iter()
-                .copied()
-                .filter(|package| metadata.workspace_default_members.contains(&package.id))
-                .collect(),
-            None => members.clone(),
-        }
-    };
-    let mut selected: Vec<&Package> = selected
+fn layout_from_metadata(metadata: &Metadata) -> Layout {
+    let members: Vec<Member> = metadata
+        .workspace_packages()
         .into_iter()
-        .filter(|package| !cli.exclude.iter().any(|spec| spec_matches(spec, package)))
+        .map(member_from_package)
         .collect();
-    selected.sort_by(|a, b| a.id.repr.cmp(&b.id.repr));
-    selected.dedup_by(|a, b| a.id == b.id);
-    Ok(selected)
-}
-
-/// A package id spec as cargo accepts it: `name`, `name@version`, `name:version`, or the
-/// package id itself (`path+file:///dir#0.1.0`, as rust-analyzer passes it).
-fn spec_matches(spec: &str, package: &Package) -> bool {
-    let name = package.name.as_str();
-    let version = package.version.to_string();
-    spec == name
-        || spec == package.id.repr
-        || spec == format!("{name}@{version}")
-        || spec == format!("{name}:{version}")
-}
-
-fn wants_target(cli: &Cli, target: &Target) -> bool {
-    let is = |kind: TargetKind| target.kind.contains(&kind);
-    let is_lib = target.kind.iter().any(|kind| {
-        matches!(
-            kind,
-            TargetKind::Lib
-                | TargetKind::RLib
-                | TargetKind::DyLib
-                | TargetKind::CDyLib
-                | TargetKind::StaticLib
-                | TargetKind::ProcMacro
-        )
-    });
-    let any_selection = cli.lib
-        || cli.bins
-        || cli.tests
-        || cli.examples
-        || cli.benches
-        || !cli.bin.is_empty()
-        || !cli.test.is_empty()
-        || !cli.example.is_empty()
-        || !cli.bench.is_empty();
-    if cli.all_targets {
-        return !is(TargetKind::CustomBuild);
+    let default_members = if metadata.workspace_default_members.is_available() {
+        metadata
+            .workspace_default_members
+            .iter()
+            .map(|id| id.repr.clone())
+            .collect()
+    } else {
+        members.iter().map(|member| member.id.clone()).collect()
+    };
+    Layout {
+        root: metadata.workspace_root.clone().into_std_path_buf(),
+        members,
+        default_members,
+        coordlint_metadata: metadata.workspace_metadata.get("coordlint").cloned(),
     }
-    if !any_selection {
-        return is_lib || is(TargetKind::Bin);
-    }
-    let named = |names: &[String]| names.contains(&target.name);
-    (cli.lib && is_lib)
-        || (is(TargetKind::Bin) && (cli.bins || named(&cli.bin)))
-        || (is(TargetKind::Test) && (cli.tests || named(&cli.test)))
-        || (is(TargetKind::Example) && (cli.examples || named(&cli.example)))
-        || (is(TargetKind::Bench) && (cli.benches || named(&cli.bench)))
 }
 
-fn root_file(package: Arc<PackageInfo>, target: &Target) -> PendingFile {
-    let edition = lint_core::Edition::parse(target.edition.as_str()).unwrap_or_default();
-    let src_path = target.src_path.clone().into_std_path_buf();
+fn member_from_package(package: &Package) -> Member {
+    Member {
+        id: package.id.repr.clone(),
+        name: package.name.to_string(),
+        version: package.version.to_string(),
+        manifest_path: package.manifest_path.clone().into_std_path_buf(),
+        targets: package
+            .targets
+            .iter()
+            .map(|target| Arc::new(target_info(target)))
+            .collect(),
+    }
+}
+
+fn target_info(target: &Target) -> TargetInfo {
+    TargetInfo {
+        name: target.name.clone(),
+        kind: target.kind.iter().map(ToString::to_string).collect(),
+        crate_types: target.crate_types.iter().map(ToString::to_string).collect(),
+        src_path: target.src_path.clone().into_std_path_buf(),
+        edition: target.edition.as_str().to_string(),
+        doc: target.doc,
+        doctest: target.doctest,
+        test: target.test,
+    }
+}
+
+fn root_file(
+    package: Arc<PackageInfo>,
+    target: &Arc<TargetInfo>,
+    confinement: Arc<Confinement>,
+) -> PendingFile {
+    let edition = lint_core::Edition::parse(&target.edition).unwrap_or_default();
     PendingFile {
-        path: src_path.clone(),
+        path: target.src_path.clone(),
         crate_name: target.name.replace('-', "_"),
         module_path: Vec::new(),
         edition,
-        owns_directory: true,
+        directory: ModuleDirectory::Own,
+        confinement,
         origin: FileOrigin {
-            absolute_path: src_path.clone(),
+            absolute_path: target.src_path.clone(),
             package: Some(package),
-            target: Arc::new(TargetInfo {
-                name: target.name.clone(),
-                kind: target.kind.iter().map(ToString::to_string).collect(),
-                crate_types: target.crate_types.iter().map(ToString::to_string).collect(),
-                src_path,
-                edition: target.edition.as_str().to_string(),
-                doc: target.doc,
-                doctest: target.doctest,
-                test: target.test,
-            }),
+            target: target.clone(),
         },
     }
 }

@@ -55,7 +55,8 @@ pub fn short_line(inputs: &Inputs, diagnostic: &Diagnostic) -> String {
     )
 }
 
-/// `2 errors, 3 warnings in 2 files (41 files analyzed in 0.08s)`.
+/// `2 errors, 3 warnings in 2 files (41 files analyzed in 0.08s)`, with `1 file skipped; `
+/// before the count analyzed when a file was not analyzed.
 fn summary_line(inputs: &Inputs, diagnostics: &[Diagnostic], elapsed: Duration) -> String {
     let errors = diagnostics
         .iter()
@@ -69,8 +70,12 @@ fn summary_line(inputs: &Inputs, diagnostics: &[Diagnostic], elapsed: Duration) 
     files.dedup();
     files.sort_unstable();
     files.dedup();
+    let skipped = match inputs.skipped.len() {
+        0 => String::new(),
+        count => format!("{} skipped; ", plural(count, "file")),
+    };
     format!(
-        "{}, {} in {} ({} analyzed in {:.2}s)",
+        "{}, {} in {} ({skipped}{} analyzed in {:.2}s)",
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(files.len(), "file"),

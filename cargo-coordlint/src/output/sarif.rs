@@ -78,7 +78,7 @@ fn result(inputs: &Inputs, diagnostic: &Diagnostic) -> Value {
 
 fn location(inputs: &Inputs, label: &Label) -> Value {
     let span = label.span;
-    let path = inputs.sources[span.file.0 as usize].path.replace('\\', "/");
+    let path = artifact_uri(&inputs.sources[span.file.0 as usize].path);
     json!({
         "physicalLocation": {
             "artifactLocation": { "uri": path },
@@ -90,6 +90,17 @@ fn location(inputs: &Inputs, label: &Label) -> Value {
             },
         },
     })
+}
+
+/// A path relative to the workspace root as is (display paths never contain `..`); an
+/// absolute one (path mode, a file outside the current directory) as a `file://` URI.
+fn artifact_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    if path.starts_with('/') {
+        format!("file://{path}")
+    } else {
+        path
+    }
 }
 
 /// Rule, file and message, not the line: a finding keeps its fingerprint when code above it

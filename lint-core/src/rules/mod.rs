@@ -5,6 +5,7 @@ mod guard_across_await;
 mod lock_order_cycle;
 mod lock_wording;
 mod parse_error;
+mod skipped_file;
 mod unbatched_io;
 mod unbounded_channel;
 mod unbounded_spawn;
@@ -22,7 +23,8 @@ pub struct Rule {
     pub summary: &'static str,
     /// The doc comment of the declaration, raw (one leading space per line).
     raw_doc: &'static str,
-    /// `None` for diagnostics produced by the pipeline itself (`parse_error`).
+    /// `None` for diagnostics produced by the pipeline itself (`parse_error`, and
+    /// `skipped_file`, which the command makes).
     pub check: Option<fn(&RuleContext<'_, '_>, &mut Vec<Diagnostic>)>,
     /// The options the rule reads from configuration, besides its level.
     pub options: &'static [RuleOption],
@@ -80,6 +82,7 @@ pub static ALL: &[&Rule] = &[
     &guard_across_await::GUARD_ACROSS_AWAIT,
     &lock_order_cycle::LOCK_ORDER_CYCLE,
     &parse_error::PARSE_ERROR,
+    &skipped_file::SKIPPED_FILE,
     &unbatched_io::UNBATCHED_IO,
     &unbounded_channel::UNBOUNDED_CHANNEL,
     &unbounded_spawn::UNBOUNDED_SPAWN,
@@ -90,6 +93,8 @@ pub fn find(name: &str) -> Option<&'static Rule> {
 }
 
 pub(crate) use parse_error::PARSE_ERROR;
+/// Made by the command, which alone reads files (a `mod` whose file was not analyzed).
+pub use skipped_file::SKIPPED_FILE;
 
 /// What a rule's check sees: the program, and the severity its findings get.
 pub struct RuleContext<'p, 'a> {

@@ -6,6 +6,10 @@ use lint_core::{Config, Diagnostic, Level, rules};
 /// Fixture folders that are not named after a rule.
 const NON_RULE_GROUPS: &[&str] = &["clean", "demo"];
 
+/// Fixture folders of rules the command makes (it alone reads files, so only it can tell a
+/// module file was not read): `suites::discovery` runs them through the command instead.
+pub const COMMAND_RULE_GROUPS: &[&str] = &["skipped_file"];
+
 fn all_rules_enabled() -> Config {
     let mut config = Config::default();
     for rule in rules::ALL {
@@ -112,6 +116,7 @@ fn a_test_is_generated_for_every_fixture_case() {
     let count: usize = rule_groups()
         .iter()
         .map(String::as_str)
+        .filter(|group| !COMMAND_RULE_GROUPS.contains(group))
         .chain(["clean"])
         .map(|group| load_group(group).len())
         .sum();

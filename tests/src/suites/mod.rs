@@ -1,5 +1,6 @@
 mod api_lists;
 mod cli;
+mod discovery;
 mod fixtures;
 mod json_format;
 mod meta;

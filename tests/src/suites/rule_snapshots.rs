@@ -21,6 +21,7 @@ const EXAMPLES: &[(&str, &str)] = &[
         "lock_order_cycle/through_helper_call.rs",
     ),
     ("parse_error", "parse_error/missing_expression.rs"),
+    ("skipped_file", "skipped_file/missing_module"),
     (
         "unbatched_io",
         "unbatched_io/eval_w04_order_summary_sqlx_n_plus_one.rs",

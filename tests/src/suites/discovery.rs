@@ -1,0 +1,845 @@
+//! File discovery end to end: the workspace read from the manifests when `cargo metadata`
+//! fails (and selecting the same packages and targets as with cargo), `$CARGO`, confined
+//! reading (nothing outside the workspace, under `/proc`, through symlinks out, or special
+//! files ever reaches any output), raw identifiers, and `skipped_file` findings, including
+//! the `fixtures/skipped_file/` cases run through the command.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cargo_coordlint::{Environment, Status};
+use coordlint_tests::{fixtures_dir, load_group, parse_markers};
+use serde_json::Value;
+
+use super::cli::{RunOutput, run_coordlint, strip_timing, temp_tree};
+use super::fixtures::COMMAND_RULE_GROUPS;
+
+fn run_with(environment: &Environment, args: &[&str]) -> RunOutput {
+    let mut argv: Vec<std::ffi::OsString> = vec!["cargo-coordlint".into(), "coordlint".into()];
+    argv.extend(args.iter().map(Into::into));
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let status = cargo_coordlint::run_with(environment, argv, &mut stdout, &mut stderr);
+    RunOutput {
+        status,
+        stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// An environment whose cargo cannot start: `cargo metadata` fails, the manifests are read.
+fn without_cargo() -> Environment {
+    Environment {
+        cargo: Some(PathBuf::from("/nonexistent/bin/cargo")),
+    }
+}
+
+fn manifest_of(dir: &Path) -> String {
+    dir.join("Cargo.toml").display().to_string()
+}
+
+const FORMATS: &[&str] = &["human", "short", "json", "sarif"];
+
+/// Two methods that take the same two locks in opposite orders.
+const LOCK_ORDER_CYCLE: &str = "use std::sync::Mutex;\n\
+pub struct Store { items: Mutex<Vec<u32>>, audit: Mutex<Vec<String>> }\n\
+impl Store {\n\
+    pub fn add(&self) { let _i = self.items.lock().unwrap(); let _a = self.audit.lock().unwrap(); }\n\
+    pub fn report(&self) { let _a = self.audit.lock().unwrap(); let _i = self.items.lock().unwrap(); }\n\
+}\n";
+
+const UNBOUNDED: &str = "pub fn f() { let _q = std::sync::mpsc::channel::<u8>(); }\n";
+
+#[test]
+fn a_nightly_only_manifest_is_read_without_cargo_and_analyzed() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "cargo-features = [\"test-dummy-unstable\"]\n\n[workspace]\nresolver = \"3\"\n\
+             members = [\"crates/*\"]\n\n[workspace.package]\nedition = \"2021\"\nversion = \"0.4.0\"\n",
+        ),
+        (
+            "crates/store/Cargo.toml",
+            "[package]\nname = \"store\"\nversion.workspace = true\nedition.workspace = true\n",
+        ),
+        ("crates/store/src/lib.rs", "mod inventory;\n"),
+        ("crates/store/src/inventory.rs", LOCK_ORDER_CYCLE),
+    ]);
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_of(dir.path()),
+        "--message-format",
+        "short",
+    ]);
+    assert_eq!(output.status, Status::Findings, "{}", output.stderr);
+    assert_eq!(output.status.code(), 1);
+    assert!(
+        output
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("crates/store/src/inventory.rs:")
+                && line.contains("error[coordlint::lock_order_cycle]")),
+        "{}",
+        output.stdout
+    );
+    let fallback_lines: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| line.contains("read the manifests directly"))
+        .collect();
+    assert_eq!(fallback_lines.len(), 1, "{}", output.stderr);
+    assert!(
+        fallback_lines[0].starts_with("warning: `cargo metadata` failed (failed to parse manifest")
+            && fallback_lines[0].contains("nightly-only `cargo-features`"),
+        "{}",
+        output.stderr
+    );
+    // The JSON envelope names the package as cargo would.
+    let json = run_coordlint(&[
+        "--manifest-path",
+        &manifest_of(dir.path()),
+        "--message-format",
+        "json",
+    ]);
+    let first: Value = serde_json::from_str(json.stdout.lines().next().expect("a line")).unwrap();
+    let package_dir = dir.path().join("crates/store");
+    assert_eq!(
+        first["package_id"],
+        format!("path+file://{}#0.4.0", package_dir.display())
+    );
+    assert_eq!(first["target"]["edition"], "2021");
+    assert_eq!(first["target"]["name"], "store");
+}
+
+/// A workspace cargo reads fine, with several kinds of targets, default members, an
+/// excluded folder, a path dependency, inheritance and a custom lib name.
+fn rich_workspace() -> tempfile::TempDir {
+    temp_tree(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\", \"tools/cli\", \"nested/**/leaf-?\"]\n\
+             exclude = [\"crates/scratch\"]\ndefault-members = [\"crates/core\"]\n\n\
+             [workspace.package]\nedition = \"2021\"\nversion = \"1.2.0\"\n\n\
+             [workspace.dependencies]\nhelper = { path = \"support/helper\" }\n\n\
+             [workspace.metadata.coordlint.unbatched_io]\nextra-methods = [\"fetch_user\"]\n",
+        ),
+        (
+            "crates/core/Cargo.toml",
+            "[package]\nname = \"core-lib\"\nversion.workspace = true\nedition.workspace = true\n\n\
+             [lib]\nname = \"corelib\"\n\n[dependencies]\nhelper.workspace = true\n\n\
+             [[bin]]\nname = \"explicit\"\npath = \"src/bin/tool/main.rs\"\n",
+        ),
+        ("crates/core/src/lib.rs", UNBOUNDED),
+        ("crates/core/src/main.rs", UNBOUNDED),
+        ("crates/core/src/bin/extra.rs", UNBOUNDED),
+        ("crates/core/src/bin/tool/main.rs", UNBOUNDED),
+        ("crates/core/tests/it.rs", UNBOUNDED),
+        ("crates/core/examples/demo.rs", UNBOUNDED),
+        ("crates/core/examples/multi/main.rs", UNBOUNDED),
+        ("crates/core/benches/speed.rs", UNBOUNDED),
+        (
+            "crates/old/Cargo.toml",
+            "[package]\nname = \"old\"\nversion = \"0.1.0\"\nautobins = false\n",
+        ),
+        ("crates/old/src/lib.rs", "mod legacy;\n"),
+        ("crates/old/src/legacy.rs", UNBOUNDED),
+        ("crates/old/src/main.rs", UNBOUNDED),
+        (
+            "crates/scratch/Cargo.toml",
+            "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\n",
+        ),
+        ("crates/scratch/src/lib.rs", UNBOUNDED),
+        (
+            "tools/cli/Cargo.toml",
+            "[package]\nname = \"cli\"\nversion = \"0.2.0\"\nedition = \"2024\"\n\n\
+             [[test]]\nname = \"smoke\"\npath = \"checks/smoke.rs\"\n",
+        ),
+        ("tools/cli/src/main.rs", "mod r#match;\n"),
+        ("tools/cli/src/match.rs", UNBOUNDED),
+        ("tools/cli/checks/smoke.rs", UNBOUNDED),
+        (
+            "support/helper/Cargo.toml",
+            "[package]\nname = \"helper\"\nversion = \"0.3.0\"\nedition = \"2018\"\n",
+        ),
+        ("support/helper/src/lib.rs", UNBOUNDED),
+        (
+            "nested/group/inner/leaf-1/Cargo.toml",
+            "[package]\nname = \"leaf\"\nversion = \"0.0.1\"\nedition = \"2021\"\n",
+        ),
+        ("nested/group/inner/leaf-1/src/lib.rs", UNBOUNDED),
+    ])
+}
+
+#[test]
+fn manifests_read_directly_select_the_same_packages_and_targets_as_cargo() {
+    let dir = rich_workspace();
+    let manifest = manifest_of(dir.path());
+    let member_manifest = dir
+        .path()
+        .join("tools/cli/Cargo.toml")
+        .display()
+        .to_string();
+    let selections: &[&[&str]] = &[
+        &[],
+        &["--workspace"],
+        &["--workspace", "--all-targets"],
+        &["--workspace", "--exclude", "core-lib"],
+        &["-p", "cli"],
+        &["-p", "core-lib@1.2.0", "--bins"],
+        &["-p", "helper", "-p", "old", "-p", "leaf"],
+        &["--workspace", "--tests", "--examples", "--benches"],
+        &[
+            "--workspace",
+            "--test",
+            "smoke",
+            "--example",
+            "multi",
+            "--bin",
+            "extra",
+        ],
+        &["--workspace", "--lib"],
+    ];
+    let with_cargo = Environment::from_process();
+    for selection in selections {
+        let mut args = vec![
+            "--manifest-path",
+            manifest.as_str(),
+            "--message-format",
+            "json",
+        ];
+        args.extend_from_slice(selection);
+        let cargo = run_with(&with_cargo, &args);
+        let manifests = run_with(&without_cargo(), &args);
+        assert_ne!(
+            cargo.status,
+            Status::Failure,
+            "{selection:?}: {}",
+            cargo.stderr
+        );
+        assert!(
+            !cargo.stderr.contains("read the manifests"),
+            "{}",
+            cargo.stderr
+        );
+        assert!(
+            manifests.stderr.contains("read the manifests directly"),
+            "{selection:?}: {}",
+            manifests.stderr
+        );
+        assert_eq!(cargo.status, manifests.status, "{selection:?}");
+        assert!(
+            cargo.stdout == manifests.stdout,
+            "{selection:?} differs:\n--- with cargo ---\n{}\n--- from the manifests ---\n{}",
+            cargo.stdout,
+            manifests.stdout
+        );
+    }
+    // A member's own manifest selects that member on both paths.
+    let args = [
+        "--manifest-path",
+        member_manifest.as_str(),
+        "--message-format",
+        "short",
+    ];
+    let cargo = run_with(&with_cargo, &args);
+    let manifests = run_with(&without_cargo(), &args);
+    assert!(
+        cargo.stdout.contains("tools/cli/src/match.rs"),
+        "{}",
+        cargo.stdout
+    );
+    assert_eq!(strip_timing(&cargo.stdout), strip_timing(&manifests.stdout));
+    // An unknown package is the same usage error on both paths.
+    let args = ["--manifest-path", manifest.as_str(), "-p", "scratch"];
+    assert_eq!(run_with(&with_cargo, &args).status, Status::Failure);
+    assert_eq!(run_with(&without_cargo(), &args).status, Status::Failure);
+}
+
+#[test]
+fn workspace_metadata_is_read_on_both_paths() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [workspace]\n\n[workspace.metadata.coordlint.unbatched_io]\n\
+             extra-methods = [\"fetch_user\"]\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub async fn load(client: &Client, ids: Vec<u64>) {\n    for id in ids {\n        \
+             client.fetch_user(id).await;\n    }\n}\n",
+        ),
+    ]);
+    let args = [
+        "--manifest-path",
+        &manifest_of(dir.path()),
+        "--message-format",
+        "short",
+    ];
+    for environment in [Environment::from_process(), without_cargo()] {
+        let output = run_with(&environment, &args);
+        assert!(
+            output.stdout.contains("unbatched_io"),
+            "{environment:?}: {}\n{}",
+            output.stdout,
+            output.stderr
+        );
+    }
+}
+
+#[test]
+fn a_broken_manifest_still_exits_two_when_both_ways_fail() {
+    let dir = temp_tree(&[("Cargo.toml", "[package\nname = "), ("src/lib.rs", "")]);
+    let output = run_with(
+        &without_cargo(),
+        &["--manifest-path", &manifest_of(dir.path())],
+    );
+    assert_eq!(output.status, Status::Failure);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: could not read the cargo workspace"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output
+            .stderr
+            .contains("reading the manifests directly failed too")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn cargo_metadata_runs_through_the_cargo_in_the_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = dir.path().join("calls.log");
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let wrapper = dir.path().join("cargo-wrapper");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real_cargo
+        ),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let workspace = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"w\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", UNBOUNDED),
+    ]);
+    let environment = Environment {
+        cargo: Some(wrapper),
+    };
+    let output = run_with(
+        &environment,
+        &[
+            "--manifest-path",
+            &manifest_of(workspace.path()),
+            "--message-format",
+            "short",
+        ],
+    );
+    assert!(output.stderr.is_empty(), "{}", output.stderr);
+    assert!(output.stdout.contains("src/lib.rs:1:"), "{}", output.stdout);
+    let calls = std::fs::read_to_string(&log).expect("the wrapper was called");
+    assert_eq!(calls.lines().count(), 1, "{calls}");
+    assert!(calls.starts_with("metadata --format-version 1"), "{calls}");
+    assert!(calls.contains("--no-deps"), "{calls}");
+}
+
+/// Runs `args` in every output format; returns (format, output) pairs.
+fn in_every_format(args: &[&str]) -> Vec<(&'static str, RunOutput)> {
+    FORMATS
+        .iter()
+        .map(|format| {
+            let mut all = args.to_vec();
+            all.extend_from_slice(&["--message-format", format, "--color", "never"]);
+            (*format, run_coordlint(&all))
+        })
+        .collect()
+}
+
+/// Everything a run printed, on both streams.
+fn printed(output: &RunOutput) -> String {
+    format!("{}\n{}", output.stdout, output.stderr)
+}
+
+const SECRET: &str = "SECRET-7f3a9c-NEVER-PRINTED";
+
+#[test]
+fn path_attributes_never_read_outside_the_workspace_or_under_proc() {
+    let dir = temp_tree(&[
+        (
+            "outside.rs",
+            &format!("// {SECRET}\npub fn leaked() {{}}\n"),
+        ),
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "ws/src/lib.rs",
+            "#[path = \"/proc/self/environ\"]\nmod environ;\n\
+             #[path = \"../../outside.rs\"]\nmod outside;\n\
+             #[path = \"../../../../../../../../../../etc/passwd\"]\nmod passwd;\n\
+             #[path = \"/dev/zero\"]\nmod zero;\n\
+             pub mod fine;\n",
+        ),
+        ("ws/src/fine.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    let environment_value = std::env::var("PATH").unwrap_or_default();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for (format, output) in in_every_format(&["--manifest-path", &manifest]) {
+        let text = printed(&output);
+        assert_eq!(output.status, Status::Clean, "{format}: {text}");
+        assert!(
+            !text.contains(SECRET),
+            "{format} leaked the outside file:\n{text}"
+        );
+        assert!(
+            environment_value.len() < 8 || !text.contains(&environment_value),
+            "{format} leaked the environment:\n{text}"
+        );
+        for line in passwd.lines().filter(|line| line.len() > 8) {
+            assert!(!text.contains(line), "{format} leaked /etc/passwd:\n{text}");
+        }
+        assert!(
+            text.contains("skipped_file"),
+            "{format}: no skipped_file finding:\n{text}"
+        );
+        assert!(
+            text.contains("src/fine.rs"),
+            "{format}: the other module was not analyzed:\n{text}"
+        );
+    }
+    let short = run_coordlint(&["--manifest-path", &manifest, "--message-format", "short"]);
+    for (line, reason) in [
+        (2, "under `/proc`, which coordlint never reads"),
+        (4, "outside the workspace root"),
+        (6, "outside the workspace root"),
+        (8, "under `/dev`"),
+    ] {
+        assert!(
+            short
+                .stdout
+                .lines()
+                .any(|output_line| output_line.starts_with(&format!(
+                    "src/lib.rs:{line}:5: warning[coordlint::skipped_file]"
+                )) && output_line.contains(reason)),
+            "line {line} ({reason}):\n{}",
+            short.stdout
+        );
+    }
+    assert!(
+        short
+            .stdout
+            .contains("(4 files skipped; 2 files analyzed in"),
+        "{}",
+        short.stdout
+    );
+}
+
+#[test]
+fn sarif_paths_never_climb_out_of_the_root() {
+    let dir = temp_tree(&[
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "ws/src/lib.rs",
+            "#[path = \"../shared/../shared/common.rs\"]\nmod common;\n#[path = \"../../x.rs\"]\nmod x;\n",
+        ),
+        ("ws/shared/common.rs", UNBOUNDED),
+        ("x.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    let output = run_coordlint(&["--manifest-path", &manifest, "--message-format", "sarif"]);
+    let log: Value = serde_json::from_str(&output.stdout).expect("SARIF");
+    let mut uris = BTreeSet::new();
+    for result in log["runs"][0]["results"].as_array().expect("results") {
+        for location in result["locations"].as_array().unwrap() {
+            let uri = location["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(!uri.contains(".."), "{uri}");
+            uris.insert(uri);
+        }
+    }
+    assert!(uris.contains("shared/common.rs"), "{uris:?}");
+    assert!(uris.contains("src/lib.rs"), "{uris:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_workspace_are_not_followed() {
+    let dir = temp_tree(&[
+        (
+            "outside/secret.rs",
+            &format!("// {SECRET}\npub fn leaked() {{}}\n"),
+        ),
+        ("outside/nested/more.rs", &format!("// {SECRET}\n")),
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("ws/src/lib.rs", "mod linked;\nmod inside;\n"),
+        ("ws/src/real.rs", UNBOUNDED),
+    ]);
+    let ws = dir.path().join("ws");
+    std::os::unix::fs::symlink(
+        dir.path().join("outside/secret.rs"),
+        ws.join("src/linked.rs"),
+    )
+    .expect("symlink");
+    // A symlink that stays inside is followed.
+    std::os::unix::fs::symlink(ws.join("src/real.rs"), ws.join("src/inside.rs")).expect("symlink");
+    std::os::unix::fs::symlink(dir.path().join("outside/nested"), ws.join("src/escape"))
+        .expect("symlink");
+    let manifest = ws.join("Cargo.toml").display().to_string();
+    let ws_path = ws.display().to_string();
+    for args in [
+        vec!["--manifest-path", manifest.as_str()],
+        // Path mode: the walk meets the symlinked file and the symlinked directory.
+        vec![ws_path.as_str()],
+    ] {
+        for (format, output) in in_every_format(&args) {
+            let text = printed(&output);
+            assert!(!text.contains(SECRET), "{args:?} {format} leaked:\n{text}");
+            assert!(
+                text.contains("skipped_file"),
+                "{args:?} {format}: no finding for `mod linked;`:\n{text}"
+            );
+            assert!(text.contains("inside.rs"), "{args:?} {format}:\n{text}");
+        }
+        let short = run_coordlint(&[args.as_slice(), &["--message-format", "short"]].concat());
+        assert!(
+            short
+                .stdout
+                .contains("src/lib.rs:1:5: warning[coordlint::skipped_file]")
+                && short.stdout.contains("leads through a symlink to"),
+            "{args:?}:\n{}",
+            short.stdout
+        );
+    }
+    let path_mode = run_coordlint(&[ws_path.as_str(), "--message-format", "short"]);
+    assert!(
+        path_mode.stderr.contains("directory not entered"),
+        "{}",
+        path_mode.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_files_are_reported_not_read() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "mod pipe;\nmod big;\n#[path = \"folder\"]\nmod folder;\nmod ok;\n",
+        ),
+        ("src/folder/inner.txt", "not rust"),
+        ("src/ok.rs", UNBOUNDED),
+    ]);
+    let fifo = dir.path().join("src/pipe.rs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let big = vec![b' '; (16 << 20) + 1];
+    std::fs::write(dir.path().join("src/big.rs"), big).expect("write a big file");
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_of(dir.path()),
+        "--message-format",
+        "short",
+    ]);
+    for (line, reason) in [
+        (1, "it is a named pipe, not a regular file"),
+        (2, "larger than the 16 MiB limit"),
+        (4, "it is a directory, not a regular file"),
+    ] {
+        assert!(
+            output
+                .stdout
+                .lines()
+                .any(|output_line| output_line.starts_with(&format!(
+                    "src/lib.rs:{line}:5: warning[coordlint::skipped_file]"
+                )) && output_line.contains(reason)),
+            "line {line}:\n{}",
+            output.stdout
+        );
+    }
+    assert!(output.stdout.contains("src/ok.rs:1:"), "{}", output.stdout);
+}
+
+#[test]
+fn raw_identifier_modules_are_analyzed() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"raw\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub mod r#match;\nmod r#async;\nmod r#move;\nmod r#ref;\n\
+             pub fn run() { r#match::f(); }\n",
+        ),
+        ("src/match.rs", UNBOUNDED),
+        ("src/async/mod.rs", UNBOUNDED),
+        ("src/move.rs", "mod r#in;\n"),
+        ("src/move/in.rs", UNBOUNDED),
+        ("src/ref.rs", UNBOUNDED),
+    ]);
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_of(dir.path()),
+        "--message-format",
+        "short",
+    ]);
+    for file in [
+        "src/match.rs",
+        "src/async/mod.rs",
+        "src/move/in.rs",
+        "src/ref.rs",
+    ] {
+        assert!(
+            output.stdout.contains(&format!("{file}:1:")),
+            "{file}:\n{}",
+            output.stdout
+        );
+    }
+    assert!(!output.stdout.contains("skipped_file"), "{}", output.stdout);
+    assert!(!output.stdout.contains("skipped;"), "{}", output.stdout);
+}
+
+#[test]
+fn a_missing_module_is_a_finding_in_json_and_short_output() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "mod here;\nmod gone;\n"),
+        ("src/here.rs", "pub fn f() {}\n"),
+    ]);
+    let manifest = manifest_of(dir.path());
+    let short = run_coordlint(&["--manifest-path", &manifest, "--message-format", "short"]);
+    assert_eq!(short.status, Status::Clean);
+    assert!(
+        short.stdout.contains(
+            "src/lib.rs:2:5: warning[coordlint::skipped_file]: module `gone` was not analyzed: \
+             no file at `src/gone.rs` or `src/gone/mod.rs`"
+        ),
+        "{}",
+        short.stdout
+    );
+    assert!(
+        short
+            .stdout
+            .contains("(1 file skipped; 2 files analyzed in"),
+        "{}",
+        short.stdout
+    );
+    let json = run_coordlint(&["--manifest-path", &manifest, "--message-format", "json"]);
+    let finding: Value = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("JSON"))
+        .find(|line| line["reason"] == "compiler-message")
+        .expect("a compiler message");
+    let message = &finding["message"];
+    assert_eq!(message["code"]["code"], "coordlint::skipped_file");
+    assert_eq!(message["level"], "warning");
+    assert_eq!(message["spans"][0]["file_name"], "src/lib.rs");
+    assert_eq!(message["spans"][0]["line_start"], 2);
+    assert_eq!(message["spans"][0]["text"][0]["text"], "mod gone;");
+    // Levels apply as for any rule; the summary counts the file either way.
+    let denied = run_coordlint(&["--manifest-path", &manifest, "-D", "skipped_file"]);
+    assert_eq!(denied.status, Status::Findings);
+    let allowed = run_coordlint(&[
+        "--manifest-path",
+        &manifest,
+        "-A",
+        "skipped_file",
+        "--message-format",
+        "short",
+    ]);
+    assert!(
+        !allowed.stdout.contains("skipped_file"),
+        "{}",
+        allowed.stdout
+    );
+    assert!(
+        allowed.stdout.contains("1 file skipped"),
+        "{}",
+        allowed.stdout
+    );
+}
+
+#[test]
+fn path_mode_stays_inside_the_directory_given() {
+    let dir = temp_tree(&[
+        ("outside.rs", &format!("// {SECRET}\n")),
+        (
+            "code/lib.rs",
+            "#[path = \"../outside.rs\"]\nmod outside;\nmod local;\n",
+        ),
+        ("code/local.rs", UNBOUNDED),
+    ]);
+    let code = dir.path().join("code").display().to_string();
+    for (format, output) in in_every_format(&[code.as_str()]) {
+        let text = printed(&output);
+        assert!(!text.contains(SECRET), "{format} leaked:\n{text}");
+        assert!(text.contains("skipped_file"), "{format}:\n{text}");
+    }
+    let short = run_coordlint(&[code.as_str(), "--message-format", "short"]);
+    assert!(
+        short.stdout.contains("outside the directory given"),
+        "{}",
+        short.stdout
+    );
+}
+
+#[test]
+fn path_mode_follows_module_declarations_of_the_files_given() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "mod net;\n"),
+        ("src/net.rs", "mod server;\n"),
+        ("src/net/server.rs", UNBOUNDED),
+    ]);
+    let lib = dir.path().join("src/lib.rs").display().to_string();
+    let output = run_coordlint(&[lib.as_str(), "--message-format", "short"]);
+    assert!(
+        output.stdout.contains("src/net/server.rs:1:"),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("skipped_file"), "{}", output.stdout);
+}
+
+/// The `fixtures/skipped_file/` cases, run through the command in path mode (which alone
+/// reads files): every marker matched, nothing unexpected.
+#[test]
+fn command_rule_fixtures_report_exactly_their_markers() {
+    let mut problems = Vec::new();
+    for group in COMMAND_RULE_GROUPS {
+        let cases = load_group(group);
+        assert!(!cases.is_empty(), "fixtures/{group} is empty");
+        for case in cases {
+            let case_dir = fixtures_dir().join(&case.name);
+            let mut expected: Vec<(PathBuf, u32, String, Option<String>)> = Vec::new();
+            for source in &case.sources {
+                let path = fixtures_dir().join(&source.path);
+                for marker in parse_markers(&source.path, &source.text) {
+                    expected.push((
+                        path.clone(),
+                        marker.line,
+                        marker.rule,
+                        marker.message_contains,
+                    ));
+                }
+            }
+            let output =
+                run_coordlint(&[&case_dir.display().to_string(), "--message-format", "json"]);
+            for line in output.stdout.lines() {
+                let value: Value = serde_json::from_str(line).expect("JSON");
+                let message = if value["reason"] == "compiler-message" {
+                    &value["message"]
+                } else if value["$message_type"] == "diagnostic" {
+                    &value
+                } else {
+                    continue;
+                };
+                let span = &message["spans"][0];
+                let file = std::env::current_dir()
+                    .unwrap()
+                    .join(span["file_name"].as_str().unwrap());
+                let line_number = span["line_start"].as_u64().unwrap() as u32;
+                let code = message["code"]["code"].as_str().unwrap();
+                let rule = code.strip_prefix("coordlint::").unwrap_or(code);
+                let text = message["message"].as_str().unwrap();
+                let position = expected
+                    .iter()
+                    .position(|(path, line, expected_rule, part)| {
+                        *path == file
+                            && *line == line_number
+                            && expected_rule == rule
+                            && part
+                                .as_ref()
+                                .is_none_or(|part| text.contains(part.as_str()))
+                    });
+                match position {
+                    Some(index) => {
+                        expected.remove(index);
+                    }
+                    None => problems.push(format!(
+                        "{}:{line_number} unexpected {rule}: {text}",
+                        file.display()
+                    )),
+                }
+            }
+            for (path, line, rule, part) in expected {
+                problems.push(format!(
+                    "{}:{line} expected {rule}{} was not reported",
+                    path.display(),
+                    part.map(|part| format!(" (with \"{part}\")"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_target_root_outside_the_workspace_is_refused_on_both_paths() {
+    let dir = temp_tree(&[
+        (
+            "outside.rs",
+            &format!("// {SECRET}\npub fn leaked() {{}}\n"),
+        ),
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [lib]\npath = \"../outside.rs\"\n",
+        ),
+        ("ws/src/main.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    for environment in [Environment::from_process(), without_cargo()] {
+        for format in FORMATS {
+            let output = run_with(
+                &environment,
+                &["--manifest-path", &manifest, "--message-format", format],
+            );
+            let text = printed(&output);
+            assert!(!text.contains(SECRET), "{format} leaked:\n{text}");
+            assert!(
+                output
+                    .stderr
+                    .contains("outside.rs was not analyzed: it is outside the workspace root"),
+                "{environment:?} {format}:\n{text}"
+            );
+            assert!(text.contains("src/main.rs"), "{format}:\n{text}");
+        }
+    }
+}
