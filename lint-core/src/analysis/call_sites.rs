@@ -12,6 +12,7 @@ use super::FunctionRef;
 use super::items::ItemIndex;
 use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
+use crate::knowledge::locks::{is_identity_method, is_shared_pointer_clone_path};
 use crate::knowledge::std_items::is_common_method_name;
 use crate::model::{Expr, ExprKind, FileFacts, Function, PathRef};
 use crate::resolve::Resolved;
@@ -515,15 +516,10 @@ fn is_place(expr: &Expr) -> bool {
             method,
             args,
             ..
-        } if args.is_empty() && crate::knowledge::locks::is_identity_method(method) => {
-            is_place(receiver)
-        }
+        } if args.is_empty() && is_identity_method(method) => is_place(receiver),
         ExprKind::Call { callee, args } if args.len() == 1 => {
             matches!(&callee.kind, ExprKind::Path(path)
-                if path.last() == "clone"
-                    && path.segments.len() >= 2
-                    && crate::knowledge::locks::SHARED_POINTERS
-                        .contains(&path.segments[path.segments.len() - 2].as_str()))
+                if is_shared_pointer_clone_path(&path.segments))
                 && is_place(&args[0])
         }
         _ => false,

@@ -14,7 +14,7 @@ use super::items::{static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
 use crate::knowledge::locks::{is_identity_method, lock_type_at};
-use crate::knowledge::wrappers::{is_pointer, is_standard_type};
+use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
 use crate::model::{Block, Expr, ExprKind, Function, Pattern, Stmt, TypeRef};
 
 /// Local binding name → its type, for one function.
@@ -179,7 +179,7 @@ impl<'p> Typing<'p> {
             return None;
         }
         let pointer = is_pointer(type_name);
-        if pointer && function_name == "clone" {
+        if pointer && is_pointer_clone(function_name) {
             return args.first().and_then(|arg| self.type_of(at, types, arg));
         }
         let type_path = crate::model::PathRef {
@@ -196,7 +196,7 @@ impl<'p> Typing<'p> {
         ) else {
             return None;
         };
-        let args = if pointer && function_name == "new" {
+        let args = if pointer && is_pointer_new(function_name) {
             args.first()
                 .and_then(|arg| self.type_of(at, types, arg))
                 .into_iter()

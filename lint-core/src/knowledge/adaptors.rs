@@ -162,6 +162,11 @@ const ITERATION_PASSTHROUGH: &[&str] = &[
     "peekable",
 ];
 
+/// `.take(n)`: at most `n` items (a literal `n` makes the loop fixed).
+pub fn is_take(method: &str) -> bool {
+    method == "take"
+}
+
 pub fn is_iteration_passthrough(method: &str) -> bool {
     ITERATION_PASSTHROUGH.contains(&method)
 }

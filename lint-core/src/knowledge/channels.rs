@@ -80,7 +80,10 @@ pub fn is_receiver_name(name: &str) -> bool {
     name == "rx" || name.ends_with("_rx") || name.ends_with("receiver")
 }
 
-/// Stream wrappers of a receiver (`ReceiverStream::new(rx)`), by type-name suffix.
-pub fn is_receiver_stream_type(segment: &str) -> bool {
-    segment.ends_with("ReceiverStream")
+/// Stream wrappers of a receiver (`ReceiverStream::new(rx)`), by the constructor's path.
+pub fn is_receiver_stream_constructor(segments: &[String]) -> bool {
+    segments.last().is_some_and(|last| last == "new")
+        && segments
+            .iter()
+            .any(|segment| segment.ends_with("ReceiverStream"))
 }

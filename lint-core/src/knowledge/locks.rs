@@ -30,6 +30,10 @@ pub struct LockType {
     pub flavor: LockFlavor,
     /// The library type, for messages (`std::sync::Mutex`).
     pub name: &'static str,
+    /// For read-write locks: whether a new reader waits behind a writer that is queued (so
+    /// a second `read` on a thread that already reads can deadlock). std (futex-based),
+    /// parking_lot, tokio and async-lock queue readers behind writers; spin does not.
+    pub readers_wait_for_writers: bool,
 }
 
 /// How an acquisition holds the lock.
@@ -54,7 +58,23 @@ impl Mode {
 }
 
 const fn lock(kind: LockKind, flavor: LockFlavor, name: &'static str) -> LockType {
-    LockType { kind, flavor, name }
+    LockType {
+        kind,
+        flavor,
+        name,
+        readers_wait_for_writers: true,
+    }
+}
+
+/// A read-write lock whose readers never wait for a queued writer (spin's reader-preferring
+/// `RwLock`): a recursive read cannot deadlock.
+const fn reader_preferring(name: &'static str) -> LockType {
+    LockType {
+        kind: RwLock,
+        flavor: Blocking,
+        name,
+        readers_wait_for_writers: false,
+    }
 }
 
 use LockFlavor::{Async, Blocking};
@@ -101,11 +121,8 @@ const KNOWN_LOCKS: &[(&str, LockType)] = &[
     ),
     ("spin::Mutex", lock(Mutex, Blocking, "spin::Mutex")),
     ("spin::mutex::Mutex", lock(Mutex, Blocking, "spin::Mutex")),
-    ("spin::RwLock", lock(RwLock, Blocking, "spin::RwLock")),
-    (
-        "spin::rwlock::RwLock",
-        lock(RwLock, Blocking, "spin::RwLock"),
-    ),
+    ("spin::RwLock", reader_preferring("spin::RwLock")),
+    ("spin::rwlock::RwLock", reader_preferring("spin::RwLock")),
     (
         "tokio::sync::Mutex",
         lock(Mutex, Async, "tokio::sync::Mutex"),
@@ -155,6 +172,9 @@ const GUARD_TYPES: &[(&str, Mode)] = &[
     ("RwLockUpgradableReadGuard", Mode::Upgradable),
 ];
 
+/// The lock behind a receiver whose type is unknown but that is `.lock()`ed.
+pub const UNKNOWN_MUTEX: LockType = lock(Mutex, LockFlavor::Unknown, "Mutex");
+
 /// A canonical type path (`std::sync::Mutex`) as a lock type. A bare `Mutex` or `RwLock`
 /// that resolved to nothing known is a lock of unknown flavor.
 pub fn lock_type_at(canonical: &str) -> Option<LockType> {
@@ -164,7 +184,7 @@ pub fn lock_type_at(canonical: &str) -> Option<LockType> {
     // Another crate's (or this crate's own) type named like a lock, for example a type
     // alias of `lock_api::Mutex`: a lock whose flavor is unknown.
     match canonical.rsplit("::").next().unwrap_or(canonical) {
-        "Mutex" | "FairMutex" | "SpinMutex" => Some(lock(Mutex, LockFlavor::Unknown, "Mutex")),
+        "Mutex" | "FairMutex" | "SpinMutex" => Some(UNKNOWN_MUTEX),
         "RwLock" => Some(lock(RwLock, LockFlavor::Unknown, "RwLock")),
         "ReentrantMutex" | "ReentrantLock" => {
             Some(lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"))
@@ -316,7 +336,22 @@ pub fn is_probably_not_a_lock(text: &str) -> bool {
 }
 
 /// Shared pointers whose `T::clone(&x)` returns the same lock (`Arc::clone(&m)`).
-pub const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
+const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
+
+/// `Arc::clone` / `Rc::clone` as the segments of a called path: the same value again.
+pub fn is_shared_pointer_clone_path(segments: &[String]) -> bool {
+    match segments {
+        [.., pointer, function] => {
+            function == "clone" && SHARED_POINTERS.contains(&pointer.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// `LOCK.get().unwrap()`: the unwrapping of a once-cell accessor, same lock.
+pub fn unwraps_once_value(method: &str, arg_count: usize) -> bool {
+    (method == "unwrap" && arg_count == 0) || method == "expect"
+}
 
 /// Pattern variants of a failed `try_lock` (`Err(_)`, `None`): the arm holds nothing.
 pub fn is_failed_try_variant(variant: &str) -> bool {

@@ -26,6 +26,16 @@ pub fn is_pointer(name: &str) -> bool {
     POINTER_CONSTRUCTORS.contains(&name)
 }
 
+/// `Arc::new(x)`: a pointer to `x`.
+pub fn is_pointer_new(function: &str) -> bool {
+    function == "new"
+}
+
+/// `Arc::clone(&x)`: `x` again.
+pub fn is_pointer_clone(function: &str) -> bool {
+    function == "clone"
+}
+
 /// Wrappers a receiver's type is looked through when matching it against API tables by
 /// name (`Arc<PgPool>` is a pool, `Option<Client>` a client).
 const NAME_MATCH_WRAPPERS: &[&str] = &["Arc", "Rc", "Box", "Option"];

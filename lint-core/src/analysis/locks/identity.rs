@@ -9,7 +9,8 @@ use crate::analysis::items::static_def;
 use crate::analysis::types::{Ty, TypeScope};
 use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::knowledge::locks::{
-    LockType, SHARED_POINTERS, is_identity_method, is_once_accessor, lock_type_at,
+    LockType, is_identity_method, is_once_accessor, is_shared_pointer_clone_path, lock_type_at,
+    unwraps_once_value,
 };
 use crate::knowledge::wrappers::is_standard_type;
 use crate::model::{Expr, ExprKind, PathRef};
@@ -161,14 +162,12 @@ impl IdentityContext<'_> {
                 method,
                 args,
                 ..
-            } if (method == "unwrap" && args.is_empty()) || method == "expect" => {
-                match &receiver.kind {
-                    ExprKind::MethodCall { method: inner, .. } if is_once_accessor(inner) => {
-                        self.identify(receiver)
-                    }
-                    _ => Identity::Unknown,
+            } if unwraps_once_value(method, args.len()) => match &receiver.kind {
+                ExprKind::MethodCall { method: inner, .. } if is_once_accessor(inner) => {
+                    self.identify(receiver)
                 }
-            }
+                _ => Identity::Unknown,
+            },
             _ => Identity::Unknown,
         }
     }
@@ -342,8 +341,5 @@ impl IdentityContext<'_> {
 
 /// `Arc::clone(&x)` and `Rc::clone(&x)`.
 fn is_shared_pointer_clone(callee: &Expr) -> bool {
-    matches!(&callee.kind, ExprKind::Path(path)
-        if path.last() == "clone"
-            && path.segments.len() >= 2
-            && SHARED_POINTERS.contains(&path.segments[path.segments.len() - 2].as_str()))
+    matches!(&callee.kind, ExprKind::Path(path) if is_shared_pointer_clone_path(&path.segments))
 }

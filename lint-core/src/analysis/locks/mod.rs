@@ -274,10 +274,12 @@ fn guards_across_await(functions: &HashMap<FunctionRef, FunctionLocks>) -> Vec<G
 }
 
 /// Whether holding `held` makes acquiring the same lock in `mode` wait forever: not for
-/// reentrant locks; a read after a read counts (it waits once a writer queues).
+/// reentrant locks; a read after a read counts when readers wait behind a queued writer.
 pub fn self_deadlocks(held: &Held, mode: Mode) -> bool {
-    if held.target.lock_type.kind == LockKind::Reentrant {
+    let lock_type = held.target.lock_type;
+    if lock_type.kind == LockKind::Reentrant {
         return false;
     }
-    held.mode.blocks(mode) || (held.mode == Mode::Shared && mode == Mode::Shared)
+    let recursive_read = held.mode == Mode::Shared && mode == Mode::Shared;
+    held.mode.blocks(mode) || (recursive_read && lock_type.readers_wait_for_writers)
 }

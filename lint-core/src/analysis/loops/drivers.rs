@@ -4,11 +4,11 @@
 use super::{Collector, Driver};
 use crate::analysis::exprs::{name_of, peel_await_try};
 use crate::knowledge::adaptors::{
-    is_chunking, is_iteration_passthrough, is_result_adapter, is_stream_from_collection,
+    is_chunking, is_iteration_passthrough, is_result_adapter, is_stream_from_collection, is_take,
 };
 use crate::knowledge::bounds::{names_retry, names_worker_count};
 use crate::knowledge::channels::{
-    is_receive_in_loop_body, is_receive_method, is_receiver_name, is_receiver_stream_type,
+    is_receive_in_loop_body, is_receive_method, is_receiver_name, is_receiver_stream_constructor,
 };
 use crate::knowledge::macros::is_vec_literal;
 use crate::knowledge::sources::{
@@ -37,7 +37,7 @@ impl Collector<'_, '_> {
                         return Driver::Chunks;
                     }
                     // `.take(3)`: at most a literal count of items.
-                    if method == "take"
+                    if is_take(method)
                         && args
                             .first()
                             .is_some_and(|arg| matches!(arg.kind, ExprKind::Literal))
@@ -133,8 +133,7 @@ impl Collector<'_, '_> {
                         return self.classify_iterable(arg);
                     }
                     if let ExprKind::Path(path) = &callee.kind
-                        && path.last() == "new"
-                        && path.segments.iter().any(|s| is_receiver_stream_type(s))
+                        && is_receiver_stream_constructor(&path.segments)
                     {
                         return Driver::Messages;
                     }

@@ -18,7 +18,7 @@ use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::CallSite;
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
-    LockFlavor, LockKind, LockType, Mode, acquire_method, acquires_when_type_unknown,
+    LockFlavor, Mode, UNKNOWN_MUTEX, acquire_method, acquires_when_type_unknown,
     is_probably_not_a_lock,
 };
 use crate::knowledge::std_items::is_diverging_macro;
@@ -465,11 +465,7 @@ impl Walker<'_, '_> {
                         function: self.context.identity.function_path.clone(),
                         text: text.clone(),
                     },
-                    lock_type: LockType {
-                        kind: LockKind::Mutex,
-                        flavor: LockFlavor::Unknown,
-                        name: "Mutex",
-                    },
+                    lock_type: UNKNOWN_MUTEX,
                     instance: Some(text),
                 })
             }
