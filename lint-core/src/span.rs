@@ -63,11 +63,20 @@ impl Span {
     }
 }
 
-/// Line starts of one file, to turn byte offsets into line/column without rescanning.
+/// Line starts of one file, to turn byte offsets into line/column without rescanning: a
+/// column is computed in constant time on ASCII lines, and from the nearest checkpoint (one
+/// every [`CHECKPOINT_BYTES`]) on lines with other characters, so even a file that is one
+/// multi-megabyte line costs linear time.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// For each line with a non-ASCII byte: (line, checkpoints of (byte offset, chars before
+    /// it on the line)), sorted by line.
+    wide_lines: Vec<(u32, Vec<(u32, u32)>)>,
 }
+
+/// Distance between two column checkpoints on a non-ASCII line.
+const CHECKPOINT_BYTES: u32 = 256;
 
 impl Default for LineIndex {
     /// The index of an empty file.
@@ -85,7 +94,20 @@ impl LineIndex {
                 .filter(|(_, byte)| *byte == b'\n')
                 .map(|(offset, _)| offset as u32 + 1),
         );
-        LineIndex { line_starts }
+        let mut wide_lines = Vec::new();
+        for (line, start) in line_starts.iter().enumerate() {
+            let end = line_starts
+                .get(line + 1)
+                .map_or(text.len(), |next| *next as usize);
+            let line_text = &text[*start as usize..end];
+            if !line_text.is_ascii() {
+                wide_lines.push((line as u32, checkpoints(line_text, *start)));
+            }
+        }
+        LineIndex {
+            line_starts,
+            wide_lines,
+        }
     }
 
     /// The 0-based line holding `offset`.
@@ -137,11 +159,23 @@ impl LineIndex {
     pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
         let offset = offset.min(text.len() as u32);
         let line = self.line_of(offset);
-        let start = self.line_start(line) as usize;
-        let prefix = text.get(start..offset as usize).unwrap_or("");
+        let start = self.line_start(line);
+        let column = match self
+            .wide_lines
+            .binary_search_by_key(&(line as u32), |(wide, _)| *wide)
+        {
+            Err(_) => offset - start,
+            Ok(found) => {
+                let marks = &self.wide_lines[found].1;
+                let before = marks.partition_point(|(mark, _)| *mark <= offset);
+                let (mark, chars) = if before == 0 { (start, 0) } else { marks[before - 1] };
+                let between = text.get(mark as usize..offset as usize).unwrap_or("");
+                chars + between.chars().count() as u32
+            }
+        };
         LineCol {
             line: line as u32 + 1,
-            column: prefix.chars().count() as u32 + 1,
+            column: column + 1,
         }
     }
 
@@ -157,6 +191,20 @@ impl LineIndex {
     }
 }
 
+/// (byte offset, chars from the line start) about every [`CHECKPOINT_BYTES`] on a line,
+/// each at a char boundary.
+fn checkpoints(line: &str, line_start: u32) -> Vec<(u32, u32)> {
+    let mut marks = Vec::new();
+    let mut next_mark = CHECKPOINT_BYTES;
+    for (chars, (byte, _)) in line.char_indices().enumerate() {
+        if byte as u32 >= next_mark {
+            marks.push((line_start + byte as u32, chars as u32));
+            next_mark = byte as u32 + CHECKPOINT_BYTES;
+        }
+    }
+    marks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +216,15 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 4 });
         assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn columns_on_long_wide_lines_match_counting_chars() {
+        let text: String = (0..2_000).map(|i| if i % 7 == 0 { 'é' } else { 'a' }).collect();
+        let index = LineIndex::new(&text);
+        for (byte, _) in text.char_indices().step_by(37) {
+            let expected = text[..byte].chars().count() as u32 + 1;
+            assert_eq!(index.line_col(&text, byte as u32).column, expected);
+        }
     }
 }

@@ -9,16 +9,15 @@ mod items;
 mod macros;
 mod suppressions;
 mod syntax;
+mod tokens;
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 
 use crate::model::{FileFacts, ParseFailure};
 use crate::source::SourceFile;
 use crate::span::{FileId, LineIndex, Span};
 
-/// Deepest nesting of brackets, braces and parentheses the analysis accepts. Generated code
-/// can nest thousands deep; past this the parser itself would risk the stack.
-pub const MAX_TOKEN_NESTING: usize = 256;
+pub use tokens::{MAX_OPERATOR_RUN, MAX_TOKEN_NESTING};
 
 /// Deepest expression nesting lowering follows (else-if chains and method chains nest
 /// without brackets).
@@ -38,7 +37,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
         edition: source.edition,
         ..FileFacts::default()
     };
-    match parse(&context, &text) {
+    match parse(&context, &text, source.edition) {
         Ok(syntax) => {
             let outcome = items::lower_items(&context, source, &syntax, &mut facts);
             if let Err(failure) = outcome {
@@ -78,45 +77,26 @@ impl SpanContext<'_> {
     }
 }
 
-fn parse(context: &SpanContext<'_>, text: &str) -> Result<syn::File, ParseFailure> {
+fn parse(
+    context: &SpanContext<'_>,
+    text: &str,
+    edition: crate::source::Edition,
+) -> Result<syn::File, ParseFailure> {
     let tokens: TokenStream =
         text.parse()
             .map_err(|error: proc_macro2::LexError| ParseFailure {
                 message: format!("could not tokenize this file: {error}"),
                 span: context.convert(error.span()),
             })?;
-    if let Some(deep_span) = first_token_deeper_than(&tokens, MAX_TOKEN_NESTING) {
-        return Err(ParseFailure {
-            message: format!(
-                "this file nests brackets more than {MAX_TOKEN_NESTING} levels deep; it was not analyzed"
-            ),
-            span: context.convert(deep_span),
-        });
-    }
+    tokens::check_nesting(&tokens).map_err(|too_deep| ParseFailure {
+        message: too_deep.message,
+        span: context.convert(too_deep.span),
+    })?;
+    let tokens = tokens::rewrite_for_edition(tokens, edition);
     syn::parse2::<syn::File>(tokens).map_err(|error| ParseFailure {
         message: format!("could not parse this file: {error}"),
         span: context.convert(error.span()),
     })
-}
-
-/// The span of the first group nested more than `limit` deep, found without recursion.
-fn first_token_deeper_than(tokens: &TokenStream, limit: usize) -> Option<proc_macro2::Span> {
-    let mut stack = vec![tokens.clone().into_iter()];
-    while let Some(iter) = stack.last_mut() {
-        match iter.next() {
-            Some(TokenTree::Group(group)) => {
-                if stack.len() > limit {
-                    return Some(group.span_open());
-                }
-                stack.push(group.stream().into_iter());
-            }
-            Some(_) => {}
-            None => {
-                stack.pop();
-            }
-        }
-    }
-    None
 }
 
 /// Replaces a leading byte-order mark and `#!` interpreter line with spaces, keeping every

@@ -95,7 +95,7 @@ impl Walker<'_, '_> {
         {
             self.out.callbacks.push(CallbackInvocation {
                 param_index,
-                held: self.held.clone(),
+                held: self.snapshot(),
             });
         }
         let resolved =
@@ -153,7 +153,7 @@ impl Walker<'_, '_> {
         self.out.calls.push(HeldCall {
             callees: callees.clone(),
             span: expr.span,
-            held: self.held.clone(),
+            held: self.snapshot(),
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
         });
@@ -318,7 +318,7 @@ impl Walker<'_, '_> {
             mode: guard.mode,
             is_try: false,
             span: expr.span,
-            held: self.held.clone(),
+            held: self.snapshot(),
             via: None,
             isolated: self.isolation > 0,
             condvar_reacquire: true,

@@ -29,6 +29,9 @@ use crate::span::Span;
 mod calls;
 mod scopes;
 
+/// Most guards an acquisition, call or `.await` records as held (see `Walker::snapshot`).
+pub const MAX_RECORDED_HELD: usize = 32;
+
 use calls::ArgContext;
 
 /// Why a guard is still alive at some point; shown in messages.
@@ -277,7 +280,7 @@ impl Walker<'_, '_> {
                 if !flow.diverges && self.async_context.last() == Some(&true) {
                     self.out.awaits.push(HeldAwait {
                         span: await_keyword(expr.span),
-                        held: self.held.clone(),
+                        held: self.snapshot(),
                     });
                 }
                 flow
@@ -360,7 +363,7 @@ impl Walker<'_, '_> {
         if self.async_context.last() == Some(&true) {
             self.out.awaits.push(HeldAwait {
                 span: await_keyword(await_expr.span),
-                held: self.held.clone(),
+                held: self.snapshot(),
             });
         }
         let value = self.acquire(target, acquire.mode, false, await_expr.span, None);
@@ -403,7 +406,7 @@ impl Walker<'_, '_> {
             mode,
             is_try,
             span,
-            held: self.held.clone(),
+            held: self.snapshot(),
             via: via.clone(),
             isolated: self.isolation > 0,
             condvar_reacquire: false,
@@ -435,6 +438,22 @@ impl Walker<'_, '_> {
             binding: None,
         });
         Value::Guard(id)
+    }
+
+    /// What an event records as held: one guard per lock instance (the oldest, which a
+    /// re-acquisition conflicts with), and at most [`MAX_RECORDED_HELD`] of them (the most
+    /// recent), so what a function records stays linear in its size.
+    fn snapshot(&self) -> Vec<Held> {
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<&Held> = self
+            .held
+            .iter()
+            .filter(|held| seen.insert((&held.target.class, &held.target.instance)))
+            .collect();
+        if kept.len() > MAX_RECORDED_HELD {
+            kept.drain(..kept.len() - MAX_RECORDED_HELD);
+        }
+        kept.into_iter().cloned().collect()
     }
 
     /// Ends the guard bound to `name` (a `drop`, a move, a reassignment); returns it.

@@ -1,0 +1,293 @@
+//! Token-level work before syn sees a file: refusing input whose nesting would make syn's
+//! recursive descent overflow the stack, and rewriting the older editions' syntax that syn
+//! does not accept into its modern equivalent (same spans, so findings point at the source).
+
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+
+use crate::source::Edition;
+
+/// Deepest nesting of brackets, braces and parentheses the analysis accepts. Generated code
+/// can nest thousands deep; past this the parser itself would risk the stack.
+pub const MAX_TOKEN_NESTING: usize = 256;
+
+/// Most operators and chaining keywords between two separators (`;`, `,`, `=>`) of one
+/// group. Each of them can add a level to syn's recursion (`!!!!x`, `a + a + ..`,
+/// `|| || ..`, `Vec<Vec<..>>`, `x.f().g()..`, `else if` chains); lowering refuses
+/// expressions nested more than `MAX_EXPR_NESTING` anyway.
+pub const MAX_OPERATOR_RUN: usize = 2_500;
+
+/// Keywords that chain expressions or types without brackets.
+const CHAINING_KEYWORDS: &[&str] = &[
+    "as", "else", "if", "let", "return", "break", "move", "async", "await", "dyn", "impl", "in",
+];
+
+/// Why a file is refused before parsing.
+pub struct TooDeep {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Checks bracket nesting and operator runs in one pass, without recursion.
+pub fn check_nesting(tokens: &TokenStream) -> Result<(), TooDeep> {
+    // Per open group: its token iterator and the operators since the last separator.
+    let mut stack: Vec<(proc_macro2::token_stream::IntoIter, usize)> =
+        vec![(tokens.clone().into_iter(), 0)];
+    let mut previous_was_equals = false;
+    while let Some((iter, run)) = stack.last_mut() {
+        let Some(token) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let mut is_equals = false;
+        match &token {
+            TokenTree::Group(group) => {
+                if stack.len() > MAX_TOKEN_NESTING {
+                    return Err(TooDeep {
+                        span: group.span_open(),
+                        message: format!(
+                            "this file nests brackets more than {MAX_TOKEN_NESTING} levels deep; it was not analyzed"
+                        ),
+                    });
+                }
+                stack.push((group.stream().into_iter(), 0));
+            }
+            TokenTree::Punct(punct) => {
+                let separator = matches!(punct.as_char(), ';' | ',')
+                    || (previous_was_equals && punct.as_char() == '>');
+                if separator {
+                    *run = 0;
+                } else {
+                    *run += 1;
+                    is_equals = punct.as_char() == '=' && punct.spacing() == Spacing::Joint;
+                    if *run > MAX_OPERATOR_RUN {
+                        return Err(operator_run(punct.span()));
+                    }
+                }
+            }
+            TokenTree::Ident(ident) => {
+                if CHAINING_KEYWORDS.iter().any(|keyword| ident == keyword) {
+                    *run += 1;
+                    if *run > MAX_OPERATOR_RUN {
+                        return Err(operator_run(ident.span()));
+                    }
+                }
+            }
+            TokenTree::Literal(_) => {}
+        }
+        previous_was_equals = is_equals;
+    }
+    Ok(())
+}
+
+fn operator_run(span: Span) -> TooDeep {
+    TooDeep {
+        span,
+        message: format!(
+            "this file chains more than {MAX_OPERATOR_RUN} operators in one expression or type; it was not analyzed"
+        ),
+    }
+}
+
+/// Rewrites what editions 2015 and 2018 accept and syn does not: identifiers that later
+/// became keywords (`async`, `await`, `try`, `dyn` used as names), anonymous parameters in
+/// trait methods (`fn f(&self, u8);`), and bare trait objects with sugar (`Box<Fn(u8) +
+/// Send>`). Spans are kept.
+pub fn rewrite_for_edition(tokens: TokenStream, edition: Edition) -> TokenStream {
+    if edition >= Edition::E2021 {
+        return tokens;
+    }
+    rewrite_stream(tokens, edition, false)
+}
+
+fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> TokenStream {
+    let input: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut output: Vec<TokenTree> = Vec::with_capacity(input.len());
+    let mut trait_body_next = false;
+    for (index, token) in input.iter().enumerate() {
+        match token {
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                if name == "trait" {
+                    trait_body_next = true;
+                }
+                if edition == Edition::E2015 && is_later_keyword(&name, &input, index) {
+                    output.push(TokenTree::Ident(Ident::new_raw(&name, ident.span())));
+                    continue;
+                }
+                if is_bare_fn_trait(&input, index) {
+                    output.push(TokenTree::Ident(Ident::new("dyn", ident.span())));
+                }
+                output.push(token.clone());
+            }
+            TokenTree::Group(group) => {
+                let trait_body = trait_body_next && group.delimiter() == Delimiter::Brace;
+                if group.delimiter() == Delimiter::Brace {
+                    trait_body_next = false;
+                }
+                let mut inner = rewrite_stream(group.stream(), edition, trait_body);
+                let is_fn_params = in_trait
+                    && group.delimiter() == Delimiter::Parenthesis
+                    && follows_fn_name(&input, index);
+                if is_fn_params && edition == Edition::E2015 {
+                    inner = name_anonymous_params(inner);
+                }
+                let mut rebuilt = Group::new(group.delimiter(), inner);
+                rebuilt.set_span(group.span());
+                output.push(TokenTree::Group(rebuilt));
+            }
+            _ => output.push(token.clone()),
+        }
+    }
+    output.into_iter().collect()
+}
+
+/// `async`, `await`, `try` (keywords since 2018) are names in 2015; so is `dyn` where no
+/// type follows it.
+fn is_later_keyword(name: &str, tokens: &[TokenTree], index: usize) -> bool {
+    match name {
+        "async" | "await" | "try" => true,
+        "dyn" => !matches!(
+            tokens.get(index + 1),
+            Some(TokenTree::Ident(_))
+        ) && !matches!(tokens.get(index + 1), Some(TokenTree::Punct(p))
+            if matches!(p.as_char(), '?' | '\'') || (p.as_char() == ':' && p.spacing() == Spacing::Joint)),
+        _ => false,
+    }
+}
+
+/// `Fn(..)`, `FnMut(..)`, `FnOnce(..)` written as a type argument or behind `&` with no
+/// `dyn`: a bare trait object (2015/2018), which syn reads only with `dyn`.
+fn is_bare_fn_trait(tokens: &[TokenTree], index: usize) -> bool {
+    let TokenTree::Ident(ident) = &tokens[index] else {
+        return false;
+    };
+    if !(ident == "Fn" || ident == "FnMut" || ident == "FnOnce") {
+        return false;
+    }
+    let parenthesized = matches!(tokens.get(index + 1),
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
+    let in_type_position = match index.checked_sub(1).map(|previous| &tokens[previous]) {
+        Some(TokenTree::Punct(punct)) => matches!(punct.as_char(), '<' | ',' | '&'),
+        Some(TokenTree::Ident(previous)) => previous == "mut",
+        _ => false,
+    };
+    parenthesized && in_type_position
+}
+
+/// Whether the group at `index` is the parameter list of `fn name` (or `fn name<..>`).
+fn follows_fn_name(tokens: &[TokenTree], index: usize) -> bool {
+    let mut cursor = index;
+    let mut angle_depth = 0usize;
+    while cursor > 0 {
+        cursor -= 1;
+        match &tokens[cursor] {
+            TokenTree::Punct(punct) if punct.as_char() == '>' => angle_depth += 1,
+            TokenTree::Punct(punct) if punct.as_char() == '<' => {
+                angle_depth = angle_depth.saturating_sub(1)
+            }
+            TokenTree::Ident(ident) if angle_depth == 0 => {
+                return cursor > 0
+                    && matches!(&tokens[cursor - 1], TokenTree::Ident(keyword) if keyword == "fn")
+                    && ident != "fn";
+            }
+            _ if angle_depth > 0 => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// `(&self, u8, &str)` → `(&self, _: u8, _: &str)`: a parameter without a `name:` is a
+/// type (edition 2015 trait methods).
+fn name_anonymous_params(params: TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = params.into_iter().collect();
+    let mut output = Vec::with_capacity(tokens.len() + 8);
+    for (position, part) in tokens
+        .split(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
+        .enumerate()
+    {
+        if position > 0 {
+            output.push(TokenTree::Punct(Punct::new(',', Spacing::Alone)));
+        }
+        if !part.is_empty() && !has_colon(part) && !is_self_receiver(part) {
+            let span = part[0].span();
+            output.push(TokenTree::Ident(Ident::new("_", span)));
+            let mut colon = Punct::new(':', Spacing::Alone);
+            colon.set_span(span);
+            output.push(TokenTree::Punct(colon));
+        }
+        output.extend(part.iter().cloned());
+    }
+    output.into_iter().collect()
+}
+
+/// A single `:` (not part of `::`) at the top level of a parameter.
+fn has_colon(part: &[TokenTree]) -> bool {
+    part.iter().enumerate().any(|(index, token)| {
+        let TokenTree::Punct(punct) = token else {
+            return false;
+        };
+        let previous_is_colon = index > 0
+            && matches!(&part[index - 1], TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == Spacing::Joint);
+        punct.as_char() == ':' && punct.spacing() == Spacing::Alone && !previous_is_colon
+    })
+}
+
+/// `self`, `&self`, `&mut self`, `&'a self`, `mut self`.
+fn is_self_receiver(part: &[TokenTree]) -> bool {
+    matches!(part.last(), Some(TokenTree::Ident(ident)) if ident == "self")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(text: &str, edition: Edition) -> String {
+        let tokens: TokenStream = text.parse().expect("tokens");
+        rewrite_for_edition(tokens, edition).to_string()
+    }
+
+    #[test]
+    fn edition_2015_names_and_anonymous_params_parse() {
+        for text in [
+            "trait Store { fn get(&self, u8) -> u8; fn put(&mut self, Self, &str); }",
+            "fn async() {} fn f() { let try = 1; let dyn = 2; let await = try + dyn; }",
+            "fn f(g: Box<Fn(u8) + Send>) -> Box<FnMut() -> u8 + 'static> { g }",
+            "fn f(g: &Fn(u8)) {}",
+        ] {
+            let rewritten = rewritten(text, Edition::E2015);
+            assert!(syn::parse_file(&rewritten).is_ok(), "{text}\n→ {rewritten}");
+        }
+    }
+
+    #[test]
+    fn bounds_and_modern_editions_are_untouched() {
+        let text = "fn f<F: Fn(u8) + Send>(f: F) where F: FnMut() {}";
+        assert_eq!(
+            rewritten(text, Edition::E2015),
+            text.parse::<TokenStream>().unwrap().to_string()
+        );
+        let text = "async fn f() { x.await; }";
+        assert_eq!(
+            rewritten(text, Edition::E2021),
+            text.parse::<TokenStream>().unwrap().to_string()
+        );
+    }
+
+    #[test]
+    fn long_operator_runs_are_refused_before_parsing() {
+        for text in [
+            format!("fn f() {{ {}true }}", "!".repeat(3_000)),
+            format!("fn f() {{ {}1 }}", "1 + ".repeat(3_000)),
+            format!("fn f() {{ {}1 }}", "|| ".repeat(3_000)),
+            format!("type T = {}u8{};", "Vec<".repeat(2_000), ">".repeat(2_000)),
+        ] {
+            let tokens: TokenStream = text.parse().expect("tokens");
+            assert!(check_nesting(&tokens).is_err());
+        }
+        let many_arms: String = (0..3_000).map(|i| format!("{i} => {{}}\n")).collect();
+        let text = format!("fn f(x: u32) {{ match x {{ {many_arms} _ => {{}} }} }}");
+        let tokens: TokenStream = text.parse().expect("tokens");
+        assert!(check_nesting(&tokens).is_ok(), "match arms are separated by `=>`");
+    }
+}
