@@ -168,7 +168,11 @@ impl LineIndex {
             Ok(found) => {
                 let marks = &self.wide_lines[found].1;
                 let before = marks.partition_point(|(mark, _)| *mark <= offset);
-                let (mark, chars) = if before == 0 { (start, 0) } else { marks[before - 1] };
+                let (mark, chars) = if before == 0 {
+                    (start, 0)
+                } else {
+                    marks[before - 1]
+                };
                 let between = text.get(mark as usize..offset as usize).unwrap_or("");
                 chars + between.chars().count() as u32
             }
@@ -220,7 +224,9 @@ mod tests {
 
     #[test]
     fn columns_on_long_wide_lines_match_counting_chars() {
-        let text: String = (0..2_000).map(|i| if i % 7 == 0 { 'é' } else { 'a' }).collect();
+        let text: String = (0..2_000)
+            .map(|i| if i % 7 == 0 { 'é' } else { 'a' })
+            .collect();
         let index = LineIndex::new(&text);
         for (byte, _) in text.char_indices().step_by(37) {
             let expected = text[..byte].chars().count() as u32 + 1;

@@ -33,8 +33,9 @@ pub fn observed_edge<'r>(
 pub fn covered_by_static_cycle(program: &Program<'_>, observed: &ObservedCycle) -> bool {
     let static_edges: Vec<&EdgeWitness> = program
         .locks
-        .cycles
+        .clusters
         .iter()
+        .flat_map(|cluster| &cluster.cycles)
         .flat_map(|cycle| &cycle.edges)
         .collect();
     observed.edges.iter().all(|observed_edge| {

@@ -146,11 +146,11 @@ fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> Toke
 fn is_later_keyword(name: &str, tokens: &[TokenTree], index: usize) -> bool {
     match name {
         "async" | "await" | "try" => true,
-        "dyn" => !matches!(
-            tokens.get(index + 1),
-            Some(TokenTree::Ident(_))
-        ) && !matches!(tokens.get(index + 1), Some(TokenTree::Punct(p))
-            if matches!(p.as_char(), '?' | '\'') || (p.as_char() == ':' && p.spacing() == Spacing::Joint)),
+        "dyn" => {
+            !matches!(tokens.get(index + 1), Some(TokenTree::Ident(_)))
+                && !matches!(tokens.get(index + 1), Some(TokenTree::Punct(p))
+            if matches!(p.as_char(), '?' | '\'') || (p.as_char() == ':' && p.spacing() == Spacing::Joint))
+        }
         _ => false,
     }
 }
@@ -288,6 +288,9 @@ mod tests {
         let many_arms: String = (0..3_000).map(|i| format!("{i} => {{}}\n")).collect();
         let text = format!("fn f(x: u32) {{ match x {{ {many_arms} _ => {{}} }} }}");
         let tokens: TokenStream = text.parse().expect("tokens");
-        assert!(check_nesting(&tokens).is_ok(), "match arms are separated by `=>`");
+        assert!(
+            check_nesting(&tokens).is_ok(),
+            "match arms are separated by `=>`"
+        );
     }
 }

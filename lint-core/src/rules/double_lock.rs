@@ -55,18 +55,43 @@ declare_rule! {
     };
 }
 
+/// Re-acquisition sites listed on one finding besides the first.
+const MAX_LISTED_SITES: usize = 8;
+
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for double in &context.program.locks.double_locks {
-        out.push(finding(context, double));
+    for group in per_function_and_lock(&context.program.locks.double_locks) {
+        out.push(finding(context, &group));
     }
 }
 
-fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
+/// One finding per lock per function: a statement or function that re-acquires one lock
+/// several times is one problem, shown with every site and a count.
+fn per_function_and_lock(doubles: &[DoubleLock]) -> Vec<Vec<&DoubleLock>> {
+    let mut groups: Vec<Vec<&DoubleLock>> = Vec::new();
+    for double in doubles {
+        let same = |other: &&DoubleLock| {
+            other.function == double.function
+                && other.first.target.class == double.first.target.class
+                && other.first.target.instance == double.first.target.instance
+        };
+        match groups.iter_mut().find(|group| same(&group[0])) {
+            Some(group) => group.push(double),
+            None => groups.push(vec![double]),
+        }
+    }
+    for group in &mut groups {
+        group.sort_by_key(|double| (primary_site(double), double.first.site));
+    }
+    groups
+}
+
+fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
     let program = context.program;
+    let double = group[0];
     let first = &double.first;
     let name = first.target.name();
     let recursive_read = first.mode == Mode::Shared && double.second_mode == Mode::Shared;
-    let message = if recursive_read {
+    let mut message = if recursive_read {
         format!("`{name}` is read-locked again while a read guard of it is still alive")
     } else {
         format!(
@@ -74,6 +99,9 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
             held_as(double.second_mode)
         )
     };
+    if group.len() > 1 {
+        message.push_str(&format!(" ({} times in this function)", group.len()));
+    }
     let primary_text = if recursive_read {
         "this second read waits forever once a writer is queued behind the first one"
     } else {
@@ -116,9 +144,47 @@ fn finding(context: &RuleContext<'_, '_>, double: &DoubleLock) -> Diagnostic {
             "the type of `{name}` is not known; both acquisitions lock the textually identical expression `{name}`"
         ));
     }
+    diagnostic = add_other_sites(diagnostic, group, &name);
     diagnostic.with_help(if recursive_read {
         "use the first read guard for both reads, or drop it before reading again".to_string()
     } else {
         "drop the first guard before locking again (end its block or call `drop(guard)`), or pass the guard's data to the code that needs it".to_string()
     })
+}
+
+/// Where a re-acquisition shows in the function: the call that leads to it, or itself.
+fn primary_site(double: &DoubleLock) -> crate::span::Span {
+    double
+        .chain
+        .first()
+        .map_or(double.second_site, |(_, call)| *call)
+}
+
+/// The other re-acquisitions of the same lock in the same function, as labels (the first
+/// few) and a count.
+fn add_other_sites(mut diagnostic: Diagnostic, group: &[&DoubleLock], name: &str) -> Diagnostic {
+    let mut listed = 0;
+    for double in &group[1..] {
+        let site = primary_site(double);
+        if diagnostic.primary.span == site
+            || diagnostic.secondary.iter().any(|label| label.span == site)
+        {
+            continue;
+        }
+        if listed == MAX_LISTED_SITES {
+            break;
+        }
+        listed += 1;
+        diagnostic = diagnostic.with_secondary(Label::new(
+            site,
+            format!("`{name}` is {} again here too", held_as(double.second_mode)),
+        ));
+    }
+    let unlisted = group.len() - 1 - listed;
+    if unlisted > 0 {
+        diagnostic = diagnostic.with_note(format!(
+            "{unlisted} more re-acquisitions of `{name}` in this function are not shown"
+        ));
+    }
+    diagnostic
 }

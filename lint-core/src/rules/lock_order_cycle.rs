@@ -3,7 +3,8 @@
 use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
-use crate::analysis::locks::{Cycle, EdgeWitness};
+use crate::analysis::locks::identity::ClassKey;
+use crate::analysis::locks::{Cycle, CycleCluster, EdgeWitness};
 use crate::analysis::runtime_match;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::runtime::{ObservedCycle, RuntimeObservations};
@@ -62,8 +63,9 @@ declare_rule! {
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for cycle in &context.program.locks.cycles {
-        let diagnostic = finding(context, cycle);
+    for cluster in &context.program.locks.clusters {
+        let cycle = cluster.witness();
+        let diagnostic = finding(context, cluster);
         out.push(match context.program.runtime {
             Some(runtime) => mark_observed(context.program, runtime, cycle, diagnostic),
             None => diagnostic,
@@ -80,8 +82,9 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
+fn finding(context: &RuleContext<'_, '_>, cluster: &CycleCluster) -> Diagnostic {
     let program = context.program;
+    let cycle = cluster.witness();
     let names: Vec<String> = cycle
         .classes
         .iter()
@@ -90,8 +93,18 @@ fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
     let mut order = names.clone();
     order.push(names[0].clone());
     let first = &cycle.edges[0];
+    let others = cluster.cycles.len() - 1;
+    let message = match others {
+        0 => format!("lock order cycle {} can deadlock", order.join(" → ")),
+        _ => format!(
+            "lock order cycle {} can deadlock ({others} more {} among {} locks)",
+            order.join(" → "),
+            if others == 1 { "cycle" } else { "cycles" },
+            cluster.classes.len()
+        ),
+    };
     let mut diagnostic = context.diagnostic(
-        format!("lock order cycle {} can deadlock", order.join(" → ")),
+        message,
         Label::new(
             first
                 .chain
@@ -144,11 +157,172 @@ fn finding(context: &RuleContext<'_, '_>, cycle: &Cycle) -> Diagnostic {
             &names[(index + 1) % names.len()],
         ));
     }
-    diagnostic.with_help(format!(
-        "take these locks in one global order everywhere (for example always {} before {}), or release each lock before taking the next",
-        names[0],
-        names[1 % names.len()],
-    ))
+    diagnostic = add_cluster_notes(context, cluster, diagnostic);
+    diagnostic.with_help(order_help(context.program, cluster, &names))
+}
+
+/// The other cycles of the cluster, and the bounds that applied.
+fn add_cluster_notes(
+    context: &RuleContext<'_, '_>,
+    cluster: &CycleCluster,
+    mut diagnostic: Diagnostic,
+) -> Diagnostic {
+    const LISTED: usize = 5;
+    let program = context.program;
+    if cluster.cycles.len() > 1 {
+        let listed: Vec<String> = cluster.cycles[1..]
+            .iter()
+            .take(LISTED)
+            .map(|cycle| describe_cycle(program, cycle))
+            .collect();
+        let more = cluster.cycles.len() - 1 - listed.len();
+        diagnostic = diagnostic.with_note(format!(
+            "the same locks are also taken in these conflicting orders: {}{}",
+            listed.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if cluster.search_bounded {
+        diagnostic = diagnostic.with_note(format!(
+            "the cycle search stopped at its bounds in this group of lock classes; the cycles shown may not be all of them (`{}` and more)",
+            cluster.classes[0].display()
+        ));
+    }
+    let bounded = cluster
+        .witness()
+        .edges
+        .iter()
+        .flat_map(|edge| edge.chain.iter().map(|(callee, _)| *callee))
+        .find(|callee| program.locks.bounded_summaries.contains(callee));
+    if let Some(function) = bounded {
+        diagnostic = diagnostic.with_note(format!(
+            "`{}` is in a large recursion group whose lock summaries were cut short; other cycles through it may be missing",
+            program.function(function).display_path()
+        ));
+    }
+    diagnostic
+}
+
+/// `A` → `B` → `A` (in `f`, `g`).
+fn describe_cycle(program: &Program<'_>, cycle: &Cycle) -> String {
+    let mut names: Vec<String> = cycle
+        .classes
+        .iter()
+        .map(|class| format!("`{}`", class.display()))
+        .collect();
+    names.push(names[0].clone());
+    let mut functions: Vec<String> = cycle
+        .edges
+        .iter()
+        .map(|edge| format!("`{}`", function_name(program, edge)))
+        .collect();
+    functions.sort();
+    functions.dedup();
+    format!("{} (in {})", names.join(" → "), functions.join(", "))
+}
+
+/// The fix: one order for every lock of the cluster. For two locks, the witness's first
+/// edge sets it; for more, the order that the fewest existing edges break, and where.
+fn order_help(program: &Program<'_>, cluster: &CycleCluster, names: &[String]) -> String {
+    let release = "or release each lock before taking the next";
+    if cluster.classes.len() <= 2 {
+        return format!(
+            "take these locks in one global order everywhere (for example always {} before {}), {release}",
+            names[0],
+            names[1 % names.len()],
+        );
+    }
+    let edges: Vec<(&ClassKey, &ClassKey, &EdgeWitness)> = program
+        .locks
+        .edges
+        .iter()
+        .filter(|((from, to), _)| cluster.classes.contains(from) && cluster.classes.contains(to))
+        .filter_map(|((from, to), witnesses)| Some((from, to, witnesses.first()?)))
+        .collect();
+    let order = breaking_order(&cluster.classes, &edges);
+    let position = |class: &ClassKey| order.iter().position(|c| *c == class).unwrap_or(0);
+    let mut broken: Vec<String> = edges
+        .iter()
+        .filter(|(from, to, _)| position(from) > position(to))
+        .map(|(from, to, witness)| {
+            format!(
+                "`{}` → `{}` in `{}`",
+                from.display(),
+                to.display(),
+                function_name(program, witness)
+            )
+        })
+        .collect();
+    broken.sort();
+    broken.dedup();
+    let sequence: Vec<String> = order
+        .iter()
+        .map(|class| format!("`{}`", class.display()))
+        .collect();
+    format!(
+        "take these locks in one order everywhere, {}; the code breaks that order in {} place{}: {}; {release}",
+        sequence.join(" before "),
+        broken.len(),
+        if broken.len() == 1 { "" } else { "s" },
+        broken.join(", ")
+    )
+}
+
+/// An order of `classes` that as few edges as possible go against: exhaustive for up to
+/// eight classes, else greedy (most outgoing minus incoming edges first).
+fn breaking_order<'c>(
+    classes: &'c [ClassKey],
+    edges: &[(&ClassKey, &ClassKey, &EdgeWitness)],
+) -> Vec<&'c ClassKey> {
+    let backward = |order: &[&ClassKey]| {
+        let position = |class: &ClassKey| order.iter().position(|c| *c == class).unwrap_or(0);
+        edges
+            .iter()
+            .filter(|(from, to, _)| position(from) > position(to))
+            .count()
+    };
+    let mut order: Vec<&ClassKey> = classes.iter().collect();
+    if classes.len() <= 8 {
+        let mut best = order.clone();
+        let mut best_cost = backward(&best);
+        permutations(&mut order, 0, &mut |candidate| {
+            let cost = backward(candidate);
+            if cost < best_cost {
+                best_cost = cost;
+                best = candidate.to_vec();
+            }
+        });
+        return best;
+    }
+    let balance = |class: &ClassKey| {
+        let out = edges.iter().filter(|(from, _, _)| *from == class).count() as i64;
+        let incoming = edges.iter().filter(|(_, to, _)| *to == class).count() as i64;
+        incoming - out
+    };
+    order.sort_by_key(|class| (balance(class), (*class).clone()));
+    order
+}
+
+/// Calls `visit` with every permutation of `items[start..]` (Heap's algorithm, recursive
+/// to a depth of at most eight).
+fn permutations<'c>(
+    items: &mut Vec<&'c ClassKey>,
+    start: usize,
+    visit: &mut dyn FnMut(&[&'c ClassKey]),
+) {
+    if start + 1 >= items.len() {
+        visit(items);
+        return;
+    }
+    for index in start..items.len() {
+        items.swap(start, index);
+        permutations(items, start + 1, visit);
+        items.swap(start, index);
+    }
 }
 
 fn function_name(program: &Program<'_>, edge: &EdgeWitness) -> String {

@@ -1,24 +1,17 @@
 //! The lock-order graph: an edge `A → B` for every place where `B` is acquired (directly or
-//! inside a call) while a guard of `A` is alive, with the witness sites; its elementary
-//! cycles; and locks acquired again while their own guard is alive.
+//! inside a call) while a guard of `A` is alive, with the witness sites (its cycles are in
+//! [`super::cycles`]); and locks acquired again while their own guard is alive.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::guards::{FunctionLocks, Held};
 use super::identity::ClassKey;
-use super::summaries::{Summary, map_self};
+use super::summaries::{Summaries, map_self};
 use super::{DoubleLock, self_deadlocks};
 use crate::analysis::FunctionRef;
 use crate::knowledge::locks::Mode;
 use crate::span::Span;
-
-/// Longest cycle enumerated (in classes).
-const MAX_CYCLE_LENGTH: usize = 6;
-/// Most cycles reported from one strongly connected component.
-const MAX_CYCLES_PER_COMPONENT: usize = 32;
 
 /// Why the graph has an edge `held → then`.
 #[derive(Clone, Debug)]
@@ -31,33 +24,41 @@ pub struct EdgeWitness {
     pub then_mode: Mode,
     /// Calls from `function` down to `then_site` (empty when taken directly).
     pub chain: Vec<(FunctionRef, Span)>,
-    /// Other classes held at the same time (a common one across a cycle is a gate lock).
-    pub also_held: BTreeSet<ClassKey>,
+    /// Every class held at that moment, shared by the witnesses of one event (a class held
+    /// across every edge of a cycle is a gate lock).
+    held_classes: Arc<[ClassKey]>,
 }
 
-/// An elementary cycle of the lock-order graph, one witness per edge, in order.
-#[derive(Clone, Debug)]
-pub struct Cycle {
-    pub classes: Vec<ClassKey>,
-    pub edges: Vec<EdgeWitness>,
+impl EdgeWitness {
+    /// The other classes held at the same time as `held`.
+    pub fn also_held(&self) -> impl Iterator<Item = &ClassKey> {
+        self.held_classes
+            .iter()
+            .filter(move |class| **class != self.held.target.class)
+    }
 }
+
+/// Every edge `(held class, then class)` with its witnesses.
+pub type Edges = BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>;
 
 pub struct GraphFindings {
-    pub cycles: Vec<Cycle>,
+    pub edges: Edges,
     pub double_locks: Vec<DoubleLock>,
 }
 
 pub fn build(
     functions: &HashMap<FunctionRef, FunctionLocks>,
-    summaries: &HashMap<FunctionRef, Summary>,
+    summaries: &Summaries,
 ) -> GraphFindings {
-    let mut edges: BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>> = BTreeMap::new();
+    let mut edges = Edges::new();
+    let mut seen = SeenWitnesses::new();
     let mut double_locks = Vec::new();
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
     order.sort();
     for function in order {
         let locks = &functions[function];
         for acquisition in &locks.acquisitions {
+            let held_classes = classes_of(&acquisition.held);
             // Taking a class already held is a double lock (or another instance of the
             // class), not an order between two classes.
             let class_already_held = acquisition
@@ -93,6 +94,7 @@ pub fn build(
                 }
                 add_edge(
                     &mut edges,
+                    &mut seen,
                     EdgeWitness {
                         function: *function,
                         held: held.clone(),
@@ -107,7 +109,7 @@ pub fn build(
                             .iter()
                             .map(|via| (via.callee, via.call_span))
                             .collect(),
-                        also_held: other_classes(&acquisition.held, held),
+                        held_classes: held_classes.clone(),
                     },
                 );
             }
@@ -116,8 +118,9 @@ pub fn build(
             if call.held.is_empty() {
                 continue;
             }
+            let held_classes = classes_of(&call.held);
             for callee in &call.callees {
-                let Some(summary) = summaries.get(callee) else {
+                let Some(summary) = summaries.by_function.get(callee) else {
                     continue;
                 };
                 for (class, reach) in summary {
@@ -160,6 +163,7 @@ pub fn build(
                         }
                         add_edge(
                             &mut edges,
+                            &mut seen,
                             EdgeWitness {
                                 function: *function,
                                 held: held.clone(),
@@ -167,7 +171,7 @@ pub fn build(
                                 then_site: reach.site,
                                 then_mode: reach.mode,
                                 chain: chain.clone(),
-                                also_held: other_classes(&call.held, held),
+                                held_classes: held_classes.clone(),
                             },
                         );
                     }
@@ -178,155 +182,35 @@ pub fn build(
     double_locks.sort_by_key(|double| (double.second_site, double.first.site));
     double_locks.dedup_by_key(|double| (double.second_site, double.first.site));
     GraphFindings {
-        cycles: find_cycles(&edges),
+        edges,
         double_locks,
     }
 }
 
-fn add_edge(edges: &mut BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>, witness: EdgeWitness) {
-    let key = (
-        witness.held.target.class.clone(),
-        witness.then_class.clone(),
-    );
-    let witnesses = edges.entry(key).or_default();
-    let duplicate = witnesses.iter().any(|existing| {
-        existing.held.site == witness.held.site && existing.then_site == witness.then_site
-    });
-    if !duplicate {
-        witnesses.push(witness);
+/// Witness sites already recorded: (held site, then site, held class, then class).
+type SeenWitnesses = HashSet<(Span, Span, ClassKey, ClassKey)>;
+
+fn add_edge(edges: &mut Edges, seen: &mut SeenWitnesses, witness: EdgeWitness) {
+    let held_class = witness.held.target.class.clone();
+    let then_class = witness.then_class.clone();
+    let new = seen.insert((
+        witness.held.site,
+        witness.then_site,
+        held_class.clone(),
+        then_class.clone(),
+    ));
+    if new {
+        edges
+            .entry((held_class, then_class))
+            .or_default()
+            .push(witness);
     }
 }
 
-fn other_classes(all_held: &[Held], held: &Held) -> BTreeSet<ClassKey> {
-    all_held
-        .iter()
-        .filter(|other| other.target.class != held.target.class)
-        .map(|other| other.target.class.clone())
-        .collect()
-}
-
-fn find_cycles(edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>) -> Vec<Cycle> {
-    let mut graph: DiGraph<ClassKey, ()> = DiGraph::new();
-    let mut nodes: BTreeMap<ClassKey, NodeIndex> = BTreeMap::new();
-    for (from, to) in edges.keys() {
-        for class in [from, to] {
-            if !nodes.contains_key(class) {
-                nodes.insert(class.clone(), graph.add_node(class.clone()));
-            }
-        }
-        graph.add_edge(nodes[from], nodes[to], ());
-    }
-    let mut successors = Successors::new();
-    for (from, to) in edges.keys() {
-        successors.entry(from.clone()).or_default().push(to.clone());
-    }
-    let mut cycles = Vec::new();
-    for component in tarjan_scc(&graph) {
-        if component.len() < 2 {
-            continue;
-        }
-        let mut members: Vec<ClassKey> =
-            component.iter().map(|node| graph[*node].clone()).collect();
-        members.sort();
-        let mut found = Vec::new();
-        for (start_index, start) in members.iter().enumerate() {
-            // Cycles through `start` that visit only later members: each cycle once.
-            let allowed: BTreeSet<&ClassKey> = members[start_index..].iter().collect();
-            let mut path = vec![start.clone()];
-            extend_cycles(&successors, &allowed, &mut path, &mut found);
-            if found.len() >= MAX_CYCLES_PER_COMPONENT {
-                break;
-            }
-        }
-        for classes in found.into_iter().take(MAX_CYCLES_PER_COMPONENT) {
-            if let Some(cycle) = witness_cycle(edges, classes) {
-                cycles.push(cycle);
-            }
-        }
-    }
-    cycles.sort_by_key(|cycle| cycle.edges[0].then_site);
-    cycles
-}
-
-/// Successors of each class in the lock-order graph, sorted.
-type Successors = BTreeMap<ClassKey, Vec<ClassKey>>;
-
-/// Depth-first extension of `path` along edges to `allowed` classes, recording every return
-/// to `path[0]`; bounded by [`MAX_CYCLE_LENGTH`] and [`MAX_CYCLES_PER_COMPONENT`].
-fn extend_cycles(
-    successors: &Successors,
-    allowed: &BTreeSet<&ClassKey>,
-    path: &mut Vec<ClassKey>,
-    found: &mut Vec<Vec<ClassKey>>,
-) {
-    if found.len() >= MAX_CYCLES_PER_COMPONENT {
-        return;
-    }
-    let last = path.last().expect("a non-empty path");
-    let Some(nexts) = successors.get(last) else {
-        return;
-    };
-    for next in nexts.clone() {
-        if !allowed.contains(&next) {
-            continue;
-        }
-        if next == path[0] {
-            if path.len() >= 2 {
-                found.push(path.clone());
-            }
-        } else if !path.contains(&next) && path.len() < MAX_CYCLE_LENGTH {
-            path.push(next);
-            extend_cycles(successors, allowed, path, found);
-            path.pop();
-        }
-    }
-}
-
-/// Picks one witness per edge; `None` when the cycle cannot deadlock: every witness holds
-/// a common gate lock, or every acquisition involved is a shared read.
-fn witness_cycle(
-    edges: &BTreeMap<(ClassKey, ClassKey), Vec<EdgeWitness>>,
-    classes: Vec<ClassKey>,
-) -> Option<Cycle> {
-    let pairs: Vec<(ClassKey, ClassKey)> = classes
-        .iter()
-        .enumerate()
-        .map(|(index, class)| (class.clone(), classes[(index + 1) % classes.len()].clone()))
-        .collect();
-    let witness_lists: Vec<&Vec<EdgeWitness>> = pairs.iter().map(|pair| &edges[pair]).collect();
-    let mut gates: Option<BTreeSet<ClassKey>> = None;
-    for witness in witness_lists.iter().flat_map(|list| list.iter()) {
-        gates = Some(match gates {
-            None => witness.also_held.clone(),
-            Some(common) => common.intersection(&witness.also_held).cloned().collect(),
-        });
-    }
-    if gates.is_some_and(|common| !common.is_empty()) {
-        return None;
-    }
-    let chosen: Vec<EdgeWitness> = witness_lists
-        .iter()
-        .map(|list| {
-            list.iter()
-                .min_by_key(|witness| {
-                    (
-                        witness.chain.len(),
-                        witness.then_mode == Mode::Shared,
-                        witness.then_site,
-                    )
-                })
-                .expect("every edge has a witness")
-                .clone()
-        })
-        .collect();
-    let only_reads = chosen
-        .iter()
-        .all(|witness| witness.held.mode == Mode::Shared && witness.then_mode == Mode::Shared);
-    if only_reads {
-        return None;
-    }
-    Some(Cycle {
-        classes,
-        edges: chosen,
-    })
+/// The distinct classes of a held set, sorted.
+fn classes_of(held: &[Held]) -> Arc<[ClassKey]> {
+    let mut classes: Vec<ClassKey> = held.iter().map(|held| held.target.class.clone()).collect();
+    classes.sort();
+    classes.dedup();
+    classes.into()
 }

@@ -3,6 +3,7 @@
 //! lock rules report: order cycles, locks taken twice, and blocking guards held across
 //! `.await`.
 
+pub mod cycles;
 pub mod graph;
 pub mod guards;
 pub mod identity;
@@ -25,7 +26,8 @@ use crate::knowledge::locks::{
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::span::Span;
 
-pub use graph::{Cycle, EdgeWitness};
+pub use cycles::{Cycle, CycleCluster};
+pub use graph::{EdgeWitness, Edges};
 
 /// A lock taken through a call of a function that returns its guard.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +73,12 @@ pub struct GuardAcrossAwait {
 #[derive(Default)]
 pub struct LockAnalysis {
     pub functions: HashMap<FunctionRef, FunctionLocks>,
-    pub cycles: Vec<Cycle>,
+    /// The lock-order graph: every edge with its witnesses.
+    pub edges: Edges,
+    /// Deadlock-capable cycles, one cluster per problem.
+    pub clusters: Vec<CycleCluster>,
+    /// Functions whose summary a bound cut short (huge recursion groups).
+    pub bounded_summaries: std::collections::BTreeSet<FunctionRef>,
     pub double_locks: Vec<DoubleLock>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
 }
@@ -171,7 +178,9 @@ pub fn analyze_locks<'a>(
     };
     let summaries = summaries::summarize(&analysis.functions);
     let found = graph::build(&analysis.functions, &summaries);
-    analysis.cycles = found.cycles;
+    analysis.clusters = cycles::find_clusters(&found.edges);
+    analysis.edges = found.edges;
+    analysis.bounded_summaries = summaries.bounded;
     analysis.double_locks = found.double_locks;
     analysis.guards_across_await = guards_across_await(&analysis.functions);
     analysis

@@ -1,9 +1,15 @@
 //! Per-function summaries: the lock classes a function may acquire when called, directly
 //! or through its callees, each with the call chain as witness. Computed over the call
-//! graph's strongly connected components, callees first, to a fixpoint inside each
-//! component, so recursion terminates.
+//! graph's strongly connected components, callees first; inside a component (recursion) a
+//! worklist recomputes a function only when a callee's summary changed, so it converges in
+//! time near-linear in the component's calls.
+//!
+//! Bounds keep pathological input fast, and say when they apply: a summary keeps at most
+//! [`MAX_SUMMARY_CLASSES`] classes (the shortest chains win), chains are at most
+//! [`MAX_CHAIN`] calls long, and a component gets at most [`ROUNDS_PER_MEMBER`]
+//! recomputations per member.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -16,6 +22,10 @@ use crate::span::Span;
 
 /// Longest call chain followed into a summary.
 const MAX_CHAIN: usize = 8;
+/// Most lock classes one summary keeps.
+pub const MAX_SUMMARY_CLASSES: usize = 64;
+/// Recomputations allowed per member of a recursive component before it stops.
+const ROUNDS_PER_MEMBER: usize = 16;
 
 /// How a function reaches an acquisition of a class.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +43,15 @@ pub struct Reach {
 
 pub type Summary = BTreeMap<ClassKey, Reach>;
 
-pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<FunctionRef, Summary> {
+/// Every function's summary, and the functions whose summary a bound cut short.
+#[derive(Default)]
+pub struct Summaries {
+    pub by_function: HashMap<FunctionRef, Summary>,
+    /// Functions whose summary was truncated or left unconverged by a bound.
+    pub bounded: BTreeSet<FunctionRef>,
+}
+
+pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     order.sort();
     let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
@@ -41,6 +59,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<Fun
         .iter()
         .map(|function| (*function, graph.add_node(*function)))
         .collect();
+    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
     for function in &order {
         for call in functions[function]
             .calls
@@ -50,32 +69,61 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> HashMap<Fun
             for callee in &call.callees {
                 if let Some(callee_node) = nodes.get(callee) {
                     graph.add_edge(nodes[function], *callee_node, ());
+                    callers.entry(*callee).or_default().push(*function);
                 }
             }
         }
     }
-    let mut summaries: HashMap<FunctionRef, Summary> = HashMap::new();
+    let mut summaries = Summaries::default();
     // tarjan_scc yields components callees-first (reverse topological order).
     for component in tarjan_scc(&graph) {
         let members: Vec<FunctionRef> = component.iter().map(|node| graph[*node]).collect();
-        for _round in 0..(members.len() + 1).min(16) {
-            let mut changed = false;
-            for function in &members {
-                let summary = summarize_one(&functions[function], &summaries);
-                if summaries.get(function) != Some(&summary) {
-                    summaries.insert(*function, summary);
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        summarize_component(functions, &members, &callers, &mut summaries);
     }
     summaries
 }
 
-fn summarize_one(locks: &FunctionLocks, summaries: &HashMap<FunctionRef, Summary>) -> Summary {
+/// A worklist over one strongly connected component: a member is recomputed when one of its
+/// callees inside the component changed.
+fn summarize_component(
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+    members: &[FunctionRef],
+    callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
+    summaries: &mut Summaries,
+) {
+    let in_component: BTreeSet<FunctionRef> = members.iter().copied().collect();
+    let mut queue: VecDeque<FunctionRef> = members.iter().copied().collect();
+    let mut queued: BTreeSet<FunctionRef> = in_component.clone();
+    let mut budget = members.len() * ROUNDS_PER_MEMBER;
+    while let Some(function) = queue.pop_front() {
+        queued.remove(&function);
+        if budget == 0 {
+            summaries.bounded.extend(members.iter().copied());
+            break;
+        }
+        budget -= 1;
+        let (summary, truncated) = summarize_one(&functions[&function], &summaries.by_function);
+        if truncated {
+            summaries.bounded.insert(function);
+        }
+        if summaries.by_function.get(&function) == Some(&summary) {
+            continue;
+        }
+        summaries.by_function.insert(function, summary);
+        for caller in callers.get(&function).into_iter().flatten() {
+            if in_component.contains(caller) && queued.insert(*caller) {
+                queue.push_back(*caller);
+            }
+        }
+    }
+}
+
+/// A function's summary from its own acquisitions and its callees' summaries; `true` when
+/// it had to drop classes to stay within [`MAX_SUMMARY_CLASSES`].
+fn summarize_one(
+    locks: &FunctionLocks,
+    summaries: &HashMap<FunctionRef, Summary>,
+) -> (Summary, bool) {
     let mut summary = Summary::new();
     for acquisition in locks
         .acquisitions
@@ -110,26 +158,45 @@ fn summarize_one(locks: &FunctionLocks, summaries: &HashMap<FunctionRef, Summary
                 if reach.calls.len() >= MAX_CHAIN {
                     continue;
                 }
+                let replace = summary
+                    .get(class)
+                    .is_none_or(|existing| existing.calls.len() > reach.calls.len() + 1);
+                if !replace {
+                    continue;
+                }
                 let mut calls = vec![(*callee, call.span)];
                 calls.extend(reach.calls.iter().cloned());
                 let self_suffix = map_self(call.receiver.as_deref(), reach.self_suffix.as_deref())
                     .as_deref()
                     .and_then(self_relative);
-                let candidate = Reach {
-                    calls,
-                    self_suffix,
-                    ..reach.clone()
-                };
-                let replace = summary
-                    .get(class)
-                    .is_none_or(|existing| existing.calls.len() > candidate.calls.len());
-                if replace {
-                    summary.insert(class.clone(), candidate);
-                }
+                summary.insert(
+                    class.clone(),
+                    Reach {
+                        calls,
+                        self_suffix,
+                        ..reach.clone()
+                    },
+                );
             }
         }
     }
-    summary
+    let truncated = summary.len() > MAX_SUMMARY_CLASSES;
+    if truncated {
+        keep_shortest_chains(&mut summary);
+    }
+    (summary, truncated)
+}
+
+/// Keeps the [`MAX_SUMMARY_CLASSES`] classes reached by the shortest chains.
+fn keep_shortest_chains(summary: &mut Summary) {
+    let mut ranked: Vec<(usize, ClassKey)> = summary
+        .iter()
+        .map(|(class, reach)| (reach.calls.len(), class.clone()))
+        .collect();
+    ranked.sort();
+    for (_, class) in ranked.into_iter().skip(MAX_SUMMARY_CLASSES) {
+        summary.remove(&class);
+    }
 }
 
 /// `self.state` → `.state`; `self` → ``; anything else has no place relative to `self`.
