@@ -140,7 +140,7 @@ fn run_cli(
         .iter()
         .chain(&skipped::undeclared_warnings(&inputs))
     {
-        writeln!(err, "warning: {warning}")?;
+        writeln!(err, "warning: {}", output::escape::one_line(warning))?;
     }
     let runtime = match &cli.runtime_trace {
         Some(dir) => Some(runtime_trace::read(dir)?),

@@ -8,7 +8,7 @@ use lint_core::{Diagnostic, Label, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan};
 use rayon::prelude::*;
 
-use super::IndexedSource;
+use super::{IndexedSource, escape};
 use crate::discover::Inputs;
 
 pub fn write_reports(
@@ -33,12 +33,19 @@ pub fn shared_sources(inputs: &Inputs) -> Vec<IndexedSource> {
     inputs
         .sources
         .iter()
-        .map(|source| IndexedSource::new(source.path.clone(), source.text.clone()))
+        .map(|source| {
+            IndexedSource::new(
+                escape::one_line(&source.path).into_owned(),
+                escape::source_text(&source.text),
+            )
+        })
         .collect()
 }
 
 /// The graphical report of one finding, as text.
 pub fn render(sources: &[IndexedSource], diagnostic: &Diagnostic, color: bool) -> String {
+    let escaped = escape::diagnostic(diagnostic);
+    let diagnostic = &escaped;
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

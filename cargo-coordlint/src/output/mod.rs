@@ -2,6 +2,7 @@
 //! `json` (cargo's `--message-format=json` lines, for editors and CI) and `sarif` (code
 //! scanning).
 
+pub mod escape;
 mod human;
 mod json;
 mod sarif;
@@ -46,12 +47,12 @@ pub fn short_line(inputs: &Inputs, diagnostic: &Diagnostic) -> String {
     let span = diagnostic.primary.span;
     format!(
         "{}:{}:{}: {}[coordlint::{}]: {}",
-        inputs.sources[span.file.0 as usize].path,
+        escape::one_line(&inputs.sources[span.file.0 as usize].path),
         span.start.line,
         span.start.column,
         diagnostic.severity.as_str(),
         diagnostic.rule,
-        diagnostic.message
+        escape::one_line(&diagnostic.message)
     )
 }
 

@@ -95,12 +95,32 @@ fn location(inputs: &Inputs, label: &Label) -> Value {
 /// A path relative to the workspace root as is (display paths never contain `..`); an
 /// absolute one (path mode, a file outside the current directory) as a `file://` URI.
 fn artifact_uri(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    if path.starts_with('/') {
-        format!("file://{path}")
+    let path = if cfg!(windows) {
+        path.replace('\\', "/")
     } else {
-        path
+        path.to_string()
+    };
+    let encoded = percent_encode_path(&path);
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
     }
+}
+
+/// RFC 3986 percent-encoding of a path: unreserved characters and `/` stay, every other
+/// byte becomes `%XX` (a space, `#`, `%`, `?`, a backslash, non-ASCII bytes).
+fn percent_encode_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                encoded.push(byte as char)
+            }
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
 }
 
 /// Rule, file and message, not the line: a finding keeps its fingerprint when code above it
@@ -118,4 +138,17 @@ fn fingerprint(inputs: &Inputs, diagnostic: &Diagnostic) -> String {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::artifact_uri;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(artifact_uri("src/lib.rs"), "src/lib.rs");
+        assert_eq!(artifact_uri("back\\slash.rs"), "back%5Cslash.rs");
+        assert_eq!(artifact_uri("a b/#x%.rs"), "a%20b/%23x%25.rs");
+        assert_eq!(artifact_uri("/w/é.rs"), "file:///w/%C3%A9.rs");
+    }
 }

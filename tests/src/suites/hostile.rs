@@ -1,0 +1,227 @@
+//! Hostile input, generated: every kind of input that once crashed, hung or flooded the
+//! tool (deep nesting of every kind, huge lock sets, recursion rings, long lines, terminal
+//! escapes and line breaks in sources and file names, edition-2015 syntax). Each must end
+//! quickly with its findings (or a `parse_error`) and safe output.
+
+use std::time::{Duration, Instant};
+
+use super::cli::{run_coordlint, temp_tree};
+
+/// Generous for a debug build on two cores; the release times are in BENCHMARKS.md.
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+
+fn run_file(name: &str, text: &str, format: &str) -> (super::cli::RunOutput, Duration) {
+    let dir = temp_tree(&[(name, text)]);
+    let path = dir.path().join(name).display().to_string();
+    let started = Instant::now();
+    let output = run_coordlint(&[&path, "--message-format", format, "--color", "never"]);
+    (output, started.elapsed())
+}
+
+#[test]
+fn deep_nesting_of_every_kind_is_a_parse_error_not_a_crash() {
+    let inputs = [
+        format!("fn f() {{ let x = {}1; }}\n", "|| ".repeat(20_000)),
+        format!(
+            "fn f() {{ let x: {}u8{} = todo!(); }}\n",
+            "Vec<".repeat(20_000),
+            ">".repeat(20_000)
+        ),
+        format!("fn f() -> bool {{ {}true }}\n", "!".repeat(200_000)),
+        format!("fn f() -> u32 {{ {}1 }}\n", "1 + ".repeat(200_000)),
+        format!("fn f() {{ x{}; }}\n", ".m()".repeat(50_000)),
+        format!(
+            "fn f() {{ {}{} }}\n",
+            "{".repeat(10_000),
+            "}".repeat(10_000)
+        ),
+    ];
+    for (index, text) in inputs.iter().enumerate() {
+        let name = format!("deep{index}.rs");
+        let (output, elapsed) = run_file(&name, text, "short");
+        assert!(elapsed < TIME_LIMIT, "{name} took {elapsed:?}");
+        assert!(
+            output.stdout.contains("coordlint::parse_error"),
+            "{name}: {}",
+            output.stdout
+        );
+    }
+}
+
+#[test]
+fn other_files_are_still_reported_next_to_a_crashing_one() {
+    let dir = temp_tree(&[
+        (
+            "deep.rs",
+            &format!("fn f() -> bool {{ {}true }}\n", "!".repeat(200_000)),
+        ),
+        (
+            "ok.rs",
+            "fn g() { let _q = std::sync::mpsc::channel::<u8>(); }\n",
+        ),
+    ]);
+    let output = run_coordlint(&[
+        &dir.path().display().to_string(),
+        "--message-format",
+        "short",
+    ]);
+    assert!(
+        output.stdout.contains("coordlint::parse_error"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("ok.rs:1:"), "{}", output.stdout);
+}
+
+fn statics(count: usize) -> String {
+    let mut text = String::from("use std::sync::Mutex;\n");
+    for i in 0..count {
+        text.push_str(&format!("static M{i}: Mutex<u8> = Mutex::new(0);\n"));
+    }
+    text
+}
+
+#[test]
+fn one_function_holding_hundreds_of_locks_stays_linear() {
+    let mut text = statics(500);
+    text.push_str("fn f() {\n");
+    for i in 0..500 {
+        text.push_str(&format!("    let g{i} = M{i}.lock().unwrap();\n"));
+    }
+    text.push_str("}\n");
+    let (output, elapsed) = run_file("many.rs", &text, "short");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert_eq!(
+        output.status,
+        cargo_coordlint::Status::Clean,
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn thousands_of_relocks_are_one_finding_with_a_count() {
+    let mut text = String::from("use std::sync::Mutex;\nfn f(m: &Mutex<u8>) {\n");
+    for i in 0..4_000 {
+        text.push_str(&format!("    let g{i} = m.lock().unwrap();\n"));
+    }
+    text.push_str("}\n");
+    let (output, elapsed) = run_file("relock.rs", &text, "human");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert!(
+        output.stdout.len() < 1_000_000,
+        "{} bytes",
+        output.stdout.len()
+    );
+    assert_eq!(output.stdout.matches("coordlint::double_lock").count(), 1);
+    assert!(
+        output.stdout.contains("3999 times in this function"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn a_recursion_ring_and_long_layered_cycles_are_found_quickly() {
+    // A ring of mutually recursive functions, each holding its own lock.
+    let mut ring = statics(300).replace("static M", "static L");
+    for i in 0..300 {
+        ring.push_str(&format!(
+            "fn f{i}() {{ let _g = L{i}.lock().unwrap(); f{}(); }}\n",
+            (i + 1) % 300
+        ));
+    }
+    let (output, elapsed) = run_file("ring.rs", &ring, "short");
+    assert!(elapsed < TIME_LIMIT, "ring took {elapsed:?}");
+    assert!(
+        output.stdout.contains("coordlint::lock_order_cycle"),
+        "{}",
+        output.stdout
+    );
+    // Seven layers of fourteen locks: the shortest cycle has eight classes, beyond the
+    // enumeration's length bound; it must still be reported.
+    let (layers, width) = (7, 14);
+    let mut text = String::from("use std::sync::Mutex;\n");
+    for layer in 0..layers {
+        for k in 0..width {
+            text.push_str(&format!(
+                "static A{layer}_{k}: Mutex<u8> = Mutex::new(0);\n"
+            ));
+        }
+    }
+    for layer in 0..layers - 1 {
+        for k in 0..width {
+            for j in 0..width {
+                text.push_str(&format!(
+                    "fn e{layer}_{k}_{j}() {{ let _a = A{layer}_{k}.lock().unwrap(); let _b = A{}_{j}.lock().unwrap(); }}\n",
+                    layer + 1
+                ));
+            }
+        }
+    }
+    for k in 0..width {
+        text.push_str(&format!(
+            "fn back{k}() {{ let _a = A{}_{k}.lock().unwrap(); let _b = A0_{k}.lock().unwrap(); }}\n",
+            layers - 1
+        ));
+    }
+    let (output, elapsed) = run_file("layers.rs", &text, "human");
+    assert!(elapsed < TIME_LIMIT, "layers took {elapsed:?}");
+    assert!(
+        output.stdout.contains("coordlint::lock_order_cycle"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("stopped at its bounds"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn a_megabyte_line_is_linear() {
+    let text = format!(
+        "fn f() {{ let v = [{}1]; let é = 0; }}\n",
+        "1, ".repeat(350_000)
+    );
+    let (output, elapsed) = run_file("long.rs", &text, "short");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert_eq!(
+        output.status,
+        cargo_coordlint::Status::Clean,
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn escapes_from_sources_and_file_names_never_reach_the_output_raw() {
+    let text =
+        "fn f() {\n    let _q = std::sync::mpsc::channel::<u8>(); // \u{1b}[2J\u{202e}gnp.exe\n}\n";
+    for format in ["human", "short"] {
+        let (output, _) = run_file("esc.rs", text, format);
+        assert!(
+            output.stdout.contains("unbounded_channel"),
+            "{}",
+            output.stdout
+        );
+        assert!(!output.stdout.contains('\u{1b}'), "{format}: raw escape");
+        assert!(
+            !output.stdout.contains('\u{202e}'),
+            "{format}: raw override"
+        );
+    }
+    let (output, _) = run_file("new\nline.rs", text, "short");
+    let finding_lines: Vec<&str> = output
+        .stdout
+        .lines()
+        .filter(|line| line.contains("coordlint::"))
+        .collect();
+    assert_eq!(finding_lines.len(), 1, "{}", output.stdout);
+    assert!(
+        finding_lines[0].contains("new\\nline.rs:2:"),
+        "{}",
+        output.stdout
+    );
+}
