@@ -131,7 +131,15 @@ fn run_cli(
     }
     let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
-    let inputs = discover::discover(cli, environment)?;
+    let mut inputs = discover::discover(cli, environment)?;
+    if !config.include_test_code() {
+        inputs.test_functions_left_out = inputs
+            .facts
+            .iter()
+            .flat_map(|facts| &facts.functions)
+            .filter(|function| function.is_test)
+            .count();
+    }
     if let Some(metadata) = &inputs.coordlint_metadata {
         apply_metadata(&mut config, metadata)?;
     }
@@ -179,6 +187,10 @@ fn run_cli(
 
 fn build_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut config = Config::default();
+    // As with `cargo clippy`: test code only when test targets are asked for.
+    config.set_include_test_code(cli.tests || !cli.test.is_empty() || cli.all_targets);
+    // As with `cargo clippy`: test code only when test targets are asked for.
+    config.set_include_test_code(cli.tests || !cli.test.is_empty() || cli.all_targets);
     for (name, level) in cli.level_settings() {
         config.set_level(&name, level)?;
     }

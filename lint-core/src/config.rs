@@ -199,6 +199,9 @@ pub struct Config {
     warnings: Option<Level>,
     /// (rule, option) → value, for options the user set.
     options: BTreeMap<(&'static str, &'static str), OptionValue>,
+    /// Analyze test code too (`#[cfg(test)]` items, `#[test]` functions, test files), as
+    /// `--tests`/`--all-targets` ask; out of scope by default, as with `cargo clippy`.
+    include_test_code: bool,
 }
 
 impl Default for Config {
@@ -211,6 +214,7 @@ impl Default for Config {
             levels,
             warnings: None,
             options: BTreeMap::new(),
+            include_test_code: false,
         }
     }
 }
@@ -275,6 +279,15 @@ impl Config {
             Some(OptionValue::StringList(values)) => values,
             None => &[],
         }
+    }
+
+    /// Puts test code in (or out of) the analysis's scope.
+    pub fn set_include_test_code(&mut self, include: bool) {
+        self.include_test_code = include;
+    }
+
+    pub fn include_test_code(&self) -> bool {
+        self.include_test_code
     }
 
     /// The severity findings of `rule` are reported at, or `None` when the rule is allowed.

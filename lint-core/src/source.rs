@@ -44,6 +44,11 @@ pub struct SourceFile {
     pub crate_name: String,
     /// The module this file is, inside its crate (`["net", "server"]`; empty for the crate root).
     pub module_path: Vec<String>,
+    /// The whole file is test code: a test, bench or example target, or a module declared
+    /// under `#[cfg(test)]`.
+    pub test_code: bool,
+    /// The user named this file: it is analyzed in full, its tests included.
+    pub always_analyzed: bool,
 }
 
 impl SourceFile {
@@ -55,7 +60,21 @@ impl SourceFile {
             edition,
             crate_name: "crate".to_string(),
             module_path: Vec::new(),
+            test_code: false,
+            always_analyzed: false,
         }
+    }
+
+    /// Marks the file as test code (or not).
+    pub fn with_test_code(mut self, test_code: bool) -> Self {
+        self.test_code = test_code;
+        self
+    }
+
+    /// Marks the file as named by the user: analyzed in full.
+    pub fn always_analyzed(mut self) -> Self {
+        self.always_analyzed = true;
+        self
     }
 
     pub fn with_crate(mut self, crate_name: impl Into<String>, module_path: Vec<String>) -> Self {

@@ -67,6 +67,10 @@ pub struct Inputs {
     pub skipped: Vec<SkippedFile>,
     /// `[workspace.metadata.coordlint]` of the workspace root manifest (workspace mode only).
     pub coordlint_metadata: Option<serde_json::Value>,
+    /// Test files (under `tests/`, `benches/`, `examples/`) left out of the default scope.
+    pub test_files_left_out: usize,
+    /// Test functions (`#[test]`, `#[cfg(test)]`) read but left out of the analysis.
+    pub test_functions_left_out: usize,
 }
 
 impl Inputs {
@@ -79,6 +83,8 @@ impl Inputs {
             warnings: Vec::new(),
             skipped: Vec::new(),
             coordlint_metadata: None,
+            test_files_left_out: 0,
+            test_functions_left_out: 0,
         }
     }
 }
@@ -116,6 +122,10 @@ pub struct PendingFile {
     /// Where this file, and the modules it declares, may be read from.
     pub confinement: Arc<confine::Confinement>,
     pub origin: FileOrigin,
+    /// The file is test code (a test, bench or example target, or under `#[cfg(test)]`).
+    pub test_code: bool,
+    /// The user named the file on the command line: analyzed in full.
+    pub named: bool,
 }
 
 /// Where the `mod x;` declarations of a file look for their files.

@@ -47,14 +47,17 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             match text {
                 Ok(text) => {
                     let pending = scheduled.file;
-                    sources.push(
-                        SourceFile::new(
-                            display_path(&inputs.root, &pending.path),
-                            text,
-                            pending.edition,
-                        )
-                        .with_crate(pending.crate_name.clone(), pending.module_path.clone()),
-                    );
+                    let mut source = SourceFile::new(
+                        display_path(&inputs.root, &pending.path),
+                        text,
+                        pending.edition,
+                    )
+                    .with_crate(pending.crate_name.clone(), pending.module_path.clone())
+                    .with_test_code(pending.test_code);
+                    if pending.named {
+                        source = source.always_analyzed();
+                    }
+                    sources.push(source);
                     pending_files.push(pending);
                 }
                 Err(reason) => {
@@ -148,6 +151,8 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
         directory,
         confinement: parent.confinement.clone(),
         origin,
+        test_code: (parent.test_code || declaration.in_test) && !parent.named,
+        named: false,
     }
 }
 

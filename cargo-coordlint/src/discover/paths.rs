@@ -29,7 +29,9 @@ struct Manifest {
 pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     let root = std::env::current_dir().context("could not read the current directory")?;
     let mut inputs = Inputs::new(root);
-    let mut files: Vec<(PathBuf, Arc<Confinement>)> = Vec::new();
+    // (file, its confinement, named on the command line)
+    let mut files: Vec<(PathBuf, Arc<Confinement>, bool)> = Vec::new();
+    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
     for path in &cli.paths {
         let absolute = normalize_lexically(path);
         let confinement = Arc::new(confinement_for(&absolute));
@@ -37,19 +39,26 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             let mut found = Vec::new();
             collect_rust_files(&mut inputs, &confinement, &absolute, &mut found)
                 .with_context(|| format!("could not list {}", path.display()))?;
-            files.extend(found.into_iter().map(|file| (file, confinement.clone())));
+            for file in found {
+                let package_dir =
+                    nearest_manifest(&mut manifests, &file).map(|manifest| manifest.dir.clone());
+                let base = package_dir.as_deref().unwrap_or(&absolute);
+                match test_tree(base, &file) {
+                    Some(kind) if !wants_test_tree(cli, kind) => inputs.test_files_left_out += 1,
+                    _ => files.push((file, confinement.clone(), false)),
+                }
+            }
         } else if std::fs::symlink_metadata(&absolute).is_ok() {
             // Whatever it is (a special file, a symlink out of the root), reading it decides.
-            files.push((absolute, confinement));
+            files.push((absolute, confinement, true));
         } else {
             bail!("{}: no such file or directory", path.display());
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
     let mut roots = Vec::new();
-    for (path, confinement) in files {
+    for (path, confinement, named) in files {
         let manifest = nearest_manifest(&mut manifests, &path);
         let edition = cli
             .edition
@@ -86,10 +95,44 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
                     test: true,
                 }),
             },
+            test_code: false,
+            named,
         });
     }
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
+}
+
+/// The test trees of a package: test targets, benchmarks and examples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TestTree {
+    Tests,
+    Benches,
+    Examples,
+}
+
+/// Which test tree of its package `file` is in (`tests/`, with compile-fail folders such as
+/// `tests/ui`; `benches/`; `examples/`), relative to the package directory `base`.
+fn test_tree(base: &Path, file: &Path) -> Option<TestTree> {
+    let relative = file.strip_prefix(base).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    match first {
+        "tests" => Some(TestTree::Tests),
+        "benches" => Some(TestTree::Benches),
+        "examples" => Some(TestTree::Examples),
+        _ => None,
+    }
+}
+
+/// Whether the command line asks for a test tree (`--tests`, `--benches`, `--examples`,
+/// `--all-targets`), as cargo's target selection does.
+fn wants_test_tree(cli: &Cli, tree: TestTree) -> bool {
+    cli.all_targets
+        || match tree {
+            TestTree::Tests => cli.tests || !cli.test.is_empty(),
+            TestTree::Benches => cli.benches || !cli.bench.is_empty(),
+            TestTree::Examples => cli.examples || !cli.example.is_empty(),
+        }
 }
 
 /// The directory reads stay in for the files found from `argument`: the nearest directory

@@ -198,5 +198,8 @@ fn root_file(
             package: Some(package),
             target: target.clone(),
         },
+        // A test, bench or example target is here because it was selected: analyze it.
+        test_code: false,
+        named: false,
     }
 }

@@ -75,14 +75,29 @@ fn summary_line(inputs: &Inputs, diagnostics: &[Diagnostic], elapsed: Duration) 
         0 => String::new(),
         count => format!("{} skipped; ", plural(count, "file")),
     };
-    format!(
+    let mut line = format!(
         "{}, {} in {} ({skipped}{} analyzed in {:.2}s)",
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(files.len(), "file"),
         plural(inputs.sources.len(), "file"),
         elapsed.as_secs_f64()
-    )
+    );
+    let test_code: Vec<String> = [
+        (inputs.test_files_left_out, "test file"),
+        (inputs.test_functions_left_out, "test function"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, noun)| plural(count, noun))
+    .collect();
+    if !test_code.is_empty() {
+        line.push_str(&format!(
+            "; test code left out: {} (`--tests` or `--all-targets` includes it)",
+            test_code.join(" and ")
+        ));
+    }
+    line
 }
 
 fn plural(count: usize, noun: &str) -> String {

@@ -145,7 +145,11 @@ pub fn find_by_span(sites: &[CallSite], span: Span) -> Option<&CallSite> {
 }
 
 /// Resolves every call of every body once, in parallel.
-pub fn collect(typing: Typing<'_>, function_types: &[Vec<FunctionTypes>]) -> CallSites {
+pub fn collect(
+    typing: Typing<'_>,
+    function_types: &[Vec<FunctionTypes>],
+    scope: super::Scope,
+) -> CallSites {
     let files = typing.types.files;
     let by_function = files
         .par_iter()
@@ -156,6 +160,9 @@ pub fn collect(typing: Typing<'_>, function_types: &[Vec<FunctionTypes>]) -> Cal
                 .iter()
                 .enumerate()
                 .map(|(index, function)| {
+                    if !scope.contains(function) {
+                        return Vec::new();
+                    }
                     let function_ref = FunctionRef { file, index };
                     let collector = Collector {
                         typing,

@@ -41,6 +41,18 @@ fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
         .collect()
 }
 
+/// Which functions the analysis looks at: test code only when the user asks for it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scope {
+    pub include_test_code: bool,
+}
+
+impl Scope {
+    pub fn contains(&self, function: &Function) -> bool {
+        self.include_test_code || !function.is_test
+    }
+}
+
 /// A function of the program: file index and index into that file's functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FunctionRef {
@@ -64,6 +76,8 @@ pub struct Program<'a> {
     pub locks: locks::LockAnalysis,
     /// API knowledge with the user's extensions.
     pub knowledge: Knowledge,
+    /// Which functions are analyzed (test code or not).
+    pub scope: Scope,
     /// Lock orders a test run observed, when the user passed its traces.
     pub runtime: Option<&'a crate::runtime::RuntimeObservations>,
 }
@@ -71,8 +85,11 @@ pub struct Program<'a> {
 impl<'a> Program<'a> {
     pub fn build(files: &'a [FileFacts], config: &Config) -> Program<'a> {
         let knowledge = Knowledge::from_config(config);
+        let scope = Scope {
+            include_test_code: config.include_test_code(),
+        };
         let resolver = Resolver::new(files);
-        let loops = loops::collect_loops(files);
+        let loops = loops::collect_loops(files, scope);
         let items = items::ItemIndex::build(files, &resolver);
         let typing = Typing {
             types: TypeResolver {
@@ -82,8 +99,8 @@ impl<'a> Program<'a> {
             },
         };
         let function_types = all_function_types(typing);
-        let call_sites = call_sites::collect(typing, &function_types);
-        let locks = locks::analyze_locks(typing, &function_types, &call_sites, &knowledge);
+        let call_sites = call_sites::collect(typing, &function_types, scope);
+        let locks = locks::analyze_locks(typing, &function_types, &call_sites, &knowledge, scope);
         Program {
             files,
             resolver,
@@ -93,6 +110,7 @@ impl<'a> Program<'a> {
             function_types,
             locks,
             knowledge,
+            scope,
             runtime: None,
         }
     }

@@ -74,6 +74,8 @@ pub struct ModDecl {
     pub inline_parents: Vec<String>,
     /// Module path of the declared module inside the crate.
     pub module_path: Vec<String>,
+    /// Declared under `#[cfg(test)]` (on it or around it): the module is test code.
+    pub in_test: bool,
     pub span: Span,
 }
 

@@ -88,6 +88,7 @@ pub fn analyze_locks<'a>(
     function_types: &'a [Vec<FunctionTypes>],
     call_sites: &'a CallSites,
     knowledge: &Knowledge,
+    scope: super::Scope,
 ) -> LockAnalysis {
     let files = typing.types.files;
     let items = typing.types.items;
@@ -101,6 +102,7 @@ pub fn analyze_locks<'a>(
                 .enumerate()
                 .map(move |(index, function)| (FunctionRef { file, index }, function))
         })
+        .filter(|(_, function)| scope.contains(function))
         .collect();
     let identity_of = |function_ref: FunctionRef, function: &'a Function| IdentityContext {
         typing,

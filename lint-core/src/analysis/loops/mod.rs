@@ -161,7 +161,7 @@ impl<'a> FunctionLoops<'a> {
 }
 
 /// Every function's iteration scopes and sites, for functions that have any.
-pub fn collect_loops(files: &[FileFacts]) -> Vec<FunctionLoops<'_>> {
+pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLoops<'_>> {
     let mut all = Vec::new();
     for (file_index, facts) in files.iter().enumerate() {
         let literals: HashMap<(u32, u32), CollectionLiteral> = facts
@@ -170,6 +170,9 @@ pub fn collect_loops(files: &[FileFacts]) -> Vec<FunctionLoops<'_>> {
             .map(|(span, kind)| ((span.byte_start, span.byte_end), *kind))
             .collect();
         for (index, function) in facts.functions.iter().enumerate() {
+            if !scope.contains(function) {
+                continue;
+            }
             let loops = collect_function(
                 &literals,
                 FunctionRef {
