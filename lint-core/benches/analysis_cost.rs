@@ -2,13 +2,19 @@
 //!
 //! `cargo bench -p lint-core --bench analysis_cost -- DIR [RUNS]` reads every `.rs` file
 //! under DIR once, then times, RUNS times each (default 5) and prints the median:
-//! `syn` parsing alone (single thread), lowering (parse + syntax model, in parallel) and the
-//! global phase with every rule. No files are written.
+//! `syn` parsing alone and lowering (parse + syntax model), both in parallel on the same
+//! number of threads (`RAYON_NUM_THREADS`, default the CPUs), and the global phase with
+//! every rule. No files are written. `bench/perf.py` is the end-to-end measurement (the
+//! whole command against a parse floor, on a large corpus); this one splits the phases.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lint_core::{Config, Edition, SourceFile};
+use rayon::prelude::*;
+
+/// The stack size of lint-core's lowering threads, so that both sides run alike.
+const PARSE_STACK_BYTES: usize = 64 << 20;
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
@@ -42,12 +48,21 @@ fn main() {
         bytes / 1024
     );
 
+    // Built like lint-core's lowering pool: rayon's thread count, the same large stacks.
+    let parse_pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSE_STACK_BYTES)
+        .build()
+        .expect("the parsing thread pool can be created");
     let parse = median(runs, || {
-        for source in &sources {
-            let _ = std::hint::black_box(syn::parse_file(&source.text));
-        }
+        parse_pool.install(|| {
+            sources.par_iter().for_each(|source| {
+                let _ = std::hint::black_box(syn::parse_file(&source.text));
+                // Lowering empties proc-macro2's per-thread span table after each file too.
+                proc_macro2::extra::invalidate_current_thread_spans();
+            });
+        });
     });
-    let threads = rayon::current_num_threads();
+    let threads = parse_pool.current_num_threads();
     let lower = median(runs, || {
         std::hint::black_box(lint_core::lower_files(&sources));
     });
@@ -57,17 +72,21 @@ fn main() {
         std::hint::black_box(lint_core::analyze(&facts, &config));
     });
     let findings = lint_core::analyze(&facts, &config).len();
-    println!("syn parse only (1 thread):        {:>8.1} ms", ms(parse));
+    let rows = [
+        (format!("syn parse only ({threads} threads):"), ms(parse)),
+        (
+            format!("lower = parse + model ({threads} threads):"),
+            ms(lower),
+        ),
+        ("global analysis, all rules:".to_string(), ms(analyze)),
+    ];
+    for (label, milliseconds) in rows {
+        println!("{label:<36} {milliseconds:>8.1} ms");
+    }
+    println!("{findings} findings");
     println!(
-        "lower = parse + model ({threads} threads): {:>8.1} ms",
-        ms(lower)
-    );
-    println!(
-        "global analysis, all rules:       {:>8.1} ms  ({findings} findings)",
-        ms(analyze)
-    );
-    println!(
-        "analysis / parse-only:            {:>8.2}",
+        "{:<36} {:>8.2}",
+        "(lower + global) / parse-only:",
         (lower + analyze).as_secs_f64() / parse.as_secs_f64()
     );
 }
