@@ -342,18 +342,23 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 (ExprKind::Return(value), span)
             }
             E::Struct(structure) => {
-                let mut parts: Vec<Expr> = structure
+                let fields = structure
                     .fields
                     .iter()
-                    .map(|field| self.expr(&field.expr))
+                    .map(|field| {
+                        let name = match &field.member {
+                            syn::Member::Named(ident) => ident.to_string(),
+                            syn::Member::Unnamed(index) => index.index.to_string(),
+                        };
+                        (name, self.expr(&field.expr))
+                    })
                     .collect();
-                if let Some(rest) = &structure.rest {
-                    parts.push(self.expr(rest));
-                }
+                let rest = structure.rest.as_deref().map(|rest| self.boxed(rest));
                 let span = self
                     .span(structure.path.span())
                     .to(self.span(structure.brace_token.span.close()));
-                (ExprKind::Compound(parts), span)
+                let path = path_ref(&structure.path);
+                (ExprKind::Struct { path, fields, rest }, span)
             }
             E::Try(try_expr) => {
                 let inner = self.boxed(&try_expr.expr);

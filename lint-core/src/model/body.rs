@@ -190,6 +190,13 @@ pub enum ExprKind {
     Break(Option<Box<Expr>>),
     Continue,
     Macro(MacroCall),
+    /// `Path { field: value, short, ..rest }`: the fields in written order (shorthand
+    /// `short` is `short: short`), then the base it is completed from.
+    Struct {
+        path: PathRef,
+        fields: Vec<(String, Expr)>,
+        rest: Option<Box<Expr>>,
+    },
     /// Any other expression: its operands in evaluation order.
     Compound(Vec<Expr>),
 }
@@ -260,6 +267,12 @@ impl Expr {
                 }
             }
             ExprKind::Macro(call) => call.args.iter().for_each(visit),
+            ExprKind::Struct { fields, rest, .. } => {
+                fields.iter().for_each(|(_, value)| visit(value));
+                if let Some(rest) = rest {
+                    visit(rest);
+                }
+            }
             ExprKind::Compound(parts) => parts.iter().for_each(visit),
         }
     }

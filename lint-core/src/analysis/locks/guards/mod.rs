@@ -332,6 +332,17 @@ impl Walker<'_, '_> {
                     Flow::NONE
                 }
             }
+            ExprKind::Struct { fields, rest, .. } => {
+                for (_, value) in fields {
+                    if self.expr(value).diverges {
+                        return Flow::DIVERGES;
+                    }
+                }
+                match rest {
+                    Some(rest) if self.expr(rest).diverges => Flow::DIVERGES,
+                    _ => Flow::NONE,
+                }
+            }
             ExprKind::Compound(parts) => {
                 for part in parts {
                     if self.expr(part).diverges {
