@@ -2,6 +2,7 @@
 //! call sites now; the call graph and the lock graph build on this).
 
 pub mod call_sites;
+pub mod channels;
 pub mod exprs;
 pub mod items;
 pub mod locks;
@@ -68,6 +69,8 @@ pub struct Program<'a> {
     pub call_sites: CallSites,
     /// Loops and per-item closures of each function, with the calls inside them.
     pub loops: Vec<loops::FunctionLoops<'a>>,
+    /// Index of each function's entry in `loops`.
+    loops_index: std::collections::HashMap<FunctionRef, usize>,
     /// Structs, statics and functions by canonical path.
     pub items: items::ItemIndex,
     /// The local binding types of every function, by file and function index.
@@ -90,6 +93,11 @@ impl<'a> Program<'a> {
         };
         let resolver = Resolver::new(files);
         let loops = loops::collect_loops(files, scope);
+        let loops_index = loops
+            .iter()
+            .enumerate()
+            .map(|(index, function_loops)| (function_loops.function, index))
+            .collect();
         let items = items::ItemIndex::build(files, &resolver);
         let typing = Typing {
             types: TypeResolver {
@@ -106,6 +114,7 @@ impl<'a> Program<'a> {
             resolver,
             call_sites,
             loops,
+            loops_index,
             items,
             function_types,
             locks,
@@ -153,6 +162,13 @@ impl<'a> Program<'a> {
 
     pub fn function(&self, function: FunctionRef) -> &'a Function {
         &self.files[function.file].functions[function.index]
+    }
+
+    /// The loops of a function (`None` when it has none).
+    pub fn loops_of(&self, function: FunctionRef) -> Option<&loops::FunctionLoops<'a>> {
+        self.loops_index
+            .get(&function)
+            .map(|index| &self.loops[*index])
     }
 
     /// The canonical path of the path call or macro at `expr` in `function`'s body.

@@ -220,6 +220,11 @@ pub fn is_same_value_method(method: &str) -> bool {
     SAME_VALUE_METHODS.contains(&method)
 }
 
+/// `x.clone()`: a copy of the same value (a sender, an `Arc`).
+pub fn is_clone_method(method: &str) -> bool {
+    method == "clone"
+}
+
 /// Methods of a value that return the same value's type (`x.clone()` has `x`'s type).
 const SAME_TYPE_METHODS: &[&str] = &["unwrap", "expect", "clone", "to_owned", "unwrap_or_default"];
 

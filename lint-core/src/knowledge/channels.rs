@@ -69,9 +69,13 @@ pub fn is_receive_method(method: &str) -> bool {
     RECEIVE_METHODS.contains(&method)
 }
 
-/// Of [`RECEIVE_METHODS`], those that mark a plain `loop`/`while` as driven by messages.
+/// Of [`RECEIVE_METHODS`], those that mark a plain `loop`/`while` as driven by messages
+/// (and a socket's `recv_from`: one datagram per iteration).
 pub fn is_receive_in_loop_body(method: &str) -> bool {
-    matches!(method, "recv" | "recv_async" | "blocking_recv")
+    matches!(
+        method,
+        "recv" | "recv_async" | "blocking_recv" | "recv_from"
+    )
 }
 
 /// Channel receivers iterated directly: `for job in rx`, `for msg in receiver.iter()`.
@@ -86,4 +90,86 @@ pub fn is_receiver_stream_constructor(segments: &[String]) -> bool {
         && segments
             .iter()
             .any(|segment| segment.ends_with("ReceiverStream"))
+}
+
+/// Methods that put a message on a channel (any flavor).
+const SEND_METHODS: &[&str] = &[
+    "send",
+    "unbounded_send",
+    "send_async",
+    "try_send",
+    "send_blocking",
+    "blocking_send",
+];
+
+pub fn is_send_method(method: &str) -> bool {
+    SEND_METHODS.contains(&method)
+}
+
+/// Methods that take messages off a receiver (one, or as an iterator).
+const TAKE_METHODS: &[&str] = &[
+    "recv",
+    "try_recv",
+    "recv_timeout",
+    "recv_async",
+    "blocking_recv",
+    "iter",
+    "try_iter",
+    "into_iter",
+    "recv_many",
+];
+
+pub fn is_take_method(method: &str) -> bool {
+    TAKE_METHODS.contains(&method)
+}
+
+/// One-shot reply channels: a request that carries one and awaits it is answered before
+/// its sender can send the next.
+const ONESHOT_CONSTRUCTORS: &[&str] = &[
+    "tokio::sync::oneshot::channel",
+    "futures::channel::oneshot::channel",
+    "futures_channel::oneshot::channel",
+    "oneshot::channel",
+    "async_oneshot::oneshot",
+];
+
+pub fn is_oneshot_constructor(canonical: &str) -> bool {
+    ONESHOT_CONSTRUCTORS.contains(&canonical)
+}
+
+/// Methods that read how full a queue is, called on the channel itself (`tx.len()`,
+/// `tx.is_full()`).
+const QUEUE_DEPTH_METHODS: &[&str] = &["len", "capacity", "is_full", "is_empty"];
+
+pub fn is_queue_depth_method(method: &str) -> bool {
+    QUEUE_DEPTH_METHODS.contains(&method)
+}
+
+/// Reads of a shared counter or of free capacity (`in_flight.load(..)`,
+/// `pending.fetch_add(1, ..)`, `semaphore.available_permits()`).
+const COUNTER_METHODS: &[&str] = &[
+    "load",
+    "fetch_add",
+    "fetch_sub",
+    "fetch_update",
+    "available_permits",
+];
+
+pub fn is_counter_method(method: &str) -> bool {
+    COUNTER_METHODS.contains(&method)
+}
+
+/// Names of counters that measure work in flight (`in_flight`, `pending`, `backlog`).
+pub fn names_in_flight_counter(lowercase_name: &str) -> bool {
+    [
+        "inflight",
+        "in_flight",
+        "pending",
+        "queued",
+        "backlog",
+        "outstanding",
+        "depth",
+    ]
+    .iter()
+    .any(|word| lowercase_name.contains(word))
 }

@@ -13,6 +13,8 @@ const TRANSPARENT_WRAPPERS: &[&str] = &[
     "ManuallyDrop",
     "Pin",
     "CachePadded",
+    // actix-web's shared application state: an `Arc` around the value.
+    "Data",
 ];
 
 pub fn is_transparent(name: &str) -> bool {

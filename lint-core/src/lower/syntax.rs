@@ -100,6 +100,19 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
         is_wildcard: matches!(inner, syn::Pat::Wild(_)),
         is_simple,
         variant,
+        tuple_names: match inner {
+            syn::Pat::Tuple(tuple) => tuple
+                .elems
+                .iter()
+                .map(|element| match strip_type_ascription(element) {
+                    syn::Pat::Ident(ident) if ident.subpat.is_none() => {
+                        Some(ident.ident.to_string())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
         span: context.convert(pat.span()),
     }
 }

@@ -62,6 +62,8 @@ pub struct Pattern {
     pub is_simple: bool,
     /// The enum variant or struct a pattern matches (`Err` in `Err(e)`, `None`), if any.
     pub variant: Option<String>,
+    /// For a tuple pattern, the name each position binds (`(tx, _)` is `[Some(tx), None]`).
+    pub tuple_names: Vec<Option<String>>,
     pub span: Span,
 }
 

@@ -1,21 +1,33 @@
-//! `unbounded_channel`: a queue constructed without a capacity.
+//! `unbounded_channel`: a queue with no capacity whose producers nothing holds back.
 
 use super::{RuleContext, declare_rule};
+use crate::analysis::Program;
 use crate::analysis::call_sites::CallTarget;
+use crate::analysis::channels::{Producer, ProducerKind, UnboundedChannel, unbounded_channels};
+use crate::analysis::loops::Driver;
 use crate::diagnostic::{Diagnostic, Label};
-use crate::knowledge::channels::{UnboundedConstructor, unbounded_constructor};
-use crate::model::PathRef;
-use crate::resolve::Resolved;
-use crate::span::Span;
 
 declare_rule! {
     /// ## What it does
-    /// Flags the construction of a channel with no capacity limit:
-    /// `std::sync::mpsc::channel`, `tokio::sync::mpsc::unbounded_channel`,
-    /// `crossbeam_channel::unbounded` (also `crossbeam::channel::unbounded`),
-    /// `flume::unbounded`, `async_channel::unbounded` (also `async_std::channel::unbounded`),
-    /// `futures::channel::mpsc::unbounded` and `kanal::unbounded`/`unbounded_async`, however
-    /// they are imported or renamed, with or without a turbofish.
+    /// Flags a channel built with no capacity limit (`std::sync::mpsc::channel`,
+    /// `tokio::sync::mpsc::unbounded_channel`, `crossbeam_channel::unbounded`,
+    /// `flume::unbounded`, `async_channel::unbounded`, `futures::channel::mpsc::unbounded`,
+    /// `kanal::unbounded`, however imported or renamed) when there is evidence that its
+    /// producers can outrun its consumer and nothing holds them back:
+    ///
+    /// - the sender (or a clone) is handed to a task, thread or handler started once per
+    ///   accepted connection, received message, stream item or element of an input
+    ///   collection;
+    /// - messages are sent once per item of a loop driven by input;
+    /// - the sender is kept in a struct field that other functions (request paths) send
+    ///   through.
+    ///
+    /// A producer is held back, and not evidence, when a semaphore permit is taken where it
+    /// sends, when it creates a one-shot reply and awaits it (request/response), or when it
+    /// checks a length or counter before sending. The sender is followed through clones,
+    /// `let` bindings and the parameters of the functions it is passed to. A channel that is
+    /// sent to a known, small number of times (a shutdown signal, a few startup results) is
+    /// not reported.
     ///
     /// ## Why is this bad?
     /// An unbounded queue never pushes back. When producers outpace the consumer (a slow
@@ -26,78 +38,128 @@ declare_rule! {
     ///
     /// ## Example
     /// ```rust,ignore
-    /// let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    /// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    /// loop {
+    ///     let (socket, _) = listener.accept().await?;
+    ///     let tx = tx.clone();
+    ///     tokio::spawn(async move { forward(socket, tx).await });
+    /// }
     /// ```
     ///
     /// Use instead:
     /// ```rust,ignore
-    /// let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    /// let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     /// ```
+    /// When the thread that sends is also the one that receives (a work list), a bounded
+    /// channel would block it forever once full: keep the items in a `Vec` or `VecDeque`
+    /// instead, or send from another thread.
     ///
     /// ## Known problems
-    /// Some unbounded channels are bounded by construction (one message per request that is
-    /// itself limited, or a hand-off from synchronous code where blocking is not allowed, as
-    /// tokio's documentation describes). Silence the finding there with a comment,
-    /// `// coordlint: allow(unbounded_channel) -- why it is bounded`, or with
-    /// `-A unbounded_channel`. Calls inside macros other than the standard
-    /// expression macros (`vec!`, `assert!`, `format!`, `println!`, ...) are not seen.
+    /// Evidence is looked for in the function that creates the channel and in the functions
+    /// the sender is passed to (three calls deep), and through the struct fields it is
+    /// stored in. A limit enforced somewhere else (a connection cap in a proxy in front, a
+    /// rate limiter in another service) is not seen; silence the finding with
+    /// `// coordlint: allow(unbounded_channel) -- why it is bounded`. A sender handed out
+    /// in other ways (returned, put in a collection) is not followed, so such channels are
+    /// not reported.
     ///
     /// ## Configuration
     /// Level only (`-A/-W/-D unbounded_channel`); warning by default.
     pub static UNBOUNDED_CHANNEL = {
         name: "unbounded_channel",
         level: Warn,
-        summary: "a channel is created without a capacity limit",
+        summary: "a channel with no capacity limit is fed by producers nothing holds back",
         check: Some(check),
         options: &[],
     };
 }
 
+/// Producer sites shown as labels on one finding.
+const MAX_PRODUCER_LABELS: usize = 4;
+
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for site in context.program.call_sites.all() {
-        let CallTarget::Path {
-            written, resolved, ..
-        } = &site.target
-        else {
-            continue;
-        };
-        if let Some(constructor) = unbounded_constructor(&resolved.display()) {
-            out.push(finding(context, site.span, written, resolved, constructor));
+    for channel in unbounded_channels(context.program) {
+        if channel.unbounded_producers().next().is_some() {
+            out.push(finding(context, &channel));
         }
     }
 }
 
-fn finding(
-    context: &RuleContext<'_, '_>,
-    span: Span,
-    written: &PathRef,
-    resolved: &Resolved,
-    constructor: &UnboundedConstructor,
-) -> Diagnostic {
-    let canonical = constructor.path;
-    let mut diagnostic = context
-        .diagnostic(
-            format!("`{canonical}` creates a channel with no capacity limit"),
-            Label::new(
-                span,
-                "this queue grows without limit when the receiver falls behind",
-            ),
-        )
-        .with_help(format!(
-            "use `{}` so that senders wait (or fail) when the queue is full",
-            constructor.bounded_replacement
-        ));
-    let renamed = !canonical.ends_with(&format!("::{}", written.last()));
-    if renamed || resolved.via_glob {
+fn finding(context: &RuleContext<'_, '_>, channel: &UnboundedChannel<'_>) -> Diagnostic {
+    let program = context.program;
+    let canonical = channel.constructor.path;
+    let mut diagnostic = context.diagnostic(
+        format!("`{canonical}` creates a channel with no capacity limit, fed by producers nothing holds back"),
+        Label::new(
+            channel.site.span,
+            "this queue grows without limit when the receiver falls behind",
+        ),
+    );
+    let producers: Vec<&Producer> = channel.unbounded_producers().collect();
+    for producer in producers.iter().take(MAX_PRODUCER_LABELS) {
+        diagnostic =
+            diagnostic.with_secondary(Label::new(producer.span, producer_label(program, producer)));
+    }
+    if producers.len() > MAX_PRODUCER_LABELS {
         diagnostic = diagnostic.with_note(format!(
-            "`{}` resolves to `{canonical}`{}",
-            written.display(),
-            if resolved.via_glob {
-                " through a glob import"
-            } else {
-                " through this file's imports"
-            }
+            "{} more places feed it",
+            producers.len() - MAX_PRODUCER_LABELS
         ));
     }
-    diagnostic
+    diagnostic = diagnostic
+        .with_note("no semaphore permit, awaited reply or limit check holds these producers back");
+    if let CallTarget::Path {
+        written, resolved, ..
+    } = &channel.site.target
+    {
+        let renamed = !canonical.ends_with(&format!("::{}", written.last()));
+        if renamed || resolved.via_glob {
+            diagnostic = diagnostic.with_note(format!(
+                "`{}` resolves to `{canonical}`{}",
+                written.display(),
+                if resolved.via_glob {
+                    " through a glob import"
+                } else {
+                    " through this file's imports"
+                }
+            ));
+        }
+    }
+    diagnostic.with_help(help(channel))
+}
+
+fn producer_label(program: &Program<'_>, producer: &Producer) -> String {
+    match &producer.kind {
+        ProducerKind::HandedOutPerItem(driver) => {
+            format!("the sender goes to new work once per {}", per(*driver))
+        }
+        ProducerKind::SendPerItem(driver) => format!("one message per {}", per(*driver)),
+        ProducerKind::SharedState { owner, field } => format!(
+            "sent through `{}::{field}` from `{}`",
+            owner.rsplit("::").next().unwrap_or(owner),
+            program.function(producer.function).display_path()
+        ),
+    }
+}
+
+fn per(driver: Driver) -> &'static str {
+    match driver {
+        Driver::Connections => "accepted connection",
+        Driver::Messages => "received message",
+        Driver::StreamItems => "stream item",
+        Driver::WorkList => "queued item",
+        _ => "element of an input collection",
+    }
+}
+
+/// The fix, unless it would deadlock: a thread that sends every item before it receives
+/// would block forever on a full bounded channel.
+fn help(channel: &UnboundedChannel<'_>) -> String {
+    if channel.sender_also_receives {
+        return "the same thread sends and then receives, so a bounded channel would block it forever once full: keep the items in a `Vec` or `VecDeque`, or send from another thread so the receiver drains while the sender waits".to_string();
+    }
+    format!(
+        "use `{}` so that senders wait (or fail) when the queue is full",
+        channel.constructor.bounded_replacement
+    )
 }

@@ -56,12 +56,12 @@ fn demo_workspace_reports_real_findings_in_every_member() {
         "short",
     ]);
     assert!(
-        output.stdout.contains("gateway/src/main.rs:10:"),
+        output.stdout.contains("gateway/src/main.rs:12:"),
         "{}",
         output.stdout
     );
     assert!(
-        output.stdout.contains("gateway/src/workers.rs:10:"),
+        output.stdout.contains("gateway/src/main.rs:20:"),
         "{}",
         output.stdout
     );
@@ -258,7 +258,7 @@ fn editor_flags_are_accepted() {
 
 #[test]
 fn modules_are_followed_like_rustc_does() {
-    let unbounded = "pub fn f() { let _q = std::sync::mpsc::channel::<u8>(); }\n";
+    let unbounded = "pub fn f(items: Vec<u8>) { let (_q, _r) = std::sync::mpsc::channel::<u8>(); for item in items { let _ = _q.send(item); } }\n";
     let dir = temp_tree(&[
         ("Cargo.toml", PACKAGE),
         (
@@ -326,7 +326,7 @@ fn a_syntax_error_does_not_hide_other_files() {
         ("src/broken.rs", "pub fn f( {\n"),
         (
             "src/fine.rs",
-            "pub fn g() { let _q = flume::unbounded::<u8>(); }\n",
+            "pub fn g(items: Vec<u8>) { let (_q, _r) = flume::unbounded::<u8>(); for item in items { let _ = _q.send(item); } }\n",
         ),
     ]);
     let output = run_coordlint(&[
@@ -351,7 +351,7 @@ fn a_syntax_error_does_not_hide_other_files() {
 
 #[test]
 fn paths_mode_reads_files_and_directories_and_skips_target() {
-    let unbounded = "pub fn f() { let _q = std::sync::mpsc::channel::<u8>(); }\n";
+    let unbounded = "pub fn f(items: Vec<u8>) { let (_q, _r) = std::sync::mpsc::channel::<u8>(); for item in items { let _ = _q.send(item); } }\n";
     let dir = temp_tree(&[
         ("Cargo.toml", PACKAGE),
         ("src/lib.rs", unbounded),
@@ -384,7 +384,7 @@ fn paths_mode_takes_the_edition_from_the_manifest_or_the_flag() {
         ),
         (
             "m/src/lib.rs",
-            "pub fn f() { let _q = flume::unbounded::<u8>(); }\n",
+            "pub fn f(items: Vec<u8>) { let (_q, _r) = flume::unbounded::<u8>(); for item in items { let _ = _q.send(item); } }\n",
         ),
     ]);
     let file = dir.path().join("m/src/lib.rs").display().to_string();

@@ -48,7 +48,7 @@ impl Store {\n\
     pub fn report(&self) { let _a = self.audit.lock().unwrap(); let _i = self.items.lock().unwrap(); }\n\
 }\n";
 
-const UNBOUNDED: &str = "pub fn f() { let _q = std::sync::mpsc::channel::<u8>(); }\n";
+const UNBOUNDED: &str = "pub fn f(items: Vec<u8>) { let (_q, _r) = std::sync::mpsc::channel::<u8>(); for item in items { let _ = _q.send(item); } }\n";
 
 #[test]
 fn a_nightly_only_manifest_is_read_without_cargo_and_analyzed() {

@@ -57,7 +57,7 @@ fn other_files_are_still_reported_next_to_a_crashing_one() {
         ),
         (
             "ok.rs",
-            "fn g() { let _q = std::sync::mpsc::channel::<u8>(); }\n",
+            "fn g(items: Vec<u8>) { let (_q, _r) = std::sync::mpsc::channel::<u8>(); for item in items { let _ = _q.send(item); } }\n",
         ),
     ]);
     let output = run_coordlint(&[
@@ -197,8 +197,7 @@ fn a_megabyte_line_is_linear() {
 
 #[test]
 fn escapes_from_sources_and_file_names_never_reach_the_output_raw() {
-    let text =
-        "fn f() {\n    let _q = std::sync::mpsc::channel::<u8>(); // \u{1b}[2J\u{202e}gnp.exe\n}\n";
+    let text = "fn f(items: Vec<u8>) {\n    let (_q, _r) = std::sync::mpsc::channel::<u8>(); // \u{1b}[2J\u{202e}gnp.exe\n    for item in items { let _ = _q.send(item); }\n}\n";
     for format in ["human", "short"] {
         let (output, _) = run_file("esc.rs", text, format);
         assert!(

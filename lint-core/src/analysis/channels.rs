@@ -1,0 +1,577 @@
+//! Unbounded channels and the evidence about their producers: where the sender goes (into
+//! a task per connection or per item, into a loop that sends once per input, into shared
+//! state that other functions send through) and what bounds those producers (a semaphore
+//! permit, a reply awaited per request, a limit checked before sending). An unbounded queue
+//! is a problem only when producers outrun the consumer with nothing holding them back.
+
+use std::collections::BTreeSet;
+
+use super::call_sites::{CallSite, CallTarget, ParamSlot};
+use super::exprs::name_of;
+use super::loops::{Driver, FunctionLoops};
+use super::{FunctionRef, Program};
+use crate::knowledge::adaptors::{is_clone_method, is_result_adapter};
+use crate::knowledge::channels::{
+    UnboundedConstructor, is_counter_method, is_oneshot_constructor, is_queue_depth_method,
+    is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor,
+};
+use crate::knowledge::locks::is_shared_pointer_clone_path;
+use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Stmt};
+use crate::span::Span;
+
+/// How far a sender is followed into the functions it is passed to.
+const MAX_CALL_DEPTH: usize = 3;
+
+/// An unbounded channel created in a function, with what is known of its producers.
+#[derive(Clone, Debug)]
+pub struct UnboundedChannel<'p> {
+    pub function: FunctionRef,
+    pub site: &'p CallSite,
+    pub constructor: &'static UnboundedConstructor,
+    /// Where senders run at a rate the program does not control.
+    pub producers: Vec<Producer>,
+    /// The function that sends also receives on the same thread: a bounded channel would
+    /// block it forever once full.
+    pub sender_also_receives: bool,
+}
+
+impl UnboundedChannel<'_> {
+    /// Producers that nothing bounds.
+    pub fn unbounded_producers(&self) -> impl Iterator<Item = &Producer> {
+        self.producers
+            .iter()
+            .filter(|producer| producer.bounded_by.is_none())
+    }
+}
+
+/// A place where the channel's sender is used at a rate set by input.
+#[derive(Clone, Debug)]
+pub struct Producer {
+    pub function: FunctionRef,
+    pub span: Span,
+    pub kind: ProducerKind,
+    /// What holds this producer back, if anything.
+    pub bounded_by: Option<Bound>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProducerKind {
+    /// The sender (or a clone) goes into a task, thread or call made once per item.
+    HandedOutPerItem(Driver),
+    /// A send once per item of a loop driven by input.
+    SendPerItem(Driver),
+    /// The sender is kept in a struct field that another function sends through.
+    SharedState { owner: String, field: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// A semaphore permit (or `JoinSet` drain) is taken where the send happens.
+    Permit,
+    /// A one-shot reply is created and awaited where the send happens.
+    Reply,
+    /// A length or counter is checked before sending.
+    LimitCheck,
+}
+
+/// Every unbounded channel created in a function in scope, with its producer evidence.
+pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<'p>> {
+    let mut channels = Vec::new();
+    for (function_ref, function) in program.functions() {
+        for site in program.call_sites.in_function(function_ref) {
+            let CallTarget::Path { resolved, .. } = &site.target else {
+                continue;
+            };
+            let Some(constructor) = unbounded_constructor(&resolved.display()) else {
+                continue;
+            };
+            channels.push(channel(program, function_ref, function, site, constructor));
+        }
+    }
+    channels
+}
+
+fn channel<'p>(
+    program: &'p Program<'_>,
+    function_ref: FunctionRef,
+    function: &Function,
+    site: &'p CallSite,
+    constructor: &'static UnboundedConstructor,
+) -> UnboundedChannel<'p> {
+    let (sender, receiver) = bound_names(&function.body, site.span);
+    let mut channel = UnboundedChannel {
+        function: function_ref,
+        site,
+        constructor,
+        producers: Vec::new(),
+        sender_also_receives: false,
+    };
+    let Some(sender) = sender else {
+        return channel;
+    };
+    let mut search = ProducerSearch {
+        program,
+        producers: Vec::new(),
+        visited: BTreeSet::new(),
+        stored_in: Vec::new(),
+    };
+    search.in_function(function_ref, vec![sender.clone()], 0);
+    search.through_shared_state();
+    channel.producers = search.producers;
+    channel.sender_also_receives = receiver.is_some_and(|receiver| {
+        channel.producers.iter().any(|producer| {
+            producer.function == function_ref
+                && matches!(producer.kind, ProducerKind::SendPerItem(_))
+        }) && receives_inline(&function.body, &receiver)
+    });
+    channel
+}
+
+struct ProducerSearch<'p, 'a> {
+    program: &'p Program<'a>,
+    producers: Vec<Producer>,
+    /// (function, sender names) already searched.
+    visited: BTreeSet<(FunctionRef, Vec<String>)>,
+    /// Struct fields the sender was stored in: (owner, field).
+    stored_in: Vec<(String, String)>,
+}
+
+impl ProducerSearch<'_, '_> {
+    /// Producers in `function` that use one of `senders` (local names of the sender).
+    fn in_function(&mut self, function_ref: FunctionRef, senders: Vec<String>, depth: usize) {
+        let function = self.program.function(function_ref);
+        let senders = with_aliases(&function.body, senders);
+        if !self.visited.insert((function_ref, senders.clone())) {
+            return;
+        }
+        let bound = bound_in(self.program, function_ref, function);
+        if let Some(loops) = self.program.loops_of(function_ref) {
+            self.in_loops(function_ref, loops, &senders, bound);
+        }
+        self.stored_in.extend(stored_fields(
+            self.program,
+            function_ref,
+            function,
+            &senders,
+        ));
+        if depth >= MAX_CALL_DEPTH {
+            return;
+        }
+        // A sender passed to a workspace function: follow it into the parameter it binds.
+        for site in self.program.call_sites.in_function(function_ref) {
+            for (argument, expr) in site.arguments.iter().zip(call_arguments(function, site)) {
+                let ParamSlot::Index(index) = argument.param else {
+                    continue;
+                };
+                if !is_sender_expr(expr, &senders) {
+                    continue;
+                }
+                for callee in &site.callees {
+                    let param = self
+                        .program
+                        .function(*callee)
+                        .params
+                        .get(index)
+                        .and_then(|param| param.pattern.simple_name());
+                    if let Some(param) = param {
+                        self.in_function(*callee, vec![param.to_string()], depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends and hand-outs of the sender inside loops driven by input.
+    fn in_loops(
+        &mut self,
+        function_ref: FunctionRef,
+        loops: &FunctionLoops<'_>,
+        senders: &[String],
+        bound: Option<Bound>,
+    ) {
+        for site in &loops.sites {
+            let Some(driver) = loops
+                .scope_chain(site.scope)
+                .map(|scope| scope.driver)
+                .find(|driver| driver.grows_with_input())
+            else {
+                continue;
+            };
+            let kind = match &site.expr.kind {
+                ExprKind::MethodCall {
+                    receiver, method, ..
+                } if is_send_method(method) && is_sender_expr(receiver, senders) => {
+                    ProducerKind::SendPerItem(driver)
+                }
+                _ if hands_out_sender(site.expr, senders) => ProducerKind::HandedOutPerItem(driver),
+                _ => continue,
+            };
+            self.producers.push(Producer {
+                function: function_ref,
+                span: site.expr.span,
+                kind,
+                bounded_by: bound,
+            });
+        }
+    }
+
+    /// Sends through the struct fields the sender was stored in, anywhere in the program.
+    fn through_shared_state(&mut self) {
+        if self.stored_in.is_empty() {
+            return;
+        }
+        let program = self.program;
+        for (function_ref, function) in program.functions() {
+            let mut bound = None;
+            let mut bound_known = false;
+            for site in program.call_sites.in_function(function_ref) {
+                let CallTarget::Method { name, .. } = &site.target else {
+                    continue;
+                };
+                if !is_send_method(name) {
+                    continue;
+                }
+                let Some(field) = sent_through_field(program, function_ref, function, site) else {
+                    continue;
+                };
+                if !self.stored_in.contains(&field) {
+                    continue;
+                }
+                if !bound_known {
+                    bound = bound_in(program, function_ref, function);
+                    bound_known = true;
+                }
+                self.producers.push(Producer {
+                    function: function_ref,
+                    span: site.span,
+                    kind: ProducerKind::SharedState {
+                        owner: field.0,
+                        field: field.1,
+                    },
+                    bounded_by: bound,
+                });
+            }
+        }
+    }
+}
+
+/// The names a `let (tx, rx) = constructor()` binds to the sender and the receiver.
+fn bound_names(body: &Block, constructor: Span) -> (Option<String>, Option<String>) {
+    let mut found = (None, None);
+    for_each_block(body, &mut |block| {
+        for stmt in &block.stmts {
+            let Stmt::Let(let_stmt) = stmt else {
+                continue;
+            };
+            let Some(init) = &let_stmt.init else {
+                continue;
+            };
+            if peel_result(init).span != constructor {
+                continue;
+            }
+            let names = &let_stmt.pattern.tuple_names;
+            found = (
+                names.first().cloned().flatten(),
+                names.get(1).cloned().flatten(),
+            );
+        }
+    });
+    found
+}
+
+/// The sender's names in a function: the given ones, and every `let` that copies one
+/// (`let tx2 = tx.clone()`, `let tx = tx;`).
+fn with_aliases(body: &Block, mut senders: Vec<String>) -> Vec<String> {
+    for _round in 0..3 {
+        let mut added = false;
+        for_each_block(body, &mut |block| {
+            for stmt in &block.stmts {
+                let Stmt::Let(let_stmt) = stmt else {
+                    continue;
+                };
+                let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
+                else {
+                    continue;
+                };
+                if is_sender_expr(init, &senders) && !senders.iter().any(|s| s == name) {
+                    senders.push(name.to_string());
+                    added = true;
+                }
+            }
+        });
+        if !added {
+            break;
+        }
+    }
+    senders.sort();
+    senders
+}
+
+/// `tx`, `&tx`, `tx.clone()`, `Arc::clone(&tx)`, `self.tx` is not (that is a field).
+fn is_sender_expr(expr: &Expr, senders: &[String]) -> bool {
+    match &expr.kind {
+        ExprKind::Path(path) => {
+            path.segments.len() == 1 && senders.iter().any(|sender| sender == path.last())
+        }
+        ExprKind::Reference { expr: inner, .. } => is_sender_expr(inner, senders),
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } if args.is_empty() && is_clone_method(method) => is_sender_expr(receiver, senders),
+        ExprKind::Call { callee, args } if args.len() == 1 => {
+            matches!(&callee.kind, ExprKind::Path(path) if is_shared_pointer_clone_path(&path.segments))
+                && is_sender_expr(&args[0], senders)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a call hands the sender to other code: as an argument, or captured by a closure
+/// or async block passed to it (a task spawned per item, a handler called per connection).
+fn hands_out_sender(expr: &Expr, senders: &[String]) -> bool {
+    let args: &[Expr] = match &expr.kind {
+        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
+        ExprKind::Macro(call) => &call.args,
+        _ => return false,
+    };
+    args.iter().any(|arg| {
+        is_sender_expr(arg, senders)
+            || (matches!(arg.kind, ExprKind::Closure { .. } | ExprKind::Async { .. })
+                && mentions(arg, senders))
+    })
+}
+
+/// Whether `expr` mentions one of `names` as a plain path.
+fn mentions(expr: &Expr, names: &[String]) -> bool {
+    let mut found = false;
+    expr.walk(&mut |inner| {
+        if let ExprKind::Path(path) = &inner.kind
+            && path.segments.len() == 1
+            && names.iter().any(|name| name == path.last())
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// `S { field: tx, .. }` and `S { tx }`: the (struct, field) pairs the sender is stored in.
+fn stored_fields(
+    program: &Program<'_>,
+    function_ref: FunctionRef,
+    function: &Function,
+    senders: &[String],
+) -> Vec<(String, String)> {
+    let scope = program.type_scope(function_ref);
+    let mut stored = Vec::new();
+    function.body.walk(&mut |expr| {
+        let ExprKind::Struct { path, fields, .. } = &expr.kind else {
+            return;
+        };
+        for (field, value) in fields {
+            if is_sender_expr(value, senders) {
+                let owner = program.typing().types.resolve_path(&scope, path);
+                stored.push((owner, field.clone()));
+            }
+        }
+    });
+    stored
+}
+
+/// For `base.field.send(..)` where `base` has one of our struct types: (struct, field).
+fn sent_through_field(
+    program: &Program<'_>,
+    function_ref: FunctionRef,
+    function: &Function,
+    site: &CallSite,
+) -> Option<(String, String)> {
+    let mut receiver = None;
+    function.body.walk(&mut |expr| {
+        if expr.span == site.span
+            && let ExprKind::MethodCall { receiver: r, .. } = &expr.kind
+        {
+            receiver = Some(&**r);
+        }
+    });
+    let mut receiver = receiver?;
+    while let ExprKind::Reference { expr, .. } | ExprKind::MethodCall { receiver: expr, .. } =
+        &receiver.kind
+    {
+        match &receiver.kind {
+            ExprKind::MethodCall { method, args, .. }
+                if !is_clone_method(method) || !args.is_empty() =>
+            {
+                return None;
+            }
+            _ => receiver = expr,
+        }
+    }
+    let ExprKind::Field { base, member } = &receiver.kind else {
+        return None;
+    };
+    let owner = program.type_of(function_ref, base)?;
+    let owner = owner.peel_wrappers().path()?.to_string();
+    Some((owner, member.clone()))
+}
+
+/// What holds back the producers of a function: a permit taken, a one-shot reply created,
+/// or a limit read in a condition, anywhere in it.
+fn bound_in(
+    program: &Program<'_>,
+    function_ref: FunctionRef,
+    function: &Function,
+) -> Option<Bound> {
+    let bound_calls = program.knowledge.bound_calls();
+    let mut found = None;
+    for site in program.call_sites.in_function(function_ref) {
+        match &site.target {
+            CallTarget::Method { name, .. } if bound_calls.contains(&name.as_str()) => {
+                found = Some(Bound::Permit);
+            }
+            CallTarget::Path { resolved, .. } if is_oneshot_constructor(&resolved.display()) => {
+                found = found.or(Some(Bound::Reply));
+            }
+            _ => {}
+        }
+    }
+    if found.is_some() {
+        return found;
+    }
+    let counters = counter_bindings(&function.body);
+    let mut limit = false;
+    function.body.walk(&mut |expr| {
+        let condition = match &expr.kind {
+            ExprKind::If { condition, .. } => condition,
+            ExprKind::Loop {
+                kind: LoopKind::While { condition },
+                ..
+            } => condition,
+            _ => return,
+        };
+        limit |= reads_a_limit(condition, &counters);
+    });
+    limit.then_some(Bound::LimitCheck)
+}
+
+/// Locals bound to a counter read (`let before = in_flight.fetch_add(1, ..)`).
+fn counter_bindings(body: &Block) -> Vec<String> {
+    let mut names = Vec::new();
+    for_each_block(body, &mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
+                && reads_counter(init)
+            {
+                names.push(name.to_string());
+            }
+        }
+    });
+    names
+}
+
+fn reads_counter(expr: &Expr) -> bool {
+    let mut found = false;
+    expr.walk(&mut |inner| {
+        if let ExprKind::MethodCall { method, .. } = &inner.kind
+            && is_counter_method(method)
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Whether a condition reads how busy things are: a counter (`in_flight.load(..)`, a local
+/// bound to one), a queue's depth (`tx.len()`), or a value named like work in flight.
+fn reads_a_limit(condition: &Expr, counters: &[String]) -> bool {
+    let mut found = false;
+    condition.walk(&mut |inner| match &inner.kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } => {
+            let named_in_flight =
+                name_of(receiver).is_some_and(|name| names_in_flight_counter(&name.to_lowercase()));
+            found |=
+                is_counter_method(method) || (is_queue_depth_method(method) && named_in_flight);
+        }
+        ExprKind::Path(path) if path.segments.len() == 1 => {
+            let name = path.last();
+            found |= counters.iter().any(|counter| counter == name)
+                || names_in_flight_counter(&name.to_lowercase());
+        }
+        ExprKind::Field { member, .. } => {
+            found |= names_in_flight_counter(&member.to_lowercase());
+        }
+        _ => {}
+    });
+    found
+}
+
+/// Whether the function takes messages off `receiver` itself (not in a closure or task):
+/// `rx.recv()`, `rx.try_iter()`, `for x in rx`.
+fn receives_inline(body: &Block, receiver: &str) -> bool {
+    let names = [receiver.to_string()];
+    let mut found = false;
+    let mut stack: Vec<&Expr> = Vec::new();
+    body.for_each_expr(&mut |expr| stack.push(expr));
+    while let Some(expr) = stack.pop() {
+        match &expr.kind {
+            ExprKind::Closure { .. } | ExprKind::Async { .. } => continue,
+            ExprKind::MethodCall {
+                receiver: target,
+                method,
+                ..
+            } if is_take_method(method) && is_sender_expr(target, &names) => found = true,
+            ExprKind::Loop {
+                kind: LoopKind::For { iterable, .. },
+                ..
+            } if is_sender_expr(iterable, &names) => found = true,
+            _ => {}
+        }
+        expr.for_each_child(&mut |child| stack.push(child));
+    }
+    found
+}
+
+/// The argument expressions of a call site, in the order of [`CallSite::arguments`].
+fn call_arguments<'f>(function: &'f Function, site: &CallSite) -> Vec<&'f Expr> {
+    let mut arguments = Vec::new();
+    function.body.walk(&mut |expr| {
+        if expr.span != site.span {
+            return;
+        }
+        match &expr.kind {
+            ExprKind::Call { args, .. } => arguments = args.iter().collect(),
+            ExprKind::MethodCall { receiver, args, .. } => {
+                arguments = std::iter::once(&**receiver).chain(args).collect();
+            }
+            _ => {}
+        }
+    });
+    arguments
+}
+
+/// `x?`, `x.unwrap()`, `x.expect(..)` → `x`.
+fn peel_result(expr: &Expr) -> &Expr {
+    match &expr.kind {
+        ExprKind::Try(inner) => peel_result(inner),
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if is_result_adapter(method) => peel_result(receiver),
+        _ => expr,
+    }
+}
+
+/// Calls `visit` on the body and on every block nested in it (blocks, loops, branches,
+/// closures and async blocks), without recursion.
+fn for_each_block<'a>(body: &'a Block, visit: &mut dyn FnMut(&'a Block)) {
+    visit(body);
+    body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Block(block) | ExprKind::Async { body: block, .. } => visit(block),
+        ExprKind::Loop { body, .. } => visit(body),
+        ExprKind::If { then_branch, .. } => visit(then_branch),
+        _ => {}
+    });
+}
