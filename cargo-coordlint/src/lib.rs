@@ -102,7 +102,13 @@ fn run_cli(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
         writeln!(err, "warning: {warning}")?;
     }
     let runtime = match &cli.runtime_trace {
-        Some(dir) => Some(runtime_trace::read(dir)?),
+        Some(dir) => {
+            let traces = runtime_trace::read(dir)?;
+            for warning in &traces.warnings {
+                writeln!(err, "warning: {warning}")?;
+            }
+            Some(traces.observations)
+        }
         None => None,
     };
     if let Some(runtime) = &runtime
