@@ -272,3 +272,49 @@ fn a_cut_short_last_record_and_single_document_files_are_read() {
     assert_eq!(read.merged, merged_alone(&good));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A trace directory that cannot be created (a file is in the way; root can write anywhere
+/// else) is reported once, not once per class or edge, and the run goes on.
+#[test]
+fn an_unwritable_trace_directory_is_reported_once() {
+    if std::env::var_os("RUNTIME_PROBE_UNWRITABLE_CHILD").is_some() {
+        runtime_probe::set_action(Action::Record);
+        let locks: Vec<Mutex<()>> = (0..20)
+            .map(|index| {
+                Mutex::named(
+                    Box::leak(format!("unwritable_{index}").into_boxed_str()),
+                    (),
+                )
+            })
+            .collect();
+        for pair in locks.windows(2) {
+            let _outer = pair[0].lock().unwrap();
+            let _inner = pair[1].lock().unwrap();
+        }
+        assert!(runtime_probe::write_trace_file().is_none());
+        return;
+    }
+    let dir = scratch_dir("unwritable");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "in the way").unwrap();
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "an_unwritable_trace_directory_is_reported_once",
+            "--test-threads=1",
+            // The warning is printed on the test's thread; let it through.
+            "--nocapture",
+        ])
+        .env("RUNTIME_PROBE_UNWRITABLE_CHILD", "1")
+        .env("COORDLINT_TRACE", blocker.join("traces"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("cannot write trace file").count(),
+        1,
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
