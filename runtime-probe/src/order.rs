@@ -21,12 +21,13 @@
 //! the one checked last sees the whole cycle.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::graph::{self, ClassGraph, EdgeLite};
 use crate::registry::{class_node, edge_node};
+use crate::table::KeyHasher;
 use crate::trace::Mode;
 
 /// A class's place in the order graph.
@@ -72,37 +73,11 @@ pub(crate) struct OutEdges {
 
 /// Up to this many edges out of a class are found by scanning (cheaper than hashing, and no
 /// table to grow); beyond, through a hash map.
-const SCANNED_EDGES: usize = 32;
+const SCANNED_EDGES: usize = 64;
 
 /// One `u64` for an edge's modes and target class.
 fn target_key(from_mode: Mode, to: u32, to_mode: Mode) -> u64 {
     u64::from(to) << 8 | (from_mode as u64) << 4 | to_mode as u64
-}
-
-/// Hashes a `u64` key with one multiply (the keys are small and dense; SipHash showed up in
-/// profiles of programs with many new edges).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(self.0 << 8 | u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        let product = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = product ^ (product >> 32);
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.write_u64(u64::from(value));
-    }
 }
 
 type FastSet = HashSet<u32, BuildHasherDefault<KeyHasher>>;

@@ -3,7 +3,7 @@
 //! Together they let threads record new classes and edges without meeting on one mutex.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// Entries of the first chunk; chunk `k` holds `FIRST_CHUNK << k` entries.
@@ -50,23 +50,59 @@ impl<T> Table<T> {
 /// Shards of a [`Sharded`] map: a power of two, several per core on a big machine.
 const SHARDS: usize = 64;
 
+/// A multiply-and-fold hash, 8 bytes at a step: the probe's keys are class ids and source
+/// locations, not attacker-chosen, and SipHash showed in profiles of runs with many new
+/// classes and edges.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.write_u64(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        let product = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = product ^ (product >> 32);
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
 /// A hash map in [`SHARDS`] parts, each behind its own mutex, picked by the key's hash.
 pub(crate) struct Sharded<K, V> {
-    hasher: RandomState,
-    shards: Box<[Mutex<HashMap<K, V>>]>,
+    shards: Box<[Mutex<FastMap<K, V>>]>,
 }
 
 impl<K: Hash + Eq, V> Sharded<K, V> {
     pub(crate) fn new() -> Sharded<K, V> {
         Sharded {
-            hasher: RandomState::new(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
     /// The locked shard that holds `key` (if it is anywhere).
-    pub(crate) fn shard(&self, key: &K) -> MutexGuard<'_, HashMap<K, V>> {
-        let index = self.hasher.hash_one(key) as usize % SHARDS;
+    pub(crate) fn shard(&self, key: &K) -> MutexGuard<'_, FastMap<K, V>> {
+        // Middle bits: the map inside a shard indexes by the low ones and tags by the top ones.
+        let hash = BuildHasherDefault::<KeyHasher>::default().hash_one(key);
+        let index = (hash >> 32) as usize % SHARDS;
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -41,11 +41,13 @@ fn lock_probed<G, H>(
     lock: impl FnOnce() -> LockResult<G>,
     wrap: impl FnOnce(G, Token) -> H,
 ) -> LockResult<H> {
+    // `move`: the closure holds `try_lock` itself (one reference to the lock), not a
+    // reference to it, which would make the hot path store it on the stack.
     let (result, token) = core::acquire(
         core,
         readers,
         mode,
-        || acquired_or_blocked(try_lock()),
+        move || acquired_or_blocked(try_lock()),
         lock,
     );
     map_poison(result, |guard| wrap(guard, token))
