@@ -151,7 +151,13 @@ fn run_cli(
         writeln!(err, "warning: {}", output::escape::one_line(warning))?;
     }
     let runtime = match &cli.runtime_trace {
-        Some(dir) => Some(runtime_trace::read(dir)?),
+        Some(dir) => {
+            let traces = runtime_trace::read(dir)?;
+            for warning in &traces.warnings {
+                writeln!(err, "warning: {warning}")?;
+            }
+            Some(traces.observations)
+        }
         None => None,
     };
     if let Some(runtime) = &runtime

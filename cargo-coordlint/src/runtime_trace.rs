@@ -7,20 +7,43 @@ use anyhow::anyhow;
 use lint_core::runtime::{ObservedCycle, ObservedEdge, RuntimeObservations, SourceSite};
 use runtime_probe::trace::{self, ClassRef, Edge, ReportKind, Site, Trace};
 
-pub fn read(dir: &Path) -> anyhow::Result<RuntimeObservations> {
+/// What the trace files of a directory observed, and a warning for each file left out.
+pub struct RuntimeTraces {
+    pub observations: RuntimeObservations,
+    pub warnings: Vec<String>,
+}
+
+/// Merges the trace files of `dir`. A file that cannot be read or parsed is skipped with a
+/// warning naming it (one broken file of a CI run does not lose the others); only a directory
+/// that cannot be listed is an error.
+pub fn read(dir: &Path) -> anyhow::Result<RuntimeTraces> {
     if !dir.is_dir() {
         return Err(anyhow!(
             "--runtime-trace {}: no such directory",
             dir.display()
         ));
     }
-    let merged = trace::read_trace_dir(dir).map_err(|error| {
+    let read = trace::read_trace_dir(dir).map_err(|error| {
         anyhow!(
             "could not read the run-time traces in {}: {error}",
             dir.display()
         )
     })?;
-    Ok(observations(&merged))
+    let warnings = read
+        .skipped
+        .iter()
+        .map(|skipped| {
+            format!(
+                "skipped run-time trace file {}: {}",
+                skipped.path.display(),
+                skipped.message
+            )
+        })
+        .collect();
+    Ok(RuntimeTraces {
+        observations: observations(&read.merged),
+        warnings,
+    })
 }
 
 fn observations(merged: &Trace) -> RuntimeObservations {

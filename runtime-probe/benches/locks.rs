@@ -5,12 +5,21 @@
 //! "probe-enabled" is `runtime_probe::enabled::Mutex` (always probing); "probe-disabled" is
 //! `runtime_probe::disabled::Mutex`, which is what the crate root exports when the probe is off
 //! (it *is* `std::sync::Mutex`, so it should equal std; it is measured to show that).
+//!
+//! `many_classes_16_threads` is the workload of `tests/scale.rs` (16 threads, 1,000 classes,
+//! about 32,000 order edges, each new when first taken), with fresh classes every iteration,
+//! against std: `cargo bench -p runtime-probe --bench locks -- many_classes`.
+
+#[allow(dead_code)] // `expected_edges` is for the test
+#[path = "../tests/support/many_classes.rs"]
+mod many_classes;
 
 use std::hint::black_box;
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 /// The operations every contender offers, so each benchmark is written once.
 trait BenchLock: Send + Sync + 'static {
@@ -126,6 +135,34 @@ fn run_threads(threads: usize, iters: u64, op: impl Fn(usize) + Sync) -> Duratio
     .elapsed()
 }
 
+/// The scale workload: every iteration creates 1,000 fresh locks (for the probe, 1,000 new
+/// classes, so every edge is new again) and runs 16 threads over them; only the run is timed.
+/// Few, flat samples: each probe iteration adds 1,000 classes and ~32,000 edges to the
+/// process, so the iteration count is kept small.
+fn many_classes(c: &mut Criterion) {
+    static ITERATION: AtomicUsize = AtomicUsize::new(0);
+    let mut group = c.benchmark_group("many_classes_16_threads");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_millis(500));
+    fn timed<L: many_classes::WorkloadLock>(iters: u64) -> Duration {
+        (0..iters)
+            .map(|_| {
+                let prefix = format!("bench-{}", ITERATION.fetch_add(1, Ordering::Relaxed));
+                let locks = many_classes::locks::<L>(&prefix);
+                many_classes::run(&locks, 16)
+            })
+            .sum()
+    }
+    group.bench_function("std", |b| b.iter_custom(timed::<std::sync::Mutex<u64>>));
+    group.bench_function("probe-enabled", |b| {
+        b.iter_custom(timed::<runtime_probe::enabled::Mutex<u64>>)
+    });
+    group.finish();
+}
+
 macro_rules! all_contenders {
     ($c:expr, $bench:ident $(, $arg:expr)*) => {
         $bench::<StdLock>($c, "std" $(, $arg)*);
@@ -145,6 +182,7 @@ fn benches(c: &mut Criterion) {
     all_contenders!(c, contended, 2);
     all_contenders!(c, contended, 4);
     all_contenders!(c, private_nested, 2);
+    many_classes(c);
 }
 
 criterion_group!(locks, benches);

@@ -5,12 +5,14 @@
 //!   (`Mutex::named("accounts", v)` with [`Named`] in scope): memory grows with the number of
 //!   classes, not of lock instances.
 //! * Each thread keeps its held-lock stack and a cache of the (held chain, new lock)
-//!   combinations it has validated; only a new combination touches the global order graph.
+//!   combinations it has validated; only a new combination touches the process-wide order
+//!   graph, and a new edge there is recorded and checked without a global lock unless it goes
+//!   against the order seen so far.
 //! * A new edge that closes a cycle produces a [`Report`] naming every class and both
 //!   acquisition sites of every edge. What happens then is an [`Action`].
 //! * A watchdog checks the wait-for graph of threads blocked longer than a timeout.
-//! * With `COORDLINT_TRACE=DIR` each process writes one JSON trace; [`trace`] reads and merges
-//!   them.
+//! * With `COORDLINT_TRACE=DIR` each process appends to one JSON Lines trace; [`trace`] reads
+//!   and merges them.
 //!
 //! Which types the crate root exports: the probing ones (module [`enabled`]) when the feature
 //! `enabled` (default) is on and the build has `debug_assertions` or the feature `always`;
@@ -19,8 +21,11 @@
 mod core;
 pub mod disabled;
 pub mod enabled;
+mod export;
 mod graph;
+mod order;
 mod registry;
+mod table;
 mod thread;
 pub mod trace;
 mod waitfor;

@@ -1,14 +1,22 @@
-//! Process-wide probe state: lock classes, the class order graph, reports, configuration and
-//! trace export. Only slow paths (a new class, a chain a thread has not seen, a report) lock it.
+//! Process-wide probe state: configuration, lock classes, order edges and reports.
+//!
+//! Only slow paths come here (a new lock instance, a held chain a thread has not validated, a
+//! report), and none of them takes one global lock for a new class or edge: classes and edges
+//! live in append-only tables read without a lock, found through sharded maps; a new edge is
+//! checked for a cycle by `order.rs` (without a lock unless it goes against the order) and
+//! appended to the trace file by `export.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::panic::Location;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::graph::{self, EdgeLite};
+use crate::export;
+use crate::graph::EdgeLite;
+use crate::order::{self, OrderNode};
+use crate::table::{Sharded, Table};
 use crate::trace::{
     self, Class, ClassRef, CycleStep, Edge, Mode, ProcessInfo, Report, ReportKind, Site, Trace,
     Witness,
@@ -54,7 +62,6 @@ impl Action {
 pub(crate) struct Config {
     pub action: Action,
     pub deadlock_timeout: Option<Duration>,
-    pub backtrace: bool,
     pub trace_dir: Option<PathBuf>,
 }
 
@@ -77,7 +84,6 @@ static CONFIG: LazyLock<RwLock<Config>> = LazyLock::new(|| {
     RwLock::new(Config {
         action: action.unwrap_or(Action::Panic),
         deadlock_timeout,
-        backtrace: env_flag("COORDLINT_BACKTRACE"),
         trace_dir: std::env::var_os("COORDLINT_TRACE")
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from),
@@ -125,54 +131,86 @@ pub fn set_deadlock_timeout(timeout: Option<Duration>) {
 
 /// Whether a backtrace is captured for each new edge (default: `COORDLINT_BACKTRACE=1`).
 pub fn set_capture_backtraces(capture: bool) {
-    update_config(|config| config.backtrace = capture);
+    BACKTRACES.store(capture, Ordering::Relaxed);
 }
+
+/// Read for every new edge: an atomic, not the configuration's lock.
+static BACKTRACES: LazyLock<AtomicBool> =
+    LazyLock::new(|| AtomicBool::new(env_flag("COORDLINT_BACKTRACE")));
 
 /// Writes this process's trace file into `dir` from now on (default: `COORDLINT_TRACE`).
+///
+/// The file is created (with everything recorded so far) at once and then appended to; a
+/// directory that cannot be written is reported once on stderr, and tracing stays off until
+/// the next call.
 pub fn set_trace_dir(dir: Option<PathBuf>) {
-    update_config(|config| config.trace_dir = dir);
-    write_trace_file();
+    update_config(|config| config.trace_dir = dir.clone());
+    export::restart(dir);
 }
 
-struct ClassRecord {
-    site: &'static Location<'static>,
-    name: Option<&'static str>,
-    kind: &'static str,
-    exclusive_seen: bool,
+/// A lock class: every lock created at one site with one name.
+pub(crate) struct ClassNode {
+    pub site: &'static Location<'static>,
+    pub name: Option<&'static str>,
+    pub kind: &'static str,
+    pub exclusive_seen: AtomicBool,
+    pub order: OrderNode,
 }
 
-struct EdgeRecord {
-    lite: EdgeLite,
-    count: u64,
-    first: Witness,
+/// An order edge between two classes, with its first witness.
+pub(crate) struct EdgeNode {
+    pub lite: EdgeLite,
+    pub count: AtomicU64,
+    held_site: &'static Location<'static>,
+    acquire_site: &'static Location<'static>,
+    thread: Arc<str>,
+    backtrace: Option<Arc<str>>,
+    /// The count changed since the trace file last got it.
+    pub count_unwritten: AtomicBool,
 }
+
+type ClassKey = (&'static str, u32, u32, Option<&'static str>);
+
+/// By class id (from 1; 0 means "not resolved yet" in a lock).
+static CLASSES: Table<ClassNode> = Table::new();
+static NEXT_CLASS: AtomicU32 = AtomicU32::new(1);
+static CLASS_INDEX: LazyLock<Sharded<ClassKey, u32>> = LazyLock::new(Sharded::new);
+/// By edge id (from 0); found by their source class ([`OrderNode::lock_out_edges`]).
+static EDGES: Table<EdgeNode> = Table::new();
+static NEXT_EDGE: AtomicU32 = AtomicU32::new(0);
 
 #[derive(Default)]
-struct Registry {
-    /// Index = class id - 1 (id 0 means "not resolved yet" in a lock).
-    classes: Vec<ClassRecord>,
-    class_index: HashMap<(&'static str, u32, u32, Option<&'static str>), u32>,
-    edges: Vec<EdgeRecord>,
-    lites: Vec<EdgeLite>,
-    edge_index: HashMap<(u32, Mode, u32, Mode), usize>,
-    /// Outgoing edge indices per class id (index 0 unused).
-    out_edges: Vec<Vec<usize>>,
-    reported_cycles: HashSet<Vec<usize>>,
-    reports: Vec<Report>,
+struct Reports {
+    list: Vec<Report>,
+    /// Order cycles reported, as sorted edge ids.
+    cycles: HashSet<Vec<usize>>,
 }
 
-static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| {
-    Mutex::new(Registry {
-        out_edges: vec![Vec::new()],
-        ..Default::default()
-    })
-});
-/// Serialises trace writes so a later write never carries an older snapshot.
-static EXPORT: Mutex<()> = Mutex::new(());
-static EXPORT_PENDING: AtomicBool = AtomicBool::new(false);
+static REPORTS: LazyLock<Mutex<Reports>> = LazyLock::new(Mutex::default);
 
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+fn reports_state() -> std::sync::MutexGuard<'static, Reports> {
+    REPORTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The class `id`. Ids come from [`resolve_class`], which fills the slot before handing the id
+/// out; a thread that got the id through a relaxed load may see the slot a moment later.
+pub(crate) fn class_node(id: u32) -> &'static ClassNode {
+    loop {
+        if let Some(node) = CLASSES.get(id as usize) {
+            return node;
+        }
+        std::hint::spin_loop();
+    }
+}
+
+/// The edge `id` (ids are handed out after the slot is filled, like class ids).
+pub(crate) fn edge_node(id: u32) -> &'static EdgeNode {
+    loop {
+        if let Some(node) = EDGES.get(id as usize) {
+            return node;
+        }
+        std::hint::spin_loop();
+    }
 }
 
 /// The class of locks created at `site` with `name`; creates it on first sight.
@@ -183,81 +221,128 @@ pub(crate) fn resolve_class(
     exclusive: bool,
 ) -> u32 {
     let key = (site.file(), site.line(), site.column(), name);
-    let mut registry = registry();
-    if let Some(&id) = registry.class_index.get(&key) {
+    let mut shard = CLASS_INDEX.shard(&key);
+    if let Some(&id) = shard.get(&key) {
         return id;
     }
-    registry.classes.push(ClassRecord {
-        site,
-        name,
-        kind,
-        exclusive_seen: exclusive,
-    });
-    registry.out_edges.push(Vec::new());
-    let id = registry.classes.len() as u32;
-    registry.class_index.insert(key, id);
-    drop(registry);
-    EXPORT_PENDING.store(true, Ordering::Relaxed);
+    let id = NEXT_CLASS.fetch_add(1, Ordering::SeqCst);
+    CLASSES.set(
+        id as usize,
+        ClassNode {
+            site,
+            name,
+            kind,
+            exclusive_seen: AtomicBool::new(exclusive),
+            order: OrderNode::new(id),
+        },
+    );
+    shard.insert(key, id);
+    drop(shard);
+    export::class_added(id);
     id
 }
 
 /// Number of lock classes created so far in this process.
 pub fn class_count() -> usize {
-    registry().classes.len()
+    NEXT_CLASS.load(Ordering::Relaxed) as usize - 1
 }
 
 /// Number of distinct class-order edges observed so far in this process.
 pub fn edge_count() -> usize {
-    registry().edges.len()
+    NEXT_EDGE.load(Ordering::Relaxed) as usize
 }
 
-impl Registry {
-    fn class_ref(&self, id: u32) -> ClassRef {
-        let class = &self.classes[id as usize - 1];
-        ClassRef {
-            site: Site::from_location(class.site),
-            name: class.name.map(str::to_owned),
+/// Ids below which classes and edges may exist (some slots may still be being filled).
+pub(crate) fn id_limits() -> (u32, u32) {
+    (
+        NEXT_CLASS.load(Ordering::SeqCst),
+        NEXT_EDGE.load(Ordering::SeqCst),
+    )
+}
+
+/// The class `id` if its slot is filled.
+pub(crate) fn class_if_present(id: u32) -> Option<&'static ClassNode> {
+    CLASSES.get(id as usize)
+}
+
+/// The edge `id` if its slot is filled.
+pub(crate) fn edge_if_present(id: u32) -> Option<&'static EdgeNode> {
+    EDGES.get(id as usize)
+}
+
+pub(crate) fn class_ref(class: u32) -> ClassRef {
+    let node = class_node(class);
+    ClassRef {
+        site: Site::from_location(node.site),
+        name: node.name.map(str::to_owned),
+    }
+}
+
+/// Class `id` in the trace format, keeping the process's id.
+pub(crate) fn trace_class(id: u32) -> Class {
+    let node = class_node(id);
+    Class {
+        id,
+        site: Site::from_location(node.site),
+        name: node.name.map(str::to_owned),
+        kind: node.kind.to_owned(),
+        exclusive_seen: node.exclusive_seen.load(Ordering::Relaxed),
+    }
+}
+
+impl EdgeNode {
+    fn witness(&self) -> Witness {
+        Witness {
+            held_site: Site::from_location(self.held_site),
+            acquire_site: Site::from_location(self.acquire_site),
+            thread: self.thread.to_string(),
+            backtrace: self.backtrace.as_deref().map(str::to_owned),
         }
     }
 
-    fn step(&self, index: usize) -> CycleStep {
-        let edge = &self.edges[index];
-        CycleStep {
-            from: self.class_ref(edge.lite.from),
-            from_mode: edge.lite.from_mode,
-            to: self.class_ref(edge.lite.to),
-            to_mode: edge.lite.to_mode,
-            witness: edge.first.clone(),
+    /// This edge in the trace format, with the process's class ids.
+    pub(crate) fn to_trace(&self) -> Edge {
+        Edge {
+            from: self.lite.from,
+            from_mode: self.lite.from_mode,
+            to: self.lite.to,
+            to_mode: self.lite.to_mode,
+            count: self.count.load(Ordering::Relaxed),
+            first: self.witness(),
         }
     }
+}
 
-    /// If `closing` is in a strong cycle not reported yet, the report for it.
-    fn cycle_report(&mut self, closing: usize) -> Option<Report> {
-        let classes = &self.classes;
-        let exclusive_seen = |id: u32| classes[id as usize - 1].exclusive_seen;
-        let path = graph::strong_path_back(
-            &self.lites,
-            &self.out_edges,
-            &exclusive_seen,
-            self.lites[closing],
-        )?;
-        // The cycle in acquisition order: the path back (from `to` round to `from`), then `closing`.
-        let mut members: Vec<usize> = path;
-        members.push(closing);
-        let mut key = members.clone();
-        key.sort_unstable();
-        if !self.reported_cycles.insert(key) {
-            return None;
-        }
-        let steps: Vec<CycleStep> = members.iter().map(|&index| self.step(index)).collect();
-        Some(Report {
-            kind: ReportKind::LockOrderCycle,
-            message: trace::describe_order_cycle(&steps),
-            cycle: steps,
-            threads: Vec::new(),
-            pid: std::process::id(),
-        })
+fn step(id: usize) -> CycleStep {
+    let edge = edge_node(id as u32);
+    CycleStep {
+        from: class_ref(edge.lite.from),
+        from_mode: edge.lite.from_mode,
+        to: class_ref(edge.lite.to),
+        to_mode: edge.lite.to_mode,
+        witness: edge.witness(),
     }
+}
+
+/// The report for the cycle made of `closing` and the path back from its target, unless
+/// that cycle was reported already.
+fn cycle_report(closing: u32, path: Vec<usize>) -> Option<Report> {
+    // The cycle in acquisition order: the path back (from `to` round to `from`), then `closing`.
+    let mut members = path;
+    members.push(closing as usize);
+    let mut key = members.clone();
+    key.sort_unstable();
+    if !reports_state().cycles.insert(key) {
+        return None;
+    }
+    let steps: Vec<CycleStep> = members.into_iter().map(step).collect();
+    Some(Report {
+        kind: ReportKind::LockOrderCycle,
+        message: trace::describe_order_cycle(&steps),
+        cycle: steps,
+        threads: Vec::new(),
+        pid: std::process::id(),
+    })
 }
 
 /// One held lock as the slow path sees it.
@@ -268,27 +353,20 @@ pub(crate) struct HeldSnapshot {
 }
 
 /// A thread acquires `class` in `mode` at `site` while holding `held`, for the first time in
-/// this thread with this held chain: add or count the edges, check new edges for cycles.
+/// this thread with this held chain: count the known edges, record and check the new ones.
 pub(crate) fn observe_chain(
     held: &[HeldSnapshot],
     class: u32,
     mode: Mode,
     site: &'static Location<'static>,
 ) -> Vec<Report> {
-    let backtrace = with_config(|config| config.backtrace)
-        .then(|| std::backtrace::Backtrace::force_capture().to_string());
-    let thread = crate::thread::current_thread_label();
     let mut reports = Vec::new();
-    let mut registry = registry();
-    let mut done: Vec<(u32, Mode)> = Vec::with_capacity(held.len());
-    for entry in held {
-        if done.contains(&(entry.class, entry.mode)) {
-            continue;
-        }
-        done.push((entry.class, entry.mode));
-        let key = (entry.class, entry.mode, class, mode);
-        if let Some(&index) = registry.edge_index.get(&key) {
-            registry.edges[index].count += 1;
+    for (index, entry) in held.iter().enumerate() {
+        // One edge per held (class, mode), however many locks of the class are held.
+        if held[..index]
+            .iter()
+            .any(|below| below.class == entry.class && below.mode == entry.mode)
+        {
             continue;
         }
         let lite = EdgeLite {
@@ -297,47 +375,71 @@ pub(crate) fn observe_chain(
             to: class,
             to_mode: mode,
         };
-        let index = registry.edges.len();
-        registry.edges.push(EdgeRecord {
-            lite,
-            count: 1,
-            first: Witness {
-                held_site: Site::from_location(entry.site),
-                acquire_site: Site::from_location(site),
-                thread: thread.clone(),
-                backtrace: backtrace.clone(),
-            },
-        });
-        registry.lites.push(lite);
-        registry.edge_index.insert(key, index);
-        registry.out_edges[entry.class as usize].push(index);
-        EXPORT_PENDING.store(true, Ordering::Relaxed);
-        reports.extend(registry.cycle_report(index));
+        let Some(id) = record_edge(lite, entry.site, site) else {
+            continue;
+        };
+        export::edge_added();
+        if !order::is_ordered(lite.from, lite.to)
+            && let Some(path) = order::closing_path(id)
+        {
+            reports.extend(cycle_report(id, path));
+        }
     }
     reports
+}
+
+/// Counts one more observation of `edge` if it is known; otherwise records it (in the edge
+/// table and both adjacency lists) and returns its id.
+fn record_edge(
+    edge: EdgeLite,
+    held_site: &'static Location<'static>,
+    acquire_site: &'static Location<'static>,
+) -> Option<u32> {
+    let from = &class_node(edge.from).order;
+    let mut out_edges = from.lock_out_edges();
+    if let Some(id) = out_edges.find(edge.from_mode, edge.to, edge.to_mode) {
+        drop(out_edges);
+        let known = edge_node(id);
+        known.count.fetch_add(1, Ordering::Relaxed);
+        export::count_changed(id, known);
+        return None;
+    }
+    let id = NEXT_EDGE.fetch_add(1, Ordering::SeqCst);
+    EDGES.set(
+        id as usize,
+        EdgeNode {
+            lite: edge,
+            count: AtomicU64::new(1),
+            held_site,
+            acquire_site,
+            thread: crate::thread::current_thread_label(),
+            // Slow, and only on request: other threads wait to record edges from this class.
+            backtrace: BACKTRACES
+                .load(Ordering::Relaxed)
+                .then(|| Arc::from(std::backtrace::Backtrace::force_capture().to_string())),
+            count_unwritten: AtomicBool::new(false),
+        },
+    );
+    out_edges.add(edge.from_mode, edge.to, edge.to_mode, id);
+    drop(out_edges);
+    class_node(edge.to).order.add_in_edge(id, edge.from);
+    Some(id)
 }
 
 /// A class was acquired exclusively for the first time: read-read paths through it may now be
 /// blocked by a writer, so re-check the cycles through its edges.
 pub(crate) fn mark_exclusive(class: u32) -> Vec<Report> {
-    let mut registry = registry();
-    let record = &mut registry.classes[class as usize - 1];
-    if record.exclusive_seen {
+    if class_node(class)
+        .exclusive_seen
+        .swap(true, Ordering::Relaxed)
+    {
         return Vec::new();
     }
-    record.exclusive_seen = true;
-    EXPORT_PENDING.store(true, Ordering::Relaxed);
-    let touching: Vec<usize> = (0..registry.lites.len())
-        .filter(|&i| registry.lites[i].from == class || registry.lites[i].to == class)
-        .collect();
-    touching
+    export::class_changed(class);
+    order::cycles_through(class)
         .into_iter()
-        .filter_map(|index| registry.cycle_report(index))
+        .filter_map(|(closing, path)| cycle_report(closing, path))
         .collect()
-}
-
-pub(crate) fn class_ref(class: u32) -> ClassRef {
-    registry().class_ref(class)
 }
 
 /// Records each report, then acts on it according to the configured [`Action`].
@@ -345,9 +447,8 @@ pub(crate) fn deliver(reports: Vec<Report>) {
     if reports.is_empty() {
         return;
     }
-    registry().reports.extend(reports.iter().cloned());
-    EXPORT_PENDING.store(true, Ordering::Relaxed);
-    write_trace_file();
+    reports_state().list.extend(reports.iter().cloned());
+    export::reports_added(&reports);
     let thread_action = THREAD_ACTION
         .try_with(|slot| slot.borrow().clone())
         .ok()
@@ -371,91 +472,58 @@ pub(crate) fn deliver(reports: Vec<Report>) {
 
 /// Every report made so far in this process.
 pub fn reports() -> Vec<Report> {
-    registry().reports.clone()
+    reports_state().list.clone()
 }
 
-/// A snapshot of this process's classes, edges and reports in the trace format.
+/// A snapshot of this process's classes, edges and reports in the trace format (class ids
+/// renumbered from 0).
 pub fn snapshot() -> Trace {
-    let registry = registry();
-    let classes = registry
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(index, class)| Class {
-            id: index as u32,
-            site: Site::from_location(class.site),
-            name: class.name.map(str::to_owned),
-            kind: class.kind.to_owned(),
-            exclusive_seen: class.exclusive_seen,
+    let (class_limit, edge_limit) = id_limits();
+    let mut dense: Vec<Option<u32>> = vec![None; class_limit as usize];
+    let mut classes = Vec::new();
+    for id in 1..class_limit {
+        if class_if_present(id).is_some() {
+            dense[id as usize] = Some(classes.len() as u32);
+            classes.push(Class {
+                id: classes.len() as u32,
+                ..trace_class(id)
+            });
+        }
+    }
+    let edges = (0..edge_limit)
+        .filter_map(edge_if_present)
+        .filter_map(|edge| {
+            let from = dense.get(edge.lite.from as usize).copied().flatten()?;
+            let to = dense.get(edge.lite.to as usize).copied().flatten()?;
+            Some(Edge {
+                from,
+                to,
+                ..edge.to_trace()
+            })
         })
         .collect();
-    let edges = registry
-        .edges
-        .iter()
-        .map(|edge| Edge {
-            from: edge.lite.from - 1,
-            from_mode: edge.lite.from_mode,
-            to: edge.lite.to - 1,
-            to_mode: edge.lite.to_mode,
-            count: edge.count,
-            first: edge.first.clone(),
-        })
-        .collect();
+    Trace {
+        processes: vec![process_info()],
+        classes,
+        edges,
+        reports: reports(),
+    }
+}
+
+pub(crate) fn process_info() -> ProcessInfo {
     let exe = std::env::current_exe()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    Trace {
-        processes: vec![ProcessInfo {
-            pid: std::process::id(),
-            exe,
-        }],
-        classes,
-        edges,
-        reports: registry.reports.clone(),
+    ProcessInfo {
+        pid: std::process::id(),
+        exe,
     }
 }
 
-/// Writes this process's trace file now if a trace directory is configured and anything
-/// changed since the last write. Returns the file written. The probe calls it after every new
-/// class, edge or report, so a process that ends abruptly still leaves a complete file.
+/// Makes this process's trace file complete now, if a trace directory is configured: the
+/// probe appends every new class, edge and report as it appears, and this adds the edge
+/// counts that changed since (call it at the end of `main` to have final counts). Returns the
+/// file's path.
 pub fn write_trace_file() -> Option<PathBuf> {
-    let dir = with_config(|config| config.trace_dir.clone())?;
-    let _serial = EXPORT.lock().unwrap_or_else(PoisonError::into_inner);
-    if !EXPORT_PENDING.swap(false, Ordering::Relaxed) && dir.join(trace_file_name()).exists() {
-        return None;
-    }
-    let text = snapshot().to_json_string();
-    let path = dir.join(trace_file_name());
-    let temporary = dir.join(format!("{}.tmp", trace_file_name()));
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&temporary, text))
-        .and_then(|()| std::fs::rename(&temporary, &path));
-    match written {
-        Ok(()) => Some(path),
-        Err(error) => {
-            eprintln!(
-                "coordlint runtime-probe: cannot write trace file {}: {error}",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
-/// Writes the trace file if something changed (cheap check; called from slow paths).
-pub(crate) fn export_if_pending() {
-    if EXPORT_PENDING.load(Ordering::Relaxed) {
-        write_trace_file();
-    }
-}
-
-fn trace_file_name() -> &'static str {
-    static NAME: LazyLock<String> = LazyLock::new(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        format!("coordlint-trace-{}-{nanos}.json", std::process::id())
-    });
-    &NAME
+    export::flush()
 }

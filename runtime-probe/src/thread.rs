@@ -301,8 +301,8 @@ pub(crate) fn enter<const READS: bool>(
         let needs_validation =
             attempt == Attempt::Blocking && fast.depth.get() != 0 && !fast.is_validated(chain);
         let snapshot = needs_validation.then(|| {
-            fast.entries()
-                .iter()
+            (0..fast.depth.get())
+                .filter_map(|index| fast.get(index))
                 .map(|held| HeldSnapshot {
                     class: held.class,
                     mode: held.mode,
@@ -373,7 +373,6 @@ fn enter_slow(
     let reports = registry::observe_chain(&held, class, mode, site);
     let _ = SLOW.try_with(|slow| slow.borrow_mut().validated.insert(chain));
     fast.recent[(chain as usize) % RECENT_CHAINS].set(chain);
-    registry::export_if_pending();
     if reports.is_empty() {
         return;
     }
@@ -452,10 +451,19 @@ pub fn held_count() -> usize {
 }
 
 /// A name for the current thread in reports.
-pub(crate) fn current_thread_label() -> String {
+pub(crate) fn current_thread_label() -> std::sync::Arc<str> {
+    thread_local! {
+        static LABEL: std::cell::OnceCell<std::sync::Arc<str>> = const { std::cell::OnceCell::new() };
+    }
+    LABEL
+        .try_with(|label| label.get_or_init(thread_label).clone())
+        .unwrap_or_else(|_| thread_label())
+}
+
+fn thread_label() -> std::sync::Arc<str> {
     let current = std::thread::current();
     match current.name() {
-        Some(name) => name.to_owned(),
-        None => format!("{:?}", current.id()),
+        Some(name) => name.into(),
+        None => format!("{:?}", current.id()).into(),
     }
 }

@@ -1,7 +1,10 @@
 //! The run-time trace file format: types, JSON (de)serialisation, merging and cycle search.
 //!
-//! One process writes one file (see `docs/runtime-trace-format.md`); [`read_trace_dir`] merges
-//! every file of a directory and [`find_cycles`] finds lock-order cycles in the merged graph.
+//! One process writes one file (see `docs/runtime-trace-format.md`): JSON Lines, a header then
+//! one record per line, appended as the process runs ([`VERSION`] 2); files of the earlier
+//! single-document layout ([`DOCUMENT_VERSION`] 1) are still read. [`read_trace_dir`] merges
+//! every file of a directory, skipping (and naming) the ones it cannot read, and
+//! [`find_cycles`] finds lock-order cycles in the merged graph.
 //! This module uses only `serde`/`serde_json` (no derive, so no `syn`), and `cargo coordlint`
 //! can depend on it without pulling the probe's wrappers into its own behaviour.
 
@@ -11,12 +14,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::graph::{self, EdgeLite};
+use crate::graph::{self, ClassGraph, EdgeLite};
 
 /// The value of the `format` field of every trace file.
 pub const FORMAT: &str = "coordlint-runtime-trace";
-/// The version of the format this crate writes and reads.
-pub const VERSION: u64 = 1;
+/// The version of the file format the probe writes: JSON Lines, a header and then one record
+/// per line (see [`Trace::to_json_lines`]).
+pub const VERSION: u64 = 2;
+/// The single-document layout: one JSON object holding the whole trace. Written by earlier
+/// probes (still read), and what a [`Trace`]'s serde implementations produce and accept.
+pub const DOCUMENT_VERSION: u64 = 1;
 
 /// A source location as given by `#[track_caller]`: `file:line:column`, 1-based.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -257,7 +264,7 @@ pub struct Trace {
     pub reports: Vec<Report>,
 }
 
-/// A trace that could not be read.
+/// A trace file (or directory) that could not be read.
 #[derive(Debug)]
 pub struct TraceError {
     pub path: PathBuf,
@@ -360,28 +367,141 @@ impl Trace {
         &self.classes[id as usize]
     }
 
-    /// Parses one trace file's JSON text.
+    /// Parses one trace file: JSON Lines ([`VERSION`] 2; a last record cut short by a process
+    /// that ended while writing it is ignored) or a single document ([`DOCUMENT_VERSION`] 1).
     pub fn from_json_str(text: &str) -> Result<Trace, String> {
-        let value: Value = serde_json::from_str(text).map_err(|error| error.to_string())?;
-        Trace::from_value(&value)
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        let header = match values.next() {
+            None => return Err("empty trace file".to_owned()),
+            Some(value) => value.map_err(|error| error.to_string())?,
+        };
+        let object = header.as_object().ok_or("a trace must be a JSON object")?;
+        if object.get("format").and_then(Value::as_str) != Some(FORMAT) {
+            return Err(format!("not a {FORMAT} file (missing or wrong `format`)"));
+        }
+        match object.get("version").and_then(Value::as_u64) {
+            None => Err("missing `version`".to_owned()),
+            Some(DOCUMENT_VERSION) => match values.next() {
+                None => Trace::from_value(&header),
+                Some(_) => Err("data after the trace document".to_owned()),
+            },
+            Some(VERSION) => Trace::from_records(object, values),
+            Some(version) => Err(format!(
+                "unsupported trace version {version} (this reader knows {DOCUMENT_VERSION} and {VERSION})"
+            )),
+        }
     }
 
-    /// The JSON text of this trace (pretty-printed, stable field order).
-    pub fn to_json_string(&self) -> String {
-        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
+    /// This trace as a [`VERSION`] 2 file: a header, then one record per class, edge and report.
+    pub fn to_json_lines(&self) -> String {
+        let mut text = header_line(&self.processes);
+        for class in &self.classes {
+            text.push_str(&class_line(class));
+        }
+        for (index, edge) in self.edges.iter().enumerate() {
+            text.push_str(&edge_line(index as u32, edge));
+        }
+        for report in &self.reports {
+            text.push_str(&report_line(report));
+        }
+        text
     }
 
+    fn from_records(
+        header: &Map<String, Value>,
+        records: impl Iterator<Item = Result<Value, serde_json::Error>>,
+    ) -> Result<Trace, String> {
+        let processes = array(header, "processes")?
+            .iter()
+            .map(process_from_value)
+            .collect::<Result<Vec<_>, String>>()?;
+        // By the ids of the file (the writing process's own), renumbered at the end.
+        let mut classes: BTreeMap<u32, Class> = BTreeMap::new();
+        let mut edges: BTreeMap<u32, Edge> = BTreeMap::new();
+        let mut reports = Vec::new();
+        for (number, record) in records.enumerate() {
+            let record = match record {
+                Ok(record) => record,
+                // The writer ended in the middle of its last record: what precedes is whole.
+                Err(error) if error.is_eof() => break,
+                Err(error) => return Err(error.to_string()),
+            };
+            let at = |message: String| format!("record {}: {message}", number + 1);
+            let record = record
+                .as_object()
+                .ok_or_else(|| at("a record must be a JSON object".to_owned()))?;
+            if let Some(value) = record.get("class") {
+                let class = class_from_value(value).map_err(at)?;
+                classes
+                    .entry(class.id)
+                    .and_modify(|known| known.exclusive_seen |= class.exclusive_seen)
+                    .or_insert(class);
+            } else if let Some(value) = record.get("edge") {
+                let id = u32_field(value, "id").map_err(at)?;
+                let edge = edge_from_value(value).map_err(at)?;
+                if edges.insert(id, edge).is_some() {
+                    return Err(at(format!("edge {id} recorded twice")));
+                }
+            } else if let Some(value) = record.get("counts") {
+                for pair in value
+                    .as_array()
+                    .ok_or_else(|| at("`counts` must be an array".to_owned()))?
+                {
+                    let (id, count) = count_from_value(pair).map_err(at)?;
+                    let edge = edges
+                        .get_mut(&id)
+                        .ok_or_else(|| at(format!("count for edge {id}, which is not recorded")))?;
+                    edge.count = count;
+                }
+            } else if let Some(value) = record.get("report") {
+                reports.push(report_from_value(value).map_err(at)?);
+            }
+            // Any other record is from a later version that only adds records: ignored.
+        }
+        let dense: HashMap<u32, u32> = classes
+            .keys()
+            .enumerate()
+            .map(|(index, &id)| (id, index as u32))
+            .collect();
+        let edges = edges
+            .into_values()
+            .map(|edge| match (dense.get(&edge.from), dense.get(&edge.to)) {
+                (Some(&from), Some(&to)) => Ok(Edge { from, to, ..edge }),
+                _ => Err(format!(
+                    "edge {} -> {} names a class that is not recorded",
+                    edge.from, edge.to
+                )),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let classes = classes
+            .into_values()
+            .enumerate()
+            .map(|(index, class)| Class {
+                id: index as u32,
+                ..class
+            })
+            .collect();
+        Ok(Trace {
+            processes,
+            classes,
+            edges,
+            reports,
+        })
+    }
+
+    /// This trace as one JSON document ([`DOCUMENT_VERSION`] 1 layout).
     pub fn to_value(&self) -> Value {
         json!({
             "format": FORMAT,
-            "version": VERSION,
-            "processes": self.processes.iter().map(|p| json!({"pid": p.pid, "exe": p.exe})).collect::<Vec<_>>(),
+            "version": DOCUMENT_VERSION,
+            "processes": self.processes.iter().map(process_to_value).collect::<Vec<_>>(),
             "classes": self.classes.iter().map(class_to_value).collect::<Vec<_>>(),
             "edges": self.edges.iter().map(edge_to_value).collect::<Vec<_>>(),
             "reports": self.reports.iter().map(report_to_value).collect::<Vec<_>>(),
         })
     }
 
+    /// Reads a trace from one JSON document ([`DOCUMENT_VERSION`] 1 layout).
     pub fn from_value(value: &Value) -> Result<Trace, String> {
         let object = value.as_object().ok_or("a trace must be a JSON object")?;
         if object.get("format").and_then(Value::as_str) != Some(FORMAT) {
@@ -391,19 +511,14 @@ impl Trace {
             .get("version")
             .and_then(Value::as_u64)
             .ok_or("missing `version`")?;
-        if version != VERSION {
+        if version != DOCUMENT_VERSION {
             return Err(format!(
-                "unsupported trace version {version} (this reader knows {VERSION})"
+                "unsupported trace document version {version} (this reader knows {DOCUMENT_VERSION})"
             ));
         }
         let processes = array(object, "processes")?
             .iter()
-            .map(|p| {
-                Ok(ProcessInfo {
-                    pid: u32_field(p, "pid")?,
-                    exe: string_field(p, "exe")?,
-                })
-            })
+            .map(process_from_value)
             .collect::<Result<Vec<_>, String>>()?;
         let classes = array(object, "classes")?
             .iter()
@@ -455,9 +570,20 @@ impl<'de> serde::Deserialize<'de> for Trace {
     }
 }
 
-/// Reads and merges every `*.json` trace file of `dir` (sorted by file name; other files and
-/// unfinished `*.tmp` files are skipped). The result is normalized.
-pub fn read_trace_dir(dir: impl AsRef<Path>) -> Result<Trace, TraceError> {
+/// The merged traces of a directory, and the files that could not be read.
+#[derive(Debug, Default)]
+pub struct TraceDir {
+    /// Every readable file merged, normalized.
+    pub merged: Trace,
+    /// The files left out, each with the reason (corrupt, foreign, unknown version, unreadable).
+    pub skipped: Vec<TraceError>,
+}
+
+/// Reads and merges every trace file (`*.jsonl`, and `*.json` of earlier probes) of `dir`,
+/// sorted by file name; other files are ignored. A file that cannot be read or parsed is left
+/// out and listed in [`TraceDir::skipped`]: one broken file does not hide the others. Fails
+/// only if the directory cannot be listed.
+pub fn read_trace_dir(dir: impl AsRef<Path>) -> Result<TraceDir, TraceError> {
     let dir = dir.as_ref();
     let error = |path: &Path, message: String| TraceError {
         path: path.to_path_buf(),
@@ -466,17 +592,24 @@ pub fn read_trace_dir(dir: impl AsRef<Path>) -> Result<Trace, TraceError> {
     let entries = std::fs::read_dir(dir).map_err(|e| error(dir, e.to_string()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "jsonl" || ext == "json")
+        })
         .collect();
     paths.sort();
-    let mut merged = Trace::default();
+    let mut result = TraceDir::default();
     for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(|e| error(path, e.to_string()))?;
-        let trace = Trace::from_json_str(&text).map_err(|message| error(path, message))?;
-        merged.merge(&trace);
+        let trace = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Trace::from_json_str(&text));
+        match trace {
+            Ok(trace) => result.merged.merge(&trace),
+            Err(message) => result.skipped.push(error(path, message)),
+        }
     }
-    merged.normalize();
-    Ok(merged)
+    result.merged.normalize();
+    Ok(result)
 }
 
 /// A lock-order cycle of a trace: indices into [`Trace::edges`], each edge's `to` being the
@@ -510,25 +643,14 @@ impl Cycle {
 /// breaks the path unless some writer of that class was seen). Each cycle is reported once, as
 /// its edge set, starting with its smallest edge index. Deterministic for a normalized trace.
 pub fn find_cycles(trace: &Trace) -> Vec<Cycle> {
-    let lites: Vec<EdgeLite> = trace
-        .edges
-        .iter()
-        .map(|edge| EdgeLite {
-            from: edge.from,
-            from_mode: edge.from_mode,
-            to: edge.to,
-            to_mode: edge.to_mode,
-        })
-        .collect();
-    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); trace.classes.len()];
-    for (index, edge) in lites.iter().enumerate() {
-        out_edges[edge.from as usize].push(index);
-    }
-    let exclusive_seen = |class: u32| trace.classes[class as usize].exclusive_seen;
+    let graph = TraceGraph::new(trace);
     let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
     let mut cycles = Vec::new();
-    for (index, edge) in lites.iter().enumerate() {
-        let Some(path) = graph::strong_path_back(&lites, &out_edges, &exclusive_seen, *edge) else {
+    for (index, edge) in graph.edges.iter().enumerate() {
+        if graph.component[edge.from as usize] != graph.component[edge.to as usize] {
+            continue;
+        }
+        let Some(path) = graph::strong_path_back(&graph, *edge) else {
             continue;
         };
         let mut members: Vec<usize> = std::iter::once(index).chain(path).collect();
@@ -548,7 +670,120 @@ pub fn find_cycles(trace: &Trace) -> Vec<Cycle> {
     cycles
 }
 
+/// A trace's class graph for the strong-path search; only edges inside one strongly connected
+/// component are followed (no other edge is on a cycle), so a large acyclic trace costs a
+/// linear pass, not a search per edge.
+struct TraceGraph<'a> {
+    trace: &'a Trace,
+    edges: Vec<EdgeLite>,
+    out_edges: Vec<Vec<usize>>,
+    component: Vec<u32>,
+}
+
+impl<'a> TraceGraph<'a> {
+    fn new(trace: &'a Trace) -> TraceGraph<'a> {
+        let edges: Vec<EdgeLite> = trace
+            .edges
+            .iter()
+            .map(|edge| EdgeLite {
+                from: edge.from,
+                from_mode: edge.from_mode,
+                to: edge.to,
+                to_mode: edge.to_mode,
+            })
+            .collect();
+        let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); trace.classes.len()];
+        for (index, edge) in edges.iter().enumerate() {
+            out_edges[edge.from as usize].push(index);
+        }
+        let component = graph::strongly_connected_components(&edges, &out_edges);
+        TraceGraph {
+            trace,
+            edges,
+            out_edges,
+            component,
+        }
+    }
+}
+
+impl ClassGraph for TraceGraph<'_> {
+    fn edge(&self, index: usize) -> EdgeLite {
+        self.edges[index]
+    }
+
+    fn outgoing(&self, class: u32, out: &mut Vec<usize>) {
+        let component = self.component[class as usize];
+        out.extend(
+            self.out_edges[class as usize]
+                .iter()
+                .filter(|&&index| self.component[self.edges[index].to as usize] == component),
+        );
+    }
+
+    fn exclusive_seen(&self, class: u32) -> bool {
+        self.trace.classes[class as usize].exclusive_seen
+    }
+}
+
+// ---- JSON Lines records (version 2) ----------------------------------------------------------
+
+fn line(value: &Value) -> String {
+    let mut text = serde_json::to_string(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The first line of a version 2 file.
+pub(crate) fn header_line(processes: &[ProcessInfo]) -> String {
+    line(&json!({
+        "format": FORMAT,
+        "version": VERSION,
+        "processes": processes.iter().map(process_to_value).collect::<Vec<_>>(),
+    }))
+}
+
+/// A class record (a later record for the same id may only turn `exclusive_seen` on).
+pub(crate) fn class_line(class: &Class) -> String {
+    line(&json!({ "class": class_to_value(class) }))
+}
+
+/// An edge record; `id` names it for later `counts` records.
+pub(crate) fn edge_line(id: u32, edge: &Edge) -> String {
+    let mut value = edge_to_value(edge);
+    value["id"] = json!(id);
+    line(&json!({ "edge": value }))
+}
+
+/// New totals for edges recorded earlier in the file.
+pub(crate) fn counts_line(counts: &[(u32, u64)]) -> String {
+    line(
+        &json!({ "counts": counts.iter().map(|&(id, count)| json!([id, count])).collect::<Vec<_>>() }),
+    )
+}
+
+pub(crate) fn report_line(report: &Report) -> String {
+    line(&json!({ "report": report_to_value(report) }))
+}
+
+fn count_from_value(value: &Value) -> Result<(u32, u64), String> {
+    let pair = value.as_array().filter(|pair| pair.len() == 2);
+    let numbers = pair.and_then(|pair| Some((pair[0].as_u64()?, pair[1].as_u64()?)));
+    let (id, count) = numbers.ok_or("a count must be `[edge id, count]`")?;
+    Ok((u32::try_from(id).map_err(|_| "edge id too large")?, count))
+}
+
 // ---- JSON helpers --------------------------------------------------------------------------
+
+fn process_to_value(process: &ProcessInfo) -> Value {
+    json!({"pid": process.pid, "exe": process.exe})
+}
+
+fn process_from_value(value: &Value) -> Result<ProcessInfo, String> {
+    Ok(ProcessInfo {
+        pid: u32_field(value, "pid")?,
+        exe: string_field(value, "exe")?,
+    })
+}
 
 fn array<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a Vec<Value>, String> {
     match object.get(key) {
@@ -896,7 +1131,9 @@ mod tests {
                 edges: vec![0, 1, 2]
             }]
         );
-        let round_trip = Trace::from_json_str(&trace.to_json_string()).unwrap();
+        let round_trip = Trace::from_json_str(&trace.to_json_lines()).unwrap();
         assert_eq!(round_trip, trace);
+        let document = serde_json::to_string_pretty(&trace.to_value()).unwrap();
+        assert_eq!(Trace::from_json_str(&document).unwrap(), trace);
     }
 }

@@ -126,7 +126,7 @@ pub(crate) fn wait_as_registered_waiter<G>(
     });
     let instance = core.instance();
     let holds = thread::held_except(instance);
-    let label = thread::current_thread_label();
+    let label = thread::current_thread_label().to_string();
     core.waiters.fetch_add(1, Ordering::SeqCst);
     {
         let mut state = waits();

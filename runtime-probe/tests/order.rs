@@ -23,6 +23,40 @@ fn run_in_thread(body: impl FnOnce() + Send + 'static) {
     thread::spawn(body).join().expect("test thread panicked");
 }
 
+/// Mutexes of these class names, for the lifetime of the test process.
+fn mutexes<const N: usize>(names: [&'static str; N]) -> [&'static Mutex<()>; N] {
+    names.map(|name| &*Box::leak(Box::new(Mutex::named(name, ()))))
+}
+
+/// RwLocks of these class names, for the lifetime of the test process.
+fn rwlocks<const N: usize>(names: [&'static str; N]) -> [&'static RwLock<()>; N] {
+    names.map(|name| &*Box::leak(Box::new(RwLock::named(name, ()))))
+}
+
+/// On a new thread, takes `outer`, then `inner` while holding it.
+fn nest(outer: &'static Mutex<()>, inner: &'static Mutex<()>) {
+    run_in_thread(move || {
+        let _outer = outer.lock().unwrap();
+        let _inner = inner.lock().unwrap();
+    });
+}
+
+/// Whether this process recorded an edge between the classes with these names.
+fn has_edge(from: &str, to: &str) -> bool {
+    let trace = runtime_probe::snapshot();
+    let id = |name: &str| {
+        trace
+            .classes
+            .iter()
+            .find(|class| class.name.as_deref() == Some(name))
+            .map(|class| class.id)
+    };
+    trace
+        .edges
+        .iter()
+        .any(|edge| Some(edge.from) == id(from) && Some(edge.to) == id(to))
+}
+
 #[test]
 fn two_lock_inversion_across_threads_is_reported_without_a_hang() {
     record_only();
@@ -79,22 +113,11 @@ fn two_lock_inversion_across_threads_is_reported_without_a_hang() {
 #[test]
 fn three_lock_cycle_is_reported() {
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("inv3_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("inv3_b", ())));
-    let c: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("inv3_c", ())));
-    run_in_thread(move || {
-        let _a = a.lock().unwrap();
-        let _b = b.lock().unwrap();
-    });
-    run_in_thread(move || {
-        let _b = b.lock().unwrap();
-        let _c = c.lock().unwrap();
-    });
+    let [a, b, c] = mutexes(["inv3_a", "inv3_b", "inv3_c"]);
+    nest(a, b);
+    nest(b, c);
     assert!(order_reports_naming("inv3_a").is_empty());
-    run_in_thread(move || {
-        let _c = c.lock().unwrap();
-        let _a = a.lock().unwrap();
-    });
+    nest(c, a);
     let reports = order_reports_naming("inv3_a");
     assert_eq!(reports.len(), 1, "{reports:#?}");
     assert_eq!(reports[0].cycle.len(), 3);
@@ -107,12 +130,8 @@ fn three_lock_cycle_is_reported() {
 fn panic_action_panics_on_the_thread_closing_the_cycle() {
     // The action is per thread here, so the tests running next to this one keep theirs.
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("panic_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("panic_b", ())));
-    run_in_thread(move || {
-        let _a = a.lock().unwrap();
-        let _b = b.lock().unwrap();
-    });
+    let [a, b] = mutexes(["panic_a", "panic_b"]);
+    nest(a, b);
     let outcome = thread::spawn(move || {
         runtime_probe::with_thread_action(Action::Panic, || {
             let _b = b.lock().unwrap();
@@ -139,9 +158,7 @@ fn panic_action_panics_on_the_thread_closing_the_cycle() {
 #[test]
 fn consistent_order_is_not_reported() {
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ok_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ok_b", ())));
-    let c: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ok_c", ())));
+    let [a, b, c] = mutexes(["ok_a", "ok_b", "ok_c"]);
     let handles: Vec<_> = (0..4)
         .map(|_| {
             thread::spawn(move || {
@@ -165,8 +182,7 @@ fn consistent_order_is_not_reported() {
 #[test]
 fn try_lock_inversion_is_not_reported() {
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("try_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("try_b", ())));
+    let [a, b, c] = mutexes(["try_a", "try_b", "try_c"]);
     run_in_thread(move || {
         let _a = a.lock().unwrap();
         let _b = b.try_lock().unwrap();
@@ -177,23 +193,18 @@ fn try_lock_inversion_is_not_reported() {
     });
     assert!(order_reports_naming("try_a").is_empty());
     // But a blocking lock after a try-acquired one still orders them.
-    let c: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("try_c", ())));
     run_in_thread(move || {
         let _c = c.try_lock().unwrap();
         let _a = a.lock().unwrap();
     });
-    run_in_thread(move || {
-        let _a = a.lock().unwrap();
-        let _c = c.lock().unwrap();
-    });
+    nest(a, c);
     assert_eq!(order_reports_naming("try_c").len(), 1);
 }
 
 #[test]
 fn locks_released_before_the_next_is_taken_are_not_ordered() {
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("seq_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("seq_b", ())));
+    let [a, b] = mutexes(["seq_a", "seq_b"]);
     run_in_thread(move || {
         drop(a.lock().unwrap());
         drop(b.lock().unwrap());
@@ -209,9 +220,7 @@ fn locks_released_before_the_next_is_taken_are_not_ordered() {
 #[test]
 fn guards_dropped_out_of_order_keep_the_held_stack_true() {
     record_only();
-    let a: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ooo_a", ())));
-    let b: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ooo_b", ())));
-    let c: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("ooo_c", ())));
+    let [a, b, c] = mutexes(["ooo_a", "ooo_b", "ooo_c"]);
     run_in_thread(move || {
         let guard_a = a.lock().unwrap();
         let guard_b = b.lock().unwrap();
@@ -221,21 +230,6 @@ fn guards_dropped_out_of_order_keep_the_held_stack_true() {
         let _c = c.lock().unwrap();
         drop(guard_b);
     });
-    let trace = runtime_probe::snapshot();
-    let id = |name: &str| {
-        trace
-            .classes
-            .iter()
-            .find(|class| class.name.as_deref() == Some(name))
-            .unwrap()
-            .id
-    };
-    let has_edge = |from: &str, to: &str| {
-        trace
-            .edges
-            .iter()
-            .any(|edge| edge.from == id(from) && edge.to == id(to))
-    };
     assert!(has_edge("ooo_a", "ooo_b"));
     assert!(has_edge("ooo_b", "ooo_c"));
     assert!(
@@ -280,21 +274,6 @@ fn a_deep_held_stack_keeps_edges_and_out_of_order_drops_true() {
         drop(guards);
         assert_eq!(runtime_probe::held_count(), 0);
     });
-    let trace = runtime_probe::snapshot();
-    let id = |name: &str| {
-        trace
-            .classes
-            .iter()
-            .find(|class| class.name.as_deref() == Some(name))
-            .unwrap()
-            .id
-    };
-    let has_edge = |from: &str, to: &str| {
-        trace
-            .edges
-            .iter()
-            .any(|edge| edge.from == id(from) && edge.to == id(to))
-    };
     assert!(has_edge("deep_00", "deep_11"));
     assert!(has_edge("deep_10", "deep_11"));
     assert!(has_edge("deep_02", "deep_late"));
@@ -319,8 +298,7 @@ fn a_deep_held_stack_keeps_edges_and_out_of_order_drops_true() {
 #[test]
 fn read_read_inversion_without_writers_is_not_reported() {
     record_only();
-    let a: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rr_a", ())));
-    let b: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rr_b", ())));
+    let [a, b] = rwlocks(["rr_a", "rr_b"]);
     run_in_thread(move || {
         let _a = a.read().unwrap();
         let _b = b.read().unwrap();
@@ -335,8 +313,7 @@ fn read_read_inversion_without_writers_is_not_reported() {
 #[test]
 fn read_read_inversion_is_reported_once_a_writer_can_interleave() {
     record_only();
-    let a: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rrw_a", ())));
-    let b: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rrw_b", ())));
+    let [a, b] = rwlocks(["rrw_a", "rrw_b"]);
     run_in_thread(move || {
         let _a = a.read().unwrap();
         let _b = b.read().unwrap();
@@ -359,8 +336,7 @@ fn read_read_inversion_is_reported_once_a_writer_can_interleave() {
 #[test]
 fn read_write_inversion_is_reported() {
     record_only();
-    let a: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rw_a", ())));
-    let b: &'static RwLock<()> = Box::leak(Box::new(RwLock::named("rw_b", ())));
+    let [a, b] = rwlocks(["rw_a", "rw_b"]);
     run_in_thread(move || {
         let _a = a.read().unwrap();
         let _b = b.write().unwrap();
@@ -378,7 +354,7 @@ fn locks_created_at_one_site_form_one_class() {
     fn per_request_lock() -> Mutex<u32> {
         Mutex::named("request", 0)
     }
-    let outer: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("outer_for_requests", ())));
+    let [outer] = mutexes(["outer_for_requests"]);
     let first = per_request_lock();
     let second = per_request_lock();
     {
@@ -403,7 +379,7 @@ fn condvar_wait_releases_the_mutex_in_the_probe() {
     record_only();
     let pair: &'static (Mutex<bool>, Condvar) =
         Box::leak(Box::new((Mutex::named("cv_mutex", false), Condvar::new())));
-    let other: &'static Mutex<()> = Box::leak(Box::new(Mutex::named("cv_other", ())));
+    let [other] = mutexes(["cv_other"]);
     let waiter = thread::spawn(move || {
         let (lock, condvar) = pair;
         let guard = condvar
@@ -429,4 +405,127 @@ fn condvar_wait_releases_the_mutex_in_the_probe() {
     assert!(timeout.timed_out() && *guard);
     drop(guard);
     assert!(order_reports_naming("cv_mutex").is_empty());
+}
+
+/// A small deterministic pseudo-random sequence (no dependency, same cases every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % bound as u64) as usize
+    }
+}
+
+/// Whether `to` can be reached from `from` through `edges`.
+fn reaches(edges: &[(usize, usize)], from: usize, to: usize) -> bool {
+    let mut seen = vec![from];
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        for &(_, next) in edges.iter().filter(|(source, _)| *source == at) {
+            if next == to {
+                return true;
+            }
+            if !seen.contains(&next) {
+                seen.push(next);
+                stack.push(next);
+            }
+        }
+    }
+    false
+}
+
+/// The live cycle check (topological order kept as edges arrive, components merged when a
+/// cycle forms, the search confined to a component) agrees with a brute-force search: with
+/// mutexes only, a new edge `u -> v` is reported exactly when `v` already reached `u`.
+/// Classes are first taken in a shuffled order, so many edges go against the order the probe
+/// has seen, and later edges land inside merged components.
+#[test]
+fn every_new_edge_is_reported_exactly_when_it_closes_a_cycle() {
+    record_only();
+    const CLASSES: usize = 24;
+    let mut random = Lcg(7);
+    let names: Vec<&'static str> = (0..CLASSES)
+        .map(|index| &*Box::leak(format!("random_{index:02}").into_boxed_str()))
+        .collect();
+    let locks: &'static [Mutex<()>] = Box::leak(
+        names
+            .iter()
+            .map(|&name| Mutex::named(name, ()))
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    let mut reported = 0;
+    for _ in 0..300 {
+        let (from, to) = (random.below(CLASSES), random.below(CLASSES));
+        if from == to || edges.contains(&(from, to)) {
+            continue;
+        }
+        let closes_cycle = reaches(&edges, to, from);
+        edges.push((from, to));
+        run_in_thread(move || {
+            let _from = locks[from].lock().unwrap();
+            let _to = locks[to].lock().unwrap();
+        });
+        let now = runtime_probe::reports()
+            .iter()
+            .filter(|report| report.kind == ReportKind::LockOrderCycle)
+            .filter(|report| {
+                report.classes().iter().all(|class| {
+                    class
+                        .name
+                        .as_deref()
+                        .is_some_and(|name| name.starts_with("random_"))
+                })
+            })
+            .count();
+        assert_eq!(
+            now - reported,
+            usize::from(closes_cycle),
+            "edge {from} -> {to} after {edges:?}"
+        );
+        reported = now;
+    }
+    assert!(
+        reported > 10,
+        "the sequence must close many cycles: {reported}"
+    );
+}
+
+/// Two threads record the two halves of an inversion at the same moment, many times over,
+/// on fresh classes: whichever edge is checked last sees the other, with or without the
+/// global lock, so each inversion is reported exactly once.
+#[test]
+fn an_inversion_recorded_by_two_threads_at_once_is_reported_once() {
+    record_only();
+    const ROUNDS: usize = 200;
+    let barrier = std::sync::Barrier::new(2);
+    let pairs: Vec<[&'static Mutex<()>; 4]> = (0..ROUNDS)
+        .map(|round| {
+            let a: &'static str = Box::leak(format!("race_{round}_a").into_boxed_str());
+            let b: &'static str = Box::leak(format!("race_{round}_b").into_boxed_str());
+            // Two locks of each class: the threads never wait for each other.
+            [a, b, a, b].map(|name| &*Box::leak(Box::new(Mutex::named(name, ()))))
+        })
+        .collect();
+    thread::scope(|scope| {
+        for (outer, inner) in [(0, 1), (3, 2)] {
+            let (pairs, barrier) = (&pairs, &barrier);
+            scope.spawn(move || {
+                for locks in pairs {
+                    barrier.wait();
+                    let _outer = locks[outer].lock().unwrap();
+                    let _inner = locks[inner].lock().unwrap();
+                }
+            });
+        }
+    });
+    for round in 0..ROUNDS {
+        let name = format!("race_{round}_a");
+        assert_eq!(order_reports_naming(&name).len(), 1, "round {round}");
+    }
 }

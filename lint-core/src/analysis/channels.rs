@@ -367,12 +367,12 @@ fn stored_fields(
     let scope = program.type_scope(function_ref);
     let mut stored = Vec::new();
     function.body.walk(&mut |expr| {
-        let ExprKind::Struct { path, fields, .. } = &expr.kind else {
+        let ExprKind::Struct(literal) = &expr.kind else {
             return;
         };
-        for (field, value) in fields {
+        for (field, value) in &literal.fields {
             if is_sender_expr(value, senders) {
-                let owner = program.typing().types.resolve_path(&scope, path);
+                let owner = program.typing().types.resolve_path(&scope, &literal.path);
                 stored.push((owner, field.clone()));
             }
         }

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
-use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt};
+use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt, StructLiteral};
 use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
 
@@ -224,7 +224,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let body = self.block(&for_loop.body);
                 let start = self.label_or(&for_loop.label, for_loop.for_token.span);
                 let kind = LoopKind::For {
-                    pattern: self.pattern(&for_loop.pat),
+                    pattern: Box::new(self.pattern(&for_loop.pat)),
                     iterable,
                 };
                 let label = label_name(&for_loop.label);
@@ -244,7 +244,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Let(let_expr) => {
                 let scrutinee = self.boxed(&let_expr.expr);
                 let span = self.span(let_expr.let_token.span).to(scrutinee.span);
-                let pattern = self.pattern(&let_expr.pat);
+                let pattern = Box::new(self.pattern(&let_expr.pat));
                 (ExprKind::Let { pattern, scrutinee }, span)
             }
             E::Lit(literal) => (ExprKind::Literal, self.span(literal.lit.span())),
@@ -353,12 +353,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                         (name, self.expr(&field.expr))
                     })
                     .collect();
-                let rest = structure.rest.as_deref().map(|rest| self.boxed(rest));
+                let rest = structure.rest.as_deref().map(|rest| self.expr(rest));
                 let span = self
                     .span(structure.path.span())
                     .to(self.span(structure.brace_token.span.close()));
                 let path = path_ref(&structure.path);
-                (ExprKind::Struct { path, fields, rest }, span)
+                let literal = StructLiteral { path, fields, rest };
+                (ExprKind::Struct(Box::new(literal)), span)
             }
             E::Try(try_expr) => {
                 let inner = self.boxed(&try_expr.expr);

@@ -89,7 +89,7 @@ pub struct Arm {
 pub enum LoopKind {
     /// `for pattern in iterable { .. }`.
     For {
-        pattern: Pattern,
+        pattern: Box<Pattern>,
         iterable: Box<Expr>,
     },
     /// `while condition { .. }` (the condition may be an [`ExprKind::Let`]).
@@ -107,6 +107,15 @@ pub struct MacroCall {
     pub args: Vec<Expr>,
     /// True when the arguments were not looked into (unknown macro or unparsable tokens).
     pub opaque: bool,
+}
+
+/// A struct literal: the fields in written order (shorthand `short` is `short: short`),
+/// then the base it is completed from (`..rest`).
+#[derive(Clone, Debug)]
+pub struct StructLiteral {
+    pub path: PathRef,
+    pub fields: Vec<(String, Expr)>,
+    pub rest: Option<Expr>,
 }
 
 #[derive(Clone, Debug)]
@@ -166,7 +175,7 @@ pub enum ExprKind {
     },
     /// `let pattern = scrutinee` inside an `if`/`while` condition.
     Let {
-        pattern: Pattern,
+        pattern: Box<Pattern>,
         scrutinee: Box<Expr>,
     },
     Match {
@@ -192,13 +201,8 @@ pub enum ExprKind {
     Break(Option<Box<Expr>>),
     Continue,
     Macro(MacroCall),
-    /// `Path { field: value, short, ..rest }`: the fields in written order (shorthand
-    /// `short` is `short: short`), then the base it is completed from.
-    Struct {
-        path: PathRef,
-        fields: Vec<(String, Expr)>,
-        rest: Option<Box<Expr>>,
-    },
+    /// `Path { field: value, short, ..rest }`.
+    Struct(Box<StructLiteral>),
     /// Any other expression: its operands in evaluation order.
     Compound(Vec<Expr>),
 }
@@ -269,9 +273,9 @@ impl Expr {
                 }
             }
             ExprKind::Macro(call) => call.args.iter().for_each(visit),
-            ExprKind::Struct { fields, rest, .. } => {
-                fields.iter().for_each(|(_, value)| visit(value));
-                if let Some(rest) = rest {
+            ExprKind::Struct(literal) => {
+                literal.fields.iter().for_each(|(_, value)| visit(value));
+                if let Some(rest) = &literal.rest {
                     visit(rest);
                 }
             }

@@ -16,6 +16,19 @@ use crate::trace::Mode;
 
 const EMPTY: &str = "a guard is only empty while it is being dropped or waited with";
 
+/// A `try_*` acquisition: `attempt` is the parking_lot lock's own; never adds an order edge.
+#[track_caller]
+fn try_probed<G, H>(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    mode: Mode,
+    attempt: Option<G>,
+    wrap: impl FnOnce(G, Token) -> H,
+) -> Option<H> {
+    let inner = attempt?;
+    Some(wrap(inner, core::acquired_by_try(core, readers, mode)))
+}
+
 /// `parking_lot::Mutex` with the probe.
 pub struct Mutex<T: ?Sized> {
     core: LockCore,
@@ -73,35 +86,38 @@ impl<T: ?Sized> Mutex<T> {
             || self.inner.try_lock(),
             || self.inner.lock(),
         );
-        MutexGuard {
-            core: &self.core,
-            token,
-            inner: Some(inner),
-        }
+        self.guard(inner, token)
     }
 
     /// Never adds an order edge.
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let inner = self.inner.try_lock()?;
-        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
-        Some(MutexGuard {
-            core: &self.core,
-            token,
-            inner: Some(inner),
+        let attempt = self.inner.try_lock();
+        try_probed(&self.core, &[], Mode::Exclusive, attempt, |inner, token| {
+            self.guard(inner, token)
         })
     }
 
     /// A timed lock cannot deadlock forever: treated like `try_lock` (no order edge).
     #[track_caller]
     pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
-        let inner = self.inner.try_lock_for(timeout)?;
-        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
-        Some(MutexGuard {
+        let attempt = self.inner.try_lock_for(timeout);
+        try_probed(&self.core, &[], Mode::Exclusive, attempt, |inner, token| {
+            self.guard(inner, token)
+        })
+    }
+
+    #[inline(always)]
+    fn guard<'a>(
+        &'a self,
+        inner: ::parking_lot::MutexGuard<'a, T>,
+        token: Token,
+    ) -> MutexGuard<'a, T> {
+        MutexGuard {
             core: &self.core,
             token,
             inner: Some(inner),
-        })
+        }
     }
 
     pub fn is_locked(&self) -> bool {
@@ -275,12 +291,7 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.try_read(),
             || self.inner.read(),
         );
-        RwLockReadGuard {
-            core: &self.core,
-            readers: &self.readers,
-            token,
-            inner: Some(inner),
-        }
+        self.read_guard(inner, token)
     }
 
     /// A read that does not wait for queued writers: never closes a read-read cycle.
@@ -294,12 +305,7 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.try_read_recursive(),
             || self.inner.read_recursive(),
         );
-        RwLockReadGuard {
-            core: &self.core,
-            readers: &self.readers,
-            token,
-            inner: Some(inner),
-        }
+        self.read_guard(inner, token)
     }
 
     #[track_caller]
@@ -312,34 +318,58 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.try_write(),
             || self.inner.write(),
         );
-        RwLockWriteGuard {
+        self.write_guard(inner, token)
+    }
+
+    #[track_caller]
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+        let attempt = self.inner.try_read();
+        try_probed(
+            &self.core,
+            &self.readers,
+            Mode::Shared,
+            attempt,
+            |inner, token| self.read_guard(inner, token),
+        )
+    }
+
+    #[track_caller]
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
+        let attempt = self.inner.try_write();
+        try_probed(
+            &self.core,
+            &self.readers,
+            Mode::Exclusive,
+            attempt,
+            |inner, token| self.write_guard(inner, token),
+        )
+    }
+
+    #[inline(always)]
+    fn read_guard<'a>(
+        &'a self,
+        inner: ::parking_lot::RwLockReadGuard<'a, T>,
+        token: Token,
+    ) -> RwLockReadGuard<'a, T> {
+        RwLockReadGuard {
             core: &self.core,
+            readers: &self.readers,
             token,
             inner: Some(inner),
         }
     }
 
-    #[track_caller]
-    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        let inner = self.inner.try_read()?;
-        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
-        Some(RwLockReadGuard {
-            core: &self.core,
-            readers: &self.readers,
-            token,
-            inner: Some(inner),
-        })
-    }
-
-    #[track_caller]
-    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        let inner = self.inner.try_write()?;
-        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
-        Some(RwLockWriteGuard {
+    #[inline(always)]
+    fn write_guard<'a>(
+        &'a self,
+        inner: ::parking_lot::RwLockWriteGuard<'a, T>,
+        token: Token,
+    ) -> RwLockWriteGuard<'a, T> {
+        RwLockWriteGuard {
             core: &self.core,
             token,
             inner: Some(inner),
-        })
+        }
     }
 
     pub fn is_locked(&self) -> bool {

@@ -8,7 +8,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult, WaitTimeou
 use std::time::Duration;
 
 use crate::Named;
-use crate::core::{self, LockCore, READER_SLOTS, Release, ReleaseShared};
+use crate::core::{self, LockCore, READER_SLOTS, Release, ReleaseShared, Token};
 use crate::trace::Mode;
 
 #[inline(always)]
@@ -29,12 +29,45 @@ fn acquired_or_blocked<G>(result: TryLockResult<G>) -> Option<LockResult<G>> {
     }
 }
 
-fn try_result<G>(result: Option<LockResult<G>>) -> TryLockResult<G> {
-    match result {
-        None => Err(TryLockError::WouldBlock),
-        Some(Ok(guard)) => Ok(guard),
-        Some(Err(poisoned)) => Err(TryLockError::Poisoned(poisoned)),
-    }
+/// A blocking acquisition (`lock`, `read`, `write`) of the std lock behind `core`, through
+/// the probe: `try_lock` and `lock` are the std lock's own, `wrap` makes our guard.
+#[track_caller]
+#[inline(always)]
+fn lock_probed<G, H>(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    mode: Mode,
+    try_lock: impl Fn() -> TryLockResult<G>,
+    lock: impl FnOnce() -> LockResult<G>,
+    wrap: impl FnOnce(G, Token) -> H,
+) -> LockResult<H> {
+    // `move`: the closure holds `try_lock` itself (one reference to the lock), not a
+    // reference to it, which would make the hot path store it on the stack.
+    let (result, token) = core::acquire(
+        core,
+        readers,
+        mode,
+        move || acquired_or_blocked(try_lock()),
+        lock,
+    );
+    map_poison(result, |guard| wrap(guard, token))
+}
+
+/// A `try_*` acquisition: `attempt` is the std lock's `try_*` result; a `try_*` never adds an
+/// order edge.
+#[track_caller]
+fn try_lock_probed<G, H>(
+    core: &LockCore,
+    readers: &[AtomicU64],
+    mode: Mode,
+    attempt: TryLockResult<G>,
+    wrap: impl FnOnce(G, Token) -> H,
+) -> TryLockResult<H> {
+    let Some(result) = acquired_or_blocked(attempt) else {
+        return Err(TryLockError::WouldBlock);
+    };
+    let token = core::acquired_by_try(core, readers, mode);
+    map_poison(result, |guard| wrap(guard, token)).map_err(TryLockError::Poisoned)
 }
 
 // ---- Mutex ----------------------------------------------------------------------------------
@@ -92,30 +125,31 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let (result, token) = core::acquire(
+        lock_probed(
             &self.core,
             &[],
             Mode::Exclusive,
-            || acquired_or_blocked(self.inner.try_lock()),
+            || self.inner.try_lock(),
             || self.inner.lock(),
-        );
-        map_poison(result, |guard| MutexGuard {
-            probe: Release::new(&self.core, token),
-            inner: guard,
-        })
+            |inner, token| self.guard(inner, token),
+        )
     }
 
     /// Like `std::sync::Mutex::try_lock`; a `try_lock` never adds an order edge.
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        let Some(result) = acquired_or_blocked(self.inner.try_lock()) else {
-            return Err(TryLockError::WouldBlock);
-        };
-        let token = core::acquired_by_try(&self.core, &[], Mode::Exclusive);
-        try_result(Some(map_poison(result, |guard| MutexGuard {
+        let attempt = self.inner.try_lock();
+        try_lock_probed(&self.core, &[], Mode::Exclusive, attempt, |inner, token| {
+            self.guard(inner, token)
+        })
+    }
+
+    #[inline(always)]
+    fn guard<'a>(&'a self, inner: std::sync::MutexGuard<'a, T>, token: Token) -> MutexGuard<'a, T> {
+        MutexGuard {
             probe: Release::new(&self.core, token),
-            inner: guard,
-        })))
+            inner,
+        }
     }
 
     pub fn is_poisoned(&self) -> bool {
@@ -314,57 +348,75 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        let (result, token) = core::acquire(
+        lock_probed(
             &self.core,
             &self.readers,
             Mode::Shared,
-            || acquired_or_blocked(self.inner.try_read()),
+            || self.inner.try_read(),
             || self.inner.read(),
-        );
-        map_poison(result, |inner| RwLockReadGuard {
-            _probe: ReleaseShared::new(&self.core, &self.readers, token),
-            inner,
-        })
+            |inner, token| self.read_guard(inner, token),
+        )
     }
 
     #[track_caller]
     #[inline(always)]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let (result, token) = core::acquire(
+        lock_probed(
             &self.core,
             &self.readers,
             Mode::Exclusive,
-            || acquired_or_blocked(self.inner.try_write()),
+            || self.inner.try_write(),
             || self.inner.write(),
-        );
-        map_poison(result, |inner| RwLockWriteGuard {
-            _probe: Release::new(&self.core, token),
-            inner,
-        })
+            |inner, token| self.write_guard(inner, token),
+        )
     }
 
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        let Some(result) = acquired_or_blocked(self.inner.try_read()) else {
-            return Err(TryLockError::WouldBlock);
-        };
-        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Shared);
-        try_result(Some(map_poison(result, |inner| RwLockReadGuard {
-            _probe: ReleaseShared::new(&self.core, &self.readers, token),
-            inner,
-        })))
+        let attempt = self.inner.try_read();
+        try_lock_probed(
+            &self.core,
+            &self.readers,
+            Mode::Shared,
+            attempt,
+            |inner, token| self.read_guard(inner, token),
+        )
     }
 
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        let Some(result) = acquired_or_blocked(self.inner.try_write()) else {
-            return Err(TryLockError::WouldBlock);
-        };
-        let token = core::acquired_by_try(&self.core, &self.readers, Mode::Exclusive);
-        try_result(Some(map_poison(result, |inner| RwLockWriteGuard {
+        let attempt = self.inner.try_write();
+        try_lock_probed(
+            &self.core,
+            &self.readers,
+            Mode::Exclusive,
+            attempt,
+            |inner, token| self.write_guard(inner, token),
+        )
+    }
+
+    #[inline(always)]
+    fn read_guard<'a>(
+        &'a self,
+        inner: std::sync::RwLockReadGuard<'a, T>,
+        token: Token,
+    ) -> RwLockReadGuard<'a, T> {
+        RwLockReadGuard {
+            _probe: ReleaseShared::new(&self.core, &self.readers, token),
+            inner,
+        }
+    }
+
+    #[inline(always)]
+    fn write_guard<'a>(
+        &'a self,
+        inner: std::sync::RwLockWriteGuard<'a, T>,
+        token: Token,
+    ) -> RwLockWriteGuard<'a, T> {
+        RwLockWriteGuard {
             _probe: Release::new(&self.core, token),
             inner,
-        })))
+        }
     }
 
     pub fn is_poisoned(&self) -> bool {

@@ -75,7 +75,6 @@ fn check_order(core: &LockCore, mode: Mode, site: &'static Location<'static>) {
     };
     let reports = registry::observe_chain(&snapshot.0, class, mode, site);
     stacks().validated.insert(snapshot.1);
-    registry::export_if_pending();
     registry::deliver(reports);
 }
 

@@ -118,3 +118,38 @@ fn a_missing_trace_directory_is_a_usage_error() {
         output.stderr
     );
 }
+
+#[test]
+fn a_corrupt_trace_file_is_skipped_with_a_warning_naming_it() {
+    let traces = tempfile::tempdir().expect("a temporary directory");
+    let good = runtime_probe::snapshot().to_json_lines();
+    std::fs::write(traces.path().join("a.jsonl"), good).unwrap();
+    std::fs::write(
+        traces.path().join("b.jsonl"),
+        "{\"format\": \"coordlint-runtime-trace\", \"ver",
+    )
+    .unwrap();
+    std::fs::write(traces.path().join("c.json"), "not json at all").unwrap();
+    let trace_dir = traces.path().display().to_string();
+    let output = run_coordlint(&[
+        &this_file(),
+        "--runtime-trace",
+        &trace_dir,
+        "--message-format",
+        "short",
+    ]);
+    assert_ne!(output.status, Status::Failure, "{}", output.stderr);
+    let warnings: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("warning: skipped run-time trace file"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{}", output.stderr);
+    assert!(warnings[0].contains("b.jsonl"), "{}", warnings[0]);
+    assert!(warnings[1].contains("c.json"), "{}", warnings[1]);
+    assert!(
+        !output.stderr.contains("no run-time trace files"),
+        "the good file is still read: {}",
+        output.stderr
+    );
+}

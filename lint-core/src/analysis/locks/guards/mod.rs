@@ -332,13 +332,13 @@ impl Walker<'_, '_> {
                     Flow::NONE
                 }
             }
-            ExprKind::Struct { fields, rest, .. } => {
-                for (_, value) in fields {
+            ExprKind::Struct(literal) => {
+                for (_, value) in &literal.fields {
                     if self.expr(value).diverges {
                         return Flow::DIVERGES;
                     }
                 }
-                match rest {
+                match &literal.rest {
                     Some(rest) if self.expr(rest).diverges => Flow::DIVERGES,
                     _ => Flow::NONE,
                 }
