@@ -258,7 +258,7 @@ impl ProducerSearch<'_, '_> {
 /// The names a `let (tx, rx) = constructor()` binds to the sender and the receiver.
 fn bound_names(body: &Block, constructor: Span) -> (Option<String>, Option<String>) {
     let mut found = (None, None);
-    for_each_block(body, &mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             let Stmt::Let(let_stmt) = stmt else {
                 continue;
@@ -284,7 +284,7 @@ fn bound_names(body: &Block, constructor: Span) -> (Option<String>, Option<Strin
 fn with_aliases(body: &Block, mut senders: Vec<String>) -> Vec<String> {
     for _round in 0..3 {
         let mut added = false;
-        for_each_block(body, &mut |block| {
+        body.walk_blocks(&mut |block| {
             for stmt in &block.stmts {
                 let Stmt::Let(let_stmt) = stmt else {
                     continue;
@@ -458,7 +458,7 @@ fn bound_in(
 /// Locals bound to a counter read (`let before = in_flight.fetch_add(1, ..)`).
 fn counter_bindings(body: &Block) -> Vec<String> {
     let mut names = Vec::new();
-    for_each_block(body, &mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             if let Stmt::Let(let_stmt) = stmt
                 && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
@@ -497,12 +497,7 @@ fn reads_a_limit(condition: &Expr, counters: &[String]) -> bool {
                 is_counter_method(method) || (is_queue_depth_method(method) && named_in_flight);
         }
         ExprKind::Path(path) if path.segments.len() == 1 => {
-            let name = path.last();
-            found |= counters.iter().any(|counter| counter == name)
-                || names_in_flight_counter(&name.to_lowercase());
-        }
-        ExprKind::Field { member, .. } => {
-            found |= names_in_flight_counter(&member.to_lowercase());
+            found |= counters.iter().any(|counter| counter == path.last());
         }
         _ => {}
     });
@@ -562,16 +557,4 @@ fn peel_result(expr: &Expr) -> &Expr {
         } if is_result_adapter(method) => peel_result(receiver),
         _ => expr,
     }
-}
-
-/// Calls `visit` on the body and on every block nested in it (blocks, loops, branches,
-/// closures and async blocks), without recursion.
-fn for_each_block<'a>(body: &'a Block, visit: &mut dyn FnMut(&'a Block)) {
-    visit(body);
-    body.walk(&mut |expr| match &expr.kind {
-        ExprKind::Block(block) | ExprKind::Async { body: block, .. } => visit(block),
-        ExprKind::Loop { body, .. } => visit(body),
-        ExprKind::If { then_branch, .. } => visit(then_branch),
-        _ => {}
-    });
 }

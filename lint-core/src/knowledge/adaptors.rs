@@ -226,7 +226,18 @@ pub fn is_clone_method(method: &str) -> bool {
 }
 
 /// Methods of a value that return the same value's type (`x.clone()` has `x`'s type).
-const SAME_TYPE_METHODS: &[&str] = &["unwrap", "expect", "clone", "to_owned", "unwrap_or_default"];
+const SAME_TYPE_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "clone",
+    "to_owned",
+    "unwrap_or_default",
+    // Error adapters keep the success type (`File::create(p).with_context(..)?` is a file).
+    "context",
+    "with_context",
+    "map_err",
+    "inspect_err",
+];
 
 pub fn keeps_type(method: &str) -> bool {
     SAME_TYPE_METHODS.contains(&method)

@@ -34,6 +34,19 @@ pub fn is_bounding_adapter(method: &str) -> bool {
     BOUNDING_ADAPTERS.contains(&method)
 }
 
+/// Settings that cap concurrency for everything a function serves (`h2::server::Builder::
+/// max_concurrent_streams(n)`, tower's `concurrency_limit(n)`).
+const CONCURRENCY_SETTINGS: &[&str] = &[
+    "max_concurrent_streams",
+    "concurrency_limit",
+    "max_concurrent_requests",
+    "max_concurrent_connections",
+];
+
+pub fn is_concurrency_setting(method: &str) -> bool {
+    CONCURRENCY_SETTINGS.contains(&method)
+}
+
 /// A hand-rolled cap: a length check together with one of these waits in the loop
 /// (`if futures.len() >= n { futures.next().await }`).
 pub const LENGTH_CHECK: &str = "len";

@@ -92,6 +92,11 @@ pub fn is_receiver_stream_constructor(segments: &[String]) -> bool {
             .any(|segment| segment.ends_with("ReceiverStream"))
 }
 
+/// Receiver types of channels with no capacity (`UnboundedReceiver`).
+pub fn is_unbounded_receiver_type(name: &str) -> bool {
+    name.starts_with("Unbounded")
+}
+
 /// Methods that put a message on a channel (any flavor).
 const SEND_METHODS: &[&str] = &[
     "send",

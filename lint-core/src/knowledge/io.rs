@@ -239,9 +239,49 @@ pub fn is_redis_query_method(method: &str) -> bool {
 
 /// redis commands as connection methods (`con.get(key)`).
 const REDIS_COMMANDS: &[&str] = &[
-    "get", "set", "set_ex", "set_nx", "hget", "hset", "hgetall", "hdel", "incr", "decr", "del",
-    "expire", "exists", "sadd", "srem", "smembers", "zadd", "zrem", "lpush", "rpush", "lpop",
-    "rpop", "publish",
+    "get",
+    "set",
+    "set_ex",
+    "set_nx",
+    "getset",
+    "append",
+    "hget",
+    "hset",
+    "hgetall",
+    "hdel",
+    "hexists",
+    "hincr",
+    "incr",
+    "decr",
+    "del",
+    "expire",
+    "exists",
+    "ttl",
+    "sadd",
+    "srem",
+    "smembers",
+    "sismember",
+    "scard",
+    "zadd",
+    "zrem",
+    "zincr",
+    "zscore",
+    "zrank",
+    "zrevrank",
+    "zcard",
+    "zrange",
+    "zrevrange",
+    "zrange_withscores",
+    "zrevrange_withscores",
+    "zrangebyscore",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "llen",
+    "lrange",
+    "xadd",
+    "publish",
 ];
 
 pub fn is_redis_command(method: &str) -> bool {
@@ -350,4 +390,39 @@ pub fn is_write_macro(name: &str) -> bool {
 /// Writer types with no buffer of their own (by last path segment).
 pub fn is_unbuffered_writer_type(name: &str) -> bool {
     matches!(name, "File" | "TcpStream" | "UnixStream")
+}
+
+/// What a SQL statement does, from its first keyword.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlStatement {
+    /// `SELECT`, `UPDATE`, `DELETE` of rows: keyed by a value, batched with `= ANY($1)`.
+    KeyedRows,
+    /// `INSERT`: batched as one multi-row insert (`VALUES (..), (..)`, `UNNEST`, `COPY`).
+    Insert,
+    /// `CREATE`, `ALTER`, `DROP`, `TRUNCATE`, `GRANT`, ...: schema changes, one per object,
+    /// with no batched form (not N+1).
+    Definition,
+}
+
+/// The kind of statement a SQL text is, when its first keyword says.
+pub fn sql_statement_kind(text: &str) -> Option<SqlStatement> {
+    let first = text
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()?
+        .to_ascii_uppercase();
+    match first.as_str() {
+        "SELECT" | "UPDATE" | "DELETE" | "WITH" => Some(SqlStatement::KeyedRows),
+        "INSERT" | "UPSERT" | "REPLACE" | "MERGE" => Some(SqlStatement::Insert),
+        "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "GRANT" | "REVOKE" | "COMMENT" | "VACUUM"
+        | "ANALYZE" | "REINDEX" | "CLUSTER" => Some(SqlStatement::Definition),
+        _ => None,
+    }
+}
+
+/// Methods that run a whole SQL script (many statements, usually read from a file).
+const SCRIPT_METHODS: &[&str] = &["batch_execute", "execute_batch", "simple_query", "raw_sql"];
+
+pub fn is_script_method(method: &str) -> bool {
+    SCRIPT_METHODS.contains(&method)
 }

@@ -35,6 +35,15 @@ pub fn is_next_item_method(method: &str) -> bool {
     NEXT_ITEM_METHODS.contains(&method)
 }
 
+/// Whether a lowercase receiver name says `accept` on it yields streams of one connection
+/// (`conn.accept()` of h2 or QUIC), not new connections.
+pub fn names_multiplexed_connection(lowercase_name: &str) -> bool {
+    ["conn", "connection", "session", "h2", "quic"]
+        .iter()
+        .any(|word| lowercase_name.contains(word))
+        && !lowercase_name.contains("listener")
+}
+
 /// Whether a lowercase source name says it yields connections (`listener`, `incoming`).
 pub fn names_connections(lowercase_name: &str) -> bool {
     lowercase_name.contains("incoming") || lowercase_name.contains("listener")

@@ -10,6 +10,9 @@ use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt, St
 use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
 
+/// How much of a string literal the model keeps.
+const MAX_TEXT_CHARS: usize = 256;
+
 /// Lowers the expressions of one function body, bounding how deep it follows nesting.
 pub struct BodyLowerer<'c, 'a> {
     pub context: &'c SpanContext<'a>,
@@ -247,7 +250,16 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let pattern = Box::new(self.pattern(&let_expr.pat));
                 (ExprKind::Let { pattern, scrutinee }, span)
             }
-            E::Lit(literal) => (ExprKind::Literal, self.span(literal.lit.span())),
+            E::Lit(literal) => {
+                let kind = match &literal.lit {
+                    syn::Lit::Str(text) => {
+                        let value: String = text.value().chars().take(MAX_TEXT_CHARS).collect();
+                        ExprKind::Text(value.into_boxed_str())
+                    }
+                    _ => ExprKind::Literal,
+                };
+                (kind, self.span(literal.lit.span()))
+            }
             E::Loop(loop_expr) => {
                 let body = self.block(&loop_expr.body);
                 let start = self.label_or(&loop_expr.label, loop_expr.loop_token.span);

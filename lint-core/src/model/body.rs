@@ -129,6 +129,8 @@ pub enum ExprKind {
     /// A path: a local variable, a constant, a function name, `Self`.
     Path(PathRef),
     Literal,
+    /// A string literal: its first characters (enough to tell a SQL statement's kind).
+    Text(Box<str>),
     Call {
         callee: Box<Expr>,
         args: Vec<Expr>,
@@ -212,7 +214,7 @@ impl Expr {
     /// are visited through their expressions and `let` initializers.
     pub fn for_each_child<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
         match &self.kind {
-            ExprKind::Path(_) | ExprKind::Literal | ExprKind::Continue => {}
+            ExprKind::Path(_) | ExprKind::Literal | ExprKind::Text(_) | ExprKind::Continue => {}
             ExprKind::Call { callee, args } => {
                 visit(callee);
                 args.iter().for_each(&mut *visit);
@@ -313,6 +315,18 @@ impl Block {
                 Stmt::Expr { expr, .. } => visit(expr),
             }
         }
+    }
+
+    /// This block and every block nested in it (blocks, loops, branches, closures, async
+    /// blocks), without recursion on the call stack.
+    pub fn walk_blocks<'a>(&'a self, visit: &mut dyn FnMut(&'a Block)) {
+        visit(self);
+        self.walk(&mut |expr| match &expr.kind {
+            ExprKind::Block(block) | ExprKind::Async { body: block, .. } => visit(block),
+            ExprKind::Loop { body, .. } => visit(body),
+            ExprKind::If { then_branch, .. } => visit(then_branch),
+            _ => {}
+        });
     }
 
     /// Every expression in the block, outer first, without recursion on the call stack.

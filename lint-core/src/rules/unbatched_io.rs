@@ -11,9 +11,9 @@ use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
 use crate::knowledge::io::{
     self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
-    HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD,
+    HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD, SqlStatement,
 };
-use crate::model::{Expr, ExprKind};
+use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::resolve::Resolved;
 
 declare_rule! {
@@ -37,14 +37,27 @@ declare_rule! {
     ///   element (`TcpStream::connect(addr)`, `reqwest::Client::new()`, `PgPool::connect`,
     ///   `redis::Client::open`), where one reused connection would do.
     ///
-    /// Not a finding: loops over a literal array, a range (`0..pages`, retries
-    /// `for attempt in 0..MAX_RETRIES`), `chunks(n)` (already batched); `loop`/`while`
-    /// loops without a collection (cursor and pagination loops, where the next request
-    /// needs the previous response; polling); loops over received messages or accepted
-    /// connections; requests inside an `async` block or closure created per element (the
-    /// futures are run by `join_all`/`buffer_unordered`, the concurrent form); connecting
-    /// to an address taken from the element (N distinct peers have no batched form);
-    /// reading files (N distinct files have no batched form); test functions.
+    /// Also per element: the items of a stream of rows or messages
+    /// (`while let Some(row) = rows.try_next().await`), and a range whose end comes from
+    /// input (`0..n` with `n` a parameter, `0..req.days`, `0..items.len()`). A per-row
+    /// `INSERT` inside a transaction is still one round trip per row.
+    ///
+    /// Not a finding: loops over a literal array, a literal or constant range (`0..3`,
+    /// retries `for attempt in 0..MAX_RETRIES`), `chunks(n)` (already batched, also inside
+    /// a closure per chunk); `loop`/`while` loops without a collection (cursor and
+    /// pagination loops, where the next request needs the previous response; polling);
+    /// loops over received messages or accepted connections; requests inside an `async`
+    /// block or closure created per element (the futures are run by
+    /// `join_all`/`buffer_unordered`, the concurrent form); schema changes (`CREATE`,
+    /// `ALTER`, `DROP`, ... one per object) and SQL scripts run one by one
+    /// (`batch_execute(&script)`, bookkeeping included); requests whose target is the
+    /// element itself (`client.post(&hook.url)`: N distinct hosts) and connections to an
+    /// address taken from the element (N distinct peers); reading files (N distinct files);
+    /// test code (out of scope by default).
+    ///
+    /// The fix named depends on the statement when its SQL text is visible: `= ANY($1)` for
+    /// a keyed `SELECT`/`UPDATE`/`DELETE`, a multi-row `INSERT` (or `UNNEST`, `COPY`) for
+    /// inserts.
     ///
     /// ## Why is this bad?
     /// Each iteration waits a full round trip: 1,000 ids make 1,000 queries, and at 50 ms
@@ -200,7 +213,9 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let scope = &loops.scopes[site.scope];
-            if scope.driver != Driver::Collection || scope.bounded_by.is_some() {
+            let per_input_item = matches!(scope.driver, Driver::Collection | Driver::StreamItems)
+                || (scope.counts_input && scope.driver != Driver::Retries);
+            if !per_input_item || scope.bounded_by.is_some() || loops.iterates_a_chunk(site.scope) {
                 continue;
             }
             let Some((trip, call)) = round_trip(context, loops, &type_of, site, scope) else {
@@ -209,7 +224,14 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
                 continue;
             }
-            out.push(finding(context, site, scope, trip, &call));
+            let statement = sql_statement_in(function, site.expr);
+            if statement == Some(SqlStatement::Definition) || runs_scripts(scope) {
+                continue;
+            }
+            if matches!(trip, IoKind::Http | IoKind::Rpc) && targets_each_item(site.expr, scope) {
+                continue;
+            }
+            out.push(finding(context, site, scope, trip, statement, &call));
         }
     }
 }
@@ -219,6 +241,7 @@ fn finding(
     site: &LoopSite<'_>,
     scope: &IterationScope<'_>,
     trip: IoKind,
+    statement: Option<SqlStatement>,
     call: &str,
 ) -> Diagnostic {
     let noun = trip.noun();
@@ -232,7 +255,115 @@ fn finding(
             Label::new(call_span(site.expr), format!("one {noun} per iteration")),
         )
         .with_secondary(Label::new(scope.header, format!("one {noun} per {per}")))
-        .with_help(trip.help())
+        .with_help(match statement {
+            Some(SqlStatement::Insert) => INSERT_HELP,
+            Some(SqlStatement::KeyedRows) if is_sql(trip) => KEYED_ROWS_HELP,
+            _ => trip.help(),
+        })
+}
+
+const INSERT_HELP: &str = "insert all rows with one statement: a multi-row `INSERT .. VALUES (..), (..)` \
+     (`QueryBuilder::push_values` in sqlx, `insert_into(..).values(&rows)` in diesel), \
+     `INSERT .. SELECT * FROM UNNEST($1, $2)`, or `COPY`";
+
+const KEYED_ROWS_HELP: &str = "query all elements at once: bind the whole list (`WHERE id = ANY($1)` in \
+     Postgres, `IN (..)` elsewhere) and match the rows to the elements afterwards";
+
+fn is_sql(trip: IoKind) -> bool {
+    matches!(trip, IoKind::Sqlx | IoKind::SqlClient)
+}
+
+/// The kind of SQL statement a call runs, from the first string literal in it that reads
+/// like SQL (`sqlx::query("SELECT ..")`, `client.execute("INSERT ..", ..)`), or in the
+/// `let` that built a local it passes (`let ddl = format!("CREATE TABLE ..")`).
+fn sql_statement_in(function: &Function, call: &Expr) -> Option<SqlStatement> {
+    let mut found = None;
+    let mut locals = Vec::new();
+    call.walk(&mut |expr| match &expr.kind {
+        ExprKind::Text(text) if found.is_none() => found = io::sql_statement_kind(text),
+        ExprKind::Path(path) if path.segments.len() == 1 => locals.push(path.last()),
+        _ => {}
+    });
+    if found.is_some() {
+        return found;
+    }
+    function.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
+                && locals.contains(&name)
+                && found.is_none()
+            {
+                init.walk(&mut |expr| {
+                    if let ExprKind::Text(text) = &expr.kind
+                        && found.is_none()
+                    {
+                        found = io::sql_statement_kind(text);
+                    }
+                });
+            }
+        }
+    });
+    found
+}
+
+/// An iteration that runs a SQL script given by value (`tx.batch_execute(&sql)`): a list
+/// of migration or seed scripts applied one by one, bookkeeping included, which has no
+/// batched form.
+fn runs_scripts(scope: &IterationScope<'_>) -> bool {
+    let mut found = false;
+    scope.walk_body(&mut |expr| {
+        if let ExprKind::MethodCall { method, args, .. } = &expr.kind
+            && io::is_script_method(method)
+            && !args.iter().any(|arg| matches!(arg.kind, ExprKind::Text(_)))
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// A request whose target is the element itself (`client.post(&hook.url)`,
+/// `reqwest::get(url)` in `for url in urls`): N distinct peers have no batched form.
+fn targets_each_item(call: &Expr, scope: &IterationScope<'_>) -> bool {
+    let mut current = call;
+    loop {
+        match &current.kind {
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } => {
+                if io::is_http_builder(method)
+                    && args.first().is_some_and(|arg| is_item_place(arg, scope))
+                {
+                    return true;
+                }
+                current = receiver;
+            }
+            ExprKind::Call { args, .. } => {
+                return args.first().is_some_and(|arg| is_item_place(arg, scope));
+            }
+            ExprKind::Await(inner) | ExprKind::Try(inner) => current = inner,
+            _ => return false,
+        }
+    }
+}
+
+/// The element or one of its fields (`url`, `&hook.url`, `hook.endpoint.as_str()`), not a
+/// value built from it (`format!("{base}/users/{id}")` targets one host).
+fn is_item_place(expr: &Expr, scope: &IterationScope<'_>) -> bool {
+    match &expr.kind {
+        ExprKind::Path(path) => path.segments.len() == 1 && scope.item_names.contains(&path.last()),
+        ExprKind::Field { base, .. } | ExprKind::Reference { expr: base, .. } => {
+            is_item_place(base, scope)
+        }
+        ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => {
+            is_item_place(receiver, scope)
+        }
+        _ => false,
+    }
 }
 
 /// The round trip `site` makes, and how to name the call.

@@ -145,6 +145,7 @@ fn producer_label(program: &Program<'_>, producer: &Producer) -> String {
 fn per(driver: Driver) -> &'static str {
     match driver {
         Driver::Connections => "accepted connection",
+        Driver::Streams => "stream of a connection",
         Driver::Messages => "received message",
         Driver::StreamItems => "stream item",
         Driver::WorkList => "queued item",

@@ -2,12 +2,14 @@
 
 use super::work_sites::{call_span, is_exempt};
 use super::{RuleContext, declare_rule};
+use crate::analysis::call_sites::CallTarget;
 use crate::analysis::exprs::{chain_source, name_of};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
 use crate::analysis::types::Ty;
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
-use crate::knowledge::bounds::{DRAIN_CALLS, LENGTH_CHECK, is_join_method};
+use crate::knowledge::bounds::{DRAIN_CALLS, LENGTH_CHECK, is_concurrency_setting, is_join_method};
+use crate::knowledge::channels::is_unbounded_receiver_type;
 use crate::knowledge::spawners::{
     Unit, is_spawn_method, is_spawner_constructor, is_spawner_name, is_spawner_type,
     is_thread_builder_path, is_thread_spawner_name, is_thread_spawner_type,
@@ -34,8 +36,15 @@ declare_rule! {
     /// `for_each_concurrent(Some(n))`; a spawned task awaited or joined in the same
     /// iteration; a fixed pool (`for _ in 0..WORKERS`, `0..num_cpus::get()`,
     /// `available_parallelism`, a count named like `workers`/`threads`); iteration over a
-    /// literal array, a literal range or `chunks(n)`; a plain `loop` with no accept or
-    /// receive in it; test functions.
+    /// literal array, a literal range or `chunks(n)` (also the items of a chunk); a plain
+    /// `loop` with no accept or receive in it; a message loop over a bounded channel whose
+    /// messages each carry a reply the handler sends (request/response: every sender waits
+    /// for its answer); a function that caps what it serves (`max_concurrent_streams(n)` on
+    /// an HTTP/2 server, `concurrency_limit(n)`); test code (out of scope by default).
+    ///
+    /// The message says what the spawn is per: accepted connection, stream of a
+    /// connection (`conn.accept()` on HTTP/2 or QUIC), received message, stream item, or
+    /// element of a collection.
     ///
     /// ## Why is this bad?
     /// Nothing limits how many tasks run at once, so load turns directly into concurrency:
@@ -157,6 +166,7 @@ fn finding(
 fn per_what(scope: &IterationScope<'_>) -> String {
     match scope.driver {
         Driver::Connections => "accepted connection".to_string(),
+        Driver::Streams => "stream of a connection".to_string(),
         Driver::Messages => "received message".to_string(),
         Driver::StreamItems => "stream item".to_string(),
         Driver::WorkList => "queued item".to_string(),
@@ -176,6 +186,9 @@ fn help(scope: &IterationScope<'_>, unit: Unit) -> String {
              (`semaphore.clone().acquire_owned().await`) before accepting and move it into the \
              task, so at most N connections are served at once"
             .to_string(),
+        (Driver::Streams, _) => "cap the streams per connection (`max_concurrent_streams(n)` on \
+             the HTTP/2 server builder) or take a `Semaphore` permit per stream before spawning"
+            .to_string(),
         (Driver::Messages | Driver::StreamItems, _) => "take a `Semaphore` permit \
              (`acquire_owned().await`) before spawning and move it into the task, or hand the \
              work to a fixed pool of workers"
@@ -193,11 +206,20 @@ fn unbounded_scope<'l, 'a>(
     site: &LoopSite<'a>,
 ) -> Option<&'l IterationScope<'a>> {
     let markers = context.program.knowledge.bound_calls();
-    for scope in loops.scope_chain(site.scope) {
+    if sets_a_concurrency_limit(context, loops) {
+        return None;
+    }
+    let chain: Vec<usize> =
+        std::iter::successors(Some(site.scope), |scope| loops.scopes[*scope].parent).collect();
+    for index in chain {
+        let scope = &loops.scopes[index];
         if scope.bounded_by.is_some()
             || scope.calls_any(&markers)
             || drains_by_length(scope)
             || waits_in_iteration(scope)
+            || loops.iterates_a_chunk(index)
+            || (loops.messages_carry_replies(index)
+                && fed_by_bounded_channel(context, loops, scope))
         {
             return None;
         }
@@ -206,6 +228,38 @@ fn unbounded_scope<'l, 'a>(
         }
     }
     None
+}
+
+/// A server setting that caps everything the function serves (`max_concurrent_streams`).
+fn sets_a_concurrency_limit(context: &RuleContext<'_, '_>, loops: &FunctionLoops<'_>) -> bool {
+    context
+        .program
+        .call_sites
+        .in_function(loops.function)
+        .iter()
+        .any(|site| matches!(&site.target, CallTarget::Method { name, .. } if is_concurrency_setting(name)))
+}
+
+/// Whether the channel a message loop drains is bounded, as far as its receiver's type says
+/// (an `UnboundedReceiver` is not; an unknown type is given the benefit of the doubt).
+fn fed_by_bounded_channel(
+    context: &RuleContext<'_, '_>,
+    loops: &FunctionLoops<'_>,
+    scope: &IterationScope<'_>,
+) -> bool {
+    let Some(receiver) = scope
+        .iterated
+        .as_deref()
+        .and_then(|iterated| iterated.split('.').next())
+    else {
+        return true;
+    };
+    let receiver_type = context
+        .program
+        .function_types(loops.function)
+        .local(receiver)
+        .and_then(|ty| ty.name_for_matching().map(str::to_string));
+    !receiver_type.is_some_and(|name| is_unbounded_receiver_type(&name))
 }
 
 /// `if futures.len() >= n { futures.next().await }`: a hand-rolled cap.

@@ -457,3 +457,20 @@ pub fn strip_timing(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn a_thread_that_sends_then_receives_is_not_told_to_bound_its_channel() {
+    let path = coordlint_tests::fixtures_dir().join("unbounded_channel/same_thread_work_list.rs");
+    let output = run_coordlint(&[&path.display().to_string(), "--message-format", "json"]);
+    assert!(
+        output.stdout.contains("coordlint::unbounded_channel"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("keep the items in a `Vec`"),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("sync_channel"), "{}", output.stdout);
+}

@@ -13,7 +13,7 @@ use crate::knowledge::channels::{
 use crate::knowledge::macros::is_vec_literal;
 use crate::knowledge::sources::{
     is_accept_in_loop_body, is_accept_method, is_incoming, is_length_method, is_next_item_method,
-    is_pop_method, names_connections,
+    is_pop_method, names_connections, names_multiplexed_connection,
 };
 use crate::model::{CollectionLiteral, Expr, ExprKind, Pattern};
 
@@ -87,7 +87,12 @@ impl Collector<'_, '_> {
             return Driver::Unknown;
         };
         if is_accept_method(method) {
-            Driver::Connections
+            let source = name_of(receiver).unwrap_or_default().to_lowercase();
+            if names_multiplexed_connection(&source) {
+                Driver::Streams
+            } else {
+                Driver::Connections
+            }
         } else if is_receive_method(method) {
             Driver::Messages
         } else if is_next_item_method(method) {
@@ -142,6 +147,41 @@ impl Collector<'_, '_> {
                 _ => return self.classify_iterable(current),
             }
         }
+    }
+}
+
+impl Collector<'_, '_> {
+    /// Whether `iterable` is a range whose end comes from input (see
+    /// [`super::IterationScope::counts_input`]).
+    pub(super) fn counts_input(&self, iterable: &Expr) -> bool {
+        let mut current = iterable;
+        loop {
+            match &current.kind {
+                ExprKind::Reference { expr, .. } => current = expr,
+                ExprKind::MethodCall {
+                    receiver, method, ..
+                } if is_iteration_passthrough(method) => current = receiver,
+                ExprKind::Compound(parts)
+                    if self.literal_kind(current) == Some(CollectionLiteral::Range) =>
+                {
+                    return parts.last().is_some_and(|end| self.mentions_input(end));
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A parameter, a field of one, or a length.
+    fn mentions_input(&self, end: &Expr) -> bool {
+        let mut found = false;
+        end.walk(&mut |expr| match &expr.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                found |= self.params.contains(&path.last());
+            }
+            ExprKind::MethodCall { method, .. } => found |= is_length_method(method),
+            _ => {}
+        });
+        found
     }
 }
 

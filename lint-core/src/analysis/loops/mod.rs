@@ -15,6 +15,7 @@ use crate::knowledge::adaptors::{
     is_per_item_adapter, is_stream_from_collection,
 };
 use crate::knowledge::bounds::is_bounding_adapter;
+use crate::knowledge::channels::is_send_method;
 use crate::knowledge::macros::is_vec_literal;
 use crate::model::{CollectionLiteral, Expr, ExprKind, FileFacts, Function, LoopKind, Pattern};
 use crate::span::Span;
@@ -25,6 +26,8 @@ use drivers::{driver_in_body, pattern_names_retry};
 pub enum Driver {
     /// `loop { listener.accept() .. }`, `for s in listener.incoming()`.
     Connections,
+    /// `while let Some(stream) = conn.accept().await` on an HTTP/2 or QUIC connection.
+    Streams,
     /// `while let Some(m) = rx.recv().await`, `for job in rx`.
     Messages,
     /// `while let Some(x) = stream.next().await`.
@@ -53,6 +56,7 @@ impl Driver {
         matches!(
             self,
             Driver::Connections
+                | Driver::Streams
                 | Driver::Messages
                 | Driver::StreamItems
                 | Driver::Collection
@@ -77,6 +81,10 @@ pub struct IterationScope<'a> {
     pub bounded_by: Option<&'a str>,
     /// Names bound once per item (the `for` pattern, the closure's parameters).
     pub item_names: Vec<&'a str>,
+    /// A range whose end comes from input: a parameter, a field of one (a request field), or
+    /// a length (`0..n`, `0..req.days`, `0..items.len()`), as opposed to a literal or a
+    /// named constant.
+    pub counts_input: bool,
     /// A closure whose body is an `async` block: it makes one future per item, which the
     /// adapter may run one after another (`for_each`, `then`) or not at all yet (`map`).
     pub async_body: bool,
@@ -152,12 +160,89 @@ pub struct FunctionLoops<'a> {
 }
 
 impl<'a> FunctionLoops<'a> {
+    /// Whether the scope iterates a chunk that an enclosing `for chunk in xs.chunks(n)`
+    /// binds: at most `n` items per round, the batched form.
+    pub fn iterates_a_chunk(&self, scope: usize) -> bool {
+        let Some(iterated) = self.scopes[scope].iterated.as_deref() else {
+            return false;
+        };
+        let source = iterated.split(['.', '[']).next().unwrap_or(iterated);
+        self.scope_chain(scope)
+            .skip(1)
+            .any(|outer| outer.driver == Driver::Chunks && outer.item_names.contains(&source))
+    }
+
+    /// Whether the messages a scope is driven by each carry their own reply channel, used
+    /// in the iteration (`msg.reply.send(..)`, `respond_to.send(..)` from a destructured
+    /// message): a request/response protocol, where each sender waits for its answer.
+    pub fn messages_carry_replies(&self, scope: usize) -> bool {
+        let scope = &self.scopes[scope];
+        if scope.driver != Driver::Messages {
+            return false;
+        }
+        let parts = destructured_parts(scope);
+        let mut replies = false;
+        scope.walk_body(&mut |expr| {
+            let ExprKind::MethodCall {
+                receiver, method, ..
+            } = &expr.kind
+            else {
+                return;
+            };
+            if !is_send_method(method) {
+                return;
+            }
+            let named = |expr: &Expr, names: &[&str]| {
+                matches!(&expr.kind, ExprKind::Path(path)
+                    if path.segments.len() == 1 && names.contains(&path.last()))
+            };
+            replies |= match &receiver.kind {
+                ExprKind::Field { base, .. } => {
+                    named(base, &scope.item_names) || named(base, &parts)
+                }
+                _ => named(receiver, &parts),
+            };
+        });
+        replies
+    }
+
     /// The scope and its enclosing scopes, innermost first.
     pub fn scope_chain(&self, scope: usize) -> impl Iterator<Item = &IterationScope<'a>> + '_ {
         std::iter::successors(Some(&self.scopes[scope]), |scope| {
             scope.parent.map(|parent| &self.scopes[parent])
         })
     }
+}
+
+/// Names bound by taking a scope's item apart: the pattern's names when it destructures,
+/// and the bindings of `match item { Variant { a, b } => .. }` / `if let` on the item.
+fn destructured_parts<'a>(scope: &IterationScope<'a>) -> Vec<&'a str> {
+    let mut parts: Vec<&'a str> = if scope.item_names.len() > 1 {
+        scope.item_names.clone()
+    } else {
+        Vec::new()
+    };
+    let is_item = |expr: &Expr| {
+        matches!(&expr.kind, ExprKind::Path(path)
+            if path.segments.len() == 1 && scope.item_names.contains(&path.last()))
+    };
+    scope.walk_body(&mut |expr| match &expr.kind {
+        ExprKind::Match { scrutinee, arms } if is_item(scrutinee) => {
+            for arm in arms {
+                parts.extend(
+                    arm.pattern
+                        .bindings
+                        .iter()
+                        .map(|binding| binding.name.as_str()),
+                );
+            }
+        }
+        ExprKind::Let { pattern, scrutinee } if is_item(scrutinee) => {
+            parts.extend(pattern.bindings.iter().map(|binding| binding.name.as_str()));
+        }
+        _ => {}
+    });
+    parts
 }
 
 /// Every function's iteration scopes and sites, for functions that have any.
@@ -203,6 +288,8 @@ struct Context<'a> {
 
 struct Collector<'l, 'a> {
     literals: &'l HashMap<(u32, u32), CollectionLiteral>,
+    /// Names the function's parameters bind.
+    params: Vec<&'a str>,
     /// Names bound at the top of the body to a literal array or `vec![..]`.
     literal_names: Vec<&'a str>,
     loops: FunctionLoops<'a>,
@@ -214,23 +301,32 @@ fn collect_function<'a>(
     function_ref: FunctionRef,
     function: &'a Function,
 ) -> FunctionLoops<'a> {
-    let literal_names = function
-        .body
-        .stmts
-        .iter()
-        .filter_map(|stmt| match stmt {
-            crate::model::Stmt::Let(let_stmt) => {
-                let init = let_stmt.init.as_ref()?;
-                let literal = matches!(&init.kind, ExprKind::Macro(call) if is_vec_literal(call.path.last()))
-                    || literals.get(&(init.span.byte_start, init.span.byte_end))
-                        == Some(&CollectionLiteral::Array);
-                literal.then(|| let_stmt.pattern.simple_name()).flatten()
+    // Names bound to a literal array or `vec![..]`, in any block of the body.
+    let mut literal_names = Vec::new();
+    function.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            let crate::model::Stmt::Let(let_stmt) = stmt else {
+                continue;
+            };
+            let Some(init) = &let_stmt.init else {
+                continue;
+            };
+            let literal = matches!(&init.kind, ExprKind::Macro(call) if is_vec_literal(call.path.last()))
+                || literals.get(&(init.span.byte_start, init.span.byte_end))
+                    == Some(&CollectionLiteral::Array);
+            if let (true, Some(name)) = (literal, let_stmt.pattern.simple_name()) {
+                literal_names.push(name);
             }
-            _ => None,
-        })
+        }
+    });
+    let params = function
+        .params
+        .iter()
+        .flat_map(|param| pattern_names(&param.pattern))
         .collect();
     let mut collector = Collector {
         literals,
+        params,
         literal_names,
         loops: FunctionLoops {
             function: function_ref,
@@ -438,6 +534,10 @@ impl<'a> Collector<'_, 'a> {
             iterated,
             adapter: None,
             bounded_by: None,
+            counts_input: match kind {
+                LoopKind::For { iterable, .. } => self.counts_input(iterable),
+                _ => false,
+            },
             item_names,
             async_body: false,
             per_iteration,
@@ -464,6 +564,7 @@ impl<'a> Collector<'_, 'a> {
             iterated: describe(chain_source(receiver)),
             adapter: Some(method),
             bounded_by,
+            counts_input: self.counts_input(chain_source(receiver)),
             item_names: params.iter().flat_map(pattern_names).collect(),
             async_body: matches!(body.kind, ExprKind::Async { .. }),
             per_iteration: vec![body],

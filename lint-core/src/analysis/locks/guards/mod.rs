@@ -262,7 +262,7 @@ impl Walker<'_, '_> {
                     None => Flow::NONE,
                 }
             }
-            ExprKind::Path(_) | ExprKind::Literal => Flow::NONE,
+            ExprKind::Path(_) | ExprKind::Literal | ExprKind::Text(_) => Flow::NONE,
             ExprKind::Continue => Flow::DIVERGES,
             ExprKind::MethodCall {
                 receiver,
