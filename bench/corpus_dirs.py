@@ -58,3 +58,17 @@ def direct_dependency_count():
         check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL,
     ).stdout)
     return len(metadata["packages"][0]["dependencies"])
+
+
+def direct_dependencies():
+    """(name, version) of the crates bench/corpus/Cargo.toml names itself (versions are
+    pinned with `=`)."""
+    metadata = json.loads(subprocess.run(
+        ["cargo", "metadata", "--no-deps", "--format-version", "1", "--locked",
+         "--manifest-path", CORPUS_MANIFEST],
+        check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    ).stdout)
+    return {
+        (dependency["name"], dependency["req"].lstrip("="))
+        for dependency in metadata["packages"][0]["dependencies"]
+    }

@@ -53,10 +53,17 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="RAYON_NUM_THREADS (default: CPUs)")
     parser.add_argument("--first", type=int, help="only the first N crate folders (a smoke test)")
+    parser.add_argument("--direct", action="store_true",
+                        help="only the crates bench/corpus/Cargo.toml names (not their dependencies)")
+    parser.add_argument("--binary", help="a cargo-coordlint binary to run instead of building one")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    coordlint, _ = corpus_dirs.build_release(log)
-    packages = corpus_dirs.fetch_corpus(log)[:args.first]
+    coordlint = args.binary or corpus_dirs.build_release(log)[0]
+    packages = corpus_dirs.fetch_corpus(log)
+    if args.direct:
+        direct = corpus_dirs.direct_dependencies()
+        packages = [package for package in packages if (package[0], package[1]) in direct]
+    packages = packages[:args.first]
     environment = {**os.environ, "RAYON_NUM_THREADS": str(args.threads), "NO_COLOR": "1"}
 
     per_rule = collections.defaultdict(collections.Counter)   # rule -> bucket -> count

@@ -47,7 +47,8 @@ pub struct SourceFile {
     /// The whole file is test code: a test, bench or example target, or a module declared
     /// under `#[cfg(test)]`.
     pub test_code: bool,
-    /// The user named this file: it is analyzed in full, its tests included.
+    /// The user named this file: it is analyzed wherever it is (a test tree included); its
+    /// `#[cfg(test)]` items and `#[test]` functions still follow the test scope.
     pub always_analyzed: bool,
 }
 
@@ -71,7 +72,7 @@ impl SourceFile {
         self
     }
 
-    /// Marks the file as named by the user: analyzed in full.
+    /// Marks the file as named by the user: analyzed wherever it is.
     pub fn always_analyzed(mut self) -> Self {
         self.always_analyzed = true;
         self

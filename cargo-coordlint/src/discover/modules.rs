@@ -151,7 +151,7 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
         directory,
         confinement: parent.confinement.clone(),
         origin,
-        test_code: (parent.test_code || declaration.in_test) && !parent.named,
+        test_code: parent.test_code || declaration.in_test,
         named: false,
     }
 }

@@ -16,7 +16,7 @@ use crate::knowledge::channels::{
     is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor,
 };
 use crate::knowledge::locks::is_shared_pointer_clone_path;
-use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Stmt};
+use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Receiver, Stmt};
 use crate::span::Span;
 
 /// How far a sender is followed into the functions it is passed to.
@@ -199,8 +199,15 @@ impl ProducerSearch<'_, '_> {
             };
             let kind = match &site.expr.kind {
                 ExprKind::MethodCall {
-                    receiver, method, ..
+                    receiver,
+                    method,
+                    args,
+                    ..
                 } if is_send_method(method) && is_sender_expr(receiver, senders) => {
+                    if matches!(args.first().map(|arg| &arg.kind), Some(ExprKind::Compound(parts)) if parts.is_empty())
+                    {
+                        continue;
+                    }
                     ProducerKind::SendPerItem(driver)
                 }
                 _ if hands_out_sender(site.expr, senders) => ProducerKind::HandedOutPerItem(driver),
@@ -222,13 +229,17 @@ impl ProducerSearch<'_, '_> {
         }
         let program = self.program;
         for (function_ref, function) in program.functions() {
+            // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
+            if function.receiver == Some(Receiver::Value) {
+                continue;
+            }
             let mut bound = None;
             let mut bound_known = false;
             for site in program.call_sites.in_function(function_ref) {
                 let CallTarget::Method { name, .. } = &site.target else {
                     continue;
                 };
-                if !is_send_method(name) {
+                if !is_send_method(name) || sends_a_signal(function, site) {
                     continue;
                 }
                 let Some(field) = sent_through_field(program, function_ref, function, site) else {
@@ -546,6 +557,12 @@ fn call_arguments<'f>(function: &'f Function, site: &CallSite) -> Vec<&'f Expr> 
         }
     });
     arguments
+}
+
+/// `tx.send(())`: a signal (shutdown, wake-up), not a stream of work.
+fn sends_a_signal(function: &Function, site: &CallSite) -> bool {
+    let arguments = call_arguments(function, site);
+    matches!(arguments.get(1).map(|arg| &arg.kind), Some(ExprKind::Compound(parts)) if parts.is_empty())
 }
 
 /// `x?`, `x.unwrap()`, `x.expect(..)` → `x`.

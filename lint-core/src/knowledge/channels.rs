@@ -78,10 +78,27 @@ pub fn is_receive_in_loop_body(method: &str) -> bool {
     )
 }
 
-/// Channel receivers iterated directly: `for job in rx`, `for msg in receiver.iter()`.
+/// Channel receivers and broker consumers, by name: `for job in rx`,
+/// `receiver.iter()`, `while let Some(delivery) = consumer.next().await`.
 pub fn is_receiver_name(name: &str) -> bool {
     let name = name.to_lowercase();
-    name == "rx" || name.ends_with("_rx") || name.ends_with("receiver")
+    name == "rx"
+        || name.ends_with("_rx")
+        || name.ends_with("receiver")
+        || [
+            "consumer",
+            "subscriber",
+            "subscription",
+            "deliveries",
+            "inbox",
+        ]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// `eventloop.poll().await` (rumqttc and similar clients): the next event from a broker.
+pub fn is_event_loop_poll(receiver_name: &str, method: &str) -> bool {
+    method == "poll" && receiver_name.to_lowercase().contains("event")
 }
 
 /// Stream wrappers of a receiver (`ReceiverStream::new(rx)`), by the constructor's path.

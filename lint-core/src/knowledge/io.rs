@@ -337,6 +337,12 @@ pub fn is_http_builder(method: &str) -> bool {
     HTTP_BUILDERS.contains(&method)
 }
 
+/// Builders whose first argument is the HTTP method and the second the URL
+/// (`client.request(Method::GET, url)`).
+pub fn takes_method_first(method: &str) -> bool {
+    method == "request"
+}
+
 /// Awaited client methods that are HTTP requests rather than RPCs.
 pub fn is_http_client_method(method: &str) -> bool {
     matches!(method, "request" | "get" | "post" | "execute")

@@ -41,16 +41,12 @@ pub fn lower_items(
         module_path: source.module_path.clone(),
         ..ModuleScope::default()
     });
-    let mut walker = ItemWalker {
-        context,
-        facts,
-        always_analyzed: source.always_analyzed,
-    };
+    let mut walker = ItemWalker { context, facts };
     let root = ItemContext {
         scope: ScopeId(0),
         module_path: source.module_path.clone(),
         inline_parents: Vec::new(),
-        in_test: (has_cfg_test(&file.attrs) || source.test_code) && !source.always_analyzed,
+        in_test: has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed),
     };
     walker.items(&file.items, &root)
 }
@@ -58,8 +54,6 @@ pub fn lower_items(
 struct ItemWalker<'c, 'a, 'f> {
     context: &'c SpanContext<'a>,
     facts: &'f mut FileFacts,
-    /// The user named the file: nothing in it counts as test code.
-    always_analyzed: bool,
 }
 
 impl ItemWalker<'_, '_, '_> {
@@ -378,7 +372,7 @@ impl ItemWalker<'_, '_, '_> {
             return_type,
             generics,
             is_async: sig.asyncness.is_some(),
-            is_test: (at.in_test || has_test_attribute(attrs)) && !self.always_analyzed,
+            is_test: at.in_test || has_test_attribute(attrs),
             body,
             name_span: self.context.convert(sig.ident.span()),
         });

@@ -228,7 +228,9 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             if statement == Some(SqlStatement::Definition) || runs_scripts(scope) {
                 continue;
             }
-            if matches!(trip, IoKind::Http | IoKind::Rpc) && targets_each_item(site.expr, scope) {
+            if matches!(trip, IoKind::Http | IoKind::Rpc)
+                && targets_each_item(function, site.expr, scope)
+            {
                 continue;
             }
             out.push(finding(context, site, scope, trip, statement, &call));
@@ -324,46 +326,83 @@ fn runs_scripts(scope: &IterationScope<'_>) -> bool {
 }
 
 /// A request whose target is the element itself (`client.post(&hook.url)`,
-/// `reqwest::get(url)` in `for url in urls`): N distinct peers have no batched form.
-fn targets_each_item(call: &Expr, scope: &IterationScope<'_>) -> bool {
+/// `reqwest::get(url)` in `for url in urls`, a URL whose host is the element's): N distinct
+/// peers have no batched form.
+fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
     let mut current = call;
     loop {
-        match &current.kind {
+        let target = match &current.kind {
             ExprKind::MethodCall {
                 receiver,
                 method,
                 args,
                 ..
             } => {
-                if io::is_http_builder(method)
-                    && args.first().is_some_and(|arg| is_item_place(arg, scope))
-                {
-                    return true;
+                if io::is_http_builder(method) {
+                    let url = if io::takes_method_first(method) {
+                        args.get(1)
+                    } else {
+                        args.first()
+                    };
+                    return url.is_some_and(|url| is_item_target(function, url, scope));
                 }
                 current = receiver;
+                continue;
             }
-            ExprKind::Call { args, .. } => {
-                return args.first().is_some_and(|arg| is_item_place(arg, scope));
+            ExprKind::Call { args, .. } => args.first(),
+            ExprKind::Await(inner) | ExprKind::Try(inner) => {
+                current = inner;
+                continue;
             }
-            ExprKind::Await(inner) | ExprKind::Try(inner) => current = inner,
-            _ => return false,
-        }
+            _ => None,
+        };
+        return target.is_some_and(|url| is_item_target(function, url, scope));
     }
 }
 
-/// The element or one of its fields (`url`, `&hook.url`, `hook.endpoint.as_str()`), not a
-/// value built from it (`format!("{base}/users/{id}")` targets one host).
-fn is_item_place(expr: &Expr, scope: &IterationScope<'_>) -> bool {
+/// The element or one of its fields (`url`, `&hook.url`, `hook.endpoint.as_str()`), a URL
+/// whose host comes from it (`format!("https://{}/purge", pop.host)`), or a local bound to
+/// one of those; not a value built from it on a fixed host (`format!("{base}/users/{id}")`).
+fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) -> bool {
     match &expr.kind {
-        ExprKind::Path(path) => path.segments.len() == 1 && scope.item_names.contains(&path.last()),
+        ExprKind::Path(path) if path.segments.len() == 1 => {
+            let name = path.last();
+            scope.item_names.contains(&name)
+                || local_init(function, name)
+                    .is_some_and(|init| is_item_target(function, init, scope))
+        }
         ExprKind::Field { base, .. } | ExprKind::Reference { expr: base, .. } => {
-            is_item_place(base, scope)
+            is_item_target(function, base, scope)
         }
         ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => {
-            is_item_place(receiver, scope)
+            is_item_target(function, receiver, scope)
         }
+        ExprKind::Macro(call) => match (call.args.first().map(|arg| &arg.kind), call.args.get(1)) {
+            (Some(ExprKind::Text(template)), Some(host)) => {
+                template
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest.starts_with("{}"))
+                    && is_item_target(function, host, scope)
+            }
+            _ => false,
+        },
         _ => false,
     }
+}
+
+/// The initializer of the `let` that binds `name` in `function` (the last one, if several).
+fn local_init<'f>(function: &'f Function, name: &str) -> Option<&'f Expr> {
+    let mut found = None;
+    function.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let_stmt.pattern.simple_name() == Some(name)
+            {
+                found = let_stmt.init.as_ref();
+            }
+        }
+    });
+    found
 }
 
 /// The round trip `site` makes, and how to name the call.

@@ -8,7 +8,8 @@ use crate::knowledge::adaptors::{
 };
 use crate::knowledge::bounds::{names_retry, names_worker_count};
 use crate::knowledge::channels::{
-    is_receive_in_loop_body, is_receive_method, is_receiver_name, is_receiver_stream_constructor,
+    is_event_loop_poll, is_receive_in_loop_body, is_receive_method, is_receiver_name,
+    is_receiver_stream_constructor,
 };
 use crate::knowledge::macros::is_vec_literal;
 use crate::knowledge::sources::{
@@ -235,12 +236,16 @@ pub(super) fn driver_in_body(per_iteration: &[&Expr]) -> Driver {
     let mut driver = Driver::Unknown;
     for expr in per_iteration {
         expr.walk(&mut |inner| {
-            let ExprKind::MethodCall { method, .. } = &inner.kind else {
+            let ExprKind::MethodCall {
+                receiver, method, ..
+            } = &inner.kind
+            else {
                 return;
             };
+            let receiver_name = name_of(receiver).unwrap_or_default();
             let found = if is_accept_in_loop_body(method) {
                 Driver::Connections
-            } else if is_receive_in_loop_body(method) {
+            } else if is_receive_in_loop_body(method) || is_event_loop_poll(receiver_name, method) {
                 Driver::Messages
             } else {
                 return;
