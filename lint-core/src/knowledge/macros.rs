@@ -47,6 +47,18 @@ pub fn takes_first_expression(name: &str) -> bool {
     FIRST_ARGUMENT_MACROS.contains(&name)
 }
 
+/// Macros that await every future they are given (`join!(a, b)`): each argument is an
+/// `.await`.
+pub fn awaits_its_arguments(name: &str) -> bool {
+    matches!(name, "join" | "try_join")
+}
+
+/// Macros that wait for the first of several futures and run that branch's handler
+/// (`tokio::select!`, `futures::select!` and `select_biased!`).
+pub fn is_select(name: &str) -> bool {
+    matches!(name, "select" | "select_biased")
+}
+
 /// `vec![..]`: a collection literal.
 pub fn is_vec_literal(name: &str) -> bool {
     name == "vec"

@@ -43,6 +43,11 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         self.context.convert(span)
     }
 
+    /// The span of a syn expression, in the project's terms.
+    pub fn span_of(&self, expr: &syn::Expr) -> Span {
+        self.span(expr.span())
+    }
+
     pub fn block(&mut self, block: &syn::Block) -> Block {
         let stmts = block
             .stmts
@@ -66,11 +71,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(stmt_macro.mac.path.span())
                     .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
+                let kind = match macros::lower_select(self, &stmt_macro.mac) {
+                    Some(select) => select,
+                    None => ExprKind::Macro(macros::lower_macro(self, &stmt_macro.mac)),
+                };
                 Some(Stmt::Expr {
-                    expr: Expr {
-                        kind: ExprKind::Macro(macros::lower_macro(self, &stmt_macro.mac)),
-                        span,
-                    },
+                    expr: Expr { kind, span },
                     semi: stmt_macro.semi_token.is_some(),
                 })
             }
@@ -272,10 +278,11 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(macro_expr.mac.path.span())
                     .to(self.span(macros::delimiter_close(&macro_expr.mac)));
-                (
-                    ExprKind::Macro(macros::lower_macro(self, &macro_expr.mac)),
-                    span,
-                )
+                let kind = match macros::lower_select(self, &macro_expr.mac) {
+                    Some(select) => select,
+                    None => ExprKind::Macro(macros::lower_macro(self, &macro_expr.mac)),
+                };
+                (kind, span)
             }
             E::Match(match_expr) => {
                 let scrutinee = self.boxed(&match_expr.expr);

@@ -6,8 +6,11 @@ use syn::punctuated::Punctuated;
 
 use super::body::BodyLowerer;
 use super::syntax::path_ref;
-use crate::knowledge::macros::{takes_expression_list, takes_first_expression};
-use crate::model::body::{Expr, MacroCall};
+use crate::knowledge::macros::{
+    awaits_its_arguments, is_select, takes_expression_list, takes_first_expression,
+};
+use crate::model::Pattern;
+use crate::model::body::{Arm, Expr, ExprKind, MacroCall};
 
 pub fn delimiter_close(mac: &syn::Macro) -> proc_macro2::Span {
     match &mac.delimiter {
@@ -29,11 +32,18 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
     };
     match parsed {
         Some(syn_args) => MacroCall {
-            path,
             args: syn_args
                 .iter()
-                .map(|arg| lowerer.expr(arg))
+                .map(|arg| {
+                    let lowered = lowerer.expr(arg);
+                    if awaits_its_arguments(&name) {
+                        awaited(lowered)
+                    } else {
+                        lowered
+                    }
+                })
                 .collect::<Vec<Expr>>(),
+            path,
             opaque: false,
         },
         None => MacroCall {
@@ -86,4 +96,120 @@ fn parse_first_argument(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
         Ok(vec![expr])
     };
     first.parse2(mac.tokens.clone()).ok()
+}
+
+/// `fut` as `fut.await`, at the future's own span.
+fn awaited(future: Expr) -> Expr {
+    let span = future.span;
+    Expr {
+        kind: ExprKind::Await(Box::new(future)),
+        span,
+    }
+}
+
+/// One branch of a `select!`: `pattern = future (, if precondition)? => handler`, or the
+/// fallback (`else`, `default`, `complete`) with only a handler.
+struct SelectBranch {
+    pattern: Option<syn::Pat>,
+    future: Option<syn::Expr>,
+    precondition: Option<syn::Expr>,
+    handler: syn::Expr,
+}
+
+/// `select! { .. }` as a `match` on the awaited futures: every future is an `.await` (the
+/// task suspends there with whatever it holds), every handler an arm. `None` when the body
+/// does not parse as branches (the macro stays opaque).
+pub fn lower_select(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Option<ExprKind> {
+    let name = mac.path.segments.last()?.ident.to_string();
+    if !is_select(&name) {
+        return None;
+    }
+    let branches = parse_select_branches.parse2(mac.tokens.clone()).ok()?;
+    let mut futures = Vec::new();
+    let mut arms = Vec::new();
+    for branch in &branches {
+        if let Some(future) = &branch.future {
+            futures.push(awaited(lowerer.expr(future)));
+        }
+        if let Some(precondition) = &branch.precondition {
+            futures.push(lowerer.expr(precondition));
+        }
+        let pattern = match &branch.pattern {
+            Some(pattern) => lowerer.pattern(pattern),
+            None => wildcard(lowerer, &branch.handler),
+        };
+        arms.push(Arm {
+            pattern,
+            guard: None,
+            body: lowerer.expr(&branch.handler),
+        });
+    }
+    let scrutinee_span = futures
+        .first()
+        .map(|first| first.span)
+        .or_else(|| arms.first().map(|arm| arm.body.span))?;
+    Some(ExprKind::Match {
+        scrutinee: Box::new(Expr {
+            kind: ExprKind::Compound(futures),
+            span: scrutinee_span,
+        }),
+        arms,
+    })
+}
+
+/// The pattern of a fallback branch: binds nothing, matches anything.
+fn wildcard(lowerer: &BodyLowerer<'_, '_>, handler: &syn::Expr) -> Pattern {
+    let underscore: syn::Pat = syn::parse_quote!(_);
+    let mut pattern = lowerer.pattern(&underscore);
+    pattern.span = lowerer.span_of(handler);
+    pattern
+}
+
+fn parse_select_branches(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
+    let mut branches = Vec::new();
+    if input.peek(syn::Ident) && input.peek2(syn::Token![;]) {
+        // `biased;`
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    while !input.is_empty() {
+        let fallback =
+            input.peek(syn::Token![else]) || input.peek(syn::Ident) && input.peek2(syn::Token![=>]);
+        let (pattern, future, precondition) = if fallback {
+            if input.peek(syn::Token![else]) {
+                input.parse::<syn::Token![else]>()?;
+            } else {
+                input.parse::<syn::Ident>()?;
+            }
+            (None, None, None)
+        } else {
+            let pattern = syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![=]>()?;
+            let future: syn::Expr = input.parse()?;
+            let precondition = if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                input.parse::<syn::Token![,]>()?;
+                input.parse::<syn::Token![if]>()?;
+                Some(input.parse()?)
+            } else {
+                None
+            };
+            (Some(pattern), Some(future), precondition)
+        };
+        input.parse::<syn::Token![=>]>()?;
+        let handler: syn::Expr = if input.peek(syn::token::Brace) {
+            syn::Expr::Block(input.parse()?)
+        } else {
+            input.parse()?
+        };
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+        }
+        branches.push(SelectBranch {
+            pattern,
+            future,
+            precondition,
+            handler,
+        });
+    }
+    Ok(branches)
 }
