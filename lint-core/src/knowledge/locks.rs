@@ -205,6 +205,21 @@ pub fn peel_wrappers(ty: &TypeRef) -> &TypeRef {
     }
 }
 
+/// The lock a guard type (canonical path) belongs to and how it holds it:
+/// `std::sync::MutexGuard` is an exclusive guard of a `std::sync::Mutex`.
+pub fn guard_lock_type(canonical: &str) -> Option<(LockType, Mode)> {
+    let (prefix, name) = canonical.rsplit_once("::").unwrap_or(("", canonical));
+    let (_, mode) = GUARD_TYPES.iter().find(|(guard, _)| *guard == name)?;
+    let kind_name = if name.contains("RwLock") {
+        "RwLock"
+    } else {
+        "Mutex"
+    };
+    let lock_type =
+        lock_type_at(&format!("{prefix}::{kind_name}")).or_else(|| lock_type_at(kind_name))?;
+    Some((lock_type, *mode))
+}
+
 /// The mode of a guard type (`RwLockReadGuard<..>` is shared), looking through `Option`
 /// and `Result` (`LockResult<MutexGuard<..>>`).
 pub fn guard_type_mode(ty: &TypeRef) -> Option<Mode> {

@@ -30,6 +30,9 @@ pub fn hold_reason(reason: &HoldReason) -> String {
         HoldReason::Callback(function) => {
             format!("`{function}` holds it while it calls this closure")
         }
+        HoldReason::Parameter(name) => {
+            format!("the guard `{name}` is passed in by the caller and held for the whole call")
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::guards::{FunctionLocks, Held};
 use super::identity::ClassKey;
+use super::instantiate::{InstantiatedAcquisition, instantiate_all};
 use super::summaries::{Summaries, map_self};
 use super::{DoubleLock, self_deadlocks};
 use crate::analysis::FunctionRef;
@@ -179,11 +180,66 @@ pub fn build(
             }
         }
     }
+    for acquisition in instantiate_all(functions, summaries) {
+        add_instantiated(&mut edges, &mut seen, &mut double_locks, &acquisition);
+    }
     double_locks.sort_by_key(|double| (double.second_site, double.first.site));
     double_locks.dedup_by_key(|double| (double.second_site, double.first.site));
     GraphFindings {
         edges,
         double_locks,
+    }
+}
+
+/// The edges and double locks of an acquisition reached through a lock or guard passed as
+/// an argument.
+fn add_instantiated(
+    edges: &mut Edges,
+    seen: &mut SeenWitnesses,
+    double_locks: &mut Vec<DoubleLock>,
+    acquisition: &InstantiatedAcquisition,
+) {
+    let target = &acquisition.target;
+    let held_classes = classes_of(acquisition.held.iter().map(|entry| &entry.held));
+    let class_already_held = acquisition
+        .held
+        .iter()
+        .any(|entry| entry.held.target.class == target.class);
+    for entry in &acquisition.held {
+        if !acquisition.is_new_with(entry) {
+            continue;
+        }
+        let held = &entry.held;
+        if held.target.class == target.class {
+            let same_instance =
+                held.target.instance.is_some() && held.target.instance == target.instance;
+            if same_instance && !acquisition.is_try && self_deadlocks(held, acquisition.mode) {
+                double_locks.push(DoubleLock {
+                    function: acquisition.function,
+                    first: held.clone(),
+                    second_site: acquisition.site,
+                    second_mode: acquisition.mode,
+                    chain: acquisition.chain.clone(),
+                });
+            }
+            continue;
+        }
+        if acquisition.is_try || class_already_held {
+            continue;
+        }
+        add_edge(
+            edges,
+            seen,
+            EdgeWitness {
+                function: acquisition.function,
+                held: held.clone(),
+                then_class: target.class.clone(),
+                then_site: acquisition.site,
+                then_mode: acquisition.mode,
+                chain: acquisition.chain.clone(),
+                held_classes: held_classes.clone(),
+            },
+        );
     }
 }
 
@@ -208,8 +264,11 @@ fn add_edge(edges: &mut Edges, seen: &mut SeenWitnesses, witness: EdgeWitness) {
 }
 
 /// The distinct classes of a held set, sorted.
-fn classes_of(held: &[Held]) -> Arc<[ClassKey]> {
-    let mut classes: Vec<ClassKey> = held.iter().map(|held| held.target.class.clone()).collect();
+fn classes_of<'h>(held: impl IntoIterator<Item = &'h Held>) -> Arc<[ClassKey]> {
+    let mut classes: Vec<ClassKey> = held
+        .into_iter()
+        .map(|held| held.target.class.clone())
+        .collect();
     classes.sort();
     classes.dedup();
     classes.into()

@@ -22,8 +22,15 @@ pub enum ClassKey {
     Field { owner: String, field: String },
     /// A `static` (also `LazyLock`, `lazy_static!`), by canonical path.
     Static { path: String },
-    /// A local binding or parameter of one function.
+    /// A local binding of one function.
     Local { function: String, name: String },
+    /// A lock (or a guard) a function receives as its parameter `index` (`self` not
+    /// counted): whatever lock each caller passes. Instantiated at call sites.
+    Param {
+        function: String,
+        index: usize,
+        name: String,
+    },
     /// Identity unknown; the receiver's text inside one function.
     Textual { function: String, text: String },
 }
@@ -39,7 +46,7 @@ impl ClassKey {
                 .split_once("::")
                 .map_or(path.as_str(), |(_, rest)| rest)
                 .to_string(),
-            ClassKey::Local { name, .. } => name.clone(),
+            ClassKey::Local { name, .. } | ClassKey::Param { name, .. } => name.clone(),
             ClassKey::Textual { text, .. } => text.clone(),
         }
     }
@@ -51,6 +58,14 @@ impl ClassKey {
 
     pub fn is_textual(&self) -> bool {
         matches!(self, ClassKey::Textual { .. })
+    }
+
+    /// The parameter position of a parameter class.
+    pub fn param_index(&self) -> Option<usize> {
+        match self {
+            ClassKey::Param { index, .. } => Some(*index),
+            _ => None,
+        }
     }
 }
 
@@ -102,6 +117,10 @@ pub struct IdentityContext<'a> {
     pub function_path: String,
     /// The function's local types (cached on the program).
     pub types: &'a FunctionTypes,
+    /// The simple names of the function's parameters, by position (`self` not counted).
+    pub params: Vec<Option<String>>,
+    /// Where each parameter is declared.
+    pub param_spans: Vec<crate::span::Span>,
     /// Bindings that are another name for a lock (`let s = self.state.clone()`).
     pub aliases: HashMap<String, LockTarget>,
 }
@@ -117,10 +136,7 @@ impl IdentityContext<'_> {
                 if let Some(ty) = self.types.local(name) {
                     return match self.classify(ty) {
                         Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
-                            class: ClassKey::Local {
-                                function: self.function_path.clone(),
-                                name: name.to_string(),
-                            },
+                            class: self.local_class(name),
                             lock_type,
                             instance: Some(name.to_string()),
                         }),
@@ -169,6 +185,25 @@ impl IdentityContext<'_> {
                 _ => Identity::Unknown,
             },
             _ => Identity::Unknown,
+        }
+    }
+
+    /// The class of a lock named by a local binding: a parameter's, or the local's own.
+    fn local_class(&self, name: &str) -> ClassKey {
+        match self
+            .params
+            .iter()
+            .position(|param| param.as_deref() == Some(name))
+        {
+            Some(index) => ClassKey::Param {
+                function: self.function_path.clone(),
+                index,
+                name: name.to_string(),
+            },
+            None => ClassKey::Local {
+                function: self.function_path.clone(),
+                name: name.to_string(),
+            },
         }
     }
 

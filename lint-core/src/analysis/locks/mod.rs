@@ -7,6 +7,7 @@ pub mod cycles;
 pub mod graph;
 pub mod guards;
 pub mod identity;
+pub mod instantiate;
 pub mod summaries;
 
 use std::collections::HashMap;
@@ -114,6 +115,16 @@ pub fn analyze_locks<'a>(
         },
         function_path: function.display_path(),
         types: &function_types[function_ref.file][function_ref.index],
+        params: function
+            .params
+            .iter()
+            .map(|param| param.pattern.simple_name().map(str::to_string))
+            .collect(),
+        param_spans: function
+            .params
+            .iter()
+            .map(|param| param.pattern.span)
+            .collect(),
         aliases: HashMap::new(),
     };
     // Only functions declared to return a guard need this pre-pass.

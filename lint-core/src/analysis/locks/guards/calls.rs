@@ -3,12 +3,14 @@
 //! under a callee's lock, and guards returned by workspace functions.
 
 use super::{
-    Acquisition, CallbackInvocation, Flow, Held, HeldCall, HoldReason, Value, Walker,
+    Acquisition, CallbackInvocation, Flow, Held, HeldCall, HoldReason, LockArgument, Value, Walker,
     is_async_acquisition,
 };
 use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::ParamSlot;
 use crate::analysis::call_sites::{CallSite, find_by_span};
 use crate::analysis::locks::Via;
+use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::knowledge::adaptors::runs_closure_inline;
 use crate::knowledge::locks::{
@@ -68,6 +70,7 @@ impl Walker<'_, '_> {
         };
         let callees = self.callees_at(expr);
         let receiver_text = self.context.identity.text_of(receiver);
+        let arguments = self.lock_arguments(expr, Some(receiver), args, &callees);
         let callbacks = self.callbacks_of(&callees, receiver_text.as_deref());
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
@@ -75,7 +78,7 @@ impl Walker<'_, '_> {
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
-        self.after_call(expr, callees, receiver_text)
+        self.after_call(expr, callees, receiver_text, arguments)
     }
 
     pub(super) fn call(&mut self, expr: &Expr, callee: &Expr, args: &[Expr]) -> Flow {
@@ -120,6 +123,7 @@ impl Walker<'_, '_> {
             ArgContext::Deferred
         };
         let callees = self.callees_at(expr);
+        let arguments = self.lock_arguments(expr, None, args, &callees);
         let callbacks = self.callbacks_of(&callees, None);
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
@@ -130,7 +134,7 @@ impl Walker<'_, '_> {
         let receiver = args
             .first()
             .and_then(|first| self.context.identity.text_of(first));
-        self.after_call(expr, callees, receiver)
+        self.after_call(expr, callees, receiver, arguments)
     }
 
     /// The workspace functions the call at `expr` may reach.
@@ -146,6 +150,7 @@ impl Walker<'_, '_> {
         expr: &Expr,
         callees: Vec<FunctionRef>,
         receiver: Option<String>,
+        arguments: Vec<LockArgument>,
     ) -> Flow {
         if callees.is_empty() {
             return Flow::NONE;
@@ -156,6 +161,7 @@ impl Walker<'_, '_> {
             held: self.snapshot(),
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
+            arguments,
         });
         let returned = callees.iter().find_map(|callee| {
             (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone()))
@@ -179,6 +185,62 @@ impl Walker<'_, '_> {
             acquired_at: guard.site,
         });
         Flow::value(self.acquire(target, guard.mode, false, expr.span, via))
+    }
+
+    /// The locks and guards a call passes to its callees' parameters (before the arguments
+    /// are evaluated: a guard passed by value leaves the caller there).
+    fn lock_arguments(
+        &self,
+        expr: &Expr,
+        receiver: Option<&Expr>,
+        args: &[Expr],
+        callees: &[FunctionRef],
+    ) -> Vec<LockArgument> {
+        if callees.is_empty() {
+            return Vec::new();
+        }
+        let Some(site) = find_by_span(self.context.calls, expr.span) else {
+            return Vec::new();
+        };
+        let exprs: Vec<&Expr> = receiver.into_iter().chain(args).collect();
+        let mut arguments = Vec::new();
+        for (argument, arg) in site.arguments.iter().zip(exprs) {
+            let ParamSlot::Index(index) = argument.param else {
+                continue;
+            };
+            if let Some(guard) = self.guard_named_by(arg) {
+                arguments.push(LockArgument {
+                    index,
+                    target: guard.target.clone(),
+                    guard: Some(guard.clone()),
+                });
+            } else if let Identity::Lock(target) = self.context.identity.identify(arg) {
+                arguments.push(LockArgument {
+                    index,
+                    target,
+                    guard: None,
+                });
+            }
+        }
+        arguments
+    }
+
+    /// The held guard an argument names (`guard`, `&guard`, `&mut guard`, `*guard`).
+    fn guard_named_by(&self, arg: &Expr) -> Option<&Held> {
+        let mut current = arg;
+        while let ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) = &current.kind {
+            current = expr;
+        }
+        let ExprKind::Path(path) = &current.kind else {
+            return None;
+        };
+        if path.segments.len() != 1 {
+            return None;
+        }
+        self.held
+            .iter()
+            .rev()
+            .find(|held| held.binding.as_deref() == Some(path.last()))
     }
 
     /// For each closure parameter the callees call while holding guards: those guards, as

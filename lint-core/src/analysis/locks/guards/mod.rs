@@ -18,7 +18,7 @@ use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::CallSite;
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
-    LockFlavor, Mode, UNKNOWN_MUTEX, acquire_method, acquires_when_type_unknown,
+    LockFlavor, Mode, UNKNOWN_MUTEX, acquire_method, acquires_when_type_unknown, guard_lock_type,
     is_probably_not_a_lock,
 };
 use crate::knowledge::std_items::is_diverging_macro;
@@ -54,6 +54,8 @@ pub enum HoldReason {
     Extended,
     /// Held by the named function while it calls the closure this code is in.
     Callback(String),
+    /// A guard this function receives as a parameter: held by its caller for the call.
+    Parameter(String),
 }
 
 /// A guard alive at some point of the body.
@@ -99,6 +101,18 @@ pub struct HeldCall {
     /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
     pub receiver: Option<String>,
     pub isolated: bool,
+    /// The locks and guards passed as arguments, by parameter position.
+    pub arguments: Vec<LockArgument>,
+}
+
+/// A lock (`&self.state`, `&accounts[i]`) or a guard passed to a parameter of a call.
+#[derive(Clone, Debug)]
+pub struct LockArgument {
+    /// The parameter it binds (`self` not counted).
+    pub index: usize,
+    pub target: LockTarget,
+    /// For a guard: the caller's guard itself (where, how and why it holds the lock).
+    pub guard: Option<Held>,
 }
 
 /// An `.await` with the guards held across it.
@@ -155,6 +169,7 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         async_context: vec![is_async],
         out: FunctionLocks::default(),
     };
+    walker.hold_guard_parameters();
     walker.block(body);
     walker.out
 }
@@ -449,6 +464,48 @@ impl Walker<'_, '_> {
             binding: None,
         });
         Value::Guard(id)
+    }
+
+    /// Guards passed in as parameters (`fn apply(state: &mut MutexGuard<State>)`) are held
+    /// for the whole call, as whatever lock the caller's guard is of.
+    fn hold_guard_parameters(&mut self) {
+        let params = self.context.identity.params.clone();
+        for (index, name) in params.iter().enumerate() {
+            let Some(name) = name else { continue };
+            let Some(ty) = self.context.identity.types.local(name) else {
+                continue;
+            };
+            let Some((lock_type, mode)) = ty.path().and_then(guard_lock_type) else {
+                continue;
+            };
+            self.next_id += 1;
+            let site = self
+                .context
+                .identity
+                .param_spans
+                .get(index)
+                .copied()
+                .unwrap_or_default();
+            self.held.push(Held {
+                target: LockTarget {
+                    class: ClassKey::Param {
+                        function: self.context.identity.function_path.clone(),
+                        index,
+                        name: name.clone(),
+                    },
+                    lock_type,
+                    instance: Some(name.clone()),
+                },
+                mode,
+                site,
+                reason: HoldReason::Parameter(name.clone()),
+                is_try: false,
+                via: None,
+                id: self.next_id,
+                scope: 0,
+                binding: Some(name.clone()),
+            });
+        }
     }
 
     /// What an event records as held: one guard per lock instance (the oldest, which a
