@@ -233,6 +233,7 @@ impl<'a> WalkInputs<'_, 'a> {
                 .map(|param| param.pattern.simple_name().map(str::to_string))
                 .collect(),
             function_name: &function_name,
+            is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
             edition: files[function_ref.file].edition,
             is_async: function.is_async,
         };

@@ -155,10 +155,20 @@ impl Walker<'_, '_> {
         if callees.is_empty() {
             return Flow::NONE;
         }
+        // Calling an `async fn` only makes a future: its body runs when the future is
+        // awaited (or joined, or spawned), by then the guards held here may be gone.
+        let only_a_future = self.awaited_operands == 0
+            && callees
+                .iter()
+                .any(|callee| (self.context.is_async_fn)(*callee));
         self.out.calls.push(HeldCall {
             callees: callees.clone(),
             span: expr.span,
-            held: self.snapshot(),
+            held: if only_a_future {
+                Vec::new()
+            } else {
+                self.snapshot()
+            },
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
             arguments,
@@ -323,17 +333,30 @@ impl Walker<'_, '_> {
     pub(super) fn args(&mut self, args: &[Expr], context: ArgContext) -> bool {
         for arg in args {
             match &arg.kind {
-                ExprKind::Closure { body, is_async, .. } => match context {
-                    ArgContext::Inline => {
-                        self.closure_body(body);
+                ExprKind::Closure {
+                    body,
+                    is_async,
+                    is_move,
+                    ..
+                } => {
+                    match context {
+                        ArgContext::Inline => {
+                            self.closure_body(body);
+                        }
+                        ArgContext::Spawned | ArgContext::Deferred => {
+                            let is_async = *is_async;
+                            self.isolated(is_async, |walker| walker.closure_body(body));
+                        }
                     }
-                    ArgContext::Spawned | ArgContext::Deferred => {
-                        let is_async = *is_async;
-                        self.isolated(is_async, |walker| walker.closure_body(body));
+                    if *is_move {
+                        self.release_captured_guards(arg);
                     }
-                },
-                ExprKind::Async { body, .. } => {
+                }
+                ExprKind::Async { body, is_move } => {
                     self.isolated(true, |walker| walker.block(body));
+                    if *is_move {
+                        self.release_captured_guards(arg);
+                    }
                 }
                 ExprKind::Path(path) if path.segments.len() == 1 => {
                     self.release_binding(path.last());

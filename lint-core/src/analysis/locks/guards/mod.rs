@@ -153,6 +153,8 @@ pub struct WalkContext<'c, 'a> {
     pub params: Vec<Option<String>>,
     /// Display names of functions, for messages.
     pub function_name: &'c dyn Fn(FunctionRef) -> String,
+    /// Whether a workspace function is an `async fn` (calling it only makes a future).
+    pub is_async_fn: &'c dyn Fn(FunctionRef) -> bool,
     pub edition: Edition,
     pub is_async: bool,
 }
@@ -167,6 +169,7 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         temp_scopes: Vec::new(),
         isolation: 0,
         async_context: vec![is_async],
+        awaited_operands: 0,
         out: FunctionLocks::default(),
     };
     walker.hold_guard_parameters();
@@ -214,6 +217,9 @@ struct Walker<'c, 'a> {
     /// Above zero inside spawned closures, async blocks and deferred closures.
     isolation: usize,
     async_context: Vec<bool>,
+    /// Above zero while the operand of an `.await` is evaluated: futures made there run
+    /// now, with what is held now.
+    awaited_operands: usize,
     out: FunctionLocks,
 }
 
@@ -291,7 +297,9 @@ impl Walker<'_, '_> {
                 if let Some(flow) = self.awaited_acquisition(expr, inner) {
                     return flow;
                 }
+                self.awaited_operands += 1;
                 let flow = self.expr(inner);
+                self.awaited_operands -= 1;
                 if !flow.diverges && self.async_context.last() == Some(&true) {
                     self.out.awaits.push(HeldAwait {
                         span: await_keyword(expr.span),
@@ -305,13 +313,24 @@ impl Walker<'_, '_> {
                 self.expr(inner).without_value()
             }
             ExprKind::Block(block) => self.block(block),
-            ExprKind::Async { body, .. } => {
+            ExprKind::Async { body, is_move } => {
                 self.isolated(true, |walker| walker.block(body));
+                if *is_move {
+                    self.release_captured_guards(expr);
+                }
                 Flow::NONE
             }
-            ExprKind::Closure { body, is_async, .. } => {
+            ExprKind::Closure {
+                body,
+                is_async,
+                is_move,
+                ..
+            } => {
                 let is_async = *is_async;
                 self.isolated(is_async, |walker| walker.closure_body(body));
+                if *is_move {
+                    self.release_captured_guards(expr);
+                }
                 Flow::NONE
             }
             ExprKind::If {
@@ -410,11 +429,13 @@ impl Walker<'_, '_> {
     fn isolated(&mut self, is_async: bool, walk: impl FnOnce(&mut Self) -> Flow) {
         let held = std::mem::take(&mut self.held);
         let temp_scopes = std::mem::take(&mut self.temp_scopes);
+        let awaited_operands = std::mem::take(&mut self.awaited_operands);
         self.isolation += 1;
         self.async_context.push(is_async);
         walk(self);
         self.async_context.pop();
         self.isolation -= 1;
+        self.awaited_operands = awaited_operands;
         self.temp_scopes = temp_scopes;
         self.held = held;
     }
@@ -525,6 +546,25 @@ impl Walker<'_, '_> {
     }
 
     /// Ends the guard bound to `name` (a `drop`, a move, a reassignment); returns it.
+    /// A `move` closure or `async move` block takes the guards it names: whoever runs it
+    /// (another thread, a task) holds them from then on, not this code.
+    pub(super) fn release_captured_guards(&mut self, capturing: &Expr) {
+        if self.held.iter().all(|held| held.binding.is_none()) {
+            return;
+        }
+        let mut named: Vec<&str> = Vec::new();
+        capturing.walk(&mut |expr| {
+            if let ExprKind::Path(path) = &expr.kind
+                && path.segments.len() == 1
+            {
+                named.push(path.last());
+            }
+        });
+        for name in named {
+            self.release_binding(name);
+        }
+    }
+
     fn release_binding(&mut self, name: &str) -> Option<Held> {
         let position = self
             .held
