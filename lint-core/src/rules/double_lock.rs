@@ -38,6 +38,12 @@ declare_rule! {
     /// }
     /// ```
     ///
+    /// A read after a read is reported only when the analyzed code also write-locks that
+    /// lock somewhere (the finding shows that write): readers only wait for each other
+    /// behind a queued writer, so with no writer anywhere the pattern cannot hang. Locks
+    /// whose readers never wait for writers (`spin`'s `RwLock`, `read_recursive`) are
+    /// never reported for it.
+    ///
     /// ## Known problems
     /// Two guards count as the same lock when they come from the same place (`self.state`,
     /// the same local or static, or the same text when the types are unknown, which the
@@ -138,6 +144,13 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
                 path.join(" → "),
                 held_as(double.second_mode).replace("locked", "locks")
             ));
+    }
+    if let Some((writer, site)) = double.writer {
+        let writer_name = program.function(writer).display_path();
+        let label = format!(
+            "`{writer_name}` write-locks `{name}`: a writer queued here makes the second read wait"
+        );
+        diagnostic = diagnostic.with_secondary(Label::new(site, label));
     }
     if first.target.class.is_textual() {
         diagnostic = diagnostic.with_note(format!(

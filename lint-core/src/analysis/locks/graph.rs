@@ -86,6 +86,7 @@ pub fn build(
                                 .iter()
                                 .map(|via| (via.callee, via.call_span))
                                 .collect(),
+                            writer: None,
                         });
                     }
                     continue;
@@ -155,6 +156,7 @@ pub fn build(
                                     second_site: reach.site,
                                     second_mode: reach.mode,
                                     chain: chain.clone(),
+                                    writer: None,
                                 });
                             }
                             continue;
@@ -220,6 +222,7 @@ fn add_instantiated(
                     second_site: acquisition.site,
                     second_mode: acquisition.mode,
                     chain: acquisition.chain.clone(),
+                    writer: None,
                 });
             }
             continue;

@@ -60,6 +60,9 @@ pub struct DoubleLock {
     pub second_mode: Mode,
     /// Calls from `function` that lead to the second acquisition (empty when direct).
     pub chain: Vec<(FunctionRef, Span)>,
+    /// For a read after a read: a write acquisition of the same lock elsewhere, the writer
+    /// that can queue between the two reads.
+    pub writer: Option<(FunctionRef, Span)>,
 }
 
 /// A blocking lock's guard alive at an `.await`.
@@ -194,7 +197,7 @@ pub fn analyze_locks<'a>(
     analysis.clusters = cycles::find_clusters(&found.edges);
     analysis.edges = found.edges;
     analysis.bounded_summaries = summaries.bounded;
-    analysis.double_locks = found.double_locks;
+    analysis.double_locks = with_queued_writers(found.double_locks, &analysis.functions);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
     analysis
 }
@@ -269,6 +272,36 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
         }
     });
     found
+}
+
+/// A read after a read of the same lock hangs only when a writer queues between them: such
+/// findings are kept when the analyzed code write-locks that lock somewhere, and carry that
+/// write as evidence; without any writer, readers never wait for each other.
+fn with_queued_writers(
+    double_locks: Vec<DoubleLock>,
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+) -> Vec<DoubleLock> {
+    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::new();
+    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
+    ordered.sort_by_key(|(function, _)| **function);
+    for (function, locks) in ordered {
+        for acquisition in &locks.acquisitions {
+            if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
+                writers
+                    .entry(&acquisition.target.class)
+                    .or_insert((*function, acquisition.span));
+            }
+        }
+    }
+    double_locks
+        .into_iter()
+        .filter_map(|mut double| {
+            if double.first.mode == Mode::Shared && double.second_mode == Mode::Shared {
+                double.writer = Some(*writers.get(&double.first.target.class)?);
+            }
+            Some(double)
+        })
+        .collect()
 }
 
 /// Blocking guards alive at an `.await`, reported once per guard (at its first `.await`).
