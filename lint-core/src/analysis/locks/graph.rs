@@ -23,6 +23,8 @@ pub struct EdgeWitness {
     pub then_class: ClassKey,
     pub then_site: Span,
     pub then_mode: Mode,
+    /// Which lock of `then_class` (`self.state`), when known.
+    pub then_instance: Option<String>,
     /// Calls from `function` down to `then_site` (empty when taken directly).
     pub chain: Vec<(FunctionRef, Span)>,
     /// Every class held at that moment, shared by the witnesses of one event (a class held
@@ -47,9 +49,12 @@ pub struct GraphFindings {
     pub double_locks: Vec<DoubleLock>,
 }
 
+/// Builds the graph; `cannot_deadlock` tells witnesses that no other thread can interleave
+/// with (see [`super::borrows`]), which are left out.
 pub fn build(
     functions: &HashMap<FunctionRef, FunctionLocks>,
     summaries: &Summaries,
+    cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,
 ) -> GraphFindings {
     let mut edges = Edges::new();
     let mut seen = SeenWitnesses::new();
@@ -97,6 +102,7 @@ pub fn build(
                 add_edge(
                     &mut edges,
                     &mut seen,
+                    cannot_deadlock,
                     EdgeWitness {
                         function: *function,
                         held: held.clone(),
@@ -106,6 +112,7 @@ pub fn build(
                             .as_ref()
                             .map_or(acquisition.span, |via| via.acquired_at),
                         then_mode: acquisition.mode,
+                        then_instance: acquisition.target.instance.clone(),
                         chain: acquisition
                             .via
                             .iter()
@@ -167,12 +174,17 @@ pub fn build(
                         add_edge(
                             &mut edges,
                             &mut seen,
+                            cannot_deadlock,
                             EdgeWitness {
                                 function: *function,
                                 held: held.clone(),
                                 then_class: class.clone(),
                                 then_site: reach.site,
                                 then_mode: reach.mode,
+                                then_instance: map_self(
+                                    call.receiver.as_deref(),
+                                    reach.self_suffix.as_deref(),
+                                ),
                                 chain: chain.clone(),
                                 held_classes: held_classes.clone(),
                             },
@@ -183,7 +195,13 @@ pub fn build(
         }
     }
     for acquisition in instantiate_all(functions, summaries) {
-        add_instantiated(&mut edges, &mut seen, &mut double_locks, &acquisition);
+        add_instantiated(
+            &mut edges,
+            &mut seen,
+            cannot_deadlock,
+            &mut double_locks,
+            &acquisition,
+        );
     }
     double_locks.sort_by_key(|double| (double.second_site, double.first.site));
     double_locks.dedup_by_key(|double| (double.second_site, double.first.site));
@@ -198,6 +216,7 @@ pub fn build(
 fn add_instantiated(
     edges: &mut Edges,
     seen: &mut SeenWitnesses,
+    cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,
     double_locks: &mut Vec<DoubleLock>,
     acquisition: &InstantiatedAcquisition,
 ) {
@@ -233,12 +252,14 @@ fn add_instantiated(
         add_edge(
             edges,
             seen,
+            cannot_deadlock,
             EdgeWitness {
                 function: acquisition.function,
                 held: held.clone(),
                 then_class: target.class.clone(),
                 then_site: acquisition.site,
                 then_mode: acquisition.mode,
+                then_instance: target.instance.clone(),
                 chain: acquisition.chain.clone(),
                 held_classes: held_classes.clone(),
             },
@@ -249,7 +270,15 @@ fn add_instantiated(
 /// Witness sites already recorded: (held site, then site, held class, then class).
 type SeenWitnesses = HashSet<(Span, Span, ClassKey, ClassKey)>;
 
-fn add_edge(edges: &mut Edges, seen: &mut SeenWitnesses, witness: EdgeWitness) {
+fn add_edge(
+    edges: &mut Edges,
+    seen: &mut SeenWitnesses,
+    cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,
+    witness: EdgeWitness,
+) {
+    if cannot_deadlock(&witness) {
+        return;
+    }
     let held_class = witness.held.target.class.clone();
     let then_class = witness.then_class.clone();
     let new = seen.insert((

@@ -3,6 +3,7 @@
 //! lock rules report: order cycles, locks taken twice, and blocking guards held across
 //! `.await`.
 
+pub mod borrows;
 pub mod cycles;
 pub mod graph;
 pub mod guards;
@@ -193,7 +194,10 @@ pub fn analyze_locks<'a>(
         ..LockAnalysis::default()
     };
     let summaries = summaries::summarize(&analysis.functions);
-    let found = graph::build(&analysis.functions, &summaries);
+    let borrows = borrows::ExclusiveBorrows::new(files, items);
+    let found = graph::build(&analysis.functions, &summaries, &|witness| {
+        borrows.excludes(witness)
+    });
     analysis.clusters = cycles::find_clusters(&found.edges);
     analysis.edges = found.edges;
     analysis.bounded_summaries = summaries.bounded;
