@@ -46,6 +46,8 @@ pub struct ReturnedGuard {
     pub class: ClassKey,
     pub lock_type: LockType,
     pub mode: Mode,
+    /// Taken with `try_lock` (or another `try_*`): a wrapper that fails instead of waiting.
+    pub is_try: bool,
     /// The lock's place relative to the callee's `self` (`.state`), to name the instance at
     /// each call site.
     pub self_suffix: Option<String>,
@@ -256,7 +258,7 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
         if let ExprKind::MethodCall {
             receiver, method, ..
         } = &expr.kind
-            && acquire_method(method).is_some()
+            && let Some(acquire) = acquire_method(method)
             && let Identity::Lock(target) = identity.identify(receiver)
             && target.class.is_global()
         {
@@ -270,6 +272,7 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
                 class: target.class,
                 lock_type: target.lock_type,
                 mode,
+                is_try: acquire.is_try,
                 self_suffix,
                 site: expr.span,
             });

@@ -194,7 +194,7 @@ impl Walker<'_, '_> {
             call_span: expr.span,
             acquired_at: guard.site,
         });
-        Flow::value(self.acquire(target, guard.mode, false, expr.span, via))
+        Flow::value(self.acquire(target, guard.mode, guard.is_try, expr.span, via))
     }
 
     /// The locks and guards a call passes to its callees' parameters (before the arguments
