@@ -20,6 +20,8 @@ struct ItemContext {
     module_path: Vec<String>,
     inline_parents: Vec<String>,
     in_test: bool,
+    /// `#[cfg(..)]` predicates of the enclosing modules and `impl`.
+    cfg: Vec<String>,
 }
 
 /// The `impl` (or trait) a function belongs to.
@@ -47,6 +49,7 @@ pub fn lower_items(
         module_path: source.module_path.clone(),
         inline_parents: Vec::new(),
         in_test: has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed),
+        cfg: cfg_predicates(&file.attrs),
     };
     walker.items(&file.items, &root)
 }
@@ -157,11 +160,14 @@ impl ItemWalker<'_, '_, '_> {
         });
         let mut inline_parents = at.inline_parents.clone();
         inline_parents.push(name);
+        let mut cfg = at.cfg.clone();
+        cfg.extend(cfg_predicates(&item_mod.attrs));
         let inner = ItemContext {
             scope,
             module_path,
             inline_parents,
             in_test,
+            cfg,
         };
         self.items(items, &inner)
     }
@@ -186,10 +192,13 @@ impl ItemWalker<'_, '_, '_> {
             });
         }
         let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
+        let mut cfg = at.cfg.clone();
+        cfg.extend(cfg_predicates(&item_impl.attrs));
         for impl_item in &item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
                 let at = ItemContext {
                     in_test: in_test || has_cfg_test(&method.attrs),
+                    cfg: cfg.clone(),
                     ..at.clone()
                 };
                 self.function(
@@ -373,6 +382,12 @@ impl ItemWalker<'_, '_, '_> {
             generics,
             is_async: sig.asyncness.is_some(),
             is_test: at.in_test || has_test_attribute(attrs),
+            cfg: at
+                .cfg
+                .iter()
+                .cloned()
+                .chain(cfg_predicates(attrs))
+                .collect(),
             body,
             name_span: self.context.convert(sig.ident.span()),
         });
@@ -567,6 +582,24 @@ fn item_name(item: &syn::Item) -> Option<String> {
         _ => return None,
     };
     Some(ident.to_string())
+}
+
+/// The predicates of `#[cfg(..)]` attributes, as token text without spaces.
+fn cfg_predicates(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::List(list) => Some(
+                list.tokens
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `#[cfg(test)]`, also inside `all(..)`/`any(..)`.

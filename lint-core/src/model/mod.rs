@@ -131,12 +131,26 @@ pub struct Function {
     pub is_async: bool,
     /// Inside `#[cfg(test)]` or marked `#[test]`.
     pub is_test: bool,
+    /// The `#[cfg(..)]` predicates it is compiled under (its own, its `impl`'s and its
+    /// modules'), as token text without spaces: `feature="std"`, `not(feature="std")`.
+    pub cfg: Vec<String>,
     pub body: Block,
     /// The signature's name, for labels.
     pub name_span: Span,
 }
 
 impl Function {
+    /// Whether both functions can be in one build: not when one is compiled under a
+    /// predicate and the other under its negation (`feature = "std"` and
+    /// `not(feature = "std")`).
+    pub fn can_coexist_with(&self, other: &Function) -> bool {
+        let excludes = |a: &[String], b: &[String]| {
+            a.iter()
+                .any(|predicate| b.iter().any(|other| *other == format!("not({predicate})")))
+        };
+        !excludes(&self.cfg, &other.cfg) && !excludes(&other.cfg, &self.cfg)
+    }
+
     /// A readable path: `net::Server::accept` or `main`.
     pub fn display_path(&self) -> String {
         let mut parts: Vec<String> = self.module_path.clone();

@@ -54,8 +54,14 @@ impl CycleCluster {
     }
 }
 
+/// Whether two witnesses can happen in one build (see [`crate::model::Function::can_coexist_with`]).
+pub type Coexist<'c> = &'c dyn Fn(&EdgeWitness, &EdgeWitness) -> bool;
+
+/// Witness combinations tried per cycle before it is taken as impossible.
+const MAX_WITNESS_COMBINATIONS: usize = 4_096;
+
 /// The clusters of the graph, ordered by the witness's first site.
-pub fn find_clusters(edges: &Edges) -> Vec<CycleCluster> {
+pub fn find_clusters(edges: &Edges, coexist: Coexist<'_>) -> Vec<CycleCluster> {
     let mut graph: DiGraph<ClassKey, ()> = DiGraph::new();
     let mut nodes: BTreeMap<ClassKey, NodeIndex> = BTreeMap::new();
     for (from, to) in edges.keys() {
@@ -79,6 +85,7 @@ pub fn find_clusters(edges: &Edges) -> Vec<CycleCluster> {
         members.sort();
         let mut search = Search {
             edges,
+            coexist,
             successors: &successors,
             found: Vec::new(),
             steps: 0,
@@ -97,6 +104,7 @@ pub fn find_clusters(edges: &Edges) -> Vec<CycleCluster> {
 
 struct Search<'e> {
     edges: &'e Edges,
+    coexist: Coexist<'e>,
     successors: &'e BTreeMap<&'e ClassKey, Vec<&'e ClassKey>>,
     found: Vec<Cycle>,
     steps: usize,
@@ -210,20 +218,32 @@ impl<'e> Search<'e> {
 
     fn try_cycle(&mut self, path: &[&ClassKey]) {
         let classes: Vec<ClassKey> = path.iter().map(|class| (*class).clone()).collect();
-        if let Some(cycle) = witness_cycle(self.edges, classes) {
+        if let Some(cycle) = witness_cycle(self.edges, self.coexist, classes) {
             self.found.push(cycle);
         }
     }
 }
 
 /// Picks one witness per edge; `None` when the cycle cannot deadlock: every witness holds
-/// a common gate lock, or every acquisition involved is a shared read.
-fn witness_cycle(edges: &Edges, classes: Vec<ClassKey>) -> Option<Cycle> {
-    let witness_lists: Vec<&Vec<EdgeWitness>> = classes
+/// a common gate lock, every acquisition involved is a shared read, or no choice of
+/// witnesses can be compiled into one build (`cfg` variants that exclude each other).
+fn witness_cycle(edges: &Edges, coexist: Coexist<'_>, classes: Vec<ClassKey>) -> Option<Cycle> {
+    let witness_lists: Vec<Vec<&EdgeWitness>> = classes
         .iter()
         .enumerate()
         .map(|(index, class)| {
-            &edges[&(class.clone(), classes[(index + 1) % classes.len()].clone())]
+            let mut list: Vec<&EdgeWitness> = edges
+                [&(class.clone(), classes[(index + 1) % classes.len()].clone())]
+                .iter()
+                .collect();
+            list.sort_by_key(|witness| {
+                (
+                    witness.chain.len(),
+                    witness.then_mode == Mode::Shared,
+                    witness.then_site,
+                )
+            });
+            list
         })
         .collect();
     let mut gates: Option<BTreeSet<&ClassKey>> = None;
@@ -240,21 +260,11 @@ fn witness_cycle(edges: &Edges, classes: Vec<ClassKey>) -> Option<Cycle> {
     if gates.is_some_and(|common| !common.is_empty()) {
         return None;
     }
-    let chosen: Vec<EdgeWitness> = witness_lists
-        .iter()
-        .map(|list| {
-            list.iter()
-                .min_by_key(|witness| {
-                    (
-                        witness.chain.len(),
-                        witness.then_mode == Mode::Shared,
-                        witness.then_site,
-                    )
-                })
-                .expect("every edge has a witness")
-                .clone()
-        })
-        .collect();
+    let mut chosen: Vec<&EdgeWitness> = Vec::with_capacity(witness_lists.len());
+    let mut budget = MAX_WITNESS_COMBINATIONS;
+    if !choose_coexisting(&witness_lists, coexist, &mut chosen, &mut budget) {
+        return None;
+    }
     let only_reads = chosen
         .iter()
         .all(|witness| witness.held.mode == Mode::Shared && witness.then_mode == Mode::Shared);
@@ -263,8 +273,35 @@ fn witness_cycle(edges: &Edges, classes: Vec<ClassKey>) -> Option<Cycle> {
     }
     Some(Cycle {
         classes,
-        edges: chosen,
+        edges: chosen.into_iter().cloned().collect(),
     })
+}
+
+/// One witness per edge, the preferred first, such that every pair can be in one build;
+/// backtracks within `budget` tries.
+fn choose_coexisting<'w>(
+    lists: &[Vec<&'w EdgeWitness>],
+    coexist: Coexist<'_>,
+    chosen: &mut Vec<&'w EdgeWitness>,
+    budget: &mut usize,
+) -> bool {
+    let Some(list) = lists.get(chosen.len()) else {
+        return true;
+    };
+    for witness in list {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        if chosen.iter().all(|earlier| coexist(earlier, witness)) {
+            chosen.push(witness);
+            if choose_coexisting(lists, coexist, chosen, budget) {
+                return true;
+            }
+            chosen.pop();
+        }
+    }
+    false
 }
 
 /// Cycles that share a witness function belong to one cluster (one problem to a reader);

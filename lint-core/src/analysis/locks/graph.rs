@@ -154,6 +154,7 @@ pub fn build(
                                 .is_some_and(|via| via.call_span == call.span);
                             if same_instance
                                 && !reach.is_try
+                                && !reach.recursive_read
                                 && !returned_here
                                 && self_deadlocks(held, reach.mode)
                             {

@@ -200,7 +200,18 @@ pub fn analyze_locks<'a>(
     let found = graph::build(&analysis.functions, &summaries, &|witness| {
         borrows.excludes(witness)
     });
-    analysis.clusters = cycles::find_clusters(&found.edges);
+    let coexist = |a: &EdgeWitness, b: &EdgeWitness| {
+        let functions = |witness: &EdgeWitness| {
+            std::iter::once(witness.function)
+                .chain(witness.chain.iter().map(|(callee, _)| *callee))
+                .map(|function| &files[function.file].functions[function.index])
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (functions(a), functions(b));
+        a.iter()
+            .all(|first| b.iter().all(|second| first.can_coexist_with(second)))
+    };
+    analysis.clusters = cycles::find_clusters(&found.edges, &coexist);
     analysis.edges = found.edges;
     analysis.bounded_summaries = summaries.bounded;
     analysis.double_locks = with_queued_writers(found.double_locks, &analysis.functions);

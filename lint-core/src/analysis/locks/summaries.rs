@@ -32,6 +32,8 @@ const ROUNDS_PER_MEMBER: usize = 16;
 pub struct Reach {
     pub mode: Mode,
     pub is_try: bool,
+    /// `read_recursive`: never waits behind a queued writer.
+    pub recursive_read: bool,
     pub lock_type: LockType,
     /// The acquisition at the end of the chain.
     pub site: Span,
@@ -143,6 +145,7 @@ fn summarize_one(
             .or_insert(Reach {
                 mode: acquisition.mode,
                 is_try: acquisition.is_try,
+                recursive_read: acquisition.recursive_read,
                 lock_type: acquisition.target.lock_type,
                 site: acquisition.span,
                 calls: Vec::new(),
