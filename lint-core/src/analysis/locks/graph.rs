@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::guards::{FunctionLocks, Held};
 use super::identity::ClassKey;
 use super::instantiate::{InstantiatedAcquisition, instantiate_all};
-use super::summaries::{Summaries, map_self};
+use super::summaries::{Summaries, caller_place};
 use super::{DoubleLock, self_deadlocks};
 use crate::analysis::FunctionRef;
 use crate::knowledge::locks::Mode;
@@ -141,9 +141,7 @@ pub fn build(
                         if held.target.class == *class {
                             let instance = match class {
                                 ClassKey::Static { path } => Some(path.clone()),
-                                _ => {
-                                    map_self(call.receiver.as_deref(), reach.self_suffix.as_deref())
-                                }
+                                _ => caller_place(call, reach),
                             };
                             let same_instance =
                                 instance.is_some() && instance == held.target.instance;
@@ -182,10 +180,7 @@ pub fn build(
                                 then_class: class.clone(),
                                 then_site: reach.site,
                                 then_mode: reach.mode,
-                                then_instance: map_self(
-                                    call.receiver.as_deref(),
-                                    reach.self_suffix.as_deref(),
-                                ),
+                                then_instance: caller_place(call, reach),
                                 chain: chain.clone(),
                                 held_classes: held_classes.clone(),
                             },

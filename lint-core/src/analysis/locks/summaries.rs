@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::guards::FunctionLocks;
+use super::guards::{FunctionLocks, HeldCall};
 use super::identity::ClassKey;
 use crate::analysis::FunctionRef;
 use crate::knowledge::locks::{LockType, Mode};
@@ -41,6 +41,8 @@ pub struct Reach {
     pub calls: Vec<(FunctionRef, Span)>,
     /// The lock's place relative to the summarized function's `self` (`.state`).
     pub self_suffix: Option<String>,
+    /// Or relative to one of its parameters: (position, `.data`) for `store.data`.
+    pub param_place: Option<(usize, String)>,
 }
 
 pub type Summary = BTreeMap<ClassKey, Reach>;
@@ -135,11 +137,8 @@ fn summarize_one(
         if !acquisition.target.class.is_global() || acquisition.via.is_some() {
             continue;
         }
-        let self_suffix = acquisition
-            .target
-            .instance
-            .as_deref()
-            .and_then(self_relative);
+        let (self_suffix, param_place) =
+            relative_place(acquisition.target.instance.as_deref(), &locks.params);
         summary
             .entry(acquisition.target.class.clone())
             .or_insert(Reach {
@@ -150,6 +149,7 @@ fn summarize_one(
                 site: acquisition.span,
                 calls: Vec::new(),
                 self_suffix,
+                param_place,
             });
     }
     for call in locks.calls.iter().filter(|call| !call.isolated) {
@@ -169,14 +169,14 @@ fn summarize_one(
                 }
                 let mut calls = vec![(*callee, call.span)];
                 calls.extend(reach.calls.iter().cloned());
-                let self_suffix = map_self(call.receiver.as_deref(), reach.self_suffix.as_deref())
-                    .as_deref()
-                    .and_then(self_relative);
+                let (self_suffix, param_place) =
+                    relative_place(caller_place(call, reach).as_deref(), &locks.params);
                 summary.insert(
                     class.clone(),
                     Reach {
                         calls,
                         self_suffix,
+                        param_place,
                         ..reach.clone()
                     },
                 );
@@ -200,6 +200,41 @@ fn keep_shortest_chains(summary: &mut Summary) {
     for (_, class) in ranked.into_iter().skip(MAX_SUMMARY_CLASSES) {
         summary.remove(&class);
     }
+}
+
+/// Where the caller finds the lock a callee reaches at `self<suffix>` or at
+/// `<parameter><suffix>`: through the call's receiver or the argument's place.
+pub fn caller_place(call: &HeldCall, reach: &Reach) -> Option<String> {
+    if let Some(suffix) = &reach.self_suffix {
+        return map_self(call.receiver.as_deref(), Some(suffix));
+    }
+    let (index, suffix) = reach.param_place.as_ref()?;
+    let (_, text) = call
+        .argument_places
+        .iter()
+        .find(|(position, _)| position == index)?;
+    Some(format!("{text}{suffix}"))
+}
+
+/// An instance's place relative to the function's `self` or to one of its parameters.
+fn relative_place(
+    instance: Option<&str>,
+    params: &[Option<String>],
+) -> (Option<String>, Option<(usize, String)>) {
+    let Some(instance) = instance else {
+        return (None, None);
+    };
+    if let Some(suffix) = self_relative(instance) {
+        return (Some(suffix), None);
+    }
+    let (base, rest) = match instance.find('.') {
+        Some(dot) => instance.split_at(dot),
+        None => (instance, ""),
+    };
+    let param = params
+        .iter()
+        .position(|param| param.as_deref() == Some(base));
+    (None, param.map(|index| (index, rest.to_string())))
 }
 
 /// `self.state` → `.state`; `self` → ``; anything else has no place relative to `self`.

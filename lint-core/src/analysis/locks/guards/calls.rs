@@ -20,6 +20,13 @@ use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop};
 use crate::model::{Expr, ExprKind};
 
+/// What a call passes: locks and guards, and the places other arguments name.
+#[derive(Default)]
+pub(super) struct CallArguments {
+    locks: Vec<LockArgument>,
+    places: Vec<(usize, String)>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum ArgContext {
     /// The callee runs closures now, on this thread (`iter().map(..)`, `thread::scope`).
@@ -150,7 +157,7 @@ impl Walker<'_, '_> {
         expr: &Expr,
         callees: Vec<FunctionRef>,
         receiver: Option<String>,
-        arguments: Vec<LockArgument>,
+        arguments: CallArguments,
     ) -> Flow {
         if callees.is_empty() {
             return Flow::NONE;
@@ -171,7 +178,8 @@ impl Walker<'_, '_> {
             },
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
-            arguments,
+            arguments: arguments.locks,
+            argument_places: arguments.places,
         });
         let returned = callees.iter().find_map(|callee| {
             (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone()))
@@ -198,38 +206,41 @@ impl Walker<'_, '_> {
     }
 
     /// The locks and guards a call passes to its callees' parameters (before the arguments
-    /// are evaluated: a guard passed by value leaves the caller there).
+    /// are evaluated: a guard passed by value leaves the caller there), and the places the
+    /// other arguments name (`self`, `self.store`), by parameter position.
     fn lock_arguments(
         &self,
         expr: &Expr,
         receiver: Option<&Expr>,
         args: &[Expr],
         callees: &[FunctionRef],
-    ) -> Vec<LockArgument> {
+    ) -> CallArguments {
+        let mut arguments = CallArguments::default();
         if callees.is_empty() {
-            return Vec::new();
+            return arguments;
         }
         let Some(site) = find_by_span(self.context.calls, expr.span) else {
-            return Vec::new();
+            return arguments;
         };
         let exprs: Vec<&Expr> = receiver.into_iter().chain(args).collect();
-        let mut arguments = Vec::new();
         for (argument, arg) in site.arguments.iter().zip(exprs) {
             let ParamSlot::Index(index) = argument.param else {
                 continue;
             };
             if let Some(guard) = self.guard_named_by(arg) {
-                arguments.push(LockArgument {
+                arguments.locks.push(LockArgument {
                     index,
                     target: guard.target.clone(),
                     guard: Some(guard.clone()),
                 });
             } else if let Identity::Lock(target) = self.context.identity.identify(arg) {
-                arguments.push(LockArgument {
+                arguments.locks.push(LockArgument {
                     index,
                     target,
                     guard: None,
                 });
+            } else if let Some(text) = self.context.identity.text_of(arg) {
+                arguments.places.push((index, text));
             }
         }
         arguments

@@ -103,6 +103,9 @@ pub struct HeldCall {
     pub isolated: bool,
     /// The locks and guards passed as arguments, by parameter position.
     pub arguments: Vec<LockArgument>,
+    /// The places other arguments name (`self`, `self.store`), by parameter position: a
+    /// callee's lock at `store.data` is the caller's `self.store.data`.
+    pub argument_places: Vec<(usize, String)>,
 }
 
 /// A lock (`&self.state`, `&accounts[i]`) or a guard passed to a parameter of a call.
@@ -125,6 +128,8 @@ pub struct HeldAwait {
 /// What the walk of one function found.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionLocks {
+    /// The simple names of the parameters, by position (`self` not counted).
+    pub params: Vec<Option<String>>,
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<HeldCall>,
     pub awaits: Vec<HeldAwait>,
@@ -172,6 +177,7 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         awaited_operands: 0,
         out: FunctionLocks::default(),
     };
+    walker.out.params = walker.context.params.clone();
     walker.hold_guard_parameters();
     walker.block(body);
     walker.out
