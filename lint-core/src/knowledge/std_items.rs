@@ -160,3 +160,23 @@ pub fn is_collecting_trait(name: &str) -> bool {
 pub fn is_test_module_name(name: &str) -> bool {
     matches!(name, "test" | "tests")
 }
+
+/// Constructors that wrap their argument in a new value that owns it: a guard passed to
+/// them stays alive inside (`Some(guard)`, `Box::new(guard)`).
+const VALUE_WRAPPERS: &[&str] = &[
+    "Some",
+    "Ok",
+    "Err",
+    "std::option::Option::Some",
+    "std::result::Result::Ok",
+    "std::result::Result::Err",
+    "Box::new",
+    "std::boxed::Box::new",
+    "std::cell::RefCell::new",
+    "std::cell::Cell::new",
+    "std::mem::ManuallyDrop::new",
+];
+
+pub fn is_value_wrapper(path: &str) -> bool {
+    VALUE_WRAPPERS.contains(&path)
+}

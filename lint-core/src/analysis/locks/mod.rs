@@ -133,14 +133,18 @@ pub fn analyze_locks<'a>(
             .collect(),
         aliases: HashMap::new(),
     };
-    // Only functions declared to return a guard need this pre-pass.
+    // Only functions declared to return a guard (or a struct holding one) need this
+    // pre-pass.
+    let guard_structs = structs_holding_guards(files);
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .iter()
         .filter(|(_, function)| {
-            function
-                .return_type
-                .as_ref()
-                .is_some_and(|ty| guard_type_mode(ty).is_some())
+            function.return_type.as_ref().is_some_and(|ty| {
+                guard_type_mode(ty).is_some()
+                    || ty
+                        .last_segment()
+                        .is_some_and(|name| guard_structs.contains(name))
+            })
         })
         .filter_map(|(function_ref, function)| {
             returned_guard(&identity_of(*function_ref, function), function)
@@ -254,6 +258,9 @@ impl<'a> WalkInputs<'_, 'a> {
                 .collect(),
             function_name: &function_name,
             is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
+            hands_back_guard: &|callee: FunctionRef| {
+                hands_back_guard(&files[callee.file].functions[callee.index])
+            },
             edition: files[function_ref.file].edition,
             is_async: function.is_async,
         };
@@ -261,9 +268,46 @@ impl<'a> WalkInputs<'_, 'a> {
     }
 }
 
-/// For a function declared to return a guard, the lock its body takes last.
+/// The position of the guard a function takes by value and returns (`fn stamp(q:
+/// MutexGuard<Q>, tick: u64) -> MutexGuard<Q>`).
+fn hands_back_guard(function: &Function) -> Option<usize> {
+    guard_type_mode(function.return_type.as_ref()?)?;
+    function.params.iter().position(|param| {
+        matches!(param.ty, crate::model::TypeRef::Path { .. })
+            && guard_type_mode(&param.ty).is_some()
+    })
+}
+
+/// The names of the structs with a guard field (`struct Batch<'a> { wal: MutexGuard<'a, _> }`).
+fn structs_holding_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
+    files
+        .iter()
+        .flat_map(|facts| &facts.structs)
+        .filter(|definition| {
+            definition
+                .fields
+                .iter()
+                .any(|field| guard_type_mode(&field.ty).is_some())
+        })
+        .map(|definition| definition.name.as_str())
+        .collect()
+}
+
+/// How a workspace struct returned by a function holds a guard: its guard field's mode.
+fn struct_guard_mode(identity: &IdentityContext<'_>, ty: &crate::model::TypeRef) -> Option<Mode> {
+    let resolved = identity.typing.types.resolve(&identity.at, ty);
+    let item = identity.typing.types.items.struct_at(resolved.path()?)?;
+    super::items::struct_def(identity.typing.types.files, item)
+        .fields
+        .iter()
+        .find_map(|field| guard_type_mode(&field.ty))
+}
+
+/// For a function declared to return a guard, or a struct holding one, the lock its body
+/// takes last.
 fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option<ReturnedGuard> {
-    let mode = guard_type_mode(function.return_type.as_ref()?)?;
+    let return_type = function.return_type.as_ref()?;
+    let mode = guard_type_mode(return_type).or_else(|| struct_guard_mode(identity, return_type))?;
     let mut found = None;
     function.body.walk(&mut |expr| {
         if let ExprKind::MethodCall {

@@ -17,7 +17,7 @@ use crate::knowledge::locks::{
     acquire_method, is_condvar_wait, is_guard_passthrough, is_recursive_read,
 };
 use crate::knowledge::spawners::is_inline_runner;
-use crate::knowledge::std_items::{ends_process, is_drop};
+use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
 use crate::model::{Expr, ExprKind};
 
 /// What a call passes: locks and guards, and the places other arguments name.
@@ -85,6 +85,20 @@ impl Walker<'_, '_> {
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
+        if method == "take"
+            && args.is_empty()
+            && let Value::Guard(id) = receiver_flow.value
+        {
+            // `held.take()` moves the guard out of its `Option`: a temporary now, unless
+            // the statement binds it again.
+            let scope = self.current_temp_scope();
+            if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+                held.scope = scope;
+                held.binding = None;
+                held.reason = HoldReason::Temporary;
+            }
+            return Flow::value(receiver_flow.value);
+        }
         self.after_call(expr, callees, receiver_text, arguments)
     }
 
@@ -113,6 +127,10 @@ impl Walker<'_, '_> {
                 Some(resolved) => resolved.display(),
                 None => self.context.identity.canonical_path(path),
             };
+        if is_value_wrapper(&resolved) && args.len() == 1 {
+            // `Some(guard)`, `Box::new(guard)`: the guard lives on inside the new value.
+            return self.expr(&args[0]);
+        }
         if is_drop(&resolved) && args.len() == 1 {
             if let ExprKind::Path(arg) = &args[0].kind
                 && arg.segments.len() == 1
@@ -178,9 +196,13 @@ impl Walker<'_, '_> {
             },
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
-            arguments: arguments.locks,
+            arguments: arguments.locks.clone(),
             argument_places: arguments.places,
         });
+        let arguments_held = arguments.locks;
+        if let Some(handed_back) = self.guard_handed_back(&callees, &arguments_held) {
+            return Flow::value(handed_back);
+        }
         let returned = callees.iter().find_map(|callee| {
             (self.context.returned_guards)(*callee).map(|guard| (*callee, guard.clone()))
         });
@@ -244,6 +266,35 @@ impl Walker<'_, '_> {
             }
         }
         arguments
+    }
+
+    /// A guard moved into a callee that hands it back (`let q = stamp(q, tick)`): held
+    /// again, as this call's value.
+    fn guard_handed_back(
+        &mut self,
+        callees: &[FunctionRef],
+        arguments: &[LockArgument],
+    ) -> Option<Value> {
+        let index = callees
+            .iter()
+            .find_map(|callee| (self.context.hands_back_guard)(*callee))?;
+        let passed = arguments
+            .iter()
+            .find(|argument| argument.index == index)?
+            .guard
+            .clone()?;
+        if self.held.iter().any(|held| held.id == passed.id) {
+            // Lent (`&mut q`), not moved: it never left.
+            return None;
+        }
+        self.next_id += 1;
+        let mut held = passed;
+        held.id = self.next_id;
+        held.scope = self.current_temp_scope();
+        held.binding = None;
+        held.reason = HoldReason::Temporary;
+        self.held.push(held);
+        Some(Value::Guard(self.next_id))
     }
 
     /// The held guard an argument names (`guard`, `&guard`, `&mut guard`, `*guard`).

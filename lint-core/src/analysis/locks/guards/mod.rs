@@ -160,6 +160,9 @@ pub struct WalkContext<'c, 'a> {
     pub function_name: &'c dyn Fn(FunctionRef) -> String,
     /// Whether a workspace function is an `async fn` (calling it only makes a future).
     pub is_async_fn: &'c dyn Fn(FunctionRef) -> bool,
+    /// For a workspace function that takes a guard by value and returns a guard
+    /// (`fn stamp(q: MutexGuard<Q>) -> MutexGuard<Q>`): that parameter's position.
+    pub hands_back_guard: &'c dyn Fn(FunctionRef) -> Option<usize>,
     pub edition: Edition,
     pub is_async: bool,
 }
@@ -175,6 +178,7 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         isolation: 0,
         async_context: vec![is_async],
         awaited_operands: 0,
+        declared: Vec::new(),
         out: FunctionLocks::default(),
     };
     walker.out.params = walker.context.params.clone();
@@ -188,6 +192,16 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
 enum Value {
     None,
     Guard(u32),
+}
+
+impl Value {
+    /// This value if it is a guard, else `other`.
+    fn or(self, other: Value) -> Value {
+        match self {
+            Value::Guard(_) => self,
+            Value::None => other,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -223,6 +237,9 @@ struct Walker<'c, 'a> {
     /// Above zero inside spawned closures, async blocks and deferred closures.
     isolation: usize,
     async_context: Vec<bool>,
+    /// Bindings declared with `let`, with the block scope they live in: a guard assigned
+    /// to one later (`held = Some(guard)`) lives as long as the binding.
+    declared: Vec<(String, u32)>,
     /// Above zero while the operand of an `.await` is evaluated: futures made there run
     /// now, with what is held now.
     awaited_operands: usize,
@@ -237,6 +254,7 @@ impl Walker<'_, '_> {
 
     fn end_scope(&mut self, scope: u32) {
         self.held.retain(|held| held.scope != scope);
+        self.declared.retain(|(_, declared)| *declared != scope);
     }
 
     /// Moves the guards of `from` into `to` (or drops them when there is no `to`).
@@ -372,15 +390,19 @@ impl Walker<'_, '_> {
                     Flow::NONE
                 }
             }
+            // A struct built with a guard inside holds it (`Batch { wal: guard }`).
             ExprKind::Struct(literal) => {
-                for (_, value) in &literal.fields {
-                    if self.expr(value).diverges {
+                let mut value = Value::None;
+                for (_, field) in &literal.fields {
+                    let flow = self.expr(field);
+                    if flow.diverges {
                         return Flow::DIVERGES;
                     }
+                    value = flow.value.or(value);
                 }
                 match &literal.rest {
                     Some(rest) if self.expr(rest).diverges => Flow::DIVERGES,
-                    _ => Flow::NONE,
+                    _ => Flow::value(value),
                 }
             }
             ExprKind::Compound(parts) => {
@@ -571,12 +593,19 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Ends the guard a binding holds. After branches merge, one binding can stand for
+    /// several guards (one per path); it holds only one of them, and all end here.
     fn release_binding(&mut self, name: &str) -> Option<Held> {
-        let position = self
+        let mut released = None;
+        while let Some(position) = self
             .held
             .iter()
-            .rposition(|held| held.binding.as_deref() == Some(name))?;
-        Some(self.held.remove(position))
+            .rposition(|held| held.binding.as_deref() == Some(name))
+        {
+            let held = self.held.remove(position);
+            released.get_or_insert(held);
+        }
+        released
     }
 
     /// The lock a receiver denotes; when the types do not say, `x.lock()` on a plain place

@@ -92,6 +92,32 @@ impl Walker<'_, '_> {
         flow
     }
 
+    /// `let (mut state, started) = (self.state.lock().unwrap(), Instant::now());`: a
+    /// guard made in a position of a tuple is held by the binding at that position.
+    fn bind_tuple_guards(&mut self, pattern: &crate::model::Pattern, init: &Expr, temp_scope: u32) {
+        let ExprKind::Compound(parts) = &init.kind else {
+            return;
+        };
+        if parts.len() != pattern.tuple_names.len() {
+            return;
+        }
+        let block_scope = self.current_block_scope();
+        for (name, part) in pattern.tuple_names.iter().zip(parts) {
+            let Some(name) = name else { continue };
+            let inside = |held: &Held| {
+                held.scope == temp_scope
+                    && held.site.byte_start >= part.span.byte_start
+                    && held.site.byte_end <= part.span.byte_end
+                    && held.site.file == part.span.file
+            };
+            if let Some(held) = self.held.iter_mut().rev().find(|held| inside(held)) {
+                held.scope = block_scope;
+                held.binding = Some(name.clone());
+                held.reason = HoldReason::Binding(name.clone());
+            }
+        }
+    }
+
     pub(super) fn bind_let(
         &mut self,
         let_stmt: &crate::model::LetStmt,
@@ -113,6 +139,7 @@ impl Walker<'_, '_> {
             .map(str::to_string);
         if let Some(name) = &name {
             self.context.identity.aliases.remove(name);
+            self.declared.push((name.clone(), block_scope));
         }
         match value {
             Value::Guard(id) if !let_stmt.pattern.is_wildcard => {
@@ -124,6 +151,7 @@ impl Walker<'_, '_> {
             }
             Value::Guard(_) => {}
             Value::None if !let_stmt.pattern.is_simple => {
+                self.bind_tuple_guards(&let_stmt.pattern, init, temp_scope);
                 // `let (a1, b1) = (Arc::clone(&a), Arc::clone(&b));`
                 if let ExprKind::Compound(parts) = &init.kind
                     && parts.len() == let_stmt.pattern.bindings.len()
@@ -307,7 +335,16 @@ impl Walker<'_, '_> {
         let name = path.last();
         let old = self.release_binding(name);
         if let Value::Guard(id) = flow.value {
-            let scope = old.map_or(self.current_block_scope(), |old| old.scope);
+            let declared = self
+                .declared
+                .iter()
+                .rev()
+                .find(|(declared, _)| declared == name)
+                .map(|(_, scope)| *scope);
+            let scope = old
+                .map(|old| old.scope)
+                .or(declared)
+                .unwrap_or(self.current_block_scope());
             if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
                 held.scope = scope;
                 held.binding = Some(name.to_string());
