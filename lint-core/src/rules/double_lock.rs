@@ -113,10 +113,7 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
     } else {
         "this waits for the guard above, which this thread still holds: it never returns"
     };
-    let primary_span = double
-        .chain
-        .first()
-        .map_or(double.second_site, |(_, call)| *call);
+    let primary_span = primary_site(double);
     let mut diagnostic = context
         .diagnostic(message, Label::new(primary_span, primary_text))
         .with_secondary(Label::new(
@@ -145,6 +142,17 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
                 held_as(double.second_mode).replace("locked", "locks")
             ));
     }
+    if let (Some((closure, _)), true) = (&double.closure_call, double.chain.is_empty()) {
+        diagnostic = diagnostic
+            .with_secondary(Label::new(
+                double.second_site,
+                format!("`{name}` is {} again here", held_as(double.second_mode)),
+            ))
+            .with_note(format!(
+                "`{closure}` is a closure that {} `{name}` when it is called",
+                held_as(double.second_mode).replace("locked", "locks")
+            ));
+    }
     if let Some((writer, site)) = double.writer {
         let writer_name = program.function(writer).display_path();
         let label = format!(
@@ -165,12 +173,14 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
     })
 }
 
-/// Where a re-acquisition shows in the function: the call that leads to it, or itself.
+/// Where a re-acquisition shows in the function: the call that leads to it (of a
+/// function or of a local closure), or itself.
 fn primary_site(double: &DoubleLock) -> crate::span::Span {
-    double
-        .chain
-        .first()
-        .map_or(double.second_site, |(_, call)| *call)
+    match (&double.closure_call, double.chain.first()) {
+        (_, Some((_, call))) => *call,
+        (Some((_, call)), None) => *call,
+        (None, None) => double.second_site,
+    }
 }
 
 /// The other re-acquisitions of the same lock in the same function, as labels (the first

@@ -92,6 +92,7 @@ pub fn build(
                                 .map(|via| (via.callee, via.call_span))
                                 .collect(),
                             writer: None,
+                            closure_call: acquisition.in_local_closure.clone(),
                         });
                     }
                     continue;
@@ -163,6 +164,7 @@ pub fn build(
                                     second_mode: reach.mode,
                                     chain: chain.clone(),
                                     writer: None,
+                                    closure_call: None,
                                 });
                             }
                             continue;
@@ -238,6 +240,7 @@ fn add_instantiated(
                     second_mode: acquisition.mode,
                     chain: acquisition.chain.clone(),
                     writer: None,
+                    closure_call: None,
                 });
             }
             continue;

@@ -66,6 +66,9 @@ pub struct DoubleLock {
     /// For a read after a read: a write acquisition of the same lock elsewhere, the writer
     /// that can queue between the two reads.
     pub writer: Option<(FunctionRef, Span)>,
+    /// When the second acquisition is in a closure bound to a local: its name and the
+    /// call that runs it.
+    pub closure_call: Option<(String, Span)>,
 }
 
 /// A blocking lock's guard alive at an `.await`.
@@ -156,6 +159,7 @@ pub fn analyze_locks<'a>(
         call_sites,
         knowledge,
         returned: &returned,
+        drop_impls: drop_impls(files, items),
         identity_of: &identity_of,
     };
     let no_callbacks = HashMap::new();
@@ -229,6 +233,8 @@ struct WalkInputs<'c, 'a> {
     call_sites: &'a CallSites,
     knowledge: &'c Knowledge,
     returned: &'c HashMap<FunctionRef, ReturnedGuard>,
+    /// Each type's workspace `Drop::drop`, by the type's canonical path.
+    drop_impls: HashMap<String, FunctionRef>,
     identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
 }
 
@@ -258,6 +264,7 @@ impl<'a> WalkInputs<'_, 'a> {
                 .collect(),
             function_name: &function_name,
             is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
+            drop_impl: &|type_path: &str| self.drop_impls.get(type_path).copied(),
             hands_back_guard: &|callee: FunctionRef| {
                 hands_back_guard(&files[callee.file].functions[callee.index])
             },
@@ -266,6 +273,24 @@ impl<'a> WalkInputs<'_, 'a> {
         };
         walk_function(context, &function.body)
     }
+}
+
+/// The workspace `impl Drop for T` methods, by `T`'s canonical path.
+fn drop_impls(
+    files: &[FileFacts],
+    items: &super::items::ItemIndex,
+) -> HashMap<String, FunctionRef> {
+    items
+        .methods_named("drop")
+        .iter()
+        .filter(|function| {
+            files[function.file].functions[function.index]
+                .trait_path
+                .as_ref()
+                .is_some_and(|path| path.last() == "Drop")
+        })
+        .filter_map(|function| Some((items.self_type_of(*function)?.to_string(), *function)))
+        .collect()
 }
 
 /// The position of the guard a function takes by value and returns (`fn stamp(q:

@@ -110,6 +110,11 @@ impl Walker<'_, '_> {
             return Flow::NONE;
         };
         if path.segments.len() == 1
+            && let Some(flow) = self.call_local_closure(expr, path.last(), args)
+        {
+            return flow;
+        }
+        if path.segments.len() == 1
             && let Some(param_index) = self
                 .context
                 .params
@@ -134,9 +139,11 @@ impl Walker<'_, '_> {
         if is_drop(&resolved) && args.len() == 1 {
             if let ExprKind::Path(arg) = &args[0].kind
                 && arg.segments.len() == 1
-                && self.release_binding(arg.last()).is_some()
             {
-                return Flow::NONE;
+                if self.release_binding(arg.last()).is_some() {
+                    return Flow::NONE;
+                }
+                self.run_drop_impl(expr, arg.last());
             }
             return self.expr(&args[0]).without_value();
         }
@@ -266,6 +273,53 @@ impl Walker<'_, '_> {
             }
         }
         arguments
+    }
+
+    /// `busy()` where `busy` is a closure bound to a local: its body runs here.
+    fn call_local_closure(&mut self, call: &Expr, name: &str, args: &[Expr]) -> Option<Flow> {
+        let position = self
+            .local_closures
+            .iter()
+            .rposition(|(local, _)| local == name)?;
+        if self.args(args, ArgContext::Deferred) {
+            return Some(Flow::DIVERGES);
+        }
+        // Taken out while it runs: a closure cannot call itself.
+        let (local, body) = self.local_closures.remove(position);
+        // Inside another local closure's run, the outermost call is the one to show.
+        let outer = self.running_local_closure.clone();
+        if outer.is_none() {
+            self.running_local_closure = Some((local.clone(), call.span));
+        }
+        self.closure_body(&body);
+        self.running_local_closure = outer;
+        self.local_closures.insert(position, (local, body));
+        Some(Flow::NONE)
+    }
+
+    /// `drop(lease)` where the local's type has a workspace `Drop` impl: a call of it.
+    fn run_drop_impl(&mut self, expr: &Expr, name: &str) {
+        let Some(type_path) = self
+            .context
+            .identity
+            .types
+            .local(name)
+            .and_then(|ty| ty.peel_refs().path().map(str::to_string))
+        else {
+            return;
+        };
+        let Some(drop_impl) = (self.context.drop_impl)(&type_path) else {
+            return;
+        };
+        self.out.calls.push(HeldCall {
+            callees: vec![drop_impl],
+            span: expr.span,
+            held: self.snapshot(),
+            receiver: Some(name.to_string()),
+            isolated: self.isolation > 0,
+            arguments: Vec::new(),
+            argument_places: Vec::new(),
+        });
     }
 
     /// A guard moved into a callee that hands it back (`let q = stamp(q, tick)`): held
@@ -470,6 +524,7 @@ impl Walker<'_, '_> {
             isolated: self.isolation > 0,
             condvar_reacquire: true,
             recursive_read: false,
+            in_local_closure: self.running_local_closure.clone(),
         });
         if by_value {
             let target = guard.target.clone();

@@ -90,6 +90,9 @@ pub struct Acquisition {
     pub condvar_reacquire: bool,
     /// `read_recursive`: made to be taken while this thread already reads.
     pub recursive_read: bool,
+    /// Taken in the body of a closure bound to a local, run by calling it here: the
+    /// closure's name and the call.
+    pub in_local_closure: Option<(String, Span)>,
 }
 
 /// A call of workspace functions with the guards held when it is made.
@@ -160,6 +163,8 @@ pub struct WalkContext<'c, 'a> {
     pub function_name: &'c dyn Fn(FunctionRef) -> String,
     /// Whether a workspace function is an `async fn` (calling it only makes a future).
     pub is_async_fn: &'c dyn Fn(FunctionRef) -> bool,
+    /// The workspace `Drop::drop` of a type (canonical path), if it has one.
+    pub drop_impl: &'c dyn Fn(&str) -> Option<FunctionRef>,
     /// For a workspace function that takes a guard by value and returns a guard
     /// (`fn stamp(q: MutexGuard<Q>) -> MutexGuard<Q>`): that parameter's position.
     pub hands_back_guard: &'c dyn Fn(FunctionRef) -> Option<usize>,
@@ -179,6 +184,8 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         async_context: vec![is_async],
         awaited_operands: 0,
         declared: Vec::new(),
+        local_closures: Vec::new(),
+        running_local_closure: None,
         out: FunctionLocks::default(),
     };
     walker.out.params = walker.context.params.clone();
@@ -240,6 +247,11 @@ struct Walker<'c, 'a> {
     /// Bindings declared with `let`, with the block scope they live in: a guard assigned
     /// to one later (`held = Some(guard)`) lives as long as the binding.
     declared: Vec<(String, u32)>,
+    /// Closures bound to a local (`let busy = || self.slots.lock()..`): calling the local
+    /// runs the body here, with what is held here.
+    local_closures: Vec<(String, Expr)>,
+    /// The local closure being run by a call, and that call.
+    running_local_closure: Option<(String, Span)>,
     /// Above zero while the operand of an `.await` is evaluated: futures made there run
     /// now, with what is held now.
     awaited_operands: usize,
@@ -486,6 +498,7 @@ impl Walker<'_, '_> {
             isolated: self.isolation > 0,
             condvar_reacquire: false,
             recursive_read: false,
+            in_local_closure: self.running_local_closure.clone(),
         });
         self.push_guard(target, mode, is_try, span, via)
     }

@@ -8,6 +8,9 @@ use crate::knowledge::locks::is_failed_try_variant;
 use crate::model::{Block, Expr, ExprKind, LoopKind, Stmt};
 use crate::source::Edition;
 
+/// Closures bound to locals remembered per function (their bodies are copied).
+const MAX_LOCAL_CLOSURES: usize = 16;
+
 impl Walker<'_, '_> {
     pub(super) fn block(&mut self, block: &Block) -> Flow {
         let scope = self.new_scope();
@@ -140,6 +143,17 @@ impl Walker<'_, '_> {
         if let Some(name) = &name {
             self.context.identity.aliases.remove(name);
             self.declared.push((name.clone(), block_scope));
+            self.local_closures.retain(|(local, _)| local != name);
+            if let ExprKind::Closure {
+                body,
+                is_async: false,
+                ..
+            } = &init.kind
+                && let_stmt.pattern.is_simple
+                && self.local_closures.len() < MAX_LOCAL_CLOSURES
+            {
+                self.local_closures.push((name.clone(), (**body).clone()));
+            }
         }
         match value {
             Value::Guard(id) if !let_stmt.pattern.is_wildcard => {
