@@ -11,6 +11,9 @@ pub enum LockKind {
     RwLock,
     /// Re-locking on the thread that holds it is fine.
     Reentrant,
+    /// A concurrent map split into shards, each behind its own read-write lock
+    /// (`dashmap::DashMap`): a `Ref`/`RefMut` holds its shard's lock.
+    ShardedMap,
 }
 
 /// Whether waiting for the lock blocks the thread or suspends the task.
@@ -82,6 +85,14 @@ use LockKind::{Mutex, Reentrant, RwLock};
 
 /// Canonical paths of lock types.
 const KNOWN_LOCKS: &[(&str, LockType)] = &[
+    (
+        "dashmap::DashMap",
+        lock(LockKind::ShardedMap, Blocking, "dashmap::DashMap"),
+    ),
+    (
+        "dashmap::DashSet",
+        lock(LockKind::ShardedMap, Blocking, "dashmap::DashSet"),
+    ),
     (
         "std::sync::Mutex",
         lock(Mutex, Blocking, "std::sync::Mutex"),
@@ -315,6 +326,12 @@ const GUARD_PASSTHROUGH_METHODS: &[&str] = &[
     "unwrap_unchecked",
     "ok",
     "map_err",
+    // A sharded map's entry API hands the entry's shard guard on as a `RefMut`.
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_default",
+    "or_try_insert_with",
 ];
 
 pub fn is_guard_passthrough(method: &str) -> bool {
@@ -371,4 +388,115 @@ pub fn unwraps_once_value(method: &str, arg_count: usize) -> bool {
 /// Pattern variants of a failed `try_lock` (`Err(_)`, `None`): the arm holds nothing.
 pub fn is_failed_try_variant(variant: &str) -> bool {
     matches!(variant, "Err" | "None")
+}
+
+/// Which shards a sharded-map method locks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shards {
+    /// The shard of the key passed as the first argument.
+    OfKey,
+    /// Every shard, one after the other (`len`, `iter`, `retain`).
+    All,
+}
+
+/// A method of a sharded concurrent map (`DashMap`, `DashSet`) and the shard locks it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardedMapMethod {
+    pub mode: Mode,
+    pub shards: Shards,
+    /// Returns a guard (`Ref`, `RefMut`, an entry or an iterator) that keeps the lock.
+    pub returns_guard: bool,
+    pub is_try: bool,
+}
+
+const fn sharded(
+    mode: Mode,
+    shards: Shards,
+    returns_guard: bool,
+    is_try: bool,
+) -> ShardedMapMethod {
+    ShardedMapMethod {
+        mode,
+        shards,
+        returns_guard,
+        is_try,
+    }
+}
+
+/// The methods of `dashmap::DashMap`/`DashSet` that lock shards.
+const SHARDED_MAP_METHODS: &[(&str, ShardedMapMethod)] = &[
+    ("get", sharded(Mode::Shared, Shards::OfKey, true, false)),
+    (
+        "get_mut",
+        sharded(Mode::Exclusive, Shards::OfKey, true, false),
+    ),
+    (
+        "entry",
+        sharded(Mode::Exclusive, Shards::OfKey, true, false),
+    ),
+    ("try_get", sharded(Mode::Shared, Shards::OfKey, true, true)),
+    (
+        "try_get_mut",
+        sharded(Mode::Exclusive, Shards::OfKey, true, true),
+    ),
+    (
+        "try_entry",
+        sharded(Mode::Exclusive, Shards::OfKey, true, true),
+    ),
+    ("iter", sharded(Mode::Shared, Shards::All, true, false)),
+    (
+        "iter_mut",
+        sharded(Mode::Exclusive, Shards::All, true, false),
+    ),
+    (
+        "insert",
+        sharded(Mode::Exclusive, Shards::OfKey, false, false),
+    ),
+    (
+        "remove",
+        sharded(Mode::Exclusive, Shards::OfKey, false, false),
+    ),
+    (
+        "remove_if",
+        sharded(Mode::Exclusive, Shards::OfKey, false, false),
+    ),
+    (
+        "remove_if_mut",
+        sharded(Mode::Exclusive, Shards::OfKey, false, false),
+    ),
+    (
+        "alter",
+        sharded(Mode::Exclusive, Shards::OfKey, false, false),
+    ),
+    ("view", sharded(Mode::Shared, Shards::OfKey, false, false)),
+    (
+        "contains_key",
+        sharded(Mode::Shared, Shards::OfKey, false, false),
+    ),
+    (
+        "contains",
+        sharded(Mode::Shared, Shards::OfKey, false, false),
+    ),
+    ("len", sharded(Mode::Shared, Shards::All, false, false)),
+    ("is_empty", sharded(Mode::Shared, Shards::All, false, false)),
+    (
+        "retain",
+        sharded(Mode::Exclusive, Shards::All, false, false),
+    ),
+    (
+        "alter_all",
+        sharded(Mode::Exclusive, Shards::All, false, false),
+    ),
+    ("clear", sharded(Mode::Exclusive, Shards::All, false, false)),
+    (
+        "shrink_to_fit",
+        sharded(Mode::Exclusive, Shards::All, false, false),
+    ),
+];
+
+pub fn sharded_map_method(method: &str) -> Option<ShardedMapMethod> {
+    SHARDED_MAP_METHODS
+        .iter()
+        .find(|(name, _)| *name == method)
+        .map(|(_, access)| *access)
 }

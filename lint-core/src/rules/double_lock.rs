@@ -4,7 +4,7 @@ use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
 use crate::diagnostic::{Diagnostic, Label};
-use crate::knowledge::locks::Mode;
+use crate::knowledge::locks::{LockKind, Mode};
 
 declare_rule! {
     /// ## What it does
@@ -13,7 +13,10 @@ declare_rule! {
     /// through a guard that lives longer than it looks, such as a temporary in a `match`,
     /// `if let` or `while let` scrutinee, or two guards in one statement. A `read` after a
     /// `read` of the same `RwLock` and a `write` after a `read` are included. Reentrant
-    /// mutexes are not.
+    /// mutexes are not. A sharded map (`DashMap`, `DashSet`) counts as a lock per shard:
+    /// touching the map while a `Ref`/`RefMut`, entry or iterator into it is alive is
+    /// reported, as certain for the same key or a whole-map call (`len`, `iter`,
+    /// `retain`), and as possible for another key (both can fall in one shard).
     ///
     /// ## Why is this bad?
     /// `std`, `parking_lot`, `spin` and `tokio` mutexes are not reentrant: the second
@@ -97,7 +100,21 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
     let first = &double.first;
     let name = first.target.name();
     let recursive_read = first.mode == Mode::Shared && double.second_mode == Mode::Shared;
-    let mut message = if recursive_read {
+    let sharded = first.target.lock_type.kind == LockKind::ShardedMap;
+    let same_shard = match (&first.shard, &double.second_shard) {
+        (Some(first), Some(second)) => first.surely_same_shard(second),
+        _ => false,
+    };
+    let mut message = if sharded {
+        format!(
+            "`{name}` is locked again while a reference into it (`Ref`/`RefMut`) is still alive{}",
+            if same_shard {
+                ", on the same shard"
+            } else {
+                ": this deadlocks whenever both keys fall in one shard"
+            }
+        )
+    } else if recursive_read {
         format!("`{name}` is read-locked again while a read guard of it is still alive")
     } else {
         format!(
@@ -166,6 +183,15 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
         ));
     }
     diagnostic = add_other_sites(diagnostic, group, &name);
+    if sharded {
+        return diagnostic
+            .with_note(format!(
+                "each shard of `{name}` is behind a read-write lock; a `Ref`/`RefMut` (or an entry or iterator) holds its shard's lock until it is dropped"
+            ))
+            .with_help(
+                "end the reference first (copy the value out: `map.get(&k).map(|r| r.clone())`), or make both changes through the one `RefMut`/entry".to_string(),
+            );
+    }
     diagnostic.with_help(if recursive_read {
         "use the first read guard for both reads, or drop it before reading again".to_string()
     } else {

@@ -93,6 +93,7 @@ pub fn build(
                                 .collect(),
                             writer: None,
                             closure_call: acquisition.in_local_closure.clone(),
+                            second_shard: acquisition.shard.clone(),
                         });
                     }
                     continue;
@@ -165,6 +166,7 @@ pub fn build(
                                     chain: chain.clone(),
                                     writer: None,
                                     closure_call: None,
+                                    second_shard: None,
                                 });
                             }
                             continue;
@@ -241,6 +243,7 @@ fn add_instantiated(
                     chain: acquisition.chain.clone(),
                     writer: None,
                     closure_call: None,
+                    second_shard: None,
                 });
             }
             continue;

@@ -69,6 +69,8 @@ pub struct DoubleLock {
     /// When the second acquisition is in a closure bound to a local: its name and the
     /// call that runs it.
     pub closure_call: Option<(String, Span)>,
+    /// For a sharded map: which shard the second access locks (`None`: not known).
+    pub second_shard: Option<guards::ShardKey>,
 }
 
 /// A blocking lock's guard alive at an `.await`.

@@ -3,8 +3,8 @@
 //! under a callee's lock, and guards returned by workspace functions.
 
 use super::{
-    Acquisition, CallbackInvocation, Flow, Held, HeldCall, HoldReason, LockArgument, Value, Walker,
-    is_async_acquisition,
+    Acquisition, CallbackInvocation, Flow, Held, HeldCall, HoldReason, LockArgument, ShardKey,
+    Value, Walker, is_async_acquisition,
 };
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::ParamSlot;
@@ -14,7 +14,8 @@ use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::knowledge::adaptors::runs_closure_inline;
 use crate::knowledge::locks::{
-    acquire_method, is_condvar_wait, is_guard_passthrough, is_recursive_read,
+    LockKind, ShardedMapMethod, Shards, acquire_method, is_condvar_wait, is_guard_passthrough,
+    is_recursive_read, sharded_map_method,
 };
 use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
@@ -45,6 +46,11 @@ impl Walker<'_, '_> {
         method: &str,
         args: &[Expr],
     ) -> Flow {
+        if let Some(access) = sharded_map_method(method)
+            && let Some(target) = self.sharded_map(receiver)
+        {
+            return self.sharded_map_access(expr, target, access, args);
+        }
         if let Some(acquire) = acquire_method(method)
             && let Some(target) = self.lock_target(receiver, method)
         {
@@ -273,6 +279,52 @@ impl Walker<'_, '_> {
             }
         }
         arguments
+    }
+
+    /// The sharded map (`DashMap`) a receiver denotes.
+    fn sharded_map(&self, receiver: &Expr) -> Option<LockTarget> {
+        match self.context.identity.identify(receiver) {
+            Identity::Lock(target) if target.lock_type.kind == LockKind::ShardedMap => Some(target),
+            _ => None,
+        }
+    }
+
+    /// `users.get(&id)`, `users.insert(id, user)`, `users.len()`: shard locks taken, and
+    /// kept by the returned `Ref`/`RefMut`/entry/iterator.
+    fn sharded_map_access(
+        &mut self,
+        expr: &Expr,
+        target: LockTarget,
+        access: ShardedMapMethod,
+        args: &[Expr],
+    ) -> Flow {
+        let shard = match access.shards {
+            Shards::All => ShardKey::All,
+            Shards::OfKey => args
+                .first()
+                .and_then(|key| self.context.identity.text_of(key))
+                .map_or(ShardKey::Unknown, ShardKey::Key),
+        };
+        if self.args(args, ArgContext::Inline) {
+            return Flow::DIVERGES;
+        }
+        let value = self.acquire(target, access.mode, access.is_try, expr.span, None);
+        if let Some(acquisition) = self.out.acquisitions.last_mut() {
+            acquisition.shard = Some(shard.clone());
+        }
+        let Value::Guard(id) = value else {
+            return Flow::NONE;
+        };
+        if access.returns_guard {
+            if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+                held.shard = Some(shard);
+            }
+            Flow::value(value)
+        } else {
+            // Locked and unlocked inside the call.
+            self.held.retain(|held| held.id != id);
+            Flow::NONE
+        }
     }
 
     /// `busy()` where `busy` is a closure bound to a local: its body runs here.
@@ -525,6 +577,7 @@ impl Walker<'_, '_> {
             condvar_reacquire: true,
             recursive_read: false,
             in_local_closure: self.running_local_closure.clone(),
+            shard: None,
         });
         if by_value {
             let target = guard.target.clone();

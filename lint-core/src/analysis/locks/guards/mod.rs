@@ -69,9 +69,34 @@ pub struct Held {
     pub is_try: bool,
     /// Acquired through a call of a function that returns a guard.
     pub via: Option<Via>,
+    /// For a sharded map: which shard the guard locks.
+    pub shard: Option<ShardKey>,
     id: u32,
     scope: u32,
     binding: Option<String>,
+}
+
+/// Which shard of a sharded map (`DashMap`) an access locks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShardKey {
+    /// The shard of this key (the argument's text).
+    Key(String),
+    /// The shard of a key whose text is not known.
+    Unknown,
+    /// Every shard (`len`, `iter`, `retain`).
+    All,
+}
+
+impl ShardKey {
+    /// Whether two accesses lock the same shard for certain (else only when their keys
+    /// hash to one shard).
+    pub fn surely_same_shard(&self, other: &ShardKey) -> bool {
+        match (self, other) {
+            (ShardKey::All, _) | (_, ShardKey::All) => true,
+            (ShardKey::Key(a), ShardKey::Key(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// A lock acquisition with the guards held when it happens.
@@ -93,6 +118,8 @@ pub struct Acquisition {
     /// Taken in the body of a closure bound to a local, run by calling it here: the
     /// closure's name and the call.
     pub in_local_closure: Option<(String, Span)>,
+    /// For a sharded map: which shard.
+    pub shard: Option<ShardKey>,
 }
 
 /// A call of workspace functions with the guards held when it is made.
@@ -499,6 +526,7 @@ impl Walker<'_, '_> {
             condvar_reacquire: false,
             recursive_read: false,
             in_local_closure: self.running_local_closure.clone(),
+            shard: None,
         });
         self.push_guard(target, mode, is_try, span, via)
     }
@@ -521,6 +549,7 @@ impl Walker<'_, '_> {
             reason: HoldReason::Temporary,
             is_try,
             via,
+            shard: None,
             id,
             scope: self.current_temp_scope(),
             binding: None,
@@ -563,6 +592,7 @@ impl Walker<'_, '_> {
                 reason: HoldReason::Parameter(name.clone()),
                 is_try: false,
                 via: None,
+                shard: None,
                 id: self.next_id,
                 scope: 0,
                 binding: Some(name.clone()),
