@@ -32,6 +32,8 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             declared_by: None,
         })
         .collect();
+    // Every file read, by its index in `inputs.facts`.
+    let mut loaded: Vec<(usize, PendingFile)> = Vec::new();
     while !wave.is_empty() {
         let read: Vec<(Scheduled, Result<String, SkipReason>)> = wave
             .into_par_iter()
@@ -72,7 +74,8 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
         let first_id = inputs.facts.len() as u32;
         let facts = lint_core::lower_files_numbered_from(first_id, &sources);
         let mut next = Vec::new();
-        for (pending, file_facts) in pending_files.into_iter().zip(&facts) {
+        for (offset, (pending, file_facts)) in pending_files.into_iter().zip(&facts).enumerate() {
+            loaded.push((first_id as usize + offset, pending.clone()));
             for declaration in &file_facts.mod_decls {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
@@ -109,6 +112,50 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
         inputs.sources.extend(sources);
         inputs.facts.extend(facts);
         wave = next;
+    }
+    mark_test_modules(inputs, &loaded);
+}
+
+/// Path mode reads every file as a root, so a file declared by `#[cfg(test)] mod x;` (or
+/// by a module of test code) was read before its declaration was seen: it, and the files
+/// it declares in turn, are test code too. Files named on the command line stay analyzed.
+fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+    let by_path: HashMap<PathBuf, usize> = loaded
+        .iter()
+        .enumerate()
+        .map(|(position, (_, pending))| (identity(&pending.path), position))
+        .collect();
+    let mut test: Vec<bool> = loaded
+        .iter()
+        .map(|(_, pending)| pending.test_code)
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (position, (index, pending)) in loaded.iter().enumerate() {
+            let declarations = inputs.facts[*index].mod_decls.clone();
+            for declaration in &declarations {
+                if !(test[position] || declaration.in_test) {
+                    continue;
+                }
+                let Ok(path) = module_file(pending, declaration) else {
+                    continue;
+                };
+                let Some(&declared) = by_path.get(&identity(&path)) else {
+                    continue;
+                };
+                if test[declared] || loaded[declared].1.named {
+                    continue;
+                }
+                test[declared] = true;
+                changed = true;
+                let file = loaded[declared].0;
+                inputs.sources[file].test_code = true;
+                for function in &mut inputs.facts[file].functions {
+                    function.is_test = true;
+                }
+            }
+        }
     }
 }
 

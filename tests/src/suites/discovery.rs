@@ -736,6 +736,36 @@ fn path_mode_follows_module_declarations_of_the_files_given() {
     assert!(!output.stdout.contains("skipped_file"), "{}", output.stdout);
 }
 
+#[test]
+fn path_mode_leaves_out_files_declared_by_cfg_test_modules() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "#[cfg(test)]\nmod helpers;\nmod engine;\n"),
+        ("src/helpers.rs", "mod nested;\n"),
+        ("src/helpers/nested.rs", UNBOUNDED),
+        ("src/engine.rs", "#[cfg(test)]\nmod engine_test;\n"),
+        ("src/engine/engine_test.rs", UNBOUNDED),
+    ]);
+    let src = dir.path().join("src").display().to_string();
+    let output = run_coordlint(&[src.as_str(), "--message-format", "short"]);
+    assert!(
+        !output.stdout.contains("unbounded_channel"),
+        "{}",
+        output.stdout
+    );
+    let with_tests = run_coordlint(&[src.as_str(), "--tests", "--message-format", "short"]);
+    for file in ["src/helpers/nested.rs", "src/engine/engine_test.rs"] {
+        assert!(
+            with_tests.stdout.contains(&format!("{file}:1:")),
+            "{file}:\n{}",
+            with_tests.stdout
+        );
+    }
+}
+
 /// The `fixtures/skipped_file/` cases, run through the command in path mode (which alone
 /// reads files): every marker matched, nothing unexpected.
 #[test]

@@ -23,7 +23,7 @@ use super::types::TypeScope;
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
-    LockFlavor, LockKind, LockType, Mode, acquire_method, guard_type_mode,
+    LockFlavor, LockKind, LockType, Mode, acquire_method, guard_lock_type, guard_type_mode,
 };
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::span::Span;
@@ -335,6 +335,16 @@ fn struct_guard_mode(identity: &IdentityContext<'_>, ty: &crate::model::TypeRef)
 fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option<ReturnedGuard> {
     let return_type = function.return_type.as_ref()?;
     let mode = guard_type_mode(return_type).or_else(|| struct_guard_mode(identity, return_type))?;
+    // The declared guard's lock (`tokio::sync::OwnedRwLockReadGuard` is a tokio `RwLock`'s):
+    // a lock of another kind or flavor taken on the way (a std mutex around a map of
+    // per-key locks) is not the one returned.
+    let declared_lock = identity
+        .typing
+        .types
+        .resolve(&identity.at, return_type)
+        .path()
+        .and_then(guard_lock_type)
+        .map(|(lock_type, _)| lock_type);
     let mut found = None;
     function.body.walk(&mut |expr| {
         if let ExprKind::MethodCall {
@@ -343,6 +353,7 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
             && let Some(acquire) = acquire_method(method)
             && let Identity::Lock(target) = identity.identify(receiver)
             && target.class.is_global()
+            && declared_lock.is_none_or(|declared| same_family(declared, target.lock_type))
         {
             let self_suffix = target.instance.as_deref().and_then(|instance| {
                 instance
@@ -363,9 +374,19 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
     found
 }
 
-/// A read after a read of the same lock hangs only when a writer queues between them: such
-/// findings are kept when the analyzed code write-locks that lock somewhere, and carry that
-/// write as evidence; without any writer, readers never wait for each other.
+/// Whether a guard of `declared` can come from a lock of type `taken`: same kind, and the
+/// same flavor unless one of them is not known.
+fn same_family(declared: LockType, taken: LockType) -> bool {
+    let flavors_agree = declared.flavor == taken.flavor
+        || declared.flavor == LockFlavor::Unknown
+        || taken.flavor == LockFlavor::Unknown;
+    declared.kind == taken.kind && flavors_agree
+}
+
+/// A read after a read of the same lock hangs only when a writer queues between them: for a
+/// field or static lock, such findings are kept when the analyzed code write-locks it
+/// somewhere, and carry that write as evidence; without any writer, readers never wait for
+/// each other. A lock passed in as a parameter, or a local, keeps the finding.
 fn with_queued_writers(
     double_locks: Vec<DoubleLock>,
     functions: &HashMap<FunctionRef, FunctionLocks>,
@@ -385,8 +406,15 @@ fn with_queued_writers(
     double_locks
         .into_iter()
         .filter_map(|mut double| {
+            let class = &double.first.target.class;
             if double.first.mode == Mode::Shared && double.second_mode == Mode::Shared {
-                double.writer = Some(*writers.get(&double.first.target.class)?);
+                match writers.get(class) {
+                    Some(writer) => double.writer = Some(*writer),
+                    // A field or static is written only where the analyzed code says; a
+                    // lock passed in or local may be written by callers not in sight.
+                    None if class.is_global() => return None,
+                    None => {}
+                }
             }
             Some(double)
         })

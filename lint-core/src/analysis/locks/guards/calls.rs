@@ -93,17 +93,24 @@ impl Walker<'_, '_> {
         }
         if method == "take"
             && args.is_empty()
+            && matches!(&receiver.kind, ExprKind::Path(path) if path.segments.len() == 1)
             && let Value::Guard(id) = receiver_flow.value
         {
-            // `held.take()` moves the guard out of its `Option`: a temporary now, unless
-            // the statement binds it again.
+            // `held.take()` moves the guard out of the `Option` the binding `held` is: a
+            // temporary now, unless the statement binds it again. (On a guard itself,
+            // `m.lock().take()` takes from the locked data and returns no guard.)
             let scope = self.current_temp_scope();
-            if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+            if let Some(held) = self
+                .held
+                .iter_mut()
+                .find(|held| held.id == id && held.in_container)
+            {
                 held.scope = scope;
                 held.binding = None;
                 held.reason = HoldReason::Temporary;
+                held.in_container = false;
+                return Flow::value(receiver_flow.value);
             }
-            return Flow::value(receiver_flow.value);
         }
         self.after_call(expr, callees, receiver_text, arguments)
     }
@@ -140,7 +147,9 @@ impl Walker<'_, '_> {
             };
         if is_value_wrapper(&resolved) && args.len() == 1 {
             // `Some(guard)`, `Box::new(guard)`: the guard lives on inside the new value.
-            return self.expr(&args[0]);
+            let flow = self.expr(&args[0]);
+            self.mark_in_container(flow.value);
+            return flow;
         }
         if is_drop(&resolved) && args.len() == 1 {
             if let ExprKind::Path(arg) = &args[0].kind

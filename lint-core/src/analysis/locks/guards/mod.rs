@@ -74,6 +74,9 @@ pub struct Held {
     id: u32,
     scope: u32,
     binding: Option<String>,
+    /// Kept inside another value (`Some(guard)`, a struct field), which `take()` can move
+    /// it out of.
+    in_container: bool,
 }
 
 /// Which shard of a sharded map (`DashMap`) an access locks.
@@ -439,6 +442,7 @@ impl Walker<'_, '_> {
                     }
                     value = flow.value.or(value);
                 }
+                self.mark_in_container(value);
                 match &literal.rest {
                     Some(rest) if self.expr(rest).diverges => Flow::DIVERGES,
                     _ => Flow::value(value),
@@ -553,8 +557,17 @@ impl Walker<'_, '_> {
             id,
             scope: self.current_temp_scope(),
             binding: None,
+            in_container: false,
         });
         Value::Guard(id)
+    }
+
+    fn mark_in_container(&mut self, value: Value) {
+        if let Value::Guard(id) = value
+            && let Some(held) = self.held.iter_mut().find(|held| held.id == id)
+        {
+            held.in_container = true;
+        }
     }
 
     /// Guards passed in as parameters (`fn apply(state: &mut MutexGuard<State>)`) are held
@@ -596,6 +609,7 @@ impl Walker<'_, '_> {
                 id: self.next_id,
                 scope: 0,
                 binding: Some(name.clone()),
+                in_container: false,
             });
         }
     }

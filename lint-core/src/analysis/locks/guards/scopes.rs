@@ -95,6 +95,22 @@ impl Walker<'_, '_> {
         flow
     }
 
+    /// `let tar = ..;` shadows an earlier `tar`: a guard held on `tar.inner` is not on
+    /// whatever `tar.inner` names from now on, so its instance is no longer known.
+    fn forget_shadowed_instances(&mut self, name: &str) {
+        for held in &mut self.held {
+            let shadowed = held.target.instance.as_deref().is_some_and(|instance| {
+                instance == name
+                    || instance
+                        .strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            });
+            if shadowed {
+                held.target.instance = None;
+            }
+        }
+    }
+
     /// `let (mut state, started) = (self.state.lock().unwrap(), Instant::now());`: a
     /// guard made in a position of a tuple is held by the binding at that position.
     fn bind_tuple_guards(&mut self, pattern: &crate::model::Pattern, init: &Expr, temp_scope: u32) {
@@ -142,6 +158,7 @@ impl Walker<'_, '_> {
             .map(str::to_string);
         if let Some(name) = &name {
             self.context.identity.aliases.remove(name);
+            self.forget_shadowed_instances(name);
             self.declared.push((name.clone(), block_scope));
             self.local_closures.retain(|(local, _)| local != name);
             if let ExprKind::Closure {
