@@ -15,7 +15,7 @@ use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
 use crate::knowledge::locks::{is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
-use crate::model::{Block, Expr, ExprKind, Function, Pattern, Stmt, TypeRef};
+use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, TypeRef};
 
 /// Local binding name → its type, for one function.
 #[derive(Clone, Debug, Default)]
@@ -75,16 +75,64 @@ impl<'p> Typing<'p> {
         }
         let mut lets = Vec::new();
         collect_lets(&function.body, &mut lets);
-        for (name, ty, init) in lets {
-            let inferred = match ty {
-                Some(ty) => Some(self.types.resolve(&at, ty)),
-                None => init.and_then(|init| self.type_of(&at, &types, init)),
-            };
-            if let Some(inferred) = inferred {
-                types.locals.insert(name.to_string(), inferred);
+        for binding in lets {
+            match binding {
+                Binding::Let { name, ty, init } => {
+                    let inferred = match ty {
+                        Some(ty) => Some(self.types.resolve(&at, ty)),
+                        None => init.and_then(|init| self.type_of(&at, &types, init)),
+                    };
+                    if let Some(inferred) = inferred {
+                        types.locals.insert(name.to_string(), inferred);
+                    }
+                }
+                Binding::ForItem { pattern, iterable } => {
+                    let Some(item) = self.iteration_item(&at, &types, iterable) else {
+                        continue;
+                    };
+                    if let Some(name) = pattern.simple_name() {
+                        types.locals.insert(name.to_string(), item);
+                    } else if let Ty::Tuple(parts) = item.peel_refs()
+                        && parts.len() == pattern.tuple_names.len()
+                    {
+                        for (name, part) in pattern.tuple_names.iter().zip(parts) {
+                            if let Some(name) = name {
+                                types.locals.insert(name.clone(), part.clone());
+                            }
+                        }
+                    }
+                }
             }
         }
         types
+    }
+
+    /// The type of the items a `for` loop gets from `iterable`: a `Vec`'s elements, a
+    /// map's `(key, value)` pairs, its `values()` or `keys()`.
+    fn iteration_item(
+        &self,
+        at: &TypeScope<'_>,
+        types: &FunctionTypes,
+        iterable: &Expr,
+    ) -> Option<Ty> {
+        match &iterable.kind {
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() => {
+                let collection = self.type_of(at, types, receiver)?;
+                match method.as_str() {
+                    "iter" | "iter_mut" | "into_iter" | "drain" => collection_item(&collection),
+                    "values" | "values_mut" | "into_values" => element_type(&collection),
+                    "keys" | "into_keys" => map_key_type(&collection),
+                    _ => None,
+                }
+            }
+            ExprKind::Reference { expr, .. } => collection_item(&self.type_of(at, types, expr)?),
+            _ => collection_item(&self.type_of(at, types, iterable)?),
+        }
     }
 
     /// The type of an expression when the syntax says it.
@@ -121,6 +169,10 @@ impl<'p> Typing<'p> {
                 };
                 self.constructor_call_type(at, types, path, args)
             }
+            ExprKind::Index { base, .. } => element_type(&self.type_of(at, types, base)?),
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if is_element_access(method) => element_type(&self.type_of(at, types, receiver)?),
             _ => None,
         }
     }
@@ -222,21 +274,43 @@ fn extractor_binding<'a>(pattern: &'a Pattern, ty: &'a TypeRef) -> Option<(&'a s
 }
 
 /// Every `let` with a simple pattern in the block, nested ones included, in source order.
-fn collect_lets<'a>(
-    block: &'a Block,
-    out: &mut Vec<(&'a str, Option<&'a TypeRef>, Option<&'a Expr>)>,
-) {
+/// A binding whose type the function's syntax may tell.
+enum Binding<'a> {
+    Let {
+        name: &'a str,
+        ty: Option<&'a TypeRef>,
+        init: Option<&'a Expr>,
+    },
+    /// The pattern of a `for` loop, bound to each item of `iterable`.
+    ForItem {
+        pattern: &'a Pattern,
+        iterable: &'a Expr,
+    },
+}
+
+fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     let push_block_lets = |block: &'a Block, out: &mut Vec<_>| {
         for stmt in &block.stmts {
             if let Stmt::Let(let_stmt) = stmt
                 && let Some(name) = let_stmt.pattern.simple_name()
             {
-                out.push((name, let_stmt.ty.as_ref(), let_stmt.init.as_ref()));
+                out.push(Binding::Let {
+                    name,
+                    ty: let_stmt.ty.as_ref(),
+                    init: let_stmt.init.as_ref(),
+                });
             }
         }
     };
     push_block_lets(block, out);
     block.walk(&mut |expr| {
+        if let ExprKind::Loop {
+            kind: LoopKind::For { pattern, iterable },
+            ..
+        } = &expr.kind
+        {
+            out.push(Binding::ForItem { pattern, iterable });
+        }
         let nested = match &expr.kind {
             ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),
             ExprKind::Loop { body, .. } => Some(body),
@@ -247,4 +321,58 @@ fn collect_lets<'a>(
             push_block_lets(inner, out);
         }
     });
+}
+
+/// What iterating a collection yields: `T` for a `Vec<T>`, `(K, V)` for a map.
+fn collection_item(collection: &Ty) -> Option<Ty> {
+    let element = element_type(collection)?;
+    match map_key_type(collection) {
+        Some(key) => Some(Ty::Tuple(vec![key, element])),
+        None => Some(element),
+    }
+}
+
+/// The key type of a map.
+fn map_key_type(collection: &Ty) -> Option<Ty> {
+    match collection.peel_wrappers() {
+        Ty::Path { path, args } if is_map(path) => args.first().cloned(),
+        _ => None,
+    }
+}
+
+fn is_map(path: &str) -> bool {
+    matches!(
+        path.rsplit("::").next().unwrap_or(path),
+        "HashMap" | "BTreeMap" | "IndexMap" | "FxHashMap" | "AHashMap"
+    )
+}
+
+/// Methods of collections that return (a reference to) one element: `get`, `get_mut`,
+/// `first`, `last` (wrapped in an `Option`, which callers look through).
+pub fn is_element_access(method: &str) -> bool {
+    matches!(
+        method,
+        "get" | "get_mut" | "first" | "last" | "first_mut" | "last_mut" | "get_unchecked"
+    )
+}
+
+/// The element type of a collection: `T` of `Vec<T>`, `[T; N]`, `VecDeque<T>`; `V` of
+/// `HashMap<K, V>`, `BTreeMap<K, V>`; through references and smart pointers.
+pub fn element_type(collection: &Ty) -> Option<Ty> {
+    match collection.peel_wrappers() {
+        Ty::Slice(element) => Some((**element).clone()),
+        Ty::Path { path, args } => {
+            let name = path.rsplit("::").next().unwrap_or(path);
+            match name {
+                "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" | "LinkedList" => {
+                    args.first().cloned()
+                }
+                "HashMap" | "BTreeMap" | "IndexMap" | "FxHashMap" | "AHashMap" => {
+                    args.get(1).cloned()
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

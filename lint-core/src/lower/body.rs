@@ -244,11 +244,10 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Paren(paren) => return self.expr(&paren.expr),
             E::If(if_expr) => self.if_expr(if_expr),
             E::Index(index) => {
-                let parts = vec![self.expr(&index.expr), self.expr(&index.index)];
-                let span = parts[0]
-                    .span
-                    .to(self.span(index.bracket_token.span.close()));
-                (ExprKind::Compound(parts), span)
+                let base = self.boxed(&index.expr);
+                let span = base.span.to(self.span(index.bracket_token.span.close()));
+                let index = self.boxed(&index.index);
+                (ExprKind::Index { base, index }, span)
             }
             E::Let(let_expr) => {
                 let scrutinee = self.boxed(&let_expr.expr);
@@ -455,6 +454,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 target: lhs,
                 value: rhs,
             },
+            B::Lt(_) | B::Le(_) | B::Gt(_) | B::Ge(_) => ExprKind::Compare { lhs, rhs },
             _ => ExprKind::Compound(vec![*lhs, *rhs]),
         };
         (kind, span)

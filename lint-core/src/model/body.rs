@@ -4,7 +4,7 @@
 //! dropped: block and statement boundaries, `let` bindings and patterns, scrutinees of
 //! `match`/`if let`/`while let`, closures and async blocks, loops, awaits and calls.
 //! Expressions that only combine values (operators, literals, tuples, struct literals,
-//! indexing, casts) become [`ExprKind::Compound`] with their operands in order.
+//! casts) become [`ExprKind::Compound`] with their operands in order.
 
 use super::{PathRef, TypeRef};
 use crate::span::Span;
@@ -205,6 +205,16 @@ pub enum ExprKind {
     Macro(MacroCall),
     /// `Path { field: value, short, ..rest }`.
     Struct(Box<StructLiteral>),
+    /// `base[index]`.
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `a < b`, `a <= b`, `a > b`, `a >= b`: an ordering between two values.
+    Compare {
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// Any other expression: its operands in evaluation order.
     Compound(Vec<Expr>),
 }
@@ -280,6 +290,14 @@ impl Expr {
                 if let Some(rest) = &literal.rest {
                     visit(rest);
                 }
+            }
+            ExprKind::Index { base, index } => {
+                visit(base);
+                visit(index);
+            }
+            ExprKind::Compare { lhs, rhs } => {
+                visit(lhs);
+                visit(rhs);
             }
             ExprKind::Compound(parts) => parts.iter().for_each(visit),
         }

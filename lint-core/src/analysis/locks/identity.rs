@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::analysis::items::static_def;
 use crate::analysis::types::{Ty, TypeScope};
-use crate::analysis::typing::{FunctionTypes, Typing};
+use crate::analysis::typing::{FunctionTypes, Typing, element_type, is_element_access};
 use crate::knowledge::locks::{
     LockType, is_identity_method, is_once_accessor, is_shared_pointer_clone_path, lock_type_at,
     unwraps_once_value,
@@ -166,6 +166,17 @@ impl IdentityContext<'_> {
             {
                 self.identify(&args[0])
             }
+            // `self.accounts[i]`, `self.wallets.get(&id)`: an element of a collection of
+            // locks; every element is one class, each index or key an instance.
+            ExprKind::Index { base, index } => self.identify_element(base, Some(index)),
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if is_element_access(method) && self.is_collection(receiver) => {
+                self.identify_element(receiver, args.first())
+            }
             // `LOCK.get().unwrap()`, `LOCK.get_or_init(..)` on a `OnceLock<Mutex<..>>`.
             ExprKind::MethodCall {
                 receiver, method, ..
@@ -185,6 +196,93 @@ impl IdentityContext<'_> {
                 _ => Identity::Unknown,
             },
             _ => Identity::Unknown,
+        }
+    }
+
+    /// An element of a collection of locks (`Vec<Mutex<T>>`, `HashMap<K, Arc<Mutex<V>>>`):
+    /// the collection's class with `[]` added, and the key's text as the instance.
+    fn identify_element(&self, collection: &Expr, key: Option<&Expr>) -> Identity {
+        let Some(collection_type) = self.typing.type_of(&self.at, self.types, collection) else {
+            return Identity::Unknown;
+        };
+        let Some(element) = element_type(&collection_type) else {
+            return Identity::Unknown;
+        };
+        let lock_type = match self.classify(&element) {
+            Some(PlaceType::Lock(lock_type)) => lock_type,
+            Some(_) => return Identity::NotALock,
+            None => return Identity::Unknown,
+        };
+        let Some(class) = self.collection_class(collection) else {
+            return Identity::Unknown;
+        };
+        let instance = match (
+            self.text_of(collection),
+            key.and_then(|key| self.text_of(key)),
+        ) {
+            (Some(collection), Some(key)) => Some(format!("{collection}[{key}]")),
+            _ => None,
+        };
+        Identity::Lock(LockTarget {
+            class,
+            lock_type,
+            instance,
+        })
+    }
+
+    /// Whether the types say `expr` is a collection (a `Vec`, a map, a slice).
+    fn is_collection(&self, expr: &Expr) -> bool {
+        self.typing
+            .type_of(&self.at, self.types, expr)
+            .is_some_and(|ty| element_type(&ty).is_some())
+    }
+
+    /// The class of the elements of a collection place: `Ledger::accounts[]`.
+    fn collection_class(&self, collection: &Expr) -> Option<ClassKey> {
+        let element = |name: &str| format!("{name}[]");
+        match &collection.kind {
+            ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => self.collection_class(expr),
+            ExprKind::Field { base, member } => match self.place_type(base)? {
+                PlaceType::Struct(owner) => Some(ClassKey::Field {
+                    owner,
+                    field: element(member),
+                }),
+                _ => None,
+            },
+            ExprKind::Path(path)
+                if path.segments.len() == 1 && self.types.local(path.last()).is_some() =>
+            {
+                match self.local_class(path.last()) {
+                    ClassKey::Param {
+                        function,
+                        index,
+                        name,
+                    } => Some(ClassKey::Param {
+                        function,
+                        index,
+                        name: element(&name),
+                    }),
+                    ClassKey::Local { function, name } => Some(ClassKey::Local {
+                        function,
+                        name: element(&name),
+                    }),
+                    _ => None,
+                }
+            }
+            ExprKind::Path(path) => {
+                let canonical = self.canonical_path(path);
+                self.typing.static_type(&canonical)?;
+                Some(ClassKey::Static {
+                    path: element(&canonical),
+                })
+            }
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && is_identity_method(method) => self.collection_class(receiver),
+            _ => None,
         }
     }
 
@@ -294,6 +392,9 @@ impl IdentityContext<'_> {
             ExprKind::Reference { expr: inner, .. }
             | ExprKind::Deref(inner)
             | ExprKind::Try(inner) => self.place_type(inner),
+            ExprKind::Index { base, .. } => self.classify(&element_type(
+                &self.typing.type_of(&self.at, self.types, base)?,
+            )?),
             _ => None,
         }
     }
@@ -364,6 +465,9 @@ impl IdentityContext<'_> {
                 ..
             } if args.is_empty() && is_identity_method(method) => self.text_of(receiver),
             ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.text_of(inner),
+            ExprKind::Index { base, index } => {
+                Some(format!("{}[{}]", self.text_of(base)?, self.text_of(index)?))
+            }
             ExprKind::Call { callee, args }
                 if is_shared_pointer_clone(callee) && args.len() == 1 =>
             {

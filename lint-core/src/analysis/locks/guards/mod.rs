@@ -448,6 +448,19 @@ impl Walker<'_, '_> {
                     _ => Flow::value(value),
                 }
             }
+            ExprKind::Index {
+                base: first,
+                index: second,
+            }
+            | ExprKind::Compare {
+                lhs: first,
+                rhs: second,
+            } => {
+                if self.expr(first).diverges || self.expr(second).diverges {
+                    return Flow::DIVERGES;
+                }
+                Flow::NONE
+            }
             ExprKind::Compound(parts) => {
                 for part in parts {
                     if self.expr(part).diverges {
