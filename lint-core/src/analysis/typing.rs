@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::items::{static_def, struct_def};
+use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
 use crate::knowledge::locks::{is_identity_method, lock_type_at};
@@ -154,27 +154,64 @@ impl<'p> Typing<'p> {
                 let base = self.type_of(at, types, base)?;
                 self.field_type(base.peel_wrappers().path()?, member)
             }
-            ExprKind::Try(inner) | ExprKind::Await(inner) => self.type_of(at, types, inner),
+            ExprKind::Try(inner) => Some(success_type(self.type_of(at, types, inner)?)),
+            ExprKind::Await(inner) => self.type_of(at, types, inner),
             ExprKind::MethodCall {
                 receiver,
                 method,
                 args,
                 ..
             } if keeps_type(method) || (args.is_empty() && is_identity_method(method)) => {
-                self.type_of(at, types, receiver)
+                let receiver_type = self.type_of(at, types, receiver)?;
+                Some(if unwraps(method) {
+                    success_type(receiver_type)
+                } else {
+                    receiver_type
+                })
             }
             ExprKind::Call { callee, args } => {
                 let ExprKind::Path(path) = &callee.kind else {
                     return None;
                 };
                 self.constructor_call_type(at, types, path, args)
+                    .or_else(|| {
+                        let canonical = self.types.resolve_path(at, path);
+                        self.declared_return_type(&canonical, None)
+                    })
             }
             ExprKind::Index { base, .. } => element_type(&self.type_of(at, types, base)?),
             ExprKind::MethodCall {
                 receiver, method, ..
             } if is_element_access(method) => element_type(&self.type_of(at, types, receiver)?),
+            // `self.wallet(id)`: what the workspace method declares it returns.
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } => {
+                let receiver_type = self.type_of(at, types, receiver)?;
+                let owner = receiver_type.peel_wrappers().path()?.to_string();
+                self.declared_return_type(&format!("{owner}::{method}"), Some(&owner))
+            }
             _ => None,
         }
+    }
+
+    /// The return type a workspace function declares, resolved where it is written; only
+    /// when exactly one function has that path and its return type names no generic
+    /// parameter of its own.
+    fn declared_return_type(&self, canonical: &str, owner: Option<&str>) -> Option<Ty> {
+        let [function_ref] = self.types.items.functions_at(canonical) else {
+            return None;
+        };
+        let function = function_def(self.types.files, *function_ref);
+        let return_type = function.return_type.as_ref()?;
+        let at = TypeScope {
+            file: function_ref.file,
+            scope: function.scope,
+            self_type: owner,
+            generics: &function.generics,
+        };
+        let resolved = self.types.resolve(&at, return_type);
+        self.is_informative(&resolved).then_some(resolved)
     }
 
     /// The declared type of the static (or `const`) at a canonical path.
@@ -374,5 +411,26 @@ pub fn element_type(collection: &Ty) -> Option<Ty> {
             }
         }
         _ => None,
+    }
+}
+
+/// Methods that take the value out of an `Option` or `Result`.
+fn unwraps(method: &str) -> bool {
+    matches!(method, "unwrap" | "expect" | "unwrap_or_default")
+}
+
+/// `T` of `Option<T>` or `Result<T, E>` (what `?` and `unwrap()` give); other types as
+/// they are.
+fn success_type(ty: Ty) -> Ty {
+    match &ty {
+        Ty::Path { path, args }
+            if matches!(
+                path.rsplit("::").next(),
+                Some("Option" | "Result" | "LockResult" | "TryLockResult")
+            ) && !args.is_empty() =>
+        {
+            args[0].clone()
+        }
+        _ => ty,
     }
 }

@@ -48,8 +48,14 @@ declare_rule! {
     /// opposite orders are reported like one object (as Linux's lockdep does). A cycle
     /// whose every edge is taken under one common outer lock cannot deadlock and is not
     /// reported; `try_lock` never waits and never closes a cycle; cycles made only of
-    /// shared reads are not reported. Closures handed to unknown functions and locks
-    /// reached through indexing are not followed.
+    /// shared reads are not reported. Closures handed to unknown functions are not
+    /// followed.
+    ///
+    /// Two locks of one class held at once (two elements of `Vec<Mutex<_>>` or values of a
+    /// map picked by arguments, two `Mutex<Account>` parameters) are reported too: calls
+    /// with the values swapped take them in the other order. Not when something orders
+    /// them: a comparison, `min`/`max`, `cmp` or sort of the values that pick them, another
+    /// lock held around both, `try_lock`, or a parent locked before its child.
     ///
     /// ## Configuration
     /// Level only (`-A/-W/-D lock_order_cycle`); an error by default.
@@ -70,6 +76,9 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             Some(runtime) => mark_observed(context.program, runtime, cycle, diagnostic),
             None => diagnostic,
         });
+    }
+    for nesting in &context.program.locks.same_class_nestings {
+        out.push(super::same_class_order::finding(context, nesting));
     }
     if let Some(runtime) = context.program.runtime {
         for observed in &runtime.cycles {

@@ -5,6 +5,7 @@ mod guard_across_await;
 mod lock_order_cycle;
 mod lock_wording;
 mod parse_error;
+mod same_class_order;
 mod skipped_file;
 mod unbatched_io;
 mod unbounded_channel;

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod guards;
 pub mod identity;
 pub mod instantiate;
+pub mod same_class;
 pub mod summaries;
 
 use std::collections::HashMap;
@@ -92,6 +93,8 @@ pub struct LockAnalysis {
     /// Functions whose summary a bound cut short (huge recursion groups).
     pub bounded_summaries: std::collections::BTreeSet<FunctionRef>,
     pub double_locks: Vec<DoubleLock>,
+    /// Two locks of one class held at once in an order the values decide.
+    pub same_class_nestings: Vec<same_class::SameClassNesting>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
 }
 
@@ -226,6 +229,27 @@ pub fn analyze_locks<'a>(
     analysis.bounded_summaries = summaries.bounded;
     analysis.double_locks = with_queued_writers(found.double_locks, &analysis.functions);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
+    let called_with_locks: std::collections::HashSet<FunctionRef> = analysis
+        .functions
+        .values()
+        .flat_map(|locks| &locks.calls)
+        .filter(|call| !call.arguments.is_empty())
+        .flat_map(|call| call.callees.iter().copied())
+        .collect();
+    let function = |function: FunctionRef| &files[function.file].functions[function.index];
+    let protected_type = |function: FunctionRef, name: &str| {
+        let ty = function_types[function.file][function.index].local(name)?;
+        let protected = ty.peel_wrappers().args().first()?.peel_refs();
+        protected.path().map(str::to_string)
+    };
+    analysis.same_class_nestings = same_class::find(
+        &analysis.functions,
+        &same_class::FunctionFacts {
+            function: &function,
+            protected_type: &protected_type,
+            called_with_locks: &called_with_locks,
+        },
+    );
     analysis
 }
 
