@@ -25,6 +25,7 @@ use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
     LockFlavor, LockKind, LockType, Mode, acquire_method, guard_lock_type, guard_type_mode,
+    lock_type_at,
 };
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::span::Span;
@@ -53,6 +54,15 @@ pub struct ReturnedGuard {
     /// each call site.
     pub self_suffix: Option<String>,
     pub site: Span,
+}
+
+/// The lock a function returns a reference to (`&self.state`, `&REGISTRY`).
+#[derive(Clone, Debug)]
+pub struct ReturnedLock {
+    pub class: ClassKey,
+    pub lock_type: LockType,
+    /// The lock's place relative to the function's `self` (`.state`).
+    pub self_suffix: Option<String>,
 }
 
 /// A lock acquired while a guard of the same lock is alive.
@@ -143,6 +153,13 @@ pub fn analyze_locks<'a>(
     };
     // Only functions declared to return a guard (or a struct holding one) need this
     // pre-pass.
+    let returned_locks: HashMap<FunctionRef, ReturnedLock> = functions
+        .iter()
+        .filter_map(|(function_ref, function)| {
+            returned_lock(&identity_of(*function_ref, function), function)
+                .map(|lock| (*function_ref, lock))
+        })
+        .collect();
     let guard_structs = structs_holding_guards(files);
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .iter()
@@ -164,6 +181,7 @@ pub fn analyze_locks<'a>(
         call_sites,
         knowledge,
         returned: &returned,
+        returned_locks: &returned_locks,
         drop_impls: drop_impls(files, items),
         identity_of: &identity_of,
     };
@@ -259,6 +277,7 @@ struct WalkInputs<'c, 'a> {
     call_sites: &'a CallSites,
     knowledge: &'c Knowledge,
     returned: &'c HashMap<FunctionRef, ReturnedGuard>,
+    returned_locks: &'c HashMap<FunctionRef, ReturnedLock>,
     /// Each type's workspace `Drop::drop`, by the type's canonical path.
     drop_impls: HashMap<String, FunctionRef>,
     identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
@@ -291,6 +310,7 @@ impl<'a> WalkInputs<'_, 'a> {
             function_name: &function_name,
             is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
             drop_impl: &|type_path: &str| self.drop_impls.get(type_path).copied(),
+            returned_locks: &|callee: FunctionRef| self.returned_locks.get(&callee),
             hands_back_guard: &|callee: FunctionRef| {
                 hands_back_guard(&files[callee.file].functions[callee.index])
             },
@@ -327,6 +347,31 @@ fn hands_back_guard(function: &Function) -> Option<usize> {
         matches!(param.ty, crate::model::TypeRef::Path { .. })
             && guard_type_mode(&param.ty).is_some()
     })
+}
+
+/// For a function declared to return a lock (`&Mutex<T>`, `Arc<RwLock<T>>`): the field or
+/// static lock its body names last, when it names one.
+fn returned_lock(identity: &IdentityContext<'_>, function: &Function) -> Option<ReturnedLock> {
+    let return_type = function.return_type.as_ref()?;
+    let resolved = identity.typing.types.resolve(&identity.at, return_type);
+    lock_type_at(resolved.peel_wrappers().path()?)?;
+    let mut found = None;
+    function.body.walk(&mut |expr| {
+        if matches!(expr.kind, ExprKind::Path(_) | ExprKind::Field { .. })
+            && let Identity::Lock(target) = identity.identify(expr)
+            && target.class.is_global()
+        {
+            found = Some(ReturnedLock {
+                self_suffix: target
+                    .instance
+                    .as_deref()
+                    .and_then(summaries::self_relative),
+                class: target.class,
+                lock_type: target.lock_type,
+            });
+        }
+    });
+    found
 }
 
 /// The names of the structs with a guard field (`struct Batch<'a> { wal: MutexGuard<'a, _> }`).

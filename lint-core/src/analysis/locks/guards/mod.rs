@@ -193,6 +193,9 @@ pub struct WalkContext<'c, 'a> {
     pub function_name: &'c dyn Fn(FunctionRef) -> String,
     /// Whether a workspace function is an `async fn` (calling it only makes a future).
     pub is_async_fn: &'c dyn Fn(FunctionRef) -> bool,
+    /// What a workspace function returns when it returns one of its locks (`fn
+    /// registry() -> &'static Mutex<Plugins> { &REGISTRY }`).
+    pub returned_locks: &'c dyn Fn(FunctionRef) -> Option<&'c super::ReturnedLock>,
     /// The workspace `Drop::drop` of a type (canonical path), if it has one.
     pub drop_impl: &'c dyn Fn(&str) -> Option<FunctionRef>,
     /// For a workspace function that takes a guard by value and returns a guard
@@ -681,6 +684,9 @@ impl Walker<'_, '_> {
     /// The lock a receiver denotes; when the types do not say, `x.lock()` on a plain place
     /// is taken as a lock identified by its text inside this function.
     fn lock_target(&self, receiver: &Expr, method: &str) -> Option<LockTarget> {
+        if let Some(target) = self.accessor_lock(receiver) {
+            return Some(target);
+        }
         match self.context.identity.identify(receiver) {
             Identity::Lock(target) => Some(target),
             Identity::NotALock => None,
@@ -702,6 +708,36 @@ impl Walker<'_, '_> {
                 })
             }
         }
+    }
+}
+
+impl Walker<'_, '_> {
+    /// `registry().lock()`, `self.state().lock()`: a workspace function that returns a
+    /// reference to one of its lock fields or statics.
+    fn accessor_lock(&self, receiver: &Expr) -> Option<LockTarget> {
+        let mut current = receiver;
+        while let ExprKind::Reference { expr, .. } | ExprKind::Try(expr) = &current.kind {
+            current = expr;
+        }
+        let receiver_text = match &current.kind {
+            ExprKind::Call { .. } => None,
+            ExprKind::MethodCall { receiver, .. } => self.context.identity.text_of(receiver),
+            _ => return None,
+        };
+        let callees = self.callees_at(current);
+        let lock = callees
+            .iter()
+            .find_map(|callee| (self.context.returned_locks)(*callee))?;
+        let instance = match (&lock.class, &lock.self_suffix, receiver_text) {
+            (ClassKey::Static { path }, _, _) => Some(path.clone()),
+            (_, Some(suffix), Some(receiver)) => Some(format!("{receiver}{suffix}")),
+            _ => None,
+        };
+        Some(LockTarget {
+            class: lock.class.clone(),
+            lock_type: lock.lock_type,
+            instance,
+        })
     }
 }
 
