@@ -85,11 +85,14 @@ pub fn instantiate_all(
             if call.arguments.is_empty() {
                 continue;
             }
-            let substitution = substitution_of(call, None);
-            if substitution.is_empty() {
-                continue;
-            }
             for callee in &call.callees {
+                let Some(callee_locks) = functions.get(callee) else {
+                    continue;
+                };
+                let substitution = substitution_of(call, callee_locks, None);
+                if substitution.is_empty() {
+                    continue;
+                }
                 let mut walk = Instantiation {
                     functions,
                     summaries,
@@ -122,10 +125,17 @@ struct Substitute {
 /// function (then only arguments that are those parameters carry over).
 fn substitution_of(
     call: &HeldCall,
+    callee: &FunctionLocks,
     outer: Option<&BTreeMap<usize, Substitute>>,
 ) -> BTreeMap<usize, Substitute> {
     let mut substitution = BTreeMap::new();
     for argument in &call.arguments {
+        // A guard passed where the callee takes the data (`&guard` as `&T`, by deref) lends
+        // the data, not the lock; a lock passed to a guard parameter cannot happen.
+        let guard_param = callee.guard_params.contains(&argument.index);
+        if guard_param != argument.guard.is_some() {
+            continue;
+        }
         let substitute = match outer {
             None => Substitute {
                 target: argument.target.clone(),
@@ -200,15 +210,18 @@ impl Instantiation<'_, '_> {
             if depth >= MAX_DEPTH || call.arguments.is_empty() {
                 continue;
             }
-            let inner = substitution_of(call, Some(substitution));
-            if inner.is_empty() {
-                continue;
-            }
             let held: Vec<Held> = instantiated_held(caller_held, &call.held, substitution)
                 .into_iter()
                 .map(|entry| entry.held)
                 .collect();
             for next in &call.callees {
+                let Some(next_locks) = self.functions.get(next) else {
+                    continue;
+                };
+                let inner = substitution_of(call, next_locks, Some(substitution));
+                if inner.is_empty() {
+                    continue;
+                }
                 let mut deeper = chain.clone();
                 deeper.push((*next, call.span));
                 self.callee(*next, &inner, &held, deeper, depth + 1);

@@ -163,6 +163,8 @@ pub struct HeldAwait {
 pub struct FunctionLocks {
     /// The simple names of the parameters, by position (`self` not counted).
     pub params: Vec<Option<String>>,
+    /// The positions of the parameters that are guards (`state: &mut MutexGuard<State>`).
+    pub guard_params: Vec<usize>,
     pub acquisitions: Vec<Acquisition>,
     pub calls: Vec<HeldCall>,
     pub awaits: Vec<HeldAwait>,
@@ -407,7 +409,11 @@ impl Walker<'_, '_> {
                 then_branch,
                 else_branch,
             } => self.if_expr(condition, then_branch, else_branch.as_deref()),
-            ExprKind::Let { scrutinee, .. } => self.expr(scrutinee),
+            ExprKind::Let { scrutinee, pattern } => {
+                let flow = self.expr(scrutinee);
+                self.bind_pattern_to_guard(pattern, flow.value);
+                flow
+            }
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
             ExprKind::Loop { kind, body, .. } => self.loop_expr(kind, body),
             ExprKind::Assign { target, value } => self.assign(target, value),
@@ -578,6 +584,22 @@ impl Walker<'_, '_> {
         Value::Guard(id)
     }
 
+    /// `if let Some(worker) = map.get(&key)`, `Ok(guard) = m.lock()`: when the scrutinee is
+    /// the guard (not a value borrowed from one), a by-value binding takes it; `drop(worker)`
+    /// then ends it. It still ends with the scrutinee's scope at the latest.
+    pub(super) fn bind_pattern_to_guard(&mut self, pattern: &crate::model::Pattern, value: Value) {
+        let Value::Guard(id) = value else { return };
+        let [binding] = pattern.bindings.as_slice() else {
+            return;
+        };
+        if binding.by_ref {
+            return;
+        }
+        if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
+            held.binding = Some(binding.name.clone());
+        }
+    }
+
     fn mark_in_container(&mut self, value: Value) {
         if let Value::Guard(id) = value
             && let Some(held) = self.held.iter_mut().find(|held| held.id == id)
@@ -599,6 +621,7 @@ impl Walker<'_, '_> {
                 continue;
             };
             self.next_id += 1;
+            self.out.guard_params.push(index);
             let site = self
                 .context
                 .identity

@@ -280,6 +280,7 @@ impl Walker<'_, '_> {
         let mut outcomes = Vec::new();
         for arm in arms {
             self.held = before.clone();
+            self.bind_pattern_to_guard(&arm.pattern, scrutinee_flow.value);
             if arm
                 .pattern
                 .variant
