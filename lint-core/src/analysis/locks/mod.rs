@@ -254,6 +254,15 @@ pub fn analyze_locks<'a>(
         .filter(|call| !call.arguments.is_empty())
         .flat_map(|call| call.callees.iter().copied())
         .collect();
+    let mut call_arguments: HashMap<FunctionRef, Vec<Vec<(usize, String)>>> = HashMap::new();
+    for call in analysis.functions.values().flat_map(|locks| &locks.calls) {
+        for callee in &call.callees {
+            call_arguments
+                .entry(*callee)
+                .or_default()
+                .push(call.argument_places.clone());
+        }
+    }
     let function = |function: FunctionRef| &files[function.file].functions[function.index];
     let protected_type = |function: FunctionRef, name: &str| {
         let ty = function_types[function.file][function.index].local(name)?;
@@ -266,6 +275,7 @@ pub fn analyze_locks<'a>(
             function: &function,
             protected_type: &protected_type,
             called_with_locks: &called_with_locks,
+            call_arguments: &call_arguments,
         },
     );
     analysis

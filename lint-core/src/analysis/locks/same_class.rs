@@ -40,6 +40,8 @@ pub struct FunctionFacts<'a> {
     pub protected_type: &'a dyn Fn(FunctionRef, &str) -> Option<String>,
     /// Functions some call site passes locks to.
     pub called_with_locks: &'a HashSet<FunctionRef>,
+    /// For each function, the places each of its call sites passes (by parameter position).
+    pub call_arguments: &'a HashMap<FunctionRef, Vec<Vec<(usize, String)>>>,
 }
 
 pub fn find(
@@ -120,7 +122,53 @@ fn nested_same_class<'h>(
     if both_params && facts.called_with_locks.contains(&function) {
         return None;
     }
+    if roles_fixed_by_callers(function, first_instance, second_instance, facts) {
+        return None;
+    }
     Some(first)
+}
+
+/// `register_in(admin: &Registry, normal: &Registry)` locks `admin.functions` then
+/// `normal.functions`: when the workspace calls it, and no two calls pass the same two
+/// places the other way round, the parameters are roles, not interchangeable values.
+fn roles_fixed_by_callers(
+    function: FunctionRef,
+    first_instance: &str,
+    second_instance: &str,
+    facts: &FunctionFacts<'_>,
+) -> bool {
+    let params = &(facts.function)(function).params;
+    let param_of = |instance: &str| {
+        let root = identifiers(instance).next()?;
+        params
+            .iter()
+            .position(|param| param.pattern.simple_name() == Some(root.as_str()))
+    };
+    let (Some(first), Some(second)) = (param_of(first_instance), param_of(second_instance)) else {
+        return false;
+    };
+    if first == second {
+        return false;
+    }
+    let Some(calls) = facts.call_arguments.get(&function) else {
+        return false;
+    };
+    let pairs: Vec<(&str, &str)> = calls
+        .iter()
+        .filter_map(|places| {
+            let place = |index: usize| {
+                places
+                    .iter()
+                    .find(|(position, _)| *position == index)
+                    .map(|(_, text)| text.as_str())
+            };
+            Some((place(first)?, place(second)?))
+        })
+        .collect();
+    !pairs.is_empty()
+        && !pairs
+            .iter()
+            .any(|(a, b)| a == b || pairs.contains(&(*b, *a)))
 }
 
 /// `node.children[i]` is within `node`: a parent locked before its child.
