@@ -4,6 +4,7 @@ mod discovery;
 mod fixtures;
 mod hostile;
 mod json_format;
+mod knowledge;
 mod meta;
 mod mutation;
 mod rule_snapshots;

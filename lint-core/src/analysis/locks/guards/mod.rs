@@ -19,7 +19,7 @@ use crate::analysis::call_sites::CallSite;
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
     LockFlavor, Mode, UNKNOWN_MUTEX, acquire_method, acquires_when_type_unknown, guard_lock_type,
-    is_probably_not_a_lock,
+    is_probably_not_a_lock, returns_future,
 };
 use crate::knowledge::std_items::is_diverging_macro;
 use crate::model::{Block, Expr, ExprKind};
@@ -784,7 +784,9 @@ fn await_keyword(span: Span) -> Span {
 /// An async lock's `lock()`/`read()`/`write()` returns a future; `blocking_*` and `try_*`
 /// act at once.
 fn is_async_acquisition(target: &LockTarget, method: &str, is_try: bool) -> bool {
-    target.lock_type.flavor == LockFlavor::Async && !is_try && !method.starts_with("blocking_")
+    target.lock_type.flavor == LockFlavor::Async
+        && !is_try
+        && returns_future(target.lock_type.name, method).unwrap_or(!method.contains("blocking"))
 }
 
 impl Flow {
