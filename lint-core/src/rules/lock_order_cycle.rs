@@ -45,7 +45,9 @@ declare_rule! {
     ///
     /// ## Known problems
     /// Lock classes group all instances of a field, so two different objects locked in
-    /// opposite orders are reported like one object (as Linux's lockdep does). A cycle
+    /// opposite orders are reported like one object (as Linux's lockdep does). Fields of
+    /// different structs that hold clones of one `Arc` (followed from `Arc::new` through
+    /// locals, clones, constructor arguments and struct literals) are one class. A cycle
     /// whose every edge is taken under one common outer lock cannot deadlock and is not
     /// reported; `try_lock` never waits and never closes a cycle; cycles made only of
     /// shared reads are not reported. Closures handed to unknown functions are not
@@ -167,7 +169,31 @@ fn finding(context: &RuleContext<'_, '_>, cluster: &CycleCluster) -> Diagnostic 
         ));
     }
     diagnostic = add_cluster_notes(context, cluster, diagnostic);
+    diagnostic = add_shared_lock_notes(program, &cycle.classes, diagnostic);
     diagnostic.with_help(order_help(context.program, cluster, &names))
+}
+
+/// Fields of other structs that hold the same `Arc` lock as a class of the cycle.
+fn add_shared_lock_notes(
+    program: &Program<'_>,
+    classes: &[ClassKey],
+    mut diagnostic: Diagnostic,
+) -> Diagnostic {
+    for class in classes {
+        let Some(aliases) = program.locks.shared_locks.get(class) else {
+            continue;
+        };
+        let aliases: Vec<String> = aliases
+            .iter()
+            .map(|alias| format!("`{}`", alias.display()))
+            .collect();
+        diagnostic = diagnostic.with_note(format!(
+            "{} and `{}` are one lock: the same `Arc` is stored in each of them",
+            aliases.join(", "),
+            class.display()
+        ));
+    }
+    diagnostic
 }
 
 /// The other cycles of the cluster, and the bounds that applied.

@@ -123,6 +123,9 @@ pub struct IdentityContext<'a> {
     pub param_spans: Vec<crate::span::Span>,
     /// Bindings that are another name for a lock (`let s = self.state.clone()`).
     pub aliases: HashMap<String, LockTarget>,
+    /// Field classes that hold one shared lock, to the class that stands for them all
+    /// ([`super::allocation`]).
+    pub same_lock: std::sync::Arc<HashMap<ClassKey, ClassKey>>,
 }
 
 impl IdentityContext<'_> {
@@ -323,15 +326,31 @@ impl IdentityContext<'_> {
         }
     }
 
+    /// The class of `owner.member` when that field holds a lock (as declared, before
+    /// shared allocations are merged).
+    pub fn field_lock_class(&self, owner: &str, member: &str) -> Option<ClassKey> {
+        let field_type = self.typing.field_type(owner, member)?;
+        match self.classify(&field_type)? {
+            PlaceType::Lock(_) => Some(ClassKey::Field {
+                owner: owner.to_string(),
+                field: member.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
     fn identify_field(&self, owner: &str, member: &str, base: &Expr) -> Identity {
         let Some(field_type) = self.typing.field_type(owner, member) else {
             return Identity::Unknown;
         };
         match self.classify(&field_type) {
             Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
-                class: ClassKey::Field {
-                    owner: owner.to_string(),
-                    field: member.to_string(),
+                class: {
+                    let class = ClassKey::Field {
+                        owner: owner.to_string(),
+                        field: member.to_string(),
+                    };
+                    self.same_lock.get(&class).cloned().unwrap_or(class)
                 },
                 lock_type,
                 instance: self.text_of(base).map(|base| format!("{base}.{member}")),

@@ -3,6 +3,7 @@
 //! lock rules report: order cycles, locks taken twice, and blocking guards held across
 //! `.await`.
 
+pub mod allocation;
 pub mod borrows;
 pub mod cycles;
 pub mod graph;
@@ -103,6 +104,8 @@ pub struct LockAnalysis {
     /// Functions whose summary a bound cut short (huge recursion groups).
     pub bounded_summaries: std::collections::BTreeSet<FunctionRef>,
     pub double_locks: Vec<DoubleLock>,
+    /// Field classes that hold one shared `Arc` lock, by the class that stands for them.
+    pub shared_locks: std::collections::BTreeMap<ClassKey, Vec<ClassKey>>,
     /// Two locks of one class held at once in an order the values decide.
     pub same_class_nestings: Vec<same_class::SameClassNesting>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
@@ -129,28 +132,39 @@ pub fn analyze_locks<'a>(
         })
         .filter(|(_, function)| scope.contains(function))
         .collect();
-    let identity_of = |function_ref: FunctionRef, function: &'a Function| IdentityContext {
-        typing,
-        at: TypeScope {
-            file: function_ref.file,
-            scope: function.scope,
-            self_type: items.self_type_of(function_ref),
-            generics: &function.generics,
-        },
-        function_path: function.display_path(),
-        types: &function_types[function_ref.file][function_ref.index],
-        params: function
-            .params
-            .iter()
-            .map(|param| param.pattern.simple_name().map(str::to_string))
-            .collect(),
-        param_spans: function
-            .params
-            .iter()
-            .map(|param| param.pattern.span)
-            .collect(),
-        aliases: HashMap::new(),
+    let same_lock_of = |same_lock: std::sync::Arc<HashMap<ClassKey, ClassKey>>| {
+        move |function_ref: FunctionRef, function: &'a Function| IdentityContext {
+            same_lock: same_lock.clone(),
+            typing,
+            at: TypeScope {
+                file: function_ref.file,
+                scope: function.scope,
+                self_type: items.self_type_of(function_ref),
+                generics: &function.generics,
+            },
+            function_path: function.display_path(),
+            types: &function_types[function_ref.file][function_ref.index],
+            params: function
+                .params
+                .iter()
+                .map(|param| param.pattern.simple_name().map(str::to_string))
+                .collect(),
+            param_spans: function
+                .params
+                .iter()
+                .map(|param| param.pattern.span)
+                .collect(),
+            aliases: HashMap::new(),
+        }
     };
+    // One `Arc` stored in fields of several structs is one lock: found first, with each
+    // field as its own class, then every walk sees the shared classes.
+    let shared_locks = allocation::find_shared(
+        &functions,
+        &same_lock_of(std::sync::Arc::default()),
+        call_sites,
+    );
+    let identity_of = same_lock_of(std::sync::Arc::new(shared_locks.canonical.clone()));
     // Only functions declared to return a guard (or a struct holding one) need this
     // pre-pass.
     let returned_locks: HashMap<FunctionRef, ReturnedLock> = functions
@@ -247,6 +261,7 @@ pub fn analyze_locks<'a>(
     analysis.bounded_summaries = summaries.bounded;
     analysis.double_locks = with_queued_writers(found.double_locks, &analysis.functions);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
+    analysis.shared_locks = shared_locks.aliases;
     let called_with_locks: std::collections::HashSet<FunctionRef> = analysis
         .functions
         .values()

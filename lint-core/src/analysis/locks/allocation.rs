@@ -1,0 +1,291 @@
+//! Lock identity by allocation site: one `Arc<Mutex<_>>` created once and stored in fields
+//! of different structs is one lock. An `Arc` is followed from its construction
+//! (`Arc::new(Mutex::new(..))`) through locals, `clone()`, `Arc::clone(&x)`, constructor
+//! arguments and struct literals into the fields where it is stored; fields that hold
+//! clones of one allocation (or a clone of each other) become one class, as lockdep
+//! classes locks by their initialization site. Where the flow is not visible, a field keeps
+//! its own class.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::identity::{ClassKey, Identity, IdentityContext};
+use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::{CallSite, CallSites, ParamSlot};
+use crate::model::{Block, Expr, ExprKind, Function, Stmt};
+use crate::span::Span;
+
+/// How many steps (locals, parameters to call sites) an origin is followed.
+const MAX_DEPTH: usize = 4;
+
+/// Which field classes are one lock, and under which class they are analyzed.
+#[derive(Default, Debug)]
+pub struct SharedLocks {
+    /// Each field class that shares its lock with others, to the class that stands for all.
+    pub canonical: HashMap<ClassKey, ClassKey>,
+    /// For each standing class, the other fields that hold the same lock.
+    pub aliases: BTreeMap<ClassKey, Vec<ClassKey>>,
+}
+
+/// Where a value stored in a lock field comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    /// `Arc::new(..)` at this span.
+    Allocation(Span),
+    /// Another lock field (`self.buffer.clone()`).
+    Field(ClassKey),
+}
+
+pub fn find_shared<'a>(
+    functions: &[(FunctionRef, &'a Function)],
+    identity_of: &dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+    call_sites: &CallSites,
+) -> SharedLocks {
+    let by_ref: HashMap<FunctionRef, &'a Function> = functions.iter().copied().collect();
+    let mut callers: HashMap<FunctionRef, Vec<&CallSite>> = HashMap::new();
+    for site in call_sites.all() {
+        for callee in &site.callees {
+            callers.entry(*callee).or_default().push(site);
+        }
+    }
+    let tracer = Tracer {
+        functions: &by_ref,
+        identity_of,
+        callers: &callers,
+    };
+    let mut sets = UnionFind::default();
+    for (function_ref, function) in functions {
+        let identity = identity_of(*function_ref, function);
+        function.body.walk(&mut |expr| {
+            let ExprKind::Struct(literal) = &expr.kind else {
+                return;
+            };
+            for (field, value) in &literal.fields {
+                let Some(class) = stored_field(&identity, &literal.path, field) else {
+                    continue;
+                };
+                let mut origins = BTreeSet::new();
+                tracer.origins(*function_ref, value, 0, &mut origins);
+                for origin in origins {
+                    sets.union(Origin::Field(class.clone()), origin);
+                }
+            }
+        });
+    }
+    sets.shared_fields()
+}
+
+/// The class of `owner.field` when the struct literal's field holds a lock.
+fn stored_field(
+    identity: &IdentityContext<'_>,
+    path: &crate::model::PathRef,
+    field: &str,
+) -> Option<ClassKey> {
+    let owner = match path.last() {
+        "Self" => identity.at.self_type?.to_string(),
+        _ => identity.canonical_path(path),
+    };
+    identity.field_lock_class(&owner, field)
+}
+
+struct Tracer<'t, 'a> {
+    functions: &'t HashMap<FunctionRef, &'a Function>,
+    identity_of: &'t dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+    /// The call sites that may call each function.
+    callers: &'t HashMap<FunctionRef, Vec<&'t CallSite>>,
+}
+
+impl Tracer<'_, '_> {
+    /// Every origin `value` (in `function`) may come from.
+    fn origins(
+        &self,
+        function: FunctionRef,
+        value: &Expr,
+        depth: usize,
+        out: &mut BTreeSet<Origin>,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let Some(body) = self.functions.get(&function) else {
+            return;
+        };
+        let value = peel_clones(value);
+        match &value.kind {
+            ExprKind::Call { callee, .. } if is_arc_new(callee) => {
+                out.insert(Origin::Allocation(value.span));
+            }
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                let name = path.last();
+                if let Some(index) = body
+                    .params
+                    .iter()
+                    .position(|param| param.pattern.simple_name() == Some(name))
+                {
+                    self.argument_origins(function, index, depth, out);
+                } else if let Some(init) = last_let(&body.body, name) {
+                    self.origins(function, init, depth + 1, out);
+                }
+            }
+            ExprKind::Field { .. } => {
+                let identity = (self.identity_of)(function, body);
+                if let Identity::Lock(target) = identity.identify(value)
+                    && matches!(target.class, ClassKey::Field { .. })
+                {
+                    out.insert(Origin::Field(target.class));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What the callers of `function` pass to its parameter `index`.
+    fn argument_origins(
+        &self,
+        function: FunctionRef,
+        index: usize,
+        depth: usize,
+        out: &mut BTreeSet<Origin>,
+    ) {
+        for site in self.callers.get(&function).into_iter().flatten() {
+            let Some(caller) = site.function else {
+                continue;
+            };
+            let Some(argument) = site
+                .arguments
+                .iter()
+                .find(|argument| argument.param == ParamSlot::Index(index))
+            else {
+                continue;
+            };
+            let Some(caller_body) = self.functions.get(&caller) else {
+                continue;
+            };
+            if let Some(expr) = expr_at(&caller_body.body, argument.span) {
+                self.origins(caller, expr, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// `x.clone()`, `Arc::clone(&x)`, `&x`: the value `x` itself.
+fn peel_clones(mut value: &Expr) -> &Expr {
+    loop {
+        value = match &value.kind {
+            ExprKind::Reference { expr, .. } => expr,
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if method == "clone" && args.is_empty() => receiver,
+            ExprKind::Call { callee, args }
+                if args.len() == 1
+                    && matches!(&callee.kind, ExprKind::Path(path)
+                        if path.segments.len() >= 2 && path.last() == "clone"
+                            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc")) =>
+            {
+                &args[0]
+            }
+            _ => return value,
+        };
+    }
+}
+
+/// `Arc::new(..)` (or `Rc::new`, `std::sync::Arc::new`).
+fn is_arc_new(callee: &Expr) -> bool {
+    matches!(&callee.kind, ExprKind::Path(path)
+        if path.segments.len() >= 2
+            && path.last() == "new"
+            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc"))
+}
+
+/// The initializer of the last `let name = ..` in the body (any block).
+fn last_let<'b>(body: &'b Block, name: &str) -> Option<&'b Expr> {
+    let mut found = None;
+    body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let_stmt.pattern.simple_name() == Some(name)
+                && let Some(init) = &let_stmt.init
+            {
+                found = Some(init);
+            }
+        }
+    });
+    found
+}
+
+/// The expression with exactly this span.
+fn expr_at(body: &Block, span: Span) -> Option<&Expr> {
+    let mut found = None;
+    body.walk(&mut |expr| {
+        if expr.span == span && found.is_none() {
+            found = Some(expr);
+        }
+    });
+    found
+}
+
+/// Sets of origins that are one lock.
+#[derive(Default)]
+struct UnionFind {
+    index: BTreeMap<Origin, usize>,
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn node(&mut self, origin: Origin) -> usize {
+        if let Some(&node) = self.index.get(&origin) {
+            return node;
+        }
+        let node = self.parent.len();
+        self.parent.push(node);
+        self.index.insert(origin, node);
+        node
+    }
+
+    fn root(&mut self, mut node: usize) -> usize {
+        while self.parent[node] != node {
+            self.parent[node] = self.parent[self.parent[node]];
+            node = self.parent[node];
+        }
+        node
+    }
+
+    fn union(&mut self, a: Origin, b: Origin) {
+        let (a, b) = (self.node(a), self.node(b));
+        let (a, b) = (self.root(a), self.root(b));
+        if a != b {
+            self.parent[a.max(b)] = a.min(b);
+        }
+    }
+
+    /// The field classes grouped by set; sets with two or more fields share one lock.
+    fn shared_fields(mut self) -> SharedLocks {
+        let origins: Vec<(Origin, usize)> = self
+            .index
+            .iter()
+            .map(|(origin, node)| (origin.clone(), *node))
+            .collect();
+        let mut groups: BTreeMap<usize, Vec<ClassKey>> = BTreeMap::new();
+        for (origin, node) in origins {
+            if let Origin::Field(class) = origin {
+                let root = self.root(node);
+                groups.entry(root).or_default().push(class);
+            }
+        }
+        let mut shared = SharedLocks::default();
+        for mut classes in groups.into_values() {
+            if classes.len() < 2 {
+                continue;
+            }
+            classes.sort();
+            let standing = classes[0].clone();
+            for class in &classes[1..] {
+                shared.canonical.insert(class.clone(), standing.clone());
+            }
+            shared.aliases.insert(standing, classes[1..].to_vec());
+        }
+        shared
+    }
+}
