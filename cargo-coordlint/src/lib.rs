@@ -232,8 +232,12 @@ fn apply_metadata(config: &mut Config, metadata: &serde_json::Value) -> anyhow::
             )
         })?;
         for (option, option_value) in options {
+            let level = option_value.as_str().and_then(lint_core::Level::parse);
             let parsed = match serde_json::from_value::<Vec<String>>(option_value.clone()) {
                 Ok(list) => lint_core::OptionValue::StringList(list),
+                Err(_) if level.is_some() => {
+                    lint_core::OptionValue::Level(level.expect("checked just above"))
+                }
                 Err(_) => {
                     // Let lint-core name the expected type (or the unknown rule or option).
                     config.set_option(

@@ -54,12 +54,15 @@ pub const WARNINGS_GROUP: &str = "warnings";
 pub enum OptionKind {
     /// An array of strings (`["my_rt::spawn", "Executor::launch"]`).
     StringList,
+    /// A level: `"allow"`, `"warn"` or `"deny"`.
+    Level,
 }
 
 impl OptionKind {
     pub fn describe(self) -> &'static str {
         match self {
             OptionKind::StringList => "an array of strings",
+            OptionKind::Level => "a level (\"allow\", \"warn\" or \"deny\")",
         }
     }
 }
@@ -68,12 +71,14 @@ impl OptionKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OptionValue {
     StringList(Vec<String>),
+    Level(Level),
 }
 
 impl OptionValue {
     fn kind(&self) -> OptionKind {
         match self {
             OptionValue::StringList(_) => OptionKind::StringList,
+            OptionValue::Level(_) => OptionKind::Level,
         }
     }
 }
@@ -270,15 +275,25 @@ impl Config {
 
     /// The strings of a string-list option (empty when not set).
     pub fn string_list(&self, rule: &str, key: &str) -> &[String] {
-        let value = self
-            .options
+        match self.option(rule, key) {
+            Some(OptionValue::StringList(values)) => values,
+            _ => &[],
+        }
+    }
+
+    /// A level option, or `default` when not set.
+    pub fn level_option(&self, rule: &str, key: &str, default: Level) -> Level {
+        match self.option(rule, key) {
+            Some(OptionValue::Level(level)) => *level,
+            _ => default,
+        }
+    }
+
+    fn option(&self, rule: &str, key: &str) -> Option<&OptionValue> {
+        self.options
             .iter()
             .find(|((set_rule, set_key), _)| *set_rule == rule && *set_key == key)
-            .map(|(_, value)| value);
-        match value {
-            Some(OptionValue::StringList(values)) => values,
-            None => &[],
-        }
+            .map(|(_, value)| value)
     }
 
     /// Puts test code in (or out of) the analysis's scope.

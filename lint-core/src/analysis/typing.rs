@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
-use crate::knowledge::locks::{is_identity_method, lock_type_at};
+use crate::knowledge::locks::{acquire_method, is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, TypeRef};
 
@@ -84,6 +84,13 @@ impl<'p> Typing<'p> {
                     };
                     if let Some(inferred) = inferred {
                         types.locals.insert(name.to_string(), inferred);
+                    }
+                }
+                Binding::Unwrapped { pattern, scrutinee } => {
+                    if let [binding] = pattern.bindings.as_slice()
+                        && let Some(ty) = self.type_of(&at, &types, scrutinee)
+                    {
+                        types.locals.insert(binding.name.clone(), success_type(ty));
                     }
                 }
                 Binding::ForItem { pattern, iterable } => {
@@ -183,6 +190,39 @@ impl<'p> Typing<'p> {
             ExprKind::MethodCall {
                 receiver, method, ..
             } if is_element_access(method) => element_type(&self.type_of(at, types, receiver)?),
+            // `m.lock()`: the guard, which derefs to the protected value (enough to find
+            // the methods called on it).
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if acquire_method(method).is_some() => {
+                let lock = self.type_of(at, types, receiver)?;
+                let lock = lock.peel_wrappers();
+                lock.path().and_then(lock_type_at)?;
+                lock.args().first().cloned()
+            }
+            // `weak.upgrade()`: an `Option<Arc<T>>`.
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if method == "upgrade" && args.is_empty() => {
+                let weak = self.type_of(at, types, receiver)?;
+                let Ty::Path { path, args } = weak.peel_refs() else {
+                    return None;
+                };
+                if !path.ends_with("Weak") {
+                    return None;
+                }
+                let inner = args.first()?.clone();
+                Some(Ty::Path {
+                    path: "std::option::Option".to_string(),
+                    args: vec![Ty::Path {
+                        path: "std::sync::Arc".to_string(),
+                        args: vec![inner],
+                    }],
+                })
+            }
             // `self.wallet(id)`: what the workspace method declares it returns.
             ExprKind::MethodCall {
                 receiver, method, ..
@@ -323,6 +363,11 @@ enum Binding<'a> {
         pattern: &'a Pattern,
         iterable: &'a Expr,
     },
+    /// `if let Some(x) = scrutinee` / `while let Ok(x) = ..`: `x` is the success value.
+    Unwrapped {
+        pattern: &'a Pattern,
+        scrutinee: &'a Expr,
+    },
 }
 
 fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
@@ -347,6 +392,11 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
         } = &expr.kind
         {
             out.push(Binding::ForItem { pattern, iterable });
+        }
+        if let ExprKind::Let { pattern, scrutinee } = &expr.kind
+            && matches!(pattern.variant.as_deref(), Some("Some" | "Ok"))
+        {
+            out.push(Binding::Unwrapped { pattern, scrutinee });
         }
         let nested = match &expr.kind {
             ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),

@@ -1,6 +1,6 @@
 //! `double_lock`: a lock acquired again while its own guard is still alive.
 
-use super::lock_wording::{held_as, hold_reason};
+use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
 use crate::diagnostic::{Diagnostic, Label};
@@ -54,13 +54,15 @@ declare_rule! {
     /// closures handed to unknown functions are not followed.
     ///
     /// ## Configuration
-    /// Level only (`-A/-W/-D double_lock`); an error by default.
+    /// Level (`-A/-W/-D double_lock`); an error by default. `guessed-calls` sets the level
+    /// of findings that rest on a call matched to a workspace method by name only (the
+    /// receiver's type unknown): a warning by default.
     pub static DOUBLE_LOCK = {
         name: "double_lock",
         level: Deny,
         summary: "a lock is acquired again while its guard is still alive",
         check: Some(check),
-        options: &[],
+        options: &[GUESSED_CALLS],
     };
 }
 
@@ -69,7 +71,15 @@ const MAX_LISTED_SITES: usize = 8;
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for group in per_function_and_lock(&context.program.locks.double_locks) {
-        out.push(finding(context, &group));
+        let mut diagnostic = finding(context, &group);
+        if group.iter().all(|double| double.guessed) {
+            let Some(severity) = guessed_severity(context) else {
+                continue;
+            };
+            diagnostic.severity = severity;
+            diagnostic = diagnostic.with_note(guessed_note(context.rule.name));
+        }
+        out.push(diagnostic);
     }
 }
 

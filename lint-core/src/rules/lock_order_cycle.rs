@@ -1,6 +1,6 @@
 //! `lock_order_cycle`: locks taken in conflicting orders, which can deadlock.
 
-use super::lock_wording::{held_as, hold_reason};
+use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::identity::ClassKey;
@@ -60,20 +60,29 @@ declare_rule! {
     /// lock held around both, `try_lock`, or a parent locked before its child.
     ///
     /// ## Configuration
-    /// Level only (`-A/-W/-D lock_order_cycle`); an error by default.
+    /// Level (`-A/-W/-D lock_order_cycle`); an error by default. `guessed-calls` sets the
+    /// level of cycles with an edge that rests on a call matched to a workspace method by
+    /// name only (the receiver's type unknown): a warning by default.
     pub static LOCK_ORDER_CYCLE = {
         name: "lock_order_cycle",
         level: Deny,
         summary: "locks are taken in conflicting orders and can deadlock",
         check: Some(check),
-        options: &[],
+        options: &[GUESSED_CALLS],
     };
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     for cluster in &context.program.locks.clusters {
         let cycle = cluster.witness();
-        let diagnostic = finding(context, cluster);
+        let mut diagnostic = finding(context, cluster);
+        if cycle.edges.iter().any(|edge| edge.guessed) {
+            let Some(severity) = guessed_severity(context) else {
+                continue;
+            };
+            diagnostic.severity = severity;
+            diagnostic = diagnostic.with_note(guessed_note(context.rule.name));
+        }
         out.push(match context.program.runtime {
             Some(runtime) => mark_observed(context.program, runtime, cycle, diagnostic),
             None => diagnostic,

@@ -1,6 +1,9 @@
 //! Wording shared by the lock rules: how a guard is held and why it is still alive.
 
+use super::RuleContext;
 use crate::analysis::locks::guards::HoldReason;
+use crate::config::Level;
+use crate::diagnostic::Severity;
 use crate::knowledge::locks::Mode;
 
 /// Why a guard is still alive: completes "... is still alive because ...".
@@ -43,4 +46,32 @@ pub fn held_as(mode: Mode) -> &'static str {
         Mode::Shared => "read-locked",
         Mode::Upgradable => "upgradable-read-locked",
     }
+}
+
+/// The option of the lock rules that sets the level of findings resting on a call matched
+/// by name only.
+pub const GUESSED_CALLS: crate::config::RuleOption = crate::config::RuleOption {
+    name: "guessed-calls",
+    kind: crate::config::OptionKind::Level,
+    doc: "level of findings that rest on a call matched to a workspace method by its name only (the receiver's type unknown): \"warn\" by default, never above the rule's own level",
+};
+
+/// The severity of a finding that rests on a by-name guess: the `guessed-calls` level,
+/// never above the rule's; `None` when such findings are allowed.
+pub fn guessed_severity(context: &RuleContext<'_, '_>) -> Option<Severity> {
+    let level = context
+        .config
+        .level_option(context.rule.name, GUESSED_CALLS.name, Level::Warn);
+    let guessed = level.to_severity()?;
+    Some(match (guessed, context.severity) {
+        (Severity::Error, Severity::Error) => Severity::Error,
+        _ => Severity::Warning,
+    })
+}
+
+/// The note a finding resting on a by-name guess carries.
+pub fn guessed_note(rule: &str) -> String {
+    format!(
+        "this rests on a call matched to a workspace method by its name only (its receiver's type is not known); such findings are warnings unless `[workspace.metadata.coordlint.{rule}] guessed-calls = \"deny\"`"
+    )
 }

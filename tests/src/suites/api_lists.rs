@@ -142,3 +142,55 @@ fn a_misspelled_option_or_rule_is_an_error_with_a_suggestion() {
         output.stderr
     );
 }
+
+/// `other` has a type nothing says anything about: `other.bump_y()` is matched to
+/// `Pair::bump_y` by its name only, so the cycle rests on a guess.
+const GUESSED: &str = r#"
+use std::sync::Mutex;
+pub struct Pair { x: Mutex<u32>, y: Mutex<u32> }
+impl Pair {
+    pub fn bump_y(&self) { *self.y.lock().unwrap() += 1; }
+    pub fn one<T>(&self, other: T) {
+        let _x = self.x.lock().unwrap();
+        other.bump_y();
+    }
+    pub fn two(&self) {
+        let _y = self.y.lock().unwrap();
+        let _x = self.x.lock().unwrap();
+    }
+}
+"#;
+
+fn run_guessed(metadata: &str) -> String {
+    let manifest = format!(
+        "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n{metadata}"
+    );
+    let dir = temp_tree(&[("Cargo.toml", &manifest), ("src/lib.rs", GUESSED)]);
+    let manifest_path = dir.path().join("Cargo.toml").display().to_string();
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_path,
+        "--message-format",
+        "short",
+    ]);
+    assert!(output.stderr.is_empty(), "{}", output.stderr);
+    output.stdout
+}
+
+#[test]
+fn findings_resting_on_a_by_name_call_are_warnings_unless_configured() {
+    let default = run_guessed("");
+    assert!(
+        default.contains("warning[coordlint::lock_order_cycle]"),
+        "{default}"
+    );
+    let denied =
+        run_guessed("[workspace.metadata.coordlint.lock_order_cycle]\nguessed-calls = \"deny\"\n");
+    assert!(
+        denied.contains("error[coordlint::lock_order_cycle]"),
+        "{denied}"
+    );
+    let allowed =
+        run_guessed("[workspace.metadata.coordlint.lock_order_cycle]\nguessed-calls = \"allow\"\n");
+    assert!(!allowed.contains("lock_order_cycle"), "{allowed}");
+}

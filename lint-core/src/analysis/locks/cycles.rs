@@ -238,6 +238,7 @@ fn witness_cycle(edges: &Edges, coexist: Coexist<'_>, classes: Vec<ClassKey>) ->
                 .collect();
             list.sort_by_key(|witness| {
                 (
+                    witness.guessed,
                     witness.chain.len(),
                     witness.then_mode == Mode::Shared,
                     witness.then_site,

@@ -27,6 +27,8 @@ pub struct EdgeWitness {
     pub then_instance: Option<String>,
     /// Calls from `function` down to `then_site` (empty when taken directly).
     pub chain: Vec<(FunctionRef, Span)>,
+    /// A call of the chain was matched by name only: the edge rests on a guess.
+    pub guessed: bool,
     /// Every class held at that moment, shared by the witnesses of one event (a class held
     /// across every edge of a cycle is a gate lock).
     held_classes: Arc<[ClassKey]>,
@@ -94,6 +96,7 @@ pub fn build(
                             writer: None,
                             closure_call: acquisition.in_local_closure.clone(),
                             second_shard: acquisition.shard.clone(),
+                            guessed: false,
                         });
                     }
                     continue;
@@ -120,6 +123,7 @@ pub fn build(
                             .iter()
                             .map(|via| (via.callee, via.call_span))
                             .collect(),
+                        guessed: false,
                         held_classes: held_classes.clone(),
                     },
                 );
@@ -167,6 +171,7 @@ pub fn build(
                                     writer: None,
                                     closure_call: None,
                                     second_shard: None,
+                                    guessed: call.guessed || reach.guessed,
                                 });
                             }
                             continue;
@@ -186,6 +191,7 @@ pub fn build(
                                 then_mode: reach.mode,
                                 then_instance: caller_place(call, reach),
                                 chain: chain.clone(),
+                                guessed: call.guessed || reach.guessed,
                                 held_classes: held_classes.clone(),
                             },
                         );
@@ -244,6 +250,7 @@ fn add_instantiated(
                     writer: None,
                     closure_call: None,
                     second_shard: None,
+                    guessed: false,
                 });
             }
             continue;
@@ -263,6 +270,7 @@ fn add_instantiated(
                 then_mode: acquisition.mode,
                 then_instance: target.instance.clone(),
                 chain: acquisition.chain.clone(),
+                guessed: false,
                 held_classes: held_classes.clone(),
             },
         );

@@ -83,6 +83,8 @@ pub struct DoubleLock {
     pub closure_call: Option<(String, Span)>,
     /// For a sharded map: which shard the second access locks (`None`: not known).
     pub second_shard: Option<guards::ShardKey>,
+    /// The second acquisition is reached through a call matched by name only.
+    pub guessed: bool,
 }
 
 /// A blocking lock's guard alive at an `.await`.

@@ -43,6 +43,8 @@ pub struct Reach {
     pub self_suffix: Option<String>,
     /// Or relative to one of its parameters: (position, `.data`) for `store.data`.
     pub param_place: Option<(usize, String)>,
+    /// Some call of the chain was matched by name only.
+    pub guessed: bool,
 }
 
 pub type Summary = BTreeMap<ClassKey, Reach>;
@@ -150,6 +152,7 @@ fn summarize_one(
                 calls: Vec::new(),
                 self_suffix,
                 param_place,
+                guessed: false,
             });
     }
     for call in locks.calls.iter().filter(|call| !call.isolated) {
@@ -177,6 +180,7 @@ fn summarize_one(
                         calls,
                         self_suffix,
                         param_place,
+                        guessed: reach.guessed || call.guessed,
                         ..reach.clone()
                     },
                 );

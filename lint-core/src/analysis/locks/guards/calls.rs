@@ -8,7 +8,7 @@ use super::{
 };
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::ParamSlot;
-use crate::analysis::call_sites::{CallSite, find_by_span};
+use crate::analysis::call_sites::{CallSite, Resolution, find_by_span};
 use crate::analysis::locks::Via;
 use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -220,6 +220,8 @@ impl Walker<'_, '_> {
             isolated: self.isolation > 0,
             arguments: arguments.locks.clone(),
             argument_places: arguments.places,
+            guessed: find_by_span(self.context.calls, expr.span)
+                .is_some_and(|site| site.resolution == Resolution::ByName),
         });
         let arguments_held = arguments.locks;
         if let Some(handed_back) = self.guard_handed_back(&callees, &arguments_held) {
@@ -380,6 +382,7 @@ impl Walker<'_, '_> {
             isolated: self.isolation > 0,
             arguments: Vec::new(),
             argument_places: Vec::new(),
+            guessed: false,
         });
     }
 

@@ -139,6 +139,8 @@ pub struct HeldCall {
     /// The places other arguments name (`self`, `self.store`), by parameter position: a
     /// callee's lock at `store.data` is the caller's `self.store.data`.
     pub argument_places: Vec<(usize, String)>,
+    /// The callee was matched by its name only (the receiver's type is unknown).
+    pub guessed: bool,
 }
 
 /// A lock (`&self.state`, `&accounts[i]`) or a guard passed to a parameter of a call.
