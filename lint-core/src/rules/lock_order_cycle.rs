@@ -179,6 +179,17 @@ fn finding(context: &RuleContext<'_, '_>, cluster: &CycleCluster) -> Diagnostic 
     }
     diagnostic = add_cluster_notes(context, cluster, diagnostic);
     diagnostic = add_shared_lock_notes(program, &cycle.classes, diagnostic);
+    if !cycle.needs_queued_writer.is_empty() {
+        let classes: Vec<String> = cycle
+            .needs_queued_writer
+            .iter()
+            .map(|class| format!("`{}`", class.display()))
+            .collect();
+        diagnostic = diagnostic.with_note(format!(
+            "where a thread only waits to read {}, it blocks only once a writer is queued there (readers wait behind queued writers): the hang needs that third thread too",
+            classes.join(" and ")
+        ));
+    }
     diagnostic.with_help(order_help(context.program, cluster, &names))
 }
 

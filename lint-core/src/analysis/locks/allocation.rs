@@ -33,6 +33,8 @@ enum Origin {
     Allocation(Span),
     /// Another lock field (`self.buffer.clone()`).
     Field(ClassKey),
+    /// Something the trace does not follow.
+    Unknown,
 }
 
 pub fn find_shared<'a>(
@@ -52,7 +54,7 @@ pub fn find_shared<'a>(
         identity_of,
         callers: &callers,
     };
-    let mut sets = UnionFind::default();
+    let mut stored: BTreeMap<ClassKey, BTreeSet<Origin>> = BTreeMap::new();
     for (function_ref, function) in functions {
         let identity = identity_of(*function_ref, function);
         function.body.walk(&mut |expr| {
@@ -63,15 +65,72 @@ pub fn find_shared<'a>(
                 let Some(class) = stored_field(&identity, &literal.path, field) else {
                     continue;
                 };
-                let mut origins = BTreeSet::new();
-                tracer.origins(*function_ref, value, 0, &mut origins);
-                for origin in origins {
-                    sets.union(Origin::Field(class.clone()), origin);
+                let origins = stored.entry(class).or_default();
+                let before = origins.len();
+                tracer.origins(*function_ref, value, 0, origins);
+                if origins.len() == before {
+                    // Something not followed is stored too: the field has no single origin.
+                    origins.insert(Origin::Unknown);
                 }
             }
         });
     }
-    sets.shared_fields()
+    shared_fields(&stored)
+}
+
+/// Fields whose every store holds one and the same allocation (directly, or as a clone of
+/// another such field) share that lock. A field given different allocations in different
+/// places (a struct that keeps whichever lock it is handed) is not evidence that those
+/// are one lock, and keeps its own class.
+fn shared_fields(stored: &BTreeMap<ClassKey, BTreeSet<Origin>>) -> SharedLocks {
+    let mut by_allocation: BTreeMap<Span, Vec<ClassKey>> = BTreeMap::new();
+    for class in stored.keys() {
+        if let Some(allocation) = single_allocation(class, stored, 0) {
+            by_allocation
+                .entry(allocation)
+                .or_default()
+                .push(class.clone());
+        }
+    }
+    let mut shared = SharedLocks::default();
+    for mut classes in by_allocation.into_values() {
+        if classes.len() < 2 {
+            continue;
+        }
+        classes.sort();
+        let standing = classes[0].clone();
+        for class in &classes[1..] {
+            shared.canonical.insert(class.clone(), standing.clone());
+        }
+        shared.aliases.insert(standing, classes[1..].to_vec());
+    }
+    shared
+}
+
+/// The one allocation a field holds, following fields that are clones of other fields.
+fn single_allocation(
+    class: &ClassKey,
+    stored: &BTreeMap<ClassKey, BTreeSet<Origin>>,
+    depth: usize,
+) -> Option<Span> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    // A clone of the field into another value of the same struct (`Clone` impls) adds
+    // nothing.
+    let origins: Vec<&Origin> = stored
+        .get(class)?
+        .iter()
+        .filter(|origin| **origin != Origin::Field(class.clone()))
+        .collect();
+    let [origin] = origins[..] else {
+        return None;
+    };
+    match origin {
+        Origin::Allocation(span) => Some(*span),
+        Origin::Field(other) if other != class => single_allocation(other, stored, depth + 1),
+        _ => None,
+    }
 }
 
 /// The class of `owner.field` when the struct literal's field holds a lock.
@@ -224,68 +283,4 @@ fn expr_at(body: &Block, span: Span) -> Option<&Expr> {
         }
     });
     found
-}
-
-/// Sets of origins that are one lock.
-#[derive(Default)]
-struct UnionFind {
-    index: BTreeMap<Origin, usize>,
-    parent: Vec<usize>,
-}
-
-impl UnionFind {
-    fn node(&mut self, origin: Origin) -> usize {
-        if let Some(&node) = self.index.get(&origin) {
-            return node;
-        }
-        let node = self.parent.len();
-        self.parent.push(node);
-        self.index.insert(origin, node);
-        node
-    }
-
-    fn root(&mut self, mut node: usize) -> usize {
-        while self.parent[node] != node {
-            self.parent[node] = self.parent[self.parent[node]];
-            node = self.parent[node];
-        }
-        node
-    }
-
-    fn union(&mut self, a: Origin, b: Origin) {
-        let (a, b) = (self.node(a), self.node(b));
-        let (a, b) = (self.root(a), self.root(b));
-        if a != b {
-            self.parent[a.max(b)] = a.min(b);
-        }
-    }
-
-    /// The field classes grouped by set; sets with two or more fields share one lock.
-    fn shared_fields(mut self) -> SharedLocks {
-        let origins: Vec<(Origin, usize)> = self
-            .index
-            .iter()
-            .map(|(origin, node)| (origin.clone(), *node))
-            .collect();
-        let mut groups: BTreeMap<usize, Vec<ClassKey>> = BTreeMap::new();
-        for (origin, node) in origins {
-            if let Origin::Field(class) = origin {
-                let root = self.root(node);
-                groups.entry(root).or_default().push(class);
-            }
-        }
-        let mut shared = SharedLocks::default();
-        for mut classes in groups.into_values() {
-            if classes.len() < 2 {
-                continue;
-            }
-            classes.sort();
-            let standing = classes[0].clone();
-            for class in &classes[1..] {
-                shared.canonical.insert(class.clone(), standing.clone());
-            }
-            shared.aliases.insert(standing, classes[1..].to_vec());
-        }
-        shared
-    }
 }

@@ -28,6 +28,9 @@ const MAX_FALLBACK_STARTS: usize = 64;
 pub struct Cycle {
     pub classes: Vec<ClassKey>,
     pub edges: Vec<EdgeWitness>,
+    /// Classes whose next holder only reads them while the cycle reads them too: the
+    /// deadlock then also needs a writer queued on them (readers wait behind it).
+    pub needs_queued_writer: Vec<ClassKey>,
 }
 
 impl Cycle {
@@ -272,9 +275,23 @@ fn witness_cycle(edges: &Edges, coexist: Coexist<'_>, classes: Vec<ClassKey>) ->
     if only_reads {
         return None;
     }
+    // Edge `i` waits for `then` while the next edge's thread holds it: when both only
+    // read, it waits only behind a queued writer, and not at all on a lock whose readers
+    // never wait for writers.
+    let mut needs_queued_writer = Vec::new();
+    for (index, witness) in chosen.iter().enumerate() {
+        let holder = chosen[(index + 1) % chosen.len()];
+        if !holder.held.mode.blocks(witness.then_mode) {
+            if !holder.held.target.lock_type.readers_wait_for_writers {
+                return None;
+            }
+            needs_queued_writer.push(witness.then_class.clone());
+        }
+    }
     Some(Cycle {
         classes,
         edges: chosen.into_iter().cloned().collect(),
+        needs_queued_writer,
     })
 }
 

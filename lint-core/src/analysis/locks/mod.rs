@@ -261,7 +261,9 @@ pub fn analyze_locks<'a>(
     analysis.clusters = cycles::find_clusters(&found.edges, &coexist);
     analysis.edges = found.edges;
     analysis.bounded_summaries = summaries.bounded;
-    analysis.double_locks = with_queued_writers(found.double_locks, &analysis.functions);
+    let writers = writer_sites(&analysis.functions);
+    analysis.double_locks = with_queued_writers(found.double_locks, &writers);
+    analysis.clusters = with_possible_writers(std::mem::take(&mut analysis.clusters), &writers);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
     analysis.shared_locks = shared_locks.aliases;
     let called_with_locks: std::collections::HashSet<FunctionRef> = analysis
@@ -485,20 +487,8 @@ fn same_family(declared: LockType, taken: LockType) -> bool {
 /// each other. A lock passed in as a parameter, or a local, keeps the finding.
 fn with_queued_writers(
     double_locks: Vec<DoubleLock>,
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    writers: &HashMap<&ClassKey, (FunctionRef, Span)>,
 ) -> Vec<DoubleLock> {
-    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::new();
-    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-    ordered.sort_by_key(|(function, _)| **function);
-    for (function, locks) in ordered {
-        for acquisition in &locks.acquisitions {
-            if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
-                writers
-                    .entry(&acquisition.target.class)
-                    .or_insert((*function, acquisition.span));
-            }
-        }
-    }
     double_locks
         .into_iter()
         .filter_map(|mut double| {
@@ -513,6 +503,46 @@ fn with_queued_writers(
                 }
             }
             Some(double)
+        })
+        .collect()
+}
+
+/// The first waiting write acquisition of each class (the writer a reader can queue
+/// behind).
+fn writer_sites(
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+) -> HashMap<&ClassKey, (FunctionRef, Span)> {
+    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::new();
+    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
+    ordered.sort_by_key(|(function, _)| **function);
+    for (function, locks) in ordered {
+        for acquisition in &locks.acquisitions {
+            if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
+                writers
+                    .entry(&acquisition.target.class)
+                    .or_insert((*function, acquisition.span));
+            }
+        }
+    }
+    writers
+}
+
+/// Cycles that need a writer queued on a field or static lock that nothing writes cannot
+/// hang; clusters left without a cycle are dropped.
+fn with_possible_writers(
+    clusters: Vec<CycleCluster>,
+    writers: &HashMap<&ClassKey, (FunctionRef, Span)>,
+) -> Vec<CycleCluster> {
+    clusters
+        .into_iter()
+        .filter_map(|mut cluster| {
+            cluster.cycles.retain(|cycle| {
+                cycle
+                    .needs_queued_writer
+                    .iter()
+                    .all(|class| !class.is_global() || writers.contains_key(class))
+            });
+            (!cluster.cycles.is_empty()).then_some(cluster)
         })
         .collect()
 }
