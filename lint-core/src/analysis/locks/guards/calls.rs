@@ -14,8 +14,8 @@ use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::knowledge::adaptors::runs_closure_inline;
 use crate::knowledge::locks::{
-    LockKind, ShardedMapMethod, Shards, acquire_method, is_condvar_wait, is_guard_passthrough,
-    is_recursive_read, sharded_map_method,
+    LockKind, Mode, ShardedMapMethod, Shards, acquire_method, is_condvar_wait,
+    is_guard_passthrough, is_recursive_read, sharded_map_method,
 };
 use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
@@ -91,6 +91,18 @@ impl Walker<'_, '_> {
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
+        if let Some(mode) = guard_method_conversion(method)
+            && args.is_empty()
+            && matches!(&receiver.kind, ExprKind::Path(path) if path.segments.len() == 1)
+            && let Value::Guard(id) = receiver_flow.value
+            && self
+                .held
+                .iter()
+                .any(|held| held.id == id && converts(held.mode, mode))
+        {
+            // `write_guard.downgrade()`: the same lock, held another way.
+            return Flow::value(self.convert_guard(receiver_flow.value, mode, expr.span));
+        }
         if method == "take"
             && args.is_empty()
             && matches!(&receiver.kind, ExprKind::Path(path) if path.segments.len() == 1)
@@ -145,6 +157,13 @@ impl Walker<'_, '_> {
                 Some(resolved) => resolved.display(),
                 None => self.context.identity.canonical_path(path),
             };
+        if let Some(mode) = guard_conversion(&path.segments)
+            && args.len() == 1
+        {
+            // `RwLockUpgradableReadGuard::upgrade(guard)`: the same lock, held another way.
+            let flow = self.expr(&args[0]);
+            return Flow::value(self.convert_guard(flow.value, mode, expr.span));
+        }
         if is_value_wrapper(&resolved) && args.len() == 1 {
             // `Some(guard)`, `Box::new(guard)`: the guard lives on inside the new value.
             let flow = self.expr(&args[0]);
@@ -336,6 +355,19 @@ impl Walker<'_, '_> {
             self.held.retain(|held| held.id != id);
             Flow::NONE
         }
+    }
+
+    /// A guard turned into another guard of the same lock (upgraded, downgraded): the old
+    /// one ends, a temporary new one holds the lock in `mode`.
+    fn convert_guard(&mut self, value: Value, mode: Mode, span: crate::span::Span) -> Value {
+        let Value::Guard(id) = value else {
+            return Value::None;
+        };
+        let Some(position) = self.held.iter().position(|held| held.id == id) else {
+            return Value::None;
+        };
+        let old = self.held.remove(position);
+        self.push_guard(old.target, mode, false, span, old.via)
     }
 
     /// `busy()` where `busy` is a closure bound to a local: its body runs here.
@@ -600,4 +632,39 @@ impl Walker<'_, '_> {
             Some(Flow::NONE)
         }
     }
+}
+
+/// `RwLockUpgradableReadGuard::upgrade(g)`, `RwLockWriteGuard::downgrade(g)`: the mode the
+/// converted guard holds its lock in.
+fn guard_conversion(segments: &[String]) -> Option<Mode> {
+    let [.., guard_type, function] = segments else {
+        return None;
+    };
+    if !guard_type.ends_with("Guard") && !guard_type.ends_with("GuardArc") {
+        return None;
+    }
+    guard_method_conversion(function)
+}
+
+/// The mode a guard method that converts the guard leaves the lock held in.
+fn guard_method_conversion(method: &str) -> Option<Mode> {
+    match method {
+        "upgrade" | "try_upgrade" | "upgrade_untimed" | "try_upgrade_for" | "try_upgrade_until" => {
+            Some(Mode::Exclusive)
+        }
+        "downgrade" => Some(Mode::Shared),
+        "downgrade_to_upgradable" => Some(Mode::Upgradable),
+        _ => None,
+    }
+}
+
+/// Whether a guard held in `from` can be converted to `to` (an upgradable read upgrades, a
+/// write downgrades); on anything else the method is the guarded value's own.
+fn converts(from: Mode, to: Mode) -> bool {
+    matches!(
+        (from, to),
+        (Mode::Upgradable, Mode::Exclusive)
+            | (Mode::Exclusive, Mode::Shared)
+            | (Mode::Exclusive, Mode::Upgradable)
+    )
 }

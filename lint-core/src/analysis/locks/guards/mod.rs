@@ -560,7 +560,7 @@ impl Walker<'_, '_> {
     }
 
     /// Pushes a new temporary guard (its acquisition already recorded).
-    fn push_guard(
+    pub(super) fn push_guard(
         &mut self,
         target: LockTarget,
         mode: Mode,
