@@ -237,6 +237,9 @@ const SAME_TYPE_METHODS: &[&str] = &[
     "with_context",
     "map_err",
     "inspect_err",
+    // `Option<T>` to `Result<T, E>`: the same success type for `?`.
+    "ok_or",
+    "ok_or_else",
 ];
 
 pub fn keeps_type(method: &str) -> bool {
