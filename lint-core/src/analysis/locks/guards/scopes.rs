@@ -243,8 +243,19 @@ impl Walker<'_, '_> {
             self.end_scope(scope);
         }
         let before = self.held.clone();
+        // `if held.is_none() { .. }`: the `Option` holds no guard in that branch (and in
+        // the `else` of `is_some()`).
+        let (empty_in_then, empty_in_else) = option_checked_empty(condition);
+        if let Some(name) = empty_in_then {
+            self.held
+                .retain(|held| held.binding.as_deref() != Some(name));
+        }
         let then_flow = self.block(then_branch);
         let after_then = std::mem::replace(&mut self.held, before);
+        if let Some(name) = empty_in_else {
+            self.held
+                .retain(|held| held.binding.as_deref() != Some(name));
+        }
         if is_let && self.context.edition >= Edition::E2024 {
             self.end_scope(scope);
         }
@@ -415,5 +426,30 @@ fn contains_let(expr: &Expr) -> bool {
         ExprKind::Let { .. } => true,
         ExprKind::LazyBoolean { lhs, rhs } => contains_let(lhs) || contains_let(rhs),
         _ => false,
+    }
+}
+
+/// For `if x.is_none()` the binding that is `None` in the `then` branch; for
+/// `if x.is_some()` the one that is `None` in the `else` branch.
+fn option_checked_empty(condition: &Expr) -> (Option<&str>, Option<&str>) {
+    let ExprKind::MethodCall {
+        receiver,
+        method,
+        args,
+        ..
+    } = &condition.kind
+    else {
+        return (None, None);
+    };
+    let ExprKind::Path(path) = &receiver.kind else {
+        return (None, None);
+    };
+    if !args.is_empty() || path.segments.len() != 1 {
+        return (None, None);
+    }
+    match method.as_str() {
+        "is_none" => (Some(path.last()), None),
+        "is_some" => (None, Some(path.last())),
+        _ => (None, None),
     }
 }
