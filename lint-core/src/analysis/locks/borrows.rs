@@ -37,6 +37,22 @@ impl<'a> ExclusiveBorrows<'a> {
         ) && self.is_own_plain_field(owner, &witness.then_class, witness.then_instance.as_deref())
     }
 
+    /// Whether a field class is declared as a lock type itself (`Mutex<T>`, not behind an
+    /// `Arc`, a reference or a type alias).
+    pub fn is_plain_field(&self, class: &ClassKey) -> bool {
+        let ClassKey::Field { owner, field } = class else {
+            return false;
+        };
+        let Some(item) = self.items.struct_at(owner) else {
+            return false;
+        };
+        struct_def(self.files, item)
+            .fields
+            .iter()
+            .find(|declared| declared.name == *field)
+            .is_some_and(|declared| is_plain_lock(&declared.ty))
+    }
+
     /// `self.<field>` where the field is declared as a lock type itself in `owner`.
     fn is_own_plain_field(&self, owner: &str, class: &ClassKey, instance: Option<&str>) -> bool {
         let ClassKey::Field {

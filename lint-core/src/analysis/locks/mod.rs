@@ -21,7 +21,7 @@ use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_fu
 use self::identity::{ClassKey, Identity, IdentityContext};
 use super::FunctionRef;
 use super::call_sites::CallSites;
-use super::types::TypeScope;
+use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
@@ -283,6 +283,18 @@ pub fn analyze_locks<'a>(
         }
     }
     let function = |function: FunctionRef| &files[function.file].functions[function.index];
+    let owned_local = |function_ref: FunctionRef, name: &str| {
+        let is_param = function(function_ref)
+            .params
+            .iter()
+            .any(|param| param.pattern.simple_name() == Some(name));
+        let ty = function_types[function_ref.file][function_ref.index].local(name);
+        !is_param
+            && ty.is_some_and(|ty| {
+                matches!(ty, Ty::Path { path, .. }
+                    if items.struct_at(path).is_some())
+            })
+    };
     let protected_type = |function: FunctionRef, name: &str| {
         let ty = function_types[function.file][function.index].local(name)?;
         let protected = ty.peel_wrappers().args().first()?.peel_refs();
@@ -295,6 +307,8 @@ pub fn analyze_locks<'a>(
             protected_type: &protected_type,
             called_with_locks: &called_with_locks,
             call_arguments: &call_arguments,
+            owned_local: &owned_local,
+            plain_field: &|class: &ClassKey| borrows.is_plain_field(class),
         },
     );
     analysis

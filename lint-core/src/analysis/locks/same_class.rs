@@ -42,6 +42,11 @@ pub struct FunctionFacts<'a> {
     pub called_with_locks: &'a HashSet<FunctionRef>,
     /// For each function, the places each of its call sites passes (by parameter position).
     pub call_arguments: &'a HashMap<FunctionRef, Vec<Vec<(usize, String)>>>,
+    /// Whether a local of the function owns its value (a struct, not a reference or a
+    /// shared pointer): no other thread can reach it.
+    pub owned_local: &'a dyn Fn(FunctionRef, &str) -> bool,
+    /// Whether a field class is a lock the struct owns itself (not behind an `Arc`).
+    pub plain_field: &'a dyn Fn(&ClassKey) -> bool,
 }
 
 pub fn find(
@@ -123,6 +128,19 @@ fn nested_same_class<'h>(
         return None;
     }
     if roles_fixed_by_callers(function, first_instance, second_instance, facts) {
+        return None;
+    }
+    // `let restored = catalog.current_usage(); .. restored.inner.read()`: a lock inside a
+    // value this function owns is out of every other thread's reach.
+    let thread_local = |instance: &str, class: &ClassKey| {
+        identifiers(instance)
+            .next()
+            .is_some_and(|root| root != "self" && (facts.owned_local)(function, &root))
+            && (facts.plain_field)(class)
+    };
+    if thread_local(first_instance, &first.target.class)
+        || thread_local(second_instance, &second.class)
+    {
         return None;
     }
     Some(first)
