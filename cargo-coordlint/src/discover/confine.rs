@@ -89,7 +89,11 @@ impl fmt::Display for SkipReason {
                     .iter()
                     .map(|path| format!("`{}`", path.display()))
                     .collect();
-                write!(f, "no file at {}", places.join(" or "))
+                write!(
+                    f,
+                    "no file at {} (relative to the declaring file's folder)",
+                    places.join(" or ")
+                )
             }
             SkipReason::OutsideRoot {
                 resolved,

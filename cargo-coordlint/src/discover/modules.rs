@@ -99,10 +99,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                         module: Some(declaration.name.clone()),
                         path: display_path(&inputs.root, &looked_for[0]),
                         reason: SkipReason::NotFound {
-                            looked_for: looked_for
-                                .iter()
-                                .map(|path| PathBuf::from(display_path(&inputs.root, path)))
-                                .collect(),
+                            looked_for: beside(&pending.path, &inputs.root, &looked_for),
                         },
                     }),
                 }
@@ -157,6 +154,20 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
             }
         }
     }
+}
+
+/// The places a `mod` looked for its file, relative to the declaring file's folder when
+/// they are in it (`gone.rs`, `gone/mod.rs`): short, and the finding already names the
+/// declaring file.
+fn beside(declaring: &Path, root: &Path, looked_for: &[PathBuf]) -> Vec<PathBuf> {
+    let folder = declaring.parent().unwrap_or(Path::new(""));
+    looked_for
+        .iter()
+        .map(|path| match path.strip_prefix(folder) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => PathBuf::from(display_path(root, path)),
+        })
+        .collect()
 }
 
 fn skipped_file(root: &Path, scheduled: &Scheduled, reason: SkipReason) -> SkippedFile {

@@ -643,7 +643,7 @@ fn a_missing_module_is_a_finding_in_json_and_short_output() {
     assert!(
         short.stdout.contains(
             "src/lib.rs:2:5: warning[coordlint::skipped_file]: module `gone` was not analyzed: \
-             no file at `src/gone.rs` or `src/gone/mod.rs`"
+             no file at `gone.rs` or `gone/mod.rs` (relative to the declaring file's folder)"
         ),
         "{}",
         short.stdout
