@@ -417,11 +417,42 @@ fn edge_note(program: &Program<'_>, edge: &EdgeWitness, held: &str, then: &str) 
             .collect();
         format!(" through {}", calls.join(" → "))
     };
-    format!(
+    let mut note = format!(
         "{held} → {then} in `{}`: {held} is still held when {then} is taken{via}, because {}",
         function_name(program, edge),
         hold_reason(&edge.held.reason).replace("its guard", "the guard"),
-    )
+    );
+    note.push_str(&other_witnesses(program, edge));
+    note
+}
+
+/// Where else the same order is taken (other functions or sites), briefly.
+fn other_witnesses(program: &Program<'_>, edge: &EdgeWitness) -> String {
+    const LISTED: usize = 3;
+    let key = (edge.held.target.class.clone(), edge.then_class.clone());
+    let Some(witnesses) = program.locks.edges.get(&key) else {
+        return String::new();
+    };
+    let mut others: Vec<String> = Vec::new();
+    let mut count = 0;
+    for other in witnesses {
+        if other.held.site == edge.held.site && other.then_site == edge.then_site {
+            continue;
+        }
+        count += 1;
+        let name = format!("`{}`", function_name(program, other));
+        if others.len() < LISTED && !others.contains(&name) {
+            others.push(name);
+        }
+    }
+    match count {
+        0 => String::new(),
+        _ => format!(
+            "; the same order is also taken at {count} other place{} (in {})",
+            if count == 1 { "" } else { "s" },
+            others.join(", ")
+        ),
+    }
 }
 
 /// Says which edges of a static cycle a test run also saw; all of them make it certain.
