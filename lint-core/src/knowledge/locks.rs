@@ -247,13 +247,21 @@ pub fn guard_lock_type(canonical: &str) -> Option<(LockType, Mode)> {
 /// and `Result` (`LockResult<MutexGuard<..>>`).
 pub fn guard_type_mode(ty: &TypeRef) -> Option<Mode> {
     let name = ty.last_segment()?;
-    if let Some((_, mode)) = GUARD_TYPES.iter().find(|(guard, _)| *guard == name) {
-        return Some(*mode);
+    if let Some(mode) = guard_name_mode(name) {
+        return Some(mode);
     }
     if matches!(name, "Option" | "Result" | "LockResult" | "TryLockResult") {
         return ty.type_args().first().and_then(guard_type_mode);
     }
     None
+}
+
+/// The mode of a guard type by its name (`RwLockReadGuard` is shared).
+pub fn guard_name_mode(name: &str) -> Option<Mode> {
+    GUARD_TYPES
+        .iter()
+        .find(|(guard, _)| *guard == name)
+        .map(|(_, mode)| *mode)
 }
 
 /// What a method name does to a lock, if it is an acquisition.

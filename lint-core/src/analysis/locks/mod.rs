@@ -25,8 +25,8 @@ use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
-    LockFlavor, LockKind, LockType, Mode, acquire_method, guard_lock_type, guard_type_mode,
-    lock_type_at,
+    LockFlavor, LockKind, LockType, Mode, acquire_method, guard_lock_type, guard_name_mode,
+    guard_type_mode, lock_type_at,
 };
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::span::Span;
@@ -54,6 +54,9 @@ pub struct ReturnedGuard {
     /// The lock's place relative to the callee's `self` (`.state`), to name the instance at
     /// each call site.
     pub self_suffix: Option<String>,
+    /// For a keyed lock wrapper (`locks.lock(&tenant)` handing out one lock per key): the
+    /// parameter that is the key; the instance at a call site is `locks[tenant]`.
+    pub key_param: Option<usize>,
     pub site: Span,
 }
 
@@ -177,14 +180,15 @@ pub fn analyze_locks<'a>(
         })
         .collect();
     let guard_structs = structs_holding_guards(files);
+    let guard_aliases = aliases_of_guards(files);
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .iter()
         .filter(|(_, function)| {
             function.return_type.as_ref().is_some_and(|ty| {
                 guard_type_mode(ty).is_some()
-                    || ty
-                        .last_segment()
-                        .is_some_and(|name| guard_structs.contains(name))
+                    || ty.last_segment().is_some_and(|name| {
+                        guard_structs.contains(name) || guard_aliases.contains(name)
+                    })
             })
         })
         .filter_map(|(function_ref, function)| {
@@ -417,6 +421,16 @@ fn returned_lock(identity: &IdentityContext<'_>, function: &Function) -> Option<
     found
 }
 
+/// The names of the type aliases of guard types (`type KeyGuard = ArcMutexGuard<..>`).
+fn aliases_of_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
+    files
+        .iter()
+        .flat_map(|facts| &facts.type_aliases)
+        .filter(|alias| guard_type_mode(&alias.ty).is_some())
+        .map(|alias| alias.name.as_str())
+        .collect()
+}
+
 /// The names of the structs with a guard field (`struct Batch<'a> { wal: MutexGuard<'a, _> }`).
 fn structs_holding_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
     files
@@ -430,6 +444,12 @@ fn structs_holding_guards(files: &[FileFacts]) -> std::collections::HashSet<&str
         })
         .map(|definition| definition.name.as_str())
         .collect()
+}
+
+/// The mode of a guard type named through one of our type aliases.
+fn alias_guard_mode(identity: &IdentityContext<'_>, ty: &crate::model::TypeRef) -> Option<Mode> {
+    let resolved = identity.typing.types.resolve(&identity.at, ty);
+    guard_name_mode(resolved.path()?.rsplit("::").next()?)
 }
 
 /// How a workspace struct returned by a function holds a guard: its guard field's mode.
@@ -446,7 +466,9 @@ fn struct_guard_mode(identity: &IdentityContext<'_>, ty: &crate::model::TypeRef)
 /// takes last.
 fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option<ReturnedGuard> {
     let return_type = function.return_type.as_ref()?;
-    let mode = guard_type_mode(return_type).or_else(|| struct_guard_mode(identity, return_type))?;
+    let mode = guard_type_mode(return_type)
+        .or_else(|| alias_guard_mode(identity, return_type))
+        .or_else(|| struct_guard_mode(identity, return_type))?;
     // The declared guard's lock (`tokio::sync::OwnedRwLockReadGuard` is a tokio `RwLock`'s):
     // a lock of another kind or flavor taken on the way (a std mutex around a map of
     // per-key locks) is not the one returned.
@@ -479,6 +501,50 @@ fn returned_guard(identity: &IdentityContext<'_>, function: &Function) -> Option
                 mode,
                 is_try: acquire.is_try,
                 self_suffix,
+                key_param: None,
+                site: expr.span,
+            });
+        }
+    });
+    found.or_else(|| keyed_guard(identity, function, mode, declared_lock))
+}
+
+/// A method that locks a lock it looked up (`self.slot(key).lock_arc()`, one lock per key)
+/// and returns the guard: a keyed lock wrapper. Its locks form one class, named after the
+/// method (`KeyedLocks::lock()`), and the key (its first parameter) picks the instance.
+fn keyed_guard(
+    identity: &IdentityContext<'_>,
+    function: &Function,
+    mode: Mode,
+    declared_lock: Option<LockType>,
+) -> Option<ReturnedGuard> {
+    let owner = identity.at.self_type?;
+    function.receiver?;
+    function.params.first()?;
+    let mut found = None;
+    function.body.walk(&mut |expr| {
+        if let ExprKind::MethodCall {
+            receiver, method, ..
+        } = &expr.kind
+            && let Some(acquire) = acquire_method(method)
+            && matches!(identity.identify(receiver), Identity::Unknown)
+            && let Some(receiver_type) =
+                identity
+                    .typing
+                    .type_of(&identity.at, identity.types, receiver)
+            && let Some(lock_type) = receiver_type.peel_wrappers().path().and_then(lock_type_at)
+            && declared_lock.is_none_or(|declared| same_family(declared, lock_type))
+        {
+            found = Some(ReturnedGuard {
+                class: ClassKey::Field {
+                    owner: owner.to_string(),
+                    field: format!("{}()", function.name),
+                },
+                lock_type,
+                mode,
+                is_try: acquire.is_try,
+                self_suffix: Some(String::new()),
+                key_param: Some(0),
                 site: expr.span,
             });
         }

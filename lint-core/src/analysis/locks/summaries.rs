@@ -136,7 +136,10 @@ fn summarize_one(
         .iter()
         .filter(|a| !a.isolated && !a.condvar_reacquire)
     {
-        if !acquisition.target.class.is_global() || acquisition.via.is_some() {
+        // A guard returned by a callee is in that callee's summary already, except a keyed
+        // wrapper's (its lock is looked up per key: the class only exists here).
+        let keyed = matches!(&acquisition.target.class, ClassKey::Field { field, .. } if field.ends_with("()"));
+        if !acquisition.target.class.is_global() || (acquisition.via.is_some() && !keyed) {
             continue;
         }
         let (self_suffix, param_place) =
@@ -209,15 +212,51 @@ fn keep_shortest_chains(summary: &mut Summary) {
 /// Where the caller finds the lock a callee reaches at `self<suffix>` or at
 /// `<parameter><suffix>`: through the call's receiver or the argument's place.
 pub fn caller_place(call: &HeldCall, reach: &Reach) -> Option<String> {
-    if let Some(suffix) = &reach.self_suffix {
-        return map_self(call.receiver.as_deref(), Some(suffix));
-    }
-    let (index, suffix) = reach.param_place.as_ref()?;
-    let (_, text) = call
-        .argument_places
+    let place = if let Some(suffix) = &reach.self_suffix {
+        map_self(call.receiver.as_deref(), Some(suffix))?
+    } else {
+        let (index, suffix) = reach.param_place.as_ref()?;
+        format!("{}{suffix}", argument_place(call, *index)?)
+    };
+    with_keys_from(call, &place)
+}
+
+/// The place the call passes to parameter `index`.
+fn argument_place(call: &HeldCall, index: usize) -> Option<&str> {
+    call.argument_places
         .iter()
-        .find(|(position, _)| position == index)?;
-    Some(format!("{text}{suffix}"))
+        .find(|(position, _)| *position == index)
+        .map(|(_, text)| text.as_str())
+}
+
+/// `locks[#0]` (a key that is the callee's first parameter) as the caller's
+/// `locks[tenant]`; `None` when the call's argument has no known place.
+fn with_keys_from(call: &HeldCall, place: &str) -> Option<String> {
+    let mut out = String::with_capacity(place.len());
+    let mut rest = place;
+    while let Some(start) = rest.find("[#") {
+        let end = start + rest[start..].find(']')?;
+        let index: usize = rest[start + 2..end].parse().ok()?;
+        out.push_str(&rest[..start]);
+        out.push('[');
+        out.push_str(argument_place(call, index)?);
+        out.push(']');
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A key that is one of the function's parameters (`[tenant]`) as a placeholder (`[#0]`),
+/// so callers put their own argument there.
+fn keys_as_params(place: String, params: &[Option<String>]) -> String {
+    let mut place = place;
+    for (index, param) in params.iter().enumerate() {
+        if let Some(name) = param {
+            place = place.replace(&format!("[{name}]"), &format!("[#{index}]"));
+        }
+    }
+    place
 }
 
 /// An instance's place relative to the function's `self` or to one of its parameters.
@@ -228,6 +267,8 @@ fn relative_place(
     let Some(instance) = instance else {
         return (None, None);
     };
+    let keyed = keys_as_params(instance.to_string(), params);
+    let instance = keyed.as_str();
     if let Some(suffix) = self_relative(instance) {
         return (Some(suffix), None);
     }

@@ -238,11 +238,12 @@ impl Walker<'_, '_> {
             receiver: receiver.clone(),
             isolated: self.isolation > 0,
             arguments: arguments.locks.clone(),
-            argument_places: arguments.places,
+            argument_places: arguments.places.clone(),
             guessed: find_by_span(self.context.calls, expr.span)
                 .is_some_and(|site| site.resolution == Resolution::ByName),
         });
         let arguments_held = arguments.locks;
+        let arguments_places = arguments.places;
         if let Some(handed_back) = self.guard_handed_back(&callees, &arguments_held) {
             return Flow::value(handed_back);
         }
@@ -254,7 +255,14 @@ impl Walker<'_, '_> {
         };
         let instance = match (&guard.class, &guard.self_suffix, &receiver) {
             (ClassKey::Static { path }, _, _) => Some(path.clone()),
-            (_, Some(suffix), Some(receiver)) => Some(format!("{receiver}{suffix}")),
+            (_, Some(suffix), Some(receiver)) => match guard.key_param {
+                // A keyed lock wrapper: the key argument picks the lock.
+                Some(key) => arguments_places
+                    .iter()
+                    .find(|(position, _)| *position == key)
+                    .map(|(_, key)| format!("{receiver}{suffix}[{key}]")),
+                None => Some(format!("{receiver}{suffix}")),
+            },
             _ => None,
         };
         let target = LockTarget {
