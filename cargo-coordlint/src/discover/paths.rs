@@ -64,11 +64,17 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             .edition
             .or(manifest.as_ref().map(|manifest| manifest.edition))
             .unwrap_or_default();
-        let crate_name = manifest.as_ref().map_or_else(
-            || "crate".to_string(),
-            |manifest| manifest.crate_name.clone(),
-        );
         let package_dir = manifest.as_ref().map(|manifest| manifest.dir.as_path());
+        // An integration test, bench or example is a crate of its own, named after its
+        // file: `mypkg::f()` in it names the library, not the test's own `f`.
+        let crate_name = package_dir
+            .and_then(|dir| test_target_name(dir, &path))
+            .or_else(|| {
+                manifest
+                    .as_ref()
+                    .map(|manifest| manifest.crate_name.clone())
+            })
+            .unwrap_or_else(|| "crate".to_string());
         let module_path = package_dir
             .map(|dir| module_path_in_package(dir, &path, edition))
             .unwrap_or_default();
@@ -122,6 +128,23 @@ fn test_tree(base: &Path, file: &Path) -> Option<TestTree> {
         "examples" => Some(TestTree::Examples),
         _ => None,
     }
+}
+
+/// The crate name of a test, bench or example target root (`tests/api.rs` → `api`,
+/// `tests/cli/main.rs` → `cli`); `None` for other files.
+fn test_target_name(package_dir: &Path, file: &Path) -> Option<String> {
+    test_tree(package_dir, file)?;
+    let relative = file.strip_prefix(package_dir).ok()?;
+    let parts: Vec<&str> = relative
+        .components()
+        .filter_map(|component| component.as_os_str().to_str())
+        .collect();
+    let stem = match parts.as_slice() {
+        [_, file] => file.strip_suffix(".rs")?,
+        [_, folder, "main.rs"] => folder,
+        _ => return None,
+    };
+    Some(stem.replace('-', "_"))
 }
 
 /// Whether the command line asks for a test tree (`--tests`, `--benches`, `--examples`,

@@ -766,6 +766,32 @@ fn path_mode_leaves_out_files_declared_by_cfg_test_modules() {
     }
 }
 
+#[test]
+fn in_path_mode_an_integration_test_names_the_library_by_its_crate_name() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"mypkg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "use std::sync::Mutex;\npub static STATE: Mutex<u8> = Mutex::new(0);\n\
+             pub fn touch() { *STATE.lock().unwrap() += 1; }\n",
+        ),
+        // `mypkg::touch()` is the library's, which locks `STATE`; the test's own `touch`
+        // locks `LOCAL`, which is held.
+        (
+            "tests/api.rs",
+            "use std::sync::Mutex;\nstatic LOCAL: Mutex<u8> = Mutex::new(0);\n\
+             pub fn run() {\n    let _g = LOCAL.lock().unwrap();\n    mypkg::touch();\n}\n\
+             fn touch() {\n    *LOCAL.lock().unwrap() += 1;\n}\n",
+        ),
+    ]);
+    let root = dir.path().display().to_string();
+    let output = run_coordlint(&[root.as_str(), "--tests", "--message-format", "short"]);
+    assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
+}
+
 /// The `fixtures/skipped_file/` cases, run through the command in path mode (which alone
 /// reads files): every marker matched, nothing unexpected.
 #[test]
