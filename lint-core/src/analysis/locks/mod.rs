@@ -4,6 +4,7 @@
 //! `.await`.
 
 pub mod allocation;
+pub mod blocking;
 pub mod borrows;
 pub mod cycles;
 pub mod graph;
@@ -114,6 +115,7 @@ pub struct LockAnalysis {
     /// Two locks of one class held at once in an order the values decide.
     pub same_class_nestings: Vec<same_class::SameClassNesting>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
+    pub blocking_under_lock: Vec<blocking::BlockingUnderLock>,
 }
 
 pub fn analyze_locks<'a>(
@@ -315,6 +317,10 @@ pub fn analyze_locks<'a>(
             plain_field: &|class: &ClassKey| borrows.is_plain_field(class),
         },
     );
+    let blocking_inputs =
+        blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
+    analysis.blocking_under_lock =
+        blocking::blocking_under_lock(&blocking_inputs, &analysis.functions);
     analysis
 }
 

@@ -26,8 +26,11 @@ use crate::model::{Block, Expr, ExprKind};
 use crate::source::Edition;
 use crate::span::Span;
 
+mod blocking;
 mod calls;
 mod scopes;
+
+pub use blocking::{BlockingCandidate, CandidateKind};
 
 /// Most guards an acquisition, call or `.await` records as held (see `Walker::snapshot`).
 pub const MAX_RECORDED_HELD: usize = 32;
@@ -172,6 +175,8 @@ pub struct FunctionLocks {
     pub awaits: Vec<HeldAwait>,
     /// Calls of a closure parameter (`f(&mut state)`) made while guards are held.
     pub callbacks: Vec<CallbackInvocation>,
+    /// Calls and `.await`s that may block, with what is held then.
+    pub blocking: Vec<BlockingCandidate>,
 }
 
 /// A function calling one of its closure parameters while holding guards.
@@ -378,6 +383,9 @@ impl Walker<'_, '_> {
                         span: await_keyword(expr.span),
                         held: self.snapshot(),
                     });
+                }
+                if !flow.diverges {
+                    self.note_blocking_await(expr, inner);
                 }
                 flow
             }

@@ -1,0 +1,406 @@
+//! Which candidate calls block, by the knowledge tables and the receiver's type: `send` on
+//! a `SyncSender` or a bounded crossbeam sender blocks, on an unbounded one it does not;
+//! `read` on a `File` is I/O, on an `RwLock` it is an acquisition (never a candidate). A
+//! receiver of unknown type blocks only for the few methods every receiver of that name
+//! blocks in (`to_socket_addrs`). Also which held guards a call does not count: a guard of
+//! the very stream it writes to (serialized writes are the lock's purpose), or of a lock
+//! that holds nothing but the receiver or handle it waits on.
+
+use super::Inputs;
+use super::capacity::is_bounded;
+use super::values::{FunctionValues, deref_value, peel_pointers};
+use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
+use crate::analysis::locks::identity::{ClassKey, LockTarget};
+use crate::analysis::types::Ty;
+use crate::knowledge::blocking::{
+    BlockingKind, BlockingMethod, Capacity, Wait, blocking_any_receiver, blocking_await_of,
+    blocking_method, is_blocking_http_builder_function, is_blocking_http_client,
+    is_http_builder_send, is_short_duration_constructor, through_buffer,
+};
+use crate::knowledge::locks::lock_type_at;
+use crate::model::{Expr, ExprKind};
+use crate::span::Span;
+
+/// How deep a value is followed back to the guard it came from.
+const MAX_PROVENANCE_DEPTH: usize = 4;
+
+/// A blocking operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockingOp {
+    pub kind: BlockingKind,
+    /// The call as messages show it: `SyncSender::send`, `thread::sleep`.
+    pub call: String,
+    /// It waits at an `.await` (the task waits, not the thread).
+    pub awaited: bool,
+    /// For a `Condvar` wait: the lock it releases while it waits.
+    pub releases: Option<LockTarget>,
+}
+
+/// Guards a blocking call does not count.
+#[derive(Clone, Copy, Debug)]
+enum Exemption<'e> {
+    None,
+    /// I/O on a value reached through the guard: the lock serializes that I/O.
+    GuardOfTarget(&'e Expr),
+    /// A wait on a receiver or handle that is all the lock holds (`Mutex<Receiver<T>>`).
+    LockHoldingOnly(&'e str),
+}
+
+/// A candidate found to block.
+pub struct Classified<'e> {
+    pub op: BlockingOp,
+    exemption: Exemption<'e>,
+}
+
+/// Whether (and how) a candidate blocks.
+pub fn classify<'e>(
+    inputs: &Inputs<'_, '_>,
+    values: &'e FunctionValues<'_>,
+    candidate: &BlockingCandidate,
+) -> Option<Classified<'e>> {
+    match &candidate.kind {
+        CandidateKind::Function { path, kind } => Some(Classified {
+            op: BlockingOp {
+                kind: *kind,
+                call: short_function(path),
+                awaited: false,
+                releases: None,
+            },
+            exemption: Exemption::None,
+        }),
+        CandidateKind::CondvarWait { released } => Some(Classified {
+            op: BlockingOp {
+                kind: BlockingKind::CondvarWait,
+                call: "Condvar::wait".to_string(),
+                awaited: false,
+                releases: Some(released.clone()),
+            },
+            exemption: Exemption::None,
+        }),
+        CandidateKind::Method => {
+            let expr = find_expr(values, candidate.span)?;
+            method_call(inputs, values, expr)
+        }
+        CandidateKind::Await => {
+            let expr = find_expr(values, candidate.span)?;
+            let ExprKind::Await(inner) = &expr.kind else {
+                return None;
+            };
+            awaited(inputs, values, inner)
+        }
+    }
+}
+
+impl Classified<'_> {
+    /// Whether holding `held` during this call counts.
+    pub fn counts(&self, values: &FunctionValues<'_>, held: &Held) -> bool {
+        if held.target.class.is_textual() {
+            return false;
+        }
+        // A blocking lock's guard across an `.await` is `guard_across_await`'s finding.
+        if self.op.awaited
+            && held.target.lock_type.flavor == crate::knowledge::locks::LockFlavor::Blocking
+        {
+            return false;
+        }
+        match self.exemption {
+            Exemption::None => true,
+            Exemption::GuardOfTarget(target) => !derives_from(values, target, held, 0),
+            Exemption::LockHoldingOnly(type_path) => {
+                lock_contents(values, &held.target).as_deref() != Some(type_path)
+            }
+        }
+    }
+}
+
+/// `receiver.method(..)` that blocks the thread.
+fn method_call<'e>(
+    inputs: &Inputs<'_, '_>,
+    values: &'e FunctionValues<'_>,
+    expr: &'e Expr,
+) -> Option<Classified<'e>> {
+    let ExprKind::MethodCall {
+        receiver,
+        method,
+        args,
+        ..
+    } = &expr.kind
+    else {
+        return None;
+    };
+    let receiver_type = values.type_of(receiver);
+    if let Some(ty) = &receiver_type
+        && let Some((type_path, entry)) = table_entry(ty, method, Wait::Thread)
+    {
+        if !waits(inputs, values, entry, receiver, args) {
+            return None;
+        }
+        return Some(Classified {
+            op: BlockingOp {
+                kind: entry.kind,
+                call: format!("{}::{method}", short_type(&type_path)),
+                awaited: false,
+                releases: None,
+            },
+            exemption: exemption(entry.kind, receiver, entry.type_path),
+        });
+    }
+    if let Some(ty) = &receiver_type
+        && let Some(name) = deref_value(ty).last_segment()
+        && inputs.knowledge.is_extra_blocking_method(name, method)
+    {
+        return Some(Classified {
+            op: BlockingOp {
+                kind: BlockingKind::Custom,
+                call: format!("{name}::{method}"),
+                awaited: false,
+                releases: None,
+            },
+            exemption: Exemption::GuardOfTarget(receiver),
+        });
+    }
+    if is_http_builder_send(method) && sends_blocking_request(values, receiver) {
+        return Some(Classified {
+            op: BlockingOp {
+                kind: BlockingKind::Http,
+                call: method.to_string(),
+                awaited: false,
+                releases: None,
+            },
+            exemption: Exemption::None,
+        });
+    }
+    let kind = blocking_any_receiver(method)?;
+    Some(Classified {
+        op: BlockingOp {
+            kind,
+            call: method.to_string(),
+            awaited: false,
+            releases: None,
+        },
+        exemption: Exemption::None,
+    })
+}
+
+/// `inner.await` that waits for another task or for room in a bounded channel.
+fn awaited<'e>(
+    inputs: &Inputs<'_, '_>,
+    values: &'e FunctionValues<'_>,
+    inner: &'e Expr,
+) -> Option<Classified<'e>> {
+    if let ExprKind::MethodCall {
+        receiver,
+        method,
+        args,
+        ..
+    } = &inner.kind
+    {
+        let ty = values.type_of(receiver)?;
+        let (type_path, entry) = table_entry(&ty, method, Wait::Await)?;
+        if !waits(inputs, values, entry, receiver, args) {
+            return None;
+        }
+        return Some(Classified {
+            op: BlockingOp {
+                kind: entry.kind,
+                call: format!("{}::{method}", short_type(&type_path)),
+                awaited: true,
+                releases: None,
+            },
+            exemption: exemption(entry.kind, receiver, entry.type_path),
+        });
+    }
+    let ty = values.type_of(inner)?;
+    let type_path = deref_value(&ty).path()?.to_string();
+    let entry = blocking_await_of(&type_path)?;
+    Some(Classified {
+        op: BlockingOp {
+            kind: entry.kind,
+            call: short_type(&type_path),
+            awaited: true,
+            releases: None,
+        },
+        exemption: exemption(entry.kind, inner, entry.type_path),
+    })
+}
+
+/// The table entry for `method` on a receiver of type `ty` (through buffered readers to
+/// the stream inside), with the type it was found on.
+fn table_entry(ty: &Ty, method: &str, wait: Wait) -> Option<(String, &'static BlockingMethod)> {
+    let value = deref_value(ty);
+    let type_path = value.path()?;
+    let (value, method) = match through_buffer(type_path, method) {
+        Some(inner_method) => (deref_value(value.args().first()?), inner_method),
+        None => (value, method),
+    };
+    let type_path = value.path()?;
+    let entry = blocking_method(type_path, method)?;
+    (entry.wait == wait).then(|| (type_path.to_string(), entry))
+}
+
+/// Whether a listed method really waits: a timed wait with a short bound does not count,
+/// nor a send on a channel not known to be bounded.
+fn waits(
+    inputs: &Inputs<'_, '_>,
+    values: &FunctionValues<'_>,
+    entry: &BlockingMethod,
+    receiver: &Expr,
+    args: &[Expr],
+) -> bool {
+    if entry.timed && args.last().is_some_and(is_short_duration) {
+        return false;
+    }
+    entry.capacity == Capacity::Any || is_bounded(inputs, values, receiver)
+}
+
+fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) -> Exemption<'e> {
+    match kind {
+        BlockingKind::FileIo | BlockingKind::NetIo | BlockingKind::Process => {
+            Exemption::GuardOfTarget(target)
+        }
+        BlockingKind::Receive | BlockingKind::Join => Exemption::LockHoldingOnly(type_path),
+        _ => Exemption::None,
+    }
+}
+
+/// `Duration::from_millis(5)`: a bound too short to stall anything.
+fn is_short_duration(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Call { callee, .. } => {
+            matches!(&callee.kind, ExprKind::Path(path) if is_short_duration_constructor(path.last()))
+        }
+        ExprKind::Reference { expr: inner, .. } => is_short_duration(inner),
+        _ => false,
+    }
+}
+
+/// `client.get(url).send()` on a blocking client, `ureq::get(url).call()`.
+fn sends_blocking_request(values: &FunctionValues<'_>, receiver: &Expr) -> bool {
+    let mut root = receiver;
+    while let ExprKind::MethodCall { receiver, .. } = &root.kind {
+        root = receiver;
+    }
+    if std::ptr::eq(root, receiver) && !matches!(receiver.kind, ExprKind::Call { .. }) {
+        // `x.send()` with no request built: not a builder chain.
+        return false;
+    }
+    if let ExprKind::Call { .. } = &root.kind
+        && let Some(site) = values.call_at(root.span)
+        && let Some(resolved) = site.resolved_path()
+        && is_blocking_http_builder_function(&resolved.display())
+    {
+        return true;
+    }
+    values
+        .type_of(root)
+        .and_then(|ty| deref_value(&ty).path().map(is_blocking_http_client))
+        .unwrap_or(false)
+}
+
+/// Whether `expr` is reached through the guard `held`: made from the acquisition itself
+/// (`self.file.lock().unwrap().write_all(..)`) or from a local bound from the guard.
+fn derives_from(values: &FunctionValues<'_>, expr: &Expr, held: &Held, depth: usize) -> bool {
+    if expr.span.contains(held.site) {
+        return true;
+    }
+    if depth >= MAX_PROVENANCE_DEPTH {
+        return false;
+    }
+    let Some(root) = root_name(expr) else {
+        return false;
+    };
+    if matches!(&held.reason, HoldReason::Binding(name) | HoldReason::Parameter(name) if name == root)
+    {
+        return true;
+    }
+    values
+        .bindings(root)
+        .iter()
+        .any(|local| derives_from(values, local.source, held, depth + 1))
+}
+
+/// The local a place expression starts from: `stream` in `inner.stream.get_mut()`.
+fn root_name(expr: &Expr) -> Option<&str> {
+    let mut current = expr;
+    loop {
+        match &current.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => return Some(path.last()),
+            ExprKind::Field { base: inner, .. }
+            | ExprKind::MethodCall {
+                receiver: inner, ..
+            }
+            | ExprKind::Reference { expr: inner, .. }
+            | ExprKind::Deref(inner)
+            | ExprKind::Try(inner)
+            | ExprKind::Await(inner) => current = inner,
+            _ => return None,
+        }
+    }
+}
+
+/// What a lock holds, when that is a single value (through `Option` and pointers):
+/// `Mutex<Option<Receiver<T>>>` holds a `Receiver`.
+fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<String> {
+    let typing = values.typing;
+    let lock = match &target.class {
+        ClassKey::Field { owner, field } => typing.field_type(owner, field)?,
+        ClassKey::Static { path } => typing.static_type(path)?,
+        ClassKey::Local { name, .. } => {
+            let path = crate::model::PathRef {
+                segments: vec![name.clone()],
+                global: false,
+                has_turbofish: false,
+            };
+            values.type_of(&Expr {
+                kind: ExprKind::Path(path),
+                span: Span::default(),
+            })?
+        }
+        ClassKey::Param { .. } | ClassKey::Textual { .. } => return None,
+    };
+    let Ty::Path { path, args } = peel_pointers(&lock) else {
+        return None;
+    };
+    lock_type_at(path)?;
+    let mut inner = peel_pointers(args.first()?);
+    if let Ty::Path { path, args } = inner
+        && path.rsplit("::").next() == Some("Option")
+        && let Some(first) = args.first()
+    {
+        inner = peel_pointers(first);
+    }
+    inner.path().map(str::to_string)
+}
+
+/// The expression with exactly this span in the function's body.
+fn find_expr<'e>(values: &'e FunctionValues<'_>, span: Span) -> Option<&'e Expr> {
+    let mut found = None;
+    values.function.body.walk(&mut |expr| {
+        if found.is_none() && expr.span == span {
+            found = Some(expr);
+        }
+    });
+    found
+}
+
+/// `std::thread::sleep` → `thread::sleep`; `std::fs::File::open` → `File::open`.
+fn short_function(path: &str) -> String {
+    let segments: Vec<&str> = path.split("::").collect();
+    match segments.as_slice() {
+        [.., parent, name] => format!("{parent}::{name}"),
+        _ => path.to_string(),
+    }
+}
+
+/// `std::sync::mpsc::SyncSender` → `SyncSender`; `tokio::sync::mpsc::Sender` →
+/// `mpsc::Sender` (a bare `Sender` would not say which channel).
+fn short_type(path: &str) -> String {
+    let segments: Vec<&str> = path.split("::").collect();
+    match segments.as_slice() {
+        [.., parent, "Sender" | "Receiver"] => {
+            format!("{parent}::{}", segments[segments.len() - 1])
+        }
+        [.., name] => (*name).to_string(),
+        [] => path.to_string(),
+    }
+}
