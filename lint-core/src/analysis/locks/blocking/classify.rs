@@ -49,6 +49,9 @@ enum Exemption<'e> {
 /// A candidate found to block.
 pub struct Classified<'e> {
     pub op: BlockingOp,
+    /// Where findings point: from the method's name to the end of the call, so that a
+    /// long chain is reported on the line of the call that blocks.
+    pub span: Option<Span>,
     exemption: Exemption<'e>,
 }
 
@@ -66,6 +69,7 @@ pub fn classify<'e>(
                 awaited: false,
                 releases: None,
             },
+            span: None,
             exemption: Exemption::None,
         }),
         CandidateKind::CondvarWait { released } => Some(Classified {
@@ -75,6 +79,7 @@ pub fn classify<'e>(
                 awaited: false,
                 releases: Some(released.clone()),
             },
+            span: None,
             exemption: Exemption::None,
         }),
         CandidateKind::Method => {
@@ -86,7 +91,9 @@ pub fn classify<'e>(
             let ExprKind::Await(inner) = &expr.kind else {
                 return None;
             };
-            awaited(inputs, values, inner)
+            let mut classified = awaited(inputs, values, inner)?;
+            classified.span = Some(from_method(inner, expr));
+            Some(classified)
         }
     }
 }
@@ -142,6 +149,7 @@ fn method_call<'e>(
                 awaited: false,
                 releases: None,
             },
+            span: Some(from_method(expr, expr)),
             exemption: exemption(entry.kind, receiver, entry.type_path),
         });
     }
@@ -156,6 +164,7 @@ fn method_call<'e>(
                 awaited: false,
                 releases: None,
             },
+            span: Some(from_method(expr, expr)),
             exemption: Exemption::GuardOfTarget(receiver),
         });
     }
@@ -167,6 +176,7 @@ fn method_call<'e>(
                 awaited: false,
                 releases: None,
             },
+            span: Some(from_method(expr, expr)),
             exemption: Exemption::None,
         });
     }
@@ -178,6 +188,7 @@ fn method_call<'e>(
             awaited: false,
             releases: None,
         },
+        span: Some(from_method(expr, expr)),
         exemption: Exemption::None,
     })
 }
@@ -207,6 +218,7 @@ fn awaited<'e>(
                 awaited: true,
                 releases: None,
             },
+            span: None,
             exemption: exemption(entry.kind, receiver, entry.type_path),
         });
     }
@@ -220,6 +232,7 @@ fn awaited<'e>(
             awaited: true,
             releases: None,
         },
+        span: None,
         exemption: exemption(entry.kind, inner, entry.type_path),
     })
 }
@@ -260,6 +273,18 @@ fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) 
         }
         BlockingKind::Receive | BlockingKind::Join => Exemption::LockHoldingOnly(type_path),
         _ => Exemption::None,
+    }
+}
+
+/// From the method name of `call` (when it is a method call) to the end of `whole`.
+fn from_method(call: &Expr, whole: &Expr) -> Span {
+    match &call.kind {
+        ExprKind::MethodCall { method_span, .. } => Span {
+            byte_start: method_span.byte_start,
+            start: method_span.start,
+            ..whole.span
+        },
+        _ => whole.span,
     }
 }
 
@@ -345,7 +370,7 @@ fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<Str
     let lock = match &target.class {
         ClassKey::Field { owner, field } => typing.field_type(owner, field)?,
         ClassKey::Static { path } => typing.static_type(path)?,
-        ClassKey::Local { name, .. } => {
+        ClassKey::Local { name, .. } | ClassKey::Param { name, .. } => {
             let path = crate::model::PathRef {
                 segments: vec![name.clone()],
                 global: false,
@@ -356,7 +381,7 @@ fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<Str
                 span: Span::default(),
             })?
         }
-        ClassKey::Param { .. } | ClassKey::Textual { .. } => return None,
+        ClassKey::Textual { .. } => return None,
     };
     let Ty::Path { path, args } = peel_pointers(&lock) else {
         return None;

@@ -190,8 +190,8 @@ fn sites_of(
                 .cloned()
                 .collect();
             Some(Site {
+                span: classified.span.unwrap_or(candidate.span),
                 op: classified.op,
-                span: candidate.span,
                 held,
                 isolated: candidate.isolated,
             })
