@@ -33,6 +33,14 @@ pub enum BlockingKind {
 }
 
 impl BlockingKind {
+    /// File, socket and process I/O (which a lock may exist to serialize).
+    pub fn is_io(self) -> bool {
+        matches!(
+            self,
+            BlockingKind::FileIo | BlockingKind::NetIo | BlockingKind::Process
+        )
+    }
+
     /// Completes "... while a lock is held: it waits for ...".
     pub fn waits_for(self) -> &'static str {
         match self {
@@ -601,4 +609,13 @@ pub fn is_bounded_only_sender(type_path: &str) -> bool {
     BLOCKING_METHODS
         .iter()
         .any(|entry| entry.type_path == type_path && entry.capacity == Capacity::BoundedOnly)
+}
+
+/// Methods of a `Result` whose closure runs only on the error (`m.lock().map_err(|e| ..)`:
+/// the poisoned guard is inside `e`).
+pub fn runs_only_on_failure(method: &str) -> bool {
+    matches!(
+        method,
+        "map_err" | "unwrap_or_else" | "or_else" | "inspect_err"
+    )
 }

@@ -12,13 +12,14 @@ use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::analysis::types::Ty;
+use crate::knowledge::blocking::runs_only_on_failure;
 use crate::knowledge::blocking::{
     BlockingKind, BlockingMethod, Capacity, Wait, blocking_any_receiver, blocking_await_of,
     blocking_method, is_blocking_http_builder_function, is_blocking_http_client,
     is_http_builder_send, is_short_duration_constructor, through_buffer,
 };
-use crate::knowledge::locks::lock_type_at;
-use crate::model::{Expr, ExprKind};
+use crate::knowledge::locks::{LockFlavor, lock_type_at};
+use crate::model::{Expr, ExprKind, Function};
 use crate::span::Span;
 
 /// How deep a value is followed back to the guard it came from.
@@ -101,13 +102,10 @@ pub fn classify<'e>(
 impl Classified<'_> {
     /// Whether holding `held` during this call counts.
     pub fn counts(&self, values: &FunctionValues<'_>, held: &Held) -> bool {
-        if held.target.class.is_textual() {
+        if !counts_for(&self.op, held) {
             return false;
         }
-        // A blocking lock's guard across an `.await` is `guard_across_await`'s finding.
-        if self.op.awaited
-            && held.target.lock_type.flavor == crate::knowledge::locks::LockFlavor::Blocking
-        {
+        if self.op.kind.is_io() && serializes_only(values, &held.target) {
             return false;
         }
         match self.exemption {
@@ -118,6 +116,67 @@ impl Classified<'_> {
             }
         }
     }
+}
+
+/// Whether a guard held during a blocking operation counts, wherever the operation is:
+/// not a lock of unknown identity, not a blocking lock's guard across an `.await` (that
+/// is `guard_across_await`'s finding), not the lock a `Condvar` wait releases.
+pub fn counts_for(op: &BlockingOp, held: &Held) -> bool {
+    if held.target.class.is_textual() {
+        return false;
+    }
+    if op.awaited && held.target.lock_type.flavor == LockFlavor::Blocking {
+        return false;
+    }
+    op.releases
+        .as_ref()
+        .is_none_or(|released| released.class != held.target.class)
+}
+
+/// A lock that holds no data (`Mutex<()>`): it exists to serialize the code it guards,
+/// I/O included.
+pub fn serializes_only(values: &FunctionValues<'_>, target: &LockTarget) -> bool {
+    lock_inner_type(values, target)
+        .is_some_and(|inner| matches!(inner, Ty::Tuple(elements) if elements.is_empty()))
+}
+
+/// Whether the call at `span` runs only when the acquisition of `held` failed: inside the
+/// closure of `m.lock().map_err(|e| ..)` or `.unwrap_or_else(|e| ..)`, where the guard is
+/// inside a poison error.
+pub fn in_failure_handler(function: &Function, span: Span, held: &Held) -> bool {
+    let mut found = false;
+    function.body.walk(&mut |expr| {
+        if let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &expr.kind
+            && runs_only_on_failure(method)
+            && receiver.span.contains(held.site)
+            && args
+                .iter()
+                .any(|arg| matches!(arg.kind, ExprKind::Closure { .. }) && arg.span.contains(span))
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Whether the call at `span` passes the guard `held` (or a value reached through it) to
+/// the function it calls: I/O that function does is on what the lock protects.
+pub fn passes_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> bool {
+    let Some(call) = find_expr(values, span) else {
+        return false;
+    };
+    let args: Vec<&Expr> = match &call.kind {
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::MethodCall { args, .. } => args.iter().collect(),
+        _ => return false,
+    };
+    args.into_iter()
+        .any(|arg| derives_from(values, arg, held, 0))
 }
 
 /// `receiver.method(..)` that blocks the thread.
@@ -331,6 +390,18 @@ fn derives_from(values: &FunctionValues<'_>, expr: &Expr, held: &Held, depth: us
     if depth >= MAX_PROVENANCE_DEPTH {
         return false;
     }
+    // A struct or tuple built from the guard (`LogFile { writer: &mut guard, .. }`).
+    let parts: Vec<&Expr> = match &expr.kind {
+        ExprKind::Struct(literal) => literal.fields.iter().map(|(_, value)| value).collect(),
+        ExprKind::Compound(parts) => parts.iter().collect(),
+        _ => Vec::new(),
+    };
+    if parts
+        .into_iter()
+        .any(|part| derives_from(values, part, held, depth + 1))
+    {
+        return true;
+    }
     let Some(root) = root_name(expr) else {
         return false;
     };
@@ -366,6 +437,19 @@ fn root_name(expr: &Expr) -> Option<&str> {
 /// What a lock holds, when that is a single value (through `Option` and pointers):
 /// `Mutex<Option<Receiver<T>>>` holds a `Receiver`.
 fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<String> {
+    let data = lock_inner_type(values, target)?;
+    let mut inner = peel_pointers(&data);
+    if let Ty::Path { path, args } = inner
+        && path.rsplit("::").next() == Some("Option")
+        && let Some(first) = args.first()
+    {
+        inner = peel_pointers(first);
+    }
+    inner.path().map(str::to_string)
+}
+
+/// The type of the data a lock holds (`T` of `Mutex<T>`), from its declaration.
+fn lock_inner_type(values: &FunctionValues<'_>, target: &LockTarget) -> Option<Ty> {
     let typing = values.typing;
     let lock = match &target.class {
         ClassKey::Field { owner, field } => typing.field_type(owner, field)?,
@@ -387,14 +471,7 @@ fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<Str
         return None;
     };
     lock_type_at(path)?;
-    let mut inner = peel_pointers(args.first()?);
-    if let Ty::Path { path, args } = inner
-        && path.rsplit("::").next() == Some("Option")
-        && let Some(first) = args.first()
-    {
-        inner = peel_pointers(first);
-    }
-    inner.path().map(str::to_string)
+    args.first().cloned()
 }
 
 /// The expression with exactly this span in the function's body.

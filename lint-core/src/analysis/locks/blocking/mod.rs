@@ -19,13 +19,12 @@ use crate::analysis::call_sites::{CallSites, Resolution};
 use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::analysis::{FunctionRef, Scope};
 use crate::knowledge::Knowledge;
-use crate::knowledge::locks::LockFlavor;
 use crate::model::{ExprKind, Function};
 use crate::span::Span;
 
 use capacity::CapacityFacts;
 pub use classify::BlockingOp;
-use classify::classify;
+use classify::{classify, counts_for, in_failure_handler, passes_guard, serializes_only};
 use summaries::{Calls, MayBlock, Reach};
 use values::FunctionValues;
 
@@ -186,7 +185,10 @@ fn sites_of(
             let held = candidate
                 .held
                 .iter()
-                .filter(|held| classified.counts(&values, held))
+                .filter(|held| {
+                    classified.counts(&values, held)
+                        && !in_failure_handler(values.function, candidate.span, held)
+                })
                 .cloned()
                 .collect();
             Some(Site {
@@ -292,17 +294,29 @@ fn through_call(
     summaries: &HashMap<FunctionRef, MayBlock>,
     awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
 ) -> Option<BlockingUnderLock> {
+    let mut values = None;
     for callee in callees_reached(inputs, function, call.span, &call.callees, awaited) {
         let Some(summary) = summaries.get(&callee) else {
             continue;
         };
         for reach in [&summary.thread, &summary.awaited].into_iter().flatten() {
-            let held: Vec<Held> = call
+            let definition = inputs.function(function);
+            let mut held: Vec<Held> = call
                 .held
                 .iter()
-                .filter(|held| counts_through_call(&reach.op, held))
+                .filter(|held| {
+                    counts_for(&reach.op, held) && !in_failure_handler(definition, call.span, held)
+                })
                 .cloned()
                 .collect();
+            if reach.op.kind.is_io() && !held.is_empty() {
+                // I/O of a callee given the guard (or what it protects) is I/O the lock
+                // exists to serialize.
+                let values = values.get_or_insert_with(|| inputs.values_of(function));
+                held.retain(|held| {
+                    !serializes_only(values, &held.target) && !passes_guard(values, call.span, held)
+                });
+            }
             if held.is_empty() {
                 continue;
             }
@@ -320,20 +334,6 @@ fn through_call(
         }
     }
     None
-}
-
-/// Whether a guard held at a call counts for a blocking call inside the callee.
-fn counts_through_call(op: &BlockingOp, held: &Held) -> bool {
-    if held.target.class.is_textual() {
-        return false;
-    }
-    if op.awaited && held.target.lock_type.flavor == LockFlavor::Blocking {
-        return false;
-    }
-    // The callee's condvar wait releases the lock it waits on.
-    op.releases
-        .as_ref()
-        .is_none_or(|released| released.class != held.target.class)
 }
 
 /// One finding per blocking line, at most [`MAX_FINDINGS_PER_GUARD`] per guard; the
