@@ -619,3 +619,10 @@ pub fn runs_only_on_failure(method: &str) -> bool {
         "map_err" | "unwrap_or_else" | "or_else" | "inspect_err"
     )
 }
+
+/// Signs that a function does non-blocking I/O: it handles `ErrorKind::WouldBlock` (a
+/// socket or pipe in non-blocking mode returns it instead of waiting) or switches the
+/// stream to non-blocking mode.
+pub fn is_nonblocking_io_marker(name: &str) -> bool {
+    matches!(name, "WouldBlock" | "set_nonblocking")
+}

@@ -12,14 +12,14 @@ use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::analysis::types::Ty;
-use crate::knowledge::blocking::runs_only_on_failure;
 use crate::knowledge::blocking::{
     BlockingKind, BlockingMethod, Capacity, Wait, blocking_any_receiver, blocking_await_of,
     blocking_method, is_blocking_http_builder_function, is_blocking_http_client,
     is_http_builder_send, is_short_duration_constructor, through_buffer,
 };
+use crate::knowledge::blocking::{is_nonblocking_io_marker, runs_only_on_failure};
 use crate::knowledge::locks::{LockFlavor, lock_type_at};
-use crate::model::{Expr, ExprKind, Function};
+use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
 
 /// How deep a value is followed back to the guard it came from.
@@ -198,7 +198,9 @@ fn method_call<'e>(
     if let Some(ty) = &receiver_type
         && let Some((type_path, entry)) = table_entry(ty, method, Wait::Thread)
     {
-        if !waits(inputs, values, entry, receiver, args) {
+        if !waits(inputs, values, entry, receiver, args)
+            || (entry.kind.is_io() && does_nonblocking_io(values.function))
+        {
             return None;
         }
         return Some(Classified {
@@ -333,6 +335,44 @@ fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) 
         BlockingKind::Receive | BlockingKind::Join => Exemption::LockHoldingOnly(type_path),
         _ => Exemption::None,
     }
+}
+
+/// Whether a function does its I/O in non-blocking mode (it handles `WouldBlock`).
+fn does_nonblocking_io(function: &Function) -> bool {
+    let mut found = false;
+    function.body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Path(path) => found |= is_nonblocking_io_marker(path.last()),
+        ExprKind::MethodCall { method, .. } => found |= is_nonblocking_io_marker(method),
+        _ => {}
+    });
+    found
+}
+
+/// Whether `held` is a `try_*` acquisition bound as it came (`let g = m.try_lock();`):
+/// the binding is an `Option`/`Result` that may hold no guard, and code after a failed
+/// check (`if g.is_some() { return; }`) runs without the lock.
+pub fn may_hold_nothing(function: &Function, held: &Held) -> bool {
+    if !held.is_try {
+        return false;
+    }
+    let HoldReason::Binding(name) = &held.reason else {
+        return false;
+    };
+    let mut found = false;
+    function.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let_stmt.pattern.simple_name() == Some(name.as_str())
+                && let_stmt
+                    .init
+                    .as_ref()
+                    .is_some_and(|init| init.span == held.site)
+            {
+                found = true;
+            }
+        }
+    });
+    found
 }
 
 /// From the method name of `call` (when it is a method call) to the end of `whole`.

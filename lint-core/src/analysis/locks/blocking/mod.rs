@@ -24,7 +24,9 @@ use crate::span::Span;
 
 use capacity::CapacityFacts;
 pub use classify::BlockingOp;
-use classify::{classify, counts_for, in_failure_handler, passes_guard, serializes_only};
+use classify::{
+    classify, counts_for, in_failure_handler, may_hold_nothing, passes_guard, serializes_only,
+};
 use summaries::{Calls, MayBlock, Reach};
 use values::FunctionValues;
 
@@ -188,6 +190,7 @@ fn sites_of(
                 .filter(|held| {
                     classified.counts(&values, held)
                         && !in_failure_handler(values.function, candidate.span, held)
+                        && !may_hold_nothing(values.function, held)
                 })
                 .cloned()
                 .collect();
@@ -305,7 +308,9 @@ fn through_call(
                 .held
                 .iter()
                 .filter(|held| {
-                    counts_for(&reach.op, held) && !in_failure_handler(definition, call.span, held)
+                    counts_for(&reach.op, held)
+                        && !in_failure_handler(definition, call.span, held)
+                        && !may_hold_nothing(definition, held)
                 })
                 .cloned()
                 .collect();
