@@ -293,6 +293,10 @@ const BLOCKING_METHODS: &[BlockingMethod] = &[
     thread("std::os::unix::net::UnixDatagram", "recv_from", NetIo),
     thread("std::os::unix::net::UnixDatagram", "send", NetIo),
     thread("std::os::unix::net::UnixDatagram", "send_to", NetIo),
+    // Console input.
+    thread("std::io::Stdin", "read_line", FileIo),
+    thread("std::io::Stdin", "read_to_string", FileIo),
+    thread("std::io::Stdin", "read_to_end", FileIo),
     // Processes.
     thread("std::process::Command", "output", Process),
     thread("std::process::Command", "status", Process),
@@ -466,6 +470,8 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ("tokio::task::spawn_local", "tokio::task::JoinHandle"),
     ("async_std::task::spawn", "async_std::task::JoinHandle"),
     ("tokio::runtime::Handle::current", "tokio::runtime::Handle"),
+    ("std::io::stdin", "std::io::Stdin"),
+    ("std::fs::File::options", "std::fs::OpenOptions"),
 ];
 
 pub fn return_type_of(canonical: &str) -> Option<&'static str> {
@@ -475,133 +481,100 @@ pub fn return_type_of(canonical: &str) -> Option<&'static str> {
         .map(|(_, ty)| *ty)
 }
 
-/// What some methods return, by receiver type: (receiver type, method, returned type,
-/// whether it is wrapped in a `Result`).
-const METHOD_RETURN_TYPES: &[(&str, &str, &str, bool)] = &[
-    (
-        "std::thread::Builder",
-        "spawn",
-        "std::thread::JoinHandle",
-        true,
-    ),
-    (
-        "std::thread::Builder",
+/// What some methods return, by receiver type.
+#[derive(Clone, Copy, Debug)]
+struct MethodReturn {
+    type_path: &'static str,
+    method: &'static str,
+    returned: &'static str,
+    /// Wrapped in a `Result`.
+    fallible: bool,
+}
+
+const fn returns(
+    type_path: &'static str,
+    method: &'static str,
+    returned: &'static str,
+) -> MethodReturn {
+    MethodReturn {
+        type_path,
+        method,
+        returned,
+        fallible: false,
+    }
+}
+
+const fn returns_result(
+    type_path: &'static str,
+    method: &'static str,
+    returned: &'static str,
+) -> MethodReturn {
+    MethodReturn {
+        fallible: true,
+        ..returns(type_path, method, returned)
+    }
+}
+
+/// A builder method that returns the builder (`Command::arg`).
+const fn builder(type_path: &'static str, method: &'static str) -> MethodReturn {
+    returns(type_path, method, type_path)
+}
+
+const COMMAND: &str = "std::process::Command";
+const OPEN_OPTIONS: &str = "std::fs::OpenOptions";
+const THREAD_BUILDER: &str = "std::thread::Builder";
+const RUNTIME: &str = "tokio::runtime::Runtime";
+const HANDLE: &str = "tokio::runtime::Handle";
+const TOKIO_JOIN_HANDLE: &str = "tokio::task::JoinHandle";
+
+const METHOD_RETURN_TYPES: &[MethodReturn] = &[
+    returns_result(THREAD_BUILDER, "spawn", "std::thread::JoinHandle"),
+    returns_result(
+        THREAD_BUILDER,
         "spawn_scoped",
         "std::thread::ScopedJoinHandle",
-        true,
     ),
-    (
-        "std::thread::Builder",
-        "name",
-        "std::thread::Builder",
-        false,
-    ),
-    (
-        "std::thread::Builder",
-        "stack_size",
-        "std::thread::Builder",
-        false,
-    ),
-    (
+    builder(THREAD_BUILDER, "name"),
+    builder(THREAD_BUILDER, "stack_size"),
+    returns(
         "std::thread::Scope",
         "spawn",
         "std::thread::ScopedJoinHandle",
-        false,
     ),
-    (
-        "tokio::runtime::Runtime",
-        "spawn",
-        "tokio::task::JoinHandle",
-        false,
-    ),
-    (
-        "tokio::runtime::Runtime",
-        "spawn_blocking",
-        "tokio::task::JoinHandle",
-        false,
-    ),
-    (
-        "tokio::runtime::Runtime",
-        "handle",
-        "tokio::runtime::Handle",
-        false,
-    ),
-    (
-        "tokio::runtime::Handle",
-        "spawn",
-        "tokio::task::JoinHandle",
-        false,
-    ),
-    (
-        "tokio::runtime::Handle",
-        "spawn_blocking",
-        "tokio::task::JoinHandle",
-        false,
-    ),
-    (
-        "std::process::Command",
-        "spawn",
-        "std::process::Child",
-        true,
-    ),
-    (
-        "std::net::TcpListener",
-        "accept",
-        "std::net::TcpStream",
-        true,
-    ),
-    (
-        "std::net::TcpStream",
-        "try_clone",
-        "std::net::TcpStream",
-        true,
-    ),
-    ("std::fs::File", "try_clone", "std::fs::File", true),
-    ("std::fs::OpenOptions", "open", "std::fs::File", true),
-    (
-        "std::fs::OpenOptions",
-        "read",
-        "std::fs::OpenOptions",
-        false,
-    ),
-    (
-        "std::fs::OpenOptions",
-        "write",
-        "std::fs::OpenOptions",
-        false,
-    ),
-    (
-        "std::fs::OpenOptions",
-        "append",
-        "std::fs::OpenOptions",
-        false,
-    ),
-    (
-        "std::fs::OpenOptions",
-        "create",
-        "std::fs::OpenOptions",
-        false,
-    ),
-    (
-        "std::fs::OpenOptions",
-        "create_new",
-        "std::fs::OpenOptions",
-        false,
-    ),
-    (
-        "std::fs::OpenOptions",
-        "truncate",
-        "std::fs::OpenOptions",
-        false,
-    ),
+    returns(RUNTIME, "spawn", TOKIO_JOIN_HANDLE),
+    returns(RUNTIME, "spawn_blocking", TOKIO_JOIN_HANDLE),
+    returns(RUNTIME, "handle", HANDLE),
+    returns(HANDLE, "spawn", TOKIO_JOIN_HANDLE),
+    returns(HANDLE, "spawn_blocking", TOKIO_JOIN_HANDLE),
+    returns_result(COMMAND, "spawn", "std::process::Child"),
+    builder(COMMAND, "arg"),
+    builder(COMMAND, "args"),
+    builder(COMMAND, "env"),
+    builder(COMMAND, "envs"),
+    builder(COMMAND, "env_remove"),
+    builder(COMMAND, "env_clear"),
+    builder(COMMAND, "current_dir"),
+    builder(COMMAND, "stdin"),
+    builder(COMMAND, "stdout"),
+    builder(COMMAND, "stderr"),
+    returns_result("std::net::TcpListener", "accept", "std::net::TcpStream"),
+    returns_result("std::net::TcpStream", "try_clone", "std::net::TcpStream"),
+    returns_result("std::fs::File", "try_clone", "std::fs::File"),
+    returns_result(OPEN_OPTIONS, "open", "std::fs::File"),
+    builder(OPEN_OPTIONS, "read"),
+    builder(OPEN_OPTIONS, "write"),
+    builder(OPEN_OPTIONS, "append"),
+    builder(OPEN_OPTIONS, "create"),
+    builder(OPEN_OPTIONS, "create_new"),
+    builder(OPEN_OPTIONS, "truncate"),
 ];
 
 /// The type a method returns on a receiver of `type_path`, and whether in a `Result`.
 pub fn method_return_type(type_path: &str, method: &str) -> Option<(&'static str, bool)> {
     METHOD_RETURN_TYPES
         .iter()
-        .find(|(ty, name, _, _)| *ty == type_path && *name == method)
-        .map(|(_, _, returned, in_result)| (*returned, *in_result))
+        .find(|entry| entry.type_path == type_path && entry.method == method)
+        .map(|entry| (entry.returned, entry.fallible))
 }
 
 /// Sender types whose sends block only when the channel was built bounded.

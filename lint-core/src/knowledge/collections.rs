@@ -156,3 +156,34 @@ pub fn returns(method: &str) -> Option<Returns> {
         .find(|(name, _)| *name == method)
         .map(|(_, returns)| *returns)
 }
+
+/// Methods that call their closure with the receiver's elements (`for_each(|tx| ..)`,
+/// `retain(|k, v| ..)`, `Option::map(|x| ..)`).
+const ELEMENT_CLOSURE_METHODS: &[&str] = &[
+    "for_each",
+    "try_for_each",
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "position",
+    "retain",
+    "retain_mut",
+    "inspect",
+    "take_while",
+    "skip_while",
+    "partition",
+    "is_some_and",
+    "is_ok_and",
+    "is_none_or",
+    "and_then",
+    "map_or",
+];
+
+pub fn passes_elements(method: &str) -> bool {
+    ELEMENT_CLOSURE_METHODS.contains(&method)
+}

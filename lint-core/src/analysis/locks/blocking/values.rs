@@ -16,7 +16,7 @@ use crate::knowledge::blocking::{method_return_type, return_type_of};
 use crate::knowledge::channels::channel_constructor;
 use crate::knowledge::collections::{
     OPTION_PATH, RESULT_PATH, Returns, SEQUENCE_PATH, Shape, is_fallible, is_success_variant,
-    returns, shape,
+    passes_elements, returns, shape,
 };
 use crate::knowledge::locks::{acquire_method, guard_lock_type, lock_type_at};
 use crate::knowledge::wrappers::is_transparent;
@@ -217,6 +217,7 @@ impl<'a> FunctionValues<'a> {
             let before: usize = self.locals.values().map(Vec::len).sum();
             let typed_before = self.typed_count();
             let mut patterns: Vec<(&'a Pattern, &'a Expr, bool)> = Vec::new();
+            let mut closures: Vec<(&'a [Pattern], &'a Expr)> = Vec::new();
             body.walk_blocks(&mut |block| {
                 for stmt in &block.stmts {
                     if let Stmt::Let(let_stmt) = stmt
@@ -237,10 +238,25 @@ impl<'a> FunctionValues<'a> {
                     kind: LoopKind::For { pattern, iterable },
                     ..
                 } => patterns.push((pattern, iterable, true)),
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } if passes_elements(method) => {
+                    for arg in args {
+                        if let ExprKind::Closure { params, .. } = &arg.kind {
+                            closures.push((params, receiver));
+                        }
+                    }
+                }
                 _ => {}
             });
             for (pattern, source, iterated) in patterns {
                 self.bind(pattern, source, iterated);
+            }
+            for (params, receiver) in closures.drain(..) {
+                self.bind_closure_params(params, receiver);
             }
             let after: usize = self.locals.values().map(Vec::len).sum();
             if after == before && self.typed_count() == typed_before {
@@ -305,6 +321,27 @@ impl<'a> FunctionValues<'a> {
                 .then(|| inner.clone())
                 .flatten();
             self.record(&binding.name, source, Position::Inside, ty);
+        }
+    }
+
+    /// `senders.iter().for_each(|tx| ..)`, `map.retain(|_, tx| ..)`: the closure's
+    /// parameters are the receiver's elements (a map's key and value as two parameters).
+    fn bind_closure_params(&mut self, params: &'a [Pattern], receiver: &'a Expr) {
+        match params {
+            [param] => self.bind(param, receiver, true),
+            [key, value] => {
+                let element = self.type_of(receiver).as_ref().and_then(element_type);
+                let parts = match element {
+                    Some(Ty::Tuple(parts)) if parts.len() == 2 => parts,
+                    _ => return,
+                };
+                for (param, ty) in [key, value].into_iter().zip(parts) {
+                    if let Some(name) = param.simple_name() {
+                        self.record(name, receiver, Position::Inside, Some(ty));
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
