@@ -376,3 +376,10 @@ pub fn names_in_flight_counter(lowercase_name: &str) -> bool {
     .iter()
     .any(|word| lowercase_name.contains(word))
 }
+
+/// Whether a type is one end of a channel some constructor builds.
+pub fn is_channel_end_type(type_path: &str) -> bool {
+    CHANNEL_CONSTRUCTORS
+        .iter()
+        .any(|constructor| constructor.sender == type_path || constructor.receiver == type_path)
+}

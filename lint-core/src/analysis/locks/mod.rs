@@ -116,6 +116,8 @@ pub struct LockAnalysis {
     pub same_class_nestings: Vec<same_class::SameClassNesting>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
     pub blocking_under_lock: Vec<blocking::BlockingUnderLock>,
+    /// Cycles through a bounded channel and a lock (reported as lock-order cycles).
+    pub channel_cycles: Vec<blocking::ChannelCycle>,
 }
 
 pub fn analyze_locks<'a>(
@@ -319,8 +321,9 @@ pub fn analyze_locks<'a>(
     );
     let blocking_inputs =
         blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
-    analysis.blocking_under_lock =
-        blocking::blocking_under_lock(&blocking_inputs, &analysis.functions);
+    let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
+    analysis.blocking_under_lock = blocking.under_lock;
+    analysis.channel_cycles = blocking.channel_cycles;
     analysis
 }
 

@@ -7,7 +7,7 @@
 //! that holds nothing but the receiver or handle it waits on.
 
 use super::Inputs;
-use super::capacity::is_bounded;
+use super::origins::{all_bounded, origins_of};
 use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -324,7 +324,7 @@ fn waits(
     if entry.timed && args.last().is_some_and(is_short_duration) {
         return false;
     }
-    entry.capacity == Capacity::Any || is_bounded(inputs, values, receiver)
+    entry.capacity == Capacity::Any || all_bounded(&origins_of(inputs, values, receiver))
 }
 
 fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) -> Exemption<'e> {

@@ -5,8 +5,9 @@
 //! summarizes per function what calling it may wait for (`summaries`), and pairs both with
 //! the guards held at each blocking call or call of a blocking function.
 
-mod capacity;
+mod channel_cycles;
 mod classify;
+mod origins;
 mod summaries;
 mod values;
 
@@ -22,11 +23,12 @@ use crate::knowledge::Knowledge;
 use crate::model::{ExprKind, Function};
 use crate::span::Span;
 
-use capacity::CapacityFacts;
+pub use channel_cycles::ChannelCycle;
 pub use classify::BlockingOp;
 use classify::{
     classify, counts_for, in_failure_handler, may_hold_nothing, passes_guard, serializes_only,
 };
+use origins::OriginFacts;
 use summaries::{Calls, MayBlock, Reach};
 use values::FunctionValues;
 
@@ -58,7 +60,7 @@ pub struct Inputs<'c, 'a> {
     pub call_sites: &'a CallSites,
     pub knowledge: &'c Knowledge,
     pub scope: Scope,
-    capacity: CapacityFacts,
+    origins: OriginFacts,
 }
 
 impl<'c, 'a> Inputs<'c, 'a> {
@@ -75,7 +77,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
             call_sites,
             knowledge,
             scope,
-            capacity: CapacityFacts::default(),
+            origins: OriginFacts::default(),
         }
     }
 
@@ -110,17 +112,28 @@ impl<'c, 'a> Inputs<'c, 'a> {
 #[derive(Clone, Debug)]
 struct Site {
     op: BlockingOp,
+    /// Where findings point (from the method name).
     span: Span,
+    /// The candidate's own span (the whole call or `.await`).
+    candidate_span: Span,
     /// The held guards the call counts.
     held: Vec<Held>,
     isolated: bool,
 }
 
-/// Every blocking call made with a guard alive, directly or through calls.
-pub fn blocking_under_lock(
+/// What the pass finds.
+#[derive(Default)]
+pub struct BlockingFacts {
+    pub under_lock: Vec<BlockingUnderLock>,
+    pub channel_cycles: Vec<ChannelCycle>,
+}
+
+/// Every blocking call made with a guard alive, directly or through calls, and every cycle
+/// through a bounded channel and a lock (whose send is then not reported apart).
+pub fn analyze(
     inputs: &Inputs<'_, '_>,
     functions: &HashMap<FunctionRef, FunctionLocks>,
-) -> Vec<BlockingUnderLock> {
+) -> BlockingFacts {
     let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     ordered.sort();
     let sites: HashMap<FunctionRef, Vec<Site>> = ordered
@@ -170,7 +183,19 @@ pub fn blocking_under_lock(
         }
         found.extend(limit_per_guard(here));
     }
-    found
+    let channel_cycles = channel_cycles::channel_cycles(inputs, functions, &sites);
+    // The cycle (an error) says more than the blocking send it starts from.
+    found.retain(|finding| {
+        !channel_cycles.iter().any(|cycle| {
+            cycle.producer == finding.function
+                && cycle.send == finding.call_site
+                && finding.held.iter().any(|held| held.site == cycle.lock.site)
+        })
+    });
+    BlockingFacts {
+        under_lock: found,
+        channel_cycles,
+    }
 }
 
 /// The blocking calls among a function's candidates, with the guards each one counts.
@@ -196,6 +221,7 @@ fn sites_of(
                 .collect();
             Some(Site {
                 span: classified.span.unwrap_or(candidate.span),
+                candidate_span: candidate.span,
                 op: classified.op,
                 held,
                 isolated: candidate.isolated,

@@ -1,11 +1,13 @@
-//! Whether a sender's channel was built with a capacity. Senders of crossbeam, flume,
-//! async-channel and kanal have one type for bounded and unbounded channels, so only the
-//! construction tells: the sender is followed back through locals (`let (tx, rx) =
-//! bounded(8)`, clones), the parameters it came in through (to the arguments of every
-//! caller, a few calls deep), and struct fields (to every struct literal and assignment
-//! that stores a sender in that field).
+//! Where a channel end or a lock was created. Senders of crossbeam, flume, async-channel
+//! and kanal have one type for bounded and unbounded channels, so only the construction
+//! tells whether a send can wait; and a channel (or a lock) shared between a producer and
+//! a consumer is recognized by its one construction site, whatever names, fields and
+//! parameters carry it. A value is followed back through locals (`let (tx, rx) =
+//! bounded(8)`, clones, `Arc::new`), the parameters it came in through (to the arguments of
+//! every caller, a few calls deep), and struct fields (to every struct literal and
+//! assignment that stores a value in that field).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use super::Inputs;
@@ -14,52 +16,55 @@ use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, ParamSlot};
 use crate::analysis::types::Ty;
 use crate::knowledge::adaptors::is_result_adapter;
-use crate::knowledge::blocking::is_bounded_only_sender;
-use crate::knowledge::channels::{ChannelCapacity, channel_constructor};
+use crate::knowledge::channels::{ChannelCapacity, channel_constructor, is_channel_end_type};
 use crate::knowledge::collections::is_success_variant;
-use crate::knowledge::locks::{acquire_method, is_identity_method, is_shared_pointer_clone_path};
+use crate::knowledge::locks::{
+    acquire_method, is_identity_method, is_shared_pointer_clone_path, lock_type_at,
+};
 use crate::model::{Expr, ExprKind};
+use crate::span::Span;
 
-/// How many calls a sender is followed back through parameters.
+/// How many calls a value is followed back through parameters.
 const MAX_CALLER_DEPTH: usize = 2;
 /// How many bindings deep a local is followed.
 const MAX_LOCAL_DEPTH: usize = 6;
 /// Callers looked at per parameter.
 const MAX_CALLERS: usize = 16;
+/// Most construction sites kept for one value.
+const MAX_ORIGINS: usize = 16;
 
-/// What is known of a channel's capacity from the places that built it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Known {
-    Bounded,
-    /// Unbounded somewhere (or both): a send may never wait.
-    NotBounded,
+/// A place where a channel or a lock is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// The constructor call (`bounded(8)`, `Mutex::new(..)`).
+    pub site: Span,
+    /// For a channel, whether it has a capacity.
+    pub bounded: Option<bool>,
 }
 
-fn merge(a: Option<Known>, b: Option<Known>) -> Option<Known> {
-    match (a, b) {
-        (Some(Known::NotBounded), _) | (_, Some(Known::NotBounded)) => Some(Known::NotBounded),
-        (Some(Known::Bounded), _) | (_, Some(Known::Bounded)) => Some(Known::Bounded),
-        _ => None,
-    }
-}
+pub type Origins = BTreeSet<Origin>;
 
-/// The program-wide facts capacity questions need, built on first use.
+/// The program-wide facts origin questions need, built on first use.
 #[derive(Default)]
-pub struct CapacityFacts {
+pub struct OriginFacts {
     /// Callers of each function: (caller, call site span).
-    callers: OnceLock<HashMap<FunctionRef, Vec<(FunctionRef, crate::span::Span)>>>,
-    /// (struct, field) → what the senders stored there were built as.
-    fields: OnceLock<HashMap<(String, String), Known>>,
+    callers: OnceLock<HashMap<FunctionRef, Vec<(FunctionRef, Span)>>>,
+    /// (struct, field) → where the channel ends and locks stored there were created.
+    fields: OnceLock<HashMap<(String, String), Origins>>,
 }
 
-/// Whether the channel of the sender `expr` (in `values`' function) is known to be bounded.
-pub fn is_bounded(inputs: &Inputs<'_, '_>, values: &FunctionValues<'_>, expr: &Expr) -> bool {
+/// Where the value of `expr` (in `values`' function) was created, as far as it is found.
+pub fn origins_of(inputs: &Inputs<'_, '_>, values: &FunctionValues<'_>, expr: &Expr) -> Origins {
     Search {
         inputs,
         with_fields: true,
     }
-    .capacity(values, expr, 0, 0)
-        == Some(Known::Bounded)
+    .origins(values, expr, 0, 0)
+}
+
+/// Whether a channel built at every one of these sites has a capacity.
+pub fn all_bounded(origins: &Origins) -> bool {
+    !origins.is_empty() && origins.iter().all(|origin| origin.bounded == Some(true))
 }
 
 struct Search<'i, 'c, 'a> {
@@ -69,33 +74,36 @@ struct Search<'i, 'c, 'a> {
 }
 
 impl Search<'_, '_, '_> {
-    fn capacity(
+    fn origins(
         &self,
         values: &FunctionValues<'_>,
         expr: &Expr,
         local_depth: usize,
         caller_depth: usize,
-    ) -> Option<Known> {
+    ) -> Origins {
         if local_depth > MAX_LOCAL_DEPTH {
-            return None;
+            return Origins::new();
         }
         let next = local_depth + 1;
         match &expr.kind {
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
-                let mut known = None;
+                let mut found = Origins::new();
                 for local in values.bindings(name) {
-                    known = merge(
-                        known,
-                        self.of_binding(values, local.source, local.position, next, caller_depth),
-                    );
+                    found.extend(self.of_binding(
+                        values,
+                        local.source,
+                        local.position,
+                        next,
+                        caller_depth,
+                    ));
                 }
-                if known.is_none()
+                if found.is_empty()
                     && let Some(index) = values.param_index(name)
                 {
-                    known = self.through_callers(values.function_ref, index, caller_depth);
+                    found = self.through_callers(values.function_ref, index, caller_depth);
                 }
-                known
+                limit(found)
             }
             ExprKind::Field { base, member } => {
                 if let ExprKind::Call { .. } = &base.kind
@@ -110,43 +118,47 @@ impl Search<'_, '_, '_> {
                     );
                 }
                 if !self.with_fields {
-                    return None;
+                    return Origins::new();
                 }
-                let owner = values.type_of(base)?;
-                let owner = deref_value(&owner).path()?.to_string();
-                self.field(&owner, member)
+                let Some(owner) = values.type_of(base) else {
+                    return Origins::new();
+                };
+                let Some(owner) = deref_value(&owner).path() else {
+                    return Origins::new();
+                };
+                self.field(owner, member)
             }
             ExprKind::MethodCall {
                 receiver,
                 method,
                 args,
                 ..
-            } if args.is_empty()
-                && (is_identity_method(method)
-                    || is_result_adapter(method)
-                    || acquire_method(method).is_some()) =>
-            {
-                self.capacity(values, receiver, next, caller_depth)
+            } if (args.is_empty() && is_identity_method(method)) || is_result_adapter(method) => {
+                self.origins(values, receiver, next, caller_depth)
             }
-            ExprKind::Call { callee, args } if args.len() == 1 => {
+            ExprKind::Call { callee, args } => {
                 let ExprKind::Path(path) = &callee.kind else {
-                    return None;
+                    return Origins::new();
                 };
-                let wraps = is_shared_pointer_clone_path(&path.segments)
-                    || is_success_variant(path.last())
-                    || path.last() == "new"
-                    || path.last() == "from";
+                if let Some(origin) = constructed_lock(values, expr) {
+                    return Origins::from([origin]);
+                }
+                let wraps = args.len() == 1
+                    && (is_shared_pointer_clone_path(&path.segments)
+                        || is_success_variant(path.last())
+                        || path.last() == "new"
+                        || path.last() == "from");
                 if wraps {
-                    self.capacity(values, &args[0], next, caller_depth)
+                    self.origins(values, &args[0], next, caller_depth)
                 } else {
-                    None
+                    Origins::new()
                 }
             }
             ExprKind::Reference { expr: inner, .. }
             | ExprKind::Deref(inner)
             | ExprKind::Try(inner)
-            | ExprKind::Await(inner) => self.capacity(values, inner, next, caller_depth),
-            _ => None,
+            | ExprKind::Await(inner) => self.origins(values, inner, next, caller_depth),
+            _ => Origins::new(),
         }
     }
 
@@ -157,37 +169,40 @@ impl Search<'_, '_, '_> {
         position: Position,
         local_depth: usize,
         caller_depth: usize,
-    ) -> Option<Known> {
+    ) -> Origins {
         match position {
-            Position::Whole => self.capacity(values, source, local_depth, caller_depth),
+            Position::Whole => self.origins(values, source, local_depth, caller_depth),
             Position::TupleField(_) => {
-                let site = values.call_at(peel_result(source).span)?;
-                let constructor = channel_constructor(&site.resolved_path()?.display())?;
-                Some(match constructor.capacity {
-                    ChannelCapacity::Bounded => Known::Bounded,
-                    ChannelCapacity::Unbounded => Known::NotBounded,
-                })
+                let source = peel_result(source);
+                let Some(site) = values.call_at(source.span) else {
+                    return Origins::new();
+                };
+                let Some(resolved) = site.resolved_path() else {
+                    return Origins::new();
+                };
+                let Some(constructor) = channel_constructor(&resolved.display()) else {
+                    return Origins::new();
+                };
+                Origins::from([Origin {
+                    site: source.span,
+                    bounded: Some(constructor.capacity == ChannelCapacity::Bounded),
+                }])
             }
-            Position::Inside => None,
+            Position::Inside => Origins::new(),
         }
     }
 
-    /// The capacity of what every caller passes as parameter `index`.
-    fn through_callers(
-        &self,
-        function: FunctionRef,
-        index: usize,
-        caller_depth: usize,
-    ) -> Option<Known> {
+    /// Where what every caller passes as parameter `index` was created.
+    fn through_callers(&self, function: FunctionRef, index: usize, caller_depth: usize) -> Origins {
         if caller_depth >= MAX_CALLER_DEPTH {
-            return None;
+            return Origins::new();
         }
         let callers = self
             .inputs
-            .capacity
+            .origins
             .callers
             .get_or_init(|| callers_index(self.inputs));
-        let mut known = None;
+        let mut found = Origins::new();
         for (caller, span) in callers
             .get(&function)
             .into_iter()
@@ -201,21 +216,39 @@ impl Search<'_, '_, '_> {
             let Some(argument) = argument_expr(&values, site, index) else {
                 continue;
             };
-            known = merge(known, self.capacity(&values, argument, 0, caller_depth + 1));
+            found.extend(self.origins(&values, argument, 0, caller_depth + 1));
         }
-        known
+        limit(found)
     }
 
-    fn field(&self, owner: &str, member: &str) -> Option<Known> {
+    fn field(&self, owner: &str, member: &str) -> Origins {
         let fields = self
             .inputs
-            .capacity
+            .origins
             .fields
             .get_or_init(|| field_facts(self.inputs));
         fields
             .get(&(owner.to_string(), member.to_string()))
-            .copied()
+            .cloned()
+            .unwrap_or_default()
     }
+}
+
+/// `Mutex::new(..)` (a lock's type followed by `new`): a lock created here.
+fn constructed_lock(values: &FunctionValues<'_>, call: &Expr) -> Option<Origin> {
+    let site = values.call_at(call.span)?;
+    let (last, type_segments) = site.resolved_path()?.segments.split_last()?;
+    (last == "new" && lock_type_at(&type_segments.join("::")).is_some()).then_some(Origin {
+        site: call.span,
+        bounded: None,
+    })
+}
+
+fn limit(mut origins: Origins) -> Origins {
+    while origins.len() > MAX_ORIGINS {
+        origins.pop_last();
+    }
+    origins
 }
 
 /// `x?`, `x.unwrap()` → `x`.
@@ -229,10 +262,8 @@ fn peel_result(expr: &Expr) -> &Expr {
     }
 }
 
-fn callers_index(
-    inputs: &Inputs<'_, '_>,
-) -> HashMap<FunctionRef, Vec<(FunctionRef, crate::span::Span)>> {
-    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, crate::span::Span)>> = HashMap::new();
+fn callers_index(inputs: &Inputs<'_, '_>) -> HashMap<FunctionRef, Vec<(FunctionRef, Span)>> {
+    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::new();
     for site in inputs.call_sites.all() {
         let Some(caller) = site.function else {
             continue;
@@ -275,15 +306,15 @@ fn argument_expr<'v>(
     found
 }
 
-/// For every struct field declared with a sender type whose capacity depends on its
-/// construction: what the senders stored in it were built as.
-fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Known> {
+/// For every struct field declared with a channel end or a lock in its type: where the
+/// values stored in it were created.
+fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
     let search = Search {
         inputs,
         with_fields: false,
     };
     let typing = inputs.typing;
-    let mut facts: HashMap<(String, String), Known> = HashMap::new();
+    let mut facts: HashMap<(String, String), Origins> = HashMap::new();
     for function_ref in inputs.functions_in_scope() {
         let function = inputs.function(function_ref);
         if !stores_fields(&function.body) {
@@ -292,14 +323,14 @@ fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Known> {
         let values = inputs.values_of(function_ref);
         let mut record = |owner: String, member: &str, value: &Expr| {
             let declared = typing.field_type(&owner, member);
-            if !declared.as_ref().is_some_and(mentions_bounded_only_sender) {
+            if !declared.as_ref().is_some_and(holds_channel_or_lock) {
                 return;
             }
-            let known = search.capacity(&values, value, 0, 0);
-            let key = (owner, member.to_string());
-            let merged = merge(facts.get(&key).copied(), known);
-            if let Some(merged) = merged {
-                facts.insert(key, merged);
+            let found = search.origins(&values, value, 0, 0);
+            if !found.is_empty() {
+                let entry = facts.entry((owner, member.to_string())).or_default();
+                entry.extend(found);
+                *entry = limit(std::mem::take(entry));
             }
         };
         function.body.walk(&mut |expr| match &expr.kind {
@@ -350,13 +381,15 @@ fn assigned_field(target: &Expr) -> Option<(&Expr, &str)> {
     }
 }
 
-fn mentions_bounded_only_sender(ty: &Ty) -> bool {
+fn holds_channel_or_lock(ty: &Ty) -> bool {
     match ty {
         Ty::Path { path, args } => {
-            is_bounded_only_sender(path) || args.iter().any(mentions_bounded_only_sender)
+            is_channel_end_type(path)
+                || lock_type_at(path).is_some()
+                || args.iter().any(holds_channel_or_lock)
         }
-        Ty::Ref { inner, .. } | Ty::Slice(inner) => mentions_bounded_only_sender(inner),
-        Ty::Tuple(elements) => elements.iter().any(mentions_bounded_only_sender),
+        Ty::Ref { inner, .. } | Ty::Slice(inner) => holds_channel_or_lock(inner),
+        Ty::Tuple(elements) => elements.iter().any(holds_channel_or_lock),
         Ty::Bounds(_) | Ty::Unknown => false,
     }
 }
