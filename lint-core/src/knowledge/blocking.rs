@@ -460,6 +460,21 @@ pub fn is_short_duration_constructor(function: &str) -> bool {
     SHORT_DURATION_CONSTRUCTORS.contains(&function)
 }
 
+/// The longest bound, in milliseconds, a timed wait may have and still count as not
+/// blocking: long enough to absorb a busy moment, too short to stall the lock's users.
+pub const SHORT_WAIT_MILLIS: u64 = 100;
+
+/// The length in milliseconds of `Duration::<constructor>(value)`.
+pub fn duration_millis(constructor: &str, value: u64) -> Option<u64> {
+    match constructor {
+        "from_secs" => Some(value.saturating_mul(1000)),
+        "from_millis" => Some(value),
+        "from_micros" => Some(value / 1000),
+        "from_nanos" => Some(value / 1_000_000),
+        _ => None,
+    }
+}
+
 /// What some standard and library calls return, for typing the values blocking calls are
 /// made on: `thread::spawn(..)` is a `JoinHandle`.
 const RETURN_TYPES: &[(&str, &str)] = &[

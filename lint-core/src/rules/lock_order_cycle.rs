@@ -3,7 +3,7 @@
 use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
-use crate::analysis::locks::blocking::ChannelCycle;
+use crate::analysis::locks::blocking::{ChannelCycle, RendezvousCycle};
 use crate::analysis::locks::identity::ClassKey;
 use crate::analysis::locks::{Cycle, CycleCluster, EdgeWitness};
 use crate::analysis::runtime_match;
@@ -38,7 +38,8 @@ declare_rule! {
     /// A bounded channel counts as a resource: a send on it made while a guard of `A` is
     /// alive waits for its consumer to make room, so a consumer that takes `A` before its
     /// next receive closes a cycle `A → channel → A` (the channel is named by where it is
-    /// created).
+    /// created). So does a pair of functions that each send on a rendezvous channel
+    /// (capacity zero) before receiving from the other.
     ///
     /// Use instead: one global order (always `accounts` before `log`), or release the
     /// first lock before taking the second:
@@ -99,6 +100,9 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     for cycle in &context.program.locks.channel_cycles {
         out.push(channel_cycle_finding(context, cycle));
+    }
+    for cycle in &context.program.locks.rendezvous_cycles {
+        out.push(rendezvous_finding(context, cycle));
     }
     if let Some(runtime) = context.program.runtime {
         for observed in &runtime.cycles {
@@ -598,5 +602,44 @@ fn channel_cycle_finding(context: &RuleContext<'_, '_>, cycle: &ChannelCycle) ->
         ))
         .with_help(format!(
             "send after the guard of {lock} is dropped (take what the message needs first), or let the consumer receive without taking {lock}; `try_send` never waits"
+        ))
+}
+
+/// Two functions that each send on a rendezvous channel before receiving from the other.
+fn rendezvous_finding(context: &RuleContext<'_, '_>, cycle: &RendezvousCycle) -> Diagnostic {
+    let program = context.program;
+    let first = program.function(cycle.first).display_path();
+    let second = program.function(cycle.second).display_path();
+    context
+        .diagnostic(
+            format!(
+                "channel cycle: `{first}` and `{second}` each send on a rendezvous channel before receiving from the other"
+            ),
+            Label::new(
+                cycle.first_send,
+                format!("`{first}` waits here until the other side receives"),
+            ),
+        )
+        .with_secondary(Label::new(
+            cycle.first_receive,
+            format!("`{first}` receives only after its send completed"),
+        ))
+        .with_secondary(Label::new(
+            cycle.second_send,
+            format!("`{second}` also sends first, and waits here"),
+        ))
+        .with_secondary(Label::new(
+            cycle.second_receive,
+            format!("`{second}` receives only after its send completed"),
+        ))
+        .with_secondary(Label::new(
+            cycle.channel,
+            "a channel of capacity zero is created here",
+        ))
+        .with_note(
+            "a send on a channel of capacity zero waits until the other side receives; when both sides send first, neither reaches its receive",
+        )
+        .with_help(format!(
+            "let one side receive first (make `{second}` receive, then answer), or give the channels a capacity of at least one"
         ))
 }

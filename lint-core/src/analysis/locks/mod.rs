@@ -118,6 +118,8 @@ pub struct LockAnalysis {
     pub blocking_under_lock: Vec<blocking::BlockingUnderLock>,
     /// Cycles through a bounded channel and a lock (reported as lock-order cycles).
     pub channel_cycles: Vec<blocking::ChannelCycle>,
+    /// Functions that send first on each other's rendezvous channels.
+    pub rendezvous_cycles: Vec<blocking::RendezvousCycle>,
 }
 
 pub fn analyze_locks<'a>(
@@ -324,6 +326,7 @@ pub fn analyze_locks<'a>(
     let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
     analysis.blocking_under_lock = blocking.under_lock;
     analysis.channel_cycles = blocking.channel_cycles;
+    analysis.rendezvous_cycles = blocking.rendezvous_cycles;
     analysis
 }
 

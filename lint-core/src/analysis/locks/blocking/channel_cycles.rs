@@ -225,3 +225,104 @@ fn enclosing_loop(values: &FunctionValues<'_>, span: Span) -> Option<Span> {
     });
     found
 }
+
+/// Two functions that each send on a rendezvous channel (capacity zero) before receiving
+/// on the channel the other sends on: run against each other, both sends wait forever.
+#[derive(Clone, Debug)]
+pub struct RendezvousCycle {
+    pub first: FunctionRef,
+    pub first_send: Span,
+    pub first_receive: Span,
+    pub second: FunctionRef,
+    pub second_send: Span,
+    pub second_receive: Span,
+    /// Where the channel the first function sends on is created.
+    pub channel: Span,
+}
+
+/// A send on a rendezvous channel followed by a receive, in one function.
+struct SendFirst<'s> {
+    function: FunctionRef,
+    send: &'s Site,
+    sent_on: Origins,
+    receive: &'s Site,
+    received_on: Origins,
+}
+
+/// Every pair of functions that send first on each other's rendezvous channels.
+pub fn rendezvous_cycles(
+    inputs: &Inputs<'_, '_>,
+    sites: &HashMap<FunctionRef, Vec<Site>>,
+) -> Vec<RendezvousCycle> {
+    let mut ordered: Vec<&FunctionRef> = sites.keys().collect();
+    ordered.sort();
+    let mut send_first: Vec<SendFirst<'_>> = Vec::new();
+    for function in ordered {
+        let here = &sites[function];
+        let mut values = None;
+        for send in here
+            .iter()
+            .filter(|site| site.op.kind == BlockingKind::BoundedSend)
+        {
+            let Some(receive) = here
+                .iter()
+                .filter(|site| {
+                    site.op.kind == BlockingKind::Receive
+                        && site.isolated == send.isolated
+                        && site.candidate_span.byte_start >= send.candidate_span.byte_end
+                })
+                .min_by_key(|site| site.candidate_span.byte_start)
+            else {
+                continue;
+            };
+            let values = values.get_or_insert_with(|| inputs.values_of(*function));
+            let sent_on: Origins = call_receiver(values, send.candidate_span)
+                .map(|sender| origins_of(inputs, values, sender))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|origin| origin.rendezvous)
+                .collect();
+            if sent_on.is_empty() {
+                continue;
+            }
+            let received_on = call_receiver(values, receive.candidate_span)
+                .map(|receiver| origins_of(inputs, values, receiver))
+                .unwrap_or_default();
+            send_first.push(SendFirst {
+                function: *function,
+                send,
+                sent_on,
+                receive,
+                received_on,
+            });
+        }
+    }
+    let mut found: Vec<RendezvousCycle> = Vec::new();
+    for (index, first) in send_first.iter().enumerate() {
+        for second in &send_first[index + 1..] {
+            let paired = first.function != second.function
+                && !first.sent_on.is_disjoint(&second.received_on)
+                && !second.sent_on.is_disjoint(&first.received_on);
+            let reported = found
+                .iter()
+                .any(|cycle| (cycle.first, cycle.second) == (first.function, second.function));
+            if !paired || reported {
+                continue;
+            }
+            found.push(RendezvousCycle {
+                first: first.function,
+                first_send: first.send.span,
+                first_receive: first.receive.span,
+                second: second.function,
+                second_send: second.send.span,
+                second_receive: second.receive.span,
+                channel: first
+                    .sent_on
+                    .intersection(&second.received_on)
+                    .next()
+                    .map_or(first.send.span, |origin| origin.site),
+            });
+        }
+    }
+    found
+}

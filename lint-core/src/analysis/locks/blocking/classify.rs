@@ -13,9 +13,9 @@ use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, Hol
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::analysis::types::Ty;
 use crate::knowledge::blocking::{
-    BlockingKind, BlockingMethod, Capacity, Wait, blocking_any_receiver, blocking_await_of,
-    blocking_method, is_blocking_http_builder_function, is_blocking_http_client,
-    is_http_builder_send, is_short_duration_constructor, through_buffer,
+    BlockingKind, BlockingMethod, Capacity, SHORT_WAIT_MILLIS, Wait, blocking_any_receiver,
+    blocking_await_of, blocking_method, duration_millis, is_blocking_http_builder_function,
+    is_blocking_http_client, is_http_builder_send, is_short_duration_constructor, through_buffer,
 };
 use crate::knowledge::blocking::{is_nonblocking_io_marker, runs_only_on_failure};
 use crate::knowledge::locks::{LockFlavor, lock_type_at};
@@ -321,7 +321,11 @@ fn waits(
     receiver: &Expr,
     args: &[Expr],
 ) -> bool {
-    if entry.timed && args.last().is_some_and(is_short_duration) {
+    if entry.timed
+        && args
+            .last()
+            .is_some_and(|arg| is_short_duration(values, arg))
+    {
         return false;
     }
     entry.capacity == Capacity::Any || all_bounded(&origins_of(inputs, values, receiver))
@@ -387,13 +391,22 @@ fn from_method(call: &Expr, whole: &Expr) -> Span {
     }
 }
 
-/// `Duration::from_millis(5)`: a bound too short to stall anything.
-fn is_short_duration(expr: &Expr) -> bool {
+/// `Duration::from_millis(5)`: a bound too short to stall anything. With a literal the
+/// length decides; otherwise the unit does (milliseconds and finer count as short).
+fn is_short_duration(values: &FunctionValues<'_>, expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Call { callee, .. } => {
-            matches!(&callee.kind, ExprKind::Path(path) if is_short_duration_constructor(path.last()))
+        ExprKind::Call { callee, args } => {
+            let ExprKind::Path(path) = &callee.kind else {
+                return false;
+            };
+            let literal = args.first().and_then(|arg| values.integer_literal(arg));
+            match literal {
+                Some(value) => duration_millis(path.last(), value)
+                    .is_some_and(|millis| millis <= SHORT_WAIT_MILLIS),
+                None => is_short_duration_constructor(path.last()),
+            }
         }
-        ExprKind::Reference { expr: inner, .. } => is_short_duration(inner),
+        ExprKind::Reference { expr: inner, .. } => is_short_duration(values, inner),
         _ => false,
     }
 }

@@ -23,7 +23,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{ExprKind, Function};
 use crate::span::Span;
 
-pub use channel_cycles::ChannelCycle;
+pub use channel_cycles::{ChannelCycle, RendezvousCycle};
 pub use classify::BlockingOp;
 use classify::{
     classify, counts_for, in_failure_handler, may_hold_nothing, passes_guard, serializes_only,
@@ -126,6 +126,7 @@ struct Site {
 pub struct BlockingFacts {
     pub under_lock: Vec<BlockingUnderLock>,
     pub channel_cycles: Vec<ChannelCycle>,
+    pub rendezvous_cycles: Vec<RendezvousCycle>,
 }
 
 /// Every blocking call made with a guard alive, directly or through calls, and every cycle
@@ -195,6 +196,7 @@ pub fn analyze(
     BlockingFacts {
         under_lock: found,
         channel_cycles,
+        rendezvous_cycles: channel_cycles::rendezvous_cycles(inputs, &sites),
     }
 }
 

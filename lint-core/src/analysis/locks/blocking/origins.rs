@@ -40,6 +40,8 @@ pub struct Origin {
     pub site: Span,
     /// For a channel, whether it has a capacity.
     pub bounded: Option<bool>,
+    /// A channel of capacity zero: every send waits for a receive.
+    pub rendezvous: bool,
 }
 
 pub type Origins = BTreeSet<Origin>;
@@ -183,9 +185,19 @@ impl Search<'_, '_, '_> {
                 let Some(constructor) = channel_constructor(&resolved.display()) else {
                     return Origins::new();
                 };
+                let bounded = constructor.capacity == ChannelCapacity::Bounded;
+                let zero = match &source.kind {
+                    ExprKind::Call { args, .. } => {
+                        args.first()
+                            .and_then(|capacity| values.integer_literal(capacity))
+                            == Some(0)
+                    }
+                    _ => false,
+                };
                 Origins::from([Origin {
                     site: source.span,
-                    bounded: Some(constructor.capacity == ChannelCapacity::Bounded),
+                    bounded: Some(bounded),
+                    rendezvous: bounded && zero,
                 }])
             }
             Position::Inside => Origins::new(),
@@ -241,6 +253,7 @@ fn constructed_lock(values: &FunctionValues<'_>, call: &Expr) -> Option<Origin> 
     (last == "new" && lock_type_at(&type_segments.join("::")).is_some()).then_some(Origin {
         site: call.span,
         bounded: None,
+        rendezvous: false,
     })
 }
 

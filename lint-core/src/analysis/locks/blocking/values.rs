@@ -90,6 +90,14 @@ impl<'a> FunctionValues<'a> {
         find_by_span(self.calls, span)
     }
 
+    /// The value of an integer literal expression.
+    pub fn integer_literal(&self, expr: &Expr) -> Option<u64> {
+        let ExprKind::Literal = expr.kind else {
+            return None;
+        };
+        self.typing.types.files[self.function_ref.file].integer_literal(expr.span)
+    }
+
     /// The position of a parameter by its simple name (`self` not counted).
     pub fn param_index(&self, name: &str) -> Option<usize> {
         self.function
