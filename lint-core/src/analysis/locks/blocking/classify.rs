@@ -76,7 +76,10 @@ pub fn classify<'e>(
         CandidateKind::CondvarWait { released } => Some(Classified {
             op: BlockingOp {
                 kind: BlockingKind::CondvarWait,
-                call: "Condvar::wait".to_string(),
+                call: match find_expr(values, candidate.span).map(|expr| &expr.kind) {
+                    Some(ExprKind::MethodCall { method, .. }) => format!("Condvar::{method}"),
+                    _ => "Condvar::wait".to_string(),
+                },
                 awaited: false,
                 releases: Some(released.clone()),
             },
@@ -413,13 +416,17 @@ fn is_short_duration(values: &FunctionValues<'_>, expr: &Expr) -> bool {
 
 /// `client.get(url).send()` on a blocking client, `ureq::get(url).call()`.
 fn sends_blocking_request(values: &FunctionValues<'_>, receiver: &Expr) -> bool {
+    // `x.send()` on a plain value builds no request: only a chain (`client.get(url)`) or
+    // a builder function's result (`ureq::get(url)`) is one.
+    if !matches!(
+        receiver.kind,
+        ExprKind::MethodCall { .. } | ExprKind::Call { .. }
+    ) {
+        return false;
+    }
     let mut root = receiver;
     while let ExprKind::MethodCall { receiver, .. } = &root.kind {
         root = receiver;
-    }
-    if std::ptr::eq(root, receiver) && !matches!(receiver.kind, ExprKind::Call { .. }) {
-        // `x.send()` with no request built: not a builder chain.
-        return false;
     }
     if let ExprKind::Call { .. } = &root.kind
         && let Some(site) = values.call_at(root.span)

@@ -319,9 +319,7 @@ impl<'a> FunctionValues<'a> {
             return;
         }
         let inner = match (&pattern.variant, pattern.bindings.as_slice()) {
-            (Some(variant), [_]) if is_success_variant(variant) => {
-                ty.as_ref().map(|ty| unwrapped(ty))
-            }
+            (Some(variant), [_]) if is_success_variant(variant) => ty.as_ref().map(unwrapped),
             _ => None,
         };
         for binding in &pattern.bindings {
