@@ -411,6 +411,14 @@ const BUFFERED_READ_METHODS: &[&str] = &[
     "fill_buf",
 ];
 
+/// The method `write!`/`writeln!` call on their first argument.
+pub const WRITE_MACRO_METHOD: &str = "write_fmt";
+
+/// Whether a type is a buffered reader or writer around another (its first type argument).
+pub fn is_buffered_wrapper(type_path: &str) -> bool {
+    BUFFERED_READERS.contains(&type_path) || BUFFERED_WRITERS.contains(&type_path)
+}
+
 /// For a buffered wrapper type and method: the method to look up on the wrapped type.
 pub fn through_buffer(type_path: &str, method: &str) -> Option<&'static str> {
     if BUFFERED_READERS.contains(&type_path) && BUFFERED_READ_METHODS.contains(&method) {
@@ -418,6 +426,10 @@ pub fn through_buffer(type_path: &str, method: &str) -> Option<&'static str> {
     }
     if BUFFERED_WRITERS.contains(&type_path) && method == "flush" {
         return Some("flush");
+    }
+    if BUFFERED_WRITERS.contains(&type_path) && method == "write_fmt" {
+        // A line writer flushes at each line; a plain one only when its buffer fills.
+        return type_path.ends_with("LineWriter").then_some("write_fmt");
     }
     None
 }
@@ -613,4 +625,13 @@ pub fn runs_only_on_failure(method: &str) -> bool {
 /// stream to non-blocking mode.
 pub fn is_nonblocking_io_marker(name: &str) -> bool {
     matches!(name, "WouldBlock" | "set_nonblocking")
+}
+
+/// Types that are an I/O resource (a file, a socket, a child process, a buffered reader or
+/// writer): a lock whose data holds one exists to serialize that I/O.
+pub fn is_io_resource_type(type_path: &str) -> bool {
+    is_buffered_wrapper(type_path)
+        || BLOCKING_METHODS
+            .iter()
+            .any(|entry| entry.type_path == type_path && entry.kind.is_io())
 }

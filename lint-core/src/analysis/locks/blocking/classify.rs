@@ -17,7 +17,9 @@ use crate::knowledge::blocking::{
     blocking_await_of, blocking_method, duration_millis, is_blocking_http_builder_function,
     is_blocking_http_client, is_http_builder_send, is_short_duration_constructor, through_buffer,
 };
-use crate::knowledge::blocking::{is_nonblocking_io_marker, runs_only_on_failure};
+use crate::knowledge::blocking::{
+    WRITE_MACRO_METHOD, is_io_resource_type, is_nonblocking_io_marker, runs_only_on_failure,
+};
 use crate::knowledge::locks::{LockFlavor, lock_type_at};
 use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
@@ -89,6 +91,10 @@ pub fn classify<'e>(
         CandidateKind::Method => {
             let expr = find_expr(values, candidate.span)?;
             method_call(inputs, values, expr)
+        }
+        CandidateKind::WriteMacro => {
+            let expr = find_expr(values, candidate.span)?;
+            write_macro(values, expr)
         }
         CandidateKind::Await => {
             let expr = find_expr(values, candidate.span)?;
@@ -168,14 +174,23 @@ pub fn in_failure_handler(function: &Function, span: Span, held: &Held) -> bool 
 }
 
 /// Whether the call at `span` passes the guard `held` (or a value reached through it) to
-/// the function it calls: I/O that function does is on what the lock protects.
+/// the function it calls, and the lock holds a file, socket or process: I/O that function
+/// does is on what the lock protects.
 pub fn passes_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> bool {
+    if !lock_inner_type(values, &held.target)
+        .is_some_and(|data| holds_io_resource(values, &data, 0))
+    {
+        return false;
+    }
     let Some(call) = find_expr(values, span) else {
         return false;
     };
+    // The receiver counts: `guard.write_buffer(..)` works on what the lock protects.
     let args: Vec<&Expr> = match &call.kind {
         ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::MethodCall { args, .. } => args.iter().collect(),
+        ExprKind::MethodCall { receiver, args, .. } => {
+            std::iter::once(&**receiver).chain(args).collect()
+        }
         _ => return false,
     };
     args.into_iter()
@@ -254,6 +269,29 @@ fn method_call<'e>(
         },
         span: Some(from_method(expr, expr)),
         exemption: Exemption::None,
+    })
+}
+
+/// `write!(w, ..)`/`writeln!(w, ..)` on a file or socket: the formatted write goes to `w`.
+fn write_macro<'e>(values: &'e FunctionValues<'_>, expr: &'e Expr) -> Option<Classified<'e>> {
+    let ExprKind::Macro(call) = &expr.kind else {
+        return None;
+    };
+    let target = call.args.first()?;
+    let ty = values.type_of(target)?;
+    let (type_path, entry) = table_entry(&ty, WRITE_MACRO_METHOD, Wait::Thread)?;
+    if entry.kind.is_io() && does_nonblocking_io(values.function) {
+        return None;
+    }
+    Some(Classified {
+        op: BlockingOp {
+            kind: entry.kind,
+            call: format!("{}!({}, ..)", call.path.last(), short_type(&type_path)),
+            awaited: false,
+            releases: None,
+        },
+        span: None,
+        exemption: exemption(entry.kind, target, entry.type_path),
     })
 }
 
@@ -450,10 +488,13 @@ fn derives_from(values: &FunctionValues<'_>, expr: &Expr, held: &Held, depth: us
     if depth >= MAX_PROVENANCE_DEPTH {
         return false;
     }
-    // A struct or tuple built from the guard (`LogFile { writer: &mut guard, .. }`).
+    // A struct or tuple built from the guard (`LogFile { writer: &mut guard, .. }`), or
+    // what a call given the guard returns (`self.get_writer(&mut guard)?`).
     let parts: Vec<&Expr> = match &expr.kind {
         ExprKind::Struct(literal) => literal.fields.iter().map(|(_, value)| value).collect(),
         ExprKind::Compound(parts) => parts.iter().collect(),
+        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args.iter().collect(),
+        ExprKind::Try(inner) => vec![&**inner],
         _ => Vec::new(),
     };
     if parts
@@ -491,6 +532,42 @@ fn root_name(expr: &Expr) -> Option<&str> {
             | ExprKind::Await(inner) => current = inner,
             _ => return None,
         }
+    }
+}
+
+/// How deep struct fields are searched for an I/O resource.
+const MAX_RESOURCE_DEPTH: usize = 2;
+
+/// Whether a type is, or holds (in type arguments or, a few levels deep, struct fields),
+/// a file, a socket, a child process or a buffered reader or writer.
+fn holds_io_resource(values: &FunctionValues<'_>, ty: &Ty, depth: usize) -> bool {
+    match ty {
+        Ty::Path { path, args } => {
+            if is_io_resource_type(path) {
+                return true;
+            }
+            if args.iter().any(|arg| holds_io_resource(values, arg, depth)) {
+                return true;
+            }
+            if depth >= MAX_RESOURCE_DEPTH {
+                return false;
+            }
+            let typing = values.typing;
+            let Some(item) = typing.types.items.struct_at(path) else {
+                return false;
+            };
+            let definition = crate::analysis::items::struct_def(typing.types.files, item);
+            definition.fields.iter().any(|field| {
+                typing
+                    .field_type(path, &field.name)
+                    .is_some_and(|field_ty| holds_io_resource(values, &field_ty, depth + 1))
+            })
+        }
+        Ty::Ref { inner, .. } | Ty::Slice(inner) => holds_io_resource(values, inner, depth),
+        Ty::Tuple(elements) => elements
+            .iter()
+            .any(|element| holds_io_resource(values, element, depth)),
+        Ty::Bounds(_) | Ty::Unknown => false,
     }
 }
 

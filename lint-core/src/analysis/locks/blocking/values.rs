@@ -12,7 +12,7 @@ use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, Resolution, find_by_span, function_scope};
 use crate::analysis::types::{Ty, TypeScope};
 use crate::analysis::typing::{FunctionTypes, Typing};
-use crate::knowledge::blocking::{method_return_type, return_type_of};
+use crate::knowledge::blocking::{is_buffered_wrapper, method_return_type, return_type_of};
 use crate::knowledge::channels::channel_constructor;
 use crate::knowledge::collections::{
     OPTION_PATH, RESULT_PATH, Returns, SEQUENCE_PATH, Shape, is_fallible, is_success_variant,
@@ -118,18 +118,25 @@ impl<'a> FunctionValues<'a> {
         match &expr.kind {
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
-                if let Some(ty) = self.types.local(name) {
-                    return Some(ty.clone());
-                }
-                if let Some(ty) = self
+                let bound = self
                     .bindings(name)
                     .iter()
                     .rev()
-                    .find_map(|local| local.ty.clone())
-                {
-                    return Some(ty);
+                    .find_map(|local| local.ty.clone());
+                match (self.types.local(name), bound) {
+                    // The typing layer's type, unless this pass knows its arguments too
+                    // (`BufReader::new(stream)` is a `BufReader<TcpStream>`).
+                    (Some(typed), Some(bound))
+                        if typed.args().is_empty()
+                            && !bound.args().is_empty()
+                            && typed.path() == bound.path() =>
+                    {
+                        Some(bound)
+                    }
+                    (Some(typed), _) => Some(typed.clone()),
+                    (None, Some(bound)) => Some(bound),
+                    (None, None) => self.typing.type_of(&self.at, self.types, expr),
                 }
-                self.typing.type_of(&self.at, self.types, expr)
             }
             ExprKind::Field { base, member } => {
                 let base = self.type_at_depth(base, depth + 1)?;
@@ -203,6 +210,17 @@ impl<'a> FunctionValues<'a> {
             }
             if let Some(returned) = return_type_of(&canonical) {
                 return Some(plain(returned));
+            }
+            // `BufReader::new(stream)` is a `BufReader<TcpStream>`.
+            if let Some((_, wrapper)) = resolved.segments.split_last()
+                && is_buffered_wrapper(&wrapper.join("::"))
+                && let Some(inner) = args.last()
+            {
+                let inner = self.type_at_depth(inner, depth + 1)?;
+                return Some(Ty::Path {
+                    path: wrapper.join("::"),
+                    args: vec![inner],
+                });
             }
             if resolved
                 .segments

@@ -5,7 +5,8 @@
 use super::{Held, Walker};
 use crate::analysis::locks::identity::LockTarget;
 use crate::knowledge::blocking::BlockingKind;
-use crate::model::{Expr, ExprKind};
+use crate::knowledge::io::is_write_macro;
+use crate::model::{Expr, ExprKind, MacroCall};
 use crate::span::Span;
 
 /// What kind of call a candidate is.
@@ -19,6 +20,8 @@ pub enum CandidateKind {
     Await,
     /// A `Condvar` wait, which releases `released` while it waits.
     CondvarWait { released: LockTarget },
+    /// `write!(w, ..)`/`writeln!(w, ..)`: a write to whatever `w` is.
+    WriteMacro,
 }
 
 /// A call that may block, with the guards alive when it is made.
@@ -69,6 +72,13 @@ impl Walker<'_, '_> {
         };
         if candidate {
             self.push_blocking(CandidateKind::Await, await_expr.span);
+        }
+    }
+
+    /// `write!(w, ..)`, after its arguments were evaluated.
+    pub(super) fn note_blocking_macro(&mut self, expr: &Expr, call: &MacroCall) {
+        if is_write_macro(call.path.last()) && !call.args.is_empty() {
+            self.push_blocking(CandidateKind::WriteMacro, expr.span);
         }
     }
 

@@ -445,6 +445,7 @@ impl Walker<'_, '_> {
                         return Flow::DIVERGES;
                     }
                 }
+                self.note_blocking_macro(expr, call);
                 if is_diverging_macro(call.path.last()) {
                     Flow::DIVERGES
                 } else {
