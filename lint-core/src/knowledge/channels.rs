@@ -62,6 +62,187 @@ pub fn unbounded_constructor(canonical: &str) -> Option<&'static UnboundedConstr
         .find(|constructor| constructor.path == canonical)
 }
 
+/// Whether a channel constructor gives the channel a capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelCapacity {
+    Bounded,
+    Unbounded,
+}
+
+/// A channel constructor: its capacity and the types of the two ends it returns.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelConstructor {
+    pub path: &'static str,
+    pub capacity: ChannelCapacity,
+    pub sender: &'static str,
+    pub receiver: &'static str,
+}
+
+const fn constructor(
+    path: &'static str,
+    capacity: ChannelCapacity,
+    sender: &'static str,
+    receiver: &'static str,
+) -> ChannelConstructor {
+    ChannelConstructor {
+        path,
+        capacity,
+        sender,
+        receiver,
+    }
+}
+
+use ChannelCapacity::{Bounded, Unbounded};
+
+/// Every channel constructor that returns `(sender, receiver)`.
+const CHANNEL_CONSTRUCTORS: &[ChannelConstructor] = &[
+    constructor(
+        "std::sync::mpsc::channel",
+        Unbounded,
+        "std::sync::mpsc::Sender",
+        "std::sync::mpsc::Receiver",
+    ),
+    constructor(
+        "std::sync::mpsc::sync_channel",
+        Bounded,
+        "std::sync::mpsc::SyncSender",
+        "std::sync::mpsc::Receiver",
+    ),
+    constructor(
+        "crossbeam_channel::bounded",
+        Bounded,
+        "crossbeam_channel::Sender",
+        "crossbeam_channel::Receiver",
+    ),
+    constructor(
+        "crossbeam_channel::unbounded",
+        Unbounded,
+        "crossbeam_channel::Sender",
+        "crossbeam_channel::Receiver",
+    ),
+    constructor(
+        "crossbeam::channel::bounded",
+        Bounded,
+        "crossbeam::channel::Sender",
+        "crossbeam::channel::Receiver",
+    ),
+    constructor(
+        "crossbeam::channel::unbounded",
+        Unbounded,
+        "crossbeam::channel::Sender",
+        "crossbeam::channel::Receiver",
+    ),
+    constructor(
+        "flume::bounded",
+        Bounded,
+        "flume::Sender",
+        "flume::Receiver",
+    ),
+    constructor(
+        "flume::unbounded",
+        Unbounded,
+        "flume::Sender",
+        "flume::Receiver",
+    ),
+    constructor(
+        "async_channel::bounded",
+        Bounded,
+        "async_channel::Sender",
+        "async_channel::Receiver",
+    ),
+    constructor(
+        "async_channel::unbounded",
+        Unbounded,
+        "async_channel::Sender",
+        "async_channel::Receiver",
+    ),
+    constructor(
+        "async_std::channel::bounded",
+        Bounded,
+        "async_std::channel::Sender",
+        "async_std::channel::Receiver",
+    ),
+    constructor(
+        "async_std::channel::unbounded",
+        Unbounded,
+        "async_std::channel::Sender",
+        "async_std::channel::Receiver",
+    ),
+    constructor(
+        "tokio::sync::mpsc::channel",
+        Bounded,
+        "tokio::sync::mpsc::Sender",
+        "tokio::sync::mpsc::Receiver",
+    ),
+    constructor(
+        "tokio::sync::mpsc::unbounded_channel",
+        Unbounded,
+        "tokio::sync::mpsc::UnboundedSender",
+        "tokio::sync::mpsc::UnboundedReceiver",
+    ),
+    constructor(
+        "tokio::sync::broadcast::channel",
+        Unbounded,
+        "tokio::sync::broadcast::Sender",
+        "tokio::sync::broadcast::Receiver",
+    ),
+    constructor(
+        "futures::channel::mpsc::channel",
+        Bounded,
+        "futures::channel::mpsc::Sender",
+        "futures::channel::mpsc::Receiver",
+    ),
+    constructor(
+        "futures::channel::mpsc::unbounded",
+        Unbounded,
+        "futures::channel::mpsc::UnboundedSender",
+        "futures::channel::mpsc::UnboundedReceiver",
+    ),
+    constructor(
+        "futures_channel::mpsc::channel",
+        Bounded,
+        "futures_channel::mpsc::Sender",
+        "futures_channel::mpsc::Receiver",
+    ),
+    constructor(
+        "futures_channel::mpsc::unbounded",
+        Unbounded,
+        "futures_channel::mpsc::UnboundedSender",
+        "futures_channel::mpsc::UnboundedReceiver",
+    ),
+    constructor(
+        "kanal::bounded",
+        Bounded,
+        "kanal::Sender",
+        "kanal::Receiver",
+    ),
+    constructor(
+        "kanal::unbounded",
+        Unbounded,
+        "kanal::Sender",
+        "kanal::Receiver",
+    ),
+    constructor(
+        "kanal::bounded_async",
+        Bounded,
+        "kanal::AsyncSender",
+        "kanal::AsyncReceiver",
+    ),
+    constructor(
+        "kanal::unbounded_async",
+        Unbounded,
+        "kanal::AsyncSender",
+        "kanal::AsyncReceiver",
+    ),
+];
+
+/// The channel constructor at a canonical path, bounded or not.
+pub fn channel_constructor(canonical: &str) -> Option<&'static ChannelConstructor> {
+    CHANNEL_CONSTRUCTORS
+        .iter()
+        .find(|constructor| constructor.path == canonical)
+}
+
 /// Methods that wait for the next message (the loop they drive runs per message).
 const RECEIVE_METHODS: &[&str] = &["recv", "recv_async", "recv_many", "blocking_recv"];
 
@@ -194,4 +375,11 @@ pub fn names_in_flight_counter(lowercase_name: &str) -> bool {
     ]
     .iter()
     .any(|word| lowercase_name.contains(word))
+}
+
+/// Whether a type is one end of a channel some constructor builds.
+pub fn is_channel_end_type(type_path: &str) -> bool {
+    CHANNEL_CONSTRUCTORS
+        .iter()
+        .any(|constructor| constructor.sender == type_path || constructor.receiver == type_path)
 }

@@ -7,8 +7,10 @@
 //! Adding a library is adding entries here, plus a fixture.
 
 pub mod adaptors;
+pub mod blocking;
 pub mod bounds;
 pub mod channels;
+pub mod collections;
 pub mod io;
 pub mod locks;
 pub mod macros;
@@ -31,6 +33,8 @@ pub struct Knowledge {
     extra_io_methods: Vec<String>,
     /// Canonical paths of functions that make a round trip.
     extra_io_paths: Vec<String>,
+    /// Canonical paths of functions that block, or `Type::method`.
+    extra_blocking: Vec<String>,
 }
 
 impl Knowledge {
@@ -44,6 +48,9 @@ impl Knowledge {
                 .to_vec(),
             extra_io_methods: config.string_list("unbatched_io", "extra-methods").to_vec(),
             extra_io_paths: config.string_list("unbatched_io", "extra-paths").to_vec(),
+            extra_blocking: config
+                .string_list("blocking_under_lock", "extra-blocking")
+                .to_vec(),
         }
     }
 
@@ -88,5 +95,35 @@ impl Knowledge {
 
     pub fn is_extra_io_path(&self, canonical: &str) -> bool {
         self.extra_io_paths.iter().any(|extra| extra == canonical)
+    }
+
+    /// What a called path blocks on, built in or declared by the user.
+    pub fn blocking_function(&self, canonical: &str) -> Option<blocking::BlockingKind> {
+        blocking::blocking_function(canonical).or_else(|| {
+            self.extra_blocking
+                .iter()
+                .any(|extra| extra == canonical)
+                .then_some(blocking::BlockingKind::Custom)
+        })
+    }
+
+    /// Whether `Type::method` was declared blocking by the user (`type_name` is the last
+    /// segment of the receiver's type).
+    pub fn is_extra_blocking_method(&self, type_name: &str, method: &str) -> bool {
+        self.extra_blocking.iter().any(|extra| {
+            extra
+                .strip_prefix(type_name)
+                .and_then(|rest| rest.strip_prefix("::"))
+                == Some(method)
+        })
+    }
+
+    /// Whether a method call may block, by name: the guard walk records these.
+    pub fn may_block_by_name(&self, method: &str) -> bool {
+        blocking::is_blocking_method_name(method)
+            || self
+                .extra_blocking
+                .iter()
+                .any(|extra| extra.rsplit("::").next() == Some(method))
     }
 }

@@ -25,6 +25,8 @@ pub struct BodyLowerer<'c, 'a> {
     pub nested_fns: Vec<syn::ItemFn>,
     /// Spans of range and array expressions (see [`crate::model::FileFacts::collection_literals`]).
     pub collection_literals: Vec<(Span, CollectionLiteral)>,
+    /// Integer literals and their values (see [`crate::model::FileFacts::integer_literals`]).
+    pub integer_literals: Vec<(Span, u64)>,
 }
 
 impl<'c, 'a> BodyLowerer<'c, 'a> {
@@ -36,6 +38,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             nested_uses: Vec::new(),
             nested_fns: Vec::new(),
             collection_literals: Vec::new(),
+            integer_literals: Vec::new(),
         }
     }
 
@@ -260,6 +263,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     syn::Lit::Str(text) => {
                         let value: String = text.value().chars().take(MAX_TEXT_CHARS).collect();
                         ExprKind::Text(value.into_boxed_str())
+                    }
+                    syn::Lit::Int(int) => {
+                        if let Ok(value) = int.base10_parse::<u64>() {
+                            let span = self.span(literal.lit.span());
+                            self.integer_literals.push((span, value));
+                        }
+                        ExprKind::Literal
                     }
                     _ => ExprKind::Literal,
                 };

@@ -340,6 +340,9 @@ impl ItemWalker<'_, '_, '_> {
         self.facts
             .collection_literals
             .append(&mut lowerer.collection_literals);
+        self.facts
+            .integer_literals
+            .append(&mut lowerer.integer_literals);
         let scope = if lowerer.nested_uses.is_empty() && lowerer.nested_fns.is_empty() {
             at.scope
         } else {

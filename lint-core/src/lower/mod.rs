@@ -52,6 +52,9 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
         }
         Err(failure) => facts.parse_failure = Some(failure),
     }
+    facts
+        .integer_literals
+        .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
     facts.suppressions = suppressions::find(&text);
     facts.path = source.path.clone();
     facts.lines = context.lines;

@@ -270,6 +270,10 @@ pub struct FileFacts {
     /// Range (`a..b`) and array (`[a, b]`, `[x; n]`) expressions in function bodies, which the
     /// body tree keeps as `Compound`: their spans, to tell a fixed iteration from a collection.
     pub collection_literals: Vec<(Span, CollectionLiteral)>,
+    /// Integer literals in function bodies, which the body tree keeps as
+    /// [`ExprKind::Literal`]: their spans and values (a channel's capacity, a timeout's
+    /// length), sorted by span.
+    pub integer_literals: Vec<(Span, u64)>,
 }
 
 /// What a `Compound` expression listed in [`FileFacts::collection_literals`] was written as.
@@ -282,5 +286,14 @@ pub enum CollectionLiteral {
 impl FileFacts {
     pub fn scope(&self, id: ScopeId) -> &ModuleScope {
         &self.scopes[id.0 as usize]
+    }
+
+    /// The value of the integer literal written at exactly `span`.
+    pub fn integer_literal(&self, span: Span) -> Option<u64> {
+        let key = (span.byte_start, span.byte_end);
+        self.integer_literals
+            .binary_search_by_key(&key, |(literal, _)| (literal.byte_start, literal.byte_end))
+            .ok()
+            .map(|index| self.integer_literals[index].1)
     }
 }

@@ -3,6 +3,7 @@
 use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
+use crate::analysis::locks::blocking::{ChannelCycle, RendezvousCycle};
 use crate::analysis::locks::identity::ClassKey;
 use crate::analysis::locks::{Cycle, CycleCluster, EdgeWitness};
 use crate::analysis::runtime_match;
@@ -33,6 +34,12 @@ declare_rule! {
     ///     let accounts = self.accounts.lock().unwrap(); // log → accounts
     /// }
     /// ```
+    ///
+    /// A bounded channel counts as a resource: a send on it made while a guard of `A` is
+    /// alive waits for its consumer to make room, so a consumer that takes `A` before its
+    /// next receive closes a cycle `A → channel → A` (the channel is named by where it is
+    /// created). So does a pair of functions that each send on a rendezvous channel
+    /// (capacity zero) before receiving from the other.
     ///
     /// Use instead: one global order (always `accounts` before `log`), or release the
     /// first lock before taking the second:
@@ -90,6 +97,12 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     for nesting in &context.program.locks.same_class_nestings {
         out.push(super::same_class_order::finding(context, nesting));
+    }
+    for cycle in &context.program.locks.channel_cycles {
+        out.push(channel_cycle_finding(context, cycle));
+    }
+    for cycle in &context.program.locks.rendezvous_cycles {
+        out.push(rendezvous_finding(context, cycle));
     }
     if let Some(runtime) = context.program.runtime {
         for observed in &runtime.cycles {
@@ -553,4 +566,80 @@ fn runtime_finding(context: &RuleContext<'_, '_>, observed: &ObservedCycle) -> O
             .with_note("seen only at run time (runtime-probe): the static analysis did not find this order; the locks are named by where they were created")
             .with_help("take these locks in one global order everywhere, or release each lock before taking the next"),
     )
+}
+
+/// A cycle through a bounded channel: the producer sends with the lock held, the consumer
+/// takes the lock before it receives again.
+fn channel_cycle_finding(context: &RuleContext<'_, '_>, cycle: &ChannelCycle) -> Diagnostic {
+    let program = context.program;
+    let held = &cycle.lock;
+    let lock = format!("`{}`", held.target.class.display());
+    let producer = program.function(cycle.producer).display_path();
+    let consumer = program.function(cycle.consumer).display_path();
+    context
+        .diagnostic(
+            format!("lock order cycle {lock} → bounded channel → {lock} can deadlock"),
+            Label::new(
+                cycle.send,
+                format!(
+                    "`{}` waits for room in the channel while {lock} is held (in `{producer}`)",
+                    cycle.send_call
+                ),
+            ),
+        )
+        .with_secondary(Label::new(
+            held.site,
+            format!("{lock} {} here; {}", held_as(held.mode), hold_reason(&held.reason)),
+        ))
+        .with_secondary(Label::new(
+            cycle.consumer_lock,
+            format!("the consumer takes {lock} here before it receives again (in `{consumer}`)"),
+        ))
+        .with_secondary(Label::new(cycle.receive, "the consumer receives here"))
+        .with_secondary(Label::new(cycle.channel, "the bounded channel is created here"))
+        .with_note(format!(
+            "once the channel is full, `{producer}` holds {lock} until the consumer makes room, and the consumer waits for {lock} before it receives: neither can proceed"
+        ))
+        .with_help(format!(
+            "send after the guard of {lock} is dropped (take what the message needs first), or let the consumer receive without taking {lock}; `try_send` never waits"
+        ))
+}
+
+/// Two functions that each send on a rendezvous channel before receiving from the other.
+fn rendezvous_finding(context: &RuleContext<'_, '_>, cycle: &RendezvousCycle) -> Diagnostic {
+    let program = context.program;
+    let first = program.function(cycle.first).display_path();
+    let second = program.function(cycle.second).display_path();
+    context
+        .diagnostic(
+            format!(
+                "channel cycle: `{first}` and `{second}` each send on a rendezvous channel before receiving from the other"
+            ),
+            Label::new(
+                cycle.first_send,
+                format!("`{first}` waits here until the other side receives"),
+            ),
+        )
+        .with_secondary(Label::new(
+            cycle.first_receive,
+            format!("`{first}` receives only after its send completed"),
+        ))
+        .with_secondary(Label::new(
+            cycle.second_send,
+            format!("`{second}` also sends first, and waits here"),
+        ))
+        .with_secondary(Label::new(
+            cycle.second_receive,
+            format!("`{second}` receives only after its send completed"),
+        ))
+        .with_secondary(Label::new(
+            cycle.channel,
+            "a channel of capacity zero is created here",
+        ))
+        .with_note(
+            "a send on a channel of capacity zero waits until the other side receives; when both sides send first, neither reaches its receive",
+        )
+        .with_help(format!(
+            "let one side receive first (make `{second}` receive, then answer), or give the channels a capacity of at least one"
+        ))
 }

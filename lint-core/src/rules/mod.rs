@@ -1,5 +1,6 @@
 //! The rules, one per file. [`ALL`] is the table of contents, sorted by name.
 
+mod blocking_under_lock;
 mod double_lock;
 mod guard_across_await;
 mod lock_order_cycle;
@@ -79,6 +80,7 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by name.
 pub static ALL: &[&Rule] = &[
+    &blocking_under_lock::BLOCKING_UNDER_LOCK,
     &double_lock::DOUBLE_LOCK,
     &guard_across_await::GUARD_ACROSS_AWAIT,
     &lock_order_cycle::LOCK_ORDER_CYCLE,

@@ -1,5 +1,6 @@
-//! `[workspace.metadata.coordlint.<rule>]` API lists teach `unbounded_spawn` and
-//! `unbatched_io` a team's own spawners, bounds and client methods (end to end).
+//! `[workspace.metadata.coordlint.<rule>]` API lists teach `unbounded_spawn`,
+//! `unbatched_io` and `blocking_under_lock` a team's own spawners, bounds, client methods
+//! and blocking calls (end to end).
 
 use super::cli::{run_coordlint, temp_tree};
 
@@ -193,4 +194,67 @@ fn findings_resting_on_a_by_name_call_are_warnings_unless_configured() {
     let allowed =
         run_guessed("[workspace.metadata.coordlint.lock_order_cycle]\nguessed-calls = \"allow\"\n");
     assert!(!allowed.contains("lock_order_cycle"), "{allowed}");
+}
+
+/// A team's own blocking calls: a function by path and a method by `Type::method`.
+const BLOCKING_SOURCE: &str = r#"
+use std::sync::Mutex;
+
+mod rpc {
+    pub fn call_sync(_request: &str) -> String {
+        String::new()
+    }
+    pub struct Client;
+}
+
+pub struct Service {
+    cache: Mutex<Vec<String>>,
+    client: rpc::Client,
+}
+
+impl Service {
+    pub fn refresh(&self) {
+        let mut cache = self.cache.lock().unwrap();
+        cache.push(rpc::call_sync("list"));
+        self.client.call_blocking("ping");
+    }
+}
+"#;
+
+fn run_blocking(metadata: &str) -> String {
+    let manifest = format!(
+        "[package]\nname = \"sample\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n{metadata}"
+    );
+    let dir = temp_tree(&[("Cargo.toml", &manifest), ("src/lib.rs", BLOCKING_SOURCE)]);
+    let manifest_path = dir.path().join("Cargo.toml").display().to_string();
+    let output = run_coordlint(&[
+        "--manifest-path",
+        &manifest_path,
+        "--message-format",
+        "short",
+    ]);
+    assert!(output.stderr.is_empty(), "{}", output.stderr);
+    output.stdout
+}
+
+#[test]
+fn configured_blocking_calls_are_used() {
+    let before = run_blocking("");
+    assert!(!before.contains("blocking_under_lock"), "{before}");
+    let stdout = run_blocking(concat!(
+        "[workspace.metadata.coordlint.blocking_under_lock]\n",
+        "extra-blocking = [\"sample::rpc::call_sync\", \"Client::call_blocking\"]\n",
+    ));
+    assert!(
+        stdout.contains(
+            "src/lib.rs:19:20: warning[coordlint::blocking_under_lock]: `rpc::call_sync` blocks"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "src/lib.rs:20:21: warning[coordlint::blocking_under_lock]: `Client::call_blocking` blocks"
+        ),
+        "{stdout}"
+    );
 }

@@ -83,6 +83,8 @@ fn lint_core_does_not_print_or_read_files() {
                     .lines()
                     .filter(|line| !line.trim_start().starts_with("//"));
                 for line in code {
+                    // API tables name `std::fs` functions as data, in string literals.
+                    let line = without_string_literals(line);
                     for forbidden in ["println!", "eprintln!", "std::fs::", "print!("] {
                         assert!(
                             !line.contains(forbidden),
@@ -94,6 +96,36 @@ fn lint_core_does_not_print_or_read_files() {
             }
         }
     }
+}
+
+/// A line of code with the contents of its string literals removed.
+fn without_string_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        if !in_string {
+            in_string = c == '"';
+            out.push(c);
+        } else if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            in_string = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn without_string_literals_keeps_code() {
+    assert_eq!(
+        without_string_literals(r#"("std::fs::read", Io), std::fs::read(p)"#),
+        r#"("", Io), std::fs::read(p)"#
+    );
+    assert_eq!(without_string_literals(r#""a\"b" x"#), r#""" x"#);
 }
 
 #[test]

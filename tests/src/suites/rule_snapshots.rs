@@ -8,6 +8,10 @@ use super::cli::{run_coordlint, strip_timing};
 /// One representative fixture per rule that reports findings.
 const EXAMPLES: &[(&str, &str)] = &[
     (
+        "blocking_under_lock",
+        "blocking_under_lock/sync_sender_send.rs",
+    ),
+    (
         "double_lock",
         "double_lock/eval_l01_session_store_match_scrutinee.rs",
     ),

@@ -4,6 +4,7 @@
 //! `.await`.
 
 pub mod allocation;
+pub mod blocking;
 pub mod borrows;
 pub mod cycles;
 pub mod graph;
@@ -114,6 +115,11 @@ pub struct LockAnalysis {
     /// Two locks of one class held at once in an order the values decide.
     pub same_class_nestings: Vec<same_class::SameClassNesting>,
     pub guards_across_await: Vec<GuardAcrossAwait>,
+    pub blocking_under_lock: Vec<blocking::BlockingUnderLock>,
+    /// Cycles through a bounded channel and a lock (reported as lock-order cycles).
+    pub channel_cycles: Vec<blocking::ChannelCycle>,
+    /// Functions that send first on each other's rendezvous channels.
+    pub rendezvous_cycles: Vec<blocking::RendezvousCycle>,
 }
 
 pub fn analyze_locks<'a>(
@@ -315,6 +321,12 @@ pub fn analyze_locks<'a>(
             plain_field: &|class: &ClassKey| borrows.is_plain_field(class),
         },
     );
+    let blocking_inputs =
+        blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
+    let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
+    analysis.blocking_under_lock = blocking.under_lock;
+    analysis.channel_cycles = blocking.channel_cycles;
+    analysis.rendezvous_cycles = blocking.rendezvous_cycles;
     analysis
 }
 

@@ -88,6 +88,7 @@ impl Walker<'_, '_> {
         if self.args_with_callbacks(args, arg_context, &callbacks) {
             return Flow::DIVERGES;
         }
+        self.note_blocking_method(expr, method);
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
         }
@@ -197,6 +198,7 @@ impl Walker<'_, '_> {
         if ends_process(&resolved) {
             return Flow::DIVERGES;
         }
+        self.note_blocking_function(expr, &resolved);
         let receiver = args
             .first()
             .and_then(|first| self.context.identity.text_of(first));
@@ -618,6 +620,7 @@ impl Walker<'_, '_> {
         for arg in &args[1..] {
             self.expr(arg);
         }
+        self.note_condvar_wait(expr, &guard);
         self.out.acquisitions.push(Acquisition {
             target: guard.target.clone(),
             mode: guard.mode,

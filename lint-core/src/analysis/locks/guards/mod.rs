@@ -26,8 +26,11 @@ use crate::model::{Block, Expr, ExprKind};
 use crate::source::Edition;
 use crate::span::Span;
 
+mod blocking;
 mod calls;
 mod scopes;
+
+pub use blocking::{BlockingCandidate, CandidateKind};
 
 /// Most guards an acquisition, call or `.await` records as held (see `Walker::snapshot`).
 pub const MAX_RECORDED_HELD: usize = 32;
@@ -172,6 +175,8 @@ pub struct FunctionLocks {
     pub awaits: Vec<HeldAwait>,
     /// Calls of a closure parameter (`f(&mut state)`) made while guards are held.
     pub callbacks: Vec<CallbackInvocation>,
+    /// Calls and `.await`s that may block, with what is held then.
+    pub blocking: Vec<BlockingCandidate>,
 }
 
 /// A function calling one of its closure parameters while holding guards.
@@ -379,6 +384,9 @@ impl Walker<'_, '_> {
                         held: self.snapshot(),
                     });
                 }
+                if !flow.diverges {
+                    self.note_blocking_await(expr, inner);
+                }
                 flow
             }
             ExprKind::Try(inner) => self.expr(inner),
@@ -437,6 +445,7 @@ impl Walker<'_, '_> {
                         return Flow::DIVERGES;
                     }
                 }
+                self.note_blocking_macro(expr, call);
                 if is_diverging_macro(call.path.last()) {
                     Flow::DIVERGES
                 } else {

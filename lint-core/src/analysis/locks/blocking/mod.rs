@@ -1,0 +1,396 @@
+//! Blocking calls made while lock guards are alive: the facts `blocking_under_lock`
+//! reports. The guard walk records each call that may block with the guards alive then
+//! ([`BlockingCandidate`]); this pass decides which really block (`classify`: the knowledge
+//! tables, the receiver's type from `values`, the channel's capacity from `capacity`),
+//! summarizes per function what calling it may wait for (`summaries`), and pairs both with
+//! the guards held at each blocking call or call of a blocking function.
+
+mod channel_cycles;
+mod classify;
+mod origins;
+mod summaries;
+mod values;
+
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use super::guards::{BlockingCandidate, FunctionLocks, Held};
+use crate::analysis::call_sites::{CallSites, Resolution};
+use crate::analysis::typing::{FunctionTypes, Typing};
+use crate::analysis::{FunctionRef, Scope};
+use crate::knowledge::Knowledge;
+use crate::model::{ExprKind, Function};
+use crate::span::Span;
+
+pub use channel_cycles::{ChannelCycle, RendezvousCycle};
+pub use classify::BlockingOp;
+use classify::{
+    classify, counts_for, in_failure_handler, may_hold_nothing, passes_guard, serializes_only,
+};
+use origins::OriginFacts;
+use summaries::{Calls, MayBlock, Reach};
+use values::FunctionValues;
+
+/// Findings reported per guard in one function; the rest are counted on the last one.
+const MAX_FINDINGS_PER_GUARD: usize = 3;
+
+/// A blocking call made while guards are alive.
+#[derive(Clone, Debug)]
+pub struct BlockingUnderLock {
+    pub function: FunctionRef,
+    /// The guards alive that the call keeps held, oldest first (at least one).
+    pub held: Vec<Held>,
+    pub op: BlockingOp,
+    /// Where this function makes the call: the blocking call itself, or the call of the
+    /// function that blocks.
+    pub call_site: Span,
+    /// The blocking call (in a callee when `chain` is not empty).
+    pub blocking_site: Span,
+    /// Calls from `function` down to the blocking call (empty when direct).
+    pub chain: Vec<(FunctionRef, Span)>,
+    /// More blocking calls under the same guard in this function, not reported apart.
+    pub more_under_guard: usize,
+}
+
+/// What the pass reads.
+pub struct Inputs<'c, 'a> {
+    pub typing: Typing<'a>,
+    pub function_types: &'a [Vec<FunctionTypes>],
+    pub call_sites: &'a CallSites,
+    pub knowledge: &'c Knowledge,
+    pub scope: Scope,
+    origins: OriginFacts,
+}
+
+impl<'c, 'a> Inputs<'c, 'a> {
+    pub fn new(
+        typing: Typing<'a>,
+        function_types: &'a [Vec<FunctionTypes>],
+        call_sites: &'a CallSites,
+        knowledge: &'c Knowledge,
+        scope: Scope,
+    ) -> Self {
+        Inputs {
+            typing,
+            function_types,
+            call_sites,
+            knowledge,
+            scope,
+            origins: OriginFacts::default(),
+        }
+    }
+
+    fn function(&self, function: FunctionRef) -> &'a Function {
+        &self.typing.types.files[function.file].functions[function.index]
+    }
+
+    fn values_of(&self, function: FunctionRef) -> FunctionValues<'a> {
+        FunctionValues::new(
+            self.typing,
+            function,
+            self.function(function),
+            &self.function_types[function.file][function.index],
+            self.call_sites.in_function(function),
+        )
+    }
+
+    fn functions_in_scope(&self) -> impl Iterator<Item = FunctionRef> + '_ {
+        let files = self.typing.types.files;
+        files.iter().enumerate().flat_map(move |(file, facts)| {
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|(_, function)| self.scope.contains(function))
+                .map(move |(index, _)| FunctionRef { file, index })
+        })
+    }
+}
+
+/// A blocking call found in a function's own body.
+#[derive(Clone, Debug)]
+struct Site {
+    op: BlockingOp,
+    /// Where findings point (from the method name).
+    span: Span,
+    /// The candidate's own span (the whole call or `.await`).
+    candidate_span: Span,
+    /// The held guards the call counts.
+    held: Vec<Held>,
+    isolated: bool,
+}
+
+/// What the pass finds.
+#[derive(Default)]
+pub struct BlockingFacts {
+    pub under_lock: Vec<BlockingUnderLock>,
+    pub channel_cycles: Vec<ChannelCycle>,
+    pub rendezvous_cycles: Vec<RendezvousCycle>,
+}
+
+/// Every blocking call made with a guard alive, directly or through calls, and every cycle
+/// through a bounded channel and a lock (whose send is then not reported apart).
+pub fn analyze(
+    inputs: &Inputs<'_, '_>,
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+) -> BlockingFacts {
+    let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
+    ordered.sort();
+    let sites: HashMap<FunctionRef, Vec<Site>> = ordered
+        .par_iter()
+        .filter(|function| !functions[function].blocking.is_empty())
+        .map(|function| {
+            (
+                *function,
+                sites_of(inputs, *function, &functions[function].blocking),
+            )
+        })
+        .collect();
+    let awaited: HashMap<FunctionRef, BTreeSet<(u32, u32)>> = ordered
+        .par_iter()
+        .map(|function| (*function, awaited_calls(inputs.function(*function))))
+        .collect();
+    let calls = propagating_calls(inputs, functions, &ordered, &awaited);
+    let direct: HashMap<FunctionRef, MayBlock> = sites
+        .iter()
+        .map(|(function, sites)| (*function, direct_summary(sites)))
+        .filter(|(_, summary)| !summary.is_empty())
+        .collect();
+    let summaries = summaries::summarize(&ordered, &direct, &calls);
+    let mut found = Vec::new();
+    for function in &ordered {
+        let mut here = Vec::new();
+        for site in sites.get(function).into_iter().flatten() {
+            if !site.held.is_empty() {
+                here.push(BlockingUnderLock {
+                    function: *function,
+                    held: site.held.clone(),
+                    op: site.op.clone(),
+                    call_site: site.span,
+                    blocking_site: site.span,
+                    chain: Vec::new(),
+                    more_under_guard: 0,
+                });
+            }
+        }
+        for call in &functions[function].calls {
+            if call.held.is_empty() {
+                continue;
+            }
+            if let Some(finding) = through_call(inputs, *function, call, &summaries, &awaited) {
+                here.push(finding);
+            }
+        }
+        found.extend(limit_per_guard(here));
+    }
+    let channel_cycles = channel_cycles::channel_cycles(inputs, functions, &sites);
+    // The cycle (an error) says more than the blocking send it starts from.
+    found.retain(|finding| {
+        !channel_cycles.iter().any(|cycle| {
+            cycle.producer == finding.function
+                && cycle.send == finding.call_site
+                && finding.held.iter().any(|held| held.site == cycle.lock.site)
+        })
+    });
+    BlockingFacts {
+        under_lock: found,
+        channel_cycles,
+        rendezvous_cycles: channel_cycles::rendezvous_cycles(inputs, &sites),
+    }
+}
+
+/// The blocking calls among a function's candidates, with the guards each one counts.
+fn sites_of(
+    inputs: &Inputs<'_, '_>,
+    function: FunctionRef,
+    candidates: &[BlockingCandidate],
+) -> Vec<Site> {
+    let values = inputs.values_of(function);
+    candidates
+        .iter()
+        .filter_map(|candidate| {
+            let classified = classify(inputs, &values, candidate)?;
+            let held = candidate
+                .held
+                .iter()
+                .filter(|held| {
+                    classified.counts(&values, held)
+                        && !in_failure_handler(values.function, candidate.span, held)
+                        && !may_hold_nothing(values.function, held)
+                })
+                .cloned()
+                .collect();
+            Some(Site {
+                span: classified.span.unwrap_or(candidate.span),
+                candidate_span: candidate.span,
+                op: classified.op,
+                held,
+                isolated: candidate.isolated,
+            })
+        })
+        .collect()
+}
+
+/// What a function's own (not isolated) blocking calls make it wait for when called. A
+/// `Condvar` wait on a guard the caller passed in is left out: the caller still holds
+/// that guard and sees the wait as its own lock's.
+fn direct_summary(sites: &[Site]) -> MayBlock {
+    let mut summary = MayBlock::default();
+    for site in sites.iter().filter(|site| !site.isolated) {
+        let on_parameter = site
+            .op
+            .releases
+            .as_ref()
+            .is_some_and(|released| released.class.param_index().is_some());
+        if on_parameter {
+            continue;
+        }
+        summary.offer(Reach {
+            op: site.op.clone(),
+            site: site.span,
+            calls: Vec::new(),
+        });
+    }
+    summary
+}
+
+/// The spans of calls that are awaited right away (`helper().await`).
+fn awaited_calls(function: &Function) -> BTreeSet<(u32, u32)> {
+    let mut spans = BTreeSet::new();
+    function.body.walk(&mut |expr| {
+        if let ExprKind::Await(inner) = &expr.kind {
+            spans.insert((inner.span.byte_start, inner.span.byte_end));
+        }
+    });
+    spans
+}
+
+/// The calls through which a callee's blocking reaches its caller: not in a spawned
+/// closure, resolved by more than a name guess, and, for an `async fn`, awaited.
+fn propagating_calls(
+    inputs: &Inputs<'_, '_>,
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+    ordered: &[FunctionRef],
+    awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
+) -> Calls {
+    let mut calls = Calls::new();
+    for function in ordered {
+        let mut out = Vec::new();
+        for call in functions[function]
+            .calls
+            .iter()
+            .filter(|call| !call.isolated)
+        {
+            for callee in callees_reached(inputs, *function, call.span, &call.callees, awaited) {
+                out.push((callee, call.span));
+            }
+        }
+        if !out.is_empty() {
+            calls.insert(*function, out);
+        }
+    }
+    calls
+}
+
+fn callees_reached(
+    inputs: &Inputs<'_, '_>,
+    function: FunctionRef,
+    span: Span,
+    callees: &[FunctionRef],
+    awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
+) -> Vec<FunctionRef> {
+    let guessed = inputs
+        .call_sites
+        .at(function, span)
+        .is_none_or(|site| site.resolution == Resolution::ByName);
+    if guessed {
+        return Vec::new();
+    }
+    let is_awaited = awaited
+        .get(&function)
+        .is_some_and(|spans| spans.contains(&(span.byte_start, span.byte_end)));
+    callees
+        .iter()
+        .copied()
+        .filter(|callee| is_awaited || !inputs.function(*callee).is_async)
+        .collect()
+}
+
+/// A call of a function that may block, made with guards alive.
+fn through_call(
+    inputs: &Inputs<'_, '_>,
+    function: FunctionRef,
+    call: &super::guards::HeldCall,
+    summaries: &HashMap<FunctionRef, MayBlock>,
+    awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
+) -> Option<BlockingUnderLock> {
+    let mut values = None;
+    for callee in callees_reached(inputs, function, call.span, &call.callees, awaited) {
+        let Some(summary) = summaries.get(&callee) else {
+            continue;
+        };
+        for reach in [&summary.thread, &summary.awaited].into_iter().flatten() {
+            let definition = inputs.function(function);
+            let mut held: Vec<Held> = call
+                .held
+                .iter()
+                .filter(|held| {
+                    counts_for(&reach.op, held)
+                        && !in_failure_handler(definition, call.span, held)
+                        && !may_hold_nothing(definition, held)
+                })
+                .cloned()
+                .collect();
+            if reach.op.kind.is_io() && !held.is_empty() {
+                // I/O of a callee given the guard (or what it protects) is I/O the lock
+                // exists to serialize.
+                let values = values.get_or_insert_with(|| inputs.values_of(function));
+                held.retain(|held| {
+                    !serializes_only(values, &held.target) && !passes_guard(values, call.span, held)
+                });
+            }
+            if held.is_empty() {
+                continue;
+            }
+            let mut chain = vec![(callee, call.span)];
+            chain.extend(reach.calls.iter().cloned());
+            return Some(BlockingUnderLock {
+                function,
+                held,
+                op: reach.op.clone(),
+                call_site: call.span,
+                blocking_site: reach.site,
+                chain,
+                more_under_guard: 0,
+            });
+        }
+    }
+    None
+}
+
+/// One finding per blocking line, at most [`MAX_FINDINGS_PER_GUARD`] per guard; the
+/// blocking calls beyond are counted on the last finding of their guard.
+fn limit_per_guard(mut findings: Vec<BlockingUnderLock>) -> Vec<BlockingUnderLock> {
+    findings.sort_by_key(|finding| (finding.call_site.byte_start, finding.call_site.byte_end));
+    let mut seen_lines = BTreeSet::new();
+    findings.retain(|finding| seen_lines.insert(finding.call_site.start.line));
+    let mut kept: Vec<BlockingUnderLock> = Vec::new();
+    for finding in findings {
+        let guard = finding.held[0].site;
+        let reported = kept
+            .iter()
+            .filter(|kept| kept.held[0].site == guard)
+            .count();
+        if reported < MAX_FINDINGS_PER_GUARD {
+            kept.push(finding);
+        } else if let Some(last) = kept
+            .iter_mut()
+            .rev()
+            .find(|kept| kept.held[0].site == guard)
+        {
+            last.more_under_guard += 1;
+        }
+    }
+    kept
+}

@@ -1,0 +1,408 @@
+//! Where a channel end or a lock was created. Senders of crossbeam, flume, async-channel
+//! and kanal have one type for bounded and unbounded channels, so only the construction
+//! tells whether a send can wait; and a channel (or a lock) shared between a producer and
+//! a consumer is recognized by its one construction site, whatever names, fields and
+//! parameters carry it. A value is followed back through locals (`let (tx, rx) =
+//! bounded(8)`, clones, `Arc::new`), the parameters it came in through (to the arguments of
+//! every caller, a few calls deep), and struct fields (to every struct literal and
+//! assignment that stores a value in that field).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use super::Inputs;
+use super::values::{FunctionValues, Position, deref_value};
+use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::{CallSite, ParamSlot};
+use crate::analysis::types::Ty;
+use crate::knowledge::adaptors::is_result_adapter;
+use crate::knowledge::channels::{ChannelCapacity, channel_constructor, is_channel_end_type};
+use crate::knowledge::collections::is_success_variant;
+use crate::knowledge::locks::{
+    acquire_method, is_identity_method, is_shared_pointer_clone_path, lock_type_at,
+};
+use crate::model::{Expr, ExprKind};
+use crate::span::Span;
+
+/// How many calls a value is followed back through parameters.
+const MAX_CALLER_DEPTH: usize = 2;
+/// How many bindings deep a local is followed.
+const MAX_LOCAL_DEPTH: usize = 6;
+/// Callers looked at per parameter.
+const MAX_CALLERS: usize = 16;
+/// Most construction sites kept for one value.
+const MAX_ORIGINS: usize = 16;
+
+/// A place where a channel or a lock is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// The constructor call (`bounded(8)`, `Mutex::new(..)`).
+    pub site: Span,
+    /// For a channel, whether it has a capacity.
+    pub bounded: Option<bool>,
+    /// A channel of capacity zero: every send waits for a receive.
+    pub rendezvous: bool,
+}
+
+pub type Origins = BTreeSet<Origin>;
+
+/// The program-wide facts origin questions need, built on first use.
+#[derive(Default)]
+pub struct OriginFacts {
+    /// Callers of each function: (caller, call site span).
+    callers: OnceLock<HashMap<FunctionRef, Vec<(FunctionRef, Span)>>>,
+    /// (struct, field) → where the channel ends and locks stored there were created.
+    fields: OnceLock<HashMap<(String, String), Origins>>,
+}
+
+/// Where the value of `expr` (in `values`' function) was created, as far as it is found.
+pub fn origins_of(inputs: &Inputs<'_, '_>, values: &FunctionValues<'_>, expr: &Expr) -> Origins {
+    Search {
+        inputs,
+        with_fields: true,
+    }
+    .origins(values, expr, 0, 0)
+}
+
+/// Whether a channel built at every one of these sites has a capacity.
+pub fn all_bounded(origins: &Origins) -> bool {
+    !origins.is_empty() && origins.iter().all(|origin| origin.bounded == Some(true))
+}
+
+struct Search<'i, 'c, 'a> {
+    inputs: &'i Inputs<'c, 'a>,
+    /// Off while the field facts themselves are being built.
+    with_fields: bool,
+}
+
+impl Search<'_, '_, '_> {
+    fn origins(
+        &self,
+        values: &FunctionValues<'_>,
+        expr: &Expr,
+        local_depth: usize,
+        caller_depth: usize,
+    ) -> Origins {
+        if local_depth > MAX_LOCAL_DEPTH {
+            return Origins::new();
+        }
+        let next = local_depth + 1;
+        match &expr.kind {
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                let name = path.last();
+                let mut found = Origins::new();
+                for local in values.bindings(name) {
+                    found.extend(self.of_binding(
+                        values,
+                        local.source,
+                        local.position,
+                        next,
+                        caller_depth,
+                    ));
+                }
+                if found.is_empty()
+                    && let Some(index) = values.param_index(name)
+                {
+                    found = self.through_callers(values.function_ref, index, caller_depth);
+                }
+                limit(found)
+            }
+            ExprKind::Field { base, member } => {
+                if let ExprKind::Call { .. } = &base.kind
+                    && let Ok(index) = member.parse::<usize>()
+                {
+                    return self.of_binding(
+                        values,
+                        base,
+                        Position::TupleField(index),
+                        next,
+                        caller_depth,
+                    );
+                }
+                if !self.with_fields {
+                    return Origins::new();
+                }
+                let Some(owner) = values.type_of(base) else {
+                    return Origins::new();
+                };
+                let Some(owner) = deref_value(&owner).path() else {
+                    return Origins::new();
+                };
+                self.field(owner, member)
+            }
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if (args.is_empty() && is_identity_method(method)) || is_result_adapter(method) => {
+                self.origins(values, receiver, next, caller_depth)
+            }
+            ExprKind::Call { callee, args } => {
+                let ExprKind::Path(path) = &callee.kind else {
+                    return Origins::new();
+                };
+                if let Some(origin) = constructed_lock(values, expr) {
+                    return Origins::from([origin]);
+                }
+                let wraps = args.len() == 1
+                    && (is_shared_pointer_clone_path(&path.segments)
+                        || is_success_variant(path.last())
+                        || path.last() == "new"
+                        || path.last() == "from");
+                if wraps {
+                    self.origins(values, &args[0], next, caller_depth)
+                } else {
+                    Origins::new()
+                }
+            }
+            ExprKind::Reference { expr: inner, .. }
+            | ExprKind::Deref(inner)
+            | ExprKind::Try(inner)
+            | ExprKind::Await(inner) => self.origins(values, inner, next, caller_depth),
+            _ => Origins::new(),
+        }
+    }
+
+    fn of_binding(
+        &self,
+        values: &FunctionValues<'_>,
+        source: &Expr,
+        position: Position,
+        local_depth: usize,
+        caller_depth: usize,
+    ) -> Origins {
+        match position {
+            Position::Whole => self.origins(values, source, local_depth, caller_depth),
+            Position::TupleField(_) => {
+                let source = peel_result(source);
+                let Some(site) = values.call_at(source.span) else {
+                    return Origins::new();
+                };
+                let Some(resolved) = site.resolved_path() else {
+                    return Origins::new();
+                };
+                let Some(constructor) = channel_constructor(&resolved.display()) else {
+                    return Origins::new();
+                };
+                let bounded = constructor.capacity == ChannelCapacity::Bounded;
+                let zero = match &source.kind {
+                    ExprKind::Call { args, .. } => {
+                        args.first()
+                            .and_then(|capacity| values.integer_literal(capacity))
+                            == Some(0)
+                    }
+                    _ => false,
+                };
+                Origins::from([Origin {
+                    site: source.span,
+                    bounded: Some(bounded),
+                    rendezvous: bounded && zero,
+                }])
+            }
+            Position::Inside => Origins::new(),
+        }
+    }
+
+    /// Where what every caller passes as parameter `index` was created.
+    fn through_callers(&self, function: FunctionRef, index: usize, caller_depth: usize) -> Origins {
+        if caller_depth >= MAX_CALLER_DEPTH {
+            return Origins::new();
+        }
+        let callers = self
+            .inputs
+            .origins
+            .callers
+            .get_or_init(|| callers_index(self.inputs));
+        let mut found = Origins::new();
+        for (caller, span) in callers
+            .get(&function)
+            .into_iter()
+            .flatten()
+            .take(MAX_CALLERS)
+        {
+            let values = self.inputs.values_of(*caller);
+            let Some(site) = values.call_at(*span) else {
+                continue;
+            };
+            let Some(argument) = argument_expr(&values, site, index) else {
+                continue;
+            };
+            found.extend(self.origins(&values, argument, 0, caller_depth + 1));
+        }
+        limit(found)
+    }
+
+    fn field(&self, owner: &str, member: &str) -> Origins {
+        let fields = self
+            .inputs
+            .origins
+            .fields
+            .get_or_init(|| field_facts(self.inputs));
+        fields
+            .get(&(owner.to_string(), member.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// `Mutex::new(..)` (a lock's type followed by `new`): a lock created here.
+fn constructed_lock(values: &FunctionValues<'_>, call: &Expr) -> Option<Origin> {
+    let site = values.call_at(call.span)?;
+    let (last, type_segments) = site.resolved_path()?.segments.split_last()?;
+    (last == "new" && lock_type_at(&type_segments.join("::")).is_some()).then_some(Origin {
+        site: call.span,
+        bounded: None,
+        rendezvous: false,
+    })
+}
+
+fn limit(mut origins: Origins) -> Origins {
+    while origins.len() > MAX_ORIGINS {
+        origins.pop_last();
+    }
+    origins
+}
+
+/// `x?`, `x.unwrap()` → `x`.
+fn peel_result(expr: &Expr) -> &Expr {
+    match &expr.kind {
+        ExprKind::Try(inner) => peel_result(inner),
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if is_result_adapter(method) => peel_result(receiver),
+        _ => expr,
+    }
+}
+
+fn callers_index(inputs: &Inputs<'_, '_>) -> HashMap<FunctionRef, Vec<(FunctionRef, Span)>> {
+    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::new();
+    for site in inputs.call_sites.all() {
+        let Some(caller) = site.function else {
+            continue;
+        };
+        for callee in &site.callees {
+            callers
+                .entry(*callee)
+                .or_default()
+                .push((caller, site.span));
+        }
+    }
+    callers
+}
+
+/// The argument expression of `site` that binds parameter `index`.
+fn argument_expr<'v>(
+    values: &FunctionValues<'v>,
+    site: &CallSite,
+    index: usize,
+) -> Option<&'v Expr> {
+    let mut found = None;
+    values.function.body.walk(&mut |expr| {
+        if expr.span != site.span || found.is_some() {
+            return;
+        }
+        let exprs: Vec<&Expr> = match &expr.kind {
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::MethodCall { receiver, args, .. } => {
+                std::iter::once(&**receiver).chain(args).collect()
+            }
+            _ => return,
+        };
+        found = site
+            .arguments
+            .iter()
+            .zip(exprs)
+            .find(|(argument, _)| argument.param == ParamSlot::Index(index))
+            .map(|(_, expr)| expr);
+    });
+    found
+}
+
+/// For every struct field declared with a channel end or a lock in its type: where the
+/// values stored in it were created.
+fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
+    let search = Search {
+        inputs,
+        with_fields: false,
+    };
+    let typing = inputs.typing;
+    let mut facts: HashMap<(String, String), Origins> = HashMap::new();
+    for function_ref in inputs.functions_in_scope() {
+        let function = inputs.function(function_ref);
+        if !stores_fields(&function.body) {
+            continue;
+        }
+        let values = inputs.values_of(function_ref);
+        let mut record = |owner: String, member: &str, value: &Expr| {
+            let declared = typing.field_type(&owner, member);
+            if !declared.as_ref().is_some_and(holds_channel_or_lock) {
+                return;
+            }
+            let found = search.origins(&values, value, 0, 0);
+            if !found.is_empty() {
+                let entry = facts.entry((owner, member.to_string())).or_default();
+                entry.extend(found);
+                *entry = limit(std::mem::take(entry));
+            }
+        };
+        function.body.walk(&mut |expr| match &expr.kind {
+            ExprKind::Struct(literal) => {
+                let owner = typing.types.resolve_path(&values.at, &literal.path);
+                for (member, value) in &literal.fields {
+                    record(owner.clone(), member, value);
+                }
+            }
+            ExprKind::Assign { target, value } => {
+                if let Some((base, member)) = assigned_field(target)
+                    && let Some(owner) = values.type_of(base)
+                    && let Some(owner) = deref_value(&owner).path()
+                {
+                    record(owner.to_string(), member, value);
+                }
+            }
+            _ => {}
+        });
+    }
+    facts
+}
+
+fn stores_fields(body: &crate::model::Block) -> bool {
+    let mut found = false;
+    body.walk(&mut |expr| {
+        found |= matches!(expr.kind, ExprKind::Struct(_) | ExprKind::Assign { .. });
+    });
+    found
+}
+
+/// `self.tx = ..`, `*self.tx.lock().unwrap() = ..`: the field assigned.
+fn assigned_field(target: &Expr) -> Option<(&Expr, &str)> {
+    let mut current = target;
+    loop {
+        match &current.kind {
+            ExprKind::Field { base, member } => return Some((base, member)),
+            ExprKind::Deref(inner) | ExprKind::Await(inner) | ExprKind::Try(inner) => {
+                current = inner
+            }
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if acquire_method(method).is_some() || is_result_adapter(method) => {
+                current = receiver
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn holds_channel_or_lock(ty: &Ty) -> bool {
+    match ty {
+        Ty::Path { path, args } => {
+            is_channel_end_type(path)
+                || lock_type_at(path).is_some()
+                || args.iter().any(holds_channel_or_lock)
+        }
+        Ty::Ref { inner, .. } | Ty::Slice(inner) => holds_channel_or_lock(inner),
+        Ty::Tuple(elements) => elements.iter().any(holds_channel_or_lock),
+        Ty::Bounds(_) | Ty::Unknown => false,
+    }
+}
