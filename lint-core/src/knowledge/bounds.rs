@@ -86,3 +86,20 @@ const RETRY_WORDS: &[&str] = &["retr", "attempt", "tries", "backoff"];
 pub fn names_retry(lowercase_name: &str) -> bool {
     RETRY_WORDS.iter().any(|word| lowercase_name.contains(word))
 }
+
+/// Whether a lowercase name says it is a concurrency permit (`search_permit_future`,
+/// `_permit`): awaiting it waits for a slot.
+pub fn names_permit(lowercase_name: &str) -> bool {
+    lowercase_name.contains("permit")
+}
+
+/// Words naming a value that rations work (a memory quota, a rate limiter, a budget): a
+/// fallible or awaited call on it before sending (`self.memory_quota.alloc(bytes)?`,
+/// `limiter.until_ready().await`) rejects or delays work over the limit.
+const RATIONING_WORDS: &[&str] = &["quota", "limiter", "budget"];
+
+pub fn names_rationing(lowercase_name: &str) -> bool {
+    RATIONING_WORDS
+        .iter()
+        .any(|word| lowercase_name.contains(word))
+}

@@ -5,6 +5,7 @@ use super::{RuleContext, declare_rule};
 use crate::analysis::call_sites::CallTarget;
 use crate::analysis::exprs::{chain_source, name_of};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
+use crate::analysis::permits::{takes_permit, waits_for_permit};
 use crate::analysis::types::Ty;
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
@@ -133,9 +134,14 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             let Some(spawn) = spawn_at(context, loops, &type_of, site.expr) else {
                 continue;
             };
-            if let Some(scope) = unbounded_scope(context, loops, site) {
-                out.push(finding(context, site, scope, &spawn));
+            let Some(scope) = unbounded_scope(context, loops, site) else {
+                continue;
+            };
+            // The task (or the functions it calls) waits for a permit before its work.
+            if takes_permit(context.program, loops.function, site.expr) {
+                continue;
             }
+            out.push(finding(context, site, scope, &spawn));
         }
     }
 }
@@ -217,6 +223,7 @@ fn unbounded_scope<'l, 'a>(
             || scope.calls_any(&markers)
             || drains_by_length(scope)
             || waits_in_iteration(scope)
+            || waits_for_permit(context.program, &scope.per_iteration)
             || loops.iterates_a_chunk(index)
             || (loops.messages_carry_replies(index)
                 && fed_by_bounded_channel(context, loops, scope))
