@@ -11,11 +11,13 @@ use super::exprs::name_of;
 use super::loops::{Driver, FunctionLoops};
 use super::{FunctionRef, Program};
 use crate::knowledge::adaptors::{is_clone_method, is_result_adapter};
+use crate::knowledge::bounds::names_rationing;
 use crate::knowledge::channels::{
     UnboundedConstructor, is_counter_method, is_oneshot_constructor, is_queue_depth_method,
     is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor,
 };
 use crate::knowledge::locks::is_shared_pointer_clone_path;
+use crate::knowledge::std_items::is_drop_impl;
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Receiver, Stmt};
 use crate::span::Span;
 
@@ -115,7 +117,7 @@ fn channel<'p>(
         visited: BTreeSet::new(),
         stored_in: Vec::new(),
     };
-    search.in_function(function_ref, vec![sender.clone()], 0);
+    search.in_function(function_ref, vec![sender.clone()], 0, Some(site.span));
     search.through_shared_state();
     channel.producers = search.producers;
     channel.sender_also_receives = receiver.is_some_and(|receiver| {
@@ -138,7 +140,15 @@ struct ProducerSearch<'p, 'a> {
 
 impl ProducerSearch<'_, '_> {
     /// Producers in `function` that use one of `senders` (local names of the sender).
-    fn in_function(&mut self, function_ref: FunctionRef, senders: Vec<String>, depth: usize) {
+    /// `created_at` is the constructor's span in the function that creates the channel: a
+    /// loop around it makes a new channel per iteration, not a message per item.
+    fn in_function(
+        &mut self,
+        function_ref: FunctionRef,
+        senders: Vec<String>,
+        depth: usize,
+        created_at: Option<Span>,
+    ) {
         let function = self.program.function(function_ref);
         let senders = with_aliases(&function.body, senders);
         if !self.visited.insert((function_ref, senders.clone())) {
@@ -146,7 +156,7 @@ impl ProducerSearch<'_, '_> {
         }
         let bound = bound_in(self.program, function_ref, function);
         if let Some(loops) = self.program.loops_of(function_ref) {
-            self.in_loops(function_ref, loops, &senders, bound);
+            self.in_loops(function_ref, loops, &senders, bound, created_at);
         }
         self.stored_in.extend(stored_fields(
             self.program,
@@ -174,7 +184,7 @@ impl ProducerSearch<'_, '_> {
                         .get(index)
                         .and_then(|param| param.pattern.simple_name());
                     if let Some(param) = param {
-                        self.in_function(*callee, vec![param.to_string()], depth + 1);
+                        self.in_function(*callee, vec![param.to_string()], depth + 1, None);
                     }
                 }
             }
@@ -188,12 +198,10 @@ impl ProducerSearch<'_, '_> {
         loops: &FunctionLoops<'_>,
         senders: &[String],
         bound: Option<Bound>,
+        created_at: Option<Span>,
     ) {
         for site in &loops.sites {
-            let Some(driver) = loops
-                .scope_chain(site.scope)
-                .map(|scope| scope.driver)
-                .find(|driver| driver.grows_with_input())
+            let Some((driver, capped)) = per_item_driver(loops, site.scope, site.expr, created_at)
             else {
                 continue;
             };
@@ -217,7 +225,7 @@ impl ProducerSearch<'_, '_> {
                 function: function_ref,
                 span: site.expr.span,
                 kind,
-                bounded_by: bound,
+                bounded_by: bound.or(capped.then_some(Bound::LimitCheck)),
             });
         }
     }
@@ -229,8 +237,8 @@ impl ProducerSearch<'_, '_> {
         }
         let program = self.program;
         for (function_ref, function) in program.functions() {
-            // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
-            if function.receiver == Some(Receiver::Value) {
+            // Once per value (`Drop::drop`, `fn shutdown(self)`, a helper only they call).
+            if runs_once(program, function_ref, 0) {
                 continue;
             }
             let mut bound = None;
@@ -264,6 +272,66 @@ impl ProducerSearch<'_, '_> {
             }
         }
     }
+}
+
+/// The input-driven scope a site in a loop runs once per item of, and whether that loop is
+/// capped by a counter (`count += 1; if count >= limit { break }`). Loops the site leaves
+/// right after it (`tx.send(x); return;`) run it once, and a loop around the channel's
+/// constructor makes a new channel per iteration: neither counts.
+fn per_item_driver(
+    loops: &FunctionLoops<'_>,
+    scope: usize,
+    site: &Expr,
+    created_at: Option<Span>,
+) -> Option<(Driver, bool)> {
+    let mut current = Some(scope);
+    while let Some(index) = current {
+        let scope = &loops.scopes[index];
+        if created_at.is_some_and(|constructor| scope.span.contains(constructor)) {
+            return None;
+        }
+        if !loops.leaves_after(index, site.span) && scope.driver.grows_with_input() {
+            return Some((scope.driver, loops.capped_by_counter(index)));
+        }
+        current = scope.parent;
+    }
+    None
+}
+
+/// How many callers up [`runs_once`] looks.
+const MAX_ONCE_DEPTH: usize = 3;
+
+/// Whether a function runs once per value: `Drop::drop`, a method that consumes its value
+/// (`fn shutdown(self)`), or a function whose every workspace caller is one of these and
+/// calls it outside any loop (a shutdown helper called from `drop`, a setup step called
+/// from `fn start(self)`).
+fn runs_once(program: &Program<'_>, function_ref: FunctionRef, depth: usize) -> bool {
+    let function = program.function(function_ref);
+    if function.receiver == Some(Receiver::Value)
+        || function
+            .trait_path
+            .as_ref()
+            .is_some_and(|path| is_drop_impl(path.last(), &function.name))
+    {
+        return true;
+    }
+    if depth >= MAX_ONCE_DEPTH {
+        return false;
+    }
+    let callers = program.call_sites.callers_of(function_ref);
+    !callers.is_empty()
+        && callers.iter().all(|(caller, span)| {
+            *caller != function_ref
+                && !called_in_loop(program, *caller, *span)
+                && runs_once(program, *caller, depth + 1)
+        })
+}
+
+/// Whether the call at `span` in `function` is inside a loop or per-item closure.
+fn called_in_loop(program: &Program<'_>, function: FunctionRef, span: Span) -> bool {
+    program
+        .loops_of(function)
+        .is_some_and(|loops| loops.sites.iter().any(|site| site.expr.span == span))
 }
 
 /// The names a `let (tx, rx) = constructor()` binds to the sender and the receiver.
@@ -450,6 +518,9 @@ fn bound_in(
     if found.is_some() {
         return found;
     }
+    if rations_work(&function.body) {
+        return Some(Bound::LimitCheck);
+    }
     let counters = counter_bindings(&function.body);
     let mut limit = false;
     function.body.walk(&mut |expr| {
@@ -464,6 +535,29 @@ fn bound_in(
         limit |= reads_a_limit(condition, &counters);
     });
     limit.then_some(Bound::LimitCheck)
+}
+
+/// A fallible or awaited call on a quota or limiter (`self.memory_quota.alloc(bytes)?`,
+/// `limiter.until_ready().await`): work over the limit is rejected or waits.
+fn rations_work(body: &Block) -> bool {
+    let mut found = false;
+    body.walk(&mut |expr| {
+        let (ExprKind::Try(inner) | ExprKind::Await(inner)) = &expr.kind else {
+            return;
+        };
+        let inner = match &inner.kind {
+            ExprKind::Await(awaited) => awaited,
+            _ => inner,
+        };
+        if let ExprKind::MethodCall { receiver, .. } = &inner.kind {
+            found |= names_rationing_value(receiver);
+        }
+    });
+    found
+}
+
+fn names_rationing_value(expr: &Expr) -> bool {
+    name_of(expr).is_some_and(|name| names_rationing(&name.to_lowercase()))
 }
 
 /// Locals bound to a counter read (`let before = in_flight.fetch_add(1, ..)`).
@@ -504,8 +598,9 @@ fn reads_a_limit(condition: &Expr, counters: &[String]) -> bool {
         } => {
             let named_in_flight =
                 name_of(receiver).is_some_and(|name| names_in_flight_counter(&name.to_lowercase()));
-            found |=
-                is_counter_method(method) || (is_queue_depth_method(method) && named_in_flight);
+            found |= is_counter_method(method)
+                || (is_queue_depth_method(method) && named_in_flight)
+                || names_rationing_value(receiver);
         }
         ExprKind::Path(path) if path.segments.len() == 1 => {
             found |= counters.iter().any(|counter| counter == path.last());
