@@ -12,7 +12,7 @@ use super::exprs::name_of;
 use super::{FunctionRef, Program};
 use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::bounds::names_permit;
-use crate::model::{Block, Expr, ExprKind, Function, Stmt};
+use crate::model::{Block, Expr, ExprKind, Function, LetStmt, Stmt};
 
 /// How far calls are followed from the spawned expression.
 const MAX_CALL_DEPTH: usize = 3;
@@ -22,7 +22,7 @@ const MAX_CALLEES_PER_CALL: usize = 8;
 
 /// Whether evaluating and running `expr` (in `function`'s body) takes a permit.
 pub fn takes_permit(program: &Program<'_>, function: FunctionRef, expr: &Expr) -> bool {
-    let markers = program.knowledge.bound_calls();
+    let markers = program.knowledge.permit_calls();
     let mut search = PermitSearch {
         program,
         markers: &markers,
@@ -34,7 +34,7 @@ pub fn takes_permit(program: &Program<'_>, function: FunctionRef, expr: &Expr) -
 /// Whether `exprs` (one iteration of a loop) wait for a permit themselves: a bound call or
 /// an awaited permit, not looking into the functions they call.
 pub fn waits_for_permit(program: &Program<'_>, exprs: &[&Expr]) -> bool {
-    let markers = program.knowledge.bound_calls();
+    let markers = program.knowledge.permit_calls();
     exprs.iter().any(|expr| direct_permit(expr, &markers))
 }
 
@@ -114,7 +114,8 @@ impl PermitSearch<'_, '_, '_> {
 }
 
 /// The initializers of the locals `expr` uses (`let fut = work(sem.clone(), db);` for
-/// `spawn(fut)`, `let permit = permit_future.await;` for `spawn(run(x, permit))`).
+/// `spawn(fut)`, `let permit = permit_future.await;` for `spawn(run(x, permit))`): for each
+/// name, the last `let` before `expr` (a later one shadows nothing here).
 fn local_inits<'f>(function: &'f Function, expr: &Expr) -> Vec<&'f Expr> {
     let mut names = Vec::new();
     expr.walk(&mut |inner| {
@@ -124,21 +125,36 @@ fn local_inits<'f>(function: &'f Function, expr: &Expr) -> Vec<&'f Expr> {
             names.push(path.last().to_string());
         }
     });
-    let mut inits = Vec::new();
+    let mut latest: Vec<(&str, &'f LetStmt)> = Vec::new();
     if names.is_empty() {
-        return inits;
+        return Vec::new();
     }
     function.body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
-            if let Stmt::Let(let_stmt) = stmt
-                && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
-                && names.iter().any(|used| used == name)
+            let Stmt::Let(let_stmt) = stmt else {
+                continue;
+            };
+            let Some(name) = let_stmt.pattern.simple_name() else {
+                continue;
+            };
+            if let_stmt.span.byte_end > expr.span.byte_start
+                || !names.iter().any(|used| used == name)
             {
-                inits.push(init);
+                continue;
+            }
+            match latest.iter_mut().find(|(known, _)| *known == name) {
+                Some(entry) if entry.1.span.byte_start < let_stmt.span.byte_start => {
+                    entry.1 = let_stmt;
+                }
+                Some(_) => {}
+                None => latest.push((name, let_stmt)),
             }
         }
     });
-    inits
+    latest
+        .into_iter()
+        .filter_map(|(_, let_stmt)| let_stmt.init.as_ref())
+        .collect()
 }
 
 /// `work(x).await?`, `fetch().await.unwrap()`: a value, computed where it is bound.

@@ -20,6 +20,15 @@ pub fn bound_calls() -> &'static [&'static str] {
     BOUND_CALLS
 }
 
+/// The calls of [`BOUND_CALLS`] that take a semaphore permit (not the `JoinSet` drains: a
+/// spawned task that drains its own set does not bound how many such tasks start).
+pub fn permit_calls() -> impl Iterator<Item = &'static str> {
+    BOUND_CALLS
+        .iter()
+        .copied()
+        .filter(|call| call.contains("acquire"))
+}
+
 /// Adapters that cap how many per-item futures run at once.
 const BOUNDING_ADAPTERS: &[&str] = &[
     "buffer_unordered",

@@ -58,13 +58,28 @@ impl FunctionLoops<'_> {
                 condition,
                 then_branch,
                 ..
-            } if success_condition(condition, &depends) => {
-                found |= block_exits(then_branch);
+            } => {
+                if let Some(bound) = success_condition(condition, &depends) {
+                    found |= leaves_with_success(then_branch, &bound);
+                }
             }
             ExprKind::Match { scrutinee, arms } if depends(scrutinee) => {
-                found |= arms
-                    .iter()
-                    .any(|arm| is_success_pattern(&arm.pattern) && expr_exits(&arm.body));
+                found |= arms.iter().any(|arm| {
+                    is_success_pattern(&arm.pattern)
+                        && match &arm.body.kind {
+                            ExprKind::Block(block) => {
+                                let bound: Vec<&str> = arm
+                                    .pattern
+                                    .bindings
+                                    .iter()
+                                    .map(|binding| binding.name.as_str())
+                                    .collect();
+                                leaves_with_success(block, &bound)
+                            }
+                            ExprKind::Return(_) | ExprKind::Break(_) => true,
+                            _ => false,
+                        }
+                });
             }
             _ => {}
         });
@@ -232,23 +247,27 @@ fn block_exits(block: &Block) -> bool {
     found
 }
 
-fn expr_exits(expr: &Expr) -> bool {
-    match &expr.kind {
-        ExprKind::Block(block) => block_exits(block),
-        ExprKind::Return(_) | ExprKind::Break(_) => true,
-        _ => {
-            let mut found = false;
-            let mut stack = vec![expr];
-            while let Some(current) = stack.pop() {
-                match &current.kind {
-                    ExprKind::Closure { .. } | ExprKind::Async { .. } | ExprKind::Loop { .. } => {}
-                    ExprKind::Return(_) | ExprKind::Break(_) => found = true,
-                    _ => current.for_each_child(&mut |child| stack.push(child)),
-                }
-            }
-            found
-        }
+/// Whether a success branch leaves the loop: always (a `return`/`break` statement of its
+/// own), or with the success value (`return Ok(bytes)` where `bytes` is what `Ok(bytes)`
+/// bound). A branch that leaves only in a special case and otherwise goes on to the next
+/// element is not a search.
+fn leaves_with_success(branch: &Block, bound: &[&str]) -> bool {
+    if branch.stmts.iter().any(|stmt| {
+        matches!(stmt, Stmt::Expr { expr, .. }
+            if matches!(expr.kind, ExprKind::Return(_) | ExprKind::Break(_)))
+    }) {
+        return true;
     }
+    if bound.is_empty() {
+        return false;
+    }
+    let mut found = false;
+    walk_same_loop(branch, &mut |expr| {
+        if let ExprKind::Return(Some(value)) | ExprKind::Break(Some(value)) = &expr.kind {
+            found |= mentions_any(value, bound);
+        }
+    });
+    found
 }
 
 /// `Ok(..)`, `Some(..)`.
@@ -256,18 +275,33 @@ fn is_success_pattern(pattern: &Pattern) -> bool {
     pattern.variant.as_deref().is_some_and(is_success_variant)
 }
 
-/// `let Ok(x) = <depends>` (also in a let chain), `<depends>.is_ok()`.
-fn success_condition(condition: &Expr, depends: &dyn Fn(&Expr) -> bool) -> bool {
-    let mut found = false;
+/// `let Ok(x) = <depends>` (also in a let chain), `<depends>.is_ok()`: the names the
+/// success pattern binds (none for `is_ok()`), or `None` when the condition is not a test
+/// for the call's success.
+fn success_condition<'e>(
+    condition: &'e Expr,
+    depends: &dyn Fn(&Expr) -> bool,
+) -> Option<Vec<&'e str>> {
+    let mut found = None;
     let mut stack = vec![condition];
     while let Some(expr) = stack.pop() {
         match &expr.kind {
-            ExprKind::Let { pattern, scrutinee } => {
-                found |= is_success_pattern(pattern) && depends(scrutinee);
+            ExprKind::Let { pattern, scrutinee }
+                if is_success_pattern(pattern) && depends(scrutinee) =>
+            {
+                found = Some(
+                    pattern
+                        .bindings
+                        .iter()
+                        .map(|binding| binding.name.as_str())
+                        .collect(),
+                );
             }
             ExprKind::MethodCall {
                 receiver, method, ..
-            } if is_success_check(method) => found |= depends(receiver),
+            } if is_success_check(method) && depends(receiver) => {
+                found = found.or(Some(Vec::new()));
+            }
             ExprKind::LazyBoolean { lhs, rhs } => {
                 stack.push(lhs);
                 stack.push(rhs);
