@@ -630,22 +630,30 @@ fn bound_in(
     limit.then_some(Bound::LimitCheck)
 }
 
-/// A fallible or awaited call on a quota or limiter (`self.memory_quota.alloc(bytes)?`,
-/// `limiter.until_ready().await`): work over the limit is rejected or waits.
+/// A fallible reservation on a quota or limiter in the function's own flow
+/// (`self.memory_quota.alloc(bytes)?`): work over the limit is refused before it is sent.
+/// Not inside closures or async blocks, which run elsewhere (a consumer task that waits on
+/// a rate limiter does not hold the producers back).
 fn rations_work(body: &Block) -> bool {
     let mut found = false;
-    body.walk(&mut |expr| {
-        let (ExprKind::Try(inner) | ExprKind::Await(inner)) = &expr.kind else {
-            return;
-        };
-        let inner = match &inner.kind {
-            ExprKind::Await(awaited) => awaited,
-            _ => inner,
-        };
-        if let ExprKind::MethodCall { receiver, .. } = &inner.kind {
-            found |= names_rationing_value(receiver);
+    let mut stack: Vec<&Expr> = Vec::new();
+    body.for_each_expr(&mut |expr| stack.push(expr));
+    while let Some(expr) = stack.pop() {
+        match &expr.kind {
+            ExprKind::Closure { .. } | ExprKind::Async { .. } => continue,
+            ExprKind::Try(inner) => {
+                let call = match &inner.kind {
+                    ExprKind::Await(awaited) => awaited,
+                    _ => inner,
+                };
+                if let ExprKind::MethodCall { receiver, .. } = &call.kind {
+                    found |= names_rationing_value(receiver);
+                }
+            }
+            _ => {}
         }
-    });
+        expr.for_each_child(&mut |child| stack.push(child));
+    }
     found
 }
 

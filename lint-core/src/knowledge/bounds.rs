@@ -103,8 +103,8 @@ pub fn names_permit(lowercase_name: &str) -> bool {
 }
 
 /// Words naming a value that rations work (a memory quota, a rate limiter, a budget): a
-/// fallible or awaited call on it before sending (`self.memory_quota.alloc(bytes)?`,
-/// `limiter.until_ready().await`) rejects or delays work over the limit.
+/// fallible call on it before sending (`self.memory_quota.alloc(bytes)?`), or a check of
+/// it in a condition, rejects work over the limit.
 const RATIONING_WORDS: &[&str] = &["quota", "limiter", "budget"];
 
 pub fn names_rationing(lowercase_name: &str) -> bool {
