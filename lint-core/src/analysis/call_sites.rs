@@ -138,7 +138,10 @@ impl CallSites {
                     continue;
                 };
                 for callee in &site.callees {
-                    callers.entry(*callee).or_default().push((caller, site.span));
+                    callers
+                        .entry(*callee)
+                        .or_default()
+                        .push((caller, site.span));
                 }
             }
             callers

@@ -99,7 +99,10 @@ impl PermitSearch<'_, '_, '_> {
         let mut callees = Vec::new();
         for part in parts {
             part.walk(&mut |inner| {
-                if !matches!(inner.kind, ExprKind::Call { .. } | ExprKind::MethodCall { .. }) {
+                if !matches!(
+                    inner.kind,
+                    ExprKind::Call { .. } | ExprKind::MethodCall { .. }
+                ) {
                     return;
                 }
                 if let Some(site) = self.program.call_sites.at(function, inner.span) {
@@ -183,9 +186,7 @@ fn direct_permit(expr: &Expr, markers: &[&str]) -> bool {
                 matches!(&callee.kind, ExprKind::Path(path) if markers.contains(&path.last()))
             }
             ExprKind::Await(awaited) => awaits_a_permit(awaited),
-            ExprKind::Block(block) | ExprKind::Async { body: block, .. } => {
-                binds_permit(block)
-            }
+            ExprKind::Block(block) | ExprKind::Async { body: block, .. } => binds_permit(block),
             ExprKind::Loop { body, .. } => binds_permit(body),
             ExprKind::If { then_branch, .. } => binds_permit(then_branch),
             _ => false,

@@ -252,7 +252,14 @@ pub fn keeps_type(method: &str) -> bool {
 }
 
 /// Map types (by last segment): a map whose values are collections holds groups.
-const MAP_TYPES: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "DashMap", "FxHashMap", "AHashMap"];
+const MAP_TYPES: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "IndexMap",
+    "DashMap",
+    "FxHashMap",
+    "AHashMap",
+];
 
 pub fn is_map_type(name: &str) -> bool {
     MAP_TYPES.contains(&name)
@@ -260,14 +267,7 @@ pub fn is_map_type(name: &str) -> bool {
 
 /// Collection types (by last segment): the value type of a map of groups.
 const COLLECTION_TYPES: &[&str] = &[
-    "Vec",
-    "VecDeque",
-    "HashSet",
-    "BTreeSet",
-    "IndexSet",
-    "SmallVec",
-    "BTreeMap",
-    "HashMap",
+    "Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "SmallVec", "BTreeMap", "HashMap",
 ];
 
 pub fn is_collection_type(name: &str) -> bool {

@@ -4,7 +4,8 @@
 use super::{Collector, Driver};
 use crate::analysis::exprs::{name_of, peel_await_try};
 use crate::knowledge::adaptors::{
-    is_chunking, is_flattening, is_iteration_passthrough, is_result_adapter, is_stream_from_collection, is_take,
+    is_chunking, is_flattening, is_iteration_passthrough, is_result_adapter,
+    is_stream_from_collection, is_take,
 };
 use crate::knowledge::bounds::{names_retry, names_worker_count};
 use crate::knowledge::channels::{
