@@ -105,6 +105,17 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
                 .edition
                 .or_else(|| Edition::parse(&target.edition))
                 .unwrap_or(edition);
+            // `--edition` is the edition the file is read with, and shown as the target's.
+            let target = if target.edition == edition.as_str() {
+                target.clone()
+            } else {
+                Arc::new(TargetInfo {
+                    edition: edition.as_str().to_string(),
+                    ..TargetInfo::clone(target)
+                })
+            };
+            // A test target's files are test code (its modules too, through their `mod`).
+            let test_code = !named && is_test_target(&target) && !wants_target(cli, &target);
             roots.push(PendingFile {
                 path: path.clone(),
                 crate_name,
@@ -115,10 +126,9 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
                 origin: FileOrigin {
                     absolute_path: path,
                     package,
-                    target: target.clone(),
+                    target,
                 },
-                // A test target's files are test code (its modules too, through their `mod`).
-                test_code: !named && is_test_target(target) && !wants_target(cli, target),
+                test_code,
                 named,
             });
             continue;
