@@ -367,10 +367,23 @@ fn nearest_manifest(
     if let Some(known) = cache.get(&dir) {
         return known.clone();
     }
-    let found = dir
+    let Some(package_dir) = dir
         .ancestors()
         .find(|ancestor| ancestor.join("Cargo.toml").is_file())
-        .and_then(read_manifest);
+        .map(Path::to_path_buf)
+    else {
+        cache.insert(dir, None);
+        return None;
+    };
+    // The manifest's own directory has the same nearest manifest: read each one once.
+    let found = match cache.get(&package_dir) {
+        Some(known) => known.clone(),
+        None => {
+            let read = read_manifest(&package_dir);
+            cache.insert(package_dir, read.clone());
+            read
+        }
+    };
     cache.insert(dir, found.clone());
     found
 }
