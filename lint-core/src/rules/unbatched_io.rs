@@ -45,7 +45,14 @@ declare_rule! {
     ///
     /// Not a finding: loops over a literal array, a literal or constant range (`0..3`,
     /// retries `for attempt in 0..MAX_RETRIES`), `chunks(n)` (already batched, also inside
-    /// a closure per chunk); `loop`/`while` loops without a collection (cursor and
+    /// a closure per chunk, mapped into a request type, or collected into a local first);
+    /// groups of items per key, one call per group to its key (`for (db, lines) in by_db`
+    /// over a map of collections or one filled with `entry(k).or_default().push(x)`, a
+    /// client looked up by the key); a stream whose items are buffers written as they come
+    /// (`while let Some(chunk) = body.next().await { file.write_all(&chunk) }`); loops that
+    /// make the call once: followed by `return`/`break`, or a search, retry or fallback that
+    /// leaves on the call's first success (`if let Ok(x) = get(url).await { return Ok(x) }`);
+    /// `loop`/`while` loops without a collection (cursor and
     /// pagination loops, where the next request needs the previous response; polling);
     /// loops over received messages or accepted connections; requests inside an `async`
     /// block or closure created per element (the futures are run by

@@ -32,7 +32,12 @@ declare_rule! {
     /// `async_std::task::spawn*`, `smol::spawn`, `actix_rt::spawn`, `rayon::spawn`.
     ///
     /// Not a finding: a `Semaphore` permit taken once per iteration (`acquire`,
-    /// `acquire_owned`, `try_acquire*`); a `JoinSet` or `FuturesUnordered` drained in the loop
+    /// `acquire_owned`, `try_acquire*`), or by the spawned work itself: in the task's body,
+    /// in the async function it runs or a workspace function that one calls (three calls
+    /// deep: `tokio::spawn(work(sem.clone(), db))` where `work` does `let _p =
+    /// sem.acquire().await`), or a permit future awaited in the loop and moved into the task
+    /// (`let permit = permit_future.await; spawn(run(x, permit))`); a `JoinSet` or
+    /// `FuturesUnordered` drained in the loop
     /// (`join_next`, or a `len()` check with `next`); `buffer_unordered(n)`, `buffered(n)`,
     /// `for_each_concurrent(Some(n))`; a spawned task awaited or joined in the same
     /// iteration; a fixed pool (`for _ in 0..WORKERS`, `0..num_cpus::get()`,
@@ -77,7 +82,8 @@ declare_rule! {
     /// a `JoinSet` drained with `join_next` once it holds `n` tasks.
     ///
     /// ## Known problems
-    /// The bound must be visible in the loop: a limit enforced elsewhere (a
+    /// The bound must be visible in the loop or in the work it spawns: a limit enforced
+    /// elsewhere (a
     /// `tower::limit::ConcurrencyLimit` layer, a connection cap in the listener, a caller
     /// that only ever passes a few items) is not seen, and neither is a loop inside a macro
     /// such as `tokio::select!`. Collections that are small by construction (a handful of
