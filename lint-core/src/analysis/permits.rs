@@ -1,5 +1,5 @@
-//! Whether work waits for a concurrency permit before it runs: a bound call (`acquire`,
-//! `acquire_owned`, `join_next`, the user's bound markers) or an awaited permit
+//! Whether work waits for a concurrency permit before it runs: a permit call (`acquire`,
+//! `acquire_owned`, ..., the user's bound markers) or an awaited permit
 //! (`permit_future.await`, `let _permit = limiter.wait().await`), in the expression itself,
 //! in the `let` that built a future it uses, or in the workspace functions it calls, a few
 //! calls deep. `unbounded_spawn` asks it about the future a loop spawns: a task that takes
@@ -31,7 +31,7 @@ pub fn takes_permit(program: &Program<'_>, function: FunctionRef, expr: &Expr) -
     search.in_expr(function, expr)
 }
 
-/// Whether `exprs` (one iteration of a loop) wait for a permit themselves: a bound call or
+/// Whether `exprs` (one iteration of a loop) wait for a permit themselves: a permit call or
 /// an awaited permit, not looking into the functions they call.
 pub fn waits_for_permit(program: &Program<'_>, exprs: &[&Expr]) -> bool {
     let markers = program.knowledge.permit_calls();
@@ -175,7 +175,7 @@ fn is_awaited_value(init: &Expr) -> bool {
     }
 }
 
-/// A bound call or an awaited permit anywhere in `expr` (closures and async blocks
+/// A permit call or an awaited permit anywhere in `expr` (closures and async blocks
 /// included: a spawned task runs them).
 fn direct_permit(expr: &Expr, markers: &[&str]) -> bool {
     let mut found = false;
