@@ -401,6 +401,21 @@ const TARGET_KINDS: &[TargetKind] = &[
     },
 ];
 
+/// The targets (declared and discovered) of the package whose manifest at `dir` was read as
+/// `table`: what path mode needs to know which files are target roots.
+pub fn package_targets(
+    dir: &Path,
+    table: &Table,
+    package_name: &str,
+    edition: &str,
+) -> Vec<TargetInfo> {
+    let manifest = Manifest {
+        path: dir.join("Cargo.toml"),
+        table: table.clone(),
+    };
+    targets(&manifest, package_name, edition)
+}
+
 fn targets(manifest: &Manifest, package_name: &str, edition: &str) -> Vec<TargetInfo> {
     let dir = manifest.dir();
     let package = manifest.package().cloned().unwrap_or_default();

@@ -111,7 +111,52 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
         wave = next;
     }
     mark_test_modules(inputs, &loaded);
+    inherit_targets(inputs, &loaded);
 }
+
+/// Path mode reads every file as a root; a file that another one declares with `mod` belongs
+/// to the declaring file's target (JSON's `target.src_path` is the target's root file, not
+/// the module's). Followed down the module tree, a bounded number of rounds; files that
+/// already have a target other than themselves (workspace mode) keep it.
+fn inherit_targets(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+    let by_path: HashMap<PathBuf, usize> = loaded
+        .iter()
+        .map(|(index, pending)| (identity(&pending.path), *index))
+        .collect();
+    // (declaring file, declared file), found once.
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for (index, pending) in loaded {
+        for declaration in &inputs.facts[*index].mod_decls {
+            if let Ok(path) = module_file(pending, declaration)
+                && let Some(&declared) = by_path.get(&identity(&path))
+                && declared != *index
+            {
+                edges.push((*index, declared));
+            }
+        }
+    }
+    for _round in 0..MAX_MODULE_DEPTH {
+        let mut changed = false;
+        for &(declaring, declared) in &edges {
+            // Only a file that is still its own root (path mode read it by walking).
+            let own = &inputs.origins[declared];
+            if own.target.src_path != own.absolute_path {
+                continue;
+            }
+            let target = inputs.origins[declaring].target.clone();
+            if target.src_path != own.absolute_path {
+                inputs.origins[declared].target = target;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// Rounds of [`inherit_targets`]: deeper module trees than this keep a nearer ancestor's.
+const MAX_MODULE_DEPTH: usize = 32;
 
 /// Path mode reads every file as a root, so a file declared by `#[cfg(test)] mod x;` (or
 /// by a module of test code) was read before its declaration was seen: it, and the files

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 
 use super::confine::{self, Confinement, normalize_lexically};
+use super::layout::wants_target;
 use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, TargetInfo};
 use super::{display_path, manifests, modules};
 use lint_core::Edition;
@@ -24,6 +25,18 @@ struct Manifest {
     crate_name: String,
     edition: Edition,
     package: Option<Arc<PackageInfo>>,
+    /// The package's targets (declared with their `path`, and discovered).
+    targets: Vec<Arc<TargetInfo>>,
+}
+
+impl Manifest {
+    /// The target whose root file is `file` (`[[bin]] path = "src/tool.rs"`, `src/main.rs`).
+    fn target_rooted_at(&self, file: &Path) -> Option<&Arc<TargetInfo>> {
+        let file = normalize_lexically(file);
+        self.targets
+            .iter()
+            .find(|target| normalize_lexically(&target.src_path) == file)
+    }
 }
 
 pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
@@ -40,12 +53,22 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             collect_rust_files(&mut inputs, &confinement, &absolute, &mut found)
                 .with_context(|| format!("could not list {}", path.display()))?;
             for file in found {
-                let package_dir =
-                    nearest_manifest(&mut manifests, &file).map(|manifest| manifest.dir.clone());
+                let manifest = nearest_manifest(&mut manifests, &file);
+                let package_dir = manifest.as_ref().map(|manifest| manifest.dir.clone());
                 let base = package_dir.as_deref().unwrap_or(&absolute);
-                match test_tree(base, &file) {
-                    Some(kind) if !wants_test_tree(cli, kind) => inputs.test_files_left_out += 1,
-                    _ => files.push((file, confinement.clone(), false)),
+                let unwanted_tree =
+                    test_tree(base, &file).is_some_and(|kind| !wants_test_tree(cli, kind));
+                // A bench or example target declared with its own `path` outside those trees.
+                let unwanted_target = manifest
+                    .as_ref()
+                    .and_then(|manifest| manifest.target_rooted_at(&file))
+                    .is_some_and(|target| {
+                        is_bench_or_example(target) && !wants_target(cli, target)
+                    });
+                if unwanted_tree || unwanted_target {
+                    inputs.test_files_left_out += 1;
+                } else {
+                    files.push((file, confinement.clone(), false));
                 }
             }
         } else if std::fs::symlink_metadata(&absolute).is_ok() {
@@ -75,6 +98,53 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
                     .map(|manifest| manifest.crate_name.clone())
             })
             .unwrap_or_else(|| "crate".to_string());
+        let package = manifest
+            .as_ref()
+            .and_then(|manifest| manifest.package.clone());
+        // A target's root file (`[[bin]] path = "src/tool.rs"` too) is a crate root: its
+        // modules are next to it, and a test, bench or example target is test code.
+        if let Some(target) = manifest
+            .as_ref()
+            .and_then(|manifest| manifest.target_rooted_at(&path))
+        {
+            let edition = cli
+                .edition
+                .or_else(|| Edition::parse(&target.edition))
+                .unwrap_or(edition);
+            // `--edition` is the edition the file is read with, and shown as the target's.
+            let target = if target.edition == edition.as_str() {
+                target.clone()
+            } else {
+                Arc::new(TargetInfo {
+                    edition: edition.as_str().to_string(),
+                    ..TargetInfo::clone(target)
+                })
+            };
+            // A test target's files are test code (its modules too, through their `mod`).
+            let test_code = !named && is_test_target(&target) && !wants_target(cli, &target);
+            // A test, bench or example target is a crate named after the target.
+            let crate_name = if is_test_target(&target) || is_bench_or_example(&target) {
+                target.name.replace('-', "_")
+            } else {
+                crate_name.clone()
+            };
+            roots.push(PendingFile {
+                path: path.clone(),
+                crate_name,
+                module_path: Vec::new(),
+                edition,
+                directory: ModuleDirectory::Own,
+                confinement,
+                origin: FileOrigin {
+                    absolute_path: path,
+                    package,
+                    target,
+                },
+                test_code,
+                named,
+            });
+            continue;
+        }
         let module_path = package_dir
             .map(|dir| module_path_in_package(dir, &path, edition))
             .unwrap_or_default();
@@ -87,9 +157,7 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             confinement,
             origin: FileOrigin {
                 absolute_path: path.clone(),
-                package: manifest
-                    .as_ref()
-                    .and_then(|manifest| manifest.package.clone()),
+                package,
                 target: Arc::new(TargetInfo {
                     name: crate_name,
                     kind: vec!["lib".to_string()],
@@ -107,6 +175,19 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     }
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
+}
+
+/// A test target (`[[test]]`, also with its own `path`): test code, like the `tests/` tree.
+fn is_test_target(target: &TargetInfo) -> bool {
+    target.kind.iter().any(|kind| kind == "test")
+}
+
+/// A bench or example target: left out unless asked for, like `benches/` and `examples/`.
+fn is_bench_or_example(target: &TargetInfo) -> bool {
+    target
+        .kind
+        .iter()
+        .any(|kind| matches!(kind.as_str(), "bench" | "example"))
 }
 
 /// The test trees of a package: test targets, benchmarks and examples.
@@ -315,10 +396,23 @@ fn nearest_manifest(
     if let Some(known) = cache.get(&dir) {
         return known.clone();
     }
-    let found = dir
+    let Some(package_dir) = dir
         .ancestors()
         .find(|ancestor| ancestor.join("Cargo.toml").is_file())
-        .and_then(read_manifest);
+        .map(Path::to_path_buf)
+    else {
+        cache.insert(dir, None);
+        return None;
+    };
+    // The manifest's own directory has the same nearest manifest: read each one once.
+    let found = match cache.get(&package_dir) {
+        Some(known) => known.clone(),
+        None => {
+            let read = read_manifest(&package_dir);
+            cache.insert(package_dir, read.clone());
+            read
+        }
+    };
     cache.insert(dir, found.clone());
     found
 }
@@ -359,11 +453,19 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
             manifest_path: dir.join("Cargo.toml"),
         })
     });
+    let targets = match name {
+        Some(name) => manifests::package_targets(dir, &value, name, edition.as_str())
+            .into_iter()
+            .map(Arc::new)
+            .collect(),
+        None => Vec::new(),
+    };
     Some(Manifest {
         dir: dir.to_path_buf(),
         crate_name: name.unwrap_or("crate").replace('-', "_"),
         edition,
         package: package_info,
+        targets,
     })
 }
 

@@ -6,6 +6,8 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::FunctionRef;
@@ -109,6 +111,8 @@ impl CallSite {
 pub struct CallSites {
     by_function: Vec<Vec<Vec<CallSite>>>,
     in_statics: Vec<CallSite>,
+    /// For each workspace function, the calls that may reach it (built on first use).
+    callers: std::sync::OnceLock<HashMap<FunctionRef, Vec<(FunctionRef, Span)>>>,
 }
 
 impl CallSites {
@@ -123,6 +127,26 @@ impl CallSites {
     /// The call whose expression is exactly `span` in `function`.
     pub fn at(&self, function: FunctionRef, span: Span) -> Option<&CallSite> {
         find_by_span(self.in_function(function), span)
+    }
+
+    /// The calls in function bodies that may reach `function`: (caller, call span).
+    pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
+        let callers = self.callers.get_or_init(|| {
+            let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::new();
+            for site in self.by_function.iter().flatten().flatten() {
+                let Some(caller) = site.function else {
+                    continue;
+                };
+                for callee in &site.callees {
+                    callers
+                        .entry(*callee)
+                        .or_default()
+                        .push((caller, site.span));
+                }
+            }
+            callers
+        });
+        callers.get(&function).map_or(&[], Vec::as_slice)
     }
 
     /// Every call site: function bodies in file order, then static initializers.
@@ -189,6 +213,7 @@ pub fn collect(
     CallSites {
         by_function,
         in_statics,
+        callers: std::sync::OnceLock::new(),
     }
 }
 

@@ -10,12 +10,14 @@ use super::call_sites::{CallSite, CallTarget, ParamSlot};
 use super::exprs::name_of;
 use super::loops::{Driver, FunctionLoops};
 use super::{FunctionRef, Program};
-use crate::knowledge::adaptors::{is_clone_method, is_result_adapter};
+use crate::knowledge::adaptors::{is_clone_method, is_result_adapter, is_same_value_method};
+use crate::knowledge::bounds::names_rationing;
 use crate::knowledge::channels::{
     UnboundedConstructor, is_counter_method, is_oneshot_constructor, is_queue_depth_method,
     is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor,
 };
 use crate::knowledge::locks::is_shared_pointer_clone_path;
+use crate::knowledge::std_items::is_drop_impl;
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Receiver, Stmt};
 use crate::span::Span;
 
@@ -114,8 +116,9 @@ fn channel<'p>(
         producers: Vec::new(),
         visited: BTreeSet::new(),
         stored_in: Vec::new(),
+        sole_owners: Vec::new(),
     };
-    search.in_function(function_ref, vec![sender.clone()], 0);
+    search.in_function(function_ref, vec![sender.clone()], 0, Some(site.span), true);
     search.through_shared_state();
     channel.producers = search.producers;
     channel.sender_also_receives = receiver.is_some_and(|receiver| {
@@ -134,11 +137,24 @@ struct ProducerSearch<'p, 'a> {
     visited: BTreeSet<(FunctionRef, Vec<String>)>,
     /// Struct fields the sender was stored in: (owner, field).
     stored_in: Vec<(String, String)>,
+    /// Of those, the fields that took the channel's own sender (moved, not a clone): each
+    /// value of the owner holds a channel of its own.
+    sole_owners: Vec<(String, String)>,
 }
 
 impl ProducerSearch<'_, '_> {
     /// Producers in `function` that use one of `senders` (local names of the sender).
-    fn in_function(&mut self, function_ref: FunctionRef, senders: Vec<String>, depth: usize) {
+    /// `created_at` is the constructor's span in the function that creates the channel: a
+    /// loop around it makes a new channel per iteration, not a message per item. `original`:
+    /// `senders` name the channel's own sender (moved here, not cloned).
+    fn in_function(
+        &mut self,
+        function_ref: FunctionRef,
+        senders: Vec<String>,
+        depth: usize,
+        created_at: Option<Span>,
+        original: bool,
+    ) {
         let function = self.program.function(function_ref);
         let senders = with_aliases(&function.body, senders);
         if !self.visited.insert((function_ref, senders.clone())) {
@@ -146,14 +162,14 @@ impl ProducerSearch<'_, '_> {
         }
         let bound = bound_in(self.program, function_ref, function);
         if let Some(loops) = self.program.loops_of(function_ref) {
-            self.in_loops(function_ref, loops, &senders, bound);
+            self.in_loops(function_ref, loops, &senders, bound, created_at);
         }
-        self.stored_in.extend(stored_fields(
-            self.program,
-            function_ref,
-            function,
-            &senders,
-        ));
+        for (field, moved) in stored_fields(self.program, function_ref, function, &senders) {
+            if original && moved {
+                self.sole_owners.push(field.clone());
+            }
+            self.stored_in.push(field);
+        }
         if depth >= MAX_CALL_DEPTH {
             return;
         }
@@ -174,7 +190,8 @@ impl ProducerSearch<'_, '_> {
                         .get(index)
                         .and_then(|param| param.pattern.simple_name());
                     if let Some(param) = param {
-                        self.in_function(*callee, vec![param.to_string()], depth + 1);
+                        let moved = original && is_plain_name(expr);
+                        self.in_function(*callee, vec![param.to_string()], depth + 1, None, moved);
                     }
                 }
             }
@@ -188,12 +205,10 @@ impl ProducerSearch<'_, '_> {
         loops: &FunctionLoops<'_>,
         senders: &[String],
         bound: Option<Bound>,
+        created_at: Option<Span>,
     ) {
         for site in &loops.sites {
-            let Some(driver) = loops
-                .scope_chain(site.scope)
-                .map(|scope| scope.driver)
-                .find(|driver| driver.grows_with_input())
+            let Some((driver, capped)) = per_item_driver(loops, site.scope, site.expr, created_at)
             else {
                 continue;
             };
@@ -217,7 +232,7 @@ impl ProducerSearch<'_, '_> {
                 function: function_ref,
                 span: site.expr.span,
                 kind,
-                bounded_by: bound,
+                bounded_by: bound.or(capped.then_some(Bound::LimitCheck)),
             });
         }
     }
@@ -233,6 +248,7 @@ impl ProducerSearch<'_, '_> {
             if function.receiver == Some(Receiver::Value) {
                 continue;
             }
+            let mut once_per_value = None;
             let mut bound = None;
             let mut bound_known = false;
             for site in program.call_sites.in_function(function_ref) {
@@ -246,6 +262,14 @@ impl ProducerSearch<'_, '_> {
                     continue;
                 };
                 if !self.stored_in.contains(&field) {
+                    continue;
+                }
+                // The value that owns the channel sends once (from `Drop`, a setup step).
+                if self.sole_owners.contains(&field)
+                    && sends_through_self(function, site)
+                    && *once_per_value
+                        .get_or_insert_with(|| runs_once_per_value(program, function_ref, 0))
+                {
                     continue;
                 }
                 if !bound_known {
@@ -264,6 +288,142 @@ impl ProducerSearch<'_, '_> {
             }
         }
     }
+}
+
+/// The input-driven scope a site in a loop runs once per item of, and whether that loop is
+/// capped by a counter (`count += 1; if count >= limit { break }`). Loops the site leaves
+/// right after it (`tx.send(x); return;`) run it once, and a loop around the channel's
+/// constructor makes a new channel per iteration: neither counts.
+fn per_item_driver(
+    loops: &FunctionLoops<'_>,
+    scope: usize,
+    site: &Expr,
+    created_at: Option<Span>,
+) -> Option<(Driver, bool)> {
+    let mut current = Some(scope);
+    while let Some(index) = current {
+        let scope = &loops.scopes[index];
+        if created_at.is_some_and(|constructor| scope.span.contains(constructor)) {
+            return None;
+        }
+        if !loops.leaves_after(index, site.span) && scope.driver.grows_with_input() {
+            return Some((scope.driver, loops.capped_by_counter(index)));
+        }
+        current = scope.parent;
+    }
+    None
+}
+
+/// How many callers up [`runs_once_per_value`] looks.
+const MAX_ONCE_DEPTH: usize = 3;
+
+/// Whether a method runs once per value of its `Self`: `Drop::drop`, a method that consumes
+/// its value (`fn start(self)`), or a method whose every workspace caller is one of these and
+/// calls it, outside any loop, on its own value (`self.shutdown_inner()` from `drop`,
+/// `config.setup_api()` where `config` was taken out of `self`).
+fn runs_once_per_value(program: &Program<'_>, function_ref: FunctionRef, depth: usize) -> bool {
+    let function = program.function(function_ref);
+    if function.receiver == Some(Receiver::Value)
+        || function
+            .trait_path
+            .as_ref()
+            .is_some_and(|path| is_drop_impl(path.last(), &function.name))
+    {
+        return true;
+    }
+    if depth >= MAX_ONCE_DEPTH {
+        return false;
+    }
+    let callers = program.call_sites.callers_of(function_ref);
+    !callers.is_empty()
+        && callers.iter().all(|(caller, span)| {
+            *caller != function_ref
+                && !called_in_loop(program, *caller, *span)
+                && called_on_own_value(program.function(*caller), *span)
+                && runs_once_per_value(program, *caller, depth + 1)
+        })
+}
+
+/// Whether the method call at `span` in `caller` is made on the caller's own value: `self`,
+/// a field of it, or a local taken out of it (`let Self { config, .. } = self;`).
+fn called_on_own_value(caller: &Function, span: Span) -> bool {
+    let mut receiver = None;
+    caller.body.walk(&mut |expr| {
+        if expr.span == span
+            && let ExprKind::MethodCall { receiver: r, .. } = &expr.kind
+        {
+            receiver = Some(&**r);
+        }
+    });
+    let Some(receiver) = receiver else {
+        return false;
+    };
+    if rooted_at_self(receiver) {
+        return true;
+    }
+    let Some(name) = root_name(receiver) else {
+        return false;
+    };
+    let mut taken_from_self = false;
+    caller.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let Some(init) = &let_stmt.init
+                && rooted_at_self(init)
+                && let_stmt.pattern.bindings.iter().any(|b| b.name == name)
+            {
+                taken_from_self = true;
+            }
+        }
+    });
+    taken_from_self
+}
+
+/// `self`, `self.a.b`, `&self.a`, `self.a.clone()`.
+fn rooted_at_self(expr: &Expr) -> bool {
+    matches!(root_name(expr), Some("self"))
+}
+
+/// The local at the root of a place expression (`self` in `self.a.b`).
+fn root_name(expr: &Expr) -> Option<&str> {
+    let mut current = expr;
+    loop {
+        match &current.kind {
+            ExprKind::Field { base, .. }
+            | ExprKind::Reference { expr: base, .. }
+            | ExprKind::Deref(base) => current = base,
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if is_same_value_method(method) => current = receiver,
+            ExprKind::Path(path) if path.segments.len() == 1 => return Some(path.last()),
+            _ => return None,
+        }
+    }
+}
+
+/// Whether a send goes through a field of the sending method's own value (`self.tx.send`).
+fn sends_through_self(function: &Function, site: &CallSite) -> bool {
+    let mut through_self = false;
+    function.body.walk(&mut |expr| {
+        if expr.span == site.span
+            && let ExprKind::MethodCall { receiver, .. } = &expr.kind
+        {
+            through_self = rooted_at_self(receiver);
+        }
+    });
+    through_self
+}
+
+/// `tx`: the value itself, not `tx.clone()` or `&tx`.
+fn is_plain_name(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Path(path) if path.segments.len() == 1)
+}
+
+/// Whether the call at `span` in `function` is inside a loop or per-item closure.
+fn called_in_loop(program: &Program<'_>, function: FunctionRef, span: Span) -> bool {
+    program
+        .loops_of(function)
+        .is_some_and(|loops| loops.sites.iter().any(|site| site.expr.span == span))
 }
 
 /// The names a `let (tx, rx) = constructor()` binds to the sender and the receiver.
@@ -368,13 +528,14 @@ fn mentions(expr: &Expr, names: &[String]) -> bool {
     found
 }
 
-/// `S { field: tx, .. }` and `S { tx }`: the (struct, field) pairs the sender is stored in.
+/// `S { field: tx, .. }` and `S { tx }`: the (struct, field) pairs the sender is stored in,
+/// and whether the sender itself was moved there (`tx`, not `tx.clone()`).
 fn stored_fields(
     program: &Program<'_>,
     function_ref: FunctionRef,
     function: &Function,
     senders: &[String],
-) -> Vec<(String, String)> {
+) -> Vec<((String, String), bool)> {
     let scope = program.type_scope(function_ref);
     let mut stored = Vec::new();
     function.body.walk(&mut |expr| {
@@ -384,7 +545,7 @@ fn stored_fields(
         for (field, value) in &literal.fields {
             if is_sender_expr(value, senders) {
                 let owner = program.typing().types.resolve_path(&scope, &literal.path);
-                stored.push((owner, field.clone()));
+                stored.push(((owner, field.clone()), is_plain_name(value)));
             }
         }
     });
@@ -450,6 +611,9 @@ fn bound_in(
     if found.is_some() {
         return found;
     }
+    if rations_work(&function.body) {
+        return Some(Bound::LimitCheck);
+    }
     let counters = counter_bindings(&function.body);
     let mut limit = false;
     function.body.walk(&mut |expr| {
@@ -464,6 +628,37 @@ fn bound_in(
         limit |= reads_a_limit(condition, &counters);
     });
     limit.then_some(Bound::LimitCheck)
+}
+
+/// A fallible reservation on a quota or limiter in the function's own flow
+/// (`self.memory_quota.alloc(bytes)?`): work over the limit is refused before it is sent.
+/// Not inside closures or async blocks, which run elsewhere (a consumer task that waits on
+/// a rate limiter does not hold the producers back).
+fn rations_work(body: &Block) -> bool {
+    let mut found = false;
+    let mut stack: Vec<&Expr> = Vec::new();
+    body.for_each_expr(&mut |expr| stack.push(expr));
+    while let Some(expr) = stack.pop() {
+        match &expr.kind {
+            ExprKind::Closure { .. } | ExprKind::Async { .. } => continue,
+            ExprKind::Try(inner) => {
+                let call = match &inner.kind {
+                    ExprKind::Await(awaited) => awaited,
+                    _ => inner,
+                };
+                if let ExprKind::MethodCall { receiver, .. } = &call.kind {
+                    found |= names_rationing_value(receiver);
+                }
+            }
+            _ => {}
+        }
+        expr.for_each_child(&mut |child| stack.push(child));
+    }
+    found
+}
+
+fn names_rationing_value(expr: &Expr) -> bool {
+    name_of(expr).is_some_and(|name| names_rationing(&name.to_lowercase()))
 }
 
 /// Locals bound to a counter read (`let before = in_flight.fetch_add(1, ..)`).
@@ -504,8 +699,9 @@ fn reads_a_limit(condition: &Expr, counters: &[String]) -> bool {
         } => {
             let named_in_flight =
                 name_of(receiver).is_some_and(|name| names_in_flight_counter(&name.to_lowercase()));
-            found |=
-                is_counter_method(method) || (is_queue_depth_method(method) && named_in_flight);
+            found |= is_counter_method(method)
+                || (is_queue_depth_method(method) && named_in_flight)
+                || names_rationing_value(receiver);
         }
         ExprKind::Path(path) if path.segments.len() == 1 => {
             found |= counters.iter().any(|counter| counter == path.last());

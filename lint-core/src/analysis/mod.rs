@@ -7,6 +7,7 @@ pub mod exprs;
 pub mod items;
 pub mod locks;
 pub mod loops;
+pub mod permits;
 pub mod runtime_match;
 pub mod types;
 pub mod typing;

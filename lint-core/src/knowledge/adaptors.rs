@@ -190,6 +190,11 @@ pub fn is_chunking(method: &str) -> bool {
     CHUNKING_METHODS.contains(&method)
 }
 
+/// Methods that turn slices back into their items (`chunks(n).flatten()`).
+pub fn is_flattening(method: &str) -> bool {
+    matches!(method, "flatten" | "flat_map" | "flatten_ok")
+}
+
 /// Error and option adapters around a value (`x.map_err(..)?`, `x.ok()`, `x.unwrap()`).
 const RESULT_ADAPTERS: &[&str] = &[
     "map_err",
@@ -244,4 +249,51 @@ const SAME_TYPE_METHODS: &[&str] = &[
 
 pub fn keeps_type(method: &str) -> bool {
     SAME_TYPE_METHODS.contains(&method)
+}
+
+/// Map types (by last segment): a map whose values are collections holds groups.
+const MAP_TYPES: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "IndexMap",
+    "DashMap",
+    "FxHashMap",
+    "AHashMap",
+];
+
+pub fn is_map_type(name: &str) -> bool {
+    MAP_TYPES.contains(&name)
+}
+
+/// Collection types (by last segment): the value type of a map of groups.
+const COLLECTION_TYPES: &[&str] = &[
+    "Vec", "VecDeque", "HashSet", "BTreeSet", "IndexSet", "SmallVec", "BTreeMap", "HashMap",
+];
+
+pub fn is_collection_type(name: &str) -> bool {
+    COLLECTION_TYPES.contains(&name)
+}
+
+/// `map.entry(key)`: the slot of one key, in a chain that fills a group.
+pub fn is_entry_method(method: &str) -> bool {
+    method == "entry"
+}
+
+/// Methods that add an item to a group (`entry(k).or_default().push(item)`).
+pub fn is_group_fill_method(method: &str) -> bool {
+    matches!(method, "push" | "push_back" | "insert" | "extend")
+}
+
+/// Methods that group items by a key (itertools' `into_group_map`, `chunk_by`).
+const GROUPING_METHODS: &[&str] = &[
+    "into_group_map",
+    "into_group_map_by",
+    "into_grouping_map",
+    "into_grouping_map_by",
+    "group_by",
+    "chunk_by",
+];
+
+pub fn is_grouping_method(method: &str) -> bool {
+    GROUPING_METHODS.contains(&method)
 }

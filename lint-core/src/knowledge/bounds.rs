@@ -20,6 +20,15 @@ pub fn bound_calls() -> &'static [&'static str] {
     BOUND_CALLS
 }
 
+/// The calls of [`BOUND_CALLS`] that take a semaphore permit (not the `JoinSet` drains: a
+/// spawned task that drains its own set does not bound how many such tasks start).
+pub fn permit_calls() -> impl Iterator<Item = &'static str> {
+    BOUND_CALLS
+        .iter()
+        .copied()
+        .filter(|call| call.contains("acquire"))
+}
+
 /// Adapters that cap how many per-item futures run at once.
 const BOUNDING_ADAPTERS: &[&str] = &[
     "buffer_unordered",
@@ -85,4 +94,21 @@ const RETRY_WORDS: &[&str] = &["retr", "attempt", "tries", "backoff"];
 /// Whether a lowercase name says it counts retries (`attempt`, `max_retries`).
 pub fn names_retry(lowercase_name: &str) -> bool {
     RETRY_WORDS.iter().any(|word| lowercase_name.contains(word))
+}
+
+/// Whether a lowercase name says it is a concurrency permit (`search_permit_future`,
+/// `_permit`): awaiting it waits for a slot.
+pub fn names_permit(lowercase_name: &str) -> bool {
+    lowercase_name.contains("permit")
+}
+
+/// Words naming a value that rations work (a memory quota, a rate limiter, a budget): a
+/// fallible call on it before sending (`self.memory_quota.alloc(bytes)?`), or a check of
+/// it in a condition, rejects work over the limit.
+const RATIONING_WORDS: &[&str] = &["quota", "limiter", "budget"];
+
+pub fn names_rationing(lowercase_name: &str) -> bool {
+    RATIONING_WORDS
+        .iter()
+        .any(|word| lowercase_name.contains(word))
 }

@@ -432,3 +432,8 @@ const SCRIPT_METHODS: &[&str] = &["batch_execute", "execute_batch", "simple_quer
 pub fn is_script_method(method: &str) -> bool {
     SCRIPT_METHODS.contains(&method)
 }
+
+/// Methods that view a buffer as bytes without building anything (`chunk.as_ref()`).
+pub fn is_buffer_view_method(method: &str) -> bool {
+    matches!(method, "as_ref" | "as_slice" | "deref" | "chunk")
+}

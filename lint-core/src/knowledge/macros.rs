@@ -47,6 +47,15 @@ pub fn takes_first_expression(name: &str) -> bool {
     FIRST_ARGUMENT_MACROS.contains(&name)
 }
 
+/// Macros that wrap one future in a tracing span and evaluate to it (tracing-active-tree's
+/// `root!(fut)`, `root!("name"; fut)`, `frame!("name"; fut; field = 1)`): the future is the
+/// value, the name and the span fields around it are not code.
+const INSTRUMENTING_MACROS: &[&str] = &["root", "frame"];
+
+pub fn wraps_one_future(name: &str) -> bool {
+    INSTRUMENTING_MACROS.contains(&name)
+}
+
 /// Macros that await every future they are given (`join!(a, b)`): each argument is an
 /// `.await`.
 pub fn awaits_its_arguments(name: &str) -> bool {

@@ -89,6 +89,14 @@ impl Knowledge {
             .collect()
     }
 
+    /// Calls that take a concurrency permit (a semaphore's `acquire*`, the user's bound
+    /// markers), wherever they are made in spawned work.
+    pub fn permit_calls(&self) -> Vec<&str> {
+        let mut calls: Vec<&str> = bounds::permit_calls().collect();
+        calls.extend(self.extra_bound_calls.iter().map(String::as_str));
+        calls
+    }
+
     pub fn is_extra_io_method(&self, method: &str) -> bool {
         self.extra_io_methods.iter().any(|extra| extra == method)
     }

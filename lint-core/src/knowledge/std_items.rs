@@ -180,3 +180,18 @@ const VALUE_WRAPPERS: &[&str] = &[
 pub fn is_value_wrapper(path: &str) -> bool {
     VALUE_WRAPPERS.contains(&path)
 }
+
+/// The variants a fallible call's success comes in (`Ok(..)`, `Some(..)`).
+pub fn is_success_variant(name: &str) -> bool {
+    matches!(name, "Ok" | "Some")
+}
+
+/// Methods that test a result for success (`res.is_ok()`).
+pub fn is_success_check(method: &str) -> bool {
+    matches!(method, "is_ok" | "is_some" | "is_ok_and" | "is_some_and")
+}
+
+/// `impl Drop for T { fn drop(&mut self) }`: runs once per value.
+pub fn is_drop_impl(trait_name: &str, method: &str) -> bool {
+    trait_name == "Drop" && method == "drop"
+}

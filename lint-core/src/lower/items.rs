@@ -348,14 +348,7 @@ impl ItemWalker<'_, '_, '_> {
         } else {
             self.block_scope(at, &lowerer.nested_uses, &lowerer.nested_fns)
         };
-        let receiver =
-            sig.receiver().map(
-                |receiver| match (&receiver.reference, &receiver.mutability) {
-                    (Some(_), Some(_)) => Receiver::RefMut,
-                    (Some(_), None) => Receiver::Ref,
-                    (None, _) => Receiver::Value,
-                },
-            );
+        let receiver = sig.receiver().map(receiver_kind);
         let params = sig
             .inputs
             .iter()
@@ -652,4 +645,26 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
             _ => None,
         }
     })
+}
+
+/// `&self`, `&mut self`, `self`, and the typed forms (`self: &Arc<Self>` reads like `&self`,
+/// `self: Arc<Self>` takes a handle).
+fn receiver_kind(receiver: &syn::Receiver) -> Receiver {
+    match (&receiver.reference, &receiver.mutability) {
+        (Some(_), Some(_)) => return Receiver::RefMut,
+        (Some(_), None) => return Receiver::Ref,
+        (None, _) => {}
+    }
+    if receiver.colon_token.is_none() {
+        return Receiver::Value;
+    }
+    match &*receiver.ty {
+        syn::Type::Reference(reference) if reference.mutability.is_some() => Receiver::RefMut,
+        syn::Type::Reference(_) => Receiver::Ref,
+        syn::Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Self" || last.ident == "Box" => Receiver::Value,
+            _ => Receiver::Handle,
+        },
+        _ => Receiver::Handle,
+    }
 }

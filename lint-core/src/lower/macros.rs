@@ -8,6 +8,7 @@ use super::body::BodyLowerer;
 use super::syntax::path_ref;
 use crate::knowledge::macros::{
     awaits_its_arguments, is_select, takes_expression_list, takes_first_expression,
+    wraps_one_future,
 };
 use crate::model::Pattern;
 use crate::model::body::{Arm, Expr, ExprKind, MacroCall};
@@ -27,6 +28,8 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
         parse_expression_list(mac)
     } else if takes_first_expression(&name) {
         parse_first_argument(mac)
+    } else if wraps_one_future(&name) {
+        parse_instrumented_future(mac)
     } else {
         None
     };
@@ -96,6 +99,27 @@ fn parse_first_argument(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
         Ok(vec![expr])
     };
     first.parse2(mac.tokens.clone()).ok()
+}
+
+/// `root!(fut)`, `root!("name"; fut)`, `root!(default; fut; fields..)`: the future only.
+fn parse_instrumented_future(mac: &syn::Macro) -> Option<Vec<syn::Expr>> {
+    let future = |input: ParseStream<'_>| {
+        if input.peek2(syn::Token![;]) && (input.peek(syn::Lit) || input.peek(syn::Ident)) {
+            input.parse::<proc_macro2::TokenTree>()?;
+            input.parse::<syn::Token![;]>()?;
+        }
+        let expr: syn::Expr = input.parse()?;
+        // The span's fields, if any: not code that runs here.
+        input.step(|cursor| {
+            let mut rest = *cursor;
+            while let Some((_, next)) = rest.token_tree() {
+                rest = next;
+            }
+            Ok(((), rest))
+        })?;
+        Ok(vec![expr])
+    };
+    future.parse2(mac.tokens.clone()).ok()
 }
 
 /// `fut` as `fut.await`, at the future's own span.

@@ -89,9 +89,15 @@ pub struct Param {
 /// The receiver of a method: `self`, `&self`, `&mut self`, or `self: Arc<Self>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Receiver {
+    /// `self`, `mut self`, `self: Self`, `self: Box<Self>`: the method consumes the value.
     Value,
+    /// `&self`, `self: &Arc<Self>`.
     Ref,
+    /// `&mut self`, `self: &mut Self`.
     RefMut,
+    /// Another type around `Self` (`self: Arc<Self>`, `self: Pin<&mut Self>`): the method
+    /// takes a handle, not the value.
+    Handle,
 }
 
 /// A generic type parameter and its trait bounds (from `<T: A>` and `where T: B`).

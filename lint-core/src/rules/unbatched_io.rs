@@ -9,6 +9,7 @@ use crate::analysis::{FunctionRef, Program};
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
+use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::io::{
     self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
     HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD, SqlStatement,
@@ -44,7 +45,14 @@ declare_rule! {
     ///
     /// Not a finding: loops over a literal array, a literal or constant range (`0..3`,
     /// retries `for attempt in 0..MAX_RETRIES`), `chunks(n)` (already batched, also inside
-    /// a closure per chunk); `loop`/`while` loops without a collection (cursor and
+    /// a closure per chunk, mapped into a request type, or collected into a local first);
+    /// groups of items per key, one call per group to its key (`for (db, lines) in by_db`
+    /// over a map of collections or one filled with `entry(k).or_default().push(x)`, a
+    /// client looked up by the key); a stream whose items are buffers written as they come
+    /// (`while let Some(chunk) = body.next().await { file.write_all(&chunk) }`); loops that
+    /// make the call once: followed by `return`/`break`, or a search, retry or fallback that
+    /// leaves on the call's first success (`if let Ok(x) = get(url).await { return Ok(x) }`);
+    /// `loop`/`while` loops without a collection (cursor and
     /// pagination loops, where the next request needs the previous response; polling);
     /// loops over received messages or accepted connections; requests inside an `async`
     /// block or closure created per element (the futures are run by
@@ -221,6 +229,22 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             let Some((trip, call)) = round_trip(context, loops, &type_of, site, scope) else {
                 continue;
             };
+            // A search, retry or fallback loop: the call is made once, or until it succeeds.
+            if loops.leaves_after(site.scope, site.expr.span)
+                || loops.stops_at_first_success(site.scope, site.expr.span)
+            {
+                continue;
+            }
+            // Already per batch: one call per group, to the group's key.
+            if loops.calls_group_key(context.program, site.scope, site.expr) {
+                continue;
+            }
+            if trip == IoKind::Write
+                && scope.driver == Driver::StreamItems
+                && writes_item_as_is(function, site.expr, scope)
+            {
+                continue;
+            }
             if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
                 continue;
             }
@@ -387,6 +411,55 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// `file.write_all(&chunk)` in `while let Some(chunk) = stream.next().await`: the stream's
+/// items are written as they come (`&chunk`, `chunk.as_ref()`, `&chunk[..]`, or a `let`
+/// that only unwraps it), so each item is already a buffer the producer filled.
+fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
+    let ExprKind::MethodCall { args, .. } = &call.kind else {
+        return false;
+    };
+    let Some(written) = args.first() else {
+        return false;
+    };
+    let mut current = written;
+    loop {
+        match &current.kind {
+            ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => current = expr,
+            ExprKind::Index { base, .. } => current = base,
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && io::is_buffer_view_method(method) => current = receiver,
+            ExprKind::Path(path) if path.segments.len() == 1 => {
+                let name = path.last();
+                return scope.item_names.contains(&name)
+                    || local_init(function, name).is_some_and(|init| {
+                        matches!(&peel_await_try(strip_result_adapters(init)).kind,
+                            ExprKind::Path(source) if source.segments.len() == 1
+                                && scope.item_names.contains(&source.last()))
+                    });
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// `x.map_err(..)?` → `x`.
+fn strip_result_adapters(expr: &Expr) -> &Expr {
+    let mut current = expr;
+    loop {
+        match &current.kind {
+            ExprKind::Try(inner) | ExprKind::Await(inner) => current = inner,
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if is_result_adapter(method) => current = receiver,
+            _ => return current,
+        }
     }
 }
 

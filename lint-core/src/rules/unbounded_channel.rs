@@ -23,11 +23,16 @@ declare_rule! {
     ///   through.
     ///
     /// A producer is held back, and not evidence, when a semaphore permit is taken where it
-    /// sends, when it creates a one-shot reply and awaits it (request/response), or when it
-    /// checks a length or counter before sending. The sender is followed through clones,
-    /// `let` bindings and the parameters of the functions it is passed to. A channel that is
-    /// sent to a known, small number of times (a shutdown signal, a few startup results) is
-    /// not reported.
+    /// sends, when it creates a one-shot reply and awaits it (request/response), when it
+    /// checks a length or counter before sending or reserves from a quota with `?`
+    /// (`self.memory_quota.alloc(bytes)?`), or when its loop counts its sends and stops at a
+    /// limit (`count += 1; if count >= limit { break }`). The sender is followed through
+    /// clones, `let` bindings and the parameters of the functions it is passed to. A channel
+    /// that is sent to a known, small number of times is not reported: a shutdown signal, a
+    /// few startup results, a send followed by `return`/`break` in its loop (a callback that
+    /// answers once), a channel made anew in each iteration, a send from `Drop` or from a
+    /// method that runs once per value of the struct that holds the channel's sender (`fn
+    /// start(self)` and the methods only it calls on itself).
     ///
     /// ## Why is this bad?
     /// An unbounded queue never pushes back. When producers outpace the consumer (a slow

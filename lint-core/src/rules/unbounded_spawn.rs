@@ -5,6 +5,7 @@ use super::{RuleContext, declare_rule};
 use crate::analysis::call_sites::CallTarget;
 use crate::analysis::exprs::{chain_source, name_of};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
+use crate::analysis::permits::{takes_permit, waits_for_permit};
 use crate::analysis::types::Ty;
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
@@ -31,7 +32,12 @@ declare_rule! {
     /// `async_std::task::spawn*`, `smol::spawn`, `actix_rt::spawn`, `rayon::spawn`.
     ///
     /// Not a finding: a `Semaphore` permit taken once per iteration (`acquire`,
-    /// `acquire_owned`, `try_acquire*`); a `JoinSet` or `FuturesUnordered` drained in the loop
+    /// `acquire_owned`, `try_acquire*`), or by the spawned work itself: in the task's body,
+    /// in the async function it runs or a workspace function that one calls (three calls
+    /// deep: `tokio::spawn(work(sem.clone(), db))` where `work` does `let _p =
+    /// sem.acquire().await`), or a permit future awaited in the loop and moved into the task
+    /// (`let permit = permit_future.await; spawn(run(x, permit))`); a `JoinSet` or
+    /// `FuturesUnordered` drained in the loop
     /// (`join_next`, or a `len()` check with `next`); `buffer_unordered(n)`, `buffered(n)`,
     /// `for_each_concurrent(Some(n))`; a spawned task awaited or joined in the same
     /// iteration; a fixed pool (`for _ in 0..WORKERS`, `0..num_cpus::get()`,
@@ -76,7 +82,8 @@ declare_rule! {
     /// a `JoinSet` drained with `join_next` once it holds `n` tasks.
     ///
     /// ## Known problems
-    /// The bound must be visible in the loop: a limit enforced elsewhere (a
+    /// The bound must be visible in the loop or in the work it spawns: a limit enforced
+    /// elsewhere (a
     /// `tower::limit::ConcurrencyLimit` layer, a connection cap in the listener, a caller
     /// that only ever passes a few items) is not seen, and neither is a loop inside a macro
     /// such as `tokio::select!`. Collections that are small by construction (a handful of
@@ -133,9 +140,14 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             let Some(spawn) = spawn_at(context, loops, &type_of, site.expr) else {
                 continue;
             };
-            if let Some(scope) = unbounded_scope(context, loops, site) {
-                out.push(finding(context, site, scope, &spawn));
+            let Some(scope) = unbounded_scope(context, loops, site) else {
+                continue;
+            };
+            // The task (or the functions it calls) waits for a permit before its work.
+            if takes_permit(context.program, loops.function, site.expr) {
+                continue;
             }
+            out.push(finding(context, site, scope, &spawn));
         }
     }
 }
@@ -217,6 +229,7 @@ fn unbounded_scope<'l, 'a>(
             || scope.calls_any(&markers)
             || drains_by_length(scope)
             || waits_in_iteration(scope)
+            || waits_for_permit(context.program, &scope.per_iteration)
             || loops.iterates_a_chunk(index)
             || (loops.messages_carry_replies(index)
                 && fed_by_bounded_channel(context, loops, scope))

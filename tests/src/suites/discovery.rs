@@ -792,6 +792,77 @@ fn in_path_mode_an_integration_test_names_the_library_by_its_crate_name() {
     assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
 }
 
+#[test]
+fn path_mode_reads_cargo_targets_with_custom_paths_as_crate_roots() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [[bin]]\nname = \"schema\"\npath = \"src/schema_tool.rs\"\n\n\
+             [[test]]\nname = \"it\"\npath = \"integration/main.rs\"\n\n\
+             [[example]]\nname = \"demo\"\npath = \"demos/demo.rs\"\n",
+        ),
+        ("src/lib.rs", "pub mod api;\n"),
+        ("src/api.rs", "pub fn version() -> u32 { 1 }\n"),
+        // A bin root: its modules are next to it, not in `src/schema_tool/`.
+        ("src/schema_tool.rs", "mod api;\nmod settings;\n"),
+        ("src/settings.rs", UNBOUNDED),
+        // A test target and an example with custom paths: test code.
+        ("integration/main.rs", "mod cases;\n"),
+        ("integration/cases.rs", UNBOUNDED),
+        ("demos/demo.rs", UNBOUNDED),
+    ]);
+    let root = dir.path().display().to_string();
+    let output = run_coordlint(&[root.as_str(), "--message-format", "short"]);
+    assert!(!output.stdout.contains("skipped_file"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("src/settings.rs:1:"),
+        "{}",
+        output.stdout
+    );
+    for test_file in ["integration/cases.rs", "demos/demo.rs"] {
+        assert!(
+            !output.stdout.contains(test_file),
+            "{test_file}:\n{}",
+            output.stdout
+        );
+    }
+    let with_tests = run_coordlint(&[root.as_str(), "--tests", "--message-format", "short"]);
+    assert!(
+        with_tests.stdout.contains("integration/cases.rs:1:"),
+        "{}",
+        with_tests.stdout
+    );
+    assert!(
+        !with_tests.stdout.contains("demos/demo.rs"),
+        "{}",
+        with_tests.stdout
+    );
+    let with_examples = run_coordlint(&[root.as_str(), "--examples", "--message-format", "short"]);
+    assert!(
+        with_examples.stdout.contains("demos/demo.rs:1:"),
+        "{}",
+        with_examples.stdout
+    );
+    // JSON names the target a module belongs to, with its root file.
+    let json = run_coordlint(&[root.as_str(), "--message-format", "json"]);
+    let message = json
+        .stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|value| value["reason"] == "compiler-message")
+        .unwrap_or_else(|| panic!("a finding:\n{}", json.stdout));
+    let target = &message["target"];
+    assert_eq!(target["kind"], serde_json::json!(["bin"]), "{message}");
+    assert_eq!(target["name"], "schema", "{message}");
+    assert!(
+        target["src_path"]
+            .as_str()
+            .is_some_and(|path| path.ends_with("src/schema_tool.rs")),
+        "{message}"
+    );
+}
+
 /// The `fixtures/skipped_file/` cases, run through the command in path mode (which alone
 /// reads files): every marker matched, nothing unexpected.
 #[test]

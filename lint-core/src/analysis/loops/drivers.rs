@@ -4,7 +4,8 @@
 use super::{Collector, Driver};
 use crate::analysis::exprs::{name_of, peel_await_try};
 use crate::knowledge::adaptors::{
-    is_chunking, is_iteration_passthrough, is_result_adapter, is_stream_from_collection, is_take,
+    is_chunking, is_flattening, is_iteration_passthrough, is_result_adapter,
+    is_stream_from_collection, is_take,
 };
 use crate::knowledge::bounds::{names_retry, names_worker_count};
 use crate::knowledge::channels::{
@@ -46,7 +47,12 @@ impl Collector<'_, '_> {
                         return Driver::Literal;
                     }
                     if !is_iteration_passthrough(method) {
-                        return Driver::Collection;
+                        // `ids.chunks(100).map(Batch::new)`: still one item per slice.
+                        return if chunked_below(receiver) {
+                            Driver::Chunks
+                        } else {
+                            Driver::Collection
+                        };
                     }
                     current = receiver;
                 }
@@ -69,6 +75,11 @@ impl Collector<'_, '_> {
                     if path.segments.len() == 1 && self.literal_names.contains(&path.last()) =>
                 {
                     return Driver::Literal;
+                }
+                ExprKind::Path(path)
+                    if path.segments.len() == 1 && self.chunk_names.contains(&path.last()) =>
+                {
+                    return Driver::Chunks;
                 }
                 // A `const` or `static` (SCREAMING_CASE) is fixed when the program is built:
                 // `for delay in DELAYS` does not grow with input.
@@ -229,6 +240,53 @@ fn classify_range_end(end: Option<&Expr>) -> Driver {
             }
         }
     }
+}
+
+/// Whether a method chain slices a collection (`chunks(n)`) with nothing after it that
+/// flattens the slices back into items.
+fn chunked_below(chain: &Expr) -> bool {
+    let mut current = chain;
+    loop {
+        match &current.kind {
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } => {
+                if is_flattening(method) {
+                    return false;
+                }
+                if is_chunking(method) {
+                    return true;
+                }
+                current = receiver;
+            }
+            ExprKind::Reference { expr, .. } => current = expr,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a `let` initializer builds slices of a collection (`ids.chunks(100).map(..)
+/// .collect()`, in any branch of an `if`/`match`): iterating the binding is per slice.
+pub(super) fn builds_chunks(init: &Expr) -> bool {
+    let mut values = vec![init];
+    let mut found = false;
+    while let Some(value) = values.pop() {
+        match &value.kind {
+            ExprKind::Block(block) => values.extend(block.tail()),
+            ExprKind::If {
+                then_branch,
+                else_branch,
+                ..
+            } => {
+                values.extend(then_branch.tail());
+                values.extend(else_branch.as_deref());
+            }
+            ExprKind::Match { arms, .. } => values.extend(arms.iter().map(|arm| &arm.body)),
+            ExprKind::Try(inner) | ExprKind::Await(inner) => values.push(inner),
+            _ => found |= chunked_below(value),
+        }
+    }
+    found
 }
 
 /// A plain `loop`/`while`: a connection accept or a receive in the body drives it.

@@ -5,6 +5,8 @@
 //! `unbatched_io` both read this fact.
 
 mod drivers;
+mod exits;
+mod groups;
 
 use std::collections::HashMap;
 
@@ -17,7 +19,9 @@ use crate::knowledge::adaptors::{
 use crate::knowledge::bounds::is_bounding_adapter;
 use crate::knowledge::channels::is_send_method;
 use crate::knowledge::macros::is_vec_literal;
-use crate::model::{CollectionLiteral, Expr, ExprKind, FileFacts, Function, LoopKind, Pattern};
+use crate::model::{
+    Block, CollectionLiteral, Expr, ExprKind, FileFacts, Function, LoopKind, Pattern,
+};
 use crate::span::Span;
 use drivers::{driver_in_body, pattern_names_retry};
 
@@ -73,8 +77,14 @@ pub struct IterationScope<'a> {
     pub driver: Driver,
     /// `for x in items`, `while let .. = ..`, `loop`, or the adapter's `.map`: for a label.
     pub header: Span,
+    /// The whole loop, or the closure.
+    pub span: Span,
+    /// A loop's body (`None` for a closure).
+    pub body: Option<&'a Block>,
     /// The iterated thing as written (`ids`, `self.users`, `listener.incoming()`), if simple.
     pub iterated: Option<String>,
+    /// A `for` loop's iterable expression.
+    pub iterable: Option<&'a Expr>,
     /// For closures: the adapter method (`map`, `for_each`); `None` for loops.
     pub adapter: Option<&'a str>,
     /// A bounding adapter around a per-item closure (`buffer_unordered`, `for_each_concurrent`).
@@ -292,6 +302,8 @@ struct Collector<'l, 'a> {
     params: Vec<&'a str>,
     /// Names bound at the top of the body to a literal array or `vec![..]`.
     literal_names: Vec<&'a str>,
+    /// Names bound to slices of a collection (`let batches = ids.chunks(100).collect()`).
+    chunk_names: Vec<&'a str>,
     loops: FunctionLoops<'a>,
     stack: Vec<(&'a Expr, Context<'a>)>,
 }
@@ -303,6 +315,7 @@ fn collect_function<'a>(
 ) -> FunctionLoops<'a> {
     // Names bound to a literal array or `vec![..]`, in any block of the body.
     let mut literal_names = Vec::new();
+    let mut chunk_names = Vec::new();
     function.body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             let crate::model::Stmt::Let(let_stmt) = stmt else {
@@ -314,8 +327,14 @@ fn collect_function<'a>(
             let literal = matches!(&init.kind, ExprKind::Macro(call) if is_vec_literal(call.path.last()))
                 || literals.get(&(init.span.byte_start, init.span.byte_end))
                     == Some(&CollectionLiteral::Array);
-            if let (true, Some(name)) = (literal, let_stmt.pattern.simple_name()) {
+            let Some(name) = let_stmt.pattern.simple_name() else {
+                continue;
+            };
+            if literal {
                 literal_names.push(name);
+            }
+            if drivers::builds_chunks(init) {
+                chunk_names.push(name);
             }
         }
     });
@@ -328,6 +347,7 @@ fn collect_function<'a>(
         literals,
         params,
         literal_names,
+        chunk_names,
         loops: FunctionLoops {
             function: function_ref,
             scopes: Vec::new(),
@@ -468,7 +488,7 @@ impl<'a> Collector<'_, 'a> {
         &mut self,
         expr: &'a Expr,
         kind: &'a LoopKind,
-        body: &'a crate::model::Block,
+        body: &'a Block,
         parent: Option<usize>,
     ) -> usize {
         let header_end = |end: Span| Span {
@@ -531,7 +551,13 @@ impl<'a> Collector<'_, 'a> {
             parent,
             driver,
             header,
+            span: expr.span,
+            body: Some(body),
             iterated,
+            iterable: match kind {
+                LoopKind::For { iterable, .. } => Some(iterable),
+                _ => None,
+            },
             adapter: None,
             bounded_by: None,
             counts_input: match kind {
@@ -561,7 +587,10 @@ impl<'a> Collector<'_, 'a> {
             parent,
             driver,
             header: method_span,
+            span: body.span,
+            body: None,
             iterated: describe(chain_source(receiver)),
+            iterable: None,
             adapter: Some(method),
             bounded_by,
             counts_input: self.counts_input(chain_source(receiver)),
