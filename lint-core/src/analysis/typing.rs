@@ -4,9 +4,10 @@
 //! `Arc::clone(&y)`, `&y`), struct fields (`self.pool`, `state.db.conn`) and extractor
 //! patterns (`State(state): State<Arc<AppState>>`).
 //!
-//! Flow-insensitive on purpose: a name bound twice keeps the type of the later binding that
-//! has a known type. No inference beyond what is written. Computed once per function and
-//! cached on [`super::Program`].
+//! Scoped by position, not by flow: a name bound twice has, at each place it is used, the
+//! type of the binding in force there (`let state = state.lock()?` types the `state` it
+//! locks as the lock, and the uses after it as the guard). No inference beyond what is
+//! written. Computed once per function and cached on [`super::Program`].
 
 use std::collections::HashMap;
 
@@ -17,17 +18,55 @@ use crate::knowledge::locks::{acquire_method, is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, TypeRef};
 
-/// Local binding name → its type, for one function.
+/// Local binding name → its typed bindings, for one function.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionTypes {
-    locals: HashMap<String, Ty>,
+    locals: HashMap<String, Vec<LocalBinding>>,
+}
+
+/// One typed binding of a name and the source range it is in force for (byte offsets).
+#[derive(Clone, Debug)]
+struct LocalBinding {
+    from: u32,
+    until: u32,
+    ty: Ty,
 }
 
 impl FunctionTypes {
+    /// The type of the name's last typed binding, wherever it is used.
     pub fn local(&self, name: &str) -> Option<&Ty> {
-        self.locals.get(name)
+        self.locals.get(name)?.last().map(|binding| &binding.ty)
+    }
+
+    /// The type `name` has where `expr` is: the innermost binding in force at that place
+    /// (made before it, in a scope that has not ended), else the name's last binding.
+    pub fn local_at(&self, name: &str, expr: &Expr) -> Option<&Ty> {
+        let bindings = self.locals.get(name)?;
+        let offset = expr.span.byte_start;
+        bindings
+            .iter()
+            .filter(|binding| binding.from <= offset && offset < binding.until)
+            .max_by_key(|binding| binding.from)
+            .or(bindings.last())
+            .map(|binding| &binding.ty)
+    }
+
+    /// The type of parameter `name` (its first binding, in force for the whole function).
+    pub fn parameter(&self, name: &str) -> Option<&Ty> {
+        let first = self.locals.get(name)?.first()?;
+        (first.from == WHOLE_FUNCTION.0 && first.until == WHOLE_FUNCTION.1).then_some(&first.ty)
+    }
+
+    fn bind(&mut self, name: &str, (from, until): (u32, u32), ty: Ty) {
+        self.locals
+            .entry(name.to_string())
+            .or_default()
+            .push(LocalBinding { from, until, ty });
     }
 }
+
+/// The whole function: where parameters and `self` are in force.
+const WHOLE_FUNCTION: (u32, u32) = (0, u32::MAX);
 
 /// Answers "what type does this expression have?" for the functions of the program.
 #[derive(Clone, Copy)]
@@ -52,13 +91,9 @@ impl<'p> Typing<'p> {
         let mut types = FunctionTypes::default();
         for param in &function.params {
             if let Some(name) = param.pattern.simple_name() {
-                types
-                    .locals
-                    .insert(name.to_string(), self.types.resolve(&at, &param.ty));
+                types.bind(name, WHOLE_FUNCTION, self.types.resolve(&at, &param.ty));
             } else if let Some((name, inner)) = extractor_binding(&param.pattern, &param.ty) {
-                types
-                    .locals
-                    .insert(name.to_string(), self.types.resolve(&at, inner));
+                types.bind(name, WHOLE_FUNCTION, self.types.resolve(&at, inner));
             }
         }
         if let (Some(self_type), Some(_)) = (self_type, function.receiver) {
@@ -71,40 +106,53 @@ impl<'p> Typing<'p> {
                     args: Vec::new(),
                 }
             };
-            types.locals.insert("self".to_string(), self_ty);
+            types.bind("self", WHOLE_FUNCTION, self_ty);
         }
         let mut lets = Vec::new();
         collect_lets(&function.body, &mut lets);
         for binding in lets {
             match binding {
-                Binding::Let { name, ty, init } => {
+                Binding::Let {
+                    name,
+                    ty,
+                    init,
+                    scope,
+                } => {
                     let inferred = match ty {
                         Some(ty) => Some(self.types.resolve(&at, ty)),
                         None => init.and_then(|init| self.type_of(&at, &types, init)),
                     };
                     if let Some(inferred) = inferred {
-                        types.locals.insert(name.to_string(), inferred);
+                        types.bind(name, scope, inferred);
                     }
                 }
-                Binding::Unwrapped { pattern, scrutinee } => {
+                Binding::Unwrapped {
+                    pattern,
+                    scrutinee,
+                    scope,
+                } => {
                     if let [binding] = pattern.bindings.as_slice()
                         && let Some(ty) = self.type_of(&at, &types, scrutinee)
                     {
-                        types.locals.insert(binding.name.clone(), success_type(ty));
+                        types.bind(&binding.name, scope, success_type(ty));
                     }
                 }
-                Binding::ForItem { pattern, iterable } => {
+                Binding::ForItem {
+                    pattern,
+                    iterable,
+                    scope,
+                } => {
                     let Some(item) = self.iteration_item(&at, &types, iterable) else {
                         continue;
                     };
                     if let Some(name) = pattern.simple_name() {
-                        types.locals.insert(name.to_string(), item);
+                        types.bind(name, scope, item);
                     } else if let Ty::Tuple(parts) = item.peel_refs()
                         && parts.len() == pattern.tuple_names.len()
                     {
                         for (name, part) in pattern.tuple_names.iter().zip(parts) {
                             if let Some(name) = name {
-                                types.locals.insert(name.clone(), part.clone());
+                                types.bind(name, scope, part.clone());
                             }
                         }
                     }
@@ -147,7 +195,7 @@ impl<'p> Typing<'p> {
         match &expr.kind {
             ExprKind::Path(path) => {
                 let local = (path.segments.len() == 1)
-                    .then(|| types.local(path.last()))
+                    .then(|| types.local_at(path.last(), expr))
                     .flatten();
                 match local {
                     Some(ty) => Some(ty.clone()),
@@ -350,25 +398,33 @@ fn extractor_binding<'a>(pattern: &'a Pattern, ty: &'a TypeRef) -> Option<(&'a s
     Some((pattern.bindings[0].name.as_str(), inner))
 }
 
-/// Every `let` with a simple pattern in the block, nested ones included, in source order.
-/// A binding whose type the function's syntax may tell.
+/// A binding whose type the function's syntax may tell, with the byte range it is in
+/// force for (`scope`).
 enum Binding<'a> {
+    /// `let name = init;`: from the end of the statement to the end of its block.
     Let {
         name: &'a str,
         ty: Option<&'a TypeRef>,
         init: Option<&'a Expr>,
+        scope: (u32, u32),
     },
-    /// The pattern of a `for` loop, bound to each item of `iterable`.
+    /// The pattern of a `for` loop, bound to each item of `iterable` in the loop body.
     ForItem {
         pattern: &'a Pattern,
         iterable: &'a Expr,
+        scope: (u32, u32),
     },
-    /// `if let Some(x) = scrutinee` / `while let Ok(x) = ..`: `x` is the success value.
+    /// `if let Some(x) = scrutinee` / `while let Ok(x) = ..`: `x` is the success value
+    /// after the scrutinee.
     Unwrapped {
         pattern: &'a Pattern,
         scrutinee: &'a Expr,
+        scope: (u32, u32),
     },
 }
+
+/// Every binding with a simple pattern in the block, nested ones included: the block's own
+/// `let`s first, then those of nested blocks, loops and conditions.
 
 fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     let push_block_lets = |block: &'a Block, out: &mut Vec<_>| {
@@ -380,6 +436,7 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
                     name,
                     ty: let_stmt.ty.as_ref(),
                     init: let_stmt.init.as_ref(),
+                    scope: (let_stmt.span.byte_end, block.span.byte_end),
                 });
             }
         }
@@ -388,15 +445,24 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     block.walk(&mut |expr| {
         if let ExprKind::Loop {
             kind: LoopKind::For { pattern, iterable },
+            body,
             ..
         } = &expr.kind
         {
-            out.push(Binding::ForItem { pattern, iterable });
+            out.push(Binding::ForItem {
+                pattern,
+                iterable,
+                scope: (iterable.span.byte_end, body.span.byte_end),
+            });
         }
         if let ExprKind::Let { pattern, scrutinee } = &expr.kind
             && matches!(pattern.variant.as_deref(), Some("Some" | "Ok"))
         {
-            out.push(Binding::Unwrapped { pattern, scrutinee });
+            out.push(Binding::Unwrapped {
+                pattern,
+                scrutinee,
+                scope: (scrutinee.span.byte_end, u32::MAX),
+            });
         }
         let nested = match &expr.kind {
             ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),

@@ -136,7 +136,7 @@ impl IdentityContext<'_> {
                 if let Some(target) = self.aliases.get(name) {
                     return Identity::Lock(target.clone());
                 }
-                if let Some(ty) = self.types.local(name) {
+                if let Some(ty) = self.types.local_at(name, expr) {
                     return match self.classify(ty) {
                         Some(PlaceType::Lock(lock_type)) => Identity::Lock(LockTarget {
                             class: self.local_class(name),
@@ -253,7 +253,7 @@ impl IdentityContext<'_> {
                 _ => None,
             },
             ExprKind::Path(path)
-                if path.segments.len() == 1 && self.types.local(path.last()).is_some() =>
+                if path.segments.len() == 1 && self.types.local_at(path.last(), collection).is_some() =>
             {
                 match self.local_class(path.last()) {
                     ClassKey::Param {
@@ -390,7 +390,7 @@ impl IdentityContext<'_> {
                 if let Some(target) = self.aliases.get(name) {
                     return Some(PlaceType::Lock(target.lock_type));
                 }
-                if let Some(ty) = self.types.local(name) {
+                if let Some(ty) = self.types.local_at(name, expr) {
                     return self.classify(ty);
                 }
                 self.static_type(&self.canonical_path(path)).flatten()

@@ -123,7 +123,7 @@ impl<'a> FunctionValues<'a> {
                     .iter()
                     .rev()
                     .find_map(|local| local.ty.clone());
-                match (self.types.local(name), bound) {
+                match (self.types.local_at(name, expr), bound) {
                     // The typing layer's type, unless this pass knows its arguments too
                     // (`BufReader::new(stream)` is a `BufReader<TcpStream>`).
                     (Some(typed), Some(bound))

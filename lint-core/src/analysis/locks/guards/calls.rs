@@ -408,7 +408,7 @@ impl Walker<'_, '_> {
             .context
             .identity
             .types
-            .local(name)
+            .local_at(name, expr)
             .and_then(|ty| ty.peel_refs().path().map(str::to_string))
         else {
             return;

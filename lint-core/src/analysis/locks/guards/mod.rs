@@ -625,7 +625,7 @@ impl Walker<'_, '_> {
         let params = self.context.identity.params.clone();
         for (index, name) in params.iter().enumerate() {
             let Some(name) = name else { continue };
-            let Some(ty) = self.context.identity.types.local(name) else {
+            let Some(ty) = self.context.identity.types.parameter(name) else {
                 continue;
             };
             let Some((lock_type, mode)) = ty.path().and_then(guard_lock_type) else {
