@@ -68,6 +68,9 @@ def main():
             if rule == "lock_order_cycle":
                 if line in cycle_lines:
                     cycle_found = True
+                elif (line, "blocking_under_lock") in unmatched:
+                    unmatched.remove((line, "blocking_under_lock"))
+                    counts["blocking_under_lock"][0] += 1
                 else:
                     counts[rule][1] += 1
                     notes.append(f"false alarm  {path}:{line} {rule}")

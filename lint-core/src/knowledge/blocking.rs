@@ -499,6 +499,19 @@ const RETURN_TYPES: &[(&str, &str)] = &[
     ("tokio::runtime::Handle::current", "tokio::runtime::Handle"),
     ("std::io::stdin", "std::io::Stdin"),
     ("std::fs::File::options", "std::fs::OpenOptions"),
+    ("reqwest::blocking::Client::new", REQWEST_BLOCKING_CLIENT),
+    (
+        "reqwest::blocking::Client::builder",
+        REQWEST_BLOCKING_BUILDER,
+    ),
+    (
+        "reqwest::blocking::ClientBuilder::new",
+        REQWEST_BLOCKING_BUILDER,
+    ),
+    ("ureq::agent", UREQ_AGENT),
+    ("ureq::Agent::new", UREQ_AGENT),
+    ("ureq::AgentBuilder::new", UREQ_AGENT_BUILDER),
+    ("ureq::builder", UREQ_AGENT_BUILDER),
 ];
 
 pub fn return_type_of(canonical: &str) -> Option<&'static str> {
@@ -553,6 +566,10 @@ const THREAD_BUILDER: &str = "std::thread::Builder";
 const RUNTIME: &str = "tokio::runtime::Runtime";
 const HANDLE: &str = "tokio::runtime::Handle";
 const TOKIO_JOIN_HANDLE: &str = "tokio::task::JoinHandle";
+const REQWEST_BLOCKING_CLIENT: &str = "reqwest::blocking::Client";
+const REQWEST_BLOCKING_BUILDER: &str = "reqwest::blocking::ClientBuilder";
+const UREQ_AGENT: &str = "ureq::Agent";
+const UREQ_AGENT_BUILDER: &str = "ureq::AgentBuilder";
 
 const METHOD_RETURN_TYPES: &[MethodReturn] = &[
     returns_result(THREAD_BUILDER, "spawn", "std::thread::JoinHandle"),
@@ -594,6 +611,27 @@ const METHOD_RETURN_TYPES: &[MethodReturn] = &[
     builder(OPEN_OPTIONS, "create"),
     builder(OPEN_OPTIONS, "create_new"),
     builder(OPEN_OPTIONS, "truncate"),
+    // A blocking HTTP client built step by step is the client its requests are sent on.
+    builder(REQWEST_BLOCKING_BUILDER, "timeout"),
+    builder(REQWEST_BLOCKING_BUILDER, "connect_timeout"),
+    builder(REQWEST_BLOCKING_BUILDER, "user_agent"),
+    builder(REQWEST_BLOCKING_BUILDER, "default_headers"),
+    builder(REQWEST_BLOCKING_BUILDER, "pool_idle_timeout"),
+    builder(REQWEST_BLOCKING_BUILDER, "pool_max_idle_per_host"),
+    builder(REQWEST_BLOCKING_BUILDER, "redirect"),
+    builder(REQWEST_BLOCKING_BUILDER, "proxy"),
+    builder(REQWEST_BLOCKING_BUILDER, "no_proxy"),
+    builder(REQWEST_BLOCKING_BUILDER, "gzip"),
+    builder(REQWEST_BLOCKING_BUILDER, "https_only"),
+    builder(REQWEST_BLOCKING_BUILDER, "tcp_keepalive"),
+    builder(REQWEST_BLOCKING_BUILDER, "danger_accept_invalid_certs"),
+    returns_result(REQWEST_BLOCKING_BUILDER, "build", REQWEST_BLOCKING_CLIENT),
+    builder(UREQ_AGENT_BUILDER, "timeout"),
+    builder(UREQ_AGENT_BUILDER, "timeout_connect"),
+    builder(UREQ_AGENT_BUILDER, "timeout_read"),
+    builder(UREQ_AGENT_BUILDER, "timeout_write"),
+    builder(UREQ_AGENT_BUILDER, "user_agent"),
+    returns(UREQ_AGENT_BUILDER, "build", UREQ_AGENT),
 ];
 
 /// The type a method returns on a receiver of `type_path`, and whether in a `Result`.

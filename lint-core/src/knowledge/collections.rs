@@ -83,6 +83,8 @@ pub enum Returns {
     LookedUp,
     /// `Option` of an element as iteration yields it (`first`, `pop`, `next`).
     Element,
+    /// A map's value itself, found or inserted (`entry(k).or_default()`).
+    EntryValue,
 }
 
 const METHODS: &[(&str, Returns)] = &[
@@ -148,7 +150,20 @@ const METHODS: &[(&str, Returns)] = &[
     ("next_back", Returns::Element),
     ("peek", Returns::Element),
     ("find", Returns::Element),
+    // `entry(k)` stands for its map; the entry's `or_*` give the value.
+    ("entry", Returns::Same),
+    ("or_default", Returns::EntryValue),
+    ("or_insert", Returns::EntryValue),
+    ("or_insert_with", Returns::EntryValue),
 ];
+
+/// Methods that store their last argument in the collection they are called on:
+/// `senders.push(tx)`, `subscribers.insert(id, tx)`, `map.entry(k).or_insert(tx)`.
+const STORING_METHODS: &[&str] = &["push", "push_back", "push_front", "insert", "or_insert"];
+
+pub fn stores_element(method: &str) -> bool {
+    STORING_METHODS.contains(&method)
+}
 
 pub fn returns(method: &str) -> Option<Returns> {
     METHODS

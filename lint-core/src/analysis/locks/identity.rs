@@ -253,7 +253,8 @@ impl IdentityContext<'_> {
                 _ => None,
             },
             ExprKind::Path(path)
-                if path.segments.len() == 1 && self.types.local_at(path.last(), collection).is_some() =>
+                if path.segments.len() == 1
+                    && self.types.local_at(path.last(), collection).is_some() =>
             {
                 match self.local_class(path.last()) {
                     ClassKey::Param {

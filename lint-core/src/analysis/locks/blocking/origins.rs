@@ -4,8 +4,10 @@
 //! a consumer is recognized by its one construction site, whatever names, fields and
 //! parameters carry it. A value is followed back through locals (`let (tx, rx) =
 //! bounded(8)`, clones, `Arc::new`), the parameters it came in through (to the arguments of
-//! every caller, a few calls deep), and struct fields (to every struct literal and
-//! assignment that stores a value in that field).
+//! every caller, a few calls deep), struct fields (to every struct literal and
+//! assignment that stores a value in that field) and collections held in fields (to every
+//! `push`/`insert` into them: a sender taken out of `self.subscribers` was created where
+//! the senders put there were).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -17,7 +19,7 @@ use crate::analysis::call_sites::{CallSite, ParamSlot};
 use crate::analysis::types::Ty;
 use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::channels::{ChannelCapacity, channel_constructor, is_channel_end_type};
-use crate::knowledge::collections::is_success_variant;
+use crate::knowledge::collections::{is_success_variant, returns, stores_element};
 use crate::knowledge::locks::{
     acquire_method, is_identity_method, is_shared_pointer_clone_path, lock_type_at,
 };
@@ -64,9 +66,20 @@ pub fn origins_of(inputs: &Inputs<'_, '_>, values: &FunctionValues<'_>, expr: &E
     .origins(values, expr, 0, 0)
 }
 
-/// Whether a channel built at every one of these sites has a capacity.
+/// Whether a channel built at every one of these sites has a capacity (the sites of a lock
+/// that holds the channel ends do not count).
 pub fn all_bounded(origins: &Origins) -> bool {
-    !origins.is_empty() && origins.iter().all(|origin| origin.bounded == Some(true))
+    let mut channels = origins
+        .iter()
+        .filter(|origin| origin.is_channel())
+        .peekable();
+    channels.peek().is_some() && channels.all(|origin| origin.bounded == Some(true))
+}
+
+impl Origin {
+    fn is_channel(&self) -> bool {
+        self.bounded.is_some()
+    }
 }
 
 struct Search<'i, 'c, 'a> {
@@ -138,6 +151,15 @@ impl Search<'_, '_, '_> {
             } if (args.is_empty() && is_identity_method(method)) || is_result_adapter(method) => {
                 self.origins(values, receiver, next, caller_depth)
             }
+            // A guard holds what was put in its lock: the channel ends stored there (the
+            // lock's own construction is not the guard's).
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if acquire_method(method).is_some() => self
+                .origins(values, receiver, next, caller_depth)
+                .into_iter()
+                .filter(Origin::is_channel)
+                .collect(),
             ExprKind::Call { callee, args } => {
                 let ExprKind::Path(path) = &callee.kind else {
                     return Origins::new();
@@ -200,7 +222,14 @@ impl Search<'_, '_, '_> {
                     rendezvous: bounded && zero,
                 }])
             }
-            Position::Inside => Origins::new(),
+            // An element of a collection, the value in an `Option`: created where the
+            // values put in the collection (or the option) were.
+            Position::Inside => self.origins(
+                values,
+                peel_collection_access(source),
+                local_depth,
+                caller_depth,
+            ),
         }
     }
 
@@ -262,6 +291,17 @@ fn limit(mut origins: Origins) -> Origins {
         origins.pop_last();
     }
     origins
+}
+
+/// `self.senders.values()`, `map.get(k)`, `list.iter().rev()` → the collection.
+fn peel_collection_access(expr: &Expr) -> &Expr {
+    match &expr.kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if returns(method).is_some() => peel_collection_access(receiver),
+        ExprKind::Reference { expr: inner, .. } => peel_collection_access(inner),
+        _ => expr,
+    }
 }
 
 /// `x?`, `x.unwrap()` → `x`.
@@ -361,6 +401,21 @@ fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
                     record(owner.to_string(), member, value);
                 }
             }
+            // `self.subscribers.insert(id, tx)`: the field's collection holds `tx`.
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if stores_element(method) => {
+                if let Some(value) = args.last()
+                    && let Some((base, member)) = assigned_field(peel_entry(receiver))
+                    && let Some(owner) = values.type_of(base)
+                    && let Some(owner) = deref_value(&owner).path()
+                {
+                    record(owner.to_string(), member, value);
+                }
+            }
             _ => {}
         });
     }
@@ -370,9 +425,23 @@ fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
 fn stores_fields(body: &crate::model::Block) -> bool {
     let mut found = false;
     body.walk(&mut |expr| {
-        found |= matches!(expr.kind, ExprKind::Struct(_) | ExprKind::Assign { .. });
+        found |= match &expr.kind {
+            ExprKind::Struct(_) | ExprKind::Assign { .. } => true,
+            ExprKind::MethodCall { method, .. } => stores_element(method),
+            _ => false,
+        };
     });
     found
+}
+
+/// `map.entry(k)` → `map` (`map.entry(k).or_insert(tx)` stores in `map`).
+fn peel_entry(expr: &Expr) -> &Expr {
+    match &expr.kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if method == "entry" => receiver,
+        _ => expr,
+    }
 }
 
 /// `self.tx = ..`, `*self.tx.lock().unwrap() = ..`: the field assigned.

@@ -526,5 +526,6 @@ fn method_type(receiver: &Ty, method: &str, arg_count: usize) -> Option<Ty> {
         }
         Returns::LookedUp if arg_count > 0 => looked_up(value).map(|ty| wrap(OPTION_PATH, ty)),
         Returns::LookedUp | Returns::Element => element_type(value).map(|ty| wrap(OPTION_PATH, ty)),
+        Returns::EntryValue => looked_up(value),
     }
 }
