@@ -425,7 +425,6 @@ enum Binding<'a> {
 
 /// Every binding with a simple pattern in the block, nested ones included: the block's own
 /// `let`s first, then those of nested blocks, loops and conditions.
-
 fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     let push_block_lets = |block: &'a Block, out: &mut Vec<_>| {
         for stmt in &block.stmts {
