@@ -14,6 +14,10 @@ use std::collections::HashMap;
 use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
+use crate::knowledge::collections::{
+    Iterated, Shape, indexed_shape, is_element_access, is_fallible, is_success_variant,
+    iterated_by, unwraps,
+};
 use crate::knowledge::locks::{acquire_method, is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, TypeRef};
@@ -178,11 +182,10 @@ impl<'p> Typing<'p> {
                 ..
             } if args.is_empty() => {
                 let collection = self.type_of(at, types, receiver)?;
-                match method.as_str() {
-                    "iter" | "iter_mut" | "into_iter" | "drain" => collection_item(&collection),
-                    "values" | "values_mut" | "into_values" => element_type(&collection),
-                    "keys" | "into_keys" => map_key_type(&collection),
-                    _ => None,
+                match iterated_by(method)? {
+                    Iterated::Items => collection_item(&collection),
+                    Iterated::Values => element_type(&collection),
+                    Iterated::Keys => map_key_type(&collection),
                 }
             }
             ExprKind::Reference { expr, .. } => collection_item(&self.type_of(at, types, expr)?),
@@ -455,7 +458,7 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
             });
         }
         if let ExprKind::Let { pattern, scrutinee } = &expr.kind
-            && matches!(pattern.variant.as_deref(), Some("Some" | "Ok"))
+            && pattern.variant.as_deref().is_some_and(is_success_variant)
         {
             out.push(Binding::Unwrapped {
                 pattern,
@@ -493,19 +496,7 @@ fn map_key_type(collection: &Ty) -> Option<Ty> {
 }
 
 fn is_map(path: &str) -> bool {
-    matches!(
-        path.rsplit("::").next().unwrap_or(path),
-        "HashMap" | "BTreeMap" | "IndexMap" | "FxHashMap" | "AHashMap"
-    )
-}
-
-/// Methods of collections that return (a reference to) one element: `get`, `get_mut`,
-/// `first`, `last` (wrapped in an `Option`, which callers look through).
-pub fn is_element_access(method: &str) -> bool {
-    matches!(
-        method,
-        "get" | "get_mut" | "first" | "last" | "first_mut" | "last_mut" | "get_unchecked"
-    )
+    indexed_shape(path.rsplit("::").next().unwrap_or(path)) == Some(Shape::Map)
 }
 
 /// The element type of a collection: `T` of `Vec<T>`, `[T; N]`, `VecDeque<T>`; `V` of
@@ -513,25 +504,12 @@ pub fn is_element_access(method: &str) -> bool {
 pub fn element_type(collection: &Ty) -> Option<Ty> {
     match collection.peel_wrappers() {
         Ty::Slice(element) => Some((**element).clone()),
-        Ty::Path { path, args } => {
-            let name = path.rsplit("::").next().unwrap_or(path);
-            match name {
-                "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" | "LinkedList" => {
-                    args.first().cloned()
-                }
-                "HashMap" | "BTreeMap" | "IndexMap" | "FxHashMap" | "AHashMap" => {
-                    args.get(1).cloned()
-                }
-                _ => None,
-            }
-        }
+        Ty::Path { path, args } => match indexed_shape(path.rsplit("::").next().unwrap_or(path))? {
+            Shape::Sequence => args.first().cloned(),
+            Shape::Map => args.get(1).cloned(),
+        },
         _ => None,
     }
-}
-
-/// Methods that take the value out of an `Option` or `Result`.
-fn unwraps(method: &str) -> bool {
-    matches!(method, "unwrap" | "expect" | "unwrap_or_default")
 }
 
 /// `T` of `Option<T>` or `Result<T, E>` (what `?` and `unwrap()` give); other types as
@@ -539,10 +517,7 @@ fn unwraps(method: &str) -> bool {
 fn success_type(ty: Ty) -> Ty {
     match &ty {
         Ty::Path { path, args }
-            if matches!(
-                path.rsplit("::").next(),
-                Some("Option" | "Result" | "LockResult" | "TryLockResult")
-            ) && !args.is_empty() =>
+            if is_fallible(path.rsplit("::").next().unwrap_or(path)) && !args.is_empty() =>
         {
             args[0].clone()
         }

@@ -297,3 +297,11 @@ const GROUPING_METHODS: &[&str] = &[
 pub fn is_grouping_method(method: &str) -> bool {
     GROUPING_METHODS.contains(&method)
 }
+
+/// Methods that give another view of the same value (`tx.clone()`, `client.as_ref()`): a
+/// call on the view is a call on the binding.
+const SAME_VALUE_VIEWS: &[&str] = &["clone", "as_ref", "as_mut"];
+
+pub fn is_same_value_view(method: &str) -> bool {
+    SAME_VALUE_VIEWS.contains(&method)
+}

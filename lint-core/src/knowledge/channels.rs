@@ -383,3 +383,11 @@ pub fn is_channel_end_type(type_path: &str) -> bool {
         .iter()
         .any(|constructor| constructor.sender == type_path || constructor.receiver == type_path)
 }
+
+/// Channel end type names that do not say which channel they belong to (`Sender`): shown
+/// with their module (`mpsc::Sender`).
+const GENERIC_END_NAMES: &[&str] = &["Sender", "Receiver"];
+
+pub fn is_generic_end_name(name: &str) -> bool {
+    GENERIC_END_NAMES.contains(&name)
+}

@@ -45,6 +45,95 @@ pub fn shape(last_segment: &str) -> Option<Shape> {
     }
 }
 
+/// Collections whose elements the lock analysis tells apart as places (`accounts[i]`,
+/// `shards.get(k)`): sequences and maps indexed by position or key; not sets, options or
+/// sharded maps (a DashMap is a lock of its own).
+const INDEXED_SEQUENCES: &[&str] = &["Vec", "VecDeque", "SmallVec", "ArrayVec", "LinkedList"];
+const INDEXED_MAPS: &[&str] = &["HashMap", "BTreeMap", "IndexMap", "FxHashMap", "AHashMap"];
+
+pub fn indexed_shape(last_segment: &str) -> Option<Shape> {
+    if INDEXED_SEQUENCES.contains(&last_segment) {
+        Some(Shape::Sequence)
+    } else if INDEXED_MAPS.contains(&last_segment) {
+        Some(Shape::Map)
+    } else {
+        None
+    }
+}
+
+/// What a `for` loop over `collection.method()` gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Iterated {
+    /// The collection's items: elements, or a map's `(key, value)` pairs.
+    Items,
+    /// A map's values.
+    Values,
+    /// A map's keys.
+    Keys,
+}
+
+const ITERATION_METHODS: &[(&str, Iterated)] = &[
+    ("iter", Iterated::Items),
+    ("iter_mut", Iterated::Items),
+    ("into_iter", Iterated::Items),
+    ("drain", Iterated::Items),
+    ("values", Iterated::Values),
+    ("values_mut", Iterated::Values),
+    ("into_values", Iterated::Values),
+    ("keys", Iterated::Keys),
+    ("into_keys", Iterated::Keys),
+];
+
+pub fn iterated_by(method: &str) -> Option<Iterated> {
+    ITERATION_METHODS
+        .iter()
+        .find(|(name, _)| *name == method)
+        .map(|(_, iterated)| *iterated)
+}
+
+/// Methods of collections that return (a reference to) one element, in an `Option`.
+const ELEMENT_ACCESS_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "first_mut",
+    "last_mut",
+    "get_unchecked",
+];
+
+pub fn is_element_access(method: &str) -> bool {
+    ELEMENT_ACCESS_METHODS.contains(&method)
+}
+
+/// Methods that take the value out of an `Option` or `Result` (or panic).
+const UNWRAPPING_METHODS: &[&str] = &["unwrap", "expect", "unwrap_or_default"];
+
+pub fn unwraps(method: &str) -> bool {
+    UNWRAPPING_METHODS.contains(&method)
+}
+
+/// Calls that put values in an order: comparisons, sorts and swaps (evidence that code
+/// taking two locks of one class orders them).
+const ORDERING_METHODS: &[&str] = &[
+    "min",
+    "max",
+    "cmp",
+    "partial_cmp",
+    "sort",
+    "sort_unstable",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "swap",
+    "minmax",
+];
+
+pub fn orders_values(method: &str) -> bool {
+    ORDERING_METHODS.contains(&method)
+}
+
 /// The synthetic sequence type a method like `values()` returns, by path.
 pub const SEQUENCE_PATH: &str = "Vec";
 /// The synthetic optional type `get()` returns, by path.

@@ -1210,6 +1210,14 @@ pub fn is_probably_not_a_lock(text: &str) -> bool {
 /// Shared pointers whose `T::clone(&x)` returns the same lock (`Arc::clone(&m)`).
 const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
 
+/// `Arc::new` / `Rc::new` as the segments of a called path: a new shared allocation.
+pub fn is_shared_pointer_new_path(segments: &[String]) -> bool {
+    match segments {
+        [.., pointer, function] => function == "new" && SHARED_POINTERS.contains(&pointer.as_str()),
+        _ => false,
+    }
+}
+
 /// `Arc::clone` / `Rc::clone` as the segments of a called path: the same value again.
 pub fn is_shared_pointer_clone_path(segments: &[String]) -> bool {
     match segments {
@@ -1339,4 +1347,24 @@ pub fn sharded_map_method(method: &str) -> Option<ShardedMapMethod> {
         .iter()
         .find(|(name, _)| *name == method)
         .map(|(_, access)| *access)
+}
+
+/// Guard methods that convert the guard in place, and the mode they leave the lock held
+/// in: an upgradable read upgrades to a write, a write downgrades.
+const GUARD_CONVERSIONS: &[(&str, Mode)] = &[
+    ("upgrade", Mode::Exclusive),
+    ("try_upgrade", Mode::Exclusive),
+    ("upgrade_untimed", Mode::Exclusive),
+    ("try_upgrade_for", Mode::Exclusive),
+    ("try_upgrade_until", Mode::Exclusive),
+    ("downgrade", Mode::Shared),
+    ("downgrade_to_upgradable", Mode::Upgradable),
+];
+
+/// The mode a guard method that converts the guard leaves the lock held in.
+pub fn guard_conversion_mode(method: &str) -> Option<Mode> {
+    GUARD_CONVERSIONS
+        .iter()
+        .find(|(name, _)| *name == method)
+        .map(|(_, mode)| *mode)
 }

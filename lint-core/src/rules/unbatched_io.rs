@@ -9,7 +9,7 @@ use crate::analysis::{FunctionRef, Program};
 use crate::config::{OptionKind, RuleOption};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::knowledge::Knowledge;
-use crate::knowledge::adaptors::is_result_adapter;
+use crate::knowledge::adaptors::{is_result_adapter, is_same_value_view};
 use crate::knowledge::io::{
     self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
     HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD, SqlStatement,
@@ -651,7 +651,7 @@ fn peel_refs(expr: &Expr) -> &Expr {
         ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => peel_refs(expr),
         ExprKind::MethodCall {
             receiver, method, ..
-        } if matches!(method.as_str(), "clone" | "as_ref" | "as_mut") => peel_refs(receiver),
+        } if is_same_value_view(method) => peel_refs(receiver),
         _ => expr,
     }
 }

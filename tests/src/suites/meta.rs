@@ -98,6 +98,50 @@ fn lint_core_does_not_print_or_read_files() {
     }
 }
 
+/// What the tool knows about APIs (method and type names) is data in
+/// `lint-core/src/knowledge/`: passes and rules ask it, they hold no name tables or name
+/// alternations (`"lock" | "read"`) of their own.
+#[test]
+fn api_names_live_in_the_knowledge_tables() {
+    let src = repo_root().join("lint-core/src");
+    let mut offenders = Vec::new();
+    let mut stack = vec![src.join("analysis"), src.join("rules")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            for (number, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                let code = without_string_literals(line);
+                let declaration = code.trim_start().trim_start_matches("pub ");
+                let table = (declaration.starts_with("const ")
+                    || declaration.starts_with("static "))
+                    && (code.contains("&[&str]") || code.contains("&[(&str"));
+                let alternation = code.contains("\"\" | \"\"");
+                if table || alternation {
+                    offenders.push(format!(
+                        "{}:{}: {}",
+                        path.display(),
+                        number + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "API names outside lint-core/src/knowledge:\n{}",
+        offenders.join("\n")
+    );
+}
+
 /// A line of code with the contents of its string literals removed.
 fn without_string_literals(line: &str) -> String {
     let mut out = String::new();

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::identity::{ClassKey, Identity, IdentityContext};
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, CallSites, ParamSlot};
+use crate::knowledge::locks::{is_shared_pointer_clone_path, is_shared_pointer_new_path};
 use crate::model::{Block, Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
 
@@ -240,8 +241,7 @@ fn peel_clones(mut value: &Expr) -> &Expr {
             ExprKind::Call { callee, args }
                 if args.len() == 1
                     && matches!(&callee.kind, ExprKind::Path(path)
-                        if path.segments.len() >= 2 && path.last() == "clone"
-                            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc")) =>
+                        if is_shared_pointer_clone_path(&path.segments)) =>
             {
                 &args[0]
             }
@@ -252,10 +252,7 @@ fn peel_clones(mut value: &Expr) -> &Expr {
 
 /// `Arc::new(..)` (or `Rc::new`, `std::sync::Arc::new`).
 fn is_arc_new(callee: &Expr) -> bool {
-    matches!(&callee.kind, ExprKind::Path(path)
-        if path.segments.len() >= 2
-            && path.last() == "new"
-            && matches!(path.segments[path.segments.len() - 2].as_str(), "Arc" | "Rc"))
+    matches!(&callee.kind, ExprKind::Path(path) if is_shared_pointer_new_path(&path.segments))
 }
 
 /// The initializer of the last `let name = ..` in the body (any block).

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::analysis::items::static_def;
 use crate::analysis::types::{Ty, TypeScope};
-use crate::analysis::typing::{FunctionTypes, Typing, element_type, is_element_access};
+use crate::analysis::typing::{FunctionTypes, Typing, element_type};
+use crate::knowledge::collections::is_element_access;
 use crate::knowledge::locks::{
     LockType, is_identity_method, is_once_accessor, is_shared_pointer_clone_path, lock_type_at,
     unwraps_once_value,

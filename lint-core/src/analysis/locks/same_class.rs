@@ -17,6 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::guards::{Acquisition, FunctionLocks, Held};
 use super::identity::{ClassKey, LockTarget};
 use crate::analysis::FunctionRef;
+use crate::knowledge::collections::orders_values;
 use crate::knowledge::locks::{LockKind, Mode, acquire_method};
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Stmt};
 use crate::span::Span;
@@ -236,22 +237,6 @@ struct OrderingEvidence {
     sources: HashMap<String, BTreeSet<String>>,
 }
 
-/// Calls that order values.
-const ORDERING_METHODS: &[&str] = &[
-    "min",
-    "max",
-    "cmp",
-    "partial_cmp",
-    "sort",
-    "sort_unstable",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable_by",
-    "sort_unstable_by_key",
-    "swap",
-    "minmax",
-];
-
 impl OrderingEvidence {
     fn of(function: &Function) -> OrderingEvidence {
         let mut evidence = OrderingEvidence {
@@ -289,12 +274,12 @@ impl OrderingEvidence {
     fn expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Compare { .. } => self.orderings.push(names_in(expr)),
-            ExprKind::MethodCall { method, .. } if ORDERING_METHODS.contains(&method.as_str()) => {
+            ExprKind::MethodCall { method, .. } if orders_values(method) => {
                 self.orderings.push(names_in(expr));
             }
             ExprKind::Call { callee, .. }
                 if matches!(&callee.kind, ExprKind::Path(path)
-                    if ORDERING_METHODS.contains(&path.last())) =>
+                    if orders_values(path.last())) =>
             {
                 self.orderings.push(names_in(expr));
             }

@@ -20,6 +20,7 @@ use crate::knowledge::blocking::{
 use crate::knowledge::blocking::{
     WRITE_MACRO_METHOD, is_io_resource_type, is_nonblocking_io_marker, runs_only_on_failure,
 };
+use crate::knowledge::channels::is_generic_end_name;
 use crate::knowledge::locks::{LockFlavor, lock_type_at};
 use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
@@ -636,7 +637,7 @@ fn short_function(path: &str) -> String {
 fn short_type(path: &str) -> String {
     let segments: Vec<&str> = path.split("::").collect();
     match segments.as_slice() {
-        [.., parent, "Sender" | "Receiver"] => {
+        [.., parent, name] if is_generic_end_name(name) => {
             format!("{parent}::{}", segments[segments.len() - 1])
         }
         [.., name] => (*name).to_string(),

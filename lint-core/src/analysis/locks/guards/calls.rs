@@ -14,8 +14,8 @@ use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::knowledge::adaptors::runs_closure_inline;
 use crate::knowledge::locks::{
-    LockKind, Mode, ShardedMapMethod, Shards, acquire_method, is_condvar_wait,
-    is_guard_passthrough, is_recursive_read, sharded_map_method,
+    LockKind, Mode, ShardedMapMethod, Shards, acquire_method, guard_conversion_mode,
+    is_condvar_wait, is_guard_passthrough, is_recursive_read, sharded_map_method,
 };
 use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
@@ -659,14 +659,7 @@ fn guard_conversion(segments: &[String]) -> Option<Mode> {
 
 /// The mode a guard method that converts the guard leaves the lock held in.
 fn guard_method_conversion(method: &str) -> Option<Mode> {
-    match method {
-        "upgrade" | "try_upgrade" | "upgrade_untimed" | "try_upgrade_for" | "try_upgrade_until" => {
-            Some(Mode::Exclusive)
-        }
-        "downgrade" => Some(Mode::Shared),
-        "downgrade_to_upgradable" => Some(Mode::Upgradable),
-        _ => None,
-    }
+    guard_conversion_mode(method)
 }
 
 /// Whether a guard held in `from` can be converted to `to` (an upgradable read upgrades, a
