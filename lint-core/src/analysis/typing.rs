@@ -15,8 +15,8 @@ use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
 use crate::knowledge::collections::{
-    Iterated, Shape, indexed_shape, is_element_access, is_fallible, is_success_variant,
-    iterated_by, unwraps,
+    Iterated, Returns, Shape, indexed_shape, is_element_access, is_fallible, is_success_variant,
+    iterated_by, returns, unwraps,
 };
 use crate::knowledge::locks::{acquire_method, is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
@@ -180,13 +180,19 @@ impl<'p> Typing<'p> {
                 method,
                 args,
                 ..
-            } if args.is_empty() => {
+            } if args.is_empty() && iterated_by(method).is_some() => {
                 let collection = self.type_of(at, types, receiver)?;
                 match iterated_by(method)? {
                     Iterated::Items => collection_item(&collection),
                     Iterated::Values => element_type(&collection),
                     Iterated::Keys => map_key_type(&collection),
                 }
+            }
+            // `clients.values().filter(..)`, `.rev()`, `.skip(n)`: the same items.
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if returns(method) == Some(Returns::Same) => {
+                self.iteration_item(at, types, receiver)
             }
             ExprKind::Reference { expr, .. } => collection_item(&self.type_of(at, types, expr)?),
             _ => collection_item(&self.type_of(at, types, iterable)?),
