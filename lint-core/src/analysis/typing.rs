@@ -191,9 +191,7 @@ impl<'p> Typing<'p> {
             // `clients.values().filter(..)`, `.rev()`, `.skip(n)`: the same items.
             ExprKind::MethodCall {
                 receiver, method, ..
-            } if returns(method) == Some(Returns::Same) => {
-                self.iteration_item(at, types, receiver)
-            }
+            } if returns(method) == Some(Returns::Same) => self.iteration_item(at, types, receiver),
             ExprKind::Reference { expr, .. } => collection_item(&self.type_of(at, types, expr)?),
             _ => collection_item(&self.type_of(at, types, iterable)?),
         }

@@ -673,3 +673,11 @@ pub fn is_io_resource_type(type_path: &str) -> bool {
             .iter()
             .any(|entry| entry.type_path == type_path && entry.kind.is_io())
 }
+
+/// Whether a type is a handle that is waited on for another thread or task to finish
+/// (`std::thread::JoinHandle`).
+pub fn is_join_handle_type(type_path: &str) -> bool {
+    BLOCKING_METHODS
+        .iter()
+        .any(|entry| entry.type_path == type_path && entry.kind == BlockingKind::Join)
+}

@@ -24,7 +24,10 @@ declare_rule! {
     /// `try_send`, `try_recv`, sends on unbounded channels (which never wait) and timed
     /// waits with a short bound (`send_timeout(msg, Duration::from_millis(5))`) are not
     /// flagged, nor is I/O on a stream or file the guard itself protects, nor a wait on a
-    /// receiver or handle that is all the lock holds (`Mutex<Receiver<T>>`).
+    /// receiver or handle that is all the lock holds (`Mutex<Receiver<T>>`, also behind a
+    /// one-field wrapper whose method receives), nor the first message on a channel with
+    /// room made in the same function (`let (tx, rx) = mpsc::channel(16); tx.send(hello)`).
+    /// A guard made in a `let .. else` initializer is gone when the `else` block runs.
     ///
     /// ## Why is this bad?
     /// The lock stays held for as long as the call waits, so every thread that needs it
@@ -57,10 +60,14 @@ declare_rule! {
     /// A call blocks only when the types say so: a receiver whose type is not known (the
     /// return value of another crate's function, a closure parameter) is not flagged, and
     /// a crossbeam, flume, async-channel or kanal sender counts as bounded only when the
-    /// channel's construction is found (through locals, parameters and struct fields). A
+    /// channel's construction is found (through locals, parameters, struct fields, the
+    /// collections fields hold and the locks that hold them). A
     /// timed wait counts as short by the unit of its `Duration` (`from_millis`,
     /// `from_micros`, `from_nanos`), not by its value. Guards whose lock type is unknown
-    /// are not considered.
+    /// are not considered. Statement-level `cfg` is not evaluated (a blocking call in a
+    /// function compiled only for another platform is reported), and a call through `&dyn
+    /// Trait` counts every workspace implementation even when the caller passes one whose
+    /// method does not block.
     ///
     /// ## Configuration
     /// - `extra-blocking`: canonical paths of functions that block

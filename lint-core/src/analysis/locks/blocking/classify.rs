@@ -7,7 +7,7 @@
 //! that holds nothing but the receiver or handle it waits on.
 
 use super::Inputs;
-use super::origins::{all_bounded, origins_of};
+use super::origins::{Origins, all_bounded, origins_of};
 use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -18,9 +18,10 @@ use crate::knowledge::blocking::{
     is_blocking_http_client, is_http_builder_send, is_short_duration_constructor, through_buffer,
 };
 use crate::knowledge::blocking::{
-    WRITE_MACRO_METHOD, is_io_resource_type, is_nonblocking_io_marker, runs_only_on_failure,
+    WRITE_MACRO_METHOD, is_io_resource_type, is_join_handle_type, is_nonblocking_io_marker,
+    runs_only_on_failure,
 };
-use crate::knowledge::channels::is_generic_end_name;
+use crate::knowledge::channels::{is_channel_end_type, is_generic_end_name};
 use crate::knowledge::locks::{LockFlavor, lock_type_at};
 use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
@@ -198,6 +199,30 @@ pub fn passes_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> boo
         .any(|arg| derives_from(values, arg, held, 0))
 }
 
+/// Whether the call at `span` is given the guard `held` (or what it protects) and the lock
+/// holds nothing but a channel end or a thread handle (through one-field wrappers:
+/// `Mutex<Server>` with `struct Server { rx: Receiver<T> }`): a wait the callee makes on it
+/// is the `Mutex<Receiver<T>>` hand-over, not a wait with other work locked out.
+pub fn waits_on_lock_contents(values: &FunctionValues<'_>, span: Span, held: &Held) -> bool {
+    if !lock_contents(values, &held.target)
+        .is_some_and(|contents| is_channel_end_type(&contents) || is_join_handle_type(&contents))
+    {
+        return false;
+    }
+    let Some(call) = find_expr(values, span) else {
+        return false;
+    };
+    let args: Vec<&Expr> = match &call.kind {
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::MethodCall { receiver, args, .. } => {
+            std::iter::once(&**receiver).chain(args).collect()
+        }
+        _ => return false,
+    };
+    args.into_iter()
+        .any(|arg| derives_from(values, arg, held, 0))
+}
+
 /// `receiver.method(..)` that blocks the thread.
 fn method_call<'e>(
     inputs: &Inputs<'_, '_>,
@@ -217,7 +242,7 @@ fn method_call<'e>(
     if let Some(ty) = &receiver_type
         && let Some((type_path, entry)) = table_entry(ty, method, Wait::Thread)
     {
-        if !waits(inputs, values, entry, receiver, args)
+        if !waits(inputs, values, entry, expr, receiver, args)
             || (entry.kind.is_io() && does_nonblocking_io(values.function))
         {
             return None;
@@ -311,7 +336,7 @@ fn awaited<'e>(
     {
         let ty = values.type_of(receiver)?;
         let (type_path, entry) = table_entry(&ty, method, Wait::Await)?;
-        if !waits(inputs, values, entry, receiver, args) {
+        if !waits(inputs, values, entry, inner, receiver, args) {
             return None;
         }
         return Some(Classified {
@@ -360,6 +385,7 @@ fn waits(
     inputs: &Inputs<'_, '_>,
     values: &FunctionValues<'_>,
     entry: &BlockingMethod,
+    call: &Expr,
     receiver: &Expr,
     args: &[Expr],
 ) -> bool {
@@ -370,7 +396,63 @@ fn waits(
     {
         return false;
     }
+    if entry.kind == BlockingKind::BoundedSend {
+        let origins = origins_of(inputs, values, receiver);
+        if first_send_on_fresh_channel(values, call, receiver, &origins) {
+            return false;
+        }
+        return entry.capacity == Capacity::Any || all_bounded(&origins);
+    }
     entry.capacity == Capacity::Any || all_bounded(&origins_of(inputs, values, receiver))
+}
+
+/// `let (tx, rx) = mpsc::channel(128); .. tx.send(hello).await`: the first message on a
+/// channel with room, made in this function, cannot wait. It is the first when nothing
+/// between the constructor and the send mentions the sender, and no loop or closure runs
+/// the send again without making a new channel.
+fn first_send_on_fresh_channel(
+    values: &FunctionValues<'_>,
+    call: &Expr,
+    receiver: &Expr,
+    origins: &Origins,
+) -> bool {
+    let ExprKind::Path(path) = &receiver.kind else {
+        return false;
+    };
+    if path.segments.len() != 1 {
+        return false;
+    }
+    let [origin] = origins.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let body = values.function.body.span;
+    if !body.contains(origin.site) || origin.site.byte_end > call.span.byte_start {
+        return false;
+    }
+    let has_room =
+        find_expr(values, origin.site).is_some_and(|constructor| match &constructor.kind {
+            ExprKind::Call { args, .. } => args
+                .first()
+                .and_then(|capacity| values.integer_literal(capacity))
+                .is_some_and(|capacity| capacity >= 1),
+            _ => false,
+        });
+    if !has_room {
+        return false;
+    }
+    let sender = path.last();
+    let mut first = true;
+    values.function.body.walk(&mut |expr| {
+        let repeats = matches!(expr.kind, ExprKind::Loop { .. } | ExprKind::Closure { .. })
+            && expr.span.contains(call.span)
+            && !expr.span.contains(origin.site);
+        let mentioned = matches!(&expr.kind, ExprKind::Path(p) if p.segments.len() == 1 && p.last() == sender)
+            && expr.span.byte_start > origin.site.byte_end
+            && expr.span.byte_end <= call.span.byte_start
+            && !receiver.span.contains(expr.span);
+        first &= !repeats && !mentioned;
+    });
+    first
 }
 
 fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) -> Exemption<'e> {
@@ -572,18 +654,40 @@ fn holds_io_resource(values: &FunctionValues<'_>, ty: &Ty, depth: usize) -> bool
     }
 }
 
-/// What a lock holds, when that is a single value (through `Option` and pointers):
-/// `Mutex<Option<Receiver<T>>>` holds a `Receiver`.
+/// What a lock holds, when that is a single value (through `Option`, pointers and
+/// workspace structs of one field): `Mutex<Option<Receiver<T>>>` and `Mutex<Server>` with
+/// `struct Server { rx: Receiver<T> }` hold a `Receiver`.
 fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<String> {
-    let data = lock_inner_type(values, target)?;
-    let mut inner = peel_pointers(&data);
-    if let Ty::Path { path, args } = inner
-        && path.rsplit("::").next() == Some("Option")
-        && let Some(first) = args.first()
-    {
-        inner = peel_pointers(first);
+    let mut data = lock_inner_type(values, target)?;
+    for _ in 0..MAX_WRAPPER_DEPTH {
+        let mut inner = peel_pointers(&data).clone();
+        if let Ty::Path { path, args } = &inner
+            && path.rsplit("::").next() == Some("Option")
+            && let Some(first) = args.first()
+        {
+            inner = peel_pointers(first).clone();
+        }
+        match sole_field_type(values, &inner) {
+            Some(field) => data = field,
+            None => return inner.path().map(str::to_string),
+        }
     }
-    inner.path().map(str::to_string)
+    None
+}
+
+/// How many single-field wrappers `lock_contents` looks through.
+const MAX_WRAPPER_DEPTH: usize = 3;
+
+/// The type of the one field of a workspace struct.
+fn sole_field_type(values: &FunctionValues<'_>, ty: &Ty) -> Option<Ty> {
+    let path = ty.path()?;
+    let typing = values.typing;
+    let item = typing.types.items.struct_at(path)?;
+    let definition = crate::analysis::items::struct_def(typing.types.files, item);
+    let [field] = definition.fields.as_slice() else {
+        return None;
+    };
+    typing.field_type(path, &field.name)
 }
 
 /// The type of the data a lock holds (`T` of `Mutex<T>`), from its declaration.

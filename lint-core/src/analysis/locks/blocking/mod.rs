@@ -20,6 +20,7 @@ use crate::analysis::call_sites::{CallSites, Resolution};
 use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::analysis::{FunctionRef, Scope};
 use crate::knowledge::Knowledge;
+use crate::knowledge::blocking::BlockingKind;
 use crate::model::{ExprKind, Function};
 use crate::span::Span;
 
@@ -27,6 +28,7 @@ pub use channel_cycles::{ChannelCycle, RendezvousCycle};
 pub use classify::BlockingOp;
 use classify::{
     classify, counts_for, in_failure_handler, may_hold_nothing, passes_guard, serializes_only,
+    waits_on_lock_contents,
 };
 use origins::OriginFacts;
 use summaries::{Calls, MayBlock, Reach};
@@ -349,6 +351,14 @@ fn through_call(
                 held.retain(|held| {
                     !serializes_only(values, &held.target) && !passes_guard(values, call.span, held)
                 });
+            }
+            if matches!(reach.op.kind, BlockingKind::Receive | BlockingKind::Join)
+                && !held.is_empty()
+            {
+                // A callee given the guard of a lock that holds only a receiver or handle
+                // waits on that (`Mutex<Server { rx }>`): the hand-over the lock is for.
+                let values = values.get_or_insert_with(|| inputs.values_of(function));
+                held.retain(|held| !waits_on_lock_contents(values, call.span, held));
             }
             if held.is_empty() {
                 continue;

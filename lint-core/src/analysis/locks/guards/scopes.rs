@@ -66,6 +66,7 @@ impl Walker<'_, '_> {
         let flow = match stmt {
             Stmt::Let(let_stmt) => {
                 let mut flow = Flow::NONE;
+                let held_before: Vec<_> = self.held.iter().map(|held| held.id).collect();
                 if let Some(init) = &let_stmt.init {
                     flow = self.expr(init);
                     if !flow.diverges {
@@ -73,9 +74,12 @@ impl Walker<'_, '_> {
                     }
                 }
                 if let Some(else_block) = &let_stmt.else_block {
-                    let before = self.held.clone();
+                    // The pattern did not match: the initializer's value and temporaries
+                    // are dropped before the `else` block runs.
+                    let after = self.held.clone();
+                    self.held.retain(|held| held_before.contains(&held.id));
                     self.block(else_block);
-                    self.held = before;
+                    self.held = after;
                 }
                 Flow {
                     value: Value::None,
