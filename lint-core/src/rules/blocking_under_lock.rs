@@ -24,10 +24,13 @@ declare_rule! {
     /// `try_send`, `try_recv`, sends on unbounded channels (which never wait) and timed
     /// waits with a short bound (`send_timeout(msg, Duration::from_millis(5))`) are not
     /// flagged, nor is I/O on a stream or file the guard itself protects, nor a wait on a
-    /// receiver or handle that is all the lock holds (`Mutex<Receiver<T>>`, also behind a
+    /// receiver, handle or runtime that is all the lock holds (`Mutex<Receiver<T>>`,
+    /// `Mutex<Runtime>` with `block_on`; a receiver also behind a
     /// one-field wrapper whose method receives), nor the first message on a channel with
     /// room made in the same function (`let (tx, rx) = mpsc::channel(16); tx.send(hello)`).
-    /// A guard made in a `let .. else` initializer is gone when the `else` block runs.
+    /// A guard made in a `let .. else` initializer is gone when the `else` block runs. A
+    /// field or static lock that is only ever taken with `try_lock` (or another `try_*`)
+    /// makes no one wait, so what its holder does is not flagged.
     ///
     /// ## Why is this bad?
     /// The lock stays held for as long as the call waits, so every thread that needs it

@@ -47,7 +47,8 @@ enum Exemption<'e> {
     None,
     /// I/O on a value reached through the guard: the lock serializes that I/O.
     GuardOfTarget(&'e Expr),
-    /// A wait on a receiver or handle that is all the lock holds (`Mutex<Receiver<T>>`).
+    /// A wait on a receiver, handle or runtime that is all the lock holds
+    /// (`Mutex<Receiver<T>>`).
     LockHoldingOnly(&'e str),
 }
 
@@ -460,7 +461,11 @@ fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) 
         BlockingKind::FileIo | BlockingKind::NetIo | BlockingKind::Process => {
             Exemption::GuardOfTarget(target)
         }
-        BlockingKind::Receive | BlockingKind::Join => Exemption::LockHoldingOnly(type_path),
+        // `Mutex<Receiver<T>>`, `Mutex<JoinHandle>`, `Mutex<Runtime>`: the lock hands the
+        // one value out, and waiting on it is what it is for.
+        BlockingKind::Receive | BlockingKind::Join | BlockingKind::BlockOn => {
+            Exemption::LockHoldingOnly(type_path)
+        }
         _ => Exemption::None,
     }
 }

@@ -11,11 +11,12 @@ mod origins;
 mod summaries;
 mod values;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::guards::{BlockingCandidate, FunctionLocks, Held};
+use super::identity::ClassKey;
 use crate::analysis::call_sites::{CallSites, Resolution};
 use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::analysis::{FunctionRef, Scope};
@@ -186,6 +187,11 @@ pub fn analyze(
         }
         found.extend(limit_per_guard(here));
     }
+    let waited = waited_for_classes(functions);
+    for finding in &mut found {
+        finding.held.retain(|held| waited(&held.target.class));
+    }
+    found.retain(|finding| !finding.held.is_empty());
     let channel_cycles = channel_cycles::channel_cycles(inputs, functions, &sites);
     // The cycle (an error) says more than the blocking send it starts from.
     found.retain(|finding| {
@@ -199,6 +205,29 @@ pub fn analyze(
         under_lock: found,
         channel_cycles,
         rendezvous_cycles: channel_cycles::rendezvous_cycles(inputs, &sites),
+    }
+}
+
+/// Whether anything can wait for a lock of a class: a field or static lock that is only
+/// ever taken with `try_lock` (and the like) makes no one wait however long it is held.
+/// Locals and parameters may be locked under other names elsewhere: they always count.
+fn waited_for_classes(
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+) -> impl Fn(&ClassKey) -> bool + '_ {
+    let mut acquired: HashSet<&ClassKey> = HashSet::new();
+    let mut waited: HashSet<&ClassKey> = HashSet::new();
+    for locks in functions.values() {
+        for acquisition in &locks.acquisitions {
+            acquired.insert(&acquisition.target.class);
+            if !acquisition.is_try {
+                waited.insert(&acquisition.target.class);
+            }
+        }
+    }
+    move |class: &ClassKey| {
+        !matches!(class, ClassKey::Field { .. } | ClassKey::Static { .. })
+            || !acquired.contains(class)
+            || waited.contains(class)
     }
 }
 
