@@ -27,6 +27,8 @@ pub struct BodyLowerer<'c, 'a> {
     pub collection_literals: Vec<(Span, CollectionLiteral)>,
     /// Integer literals and their values (see [`crate::model::FileFacts::integer_literals`]).
     pub integer_literals: Vec<(Span, u64)>,
+    /// The body is test code: its `#[cfg(test)]` statements are kept.
+    pub in_test: bool,
 }
 
 impl<'c, 'a> BodyLowerer<'c, 'a> {
@@ -39,6 +41,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             nested_fns: Vec::new(),
             collection_literals: Vec::new(),
             integer_literals: Vec::new(),
+            in_test: false,
         }
     }
 
@@ -52,9 +55,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
     }
 
     pub fn block(&mut self, block: &syn::Block) -> Block {
+        let mut seen_cfgs: Vec<String> = Vec::new();
+        let in_test = self.in_test;
         let stmts = block
             .stmts
             .iter()
+            .filter(|stmt| in_test || !is_test_only(stmt))
+            .filter(|stmt| !is_cfg_alternative(stmt, &mut seen_cfgs))
             .filter_map(|stmt| self.stmt(stmt))
             .collect();
         Block {
@@ -522,4 +529,59 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
 
 fn label_name(label: &Option<syn::Label>) -> Option<String> {
     label.as_ref().map(|label| label.name.ident.to_string())
+}
+
+/// `#[cfg(feature = "std")] let g = m.lock().unwrap();` followed by
+/// `#[cfg(not(feature = "std"))] let g = m.lock();`: two versions of one statement, of which a
+/// build has one. The later alternative is left out (one build's view), so the two are not
+/// read as two statements of one body. `seen` collects the predicates of earlier statements.
+fn is_cfg_alternative(stmt: &syn::Stmt, seen: &mut Vec<String>) -> bool {
+    let predicates = super::items::cfg_predicates(stmt_attrs(stmt));
+    let alternative = predicates.iter().any(|predicate| {
+        seen.iter().any(|earlier| {
+            *predicate == format!("not({earlier})") || *earlier == format!("not({predicate})")
+        })
+    });
+    seen.extend(predicates);
+    alternative
+}
+
+/// A statement compiled only for tests (`#[cfg(test)] if should_block { .. }` in a library
+/// function): test instrumentation, out of a non-test body like test functions are.
+fn is_test_only(stmt: &syn::Stmt) -> bool {
+    super::items::cfg_predicates(stmt_attrs(stmt))
+        .iter()
+        .any(|predicate| requires_test(predicate))
+}
+
+/// `test`, `all(test, ..)`: a predicate true only in test builds.
+fn requires_test(predicate: &str) -> bool {
+    predicate == "test"
+        || predicate
+            .strip_prefix("all(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .is_some_and(|parts| parts.split(',').any(|part| part == "test"))
+}
+
+/// The outer attributes of a statement (of its expression, for expression statements).
+fn stmt_attrs(stmt: &syn::Stmt) -> &[syn::Attribute] {
+    match stmt {
+        syn::Stmt::Local(local) => &local.attrs,
+        syn::Stmt::Macro(stmt_macro) => &stmt_macro.attrs,
+        syn::Stmt::Expr(expr, _) => match expr {
+            syn::Expr::If(inner) => &inner.attrs,
+            syn::Expr::Block(inner) => &inner.attrs,
+            syn::Expr::Call(inner) => &inner.attrs,
+            syn::Expr::MethodCall(inner) => &inner.attrs,
+            syn::Expr::Macro(inner) => &inner.attrs,
+            syn::Expr::Match(inner) => &inner.attrs,
+            syn::Expr::ForLoop(inner) => &inner.attrs,
+            syn::Expr::While(inner) => &inner.attrs,
+            syn::Expr::Loop(inner) => &inner.attrs,
+            syn::Expr::Assign(inner) => &inner.attrs,
+            syn::Expr::Unsafe(inner) => &inner.attrs,
+            _ => &[],
+        },
+        syn::Stmt::Item(_) => &[],
+    }
 }

@@ -333,6 +333,7 @@ impl ItemWalker<'_, '_, '_> {
         owner: Owner,
     ) -> Result<(), ParseFailure> {
         let mut lowerer = BodyLowerer::new(self.context);
+        lowerer.in_test = at.in_test || has_test_attribute(attrs);
         let body = lowerer.block(block);
         if let Some(failure) = lowerer.too_deep {
             return Err(failure);
@@ -581,7 +582,7 @@ fn item_name(item: &syn::Item) -> Option<String> {
 }
 
 /// The predicates of `#[cfg(..)]` attributes, as token text without spaces.
-fn cfg_predicates(attrs: &[syn::Attribute]) -> Vec<String> {
+pub(super) fn cfg_predicates(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"))
