@@ -4,6 +4,7 @@
 
 use super::{Flow, Held, HoldReason, Value, Walker};
 use crate::analysis::locks::identity::Identity;
+use crate::knowledge::collections::is_success_variant;
 use crate::knowledge::locks::is_failed_try_variant;
 use crate::model::{Block, Expr, ExprKind, LoopKind, Stmt};
 use crate::source::Edition;
@@ -293,15 +294,16 @@ impl Walker<'_, '_> {
         self.relabel_scope(scope, first_id, HoldReason::MatchScrutinee);
         let before = self.held.clone();
         let mut outcomes = Vec::new();
+        let mut success_matched = false;
         for arm in arms {
             self.held = before.clone();
             self.bind_pattern_to_guard(&arm.pattern, scrutinee_flow.value);
-            if arm
-                .pattern
-                .variant
-                .as_deref()
-                .is_some_and(is_failed_try_variant)
-            {
+            let variant = arm.pattern.variant.as_deref();
+            // `_` after an `Ok(..)`/`Some(..)` arm matches only the failure.
+            let failure_arm = variant.is_some_and(is_failed_try_variant)
+                || (arm.pattern.is_wildcard && success_matched);
+            success_matched |= arm.guard.is_none() && variant.is_some_and(is_success_variant);
+            if failure_arm {
                 // A failed `try_lock` holds nothing in its `Err`/`None` arm.
                 self.held
                     .retain(|held| !(held.is_try && held.id > first_id));
