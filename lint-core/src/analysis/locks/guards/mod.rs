@@ -427,12 +427,7 @@ impl Walker<'_, '_> {
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
             ExprKind::Loop { kind, body, .. } => self.loop_expr(kind, body),
             ExprKind::Assign { target, value } => self.assign(target, value),
-            ExprKind::LazyBoolean { lhs, rhs } => {
-                if self.expr(lhs).diverges {
-                    return Flow::DIVERGES;
-                }
-                self.expr(rhs).without_value()
-            }
+            ExprKind::LazyBoolean { lhs, rhs } => self.lazy_boolean(lhs, rhs),
             ExprKind::Return(value) | ExprKind::Break(value) => {
                 if let Some(value) = value {
                     self.expr(value);

@@ -427,6 +427,33 @@ fn merge(outcomes: &[(Flow, Vec<Held>)]) -> Vec<Held> {
     merged
 }
 
+impl Walker<'_, '_> {
+    /// `a || b`, `a && b`: each operand is a temporary scope of its own, its temporaries
+    /// dropped when it is evaluated (`a.lock().is_empty() || b.lock().is_empty()` never
+    /// holds both guards). In a let chain the scrutinees' temporaries live on into the `if`
+    /// body instead.
+    pub(super) fn lazy_boolean(&mut self, lhs: &Expr, rhs: &Expr) -> Flow {
+        if self.operand(lhs).diverges {
+            return Flow::DIVERGES;
+        }
+        self.operand(rhs);
+        // The right side may not run: nothing after it depends on how it ends.
+        Flow::NONE
+    }
+
+    fn operand(&mut self, operand: &Expr) -> Flow {
+        if contains_let(operand) {
+            return self.expr(operand).without_value();
+        }
+        let scope = self.new_scope();
+        self.temp_scopes.push(scope);
+        let flow = self.expr(operand).without_value();
+        self.temp_scopes.pop();
+        self.end_scope(scope);
+        flow
+    }
+}
+
 fn contains_let(expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Let { .. } => true,
