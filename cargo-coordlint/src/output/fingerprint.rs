@@ -67,9 +67,25 @@ pub fn enclosing_item(facts: &FileFacts, line: u32) -> Option<&str> {
         .map(|item| item.name.as_str())
 }
 
-/// The code spans of a message (`` `Store::inventory` ``), in order.
+/// The code spans of a message (`` `Store::inventory` ``), in order, without a trailing
+/// `:line` or `:line:column` (a site a run-time trace names), so no line number counts.
 fn quoted_names(message: &str) -> impl Iterator<Item = &str> {
-    message.split('`').skip(1).step_by(2)
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(without_line_numbers)
+}
+
+fn without_line_numbers(name: &str) -> &str {
+    let mut name = name;
+    while let Some((before, after)) = name.rsplit_once(':')
+        && !after.is_empty()
+        && after.bytes().all(|byte| byte.is_ascii_digit())
+    {
+        name = before;
+    }
+    name
 }
 
 #[cfg(test)]
@@ -81,5 +97,7 @@ mod tests {
         let names: Vec<&str> =
             quoted_names("lock `a` then `b::c` (observed at run time)").collect();
         assert_eq!(names, ["a", "b::c"]);
+        let names: Vec<&str> = quoted_names("lock created at `src/a.rs:12:5` and `x::y`").collect();
+        assert_eq!(names, ["src/a.rs", "x::y"]);
     }
 }
