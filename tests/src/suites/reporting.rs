@@ -58,12 +58,17 @@ fn github_format_prints_valid_workflow_commands_then_a_summary() {
         assert!(is_valid_annotation(line), "{line}");
     }
     // Paths relative to the repository root (this checkout), as annotations need.
+    let prefix = coordlint_tests::demo_prefix_in_repository();
     assert!(
-        lines[0].starts_with("::warning file=fixtures/demo/gateway/src/main.rs,line=12,col=30,"),
+        lines[0].starts_with(&format!(
+            "::warning file={prefix}gateway/src/main.rs,line=12,col=30,"
+        )),
         "{}",
         lines[0]
     );
-    assert!(lines[3].starts_with("::error file=fixtures/demo/inventory/src/store.rs,line=29,"));
+    assert!(lines[3].starts_with(&format!(
+        "::error file={prefix}inventory/src/store.rs,line=29,"
+    )));
     assert!(lines[3].contains("title=coordlint%3A%3Alock_order_cycle::lock order cycle"));
     assert!(
         lines[3].contains("%0Anote: possible deadlock"),
