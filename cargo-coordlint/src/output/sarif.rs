@@ -134,8 +134,10 @@ fn result(
         "relatedLocations": related,
         "partialFingerprints": { fingerprint::KEY: fingerprint },
     });
-    if diagnostic.rule == "lock_order_cycle" && !diagnostic.secondary.is_empty() {
-        result["codeFlows"] = code_flows(inputs, paths, diagnostic);
+    if diagnostic.rule == "lock_order_cycle"
+        && let Some(flows) = code_flows(inputs, paths, diagnostic)
+    {
+        result["codeFlows"] = flows;
     }
     result
 }
@@ -167,16 +169,20 @@ fn escape_brackets(text: &str) -> String {
     text.replace('[', "\\[").replace(']', "\\]")
 }
 
-/// One thread flow through the cycle's sites, in the order the finding lists them.
-fn code_flows(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic) -> Value {
-    let steps: Vec<Value> = std::iter::once(&diagnostic.primary)
-        .chain(&diagnostic.secondary)
+/// One thread flow through the cycle's sites in the order they happen: `lock_order_cycle`
+/// lists the first lock's acquisition as its first secondary label and the site that
+/// closes the first edge as the primary one, then the other edges' sites in order.
+fn code_flows(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic) -> Option<Value> {
+    let (first, rest) = diagnostic.secondary.split_first()?;
+    let steps: Vec<Value> = [first, &diagnostic.primary]
+        .into_iter()
+        .chain(rest)
         .map(|label| json!({ "location": location(inputs, paths, label) }))
         .collect();
-    json!([{
+    Some(json!([{
         "message": { "text": escape_brackets(&diagnostic.message) },
         "threadFlows": [{ "locations": steps }],
-    }])
+    }]))
 }
 
 fn location(inputs: &Inputs, paths: &RepositoryPaths, label: &Label) -> Value {
