@@ -13,7 +13,7 @@ use std::path::Path;
 use lint_core::config::did_you_mean;
 use lint_core::{Config, Diagnostic, Level, OptionKind, OptionValue, rules};
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
 use crate::discover::{Inputs, SettingsFile, SettingsFileKind};
 
@@ -55,7 +55,7 @@ pub fn read(files: &[SettingsFile]) -> anyhow::Result<Settings> {
         };
         match &file.kind {
             SettingsFileKind::CoordlintToml => {
-                settings.workspace = reader.settings(document.get_ref(), "coordlint.toml")?;
+                settings.workspace = reader.settings(document.get_ref(), "")?;
             }
             SettingsFileKind::Manifest {
                 workspace_root,
@@ -109,15 +109,16 @@ impl TableReader<'_> {
     }
 
     /// The settings of a coordlint table: `lints` (rule levels) and one table of options per
-    /// rule. `name` is the table as the user wrote it, for messages.
+    /// rule. `name` is the table as the user wrote it, for messages (empty for the top of a
+    /// `coordlint.toml`).
     fn settings(&self, table: &DeTable<'_>, name: &str) -> anyhow::Result<Vec<Setting>> {
         let mut settings = Vec::new();
-        for (key, value) in table {
+        for (key, value) in in_file_order(table) {
             let key_text: &str = key.get_ref();
             if key_text == LINTS_KEY {
-                self.levels(value, &format!("{name}.{LINTS_KEY}"), &mut settings)?;
+                self.levels(value, &qualified(name, LINTS_KEY), &mut settings)?;
             } else if let Some(rule) = rules::find(key_text) {
-                self.options(rule, value, &format!("{name}.{key_text}"), &mut settings)?;
+                self.options(rule, value, &qualified(name, key_text), &mut settings)?;
             } else {
                 return Err(self.error_at(key.span(), &unknown_table_key(name, key_text)));
             }
@@ -137,7 +138,7 @@ impl TableReader<'_> {
                 &format!("`{name}` must be a table of rule = level"),
             )
         })?;
-        for (rule, level) in table {
+        for (rule, level) in in_file_order(table) {
             let rule_text: &str = rule.get_ref();
             let level_text = level.get_ref().as_str().ok_or_else(|| {
                 self.error_at(
@@ -180,7 +181,7 @@ impl TableReader<'_> {
                 &format!("`{name}` must be a table of options"),
             )
         })?;
-        for (key, option_value) in table {
+        for (key, option_value) in in_file_order(table) {
             let key_text: &str = key.get_ref();
             let Some(option) = rule.options.iter().find(|option| option.name == key_text) else {
                 let error = lint_core::ConfigError::UnknownOption {
@@ -225,7 +226,31 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// A table's entries in the order they are written, so the first error reported is the
+/// first in the file.
+fn in_file_order<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(&'t Spanned<DeString<'i>>, &'t Spanned<DeValue<'i>>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
+/// `table.key`, or `key` at the top of a file.
+fn qualified(table: &str, key: &str) -> String {
+    if table.is_empty() {
+        key.to_string()
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
 fn unknown_table_key(table: &str, key: &str) -> String {
+    let table = if table.is_empty() {
+        "coordlint.toml".to_string()
+    } else {
+        format!("[{table}]")
+    };
     let mut valid: Vec<&str> = vec![LINTS_KEY];
     valid.extend(
         rules::ALL
@@ -237,7 +262,7 @@ fn unknown_table_key(table: &str, key: &str) -> String {
     // A rule name without options is still a better suggestion than nothing.
     candidates.extend(rules::ALL.iter().map(|rule| rule.name));
     format!(
-        "unknown key `{key}` in `[{table}]`{} (valid keys: `lints` for levels, and a table of \
+        "unknown key `{key}` in `{table}`{} (valid keys: `lints` for levels, and a table of \
          options for {})",
         did_you_mean(key, &candidates),
         valid[1..].join(", ")
@@ -457,6 +482,18 @@ mod tests {
         assert_eq!(
             configs.workspace.severity_of("unbatched_io"),
             Some(lint_core::Severity::Error)
+        );
+    }
+
+    #[test]
+    fn the_first_error_in_the_file_is_reported() {
+        let text = "[zeta_unknown]\n[lints]\nnope = \"allow\"\n";
+        let error = read_one(text, SettingsFileKind::CoordlintToml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("/w/Cargo.toml:1: unknown key `zeta_unknown` in `coordlint.toml`"),
+            "{error}"
         );
     }
 
