@@ -1,6 +1,8 @@
 //! Finds `// coordlint: allow(rule, ...)` and `// coordlint: allow-file(rule, ...)` comments.
-//! A text scan (comments are not in the token stream); a directive inside a string literal
-//! that happens to look like a line comment is the accepted imprecision.
+//! A text scan, line by line (comments are not in the token stream): the comment is the
+//! first `//` outside a string literal on the line, and the directive must open it
+//! (`//`, `//!` or `///`, then `coordlint:`), so prose that quotes the syntax is not one. A
+//! string literal spanning lines that contains such a comment is the accepted imprecision.
 
 use super::SpanContext;
 use crate::model::Suppression;
@@ -63,10 +65,11 @@ fn line_offsets(text: &str) -> Vec<(usize, &str)> {
 }
 
 fn directive(offset: usize, line: &str) -> Option<Directive> {
-    let comment_start = line.find("//")?;
+    let comment_start = comment_start(line)?;
     let comment = &line[comment_start..];
-    let marker = comment.find(MARKER)?;
-    let after_marker = &comment[marker + MARKER.len()..];
+    let text = comment.trim_start_matches('/').trim_start_matches('!');
+    let marker = comment.len() - text.trim_start().len();
+    let after_marker = comment[marker..].strip_prefix(MARKER)?;
     let directive = after_marker.trim_start();
     let (whole_file, rest) = if let Some(rest) = directive.strip_prefix("allow-file(") {
         (true, rest)
@@ -94,6 +97,25 @@ fn directive(offset: usize, line: &str) -> Option<Directive> {
         end,
         alone: line[..comment_start].trim().is_empty(),
     })
+}
+
+/// Where the line's `//` comment starts: the first `//` outside a string or char literal.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' if in_string => index += 1,
+            b'"' => in_string = !in_string,
+            // A char literal holding a quote (`'"'`) does not open a string.
+            b'\'' if !in_string && bytes.get(index + 2) == Some(&b'\'') => index += 2,
+            b'/' if !in_string && bytes.get(index + 1) == Some(&b'/') => return Some(index),
+            _ => {}
+        }
+        index += 1;
+    }
+    None
 }
 
 /// The first line after `index` that is neither blank nor only a comment (1-based).
@@ -143,6 +165,20 @@ mod tests {
         assert!(!found[0].silences("unbounded_channel", 2));
         let alone = find_in("    // coordlint: allow(double_lock)\n    x.lock();\n");
         assert!(alone[0].silences("double_lock", 2) && !alone[0].silences("double_lock", 1));
+    }
+
+    #[test]
+    fn prose_and_strings_that_quote_the_syntax_are_not_directives() {
+        let text = "/// Write `// coordlint: allow(rule)` to silence one.\n\
+                    let url = \"http://x\"; // coordlint: allow(double_lock)\n\
+                    let s = \"// coordlint: allow(double_lock)\";\n\
+                    let q = '\"'; // coordlint: allow(unbatched_io)\n";
+        let found = find_in(text);
+        let lines: Vec<(u32, &str)> = found
+            .iter()
+            .map(|suppression| (suppression.line, suppression.rules[0].as_str()))
+            .collect();
+        assert_eq!(lines, [(2, "double_lock"), (4, "unbatched_io")]);
     }
 
     #[test]
