@@ -58,7 +58,12 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
     let mut inputs = Inputs::new(layout.root.clone());
     inputs.warnings = warnings;
     let workspace_confinement = Arc::new(Confinement::new(&layout.root, "the workspace root"));
-    inputs.settings_files = settings_files(&layout, &packages, &workspace_confinement)?;
+    inputs.settings_files = settings_files(
+        &layout,
+        &packages,
+        &workspace_confinement,
+        &mut inputs.warnings,
+    )?;
     let mut roots = Vec::new();
     for member in packages {
         let package_info = Arc::new(PackageInfo {
@@ -80,10 +85,13 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
 
 /// The workspace root manifest (for `[workspace.metadata.coordlint]`) and each selected
 /// member's manifest (for `[package.metadata.coordlint]`), read through the confinement.
+/// A member manifest that cannot be read there (a symlink out of the root) loses its
+/// settings with a warning; the root manifest must be readable.
 fn settings_files(
     layout: &Layout,
     packages: &[&Member],
     workspace_confinement: &Arc<Confinement>,
+    warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<SettingsFile>> {
     let root_manifest = layout.root.join("Cargo.toml");
     let mut files = Vec::new();
@@ -105,8 +113,15 @@ fn settings_files(
             continue;
         }
         let confinement = confinement_of(workspace_confinement, member);
+        let text = match read_manifest_text(&confinement, &member.manifest_path) {
+            Ok(text) => text,
+            Err(error) => {
+                warnings.push(format!("{error:#}; its coordlint settings were not read"));
+                continue;
+            }
+        };
         files.push(SettingsFile {
-            text: read_manifest_text(&confinement, &member.manifest_path)?,
+            text,
             path: member.manifest_path.clone(),
             kind: SettingsFileKind::Manifest {
                 workspace_root: false,

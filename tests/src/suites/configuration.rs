@@ -204,3 +204,33 @@ fn coordlint_toml_configures_path_mode() {
         output.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_member_manifest_outside_the_root_loses_its_settings_with_a_warning() {
+    let outside = temp_tree(&[(
+        "beta.toml",
+        &package(
+            "beta",
+            "\n[package.metadata.coordlint.lints]\nunbounded_channel = \"deny\"\n",
+        ),
+    )]);
+    let dir = two_members("", "");
+    let beta_manifest = dir.path().join("beta/Cargo.toml");
+    std::fs::remove_file(&beta_manifest).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("beta.toml"), &beta_manifest).unwrap();
+    let output = run_in(&dir, &[]);
+    assert_eq!(output.status, Status::Clean, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("its coordlint settings were not read"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stdout.contains("beta/src/lib.rs:4:21: warning["),
+        "{}",
+        output.stdout
+    );
+}
