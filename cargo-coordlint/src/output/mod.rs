@@ -70,6 +70,13 @@ pub fn emit(
     write_statistics(report, out)?;
     if !report.quiet {
         writeln!(out, "{}", summary_line(report))?;
+    } else if let Some(count) = report.left_out_by_baseline {
+        // Without the summary line, still say what the baseline hid.
+        writeln!(
+            err,
+            "{} left out by the baseline",
+            plural(count, "known finding")
+        )?;
     }
     Ok(())
 }

@@ -79,6 +79,14 @@ fn a_baseline_lets_exactly_the_new_finding_through_after_lines_move() {
         "{}",
         output.stdout
     );
+    let quiet = run_coordlint(&["--manifest-path", &manifest, "-q", "--baseline", &baseline]);
+    assert!(
+        quiet
+            .stderr
+            .contains("2 known findings left out by the baseline"),
+        "{}",
+        quiet.stderr
+    );
     // Without the baseline all three are back.
     let all = run_coordlint(&["--manifest-path", &manifest, "--message-format", "short"]);
     assert!(
