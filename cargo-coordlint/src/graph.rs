@@ -63,12 +63,14 @@ fn class_label(class: &LockClass) -> String {
     format!("{}\n{}", class.name, details.join(", "))
 }
 
-/// The first witness's function and site, and how many more there are.
+/// The first witness's function and site (the call, when the lock is taken in a callee),
+/// and how many more there are.
 fn edge_label(inputs: &Inputs, edge: &LockEdge) -> String {
     let Some(first) = edge.witnesses.first() else {
         return String::new();
     };
-    let mut label = format!("{}\n{}", first.function, place(inputs, first.site));
+    let shown_site = first.call.unwrap_or(first.site);
+    let mut label = format!("{}\n{}", first.function, place(inputs, shown_site));
     if !first.through.is_empty() {
         label.push_str(&format!("\nvia {}", first.through.join(" → ")));
     }
@@ -120,6 +122,7 @@ fn witness_json(inputs: &Inputs, site: &EdgeSite) -> Value {
     json!({
         "function": site.function,
         "site": span_json(inputs, site.site),
+        "call": site.call.map(|call| span_json(inputs, call)),
         "held_at": span_json(inputs, site.held_site),
         "through": site.through,
     })

@@ -65,6 +65,8 @@ pub struct EdgeSite {
     pub function: String,
     /// Where `to` is taken (inside a callee when `through` is not empty).
     pub site: Span,
+    /// The call in `function` that leads to `site`, when it is taken in a callee.
+    pub call: Option<Span>,
     /// Where `from` was taken.
     pub held_site: Span,
     /// The calls from `function` down to `site`.
@@ -159,6 +161,7 @@ fn edge_sites(program: &Program<'_>, witnesses: &[EdgeWitness]) -> Vec<EdgeSite>
         .map(|witness| EdgeSite {
             function: function_name(program, witness.function),
             site: witness.then_site,
+            call: witness.chain.first().map(|(_, call)| *call),
             held_site: witness.held.site,
             through: witness
                 .chain

@@ -75,3 +75,16 @@ fn graph_json_marks_async_and_gate_locks() {
     let misplaced = run_coordlint(&["--format", "dot", "--manifest-path", &manifest]);
     assert_eq!(misplaced.status, Status::Failure);
 }
+
+#[test]
+fn an_edge_through_a_call_shows_the_call_and_the_callee() {
+    let fixture = coordlint_tests::fixtures_dir().join("lock_order_cycle/through_helper_call.rs");
+    let output = run_coordlint(&["graph", &fixture.display().to_string()]);
+    assert!(
+        output
+            .stdout
+            .contains("through_helper_call.rs:16:9\\nvia Scheduler::record\", color=red"),
+        "{}",
+        output.stdout
+    );
+}
