@@ -18,7 +18,9 @@ use lint_core::{Edition, Level};
     after_help = "With no PATHS, analyzes the cargo workspace of --manifest-path (default: the \
                   nearest Cargo.toml).\nExit status: 0 no error-level findings, 1 error-level \
                   findings, 2 usage error or failure.\nRun `cargo coordlint rules` for the rule \
-                  list and `cargo coordlint explain RULE` for a rule's documentation.",
+                  list and `cargo coordlint explain RULE` for a rule's documentation.\n`cargo \
+                  coordlint graph [--format dot|json] [OPTIONS] [PATHS]` prints the lock-order \
+                  graph of what the same options would analyze.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -86,7 +88,8 @@ pub struct Cli {
     pub edition: Option<Edition>,
 
     /// Output format: human, short, json (cargo's format), json-diagnostic-short,
-    /// json-diagnostic-rendered-ansi, sarif (SARIF 2.1.0 for code scanning)
+    /// json-diagnostic-rendered-ansi, sarif (SARIF 2.1.0 for code scanning), github
+    /// (workflow commands that annotate a pull request)
     #[arg(
         long,
         value_name = "FMT",
@@ -120,6 +123,27 @@ pub struct Cli {
     )]
     allow: Vec<String>,
 
+    /// Also write the findings in the --message-format format to FILE; the terminal gets
+    /// human output
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Record the current findings (by fingerprint) in FILE, for --baseline
+    #[arg(long, value_name = "FILE", help_heading = "Baseline")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Report only the findings that are not in the baseline FILE
+    #[arg(long, value_name = "FILE", help_heading = "Baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Print only the findings (no summary line)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Print how many findings each rule reported
+    #[arg(long)]
+    pub statistics: bool,
+
     /// Merge the lock orders recorded by runtime-probe (COORDLINT_TRACE=DIR) with the analysis
     #[arg(long, value_name = "DIR")]
     pub runtime_trace: Option<PathBuf>,
@@ -127,6 +151,14 @@ pub struct Cli {
     /// Coloring: auto, always, never
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// With `cargo coordlint graph`: print the lock-order graph as dot (Graphviz) or json
+    #[arg(long = "format", value_name = "FMT", value_enum)]
+    pub graph_format: Option<GraphFormat>,
+
+    /// `cargo coordlint graph ...`: print the lock-order graph instead of findings.
+    #[arg(skip)]
+    pub graph: bool,
 
     /// Levels in the order they were given (later flags win).
     #[arg(skip)]
@@ -160,8 +192,6 @@ pub struct IgnoredCargoFlags {
     all_features: bool,
     #[arg(long, hide = true)]
     no_default_features: bool,
-    #[arg(short = 'q', long, hide = true)]
-    quiet: bool,
     #[arg(short = 'v', long, hide = true, action = clap::ArgAction::Count)]
     verbose: u8,
 }
@@ -190,6 +220,16 @@ enum MessageFormatArg {
     JsonDiagnosticRenderedAnsi,
     JsonRenderDiagnostics,
     Sarif,
+    Github,
+}
+
+/// The output of `cargo coordlint graph`: a Graphviz digraph (`| dot -Tsvg > locks.svg`),
+/// or one JSON document with the classes and edges and their witnesses. (No doc comments on
+/// the variants: clap would switch `--help` to its long layout.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -210,6 +250,8 @@ pub enum MessageFormat {
     },
     /// One SARIF 2.1.0 log.
     Sarif,
+    /// GitHub Actions workflow commands, one per finding.
+    Github,
 }
 
 impl Cli {
@@ -217,6 +259,9 @@ impl Cli {
         let formats = &self.message_format;
         if formats.contains(&MessageFormatArg::Sarif) {
             return MessageFormat::Sarif;
+        }
+        if formats.contains(&MessageFormatArg::Github) {
+            return MessageFormat::Github;
         }
         if formats.iter().any(|format| {
             matches!(
@@ -265,8 +310,14 @@ pub enum Parsed {
 }
 
 /// Parses `args`, dropping the `coordlint` that cargo inserts after the program name.
+/// `graph` as the first argument asks for the lock-order graph; the arguments after it are a
+/// run's (what to analyze) plus `--format`.
 pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, String> {
     if args.get(1).is_some_and(|arg| arg == "coordlint") {
+        args.remove(1);
+    }
+    let graph = args.get(1).is_some_and(|arg| arg == "graph");
+    if graph {
         args.remove(1);
     }
     let matches = match Cli::command().try_get_matches_from(args) {
@@ -284,6 +335,10 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, String> {
     };
     let mut cli = Cli::from_arg_matches(&matches).map_err(|error| error.render().to_string())?;
     cli.level_order = levels_in_order(&matches);
+    cli.graph = graph;
+    if cli.graph_format.is_some() && !graph {
+        return Err("error: `--format` goes with `cargo coordlint graph`; findings take `--message-format`\n".to_string());
+    }
     Ok(Parsed::Run(Box::new(cli)))
 }
 

@@ -3,9 +3,12 @@
 //! and picks the exit status. The only crate of the project that does I/O.
 
 mod args;
+mod baseline;
 mod discover;
+mod graph;
 mod output;
 mod runtime_trace;
+mod settings;
 mod skipped;
 
 use std::ffi::OsString;
@@ -129,9 +132,16 @@ fn run_cli(
         }
         return Ok(Status::Clean);
     }
-    let mut config = build_config(cli)?;
+    // Unknown rule names on the command line fail before any file is read.
+    check_command_line_levels(cli)?;
+    if cli.graph {
+        return print_graph(cli, environment, out);
+    }
     let started = std::time::Instant::now();
     let mut inputs = discover::discover(cli, environment)?;
+    let configs = settings::read(&inputs.settings_files)?
+        .configs(&cli.level_settings(), includes_test_code(cli))?;
+    let config = &configs.analysis;
     if !config.include_test_code() {
         inputs.test_functions_left_out = inputs
             .facts
@@ -139,9 +149,6 @@ fn run_cli(
             .flat_map(|facts| &facts.functions)
             .filter(|function| function.is_test)
             .count();
-    }
-    if let Some(metadata) = &inputs.coordlint_metadata {
-        apply_metadata(&mut config, metadata)?;
     }
     for warning in inputs
         .warnings
@@ -168,103 +175,129 @@ fn run_cli(
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
-    let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
-    diagnostics.extend(skipped::diagnostics(&inputs, &config));
-    lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
+    let skipped = skipped::diagnostics(&inputs, config);
+    let diagnostics = lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped);
+    let mut diagnostics = configs.relevel(&inputs, diagnostics);
+    sort_by_path(&inputs, &mut diagnostics);
+    let mut left_out_by_baseline = None;
+    if cli.write_baseline.is_some() || cli.baseline.is_some() {
+        let fingerprints = baseline::fingerprints(&inputs, &diagnostics);
+        if let Some(path) = &cli.write_baseline {
+            baseline::write(path, &inputs, &diagnostics, &fingerprints)?;
+            writeln!(
+                err,
+                "wrote {} finding(s) to the baseline {}",
+                diagnostics.len(),
+                path.display()
+            )?;
+        }
+        if let Some(path) = &cli.baseline {
+            let known = baseline::read(path)?;
+            let left_out = baseline::filter(&mut diagnostics, &fingerprints, &known);
+            left_out_by_baseline = Some(left_out);
+        }
+    }
     let elapsed = started.elapsed();
-    output::emit(
-        cli.message_format(),
-        &inputs,
-        &diagnostics,
+    let report = output::Report {
+        inputs: &inputs,
+        diagnostics: &diagnostics,
         elapsed,
-        cli.use_color(),
-        out,
-    )
+        color: cli.use_color(),
+        quiet: cli.quiet,
+        statistics: cli.statistics,
+        left_out_by_baseline,
+    };
+    match &cli.output_file {
+        Some(path) => {
+            write_output_file(cli.message_format(), &report, path, err)?;
+            output::emit(args::MessageFormat::Human, &report, out, err)
+        }
+        None => output::emit(cli.message_format(), &report, out, err),
+    }
     .context("could not write the report")?;
     let has_errors = diagnostics
         .iter()
         .any(|diagnostic| diagnostic.severity == Severity::Error);
-    Ok(if has_errors {
+    // Recording a baseline is how a team adopts coordlint on code with findings: it succeeds.
+    Ok(if has_errors && cli.write_baseline.is_none() {
         Status::Findings
     } else {
         Status::Clean
     })
 }
 
-fn build_config(cli: &Cli) -> anyhow::Result<Config> {
+/// `cargo coordlint graph`: the lock-order graph of what the same options would analyze.
+fn print_graph(
+    cli: &Cli,
+    environment: &Environment,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let inputs = discover::discover(cli, environment)?;
+    let configs = settings::read(&inputs.settings_files)?
+        .configs(&cli.level_settings(), includes_test_code(cli))?;
+    let graph = lint_core::lock_graph(&inputs.facts, &configs.analysis);
+    match cli.graph_format.unwrap_or(args::GraphFormat::Dot) {
+        args::GraphFormat::Dot => write!(out, "{}", graph::dot(&inputs, &graph))?,
+        args::GraphFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &graph::json(&inputs, &graph))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(Status::Clean)
+}
+
+/// `--output-file`: the chosen format, without colors, into `path` (created or replaced).
+fn write_output_file(
+    format: args::MessageFormat,
+    report: &output::Report<'_>,
+    path: &std::path::Path,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut buffer = Vec::new();
+    let plain = output::Report {
+        color: false,
+        statistics: false,
+        ..*report
+    };
+    output::emit(format, &plain, &mut buffer, err)?;
+    std::fs::write(path, buffer).with_context(|| format!("could not write {}", path.display()))
+}
+
+/// Sorts findings by file path, line, column, rule and message (file ids follow discovery
+/// order, in waves of `mod` declarations, not path order), removing exact repeats.
+fn sort_by_path(inputs: &discover::Inputs, diagnostics: &mut Vec<lint_core::Diagnostic>) {
+    let path_of = |diagnostic: &lint_core::Diagnostic| {
+        inputs.sources[diagnostic.primary.span.file.0 as usize]
+            .path
+            .as_str()
+    };
+    diagnostics.sort_by(|a, b| {
+        let (_, a_line, a_column, a_rule, a_message) = a.sort_key();
+        let (_, b_line, b_column, b_rule, b_message) = b.sort_key();
+        (path_of(a), a_line, a_column, a_rule, a_message).cmp(&(
+            path_of(b),
+            b_line,
+            b_column,
+            b_rule,
+            b_message,
+        ))
+    });
+    diagnostics.dedup();
+}
+
+/// Whether test code is in scope: as with `cargo clippy`, only when test targets are asked
+/// for.
+fn includes_test_code(cli: &Cli) -> bool {
+    cli.tests || !cli.test.is_empty() || cli.all_targets
+}
+
+/// `-D/-W/-A` name known rules (with a "did you mean" when not).
+fn check_command_line_levels(cli: &Cli) -> anyhow::Result<()> {
     let mut config = Config::default();
-    // As with `cargo clippy`: test code only when test targets are asked for.
-    config.set_include_test_code(cli.tests || !cli.test.is_empty() || cli.all_targets);
-    // As with `cargo clippy`: test code only when test targets are asked for.
-    config.set_include_test_code(cli.tests || !cli.test.is_empty() || cli.all_targets);
     for (name, level) in cli.level_settings() {
         config.set_level(&name, level)?;
     }
-    Ok(config)
-}
-
-/// `[workspace.metadata.coordlint]`: `lints` sets rule levels (`rule = "allow"`), and a
-/// table per rule sets that rule's options. Unknown names and wrong types are errors.
-fn apply_metadata(config: &mut Config, metadata: &serde_json::Value) -> anyhow::Result<()> {
-    const TABLE: &str = "workspace.metadata.coordlint";
-    let Some(tables) = metadata.as_object() else {
-        anyhow::bail!("`{TABLE}` must be a table");
-    };
-    for (key, value) in tables {
-        if key == "lints" {
-            let levels = value
-                .as_object()
-                .with_context(|| format!("`{TABLE}.lints` must be a table of rule = level"))?;
-            for (rule, level) in levels {
-                let level = level.as_str().with_context(|| {
-                    format!("`{TABLE}.lints.{rule}` must be a string (allow, warn or deny)")
-                })?;
-                config
-                    .set_level_named(rule, level)
-                    .with_context(|| format!("in `{TABLE}.lints.{rule}`"))?;
-            }
-            continue;
-        }
-        let options = value.as_object().with_context(|| {
-            format!(
-                "`{TABLE}.{key}` must be a table of options{}",
-                unknown_rule_hint(key)
-            )
-        })?;
-        for (option, option_value) in options {
-            let level = option_value.as_str().and_then(lint_core::Level::parse);
-            let parsed = match serde_json::from_value::<Vec<String>>(option_value.clone()) {
-                Ok(list) => lint_core::OptionValue::StringList(list),
-                Err(_) if level.is_some() => {
-                    lint_core::OptionValue::Level(level.expect("checked just above"))
-                }
-                Err(_) => {
-                    // Let lint-core name the expected type (or the unknown rule or option).
-                    config.set_option(
-                        key,
-                        option,
-                        lint_core::OptionValue::StringList(Vec::new()),
-                    )?;
-                    anyhow::bail!("`{TABLE}.{key}.{option}` must be an array of strings");
-                }
-            };
-            config
-                .set_option(key, option, parsed)
-                .with_context(|| format!("in `{TABLE}.{key}`"))?;
-        }
-    }
     Ok(())
-}
-
-/// When `key` is not a rule: the error for it (with its "did you mean"), as a hint.
-fn unknown_rule_hint(key: &str) -> String {
-    if rules::find(key).is_some() {
-        return String::new();
-    }
-    let error = lint_core::ConfigError::UnknownRule {
-        name: key.to_string(),
-    };
-    format!(" ({error})")
 }
 
 /// docs/rules.md: every rule's documentation, generated from the rules' doc comments.

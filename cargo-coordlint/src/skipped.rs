@@ -30,7 +30,6 @@ pub fn diagnostics(inputs: &Inputs, config: &Config) -> Vec<Diagnostic> {
             .with_note("no rule was checked in that module; calls into it are not followed");
             Some(diagnostic)
         })
-        .filter(|diagnostic| !is_suppressed(inputs, diagnostic))
         .collect()
 }
 
@@ -76,15 +75,4 @@ fn help(reason: &SkipReason) -> String {
             "make the file readable UTF-8 text".into()
         }
     }
-}
-
-/// Whether a `// coordlint: allow(skipped_file)` comment in the declaring file covers it.
-fn is_suppressed(inputs: &Inputs, diagnostic: &Diagnostic) -> bool {
-    let span = diagnostic.primary.span;
-    inputs.facts.get(span.file.0 as usize).is_some_and(|facts| {
-        facts
-            .suppressions
-            .iter()
-            .any(|suppression| suppression.silences(diagnostic.rule, span.start.line))
-    })
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod config;
 pub mod diagnostic;
 pub mod knowledge;
+pub mod lock_graph;
 pub mod lower;
 pub mod model;
 pub mod resolve;
@@ -15,6 +16,7 @@ pub mod rules;
 pub mod runtime;
 pub mod source;
 pub mod span;
+pub mod suppress;
 
 use std::sync::OnceLock;
 
@@ -22,6 +24,7 @@ use rayon::prelude::*;
 
 pub use config::{Config, ConfigError, Level, OptionKind, OptionValue, RuleOption};
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use lock_graph::LockGraph;
 pub use model::FileFacts;
 pub use source::{Edition, SourceFile};
 pub use span::{FileId, LineCol, LineIndex, Span};
@@ -70,16 +73,30 @@ pub fn analyze_with_runtime(
     config: &Config,
     runtime: Option<&runtime::RuntimeObservations>,
 ) -> Vec<Diagnostic> {
+    analyze_with(files, config, runtime, Vec::new())
+}
+
+/// Like [`analyze_with_runtime`], with findings made outside the analysis (the command's
+/// `skipped_file`) added before suppression comments apply, so those comments silence them
+/// and count as used.
+pub fn analyze_with(
+    files: &[FileFacts],
+    config: &Config,
+    runtime: Option<&runtime::RuntimeObservations>,
+    made_elsewhere: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     // The global phase walks bodies recursively too: give it the same large stacks.
-    lowering_pool().install(|| analyze_on_this_thread(files, config, runtime))
+    lowering_pool().install(|| analyze_on_this_thread(files, config, runtime, made_elsewhere))
 }
 
 fn analyze_on_this_thread(
     files: &[FileFacts],
     config: &Config,
     runtime: Option<&runtime::RuntimeObservations>,
+    made_elsewhere: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse_failures(files, config);
+    diagnostics.extend(made_elsewhere);
     let mut program = analysis::Program::build(files, config);
     program.runtime = runtime;
     for rule in rules::ALL {
@@ -94,20 +111,14 @@ fn analyze_on_this_thread(
         };
         check(&context, &mut diagnostics);
     }
-    diagnostics.retain(|diagnostic| !is_suppressed(files, diagnostic));
+    let mut diagnostics = suppress::apply(files, config, diagnostics);
     diagnostic::sort_diagnostics(&mut diagnostics);
     diagnostics
 }
 
-/// Whether a `// coordlint: allow(..)` comment of the finding's file silences it.
-fn is_suppressed(files: &[FileFacts], diagnostic: &Diagnostic) -> bool {
-    let span = diagnostic.primary.span;
-    files.get(span.file.0 as usize).is_some_and(|facts| {
-        facts
-            .suppressions
-            .iter()
-            .any(|suppression| suppression.silences(diagnostic.rule, span.start.line))
-    })
+/// The lock-order graph of the lowered files, as the lock analysis sees it with `config`.
+pub fn lock_graph(files: &[FileFacts], config: &Config) -> LockGraph {
+    lowering_pool().install(|| lock_graph::build(files, config))
 }
 
 /// Lowers and analyzes `sources` in one call.

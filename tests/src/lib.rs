@@ -181,3 +181,14 @@ pub fn parse_markers(file: &str, text: &str) -> Vec<ExpectedFinding> {
     }
     expected
 }
+
+/// Where the demo workspace's files are relative to the repository root, as SARIF and the
+/// `github` format show them: `fixtures/demo/` in a git checkout; the demo's own root
+/// when there is no `.git` above it (an unpacked archive).
+pub fn demo_prefix_in_repository() -> &'static str {
+    if repo_root().ancestors().any(|dir| dir.join(".git").exists()) {
+        "fixtures/demo/"
+    } else {
+        ""
+    }
+}

@@ -1,6 +1,5 @@
-//! The workspace as coordlint needs it (members, their targets, the default members, the
-//! coordlint metadata), whether it came from `cargo metadata` or from the manifests read
-//! directly, and the package and target selection over it. Both sources produce this one
+//! The workspace as coordlint needs it (members, their targets, the default members),
+//! whether it came from `cargo metadata` or from the manifests read directly, and the package and target selection over it. Both sources produce this one
 //! model, so `-p`, `--workspace`, `--exclude` and the target flags select the same way.
 
 use std::path::{Path, PathBuf};
@@ -19,8 +18,6 @@ pub struct Layout {
     pub members: Vec<Member>,
     /// Package ids of the members cargo selects when no package is named.
     pub default_members: Vec<String>,
-    /// `[workspace.metadata.coordlint]`.
-    pub coordlint_metadata: Option<serde_json::Value>,
 }
 
 /// One workspace member.

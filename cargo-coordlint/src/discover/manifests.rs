@@ -12,8 +12,7 @@
 //!   `[workspace.package]`), and its targets: `[lib]`, `[[bin]]`, `[[example]]`, `[[test]]`,
 //!   `[[bench]]`, and the ones cargo discovers (`src/lib.rs`, `src/main.rs`, `src/bin/*.rs`,
 //!   `src/bin/*/main.rs`, `examples/`, `tests/`, `benches/`) unless `autobins = false` and
-//!   the like (in edition 2015, a declared target of a kind turns its discovery off);
-//! - `[workspace.metadata.coordlint]`.
+//!   the like (in edition 2015, a declared target of a kind turns its discovery off).
 //!
 //! Member manifests are read through `confine`, inside the workspace root.
 
@@ -77,18 +76,10 @@ pub fn read_layout(manifest_path: &Path) -> anyhow::Result<(Layout, Vec<String>)
         }
     }
     let default_members = workspace.default_members(&root, &members);
-    let coordlint_metadata = root
-        .workspace()
-        .and_then(|workspace| workspace.get("metadata"))
-        .and_then(|metadata| metadata.get("coordlint"))
-        .map(|value| serde_json::to_value(value.clone()))
-        .transpose()
-        .context("`workspace.metadata.coordlint` could not be converted")?;
     let layout = Layout {
         root: root.dir().to_path_buf(),
         members,
         default_members,
-        coordlint_metadata,
     };
     Ok((layout, skipped_members))
 }

@@ -22,7 +22,7 @@ use lint_core::{FileFacts, SourceFile, Span};
 use crate::Environment;
 use crate::args::Cli;
 
-pub use confine::SkipReason;
+pub use confine::{SkipReason, normalize_lexically};
 
 /// A cargo package, as the JSON output names it.
 #[derive(Clone, Debug)]
@@ -65,8 +65,10 @@ pub struct Inputs {
     pub warnings: Vec<String>,
     /// Files that were not analyzed, with the reason; sorted in discovery order.
     pub skipped: Vec<SkippedFile>,
-    /// `[workspace.metadata.coordlint]` of the workspace root manifest (workspace mode only).
-    pub coordlint_metadata: Option<serde_json::Value>,
+    /// The files that may hold coordlint settings (the workspace root manifest and the
+    /// selected members' manifests, or a `coordlint.toml` in path mode), read through the
+    /// confinement; `crate::settings` parses them.
+    pub settings_files: Vec<SettingsFile>,
     /// Test files (under `tests/`, `benches/`, `examples/`) left out of the default scope.
     pub test_files_left_out: usize,
     /// Test functions (`#[test]`, `#[cfg(test)]`) read but left out of the analysis.
@@ -82,11 +84,32 @@ impl Inputs {
             origins: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
-            coordlint_metadata: None,
+            settings_files: Vec::new(),
             test_files_left_out: 0,
             test_functions_left_out: 0,
         }
     }
+}
+
+/// A file that may hold coordlint settings, as read.
+#[derive(Clone, Debug)]
+pub struct SettingsFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub kind: SettingsFileKind,
+}
+
+/// Which tables of a [`SettingsFile`] hold coordlint settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettingsFileKind {
+    /// A `Cargo.toml`: `[workspace.metadata.coordlint]` when it is the workspace root, and
+    /// `[package.metadata.coordlint]` for the selected package `package_id`.
+    Manifest {
+        workspace_root: bool,
+        package_id: Option<String>,
+    },
+    /// A `coordlint.toml` (path mode): the whole file is the settings table.
+    CoordlintToml,
 }
 
 /// A file that was not analyzed.

@@ -12,11 +12,40 @@ use anyhow::{Context, bail};
 
 use super::confine::{self, Confinement, normalize_lexically};
 use super::layout::wants_target;
-use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, TargetInfo};
+use super::{
+    FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, SettingsFile, SettingsFileKind,
+    TargetInfo,
+};
 use super::{display_path, manifests, modules};
 use lint_core::Edition;
 
 use crate::args::Cli;
+
+/// The settings file of path mode: the nearest `coordlint.toml` at or above the first path
+/// given, read confined to its own directory.
+fn coordlint_toml_above(path: &Path) -> anyhow::Result<Vec<SettingsFile>> {
+    let start = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(path)
+    };
+    let Some(found) = start
+        .ancestors()
+        .map(|dir| dir.join("coordlint.toml"))
+        .find(|candidate| candidate.is_file())
+    else {
+        return Ok(Vec::new());
+    };
+    let directory = found.parent().unwrap_or(Path::new("/"));
+    let confinement = Confinement::new(directory, "the directory of coordlint.toml");
+    let text = confine::read_confined(&confinement, &found)
+        .map_err(|reason| anyhow::anyhow!("could not read {}: {reason}", found.display()))?;
+    Ok(vec![SettingsFile {
+        path: found,
+        text,
+        kind: SettingsFileKind::CoordlintToml,
+    }])
+}
 
 /// What the nearest manifest says about the files below it.
 #[derive(Clone, Debug)]
@@ -80,6 +109,9 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
+    if let Some(first) = cli.paths.first() {
+        inputs.settings_files = coordlint_toml_above(&normalize_lexically(first))?;
+    }
     let mut roots = Vec::new();
     for (path, confinement, named) in files {
         let manifest = nearest_manifest(&mut manifests, &path);

@@ -10,9 +10,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use cargo_metadata::{Metadata, MetadataCommand, Package, Target};
 
-use super::confine::Confinement;
+use super::confine::{self, Confinement};
 use super::layout::{Layout, Member, wants_target};
-use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, TargetInfo};
+use super::{
+    FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, SettingsFile, SettingsFileKind,
+    TargetInfo,
+};
 use super::{manifests, modules};
 use crate::Environment;
 use crate::args::Cli;
@@ -54,8 +57,13 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
     let packages = layout.select_packages(cli, &manifest)?;
     let mut inputs = Inputs::new(layout.root.clone());
     inputs.warnings = warnings;
-    inputs.coordlint_metadata = layout.coordlint_metadata.clone();
     let workspace_confinement = Arc::new(Confinement::new(&layout.root, "the workspace root"));
+    inputs.settings_files = settings_files(
+        &layout,
+        &packages,
+        &workspace_confinement,
+        &mut inputs.warnings,
+    )?;
     let mut roots = Vec::new();
     for member in packages {
         let package_info = Arc::new(PackageInfo {
@@ -73,6 +81,60 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
     }
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
+}
+
+/// The workspace root manifest (for `[workspace.metadata.coordlint]`) and each selected
+/// member's manifest (for `[package.metadata.coordlint]`), read through the confinement.
+/// A member manifest that cannot be read there (a symlink out of the root) loses its
+/// settings with a warning; the root manifest must be readable.
+fn settings_files(
+    layout: &Layout,
+    packages: &[&Member],
+    workspace_confinement: &Arc<Confinement>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<SettingsFile>> {
+    let root_manifest = layout.root.join("Cargo.toml");
+    let mut files = Vec::new();
+    let root_package = packages
+        .iter()
+        .find(|member| member.manifest_path == root_manifest);
+    if root_manifest.is_file() {
+        files.push(SettingsFile {
+            text: read_manifest_text(workspace_confinement, &root_manifest)?,
+            path: root_manifest.clone(),
+            kind: SettingsFileKind::Manifest {
+                workspace_root: true,
+                package_id: root_package.map(|member| member.id.clone()),
+            },
+        });
+    }
+    for member in packages {
+        if member.manifest_path == root_manifest {
+            continue;
+        }
+        let confinement = confinement_of(workspace_confinement, member);
+        let text = match read_manifest_text(&confinement, &member.manifest_path) {
+            Ok(text) => text,
+            Err(error) => {
+                warnings.push(format!("{error:#}; its coordlint settings were not read"));
+                continue;
+            }
+        };
+        files.push(SettingsFile {
+            text,
+            path: member.manifest_path.clone(),
+            kind: SettingsFileKind::Manifest {
+                workspace_root: false,
+                package_id: Some(member.id.clone()),
+            },
+        });
+    }
+    Ok(files)
+}
+
+fn read_manifest_text(confinement: &Confinement, path: &Path) -> anyhow::Result<String> {
+    confine::read_confined(confinement, path)
+        .map_err(|reason| anyhow::anyhow!("could not read {}: {reason}", path.display()))
 }
 
 fn run_cargo_metadata(environment: &Environment, manifest: &Path) -> anyhow::Result<Metadata> {
@@ -149,7 +211,6 @@ fn layout_from_metadata(metadata: &Metadata) -> Layout {
         root: metadata.workspace_root.clone().into_std_path_buf(),
         members,
         default_members,
-        coordlint_metadata: metadata.workspace_metadata.get("coordlint").cloned(),
     }
 }
 

@@ -8,8 +8,9 @@ use super::SpanContext;
 use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
 use crate::model::{
-    Field, FileFacts, Function, GenericParam, ImplDef, Import, ModDecl, ModuleScope, Param,
-    ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias, TypeRef,
+    Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl, ModuleScope,
+    Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias,
+    TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -44,6 +45,8 @@ pub fn lower_items(
         ..ModuleScope::default()
     });
     let mut walker = ItemWalker { context, facts };
+    walker.facts.test_file =
+        has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed);
     let root = ItemContext {
         scope: ScopeId(0),
         module_path: source.module_path.clone(),
@@ -71,7 +74,24 @@ impl ItemWalker<'_, '_, '_> {
         Ok(())
     }
 
+    /// Records the lines of an item (attributes included) under `name`.
+    fn extent(&mut self, name: String, spanned: &dyn Spanned, in_test: bool) {
+        let span = self.context.convert(spanned.span());
+        self.facts.items.push(ItemExtent {
+            name,
+            first_line: span.start.line,
+            last_line: span.end.line,
+            in_test,
+        });
+    }
+
     fn item(&mut self, item: &syn::Item, at: &ItemContext) -> Result<(), ParseFailure> {
+        if let Some(name) = extent_name(item) {
+            let in_test = at.in_test
+                || item_attrs(item)
+                    .is_some_and(|attrs| has_cfg_test(attrs) || has_test_attribute(attrs));
+            self.extent(name, item, in_test);
+        }
         match item {
             syn::Item::Use(item_use) => self.use_item(item_use, at.scope),
             syn::Item::ExternCrate(extern_crate) => {
@@ -196,6 +216,15 @@ impl ItemWalker<'_, '_, '_> {
         cfg.extend(cfg_predicates(&item_impl.attrs));
         for impl_item in &item_impl.items {
             if let syn::ImplItem::Fn(method) = impl_item {
+                let name = match &owner.self_type {
+                    Some(self_type) => {
+                        format!("{}::{}", self_type.display_name(), method.sig.ident)
+                    }
+                    None => method.sig.ident.to_string(),
+                };
+                let method_in_test =
+                    in_test || has_cfg_test(&method.attrs) || has_test_attribute(&method.attrs);
+                self.extent(name, method, method_in_test);
                 let at = ItemContext {
                     in_test: in_test || has_cfg_test(&method.attrs),
                     cfg: cfg.clone(),
@@ -227,6 +256,8 @@ impl ItemWalker<'_, '_, '_> {
         };
         for trait_item in &item_trait.items {
             if let syn::TraitItem::Fn(method) = trait_item {
+                let name = format!("{}::{}", item_trait.ident, method.sig.ident);
+                self.extent(name, method, at.in_test);
                 methods.push(method.sig.ident.to_string());
                 if let Some(default_body) = &method.default {
                     default_methods.push(method.sig.ident.to_string());
@@ -562,6 +593,52 @@ fn flatten_use_tree(tree: &syn::UseTree, prefix: Vec<String>, global: bool, out:
             }
         }
     }
+}
+
+/// The name an item's extent is recorded under; `None` for `use` and `extern crate`.
+fn extent_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Use(_) | syn::Item::ExternCrate(_) => None,
+        syn::Item::Impl(item_impl) => {
+            let self_type = match &*item_impl.self_ty {
+                syn::Type::Path(path) => path
+                    .path
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.to_string())
+                    .unwrap_or_default(),
+                _ => "_".to_string(),
+            };
+            Some(match &item_impl.trait_ {
+                Some((_, path, _)) => format!("impl {} for {self_type}", path_ref(path).last()),
+                None => format!("impl {self_type}"),
+            })
+        }
+        syn::Item::Macro(item_macro) => Some(
+            item_macro
+                .ident
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| format!("{}!", path_ref(&item_macro.mac.path).last())),
+        ),
+        other => item_name(other),
+    }
+}
+
+/// The outer attributes of the items that can be test code.
+fn item_attrs(item: &syn::Item) -> Option<&[syn::Attribute]> {
+    Some(match item {
+        syn::Item::Fn(item) => &item.attrs,
+        syn::Item::Impl(item) => &item.attrs,
+        syn::Item::Mod(item) => &item.attrs,
+        syn::Item::Struct(item) => &item.attrs,
+        syn::Item::Enum(item) => &item.attrs,
+        syn::Item::Trait(item) => &item.attrs,
+        syn::Item::Static(item) => &item.attrs,
+        syn::Item::Const(item) => &item.attrs,
+        syn::Item::Macro(item) => &item.attrs,
+        _ => return None,
+    })
 }
 
 fn item_name(item: &syn::Item) -> Option<String> {

@@ -55,7 +55,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     facts
         .integer_literals
         .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
-    facts.suppressions = suppressions::find(&text);
+    facts.suppressions = suppressions::find(&context, &text);
     facts.path = source.path.clone();
     facts.lines = context.lines;
     // Spans were converted to our own type above; free proc-macro2's per-thread source map

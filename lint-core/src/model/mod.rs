@@ -201,28 +201,73 @@ pub struct StaticDef {
     pub span: Span,
 }
 
-/// A comment that silences rules: `// coordlint: allow(rule)` at the end of a line silences
-/// findings on that line, alone on a line it silences the next line;
+/// The lines an item spans (its attributes and doc comments included): a suppression
+/// comment just before it covers all of them, and a finding is named by the innermost
+/// item around it (fingerprints).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemExtent {
+    /// `name`, `Type::method` for an associated function, `impl Type` for an `impl` block.
+    pub name: String,
+    pub first_line: u32,
+    pub last_line: u32,
+    /// Under `#[cfg(test)]` or a `#[test]` function.
+    pub in_test: bool,
+}
+
+impl ItemExtent {
+    pub fn contains_line(&self, line: u32) -> bool {
+        (self.first_line..=self.last_line).contains(&line)
+    }
+}
+
+/// A comment that silences rules: `// coordlint: allow(rule) -- reason` at the end of a line
+/// silences findings with a labelled site on that line; alone on a line it silences the next
+/// line that is not a comment, and, when an item starts between them, the whole item;
 /// `// coordlint: allow-file(rule)` silences the whole file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suppression {
     /// 1-based line the comment applies to.
     pub line: u32,
+    /// 1-based line the comment is written on.
+    pub comment_line: u32,
+    /// The directive (`coordlint: allow(..)`), for findings about the comment itself.
+    pub span: Span,
     /// Rule names as written; `all` silences every rule.
     pub rules: Vec<String>,
     pub whole_file: bool,
 }
 
 impl Suppression {
-    /// Whether this comment silences `rule` reported at `line`.
+    /// Whether the comment names `rule` (as `rule`, `coordlint::rule` or `all`).
+    pub fn names(&self, rule: &str) -> bool {
+        self.rules.iter().any(|name| names_rule(name, rule))
+    }
+
+    /// Whether this comment silences `rule` reported at `line`, not counting items (see
+    /// [`Suppression::covers`]).
     pub fn silences(&self, rule: &str, line: u32) -> bool {
-        let covers_line = self.whole_file || line == self.line;
-        covers_line
-            && self.rules.iter().any(|name| {
-                let name = name.strip_prefix("coordlint::").unwrap_or(name);
-                name == rule || name == "all"
+        (self.whole_file || line == self.line) && self.names(rule)
+    }
+
+    /// Whether a site on `line` is covered: the whole file, the line the comment applies to,
+    /// or an item that starts between a comment alone on its line and that line.
+    pub fn covers(&self, items: &[ItemExtent], line: u32) -> bool {
+        if self.whole_file || line == self.line {
+            return true;
+        }
+        self.comment_line < self.line
+            && items.iter().any(|item| {
+                item.first_line > self.comment_line
+                    && item.first_line <= self.line
+                    && item.contains_line(line)
             })
     }
+}
+
+/// Whether `written` (a name in a suppression comment) names `rule`.
+pub fn names_rule(written: &str, rule: &str) -> bool {
+    let written = written.strip_prefix("coordlint::").unwrap_or(written);
+    written == rule || written == "all"
 }
 
 /// A `type Name = Type;` alias.
@@ -269,6 +314,10 @@ pub struct FileFacts {
     pub type_aliases: Vec<TypeAlias>,
     /// `// coordlint: allow(rule, ...)` comments of the file.
     pub suppressions: Vec<Suppression>,
+    /// Every item (nested ones too), in source order.
+    pub items: Vec<ItemExtent>,
+    /// The whole file is test code (a test target's file, or `#![cfg(test)]`).
+    pub test_file: bool,
     pub traits: Vec<TraitDef>,
     pub impls: Vec<ImplDef>,
     pub mod_decls: Vec<ModDecl>,

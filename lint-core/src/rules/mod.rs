@@ -11,6 +11,7 @@ mod skipped_file;
 mod unbatched_io;
 mod unbounded_channel;
 mod unbounded_spawn;
+pub(crate) mod unused_suppression;
 mod work_sites;
 
 use crate::analysis::Program;
@@ -89,6 +90,7 @@ pub static ALL: &[&Rule] = &[
     &unbatched_io::UNBATCHED_IO,
     &unbounded_channel::UNBOUNDED_CHANNEL,
     &unbounded_spawn::UNBOUNDED_SPAWN,
+    &unused_suppression::UNUSED_SUPPRESSION,
 ];
 
 pub fn find(name: &str) -> Option<&'static Rule> {

@@ -269,3 +269,56 @@ fn messages_follow_rustc_style() {
     problems.dedup();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The adoption kit (GitHub Action, pre-commit hook, rust-analyzer script) uses flags the
+/// command accepts, and the script can be run.
+#[test]
+fn the_adoption_kit_uses_flags_the_command_accepts() {
+    let action = std::fs::read_to_string(repo_root().join("action.yml")).expect("action.yml");
+    for used in [
+        "--message-format sarif --output-file",
+        "--message-format github",
+        "github/codeql-action/upload-sarif",
+        "--path \"$GITHUB_ACTION_PATH/cargo-coordlint\"",
+    ] {
+        assert!(action.contains(used), "action.yml no longer has `{used}`");
+    }
+    let hooks = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml"))
+        .expect(".pre-commit-hooks.yaml");
+    assert!(hooks.contains("args: [--workspace, --message-format, short, -q]"));
+    let demo = super::cli::demo_manifest();
+    let out_dir = tempfile::tempdir().unwrap();
+    let sarif = out_dir.path().join("c.sarif");
+    for args in [
+        vec!["--workspace", "--message-format", "short", "-q"],
+        vec!["--workspace", "--message-format", "github"],
+        vec![
+            "--workspace",
+            "--message-format",
+            "sarif",
+            "--output-file",
+            sarif.to_str().unwrap(),
+        ],
+        vec!["--workspace", "--message-format=json", "--all-targets"],
+    ] {
+        let mut full = args.clone();
+        full.extend(["--manifest-path", demo.as_str()]);
+        let output = super::cli::run_coordlint(&full);
+        assert_ne!(
+            output.status,
+            cargo_coordlint::Status::Failure,
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+    let script = repo_root().join("scripts/ra-check.sh");
+    let text = std::fs::read_to_string(&script).expect("scripts/ra-check.sh");
+    assert!(text.contains("cargo check --workspace --message-format=json"));
+    assert!(text.contains("cargo coordlint --workspace --message-format=json"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert!(mode & 0o111 != 0, "scripts/ra-check.sh is not executable");
+    }
+}

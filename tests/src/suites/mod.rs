@@ -1,12 +1,17 @@
 mod api_lists;
+mod baseline;
 mod cli;
+mod configuration;
 mod discovery;
 mod fixtures;
 mod hostile;
 mod json_format;
 mod knowledge;
+mod lock_graph;
 mod meta;
 mod mutation;
+mod reporting;
 mod rule_snapshots;
 mod runtime_trace;
 mod sarif;
+mod suppressions;

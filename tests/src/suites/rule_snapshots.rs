@@ -37,6 +37,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "unbounded_spawn",
         "unbounded_spawn/eval_w01_tcp_gateway_spawn_per_connection.rs",
     ),
+    (
+        "unused_suppression",
+        "unused_suppression/silences_nothing.rs",
+    ),
 ];
 
 #[test]

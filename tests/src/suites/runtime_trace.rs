@@ -106,6 +106,30 @@ fn traces_confirm_static_cycles_and_add_runtime_only_ones() {
         "{}",
         runtime_only[0]
     );
+
+    // The static cycle keeps its SARIF fingerprint whether or not a trace is merged.
+    let cycle_fingerprint = |extra: &[&str]| -> String {
+        let mut args = vec![file.as_str(), "--message-format", "sarif"];
+        args.extend_from_slice(extra);
+        let log: serde_json::Value =
+            serde_json::from_str(&run_coordlint(&args).stdout).expect("SARIF");
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|result| {
+                result["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("lock order cycle `Bank::accounts`")
+            })
+            .map(|result| result["partialFingerprints"]["coordlint/v2"].to_string())
+            .expect("the static cycle")
+    };
+    assert_eq!(
+        cycle_fingerprint(&[]),
+        cycle_fingerprint(&["--runtime-trace", &trace_dir])
+    );
 }
 
 #[test]
