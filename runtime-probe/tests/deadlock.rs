@@ -111,7 +111,8 @@ fn default_action_ends_a_deadlocked_process_with_an_explanation() {
         start_abba_deadlock("child");
         thread::sleep(Duration::from_millis(20));
         runtime_probe::set_action(Action::Panic);
-        thread::sleep(Duration::from_secs(20));
+        // Far longer than the detection takes, even on a loaded machine.
+        thread::sleep(Duration::from_secs(120));
         panic!("the deadlocked child process was not ended by the probe");
     }
     let started = Instant::now();
@@ -128,7 +129,7 @@ fn default_action_ends_a_deadlocked_process_with_an_explanation() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(101), "stderr: {stderr}");
-    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(started.elapsed() < Duration::from_secs(90));
     assert!(
         stderr.contains("deadlock: 2 thread(s) are blocked on each other"),
         "{stderr}"
