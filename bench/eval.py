@@ -36,7 +36,7 @@ def expected_findings(path):
 
 def findings(binary, path, edition):
     output = subprocess.run(
-        [binary, path, "--edition", edition, "--message-format", "short", "-A", "parse_error"],
+        [binary, path, "--edition", edition, "--message-format", "short", "-A", "parse_error", "-A", "unused_suppression"],
         capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
     )
     found = []
