@@ -78,19 +78,28 @@ pub fn classify<'e>(
             span: None,
             exemption: Exemption::None,
         }),
-        CandidateKind::CondvarWait { released } => Some(Classified {
-            op: BlockingOp {
-                kind: BlockingKind::CondvarWait,
-                call: match find_expr(values, candidate.span).map(|expr| &expr.kind) {
-                    Some(ExprKind::MethodCall { method, .. }) => format!("Condvar::{method}"),
-                    _ => "Condvar::wait".to_string(),
+        CandidateKind::CondvarWait { released } => {
+            let call = find_expr(values, candidate.span).map(|expr| &expr.kind);
+            // `wait_timeout(guard, Duration::from_millis(5))`: a short bound, not a stall.
+            if let Some(ExprKind::MethodCall { args, .. }) = call
+                && args.iter().any(|arg| is_short_duration(values, arg))
+            {
+                return None;
+            }
+            Some(Classified {
+                op: BlockingOp {
+                    kind: BlockingKind::CondvarWait,
+                    call: match call {
+                        Some(ExprKind::MethodCall { method, .. }) => format!("Condvar::{method}"),
+                        _ => "Condvar::wait".to_string(),
+                    },
+                    awaited: false,
+                    releases: Some(released.clone()),
                 },
-                awaited: false,
-                releases: Some(released.clone()),
-            },
-            span: None,
-            exemption: Exemption::None,
-        }),
+                span: None,
+                exemption: Exemption::None,
+            })
+        }
         CandidateKind::Method => {
             let expr = find_expr(values, candidate.span)?;
             method_call(inputs, values, expr)
