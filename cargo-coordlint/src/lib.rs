@@ -4,6 +4,7 @@
 
 mod args;
 mod discover;
+mod fix;
 mod output;
 mod runtime_trace;
 mod skipped;
@@ -129,6 +130,35 @@ fn run_cli(
         }
         return Ok(Status::Clean);
     }
+    let (inputs, diagnostics, elapsed) = analyze(cli, environment, err)?;
+    if cli.fix {
+        let outcome = fix::apply(
+            &inputs,
+            &diagnostics,
+            cli.dry_run,
+            cli.allow_dirty,
+            out,
+            err,
+        )?;
+        if cli.dry_run {
+            return Ok(status_of(&diagnostics));
+        }
+        if outcome.files_changed > 0 {
+            // What is left, read from the rewritten files.
+            let (inputs, diagnostics, elapsed) = analyze(cli, environment, &mut std::io::sink())?;
+            return report(cli, &inputs, &diagnostics, elapsed, out);
+        }
+    }
+    report(cli, &inputs, &diagnostics, elapsed, out)
+}
+
+/// Finds, reads and analyzes the files; returns them with the findings (suggestions
+/// attached) and the time it took. Warnings about the inputs go to `err`.
+fn analyze(
+    cli: &Cli,
+    environment: &Environment,
+    err: &mut dyn Write,
+) -> anyhow::Result<(discover::Inputs, Vec<lint_core::Diagnostic>, std::time::Duration)> {
     let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
     let mut inputs = discover::discover(cli, environment)?;
@@ -171,24 +201,39 @@ fn run_cli(
     let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
     diagnostics.extend(skipped::diagnostics(&inputs, &config));
     lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
-    let elapsed = started.elapsed();
+    lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+    Ok((inputs, diagnostics, started.elapsed()))
+}
+
+/// Writes the findings in the chosen format and picks the exit status.
+fn report(
+    cli: &Cli,
+    inputs: &discover::Inputs,
+    diagnostics: &[lint_core::Diagnostic],
+    elapsed: std::time::Duration,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
     output::emit(
         cli.message_format(),
-        &inputs,
-        &diagnostics,
+        inputs,
+        diagnostics,
         elapsed,
         cli.use_color(),
         out,
     )
     .context("could not write the report")?;
+    Ok(status_of(diagnostics))
+}
+
+fn status_of(diagnostics: &[lint_core::Diagnostic]) -> Status {
     let has_errors = diagnostics
         .iter()
         .any(|diagnostic| diagnostic.severity == Severity::Error);
-    Ok(if has_errors {
+    if has_errors {
         Status::Findings
     } else {
         Status::Clean
-    })
+    }
 }
 
 fn build_config(cli: &Cli) -> anyhow::Result<Config> {

@@ -2,6 +2,7 @@
 //! `json` (cargo's `--message-format=json` lines, for editors and CI) and `sarif` (code
 //! scanning).
 
+pub mod diff;
 pub mod escape;
 mod human;
 mod json;

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use lint_core::{Diagnostic, Label, Level, Severity, rules};
+use lint_core::{Diagnostic, Label, Level, Severity, Suggestion, rules};
 use serde_json::{Value, json};
 
 use crate::discover::Inputs;
@@ -60,7 +60,13 @@ fn result(inputs: &Inputs, diagnostic: &Diagnostic) -> Value {
     if let Some(help) = &diagnostic.help {
         text.push_str(&format!(". help: {help}"));
     }
-    json!({
+    let fixes: Vec<Value> = diagnostic
+        .suggestions
+        .iter()
+        .filter(|suggestion| !suggestion.edits.is_empty())
+        .map(|suggestion| fix(inputs, suggestion))
+        .collect();
+    let mut result = json!({
         "ruleId": format!("coordlint::{}", diagnostic.rule),
         "ruleIndex": rule_index,
         "level": match diagnostic.severity { Severity::Error => "error", Severity::Warning => "warning" },
@@ -73,6 +79,32 @@ fn result(inputs: &Inputs, diagnostic: &Diagnostic) -> Value {
             related
         }).collect::<Vec<_>>(),
         "partialFingerprints": { "coordlint/v1": fingerprint(inputs, diagnostic) },
+    });
+    if !fixes.is_empty() {
+        result["fixes"] = json!(fixes);
+    }
+    result
+}
+
+/// A suggestion as a SARIF `fix`: its edits as replacements of exact regions (an insertion
+/// deletes an empty region), with the applicability in the properties.
+fn fix(inputs: &Inputs, suggestion: &Suggestion) -> Value {
+    let file = suggestion.edits[0].span.file;
+    json!({
+        "description": { "text": suggestion.message },
+        "artifactChanges": [{
+            "artifactLocation": { "uri": artifact_uri(&inputs.sources[file.0 as usize].path) },
+            "replacements": suggestion.edits.iter().map(|edit| json!({
+                "deletedRegion": {
+                    "startLine": edit.span.start.line,
+                    "startColumn": edit.span.start.column,
+                    "endLine": edit.span.end.line,
+                    "endColumn": edit.span.end.column,
+                },
+                "insertedContent": { "text": edit.replacement },
+            })).collect::<Vec<_>>(),
+        }],
+        "properties": { "applicability": suggestion.applicability.as_str() },
     })
 }
 

@@ -80,6 +80,21 @@ impl SpanContext<'_> {
     }
 }
 
+/// The syn tree of `text` as lowering parses it (BOM and shebang blanked, nesting checked,
+/// edition keywords rewritten), with byte offsets into `text`; `None` if it does not parse.
+/// For [`crate::fixes`], which re-reads one file's syntax to write a fix. The caller resets
+/// proc-macro2's span table (`proc_macro2::extra::invalidate_current_thread_spans`) before
+/// and after, as [`lower_file`] does.
+pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Option<syn::File> {
+    let text = blank_out_shebang_and_bom(text);
+    let context = SpanContext {
+        file: FileId(0),
+        text: &text,
+        lines: LineIndex::new(&text),
+    };
+    parse(&context, &text, edition).ok()
+}
+
 fn parse(
     context: &SpanContext<'_>,
     text: &str,

@@ -3,7 +3,8 @@
 use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::GuardAcrossAwait;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::analysis::locks::guards::HoldReason;
+use crate::diagnostic::{Diagnostic, FixRequest, Label};
 
 declare_rule! {
     /// ## What it does
@@ -58,7 +59,7 @@ fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnosti
     let held = &found.held;
     let name = held.target.name();
     let lock_type = held.target.lock_type.name;
-    context
+    let mut diagnostic = context
         .diagnostic(
             format!("a guard of `{name}` (`{lock_type}`) is held across an `.await`"),
             Label::new(found.await_span, "the task can be suspended here with the lock still held"),
@@ -73,5 +74,13 @@ fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnosti
         .with_help(format!(
             "drop the guard before the `.await` (end its block or call `drop(guard)`), or use an async lock such as `tokio::sync::{}` if it must stay held",
             if lock_type.ends_with("RwLock") { "RwLock" } else { "Mutex" }
-        ))
+        ));
+    if let HoldReason::Binding(binding) = &held.reason {
+        diagnostic = diagnostic.with_fix_request(FixRequest::EndGuardBeforeAwait {
+            acquisition: held.site,
+            binding: binding.clone(),
+            await_span: found.await_span,
+        });
+    }
+    diagnostic
 }

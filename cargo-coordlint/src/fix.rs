@@ -1,0 +1,188 @@
+//! `cargo coordlint --fix`: applies the machine-applicable suggestions in place, as
+//! `cargo fix` does: it refuses a git working tree with uncommitted changes (unless
+//! `--allow-dirty`), applies the edits of each file back to front, never writes a file whose
+//! result does not parse (and puts a file back if what was written does not read back as
+//! parseable code), and with `--dry-run` prints the changes as a diff and writes nothing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use lint_core::{Applicability, Diagnostic, Edit};
+
+use crate::discover::Inputs;
+use crate::output::diff;
+
+/// What `--fix` did to the files.
+#[derive(Debug, Default)]
+pub struct FixOutcome {
+    /// Files rewritten (or, with `--dry-run`, that would be).
+    pub files_changed: usize,
+    /// Suggestions applied.
+    pub fixes_applied: usize,
+}
+
+/// Applies the machine-applicable suggestions of `diagnostics` (or prints them with
+/// `dry_run`), reporting each file on `err` as cargo fix does.
+pub fn apply(
+    inputs: &Inputs,
+    diagnostics: &[Diagnostic],
+    dry_run: bool,
+    allow_dirty: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<FixOutcome> {
+    if !dry_run && !allow_dirty {
+        refuse_dirty_tree(&inputs.root)?;
+    }
+    let mut outcome = FixOutcome::default();
+    for (file, (edits, count)) in chosen_edits(diagnostics) {
+        let source = &inputs.sources[file];
+        let fixed = match lint_core::fixes::apply_edits(&source.text, &edits) {
+            Ok(fixed) if lint_core::parses(&fixed, source.edition) => fixed,
+            Ok(_) => {
+                writeln!(
+                    err,
+                    "warning: not fixing {}: the result would not parse",
+                    source.path
+                )?;
+                continue;
+            }
+            Err(error) => {
+                writeln!(err, "warning: not fixing {}: {error}", source.path)?;
+                continue;
+            }
+        };
+        if dry_run {
+            write!(out, "{}", diff::unified(&source.path, &source.text, &edits))?;
+        } else {
+            let path = inputs.root.join(&source.path);
+            if let Err(error) = write_checked(&path, &source.text, &fixed, source.edition) {
+                writeln!(err, "warning: not fixing {}: {error:#}", source.path)?;
+                continue;
+            }
+            writeln!(
+                err,
+                "       Fixed {} ({count} {})",
+                source.path,
+                if count == 1 { "fix" } else { "fixes" }
+            )?;
+        }
+        outcome.files_changed += 1;
+        outcome.fixes_applied += count;
+    }
+    Ok(outcome)
+}
+
+/// Per file: the edits of the machine-applicable suggestions that do not overlap an earlier
+/// one (a suggestion is taken whole or not at all), and how many suggestions they are.
+fn chosen_edits(diagnostics: &[Diagnostic]) -> BTreeMap<usize, (Vec<Edit>, usize)> {
+    let mut chosen: BTreeMap<usize, (Vec<Edit>, usize)> = BTreeMap::new();
+    let suggestions = diagnostics
+        .iter()
+        .flat_map(|diagnostic| &diagnostic.suggestions)
+        .filter(|suggestion| {
+            suggestion.applicability == Applicability::MachineApplicable
+                && !suggestion.edits.is_empty()
+        });
+    for suggestion in suggestions {
+        let file = suggestion.edits[0].span.file.0 as usize;
+        let (edits, count) = chosen.entry(file).or_default();
+        let mut candidate = edits.clone();
+        candidate.extend(suggestion.edits.iter().cloned());
+        if suggestion.edits.iter().all(|edit| edit.span.file.0 as usize == file)
+            && !overlaps(&candidate)
+        {
+            *edits = candidate;
+            *count += 1;
+        }
+    }
+    chosen
+}
+
+fn overlaps(edits: &[Edit]) -> bool {
+    matches!(
+        lint_core::fixes::apply_edits(&" ".repeat(max_end(edits)), edits),
+        Err(lint_core::fixes::EditError::Overlap)
+    )
+}
+
+fn max_end(edits: &[Edit]) -> usize {
+    edits
+        .iter()
+        .map(|edit| edit.span.byte_end as usize)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Writes `fixed` over `path` if the file still holds `original`, then reads it back: if
+/// that does not parse, the original is put back.
+fn write_checked(
+    path: &Path,
+    original: &str,
+    fixed: &str,
+    edition: lint_core::Edition,
+) -> anyhow::Result<()> {
+    let on_disk = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if on_disk != original {
+        bail!("it changed on disk while coordlint ran");
+    }
+    std::fs::write(path, fixed).with_context(|| format!("could not write {}", path.display()))?;
+    let written = std::fs::read_to_string(path).unwrap_or_default();
+    if !lint_core::parses(&written, edition) {
+        std::fs::write(path, original)
+            .with_context(|| format!("could not restore {}", path.display()))?;
+        bail!("the rewritten file did not parse; it was restored");
+    }
+    Ok(())
+}
+
+/// As `cargo fix`: in a git working tree, files with uncommitted changes stop the run.
+/// Outside one (or without git) there is nothing to check.
+fn refuse_dirty_tree(root: &Path) -> anyhow::Result<()> {
+    let Some(dirty) = uncommitted_files(root) else {
+        return Ok(());
+    };
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = dirty
+        .iter()
+        .take(10)
+        .map(|path| format!("  * {}", path.display()))
+        .collect();
+    bail!(
+        "the working directory of this workspace has uncommitted changes, and `--fix` can overwrite them:\n\n{}{}\n\ncommit or stash them first, or pass `--allow-dirty` to fix anyway",
+        listed.join("\n"),
+        if dirty.len() > 10 {
+            format!("\n  and {} more", dirty.len() - 10)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The files `git status --porcelain` lists under `root`; `None` when `root` is not in a git
+/// working tree or git cannot run. The repository's fsmonitor hook is turned off.
+fn uncommitted_files(root: &Path) -> Option<Vec<PathBuf>> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["-c", "core.fsmonitor=false", "status", "--porcelain", "--", "."])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let listing = String::from_utf8_lossy(&output.stdout);
+    Some(
+        listing
+            .lines()
+            .filter_map(|line| line.get(3..))
+            .map(PathBuf::from)
+            .collect(),
+    )
+}
