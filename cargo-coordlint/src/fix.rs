@@ -4,13 +4,12 @@
 //! result does not parse (and puts a file back if what was written does not read back as
 //! parseable code), and with `--dry-run` prints the changes as a diff and writes nothing.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use lint_core::{Applicability, Diagnostic, Edit};
+use lint_core::Diagnostic;
 
 use crate::discover::Inputs;
 use crate::output::diff;
@@ -38,8 +37,8 @@ pub fn apply(
         refuse_dirty_tree(&inputs.root)?;
     }
     let mut outcome = FixOutcome::default();
-    for (file, (edits, count)) in chosen_edits(diagnostics) {
-        let source = &inputs.sources[file];
+    for (file, (edits, count)) in lint_core::fixes::machine_applicable_edits(diagnostics) {
+        let source = &inputs.sources[file.0 as usize];
         let fixed = match lint_core::fixes::apply_edits(&source.text, &edits) {
             Ok(fixed) if lint_core::parses(&fixed, source.edition) => fixed,
             Ok(_) => {
@@ -74,47 +73,6 @@ pub fn apply(
         outcome.fixes_applied += count;
     }
     Ok(outcome)
-}
-
-/// Per file: the edits of the machine-applicable suggestions that do not overlap an earlier
-/// one (a suggestion is taken whole or not at all), and how many suggestions they are.
-fn chosen_edits(diagnostics: &[Diagnostic]) -> BTreeMap<usize, (Vec<Edit>, usize)> {
-    let mut chosen: BTreeMap<usize, (Vec<Edit>, usize)> = BTreeMap::new();
-    let suggestions = diagnostics
-        .iter()
-        .flat_map(|diagnostic| &diagnostic.suggestions)
-        .filter(|suggestion| {
-            suggestion.applicability == Applicability::MachineApplicable
-                && !suggestion.edits.is_empty()
-        });
-    for suggestion in suggestions {
-        let file = suggestion.edits[0].span.file.0 as usize;
-        let (edits, count) = chosen.entry(file).or_default();
-        let mut candidate = edits.clone();
-        candidate.extend(suggestion.edits.iter().cloned());
-        if suggestion.edits.iter().all(|edit| edit.span.file.0 as usize == file)
-            && !overlaps(&candidate)
-        {
-            *edits = candidate;
-            *count += 1;
-        }
-    }
-    chosen
-}
-
-fn overlaps(edits: &[Edit]) -> bool {
-    matches!(
-        lint_core::fixes::apply_edits(&" ".repeat(max_end(edits)), edits),
-        Err(lint_core::fixes::EditError::Overlap)
-    )
-}
-
-fn max_end(edits: &[Edit]) -> usize {
-    edits
-        .iter()
-        .map(|edit| edit.span.byte_end as usize)
-        .max()
-        .unwrap_or(0)
 }
 
 /// Writes `fixed` over `path` if the file still holds `original`, then reads it back: if

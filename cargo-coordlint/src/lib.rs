@@ -201,7 +201,8 @@ fn analyze(
     let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
     diagnostics.extend(skipped::diagnostics(&inputs, &config));
     lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
-    lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+    // A suggestion that would not parse is left out (and the finding still reported).
+    let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
     Ok((inputs, diagnostics, started.elapsed()))
 }
 

@@ -120,9 +120,10 @@ pub fn check_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic>
 }
 
 /// Turns the fix requests of `diagnostics` into suggestions (see [`fixes`]); `sources` are
-/// the files the findings' spans index.
-pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) {
-    lowering_pool().install(|| fixes::attach_suggestions(sources, diagnostics));
+/// the files the findings' spans index. Returns how many suggestions were dropped because
+/// their result did not parse.
+pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) -> usize {
+    lowering_pool().install(|| fixes::attach_suggestions(sources, diagnostics))
 }
 
 /// Whether `text` parses as a Rust file of `edition` (on a thread with a stack deep enough

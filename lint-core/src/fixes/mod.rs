@@ -16,15 +16,18 @@ mod syntax;
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Edit, FixRequest, Suggestion};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, FixRequest, Suggestion};
 use crate::source::{Edition, SourceFile};
+use crate::span::FileId;
 
 use syntax::FileSyntax;
 
 /// Builds the suggestions of every finding that carries a fix request, one parse per file,
 /// and clears the requests. `sources[i]` is the file of `FileId(i)`. A suggestion whose
-/// result does not parse is dropped.
-pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) {
+/// result does not parse is dropped; returns how many were (a builder bug: the fixture
+/// tests require none).
+pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) -> usize {
+    let mut dropped = 0;
     let mut by_file: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         if diagnostic.fix_request.is_some() {
@@ -57,12 +60,59 @@ pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]
         for (index, suggestion) in built {
             if result_parses(source, &suggestion) {
                 diagnostics[index].suggestions.push(suggestion);
+            } else {
+                dropped += 1;
             }
         }
     }
     for diagnostic in diagnostics.iter_mut() {
         diagnostic.fix_request = None;
     }
+    dropped
+}
+
+/// What `--fix` applies, per file: the edits of the machine-applicable suggestions, each
+/// suggestion taken whole unless it overlaps one taken before (in finding order), and how
+/// many suggestions that is.
+pub fn machine_applicable_edits(diagnostics: &[Diagnostic]) -> BTreeMap<FileId, (Vec<Edit>, usize)> {
+    let mut chosen: BTreeMap<FileId, (Vec<Edit>, usize)> = BTreeMap::new();
+    let suggestions = diagnostics
+        .iter()
+        .flat_map(|diagnostic| &diagnostic.suggestions)
+        .filter(|suggestion| {
+            suggestion.applicability == Applicability::MachineApplicable
+                && !suggestion.edits.is_empty()
+        });
+    for suggestion in suggestions {
+        let file = suggestion.edits[0].span.file;
+        if suggestion.edits.iter().any(|edit| edit.span.file != file) {
+            continue;
+        }
+        let (edits, count) = chosen.entry(file).or_default();
+        let mut candidate = edits.clone();
+        candidate.extend(suggestion.edits.iter().cloned());
+        if !overlapping(&candidate) {
+            *edits = candidate;
+            *count += 1;
+        }
+    }
+    chosen.retain(|_, (edits, _)| !edits.is_empty());
+    chosen
+}
+
+fn overlapping(edits: &[Edit]) -> bool {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.span.byte_start, edit.span.byte_end));
+    sorted.windows(2).any(|pair| edits_touch(pair[0], pair[1]))
+}
+
+/// Whether two edits, `earlier` starting no later than `later`, change the same bytes or
+/// insert at one place (whose order would be a guess).
+fn edits_touch(earlier: &Edit, later: &Edit) -> bool {
+    let (earlier, later) = (earlier.span, later.span);
+    later.byte_start < earlier.byte_end
+        || (later.byte_start == earlier.byte_start
+            && (earlier.byte_start == earlier.byte_end || later.byte_start == later.byte_end))
 }
 
 fn build(syntax: &FileSyntax<'_>, request: &FixRequest) -> Option<Suggestion> {
@@ -123,14 +173,8 @@ impl std::fmt::Display for EditError {
 pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|edit| (edit.span.byte_start, edit.span.byte_end));
-    for pair in sorted.windows(2) {
-        let (earlier, later) = (pair[0].span, pair[1].span);
-        let touches = later.byte_start < earlier.byte_end
-            || (later.byte_start == earlier.byte_start
-                && (earlier.byte_start == earlier.byte_end || later.byte_start == later.byte_end));
-        if touches {
-            return Err(EditError::Overlap);
-        }
+    if sorted.windows(2).any(|pair| edits_touch(pair[0], pair[1])) {
+        return Err(EditError::Overlap);
     }
     let mut fixed = text.to_string();
     for edit in sorted.iter().rev() {

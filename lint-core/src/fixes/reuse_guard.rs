@@ -47,6 +47,9 @@ const READING_METHODS: &[&str] = &[
     "clone",
     "to_string",
     "to_owned",
+    "capacity",
+    "is_some",
+    "is_none",
 ];
 
 pub(super) fn reuse(syntax: &FileSyntax<'_>, first: Span, second: Span) -> Option<Suggestion> {
@@ -73,7 +76,11 @@ pub(super) fn reuse(syntax: &FileSyntax<'_>, first: Span, second: Span) -> Optio
     }
     let receiver = receiver_name(syntax.slice(first.byte_start as usize..first.byte_end as usize));
     let name = identifier(&syntax.fresh_name(&[&receiver, "guard"], statement.to_token_stream()));
-    let mutable = uses.iter().any(|range| writes_through(syntax.text, range.end));
+    let site_text = syntax.slice(first.byte_start as usize..first.byte_end as usize);
+    let reads_only = ["read()", "read_recursive()"]
+        .iter()
+        .any(|method| site_text.ends_with(method));
+    let mutable = !reads_only && uses.iter().any(|range| writes_through(syntax.text, range.end));
     let mut rewritten = String::new();
     let mut copied = value_range.start;
     for range in &uses {
@@ -82,6 +89,10 @@ pub(super) fn reuse(syntax: &FileSyntax<'_>, first: Span, second: Span) -> Optio
         copied = range.end;
     }
     rewritten.push_str(&syntax.text[copied..value_range.end]);
+    if starts_like_a_statement(&rewritten) {
+        // `{ a } + b` at the start of a block would parse as a block statement.
+        rewritten = format!("({rewritten})");
+    }
     let indentation = syntax.indentation_at(value_range.start);
     let unit = syntax.indent_unit();
     let replacement = format!(
@@ -107,6 +118,18 @@ pub(super) fn reuse(syntax: &FileSyntax<'_>, first: Span, second: Span) -> Optio
         applicability,
         sites: Vec::new(),
     })
+}
+
+/// Whether an expression written first in a block would be read as a statement (a block,
+/// `if`, `match`, a loop, `unsafe { .. }`) and end there.
+fn starts_like_a_statement(expression: &str) -> bool {
+    let first_word = expression
+        .trim_start()
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    expression.trim_start().starts_with('{')
+        || ["if", "match", "loop", "while", "for", "unsafe"].contains(&first_word)
 }
 
 /// The acquisition at `site` (`self.stats.lock()`) with a directly following `.unwrap()`

@@ -1,6 +1,7 @@
 mod api_lists;
 mod cli;
 mod discovery;
+mod fixes;
 mod fixtures;
 mod hostile;
 mod json_format;
