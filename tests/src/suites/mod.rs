@@ -1,6 +1,7 @@
 mod api_lists;
 mod cli;
 mod discovery;
+mod fix_command;
 mod fixes;
 mod fixtures;
 mod hostile;
