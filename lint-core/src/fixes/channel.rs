@@ -53,13 +53,22 @@ pub(super) fn bound(syntax: &FileSyntax<'_>, channel: &BoundChannel<'_>) -> Opti
         }
     }
     let retyped = edits.len() > 2;
+    let awaited_sends = channel
+        .type_renames
+        .iter()
+        .any(|(from, _)| *from == "UnboundedSender");
     Some(Suggestion {
         message: format!(
-            "bound the queue: `{}({})`, choosing a capacity{}",
+            "bound the queue: `{}({})`, choosing a capacity{}{}",
             channel.bounded_function,
             channel.placeholder,
             if retyped {
                 ", with the sender and receiver types it returns"
+            } else {
+                ""
+            },
+            if awaited_sends {
+                "; its `send` then waits for room: `.await` it (or use `try_send`)"
             } else {
                 ""
             }
