@@ -1,4 +1,5 @@
-//! Lowering: the only module that touches `syn`. Parses one file and turns it into
+//! Lowering: the module that turns `syn` into the model (only `fixes`, after the rules, also
+//! reads syn). Parses one file and turns it into
 //! [`FileFacts`], the project's own syntax model; the syn tree is dropped afterwards.
 //!
 //! Lowering never fails: a file that does not lex or parse, or that nests deeper than the

@@ -42,6 +42,12 @@ declare_rule! {
     /// }
     /// ```
     ///
+    /// The finding suggests a fix for a guard that lives longer than it looks: the
+    /// scrutinee's value bound before the `match`/`if let` (`.is_some()` when the arms only
+    /// test `Some(_)`/`None`, `.copied()` when they copy out of a reference, `.cloned()`
+    /// to review otherwise), and one guard for a statement that locks twice. `cargo
+    /// coordlint --fix` applies the ones the syntax proves keep every type the same.
+    ///
     /// A read after a read is reported only when the analyzed code also write-locks that
     /// lock somewhere (the finding shows that write): readers only wait for each other
     /// behind a queued writer, so with no writer anywhere the pattern cannot hang. Locks

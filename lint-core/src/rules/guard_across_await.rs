@@ -33,6 +33,11 @@ declare_rule! {
     /// self.cache.lock().unwrap().insert(key, value);
     /// ```
     ///
+    /// For a guard bound by `let`, the finding suggests `drop(guard);` after its last use
+    /// when that use comes before the `.await` (`cargo coordlint --fix` applies it when every
+    /// use reads through the guard), or taking the lock after the `.await` when the guard is
+    /// first used there.
+    ///
     /// ## Known problems
     /// A `Mutex` whose type does not resolve to a known library is not flagged, and
     /// neither are guards moved into closures or structs. clippy's `await_holding_lock`

@@ -50,6 +50,10 @@ declare_rule! {
     /// }
     /// ```
     ///
+    /// No code edit fixes an order, so the finding names the order to adopt and lists the
+    /// acquisitions that go against it (for more than two locks, the order the fewest
+    /// acquisitions break).
+    ///
     /// ## Known problems
     /// Lock classes group all instances of a field, so two different objects locked in
     /// opposite orders are reported like one object (as Linux's lockdep does). Fields of

@@ -59,6 +59,11 @@ declare_rule! {
     /// channel would block it forever once full: keep the items in a `Vec` or `VecDeque`
     /// instead, or send from another thread.
     ///
+    /// The finding suggests the bounded constructor with a `/* capacity */` placeholder, and
+    /// the sender and receiver types renamed (`UnboundedSender` → `Sender`) where they are
+    /// declared in the same file; a person picks the capacity (and, for tokio, awaits the
+    /// sends), so `--fix` leaves it alone.
+    ///
     /// ## Known problems
     /// Evidence is looked for in the function that creates the channel and in the functions
     /// the sender is passed to (three calls deep), and through the struct fields it is
