@@ -129,7 +129,14 @@ fn uncommitted_files(root: &Path) -> Option<Vec<PathBuf>> {
     let output = Command::new("git")
         .arg("-C")
         .arg(root)
-        .args(["-c", "core.fsmonitor=false", "status", "--porcelain", "--", "."])
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+        ])
         .output()
         .ok()?;
     if !output.status.success() {

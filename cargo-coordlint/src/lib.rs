@@ -158,7 +158,11 @@ fn analyze(
     cli: &Cli,
     environment: &Environment,
     err: &mut dyn Write,
-) -> anyhow::Result<(discover::Inputs, Vec<lint_core::Diagnostic>, std::time::Duration)> {
+) -> anyhow::Result<(
+    discover::Inputs,
+    Vec<lint_core::Diagnostic>,
+    std::time::Duration,
+)> {
     let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
     let mut inputs = discover::discover(cli, environment)?;

@@ -35,7 +35,9 @@ fn group_into_hunks<'e>(text: &str, sorted: &[&'e Edit]) -> Vec<Hunk<'e>> {
     for edit in sorted {
         let start = edit.span.byte_start as usize;
         let end = (edit.span.byte_end as usize).min(text.len());
-        let Some(line_start) = text.get(..start).map(|before| before.rfind('\n').map_or(0, |at| at + 1))
+        let Some(line_start) = text
+            .get(..start)
+            .map(|before| before.rfind('\n').map_or(0, |at| at + 1))
         else {
             continue;
         };

@@ -35,7 +35,8 @@ pub(super) fn end_before_await(
     })?;
     let tokens = |index: usize| statements[index].to_token_stream();
     if (awaiting..statements.len()).any(|index| mentions(tokens(index), binding)) {
-        let untouched_until_after = !(declared + 1..=awaiting).any(|index| mentions(tokens(index), binding));
+        let untouched_until_after =
+            !(declared + 1..=awaiting).any(|index| mentions(tokens(index), binding));
         return untouched_until_after
             .then(|| lock_after_await(syntax, &statements[declared], &statements[awaiting]))
             .flatten();
@@ -51,14 +52,16 @@ pub(super) fn end_before_await(
         .rev()
         .find(|&index| mentions(tokens(index), binding))
         .unwrap_or(declared);
-    let only_reads = (declared + 1..=last_use).all(|index| only_reads_through(tokens(index), binding));
+    let only_reads =
+        (declared + 1..=last_use).all(|index| only_reads_through(tokens(index), binding));
     let borrow_escapes = (declared + 1..=last_use).any(|index| {
         let syn::Stmt::Local(other) = &statements[index] else {
             return false;
         };
         let may_borrow = other.init.as_ref().is_some_and(|init| {
             mentions(init.expr.to_token_stream(), binding)
-                && !last_method(&init.expr).is_some_and(|method| super::scrutinee::owned_result(&method))
+                && !last_method(&init.expr)
+                    .is_some_and(|method| super::scrutinee::owned_result(&method))
         });
         may_borrow
             && pattern_names(&other.pat).iter().any(|name| {
@@ -91,7 +94,9 @@ fn lock_after_await(
     awaiting: &syn::Stmt,
 ) -> Option<Suggestion> {
     let declared = syntax.range(declaration);
-    let line_start = syntax.text[..declared.start].rfind('\n').map_or(0, |at| at + 1);
+    let line_start = syntax.text[..declared.start]
+        .rfind('\n')
+        .map_or(0, |at| at + 1);
     let alone_on_its_lines = syntax.text[line_start..declared.start].trim().is_empty()
         && syntax.text[declared.end..]
             .split('\n')

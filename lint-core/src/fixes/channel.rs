@@ -121,7 +121,11 @@ fn field_type<'t>(tree: &'t syn::File, owner: &str, field: &str) -> Option<&'t s
         fn visit_item_struct(&mut self, item: &'t syn::ItemStruct) {
             if item.ident == self.owner {
                 for candidate in &item.fields {
-                    if candidate.ident.as_ref().is_some_and(|name| name == self.field) {
+                    if candidate
+                        .ident
+                        .as_ref()
+                        .is_some_and(|name| name == self.field)
+                    {
                         self.found = Some(&candidate.ty);
                     }
                 }

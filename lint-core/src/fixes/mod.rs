@@ -42,19 +42,17 @@ pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]
             continue;
         };
         proc_macro2::extra::invalidate_current_thread_spans();
-        let built: Vec<(usize, Suggestion)> = match FileSyntax::parse(
-            source,
-            diagnostics[indices[0]].primary.span.file,
-        ) {
-            Some(syntax) => indices
-                .iter()
-                .filter_map(|&index| {
-                    let request = diagnostics[index].fix_request.as_ref()?;
-                    Some((index, build(&syntax, request)?))
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        let built: Vec<(usize, Suggestion)> =
+            match FileSyntax::parse(source, diagnostics[indices[0]].primary.span.file) {
+                Some(syntax) => indices
+                    .iter()
+                    .filter_map(|&index| {
+                        let request = diagnostics[index].fix_request.as_ref()?;
+                        Some((index, build(&syntax, request)?))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
         // The tree is gone: checking a result parses resets proc-macro2's span table.
         proc_macro2::extra::invalidate_current_thread_spans();
         for (index, suggestion) in built {
@@ -74,7 +72,9 @@ pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]
 /// What `--fix` applies, per file: the edits of the machine-applicable suggestions, each
 /// suggestion taken whole unless it overlaps one taken before (in finding order), and how
 /// many suggestions that is.
-pub fn machine_applicable_edits(diagnostics: &[Diagnostic]) -> BTreeMap<FileId, (Vec<Edit>, usize)> {
+pub fn machine_applicable_edits(
+    diagnostics: &[Diagnostic],
+) -> BTreeMap<FileId, (Vec<Edit>, usize)> {
     let mut chosen: BTreeMap<FileId, (Vec<Edit>, usize)> = BTreeMap::new();
     let suggestions = diagnostics
         .iter()

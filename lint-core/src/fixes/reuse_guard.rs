@@ -80,7 +80,10 @@ pub(super) fn reuse(syntax: &FileSyntax<'_>, first: Span, second: Span) -> Optio
     let reads_only = ["read()", "read_recursive()"]
         .iter()
         .any(|method| site_text.ends_with(method));
-    let mutable = !reads_only && uses.iter().any(|range| writes_through(syntax.text, range.end));
+    let mutable = !reads_only
+        && uses
+            .iter()
+            .any(|range| writes_through(syntax.text, range.end));
     let mut rewritten = String::new();
     let mut copied = value_range.start;
     for range in &uses {
@@ -201,8 +204,7 @@ fn receiver_name(site: &str) -> String {
         .unwrap_or(receiver)
         .trim()
         .to_lowercase();
-    if last.is_empty() || last == "self" || !last.chars().all(|c| c.is_alphanumeric() || c == '_')
-    {
+    if last.is_empty() || last == "self" || !last.chars().all(|c| c.is_alphanumeric() || c == '_') {
         "guard".to_string()
     } else {
         last
@@ -271,8 +273,8 @@ fn kind_of(expr: &syn::Expr) -> ValueKind {
     use syn::BinOp::*;
     match expr {
         syn::Expr::Binary(binary) => match binary.op {
-            Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | Eq(_) | Ne(_) | Lt(_) | Le(_)
-            | Gt(_) | Ge(_) | And(_) | Or(_) | AddAssign(_) | SubAssign(_) | MulAssign(_)
+            Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_)
+            | Ge(_) | And(_) | Or(_) | AddAssign(_) | SubAssign(_) | MulAssign(_)
             | DivAssign(_) | RemAssign(_) => ValueKind::Owned,
             _ => ValueKind::Unknown,
         },

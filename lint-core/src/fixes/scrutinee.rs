@@ -241,7 +241,9 @@ fn presence(syntax: &FileSyntax<'_>, scrutinee: &Scrutinee<'_>) -> Option<Sugges
             _ => return None,
         };
         return Some(suggestion(
-            format!("test for the value with `.{test}()`: the condition's guard is dropped before the body runs"),
+            format!(
+                "test for the value with `.{test}()`: the condition's guard is dropped before the body runs"
+            ),
             vec![syntax.edit(condition.clone(), format!("{value}.{test}()"))],
             Applicability::MachineApplicable,
         ));
@@ -258,7 +260,7 @@ fn presence(syntax: &FileSyntax<'_>, scrutinee: &Scrutinee<'_>) -> Option<Sugges
         edits.push(syntax.edit(syntax.range(*pattern), replacement));
     }
     Some(suggestion(
-        format!("test for the value before the `match` with `.is_some()`, so the guard is dropped before the arms run"),
+        "test for the value before the `match` with `.is_some()`, so the guard is dropped before the arms run".to_string(),
         edits,
         Applicability::MachineApplicable,
     ))
@@ -296,7 +298,10 @@ fn bind_value(
     unreference_patterns: bool,
 ) -> Option<Suggestion> {
     let value = format!("{}{suffix}", syntax.slice(syntax.range(scrutinee.expr)));
-    let name = syntax.fresh_name(&["value", "current", "entry"], name_scope(syntax, scrutinee));
+    let name = syntax.fresh_name(
+        &["value", "current", "entry"],
+        name_scope(syntax, scrutinee),
+    );
     let mut edits = hoisted_let(syntax, scrutinee, &name, &value)?;
     if unreference_patterns {
         for pattern in &scrutinee.patterns {
@@ -360,7 +365,10 @@ fn hoisted_let(
         Some(start) => {
             let indentation = syntax.indentation_at(start);
             vec![
-                syntax.edit(start..start, format!("let {name} = {value};\n{indentation}")),
+                syntax.edit(
+                    start..start,
+                    format!("let {name} = {value};\n{indentation}"),
+                ),
                 syntax.edit(expr_range, name),
             ]
         }

@@ -58,7 +58,9 @@ impl<'a> FileSyntax<'a> {
 
     /// The leading whitespace of the line that holds `offset`.
     pub fn indentation_at(&self, offset: usize) -> &'a str {
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
+        let line_start = self.text[..offset]
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1);
         let line = &self.text[line_start..];
         let width = line.len() - line.trim_start_matches([' ', '\t']).len();
         &line[..width]

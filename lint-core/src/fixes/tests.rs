@@ -14,7 +14,10 @@ fn edit(text: &str, start: u32, end: u32, replacement: &str) -> Edit {
 fn edits_apply_back_to_front() {
     let text = "let a = 1;\nlet b = 2;\n";
     let edits = [edit(text, 19, 20, "3"), edit(text, 8, 9, "x")];
-    assert_eq!(apply_edits(text, &edits).unwrap(), "let a = x;\nlet b = 3;\n");
+    assert_eq!(
+        apply_edits(text, &edits).unwrap(),
+        "let a = x;\nlet b = 3;\n"
+    );
 }
 
 #[test]

@@ -227,7 +227,9 @@ fn order_change_sites(
         .edges
         .iter()
         .filter(|((from, to), _)| cluster.classes.contains(from) && cluster.classes.contains(to))
-        .flat_map(|((from, to), witnesses)| witnesses.iter().map(move |witness| (from, to, witness)))
+        .flat_map(|((from, to), witnesses)| {
+            witnesses.iter().map(move |witness| (from, to, witness))
+        })
         .collect();
     let order: Vec<&ClassKey> = if cluster.classes.len() <= 2 {
         witness_classes.iter().collect()

@@ -83,7 +83,12 @@ fn git(dir: &Path, args: &[&str]) -> bool {
     Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=coordlint", "-c", "user.email=coordlint@example.invalid"])
+        .args([
+            "-c",
+            "user.name=coordlint",
+            "-c",
+            "user.email=coordlint@example.invalid",
+        ])
         .args(args)
         .output()
         .is_ok_and(|output| output.status.success())
@@ -134,7 +139,8 @@ fn fix_rewrites_a_scrutinee_double_lock_and_a_guard_across_await() {
     let fixes = quick_fixes(&before.stdout);
     let rules: Vec<&str> = fixes.iter().map(|(code, _)| code.as_str()).collect();
     assert!(
-        rules.contains(&"coordlint::double_lock") && rules.contains(&"coordlint::guard_across_await"),
+        rules.contains(&"coordlint::double_lock")
+            && rules.contains(&"coordlint::guard_across_await"),
         "expected quick fixes for both findings: {fixes:?}\n{}",
         before.stdout
     );
@@ -145,19 +151,33 @@ fn fix_rewrites_a_scrutinee_double_lock_and_a_guard_across_await() {
         "{}",
         dry_run.stdout
     );
-    assert_eq!(std::fs::read_to_string(&lib).unwrap(), LIB, "--dry-run wrote");
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap(),
+        LIB,
+        "--dry-run wrote"
+    );
 
     if has_git {
         std::fs::write(dir.path().join("notes.txt"), "uncommitted").unwrap();
         let refused = run_coordlint(&["--manifest-path", &manifest, "--fix"]);
         assert_eq!(refused.status, Status::Failure, "{}", refused.stderr);
         assert!(refused.stderr.contains("notes.txt"), "{}", refused.stderr);
-        assert!(refused.stderr.contains("--allow-dirty"), "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("--allow-dirty"),
+            "{}",
+            refused.stderr
+        );
         assert_eq!(std::fs::read_to_string(&lib).unwrap(), LIB);
         std::fs::remove_file(dir.path().join("notes.txt")).unwrap();
     }
 
-    let fixed = run_coordlint(&["--manifest-path", &manifest, "--fix", "--message-format", "json"]);
+    let fixed = run_coordlint(&[
+        "--manifest-path",
+        &manifest,
+        "--fix",
+        "--message-format",
+        "json",
+    ]);
     assert!(
         fixed.stderr.contains("Fixed src/lib.rs (2 fixes)"),
         "{}",
@@ -172,7 +192,13 @@ fn fix_rewrites_a_scrutinee_double_lock_and_a_guard_across_await() {
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let check = Command::new(cargo)
-        .args(["check", "--offline", "--quiet", "--manifest-path", &manifest])
+        .args([
+            "check",
+            "--offline",
+            "--quiet",
+            "--manifest-path",
+            &manifest,
+        ])
         .env("CARGO_TARGET_DIR", dir.path().join("target"))
         .env("RUSTFLAGS", "-D warnings")
         .output()
@@ -191,7 +217,8 @@ fn fix_does_not_touch_files_whose_fixes_are_not_machine_applicable() {
     let manifest = dir.path().join("Cargo.toml").display().to_string();
     let json = run_coordlint(&["--manifest-path", &manifest, "--message-format", "json"]);
     assert!(
-        json.stdout.contains("\"suggestion_applicability\":\"MaybeIncorrect\"")
+        json.stdout
+            .contains("\"suggestion_applicability\":\"MaybeIncorrect\"")
             && json.stdout.contains(".cloned()"),
         "{}",
         json.stdout

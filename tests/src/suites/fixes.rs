@@ -48,7 +48,12 @@ pub fn check_fixed_file(
             fixed_path.display()
         ));
     }
-    problems.extend(findings_left(fixture, &fixed, diagnostics.len() - applied, config));
+    problems.extend(findings_left(
+        fixture,
+        &fixed,
+        diagnostics.len() - applied,
+        config,
+    ));
     if let (Some(Ok(())), Some(Err(error))) = (
         compiles(&source.text, source.edition),
         compiles(&fixed, source.edition),
@@ -99,7 +104,13 @@ pub fn compiles(text: &str, edition: Edition) -> Option<Result<(), String>> {
     std::fs::write(&file, text).expect("writable temporary file");
     let output = Command::new(rustc)
         .args(["--edition", edition.as_str(), "--crate-type", "lib"])
-        .args(["--emit=metadata", "--cap-lints", "allow", "--crate-name", "fixture"])
+        .args([
+            "--emit=metadata",
+            "--cap-lints",
+            "allow",
+            "--crate-name",
+            "fixture",
+        ])
         .arg("-o")
         .arg(dir.path().join("out.rmeta"))
         .arg(&file)
@@ -134,7 +145,10 @@ fn fixed_cases_cover_each_machine_applicable_fix_shape() {
     for (shape, needle) in [
         ("a scrutinee bound first", "let value = "),
         ("presence tested with is_some", ".is_some()"),
-        ("one guard for a statement", "let stats = self.stats.lock().unwrap();"),
+        (
+            "one guard for a statement",
+            "let stats = self.stats.lock().unwrap();",
+        ),
         ("a guard dropped before an await", "drop("),
     ] {
         assert!(

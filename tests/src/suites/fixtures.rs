@@ -49,7 +49,11 @@ fn check_fixture(fixture: &Fixture, config: &Config) -> Vec<String> {
             fixture.name
         ));
     }
-    problems.extend(super::fixes::check_fixed_file(fixture, &diagnostics, config));
+    problems.extend(super::fixes::check_fixed_file(
+        fixture,
+        &diagnostics,
+        config,
+    ));
     if fixture.headers.check_pass && !fixture.expected.is_empty() {
         problems.push(format!(
             "{}: `//@ check-pass` but it has markers",

@@ -63,7 +63,8 @@ fn only_lowering_and_fix_building_use_syn() {
                 if text.contains("syn::") || text.contains("proc_macro2::") {
                     offenders.push(path.display().to_string());
                 }
-                let is_entry_point = path == src.join("lib.rs") || path == src.join("diagnostic.rs");
+                let is_entry_point =
+                    path == src.join("lib.rs") || path == src.join("diagnostic.rs");
                 if !is_entry_point && text.contains("fixes::") {
                     earlier_passes_naming_fixes.push(path.display().to_string());
                 }

@@ -94,7 +94,12 @@ fn results_carry_what_code_scanning_needs() {
     let fix = &channel["fixes"][0];
     assert_eq!(fix["properties"]["applicability"], "HasPlaceholders");
     let change = &fix["artifactChanges"][0];
-    assert!(!change["artifactLocation"]["uri"].as_str().unwrap().starts_with('/'));
+    assert!(
+        !change["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with('/')
+    );
     let replacements = change["replacements"].as_array().expect("replacements");
     assert!(replacements.iter().any(|replacement| {
         replacement["insertedContent"]["text"]
