@@ -107,8 +107,9 @@ pub struct Suggestion {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FixRequest {
     /// The guard taken at `acquisition` is a temporary of a `match`, `if let` or `while let`
-    /// scrutinee: bind the value first so the guard ends before the arms run.
-    HoistScrutinee { acquisition: Span },
+    /// scrutinee, alive at `second`: bind the value first so the guard ends before the arms
+    /// run.
+    HoistScrutinee { acquisition: Span, second: Span },
     /// The guard taken at `first` is a temporary still alive at `second`, the same lock in
     /// the same statement: take it once and use the one guard for both.
     ReuseGuard { first: Span, second: Span },

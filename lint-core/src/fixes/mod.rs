@@ -117,7 +117,10 @@ fn edits_touch(earlier: &Edit, later: &Edit) -> bool {
 
 fn build(syntax: &FileSyntax<'_>, request: &FixRequest) -> Option<Suggestion> {
     match request {
-        FixRequest::HoistScrutinee { acquisition } => scrutinee::hoist(syntax, *acquisition),
+        FixRequest::HoistScrutinee {
+            acquisition,
+            second,
+        } => scrutinee::hoist(syntax, *acquisition, *second),
         FixRequest::ReuseGuard { first, second } => reuse_guard::reuse(syntax, *first, *second),
         FixRequest::EndGuardBeforeAwait {
             acquisition,

@@ -58,9 +58,20 @@ pub(super) fn owned_result(method: &str) -> bool {
 /// Getters that return an `Option` of a reference into the collection.
 const REFERENCE_GETTERS: &[&str] = &["get", "first", "last", "front", "back", "peek"];
 
-pub(super) fn hoist(syntax: &FileSyntax<'_>, acquisition: Span) -> Option<Suggestion> {
+pub(super) fn hoist(
+    syntax: &FileSyntax<'_>,
+    acquisition: Span,
+    second: Span,
+) -> Option<Suggestion> {
     let target = acquisition.byte_start as usize..acquisition.byte_end as usize;
     let scrutinee = syntax.scrutinee_around(target)?;
+    let scrutinee_range = syntax.range(scrutinee.expr);
+    if scrutinee_range.start <= second.byte_start as usize
+        && second.byte_end as usize <= scrutinee_range.end
+    {
+        // Both acquisitions are in the scrutinee: a `let` of it would still take both.
+        return None;
+    }
     match plan(&scrutinee) {
         Plan::Presence => presence(syntax, &scrutinee),
         Plan::Value {

@@ -141,3 +141,17 @@ fn a_borrow_of_the_guard_used_after_the_drop_makes_it_maybe_incorrect() {
         "{found:?}"
     );
 }
+
+#[test]
+fn two_acquisitions_inside_one_scrutinee_are_not_hoisted_together() {
+    let code = format!(
+        "{CACHE}    pub fn f(&self) -> bool {{\n        match (self.m.lock().unwrap().len(), self.m.lock().unwrap().is_empty()) {{\n            (0, _) => true,\n            _ => false,\n        }}\n    }}\n}}\n"
+    );
+    let found = suggested("double_lock", &code);
+    assert!(
+        found
+            .iter()
+            .all(|(_, fixed)| !fixed.contains("let value = (self.m")),
+        "{found:?}"
+    );
+}

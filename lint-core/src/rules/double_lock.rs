@@ -227,6 +227,7 @@ fn fix_request(double: &DoubleLock) -> Option<FixRequest> {
         HoldReason::MatchScrutinee | HoldReason::IfLetScrutinee | HoldReason::WhileLetScrutinee => {
             Some(FixRequest::HoistScrutinee {
                 acquisition: double.first.site,
+                second: primary_site(double),
             })
         }
         HoldReason::Temporary if direct => Some(FixRequest::ReuseGuard {
