@@ -11,8 +11,9 @@
 //!   machine-applicable;
 //! - the chain ends in a method whose result is owned (`cloned`, `len`, `remove`, ...):
 //!   the value as is — machine-applicable;
-//! - every pattern destructures a reference to a `Copy` value (`Some(&n)`): `.copied()`
-//!   and the patterns without `&` — machine-applicable;
+//! - every pattern destructures a reference to a `Copy` value (`Some(&n)`), or binds it
+//!   in an arm whose value is `*n` (a move out of the reference, which needs `Copy`):
+//!   `.copied()`, the patterns without `&` and the `*n` without `*` — machine-applicable;
 //! - the chain ends in a getter of a reference (`get`, `first`, ...): `.cloned()` — maybe
 //!   incorrect (the value must be `Clone`, the arms then see an owned value);
 //! - `_mut` getters: no suggestion (a copy would lose the writes).
@@ -106,11 +107,16 @@ enum Plan {
 fn plan(scrutinee: &Scrutinee<'_>) -> Plan {
     let method = last_method(scrutinee.expr);
     let method = method.as_deref().unwrap_or("");
-    let shapes: Vec<PatternShape> = scrutinee
+    let mut shapes: Vec<PatternShape> = scrutinee
         .patterns
         .iter()
         .map(|pattern| shape(pattern))
         .collect();
+    for (index, arm) in scrutinee.arms.iter().enumerate() {
+        if copied_through_deref(arm).is_some() {
+            shapes[index] = PatternShape::CopiedSome;
+        }
+    }
     if method.ends_with("_mut") || method == "entry" || method == "lock" || method == "unwrap" {
         return Plan::None;
     }
@@ -227,6 +233,96 @@ fn shape(pattern: &syn::Pat) -> PatternShape {
     }
 }
 
+/// For an arm `Some(name) => *name` — its value moved out of the reference, which compiles
+/// only for a `Copy` value — the binding's name, when every other mention of it (in the
+/// guard) is a plain `*name` too.
+fn copied_through_deref(arm: &syn::Arm) -> Option<String> {
+    use quote::ToTokens;
+    let syn::Pat::TupleStruct(tuple) = &arm.pat else {
+        return None;
+    };
+    if !tuple.path.is_ident("Some") || tuple.elems.len() != 1 {
+        return None;
+    }
+    let syn::Pat::Ident(binding) = &tuple.elems[0] else {
+        return None;
+    };
+    if binding.by_ref.is_some() || binding.mutability.is_some() || binding.subpat.is_some() {
+        return None;
+    }
+    let name = binding.ident.to_string();
+    let moved_out = matches!(
+        &*arm.body,
+        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Deref(_), expr, .. })
+            if matches!(&**expr, syn::Expr::Path(path) if path.path.is_ident(&name))
+    );
+    let guard_dereferences = arm
+        .guard
+        .as_ref()
+        .is_none_or(|(_, guard)| only_plain_dereferences(guard.to_token_stream(), &name));
+    (moved_out && guard_dereferences).then_some(name)
+}
+
+/// Whether every mention of `name` in `tokens` is a unary `*name` with nothing after it
+/// (`*name.field` dereferences the field, not `name`).
+fn only_plain_dereferences(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    trees.iter().enumerate().all(|(index, tree)| match tree {
+        TokenTree::Ident(ident) if ident == name => plain_dereference_at(&trees, index),
+        TokenTree::Group(group) => only_plain_dereferences(group.stream(), name),
+        _ => true,
+    })
+}
+
+fn plain_dereference_at(trees: &[proc_macro2::TokenTree], index: usize) -> bool {
+    use proc_macro2::TokenTree;
+    let star = index
+        .checked_sub(1)
+        .and_then(|at| trees.get(at))
+        .is_some_and(|tree| matches!(tree, TokenTree::Punct(punct) if punct.as_char() == '*'));
+    let unary = index
+        .checked_sub(2)
+        .and_then(|at| trees.get(at))
+        .is_none_or(|tree| matches!(tree, TokenTree::Punct(_)));
+    let nothing_after = !matches!(
+        trees.get(index + 1),
+        Some(TokenTree::Punct(punct)) if matches!(punct.as_char(), '.' | '?')
+    ) && !matches!(trees.get(index + 1), Some(TokenTree::Group(_)));
+    star && unary && nothing_after
+}
+
+/// The ranges of every `*name` in an arm's guard and body.
+fn dereferences(syntax: &FileSyntax<'_>, arm: &syn::Arm, name: &str) -> Vec<Range<usize>> {
+    use quote::ToTokens;
+    let mut ranges = Vec::new();
+    collect_dereferences(syntax, arm.body.to_token_stream(), name, &mut ranges);
+    if let Some((_, guard)) = &arm.guard {
+        collect_dereferences(syntax, guard.to_token_stream(), name, &mut ranges);
+    }
+    ranges
+}
+
+fn collect_dereferences(
+    syntax: &FileSyntax<'_>,
+    tokens: proc_macro2::TokenStream,
+    name: &str,
+    out: &mut Vec<Range<usize>>,
+) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == name && plain_dereference_at(&trees, index) => {
+                let star = syntax.range(&trees[index - 1].span());
+                out.push(star.start..syntax.range(&ident.span()).end);
+            }
+            TokenTree::Group(group) => collect_dereferences(syntax, group.stream(), name, out),
+            _ => {}
+        }
+    }
+}
+
 fn other_shape(pattern: &syn::Pat) -> PatternShape {
     use quote::ToTokens;
     let tokens: Vec<String> = pattern
@@ -315,6 +411,15 @@ fn bind_value(
     );
     let mut edits = hoisted_let(syntax, scrutinee, &name, &value)?;
     if unreference_patterns {
+        for arm in &scrutinee.arms {
+            if let Some(name) = copied_through_deref(arm) {
+                edits.extend(
+                    dereferences(syntax, arm, &name)
+                        .into_iter()
+                        .map(|range| syntax.edit(range, name.clone())),
+                );
+            }
+        }
         for pattern in &scrutinee.patterns {
             if let syn::Pat::TupleStruct(tuple) = pattern
                 && let Some(syn::Pat::Reference(reference)) = tuple.elems.first()

@@ -182,6 +182,8 @@ pub(super) struct Scrutinee<'s> {
     pub condition: Option<Range<usize>>,
     /// The arms' patterns (one for `if let`/`while let`).
     pub patterns: Vec<&'s syn::Pat>,
+    /// A `match`'s arms (empty for `if let`/`while let`).
+    pub arms: Vec<&'s syn::Arm>,
 }
 
 struct ScrutineeFinder<'s, 'a> {
@@ -206,6 +208,7 @@ impl<'s> Visit<'s> for ScrutineeFinder<'s, '_> {
                 expr: &node.expr,
                 condition: None,
                 patterns: node.arms.iter().map(|arm| &arm.pat).collect(),
+                arms: node.arms.iter().collect(),
             });
         }
         visit::visit_expr_match(self, node);
@@ -221,6 +224,7 @@ impl<'s> Visit<'s> for ScrutineeFinder<'s, '_> {
                 expr: &condition.expr,
                 condition: Some(self.syntax.range(condition)),
                 patterns: vec![&condition.pat],
+                arms: Vec::new(),
             });
         }
         visit::visit_expr_if(self, node);
@@ -236,6 +240,7 @@ impl<'s> Visit<'s> for ScrutineeFinder<'s, '_> {
                 expr: &condition.expr,
                 condition: Some(self.syntax.range(condition)),
                 patterns: vec![&condition.pat],
+                arms: Vec::new(),
             });
         }
         visit::visit_expr_while(self, node);
