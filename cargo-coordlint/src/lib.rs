@@ -141,7 +141,16 @@ fn run_cli(
             err,
         )?;
         if cli.dry_run {
+            writeln!(
+                err,
+                "note: --dry-run: {} in {}; nothing was written",
+                count(outcome.fixes_applied, "fix", "fixes"),
+                count(outcome.files_changed, "file", "files")
+            )?;
             return Ok(status_of(&diagnostics));
+        }
+        if outcome.files_changed == 0 {
+            writeln!(err, "note: no machine-applicable fix to apply")?;
         }
         if outcome.files_changed > 0 {
             // What is left, read from the rewritten files.
@@ -228,6 +237,10 @@ fn report(
     )
     .context("could not write the report")?;
     Ok(status_of(diagnostics))
+}
+
+fn count(number: usize, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
 }
 
 fn status_of(diagnostics: &[lint_core::Diagnostic]) -> Status {

@@ -225,6 +225,11 @@ fn fix_does_not_touch_files_whose_fixes_are_not_machine_applicable() {
     );
     let fixed = run_coordlint(&["--manifest-path", &manifest, "--fix", "--allow-dirty"]);
     assert_eq!(fixed.status, Status::Findings, "{}", fixed.stderr);
+    assert!(
+        fixed.stderr.contains("no machine-applicable fix"),
+        "{}",
+        fixed.stderr
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
         source
