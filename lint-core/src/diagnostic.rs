@@ -113,6 +113,9 @@ pub enum FixRequest {
     /// The guard taken at `first` is a temporary still alive at `second`, the same lock in
     /// the same statement: take it once and use the one guard for both.
     ReuseGuard { first: Span, second: Span },
+    /// The guard taken at `acquisition` is a temporary of a statement that awaits at
+    /// `await_span`: bind the value computed from it to a `let` before the statement.
+    HoistTemporary { acquisition: Span, await_span: Span },
     /// The guard bound to `binding`, taken at `acquisition`, is alive at `await_span`: end
     /// it after its last use.
     EndGuardBeforeAwait {

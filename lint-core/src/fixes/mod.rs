@@ -13,6 +13,7 @@ mod channel;
 mod reuse_guard;
 mod scrutinee;
 mod syntax;
+mod temporary;
 
 use std::collections::BTreeMap;
 
@@ -121,6 +122,10 @@ fn build(syntax: &FileSyntax<'_>, request: &FixRequest) -> Option<Suggestion> {
             acquisition,
             second,
         } => scrutinee::hoist(syntax, *acquisition, *second),
+        FixRequest::HoistTemporary {
+            acquisition,
+            await_span,
+        } => temporary::hoist(syntax, *acquisition, *await_span),
         FixRequest::ReuseGuard { first, second } => reuse_guard::reuse(syntax, *first, *second),
         FixRequest::EndGuardBeforeAwait {
             acquisition,

@@ -137,7 +137,7 @@ fn starts_like_a_statement(expression: &str) -> bool {
 
 /// The acquisition at `site` (`self.stats.lock()`) with a directly following `.unwrap()`
 /// or `.expect("...")`: the expression that is the guard.
-fn guard_expression(syntax: &FileSyntax<'_>, site: Span) -> Option<Range<usize>> {
+pub(super) fn guard_expression(syntax: &FileSyntax<'_>, site: Span) -> Option<Range<usize>> {
     let start = site.byte_start as usize;
     let end = site.byte_end as usize;
     let rest = syntax.text.get(end..)?;
