@@ -72,7 +72,7 @@ pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]
 
 /// What `--fix` applies, per file: the edits of the machine-applicable suggestions, each
 /// suggestion taken whole unless it overlaps one taken before (in finding order), and how
-/// many suggestions that is.
+/// many findings that fixes (a suggestion identical to one taken counts, and adds nothing).
 pub fn machine_applicable_edits(
     diagnostics: &[Diagnostic],
 ) -> BTreeMap<FileId, (Vec<Edit>, usize)> {
@@ -90,6 +90,12 @@ pub fn machine_applicable_edits(
             continue;
         }
         let (edits, count) = chosen.entry(file).or_default();
+        if suggestion.edits.iter().all(|edit| edits.contains(edit)) {
+            // The same change, suggested for another finding (a scrutinee guard that is
+            // both a double lock and held across an `.await`): made once, fixes both.
+            *count += 1;
+            continue;
+        }
         let mut candidate = edits.clone();
         candidate.extend(suggestion.edits.iter().cloned());
         if !overlapping(&candidate) {

@@ -155,3 +155,26 @@ fn two_acquisitions_inside_one_scrutinee_are_not_hoisted_together() {
         "{found:?}"
     );
 }
+
+#[test]
+fn one_change_suggested_for_two_findings_is_made_once_and_counted_twice() {
+    let code = "use std::sync::Mutex;\nasync fn later() {}\npub async fn f(m: &Mutex<Vec<u32>>) {\n    if let Some(_) = m.lock().unwrap().pop() {\n        m.lock().unwrap().clear();\n        later().await;\n    }\n}\n";
+    let sources = [SourceFile::new("lib.rs", code, Edition::E2021)];
+    let diagnostics = crate::check_sources(&sources, &crate::Config::default());
+    let rules: Vec<&str> = diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.rule)
+        .collect();
+    assert!(
+        rules.contains(&"double_lock") && rules.contains(&"guard_across_await"),
+        "{rules:?}"
+    );
+    let chosen = machine_applicable_edits(&diagnostics);
+    let (edits, count) = &chosen[&FileId(0)];
+    assert_eq!(*count, 2);
+    let fixed = apply_edits(code, edits).unwrap();
+    assert!(
+        fixed.contains("    if m.lock().unwrap().pop().is_some() {"),
+        "{fixed}"
+    );
+}
