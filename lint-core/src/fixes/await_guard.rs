@@ -9,7 +9,7 @@
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 
-use super::syntax::{FileSyntax, identifier, last_method, mentions};
+use super::syntax::{FileSyntax, last_method, mentions};
 use crate::diagnostic::{Applicability, Suggestion};
 use crate::span::Span;
 
@@ -71,12 +71,13 @@ pub(super) fn end_before_await(
     let end = syntax.line_end_after(syntax.range(&statements[last_use]).end);
     let next_start = syntax.range(&statements[last_use + 1]).start;
     let indentation = syntax.indentation_at(next_start);
-    let guard = identifier(binding);
+    let guard = quote::format_ident!("{}", binding);
+    let statement = syntax.render(quote::quote!(drop(#guard);));
     Some(Suggestion {
         message: format!(
             "drop the guard after its last use, before the `.await`: `drop({guard});`"
         ),
-        edits: vec![syntax.edit(end..end, format!("\n{indentation}drop({guard});"))],
+        edits: vec![syntax.edit(end..end, format!("\n{indentation}{statement}"))],
         applicability: if only_reads && !borrow_escapes {
             Applicability::MachineApplicable
         } else {

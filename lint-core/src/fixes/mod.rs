@@ -4,9 +4,10 @@
 //! This pass runs after the rules and depends on nothing after it (sources → lowering →
 //! facts → analysis → rules → findings → fixes → output). Besides `lower`, it is the only
 //! module that reads syn: a rule knows *what* the fix is from the facts, this module knows
-//! *how to write it*. A suggestion keeps the user's own text for the expressions it moves
-//! (their formatting and comments), writes new code around them with the indentation of the
-//! surrounding lines, and is kept only if the file still parses once it is applied.
+//! *how to write it*. New code is built with `quote` from the file's syn nodes and rendered
+//! keeping the user's own text for the nodes it moves (their formatting and comments), with
+//! the indentation of the surrounding lines; a suggestion is kept only if the file still
+//! parses once it is applied.
 
 mod await_guard;
 mod channel;

@@ -20,7 +20,7 @@
 
 use std::ops::Range;
 
-use super::syntax::{FileSyntax, Scrutinee, ScrutineeKind, identifier, last_method};
+use super::syntax::{FileSyntax, Scrutinee, ScrutineeKind, last_method};
 use crate::diagnostic::{Applicability, Edit, Suggestion};
 use crate::span::Span;
 
@@ -340,7 +340,7 @@ fn other_shape(pattern: &syn::Pat) -> PatternShape {
 /// `if let Some(_) = E` → `if E.is_some()`; `match E { Some(_) => .., None => .. }` →
 /// `let found = E.is_some(); match found { true => .., false => .. }`.
 fn presence(syntax: &FileSyntax<'_>, scrutinee: &Scrutinee<'_>) -> Option<Suggestion> {
-    let value = syntax.slice(syntax.range(scrutinee.expr));
+    let value = scrutinee.expr;
     if let Some(condition) = &scrutinee.condition {
         let test = match shape(scrutinee.patterns[0]) {
             PatternShape::Presence if is_none(scrutinee.patterns[0]) => "is_none",
@@ -351,12 +351,15 @@ fn presence(syntax: &FileSyntax<'_>, scrutinee: &Scrutinee<'_>) -> Option<Sugges
             format!(
                 "test for the value with `.{test}()`: the condition's guard is dropped before the body runs"
             ),
-            vec![syntax.edit(condition.clone(), format!("{value}.{test}()"))],
+            vec![syntax.edit(condition.clone(), {
+                let test = quote::format_ident!("{}", test);
+                syntax.render(quote::quote!(#value.#test()))
+            })],
             Applicability::MachineApplicable,
         ));
     }
     let name = syntax.fresh_name(&["found", "present"], name_scope(syntax, scrutinee));
-    let mut edits = hoisted_let(syntax, scrutinee, &name, &format!("{value}.is_some()"))?;
+    let mut edits = hoisted_let(syntax, scrutinee, &name, quote::quote!(#value.is_some()))?;
     for pattern in &scrutinee.patterns {
         let replacement = match shape(pattern) {
             PatternShape::Wild => continue,
@@ -404,12 +407,18 @@ fn bind_value(
     applicability: Applicability,
     unreference_patterns: bool,
 ) -> Option<Suggestion> {
-    let value = format!("{}{suffix}", syntax.slice(syntax.range(scrutinee.expr)));
+    let expr = scrutinee.expr;
+    let value = match suffix {
+        ".cloned()" => quote::quote!(#expr.cloned()),
+        ".copied()" => quote::quote!(#expr.copied()),
+        ".clone()" => quote::quote!(#expr.clone()),
+        _ => quote::quote!(#expr),
+    };
     let name = syntax.fresh_name(
         &["value", "current", "entry"],
         name_scope(syntax, scrutinee),
     );
-    let mut edits = hoisted_let(syntax, scrutinee, &name, &value)?;
+    let mut edits = hoisted_let(syntax, scrutinee, &name, value)?;
     if unreference_patterns {
         for arm in &scrutinee.arms {
             if let Some(name) = copied_through_deref(arm) {
@@ -468,9 +477,9 @@ fn hoisted_let(
     syntax: &FileSyntax<'_>,
     scrutinee: &Scrutinee<'_>,
     name: &str,
-    value: &str,
+    value: proc_macro2::TokenStream,
 ) -> Option<Vec<Edit>> {
-    let name = identifier(name);
+    let name = quote::format_ident!("{}", name);
     let expr_range: Range<usize> = syntax.range(scrutinee.expr);
     let statement_start = match scrutinee.kind {
         // The condition of a `while let` runs again on every iteration.
@@ -480,15 +489,16 @@ fn hoisted_let(
     Some(match statement_start {
         Some(start) => {
             let indentation = syntax.indentation_at(start);
+            let binding = syntax.render(quote::quote!(let #name = #value;));
             vec![
-                syntax.edit(
-                    start..start,
-                    format!("let {name} = {value};\n{indentation}"),
-                ),
-                syntax.edit(expr_range, name),
+                syntax.edit(start..start, format!("{binding}\n{indentation}")),
+                syntax.edit(expr_range, name.to_string()),
             ]
         }
-        None => vec![syntax.edit(expr_range, format!("{{ let {name} = {value}; {name} }}"))],
+        None => vec![syntax.edit(
+            expr_range,
+            syntax.render(quote::quote!({ let #name = #value; #name })),
+        )],
     })
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -77,6 +77,68 @@ impl<'a> FileSyntax<'a> {
         } else {
             offset
         }
+    }
+
+    /// Code built with `quote` as text: the tokens that come from this file (a syn node
+    /// interpolated with `#node`) are copied from the source as written, comments and line
+    /// breaks included; the new tokens are spaced the way rustfmt writes them.
+    pub fn render(&self, tokens: TokenStream) -> String {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = String::new();
+        let mut glue_next = false;
+        let mut index = 0;
+        while index < trees.len() {
+            if let Some(range) = self.source_range(&trees[index]) {
+                let mut end = range.end;
+                index += 1;
+                while let Some(next) = trees.get(index).and_then(|tree| self.source_range(tree)) {
+                    if next.start < end || !only_trivia(&self.text[end..next.start]) {
+                        break;
+                    }
+                    end = next.end;
+                    index += 1;
+                }
+                push_spaced(&mut out, &self.text[range.start..end], glue_next);
+                glue_next = false;
+                continue;
+            }
+            let joint = matches!(&trees[index], TokenTree::Punct(punct) if punct.spacing() == proc_macro2::Spacing::Joint);
+            let piece = match &trees[index] {
+                TokenTree::Group(group) => {
+                    let inner = self.render(group.stream());
+                    match group.delimiter() {
+                        Delimiter::Parenthesis => format!("({inner})"),
+                        Delimiter::Bracket => format!("[{inner}]"),
+                        Delimiter::Brace => format!("{{ {inner} }}"),
+                        Delimiter::None => inner,
+                    }
+                }
+                other => other.to_string(),
+            };
+            push_spaced(&mut out, &piece, glue_next);
+            glue_next = joint;
+            index += 1;
+        }
+        out
+    }
+
+    /// The bytes a token covers in this file, when it was parsed from it.
+    fn source_range(&self, tree: &TokenTree) -> Option<Range<usize>> {
+        let range = tree.span().byte_range();
+        if range.is_empty() || range.end > self.text.len() {
+            return None;
+        }
+        let text = self.text.get(range.clone())?;
+        let matches = match tree {
+            TokenTree::Group(group) => match group.delimiter() {
+                Delimiter::Parenthesis => text.starts_with('(') && text.ends_with(')'),
+                Delimiter::Bracket => text.starts_with('[') && text.ends_with(']'),
+                Delimiter::Brace => text.starts_with('{') && text.ends_with('}'),
+                Delimiter::None => false,
+            },
+            other => text == other.to_string(),
+        };
+        matches.then_some(range)
     }
 
     /// One indentation step, as the file writes it (a tab, or four spaces).
@@ -318,6 +380,50 @@ pub(super) fn indented_deeper(text: &str, tokens: TokenStream, unit: &str) -> St
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Whether `text` holds only whitespace and comments (no token). Doc comments are tokens.
+fn only_trivia(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        if let Some(line) = rest.strip_prefix("//") {
+            if line.starts_with('/') || line.starts_with('!') {
+                return false;
+            }
+            rest = line.find('\n').map_or("", |at| &line[at..]);
+        } else if let Some(block) = rest.strip_prefix("/*") {
+            if block.starts_with('*') || block.starts_with('!') {
+                return false;
+            }
+            let Some(end) = block.find("*/") else {
+                return false;
+            };
+            rest = &block[end + 2..];
+        } else {
+            return false;
+        }
+        rest = rest.trim_start();
+    }
+    true
+}
+
+/// Appends `piece` with the space rustfmt would put before it (none after an opening
+/// bracket, a `.` or a joint punctuation mark; none before `;`, `,`, `.`, `?`, a closing
+/// bracket, or a call's or index's bracket).
+fn push_spaced(out: &mut String, piece: &str, glued: bool) {
+    let Some(last) = out.chars().last() else {
+        out.push_str(piece);
+        return;
+    };
+    let first = piece.chars().next().unwrap_or(' ');
+    let glued_after = glued || matches!(last, '(' | '[' | '.' | '&' | '!') || last.is_whitespace();
+    let glued_before = matches!(first, ';' | ',' | '.' | '?' | ')' | ']')
+        || (matches!(first, '(' | '[')
+            && (last.is_alphanumeric() || matches!(last, '_' | ')' | ']' | '>')));
+    if !(glued_after || glued_before) {
+        out.push(' ');
+    }
+    out.push_str(piece);
 }
 
 fn has_multiline_literal(tokens: TokenStream) -> bool {

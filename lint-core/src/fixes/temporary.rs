@@ -12,7 +12,7 @@ use std::ops::Range;
 use syn::visit::{self, Visit};
 
 use super::reuse_guard::guard_expression;
-use super::syntax::{FileSyntax, identifier, last_method};
+use super::syntax::{FileSyntax, last_method};
 use crate::diagnostic::{Applicability, Suggestion};
 use crate::span::Span;
 
@@ -45,15 +45,18 @@ pub(super) fn hoist(
     if chain_range.end <= guard.end || GUARD_METHODS.contains(&method.as_str()) {
         return None;
     }
-    let name = identifier(&syntax.fresh_name(
-        &["value", "taken"],
-        syntax.rest_of_block(statement_range.clone()),
-    ));
+    let name = quote::format_ident!(
+        "{}",
+        syntax.fresh_name(
+            &["value", "taken"],
+            syntax.rest_of_block(statement_range.clone())
+        )
+    );
     let prefix = &syntax.text[statement_range.start..chain_range.start];
     let runs_nothing_first = !prefix.contains(')') && !prefix.contains(".await");
     let owned = super::scrutinee::owned_result(&method);
     let indentation = syntax.indentation_at(statement_range.start);
-    let value = syntax.slice(chain_range.clone());
+    let binding = syntax.render(quote::quote!(let #name = #chain;));
     Some(Suggestion {
         message: format!(
             "take the value before the statement (`let {name} = ..;`), so the guard is dropped before the `.await`"
@@ -61,9 +64,9 @@ pub(super) fn hoist(
         edits: vec![
             syntax.edit(
                 statement_range.start..statement_range.start,
-                format!("let {name} = {value};\n{indentation}"),
+                format!("{binding}\n{indentation}"),
             ),
-            syntax.edit(chain_range, name),
+            syntax.edit(chain_range, name.to_string()),
         ],
         applicability: if owned && runs_nothing_first {
             Applicability::MachineApplicable

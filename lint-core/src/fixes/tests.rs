@@ -178,3 +178,19 @@ fn one_change_suggested_for_two_findings_is_made_once_and_counted_twice() {
         "{fixed}"
     );
 }
+
+#[test]
+fn code_built_with_quote_keeps_the_moved_expression_as_written() {
+    let code = format!(
+        "{CACHE}    pub fn f(&self, k: u32) -> bool {{\n        match self.m\n            .lock() // the map\n            .unwrap()\n            .get(&k)\n        {{\n            Some(_) => false,\n            None => {{ self.m.lock().unwrap().insert(k, String::new()); true }}\n        }}\n    }}\n}}\n"
+    );
+    let found = suggested("double_lock", &code);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains(
+            "        let found = self.m\n            .lock() // the map\n            .unwrap()\n            .get(&k).is_some();\n        match found\n"
+        ),
+        "{}",
+        found[0].1
+    );
+}
