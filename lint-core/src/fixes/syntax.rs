@@ -49,10 +49,15 @@ impl<'a> FileSyntax<'a> {
             .span(self.file, self.text, range.start as u32, range.end as u32)
     }
 
+    /// An edit of `range`; new line breaks follow the file's (`\r\n` in a CRLF file).
     pub fn edit(&self, range: Range<usize>, replacement: impl Into<String>) -> Edit {
+        let mut replacement = replacement.into();
+        if self.text.contains("\r\n") {
+            replacement = replacement.replace("\r\n", "\n").replace('\n', "\r\n");
+        }
         Edit {
             span: self.span(range),
-            replacement: replacement.into(),
+            replacement,
         }
     }
 

@@ -194,3 +194,18 @@ fn code_built_with_quote_keeps_the_moved_expression_as_written() {
         found[0].1
     );
 }
+
+#[test]
+fn new_lines_follow_a_crlf_file() {
+    let code = "use std::sync::Mutex;\r\nasync fn later() {}\r\npub async fn f(m: &Mutex<u32>) {\r\n    let g = m.lock().unwrap();\r\n    let n = *g;\r\n    later().await;\r\n    let _ = n;\r\n}\r\n";
+    let found = suggested("guard_across_await", code);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("    let n = *g;\r\n    drop(g);\r\n    later().await;"),
+        "{:?}",
+        found[0].1
+    );
+    assert!(!found[0].1.replace("\r\n", "").contains('\n'));
+}
