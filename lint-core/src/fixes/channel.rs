@@ -63,7 +63,7 @@ pub(super) fn bound(syntax: &FileSyntax<'_>, channel: &BoundChannel<'_>) -> Opti
             channel.bounded_function,
             channel.placeholder,
             if retyped {
-                ", with the sender and receiver types it returns"
+                ", with the sender and receiver types it returns (import them where needed)"
             } else {
                 ""
             },

@@ -209,3 +209,18 @@ fn new_lines_follow_a_crlf_file() {
     );
     assert!(!found[0].1.replace("\r\n", "").contains('\n'));
 }
+
+#[test]
+fn a_bounded_channel_renames_the_types_of_its_own_let() {
+    let code = "use std::sync::mpsc::{self, Receiver, Sender};\npub fn run(items: Vec<u32>) {\n    let (tx, rx): (Sender<u32>, Receiver<u32>) = mpsc::channel();\n    for item in items {\n        let tx = tx.clone();\n        std::thread::spawn(move || tx.send(item).unwrap());\n    }\n    drop(rx);\n}\n";
+    let found = suggested("unbounded_channel", code);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, Applicability::HasPlaceholders);
+    assert!(
+        found[0].1.contains(
+            "let (tx, rx): (SyncSender<u32>, Receiver<u32>) = mpsc::sync_channel(/* capacity */);"
+        ),
+        "{}",
+        found[0].1
+    );
+}
