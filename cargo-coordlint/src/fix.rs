@@ -151,3 +151,53 @@ fn uncommitted_files(root: &Path) -> Option<Vec<PathBuf>> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("coordlint-fix-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lib.rs");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_rewrite_that_does_not_parse_is_rolled_back() {
+        let original = "fn f() {}\n";
+        let path = scratch_file("rollback", original);
+        let error = write_checked(&path, original, "fn f( {}\n", lint_core::Edition::E2021)
+            .expect_err("an unparseable result is refused");
+        assert!(error.to_string().contains("restored"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_analyzed_is_not_written() {
+        let path = scratch_file("changed", "fn g() {}\n");
+        let error = write_checked(
+            &path,
+            "fn f() {}\n",
+            "fn h() {}\n",
+            lint_core::Edition::E2021,
+        )
+        .expect_err("a changed file is refused");
+        assert!(error.to_string().contains("changed on disk"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "fn g() {}\n");
+    }
+
+    #[test]
+    fn a_good_rewrite_is_written() {
+        let path = scratch_file("good", "fn f() {}\n");
+        write_checked(
+            &path,
+            "fn f() {}\n",
+            "fn g() {}\n",
+            lint_core::Edition::E2021,
+        )
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "fn g() {}\n");
+    }
+}
