@@ -148,6 +148,18 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub runtime_trace: Option<PathBuf>,
 
+    /// Apply the machine-applicable suggestions in place, then report what is left
+    #[arg(long, help_heading = "Fixes")]
+    pub fix: bool,
+
+    /// With --fix: print the changes as a diff and write nothing
+    #[arg(long, requires = "fix", help_heading = "Fixes")]
+    pub dry_run: bool,
+
+    /// With --fix: fix files even when the git working tree has uncommitted changes
+    #[arg(long, requires = "fix", help_heading = "Fixes")]
+    pub allow_dirty: bool,
+
     /// Coloring: auto, always, never
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,

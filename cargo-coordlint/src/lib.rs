@@ -5,6 +5,7 @@
 mod args;
 mod baseline;
 mod discover;
+mod fix;
 mod graph;
 mod output;
 mod runtime_trace;
@@ -137,6 +138,48 @@ fn run_cli(
     if cli.graph {
         return print_graph(cli, environment, out);
     }
+    let (inputs, diagnostics, elapsed) = analyze(cli, environment, err)?;
+    if cli.fix {
+        let outcome = fix::apply(
+            &inputs,
+            &diagnostics,
+            cli.dry_run,
+            cli.allow_dirty,
+            out,
+            err,
+        )?;
+        if cli.dry_run {
+            writeln!(
+                err,
+                "note: --dry-run: {} in {}; nothing was written",
+                count(outcome.fixes_applied, "fix", "fixes"),
+                count(outcome.files_changed, "file", "files")
+            )?;
+            return Ok(status_of(cli, &diagnostics));
+        }
+        if outcome.files_changed == 0 {
+            writeln!(err, "note: no machine-applicable fix to apply")?;
+        } else {
+            // What is left, read from the rewritten files.
+            let (inputs, diagnostics, elapsed) = analyze(cli, environment, &mut std::io::sink())?;
+            return report(cli, &inputs, diagnostics, elapsed, out, err);
+        }
+    }
+    report(cli, &inputs, diagnostics, elapsed, out, err)
+}
+
+/// Finds, reads and analyzes the files; returns them with the findings (levels from the
+/// settings, sorted by path, suggestions attached) and the time it took. Warnings about the
+/// inputs go to `err`.
+fn analyze(
+    cli: &Cli,
+    environment: &Environment,
+    err: &mut dyn Write,
+) -> anyhow::Result<(
+    discover::Inputs,
+    Vec<lint_core::Diagnostic>,
+    std::time::Duration,
+)> {
     let started = std::time::Instant::now();
     let mut inputs = discover::discover(cli, environment)?;
     let configs = settings::read(&inputs.settings_files)?
@@ -179,11 +222,26 @@ fn run_cli(
     let diagnostics = lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped);
     let mut diagnostics = configs.relevel(&inputs, diagnostics);
     sort_by_path(&inputs, &mut diagnostics);
+    // A suggestion that would not parse is left out (and the finding still reported).
+    let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+    Ok((inputs, diagnostics, started.elapsed()))
+}
+
+/// Applies the baseline options, writes the findings in the chosen format (and to
+/// `--output-file`) and picks the exit status.
+fn report(
+    cli: &Cli,
+    inputs: &discover::Inputs,
+    mut diagnostics: Vec<lint_core::Diagnostic>,
+    elapsed: std::time::Duration,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let mut left_out_by_baseline = None;
     if cli.write_baseline.is_some() || cli.baseline.is_some() {
-        let fingerprints = baseline::fingerprints(&inputs, &diagnostics);
+        let fingerprints = baseline::fingerprints(inputs, &diagnostics);
         if let Some(path) = &cli.write_baseline {
-            baseline::write(path, &inputs, &diagnostics, &fingerprints)?;
+            baseline::write(path, inputs, &diagnostics, &fingerprints)?;
             writeln!(
                 err,
                 "wrote {} finding(s) to the baseline {}",
@@ -197,9 +255,8 @@ fn run_cli(
             left_out_by_baseline = Some(left_out);
         }
     }
-    let elapsed = started.elapsed();
     let report = output::Report {
-        inputs: &inputs,
+        inputs,
         diagnostics: &diagnostics,
         elapsed,
         color: cli.use_color(),
@@ -215,15 +272,24 @@ fn run_cli(
         None => output::emit(cli.message_format(), &report, out, err),
     }
     .context("could not write the report")?;
+    Ok(status_of(cli, &diagnostics))
+}
+
+fn count(number: usize, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
+}
+
+/// 1 when an error-level finding is reported; recording a baseline is how a team adopts
+/// coordlint on code with findings, so it succeeds.
+fn status_of(cli: &Cli, diagnostics: &[lint_core::Diagnostic]) -> Status {
     let has_errors = diagnostics
         .iter()
         .any(|diagnostic| diagnostic.severity == Severity::Error);
-    // Recording a baseline is how a team adopts coordlint on code with findings: it succeeds.
-    Ok(if has_errors && cli.write_baseline.is_none() {
+    if has_errors && cli.write_baseline.is_none() {
         Status::Findings
     } else {
         Status::Clean
-    })
+    }
 }
 
 /// `cargo coordlint graph`: the lock-order graph of what the same options would analyze.

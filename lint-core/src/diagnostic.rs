@@ -50,6 +50,90 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Further explanation (call chains, scenarios, limits of the evidence).
     pub notes: Vec<String>,
+    /// Code changes that fix the finding (built by [`crate::fixes`] from `fix_request`), or
+    /// sites to change by hand.
+    pub suggestions: Vec<Suggestion>,
+    /// What the rule asks the fix builder to write; consumed by
+    /// [`crate::fixes::attach_suggestions`], which turns it into `suggestions`.
+    pub fix_request: Option<FixRequest>,
+}
+
+/// How sure a suggestion is, with rustc's names and meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Provably keeps the program compiling with the same types; `--fix` applies it.
+    MachineApplicable,
+    /// Likely right, but it may not compile or may change behaviour: a person reviews it.
+    MaybeIncorrect,
+    /// Contains a placeholder (`/* capacity */`) a person must fill in.
+    HasPlaceholders,
+    /// Not code: places to change by hand.
+    Unspecified,
+}
+
+impl Applicability {
+    /// The name rustc writes in `suggestion_applicability`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+            Applicability::HasPlaceholders => "HasPlaceholders",
+            Applicability::Unspecified => "Unspecified",
+        }
+    }
+}
+
+/// One replacement of a byte range of one file (an empty range inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A fix for a finding: what it does, its edits (all in the primary file, non-overlapping)
+/// and how sure it is. A suggestion without edits lists `sites` to change by hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// What the change does, as a `help` line: lowercase, code in backticks.
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    /// For a suggestion without edits: the places to change, labelled.
+    pub sites: Vec<Label>,
+}
+
+/// What a rule asks the fix builder ([`crate::fixes`]) to write. Rules know what the fix
+/// is; the builder, which re-reads the file's syntax, knows how to write it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixRequest {
+    /// The guard taken at `acquisition` is a temporary of a `match`, `if let` or `while let`
+    /// scrutinee, alive at `second`: bind the value first so the guard ends before the arms
+    /// run.
+    HoistScrutinee { acquisition: Span, second: Span },
+    /// The guard taken at `first` is a temporary still alive at `second`, the same lock in
+    /// the same statement: take it once and use the one guard for both.
+    ReuseGuard { first: Span, second: Span },
+    /// The guard taken at `acquisition` is a temporary of a statement that awaits at
+    /// `await_span`: bind the value computed from it to a `let` before the statement.
+    HoistTemporary { acquisition: Span, await_span: Span },
+    /// The guard bound to `binding`, taken at `acquisition`, is alive at `await_span`: end
+    /// it after its last use.
+    EndGuardBeforeAwait {
+        acquisition: Span,
+        binding: String,
+        await_span: Span,
+    },
+    /// The unbounded channel built by the call at `call`: the bounded constructor
+    /// `bounded_function` with a capacity placeholder, and the type renames
+    /// (`UnboundedSender` → `Sender`) at the declarations in `sender_fields` (struct name,
+    /// field name) and in the constructor's own `let`.
+    BoundChannel {
+        call: Span,
+        bounded_function: &'static str,
+        placeholder: &'static str,
+        type_renames: &'static [(&'static str, &'static str)],
+        sender_fields: Vec<(String, String)>,
+    },
 }
 
 impl Diagnostic {
@@ -68,6 +152,8 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            suggestions: Vec::new(),
+            fix_request: None,
         }
     }
 
@@ -83,6 +169,16 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_suggestion(mut self, suggestion: Suggestion) -> Self {
+        self.suggestions.push(suggestion);
+        self
+    }
+
+    pub fn with_fix_request(mut self, request: FixRequest) -> Self {
+        self.fix_request = Some(request);
         self
     }
 

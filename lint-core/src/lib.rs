@@ -2,11 +2,13 @@
 //!
 //! The passes run in one direction: sources → [`lower`] (the only `syn` user; one file at a
 //! time, in parallel) → [`model`] facts → [`analysis`] (the global phase over all facts) →
-//! [`rules`] → [`diagnostic`]s, sorted. lint-core does no I/O and never prints.
+//! [`rules`] → [`diagnostic`]s, sorted → [`fixes`] (suggestions, re-reading one file's syntax).
+//! lint-core does no I/O and never prints.
 
 pub mod analysis;
 pub mod config;
 pub mod diagnostic;
+pub mod fixes;
 pub mod knowledge;
 pub mod lock_graph;
 pub mod lower;
@@ -23,7 +25,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 pub use config::{Config, ConfigError, Level, OptionKind, OptionValue, RuleOption};
-pub use diagnostic::{Diagnostic, Label, Severity};
+pub use diagnostic::{Applicability, Diagnostic, Edit, FixRequest, Label, Severity, Suggestion};
 pub use lock_graph::LockGraph;
 pub use model::FileFacts;
 pub use source::{Edition, SourceFile};
@@ -33,7 +35,7 @@ pub use span::{FileId, LineCol, LineIndex, Span};
 /// up to [`lower::MAX_TOKEN_NESTING`] levels of brackets.
 const LOWERING_STACK_BYTES: usize = 64 << 20;
 
-fn lowering_pool() -> &'static rayon::ThreadPool {
+pub(crate) fn lowering_pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
@@ -121,9 +123,24 @@ pub fn lock_graph(files: &[FileFacts], config: &Config) -> LockGraph {
     lowering_pool().install(|| lock_graph::build(files, config))
 }
 
-/// Lowers and analyzes `sources` in one call.
+/// Lowers and analyzes `sources` in one call, with the findings' suggestions.
 pub fn check_sources(sources: &[SourceFile], config: &Config) -> Vec<Diagnostic> {
-    analyze(&lower_files(sources), config)
+    let mut diagnostics = analyze(&lower_files(sources), config);
+    attach_suggestions(sources, &mut diagnostics);
+    diagnostics
+}
+
+/// Turns the fix requests of `diagnostics` into suggestions (see [`fixes`]); `sources` are
+/// the files the findings' spans index. Returns how many suggestions were dropped because
+/// their result did not parse.
+pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) -> usize {
+    lowering_pool().install(|| fixes::attach_suggestions(sources, diagnostics))
+}
+
+/// Whether `text` parses as a Rust file of `edition` (on a thread with a stack deep enough
+/// for syn's recursion).
+pub fn parses(text: &str, edition: Edition) -> bool {
+    lowering_pool().install(|| fixes::parses(text, edition))
 }
 
 fn parse_failures(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {

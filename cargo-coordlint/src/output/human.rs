@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::Write;
 
-use lint_core::{Diagnostic, Label, Severity};
+use lint_core::{Applicability, Diagnostic, Label, Severity, Suggestion};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan};
 use rayon::prelude::*;
 
@@ -67,6 +67,43 @@ pub fn render(sources: &[IndexedSource], diagnostic: &Diagnostic, color: bool) -
     if handler.render_report(&mut text, &report).is_err() {
         text = format!("{}\n", diagnostic.message);
     }
+    for suggestion in &diagnostic.suggestions {
+        text.push_str(&suggestion_text(sources, suggestion));
+    }
+    text
+}
+
+/// A suggestion under its report: the help line with how sure it is, then the change as a
+/// diff (or the sites to change).
+fn suggestion_text(sources: &[IndexedSource], suggestion: &Suggestion) -> String {
+    let sureness = match suggestion.applicability {
+        Applicability::MachineApplicable => " (`cargo coordlint --fix` applies this)",
+        Applicability::MaybeIncorrect => " (review it: it may not compile as is)",
+        Applicability::HasPlaceholders => " (fill in the placeholder)",
+        Applicability::Unspecified => "",
+    };
+    let mut text = format!(
+        "  help: {}{sureness}\n",
+        escape::one_line(&suggestion.message)
+    );
+    if let Some(edit) = suggestion.edits.first() {
+        let source = &sources[edit.span.file.0 as usize];
+        let diff = super::diff::unified(source.name(), source.text(), &suggestion.edits);
+        for line in escape::multi_line(&diff).lines() {
+            text.push_str(&format!("  {line}\n"));
+        }
+    }
+    for site in &suggestion.sites {
+        let source = &sources[site.span.file.0 as usize];
+        text.push_str(&format!(
+            "  - {}:{}:{}: {}\n",
+            source.name(),
+            site.span.start.line,
+            site.span.start.column,
+            escape::one_line(&site.message)
+        ));
+    }
+    text.push('\n');
     text
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use lint_core::{Diagnostic, Label, Severity};
+use lint_core::{Diagnostic, Label, Severity, Suggestion};
 use serde::Serialize;
 
 use super::IndexedSource;
@@ -155,6 +155,12 @@ fn rustc_diagnostic(
     if let Some(help) = &diagnostic.help {
         children.push(child("help", help));
     }
+    children.extend(
+        diagnostic
+            .suggestions
+            .iter()
+            .map(|suggestion| suggestion_child(inputs, sources, suggestion)),
+    );
     RustcDiagnostic {
         message_type: "diagnostic",
         message: diagnostic.message.clone(),
@@ -179,6 +185,36 @@ fn child(level: &'static str, message: &str) -> RustcDiagnostic {
         children: Vec::new(),
         rendered: None,
     }
+}
+
+/// A suggestion as rustc writes one: a `help` child whose spans carry the replacement text
+/// and its applicability (rust-analyzer turns these into quick fixes), or, for a suggestion
+/// without edits, the sites to change, labelled.
+fn suggestion_child(
+    inputs: &Inputs,
+    sources: &[IndexedSource],
+    suggestion: &Suggestion,
+) -> RustcDiagnostic {
+    let mut help = child("help", &suggestion.message);
+    let applicability = suggestion.applicability.as_str().to_string();
+    help.spans = suggestion
+        .edits
+        .iter()
+        .map(|edit| {
+            let mut span = rustc_span(inputs, sources, &Label::new(edit.span, ""), true);
+            span.label = None;
+            span.suggested_replacement = Some(edit.replacement.clone());
+            span.suggestion_applicability = Some(applicability.clone());
+            span
+        })
+        .collect();
+    help.spans.extend(
+        suggestion
+            .sites
+            .iter()
+            .map(|site| rustc_span(inputs, sources, site, true)),
+    );
+    help
 }
 
 fn rustc_span(

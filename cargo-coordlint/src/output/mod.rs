@@ -2,6 +2,7 @@
 //! `json` (cargo's `--message-format=json` lines, for editors and CI), `sarif` (code
 //! scanning) and `github` (workflow commands that annotate pull requests).
 
+pub mod diff;
 pub mod escape;
 pub mod fingerprint;
 mod github;

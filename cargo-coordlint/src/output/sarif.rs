@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use lint_core::{Diagnostic, Label, Level, Severity, rules};
+use lint_core::{Diagnostic, Label, Level, Severity, Suggestion, rules};
 use serde_json::{Value, json};
 
 use super::fingerprint;
@@ -139,7 +139,38 @@ fn result(
     {
         result["codeFlows"] = flows;
     }
+    let fixes: Vec<Value> = diagnostic
+        .suggestions
+        .iter()
+        .filter(|suggestion| !suggestion.edits.is_empty())
+        .map(|suggestion| fix(inputs, paths, suggestion))
+        .collect();
+    if !fixes.is_empty() {
+        result["fixes"] = json!(fixes);
+    }
     result
+}
+
+/// A suggestion as a SARIF `fix`: its edits as replacements of exact regions (an insertion
+/// deletes an empty region), with the applicability in the properties.
+fn fix(inputs: &Inputs, paths: &RepositoryPaths, suggestion: &Suggestion) -> Value {
+    let file = suggestion.edits[0].span.file.0 as usize;
+    json!({
+        "description": { "text": suggestion.message },
+        "artifactChanges": [{
+            "artifactLocation": artifact_location(inputs, paths, file),
+            "replacements": suggestion.edits.iter().map(|edit| json!({
+                "deletedRegion": {
+                    "startLine": edit.span.start.line,
+                    "startColumn": edit.span.start.column,
+                    "endLine": edit.span.end.line,
+                    "endColumn": edit.span.end.column,
+                },
+                "insertedContent": { "text": edit.replacement },
+            })).collect::<Vec<_>>(),
+        }],
+        "properties": { "applicability": suggestion.applicability.as_str() },
+    })
 }
 
 /// The message, then the witness sites as links to the related locations, the help and the
@@ -188,13 +219,9 @@ fn code_flows(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic)
 fn location(inputs: &Inputs, paths: &RepositoryPaths, label: &Label) -> Value {
     let span = label.span;
     let file = span.file.0 as usize;
-    let artifact = match paths.relative(file) {
-        Some(relative) => json!({ "uri": percent_encode_path(relative), "uriBaseId": SRCROOT }),
-        None => json!({ "uri": file_uri(&inputs.origins[file].absolute_path) }),
-    };
     json!({
         "physicalLocation": {
-            "artifactLocation": artifact,
+            "artifactLocation": artifact_location(inputs, paths, file),
             "region": {
                 "startLine": span.start.line,
                 "startColumn": span.start.column,
@@ -204,6 +231,14 @@ fn location(inputs: &Inputs, paths: &RepositoryPaths, label: &Label) -> Value {
         },
         "message": { "text": escape_brackets(&label.message) },
     })
+}
+
+/// A file relative to the repository root, or by absolute URI when outside it.
+fn artifact_location(inputs: &Inputs, paths: &RepositoryPaths, file: usize) -> Value {
+    match paths.relative(file) {
+        Some(relative) => json!({ "uri": percent_encode_path(relative), "uriBaseId": SRCROOT }),
+        None => json!({ "uri": file_uri(&inputs.origins[file].absolute_path) }),
+    }
 }
 
 /// `file:///abs/path` for a file outside the repository.

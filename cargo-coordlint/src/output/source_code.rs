@@ -23,6 +23,11 @@ impl IndexedSource {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The file's display path.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 impl SourceCode for IndexedSource {

@@ -8,6 +8,42 @@ pub struct UnboundedConstructor {
     pub bounded_replacement: &'static str,
 }
 
+impl UnboundedConstructor {
+    /// The bounded constructor's name, the last segment of [`Self::bounded_replacement`]
+    /// (`sync_channel`).
+    pub fn bounded_function(&self) -> &'static str {
+        let call = self.bounded_replacement;
+        let name_end = call.find('(').unwrap_or(call.len());
+        let name = &call[..name_end];
+        name.rsplit("::").next().unwrap_or(name)
+    }
+
+    /// The bounded constructor's argument as a placeholder (`/* capacity */`).
+    pub fn capacity_placeholder(&self) -> &'static str {
+        if self.bounded_replacement.contains("(buffer)") {
+            "/* buffer */"
+        } else {
+            "/* capacity */"
+        }
+    }
+
+    /// Type names that change with the bounded constructor (`UnboundedSender` → `Sender`).
+    pub fn type_renames(&self) -> &'static [(&'static str, &'static str)] {
+        const TOKIO_LIKE: &[(&str, &str)] = &[
+            ("UnboundedSender", "Sender"),
+            ("UnboundedReceiver", "Receiver"),
+        ];
+        const STD: &[(&str, &str)] = &[("Sender", "SyncSender")];
+        match self.path {
+            "std::sync::mpsc::channel" => STD,
+            "tokio::sync::mpsc::unbounded_channel"
+            | "futures::channel::mpsc::unbounded"
+            | "futures_channel::mpsc::unbounded" => TOKIO_LIKE,
+            _ => &[],
+        }
+    }
+}
+
 const UNBOUNDED_CONSTRUCTORS: &[UnboundedConstructor] = &[
     UnboundedConstructor {
         path: "std::sync::mpsc::channel",

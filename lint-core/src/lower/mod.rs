@@ -1,4 +1,5 @@
-//! Lowering: the only module that touches `syn`. Parses one file and turns it into
+//! Lowering: the module that turns `syn` into the model (only `fixes`, after the rules, also
+//! reads syn). Parses one file and turns it into
 //! [`FileFacts`], the project's own syntax model; the syn tree is dropped afterwards.
 //!
 //! Lowering never fails: a file that does not lex or parse, or that nests deeper than the
@@ -78,6 +79,21 @@ impl SpanContext<'_> {
         let start = (range.start as u32).min(end);
         self.lines.span(self.file, self.text, start, end)
     }
+}
+
+/// The syn tree of `text` as lowering parses it (BOM and shebang blanked, nesting checked,
+/// edition keywords rewritten), with byte offsets into `text`; `None` if it does not parse.
+/// For [`crate::fixes`], which re-reads one file's syntax to write a fix. The caller resets
+/// proc-macro2's span table (`proc_macro2::extra::invalidate_current_thread_spans`) before
+/// and after, as [`lower_file`] does.
+pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Option<syn::File> {
+    let text = blank_out_shebang_and_bom(text);
+    let context = SpanContext {
+        file: FileId(0),
+        text: &text,
+        lines: LineIndex::new(&text),
+    };
+    parse(&context, &text, edition).ok()
 }
 
 fn parse(

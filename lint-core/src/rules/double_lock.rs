@@ -3,7 +3,8 @@
 use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::analysis::locks::guards::HoldReason;
+use crate::diagnostic::{Diagnostic, FixRequest, Label};
 use crate::knowledge::locks::{LockKind, Mode};
 
 declare_rule! {
@@ -40,6 +41,12 @@ declare_rule! {
     ///     state.insert(id, value);
     /// }
     /// ```
+    ///
+    /// The finding suggests a fix for a guard that lives longer than it looks: the
+    /// scrutinee's value bound before the `match`/`if let` (`.is_some()` when the arms only
+    /// test `Some(_)`/`None`, `.copied()` when they copy out of a reference, `.cloned()`
+    /// to review otherwise), and one guard for a statement that locks twice. `cargo
+    /// coordlint --fix` applies the ones the syntax proves keep every type the same.
     ///
     /// A read after a read is reported only when the analyzed code also write-locks that
     /// lock somewhere (the finding shows that write): readers only wait for each other
@@ -202,11 +209,33 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
                 "end the reference first (copy the value out: `map.get(&k).map(|r| r.clone())`), or make both changes through the one `RefMut`/entry".to_string(),
             );
     }
+    if let Some(request) = fix_request(double) {
+        diagnostic = diagnostic.with_fix_request(request);
+    }
     diagnostic.with_help(if recursive_read {
         "use the first read guard for both reads, or drop it before reading again".to_string()
     } else {
         "drop the first guard before locking again (end its block or call `drop(guard)`), or pass the guard's data to the code that needs it".to_string()
     })
+}
+
+/// The fix for a guard that lives longer than it looks: a scrutinee's value bound first, or
+/// one guard for a statement that locks twice (written by `crate::fixes`).
+fn fix_request(double: &DoubleLock) -> Option<FixRequest> {
+    let direct = double.chain.is_empty() && double.closure_call.is_none();
+    match double.first.reason {
+        HoldReason::MatchScrutinee | HoldReason::IfLetScrutinee | HoldReason::WhileLetScrutinee => {
+            Some(FixRequest::HoistScrutinee {
+                acquisition: double.first.site,
+                second: primary_site(double),
+            })
+        }
+        HoldReason::Temporary if direct => Some(FixRequest::ReuseGuard {
+            first: double.first.site,
+            second: double.second_site,
+        }),
+        _ => None,
+    }
 }
 
 /// Where a re-acquisition shows in the function: the call that leads to it (of a

@@ -3,7 +3,8 @@
 use super::lock_wording::{held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::GuardAcrossAwait;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::analysis::locks::guards::HoldReason;
+use crate::diagnostic::{Diagnostic, FixRequest, Label};
 
 declare_rule! {
     /// ## What it does
@@ -32,6 +33,12 @@ declare_rule! {
     /// self.cache.lock().unwrap().insert(key, value);
     /// ```
     ///
+    /// For a guard bound by `let`, the finding suggests `drop(guard);` after its last use
+    /// when that use comes before the `.await` (`cargo coordlint --fix` applies it when every
+    /// use reads through the guard), or taking the lock after the `.await` when the guard is
+    /// first used there. For a temporary guard it suggests binding the value taken from it
+    /// before the statement, and for a scrutinee's guard binding the scrutinee's value first.
+    ///
     /// ## Known problems
     /// A `Mutex` whose type does not resolve to a known library is not flagged, and
     /// neither are guards moved into closures or structs. clippy's `await_holding_lock`
@@ -58,7 +65,7 @@ fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnosti
     let held = &found.held;
     let name = held.target.name();
     let lock_type = held.target.lock_type.name;
-    context
+    let diagnostic = context
         .diagnostic(
             format!("a guard of `{name}` (`{lock_type}`) is held across an `.await`"),
             Label::new(found.await_span, "the task can be suspended here with the lock still held"),
@@ -73,5 +80,33 @@ fn finding(context: &RuleContext<'_, '_>, found: &GuardAcrossAwait) -> Diagnosti
         .with_help(format!(
             "drop the guard before the `.await` (end its block or call `drop(guard)`), or use an async lock such as `tokio::sync::{}` if it must stay held",
             if lock_type.ends_with("RwLock") { "RwLock" } else { "Mutex" }
-        ))
+        ));
+    match fix_request(found) {
+        Some(request) => diagnostic.with_fix_request(request),
+        None => diagnostic,
+    }
+}
+
+/// The fix, by why the guard is still alive: a `let` guard ended after its last use, a
+/// scrutinee's value bound first, a temporary's value bound before the statement.
+fn fix_request(found: &GuardAcrossAwait) -> Option<FixRequest> {
+    let held = &found.held;
+    match &held.reason {
+        HoldReason::Binding(binding) => Some(FixRequest::EndGuardBeforeAwait {
+            acquisition: held.site,
+            binding: binding.clone(),
+            await_span: found.await_span,
+        }),
+        HoldReason::MatchScrutinee | HoldReason::IfLetScrutinee | HoldReason::WhileLetScrutinee => {
+            Some(FixRequest::HoistScrutinee {
+                acquisition: held.site,
+                second: found.await_span,
+            })
+        }
+        HoldReason::Temporary => Some(FixRequest::HoistTemporary {
+            acquisition: held.site,
+            await_span: found.await_span,
+        }),
+        _ => None,
+    }
 }

@@ -7,7 +7,7 @@ use crate::analysis::locks::blocking::{ChannelCycle, RendezvousCycle};
 use crate::analysis::locks::identity::ClassKey;
 use crate::analysis::locks::{Cycle, CycleCluster, EdgeWitness};
 use crate::analysis::runtime_match;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Applicability, Diagnostic, Label, Suggestion};
 use crate::runtime::{ObservedCycle, RuntimeObservations};
 
 declare_rule! {
@@ -49,6 +49,10 @@ declare_rule! {
     ///     let log = self.log.lock().unwrap();
     /// }
     /// ```
+    ///
+    /// No code edit fixes an order, so the finding names the order to adopt and lists the
+    /// acquisitions that go against it (for more than two locks, the order the fewest
+    /// acquisitions break).
     ///
     /// ## Known problems
     /// Lock classes group all instances of a field, so two different objects locked in
@@ -203,7 +207,78 @@ fn finding(context: &RuleContext<'_, '_>, cluster: &CycleCluster) -> Diagnostic 
             classes.join(" and ")
         ));
     }
-    diagnostic.with_help(order_help(context.program, cluster, &names))
+    let diagnostic = diagnostic.with_help(order_help(context.program, cluster, &names));
+    match order_change_sites(context.program, cluster, &cycle.classes) {
+        Some(suggestion) => diagnostic.with_suggestion(suggestion),
+        None => diagnostic,
+    }
+}
+
+/// No code edit can fix a lock order, so the suggestion names the order to adopt and lists
+/// the acquisitions that go against it: for two locks, the witness's first edge sets the
+/// order; for more, the order the fewest edges break.
+fn order_change_sites(
+    program: &Program<'_>,
+    cluster: &CycleCluster,
+    witness_classes: &[ClassKey],
+) -> Option<Suggestion> {
+    let edges: Vec<(&ClassKey, &ClassKey, &EdgeWitness)> = program
+        .locks
+        .edges
+        .iter()
+        .filter(|((from, to), _)| cluster.classes.contains(from) && cluster.classes.contains(to))
+        .flat_map(|((from, to), witnesses)| {
+            witnesses.iter().map(move |witness| (from, to, witness))
+        })
+        .collect();
+    let order: Vec<&ClassKey> = if cluster.classes.len() <= 2 {
+        witness_classes.iter().collect()
+    } else {
+        breaking_order(&cluster.classes, &edges)
+    };
+    let position = |class: &ClassKey| order.iter().position(|c| *c == class).unwrap_or(0);
+    let mut sites: Vec<Label> = edges
+        .iter()
+        .filter(|(from, to, _)| position(from) > position(to))
+        .map(|(from, to, witness)| {
+            let site = witness.chain.first().map_or(witness.then_site, |(_, call)| *call);
+            Label::new(
+                site,
+                format!(
+                    "`{}` is taken here while `{}` is held (in `{}`): take `{}` first, or release `{}` before this",
+                    to.display(),
+                    from.display(),
+                    function_name(program, witness),
+                    to.display(),
+                    from.display()
+                ),
+            )
+        })
+        .collect();
+    sites.sort_by_key(|label| (label.span.file, label.span.byte_start));
+    sites.dedup_by_key(|label| label.span);
+    if sites.is_empty() {
+        return None;
+    }
+    let sequence: Vec<String> = order
+        .iter()
+        .map(|class| format!("`{}`", class.display()))
+        .collect();
+    Some(Suggestion {
+        message: format!(
+            "adopt the order {}: change {} that take{} them the other way",
+            sequence.join(" before "),
+            if sites.len() == 1 {
+                "the acquisition".to_string()
+            } else {
+                format!("the {} acquisitions", sites.len())
+            },
+            if sites.len() == 1 { "s" } else { "" }
+        ),
+        edits: Vec::new(),
+        applicability: Applicability::Unspecified,
+        sites,
+    })
 }
 
 /// Fields of other structs that hold the same `Arc` lock as a class of the cycle.

@@ -5,7 +5,7 @@ use crate::analysis::Program;
 use crate::analysis::call_sites::CallTarget;
 use crate::analysis::channels::{Producer, ProducerKind, UnboundedChannel, unbounded_channels};
 use crate::analysis::loops::Driver;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, FixRequest, Label};
 
 declare_rule! {
     /// ## What it does
@@ -58,6 +58,11 @@ declare_rule! {
     /// When the thread that sends is also the one that receives (a work list), a bounded
     /// channel would block it forever once full: keep the items in a `Vec` or `VecDeque`
     /// instead, or send from another thread.
+    ///
+    /// The finding suggests the bounded constructor with a `/* capacity */` placeholder, and
+    /// the sender and receiver types renamed (`UnboundedSender` → `Sender`) where they are
+    /// declared in the same file; a person picks the capacity (and, for tokio, awaits the
+    /// sends), so `--fix` leaves it alone.
     ///
     /// ## Known problems
     /// Evidence is looked for in the function that creates the channel and in the functions
@@ -130,7 +135,34 @@ fn finding(context: &RuleContext<'_, '_>, channel: &UnboundedChannel<'_>) -> Dia
             ));
         }
     }
+    if !channel.sender_also_receives {
+        diagnostic = diagnostic.with_fix_request(bound_channel_request(channel, &producers));
+    }
     diagnostic.with_help(help(channel))
+}
+
+/// The bounded constructor, and the struct fields the sender is kept in (whose types change
+/// with it).
+fn bound_channel_request(channel: &UnboundedChannel<'_>, producers: &[&Producer]) -> FixRequest {
+    let mut sender_fields: Vec<(String, String)> = producers
+        .iter()
+        .filter_map(|producer| match &producer.kind {
+            ProducerKind::SharedState { owner, field } => Some((
+                owner.rsplit("::").next().unwrap_or(owner).to_string(),
+                field.to_string(),
+            )),
+            _ => None,
+        })
+        .collect();
+    sender_fields.sort();
+    sender_fields.dedup();
+    FixRequest::BoundChannel {
+        call: channel.site.span,
+        bounded_function: channel.constructor.bounded_function(),
+        placeholder: channel.constructor.capacity_placeholder(),
+        type_renames: channel.constructor.type_renames(),
+        sender_fields,
+    }
 }
 
 fn producer_label(program: &Program<'_>, producer: &Producer) -> String {

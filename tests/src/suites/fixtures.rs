@@ -40,8 +40,20 @@ fn rule_groups() -> Vec<String> {
 
 /// Problems of one fixture, as `path:line rule: message` lines.
 fn check_fixture(fixture: &Fixture, config: &Config) -> Vec<String> {
-    let diagnostics = lint_core::check_sources(&fixture.sources, config);
+    let mut diagnostics = lint_core::analyze(&lint_core::lower_files(&fixture.sources), config);
+    let unparseable = lint_core::attach_suggestions(&fixture.sources, &mut diagnostics);
     let mut problems = Vec::new();
+    if unparseable > 0 {
+        problems.push(format!(
+            "{}: {unparseable} suggestions were dropped because their result does not parse",
+            fixture.name
+        ));
+    }
+    problems.extend(super::fixes::check_fixed_file(
+        fixture,
+        &diagnostics,
+        config,
+    ));
     if fixture.headers.check_pass && !fixture.expected.is_empty() {
         problems.push(format!(
             "{}: `//@ check-pass` but it has markers",

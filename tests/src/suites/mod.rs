@@ -3,6 +3,8 @@ mod baseline;
 mod cli;
 mod configuration;
 mod discovery;
+mod fix_command;
+mod fixes;
 mod fixtures;
 mod hostile;
 mod json_format;

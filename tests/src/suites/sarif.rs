@@ -116,6 +116,26 @@ fn results_carry_what_code_scanning_needs() {
         text.contains("note: possible deadlock"),
         "the scenario: {text}"
     );
+    let channel = results
+        .iter()
+        .find(|r| r["ruleId"] == "coordlint::unbounded_channel")
+        .expect("the demo's unbounded channel");
+    let fix = &channel["fixes"][0];
+    assert_eq!(fix["properties"]["applicability"], "HasPlaceholders");
+    let change = &fix["artifactChanges"][0];
+    assert!(
+        !change["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with('/')
+    );
+    let replacements = change["replacements"].as_array().expect("replacements");
+    assert!(replacements.iter().any(|replacement| {
+        replacement["insertedContent"]["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("/* capacity */"))
+            && replacement["deletedRegion"]["startLine"].as_u64() >= Some(1)
+    }));
 }
 
 #[test]

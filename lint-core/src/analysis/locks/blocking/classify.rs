@@ -79,7 +79,8 @@ pub fn classify<'e>(
             exemption: Exemption::None,
         }),
         CandidateKind::CondvarWait { released } => {
-            let call = find_expr(values, candidate.span).map(|expr| &expr.kind);
+            let expr = find_expr(values, candidate.span);
+            let call = expr.map(|expr| &expr.kind);
             // `wait_timeout(guard, Duration::from_millis(5))`: a short bound, not a stall.
             if let Some(ExprKind::MethodCall { args, .. }) = call
                 && args.iter().any(|arg| is_short_duration(values, arg))
@@ -96,7 +97,8 @@ pub fn classify<'e>(
                     awaited: false,
                     releases: Some(released.clone()),
                 },
-                span: None,
+                // At the method's name, as for other blocking calls in a chain.
+                span: expr.map(|expr| from_method(expr, expr)),
                 exemption: Exemption::None,
             })
         }
