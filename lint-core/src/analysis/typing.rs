@@ -16,7 +16,7 @@ use super::types::{Ty, TypeResolver, TypeScope};
 use crate::knowledge::adaptors::keeps_type;
 use crate::knowledge::collections::{
     Iterated, Returns, Shape, indexed_shape, is_element_access, is_fallible, is_success_variant,
-    iterated_by, returns, unwraps,
+    iterated_by, returns, takes_element_out, unwraps,
 };
 use crate::knowledge::locks::{acquire_method, is_identity_method, lock_type_at};
 use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, is_standard_type};
@@ -244,7 +244,9 @@ impl<'p> Typing<'p> {
             ExprKind::Index { base, .. } => element_type(&self.type_of(at, types, base)?),
             ExprKind::MethodCall {
                 receiver, method, ..
-            } if is_element_access(method) => element_type(&self.type_of(at, types, receiver)?),
+            } if is_element_access(method) || takes_element_out(method) => {
+                element_type(&self.type_of(at, types, receiver)?)
+            }
             // `m.lock()`: the guard, which derefs to the protected value (enough to find
             // the methods called on it).
             ExprKind::MethodCall {
@@ -469,6 +471,23 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
                 scrutinee,
                 scope: (scrutinee.span.byte_end, u32::MAX),
             });
+        }
+        // `match sessions.remove(id) { Some(session) => .. }`: the arm's binding.
+        if let ExprKind::Match { scrutinee, arms } = &expr.kind {
+            for arm in arms {
+                if arm
+                    .pattern
+                    .variant
+                    .as_deref()
+                    .is_some_and(is_success_variant)
+                {
+                    out.push(Binding::Unwrapped {
+                        pattern: &arm.pattern,
+                        scrutinee,
+                        scope: (arm.pattern.span.byte_start, arm.body.span.byte_end),
+                    });
+                }
+            }
         }
         let nested = match &expr.kind {
             ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),

@@ -106,6 +106,14 @@ pub fn is_element_access(method: &str) -> bool {
     ELEMENT_ACCESS_METHODS.contains(&method)
 }
 
+/// Methods that take one element out of a collection (`sessions.remove(&id)`,
+/// `queue.pop_front()`): the value, in an `Option` for maps and the `pop`s.
+const TAKING_METHODS: &[&str] = &["remove", "swap_remove", "pop", "pop_front", "pop_back"];
+
+pub fn takes_element_out(method: &str) -> bool {
+    TAKING_METHODS.contains(&method)
+}
+
 /// Methods that take the value out of an `Option` or `Result` (or panic).
 const UNWRAPPING_METHODS: &[&str] = &["unwrap", "expect", "unwrap_or_default"];
 

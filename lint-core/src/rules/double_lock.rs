@@ -17,7 +17,11 @@ declare_rule! {
     /// mutexes are not. A sharded map (`DashMap`, `DashSet`) counts as a lock per shard:
     /// touching the map while a `Ref`/`RefMut`, entry or iterator into it is alive is
     /// reported, as certain for the same key or a whole-map call (`len`, `iter`,
-    /// `retain`), and as possible for another key (both can fall in one shard).
+    /// `retain`), and as possible for another key (both can fall in one shard). Dropping a
+    /// value whose `Drop` locks again counts too, also when the value reaches the lock
+    /// through a handle to the struct that made it (`Lease { pool: self }`, a clone of the
+    /// maker's `Arc`), in a method of that struct holding the lock (a note says it assumes
+    /// the value belongs to this `self`).
     ///
     /// ## Why is this bad?
     /// `std`, `parking_lot`, `spin` and `tokio` mutexes are not reentrant: the second
@@ -85,6 +89,17 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             };
             diagnostic.severity = severity;
             diagnostic = diagnostic.with_note(guessed_note(context.rule.name));
+        }
+        if let Some((value_type, maker)) = group
+            .iter()
+            .find_map(|double| double.through_maker.as_ref())
+        {
+            diagnostic = diagnostic.with_note(format!(
+                "every `{}` is made by a `{}` method from its own `self`, so this assumes the value belongs to this `{}`",
+                short_name(value_type),
+                short_name(maker),
+                short_name(maker),
+            ));
         }
         out.push(diagnostic);
     }
@@ -275,4 +290,9 @@ fn add_other_sites(mut diagnostic: Diagnostic, group: &[&DoubleLock], name: &str
         ));
     }
     diagnostic
+}
+
+/// `crate::pool::Lease` → `Lease`.
+fn short_name(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
 }

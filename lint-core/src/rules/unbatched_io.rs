@@ -245,6 +245,11 @@ fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // `let mut file = File::create(path)?; file.write_all(&report)?;` per path: one
+            // write to each new file is not a stream written piecemeal.
+            if trip == IoKind::Write && writes_to_stream_opened_per_item(site.expr, scope) {
+                continue;
+            }
             if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
                 continue;
             }
@@ -417,6 +422,44 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
 /// `file.write_all(&chunk)` in `while let Some(chunk) = stream.next().await`: the stream's
 /// items are written as they come (`&chunk`, `chunk.as_ref()`, `&chunk[..]`, or a `let`
 /// that only unwraps it), so each item is already a buffer the producer filled.
+/// Whether the write's receiver is a name bound in the iteration itself (a `let`, or an
+/// `Ok(mut file)` pattern): a stream opened for this item.
+fn writes_to_stream_opened_per_item(call: &Expr, scope: &IterationScope<'_>) -> bool {
+    let ExprKind::MethodCall { receiver, .. } = &call.kind else {
+        return false;
+    };
+    let ExprKind::Path(path) = &peel_refs(receiver).kind else {
+        return false;
+    };
+    if path.segments.len() != 1 {
+        return false;
+    }
+    let name = path.last();
+    let Some(body) = scope.body else {
+        return false;
+    };
+    let binds = |pattern: &crate::model::Pattern| {
+        pattern.span.byte_end <= call.span.byte_start
+            && pattern.bindings.iter().any(|binding| binding.name == name)
+    };
+    let mut bound = false;
+    body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let crate::model::Stmt::Let(let_stmt) = stmt {
+                bound |= binds(&let_stmt.pattern);
+            }
+        }
+    });
+    body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Let { pattern, .. } => bound |= binds(pattern),
+        ExprKind::Match { arms, .. } => {
+            bound |= arms.iter().any(|arm| binds(&arm.pattern));
+        }
+        _ => {}
+    });
+    bound
+}
+
 fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
     let ExprKind::MethodCall { args, .. } = &call.kind else {
         return false;

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::identity::{ClassKey, Identity, IdentityContext};
+use super::summaries::Reach;
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, CallSites, ParamSlot};
 use crate::knowledge::locks::{is_shared_pointer_clone_path, is_shared_pointer_new_path};
@@ -280,4 +281,134 @@ fn expr_at(body: &Block, span: Span) -> Option<&Expr> {
         }
     });
     found
+}
+
+/// A field that every value of its struct gets from the value that made it: `Lease { pool:
+/// self, .. }` built in a `WorkerPool` method, `Handle { state: Arc::clone(&self.state) }`
+/// built in a `Host` method. Through it, a `Lease`'s `pool.slots` is its maker's `slots`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackReference {
+    /// The type whose methods make every value (`WorkerPool`).
+    pub owner: String,
+    /// The place stored, relative to the maker's `self` (`""`, `.state`).
+    pub suffix: String,
+}
+
+/// (struct, field) → the back reference every struct literal of the struct stores in that
+/// field; fields stored anything else anywhere are left out.
+pub fn find_back_references<'a>(
+    functions: &[(FunctionRef, &'a Function)],
+    identity_of: &dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+) -> HashMap<(String, String), BackReference> {
+    let mut stores: BTreeMap<(String, String), Vec<Option<BackReference>>> = BTreeMap::new();
+    for (function_ref, function) in functions {
+        if !has_struct_literal(&function.body) {
+            continue;
+        }
+        let identity = identity_of(*function_ref, function);
+        let maker = identity
+            .at
+            .self_type
+            .filter(|_| function.receiver.is_some());
+        function.body.walk(&mut |expr| {
+            let ExprKind::Struct(literal) = &expr.kind else {
+                return;
+            };
+            let target = match literal.path.last() {
+                "Self" => identity.at.self_type.map(str::to_string),
+                _ => Some(identity.canonical_path(&literal.path)),
+            };
+            let Some(target) = target else { return };
+            for (field, value) in &literal.fields {
+                let reference = maker.and_then(|owner| {
+                    self_relative(value).map(|suffix| BackReference {
+                        owner: owner.to_string(),
+                        suffix,
+                    })
+                });
+                stores
+                    .entry((target.clone(), field.clone()))
+                    .or_default()
+                    .push(reference);
+            }
+        });
+    }
+    stores
+        .into_iter()
+        .filter_map(|(key, references)| {
+            let first = references.first()?.clone()?;
+            references
+                .iter()
+                .all(|reference| reference.as_ref() == Some(&first))
+                .then_some((key, first))
+        })
+        .collect()
+}
+
+fn has_struct_literal(body: &Block) -> bool {
+    let mut found = false;
+    body.walk(&mut |expr| found |= matches!(expr.kind, ExprKind::Struct(_)));
+    found
+}
+
+/// `self` → `""`, `self.state`, `self.state.clone()`, `Arc::clone(&self.state)` →
+/// `".state"`.
+fn self_relative(value: &Expr) -> Option<String> {
+    match &value.kind {
+        ExprKind::Path(path) if path.segments.len() == 1 && path.last() == "self" => {
+            Some(String::new())
+        }
+        ExprKind::Field { base, member } => Some(format!("{}.{member}", self_relative(base)?)),
+        ExprKind::Reference { expr, .. } => self_relative(expr),
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } if method == "clone" && args.is_empty() => self_relative(receiver),
+        ExprKind::Call { callee, args }
+            if args.len() == 1
+                && matches!(&callee.kind, ExprKind::Path(path)
+                    if is_shared_pointer_clone_path(&path.segments)) =>
+        {
+            self_relative(&args[0])
+        }
+        _ => None,
+    }
+}
+
+/// Back references with the types of functions, to name a callee's lock in its maker.
+pub struct Makers<'m> {
+    pub back_references: HashMap<(String, String), BackReference>,
+    pub self_type_of: &'m (dyn Fn(FunctionRef) -> Option<String> + Sync),
+}
+
+impl Makers<'_> {
+    /// When `callee` (a method of a value's type) takes a lock through a back reference to
+    /// the value's maker (`self.pool.slots` in `Lease::drop`) and `caller` is a method of
+    /// that maker: the lock's place in the caller (`self.slots`), with (value type, maker
+    /// type). This assumes the value was made by the caller's `self`.
+    pub fn place_in_maker(
+        &self,
+        caller: FunctionRef,
+        callee: FunctionRef,
+        reach: &Reach,
+    ) -> Option<(String, (String, String))> {
+        let suffix = reach.self_suffix.as_deref()?.strip_prefix('.')?;
+        let (field, rest) = match suffix.find(['.', '[']) {
+            Some(end) => (&suffix[..end], &suffix[end..]),
+            None => (suffix, ""),
+        };
+        let value_type = (self.self_type_of)(callee)?;
+        let reference = self
+            .back_references
+            .get(&(value_type.clone(), field.to_string()))?;
+        let maker = (self.self_type_of)(caller)?;
+        (maker == reference.owner).then(|| {
+            (
+                format!("self{}{rest}", reference.suffix),
+                (value_type, maker),
+            )
+        })
+    }
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::allocation::Makers;
 use super::guards::{FunctionLocks, Held};
 use super::identity::ClassKey;
 use super::instantiate::{InstantiatedAcquisition, instantiate_all};
@@ -56,6 +57,7 @@ pub struct GraphFindings {
 pub fn build(
     functions: &HashMap<FunctionRef, FunctionLocks>,
     summaries: &Summaries,
+    makers: &Makers<'_>,
     cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,
 ) -> GraphFindings {
     let mut edges = Edges::new();
@@ -97,6 +99,7 @@ pub fn build(
                             closure_call: acquisition.in_local_closure.clone(),
                             second_shard: acquisition.shard.clone(),
                             guessed: false,
+                            through_maker: None,
                         });
                     }
                     continue;
@@ -143,20 +146,29 @@ pub fn build(
                         call.held.iter().any(|held| held.target.class == *class);
                     let mut chain = vec![(*callee, call.span)];
                     chain.extend(reach.calls.iter().cloned());
+                    // The lock's place in the caller when the callee reaches it through a
+                    // back reference to its maker: `drop(lease)` in a `WorkerPool` method,
+                    // where `Lease::drop` locks `self.pool.slots` (this `self.slots`).
+                    let in_maker = makers.place_in_maker(*function, *callee, reach);
                     for held in &call.held {
-                        if held.target.class == *class {
+                        let through_maker = in_maker
+                            .as_ref()
+                            .filter(|(place, _)| Some(place) == held.target.instance.as_ref())
+                            .map(|(_, types)| types.clone());
+                        if held.target.class == *class || through_maker.is_some() {
                             let instance = match class {
                                 ClassKey::Static { path } => Some(path.clone()),
                                 _ => caller_place(call, reach),
                             };
-                            let same_instance =
-                                instance.is_some() && instance == held.target.instance;
+                            let same_instance = held.target.class == *class
+                                && instance.is_some()
+                                && instance == held.target.instance;
                             // A guard-returning callee is already an acquisition here.
                             let returned_here = held
                                 .via
                                 .as_ref()
                                 .is_some_and(|via| via.call_span == call.span);
-                            if same_instance
+                            if (same_instance || through_maker.is_some())
                                 && !reach.is_try
                                 && !reach.recursive_read
                                 && !returned_here
@@ -172,6 +184,7 @@ pub fn build(
                                     closure_call: None,
                                     second_shard: None,
                                     guessed: call.guessed || reach.guessed,
+                                    through_maker,
                                 });
                             }
                             continue;
@@ -251,6 +264,7 @@ fn add_instantiated(
                     closure_call: None,
                     second_shard: None,
                     guessed: false,
+                    through_maker: None,
                 });
             }
             continue;

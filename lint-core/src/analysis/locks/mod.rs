@@ -89,6 +89,10 @@ pub struct DoubleLock {
     pub second_shard: Option<guards::ShardKey>,
     /// The second acquisition is reached through a call matched by name only.
     pub guessed: bool,
+    /// The second acquisition is on a value's back reference to its maker (`lease.pool`,
+    /// see [`allocation::BackReference`]): the finding assumes the value was made by this
+    /// `self`. (The value's type, the maker's type.)
+    pub through_maker: Option<(String, String)>,
 }
 
 /// A blocking lock's guard alive at an `.await`.
@@ -254,7 +258,12 @@ pub fn analyze_locks<'a>(
     };
     let summaries = summaries::summarize(&analysis.functions);
     let borrows = borrows::ExclusiveBorrows::new(files, items);
-    let found = graph::build(&analysis.functions, &summaries, &|witness| {
+    let self_type_of = |function: FunctionRef| items.self_type_of(function).map(str::to_string);
+    let makers = allocation::Makers {
+        back_references: allocation::find_back_references(&functions, &identity_of),
+        self_type_of: &self_type_of,
+    };
+    let found = graph::build(&analysis.functions, &summaries, &makers, &|witness| {
         borrows.excludes(witness)
     });
     let coexist = |a: &EdgeWitness, b: &EdgeWitness| {

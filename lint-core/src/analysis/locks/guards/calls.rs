@@ -179,8 +179,13 @@ impl Walker<'_, '_> {
                     return Flow::NONE;
                 }
                 self.run_drop_impl(expr, arg.last());
+                return self.expr(&args[0]).without_value();
             }
-            return self.expr(&args[0]).without_value();
+            // `drop(handles.remove(pos))`: the value is made and dropped here, after the
+            // expression has run.
+            let flow = self.expr(&args[0]).without_value();
+            self.run_drop_impl_of_value(expr, &args[0]);
+            return flow;
         }
         let arg_context = if self.context.knowledge.runs_closure_elsewhere(&resolved) {
             ArgContext::Spawned
@@ -413,14 +418,31 @@ impl Walker<'_, '_> {
         else {
             return;
         };
-        let Some(drop_impl) = (self.context.drop_impl)(&type_path) else {
+        self.push_drop_call(expr, &type_path, Some(name.to_string()));
+    }
+
+    /// `drop(handles.remove(pos))`: a value with no name, typed from the expression.
+    fn run_drop_impl_of_value(&mut self, expr: &Expr, value: &Expr) {
+        let identity = &self.context.identity;
+        let Some(type_path) = identity
+            .typing
+            .type_of(&identity.at, identity.types, value)
+            .and_then(|ty| ty.peel_refs().path().map(str::to_string))
+        else {
+            return;
+        };
+        self.push_drop_call(expr, &type_path, None);
+    }
+
+    fn push_drop_call(&mut self, expr: &Expr, type_path: &str, receiver: Option<String>) {
+        let Some(drop_impl) = (self.context.drop_impl)(type_path) else {
             return;
         };
         self.out.calls.push(HeldCall {
             callees: vec![drop_impl],
             span: expr.span,
             held: self.snapshot(),
-            receiver: Some(name.to_string()),
+            receiver,
             isolated: self.isolation > 0,
             arguments: Vec::new(),
             argument_places: Vec::new(),
