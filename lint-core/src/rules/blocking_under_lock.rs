@@ -30,7 +30,9 @@ declare_rule! {
     /// room made in the same function (`let (tx, rx) = mpsc::channel(16); tx.send(hello)`).
     /// A guard made in a `let .. else` initializer is gone when the `else` block runs. A
     /// field or static lock that is only ever taken with `try_lock` (or another `try_*`)
-    /// makes no one wait, so what its holder does is not flagged.
+    /// makes no one wait, so what its holder does is not flagged. A receive guarded by an
+    /// emptiness check (`if rx.is_empty() { break }`, `if !rx.is_empty()`) on a receiver
+    /// this function holds a guard of returns at once and is not flagged.
     ///
     /// ## Why is this bad?
     /// The lock stays held for as long as the call waits, so every thread that needs it

@@ -12,6 +12,7 @@ use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::analysis::types::Ty;
+use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::blocking::{
     BlockingKind, BlockingMethod, Capacity, SHORT_WAIT_MILLIS, Wait, blocking_any_receiver,
     blocking_await_of, blocking_method, duration_millis, is_blocking_http_builder_function,
@@ -22,7 +23,7 @@ use crate::knowledge::blocking::{
     runs_only_on_failure,
 };
 use crate::knowledge::channels::{is_channel_end_type, is_generic_end_name};
-use crate::knowledge::locks::{LockFlavor, lock_type_at};
+use crate::knowledge::locks::{LockFlavor, acquire_method, lock_type_at};
 use crate::model::{Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
 
@@ -408,6 +409,9 @@ fn waits(
     {
         return false;
     }
+    if entry.kind == BlockingKind::Receive && checked_not_empty(values, call, receiver) {
+        return false;
+    }
     if entry.kind == BlockingKind::BoundedSend {
         let origins = origins_of(inputs, values, receiver);
         if first_send_on_fresh_channel(values, call, receiver, &origins) {
@@ -416,6 +420,82 @@ fn waits(
         return entry.capacity == Capacity::Any || all_bounded(&origins);
     }
     entry.capacity == Capacity::Any || all_bounded(&origins_of(inputs, values, receiver))
+}
+
+/// `if rx.is_empty() { break } rx.recv()` (or a receive under `if !rx.is_empty()`) on a
+/// receiver behind a guard this function took: no other consumer can empty it in between,
+/// so the receive returns at once.
+fn checked_not_empty(values: &FunctionValues<'_>, call: &Expr, receiver: &Expr) -> bool {
+    let ExprKind::Path(path) = &receiver.kind else {
+        return false;
+    };
+    if path.segments.len() != 1 {
+        return false;
+    }
+    let name = path.last();
+    let exclusive = values.bindings(name).iter().any(|local| {
+        matches!(&peel_result(local.source).kind,
+            ExprKind::MethodCall { method, .. } if acquire_method(method).is_some())
+    });
+    if !exclusive {
+        return false;
+    }
+    let mut checked = false;
+    values.function.body.walk(&mut |expr| {
+        let ExprKind::If {
+            condition,
+            then_branch,
+            ..
+        } = &expr.kind
+        else {
+            return;
+        };
+        let Some((_, negated)) = emptiness_test(condition, name) else {
+            return;
+        };
+        // `if !rx.is_empty() { rx.recv() }`
+        let guards_the_call = negated && then_branch.span.contains(call.span);
+        // `if .. || rx.is_empty() { break; } .. rx.recv()`
+        let leaves_before_it =
+            !negated && expr.span.byte_end <= call.span.byte_start && leaves(then_branch);
+        checked |= guards_the_call || leaves_before_it;
+    });
+    checked
+}
+
+/// In a condition, `name.is_empty()` (and whether it is negated: `!name.is_empty()`), also as
+/// one operand of `||`.
+fn emptiness_test(condition: &Expr, name: &str) -> Option<(bool, bool)> {
+    match &condition.kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if method == "is_empty"
+            && matches!(&receiver.kind, ExprKind::Path(path)
+                if path.segments.len() == 1 && path.last() == name) =>
+        {
+            Some((true, false))
+        }
+        // `!x.is_empty()`: the model keeps a unary operator as its one operand, and on a
+        // `bool` that operator can only be `!`.
+        ExprKind::Compound(parts) if parts.len() == 1 => {
+            emptiness_test(&parts[0], name).map(|(tested, negated)| (tested, !negated))
+        }
+        ExprKind::LazyBoolean { lhs, rhs } => {
+            emptiness_test(lhs, name).or_else(|| emptiness_test(rhs, name))
+        }
+        _ => None,
+    }
+}
+
+/// A block that ends the loop or the function: `break`, `return` or `continue`.
+fn leaves(block: &crate::model::Block) -> bool {
+    block.stmts.iter().any(|stmt| match stmt {
+        crate::model::Stmt::Expr { expr, .. } => matches!(
+            expr.kind,
+            ExprKind::Break(_) | ExprKind::Return(_) | ExprKind::Continue
+        ),
+        crate::model::Stmt::Let(_) => false,
+    })
 }
 
 /// `let (tx, rx) = mpsc::channel(128); .. tx.send(hello).await`: the first message on a
@@ -762,5 +842,16 @@ fn short_type(path: &str) -> String {
         }
         [.., name] => (*name).to_string(),
         [] => path.to_string(),
+    }
+}
+
+/// `x?`, `x.await`, `x.unwrap()` → `x`.
+fn peel_result(expr: &Expr) -> &Expr {
+    match &expr.kind {
+        ExprKind::Try(inner) | ExprKind::Await(inner) => peel_result(inner),
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if is_result_adapter(method) => peel_result(receiver),
+        _ => expr,
     }
 }
