@@ -3,6 +3,7 @@
 //! and picks the exit status. The only crate of the project that does I/O.
 
 mod args;
+mod cache;
 mod discover;
 mod output;
 mod runtime_trace;

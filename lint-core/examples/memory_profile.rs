@@ -30,7 +30,8 @@ fn report(phase: &str) {
         field("VmRSS:"),
         field("VmHWM:"),
         GLOBAL.allocated() as f64 / 1048576.0,
-        SAMPLED_PEAK.swap(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed) as f64 / 1048576.0
+        SAMPLED_PEAK.swap(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed) as f64
+            / 1048576.0
     );
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
@@ -75,7 +76,11 @@ fn main() {
         })
         .collect();
     let bytes: usize = sources.iter().map(|source| source.text.len()).sum();
-    println!("{} files, {:.1} MiB of source", sources.len(), bytes as f64 / 1048576.0);
+    println!(
+        "{} files, {:.1} MiB of source",
+        sources.len(),
+        bytes as f64 / 1048576.0
+    );
     report("read");
     let facts = lint_core::lower_files(&sources);
     report("lowered (texts kept)");
@@ -100,7 +105,11 @@ fn main() {
         let program = lint_core::analysis::Program::build(&facts, &config);
         report("program built");
         let sites = program.call_sites.all().count();
-        let arguments: usize = program.call_sites.all().map(|site| site.arguments.len()).sum();
+        let arguments: usize = program
+            .call_sites
+            .all()
+            .map(|site| site.arguments.len())
+            .sum();
         let typed: usize = program
             .call_sites
             .all()

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::confine::{self, SkipReason};
 use super::{Inputs, ModuleDirectory, PendingFile, SkippedFile, display_path};
+use crate::cache::FactsCache;
 
 /// A file to read, and the `mod` item that led to it (none for a root).
 struct Scheduled {
@@ -18,8 +19,9 @@ struct Scheduled {
     declared_by: Option<(lint_core::Span, String)>,
 }
 
-/// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`.
-pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
+/// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`; with a
+/// cache, a file's facts come from it when it has them.
+pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>, cache: Option<&FactsCache>) {
     let mut seen: HashSet<PathBuf> = HashSet::new();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
@@ -72,7 +74,10 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             }
         }
         let first_id = inputs.facts.len() as u32;
-        let facts = lint_core::lower_files_numbered_from(first_id, &sources);
+        let facts = match cache {
+            Some(cache) => lint_core::lower_files_cached(first_id, &sources, cache),
+            None => lint_core::lower_files_numbered_from(first_id, &sources),
+        };
         let mut next = Vec::new();
         for (offset, (pending, file_facts)) in pending_files.into_iter().zip(&facts).enumerate() {
             loaded.push((first_id as usize + offset, pending.clone()));

@@ -173,7 +173,8 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             named,
         });
     }
-    modules::load_crates(&mut inputs, roots);
+    let cache = crate::cache::FactsCache::for_paths(cli);
+    modules::load_crates(&mut inputs, roots, cache.as_ref());
     Ok(inputs)
 }
 

@@ -16,6 +16,7 @@ use super::{FileOrigin, Inputs, ModuleDirectory, PackageInfo, PendingFile, Targe
 use super::{manifests, modules};
 use crate::Environment;
 use crate::args::Cli;
+use crate::cache::FactsCache;
 
 pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Result<Inputs> {
     let manifest = match &cli.manifest_path {
@@ -23,8 +24,11 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
         None => find_nearest_manifest()?,
     };
     let mut warnings = Vec::new();
-    let mut layout = match run_cargo_metadata(environment, &manifest) {
-        Ok(metadata) => layout_from_metadata(&metadata),
+    let (mut layout, target_dir) = match run_cargo_metadata(environment, &manifest) {
+        Ok(metadata) => (
+            layout_from_metadata(&metadata),
+            metadata.target_directory.clone().into_std_path_buf(),
+        ),
         Err(cargo_error) if !manifest.is_file() => {
             // Nothing to read directly either: cargo's own words say it best.
             return Err(cargo_error.context(format!(
@@ -47,7 +51,8 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
                 first_line_of(&cargo_error)
             ));
             warnings.extend(member_warnings);
-            layout
+            let target_dir = layout.root.join("target");
+            (layout, target_dir)
         }
     };
     layout.sort();
@@ -71,7 +76,8 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
             roots.push(root_file(package_info.clone(), target, confinement.clone()));
         }
     }
-    modules::load_crates(&mut inputs, roots);
+    let cache = FactsCache::for_workspace(cli, &target_dir);
+    modules::load_crates(&mut inputs, roots, cache.as_ref());
     Ok(inputs)
 }
 

@@ -1,4 +1,5 @@
 mod api_lists;
+mod cache;
 mod cli;
 mod discovery;
 mod fixtures;
