@@ -10,6 +10,10 @@
 //! missing, unreadable or damaged entry means the file is lowered again; a cache that
 //! cannot be written leaves the results unchanged.
 //!
+//! The findings of a whole run are kept too, keyed by the keys of all its files in order
+//! (with their display paths) and the configuration: an unchanged workspace is not
+//! analyzed again. Runs with `--runtime-trace` always analyze.
+//!
 //! Where: `--cache-dir DIR`; otherwise, in workspace mode, `coordlint/` in the workspace's
 //! target directory (cargo's `target_directory`, or `target/` beside the root manifest
 //! when the manifests are read directly). With PATHS and no `--cache-dir` there is no
@@ -22,8 +26,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use lint_core::SourceFile;
 use lint_core::model::persist::MODEL_VERSION;
+use lint_core::{Config, Diagnostic, FileId, Label, Severity, SourceFile, Span};
 
 use crate::args::Cli;
 
@@ -32,6 +36,8 @@ use crate::args::Cli;
 pub struct FactsCache {
     /// `<cache dir>/facts-v<MODEL_VERSION>`.
     entries: PathBuf,
+    /// `<cache dir>/findings-v<MODEL_VERSION>`.
+    findings: PathBuf,
     /// Distinguishes the temporary files of concurrent writes in this process.
     next_temporary: AtomicUsize,
 }
@@ -60,8 +66,35 @@ impl FactsCache {
     fn at(dir: &Path) -> FactsCache {
         FactsCache {
             entries: dir.join(format!("facts-v{MODEL_VERSION}")),
+            findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
         }
+    }
+
+    /// The findings of the run over `sources` with `config`: stored ones when this exact
+    /// run was made before, else `analyze()`'s, which are then stored.
+    pub fn findings(
+        &self,
+        sources: &[SourceFile],
+        config: &Config,
+        analyze: impl FnOnce() -> Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        let path = self
+            .findings
+            .join(format!("{:032x}", run_key(sources, config)));
+        let stored = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok())
+            .and_then(|stored| stored.into_iter().map(StoredFinding::restore).collect());
+        if let Some(diagnostics) = stored {
+            return diagnostics;
+        }
+        let diagnostics = analyze();
+        let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
+        if let Ok(bytes) = postcard::to_stdvec(&stored) {
+            let _ = self.write_entry(&self.findings, &path, &bytes);
+        }
+        diagnostics
     }
 
     fn entry_path(&self, source: &SourceFile) -> PathBuf {
@@ -100,14 +133,15 @@ impl lint_core::FactsStore for FactsCache {
 
     fn store(&self, source: &SourceFile, bytes: &[u8]) {
         // Best effort: a cache that cannot be written only makes the next run slower.
-        let _ = self.write_entry(&self.entry_path(source), bytes);
+        let _ = self.write_entry(&self.entries, &self.entry_path(source), bytes);
     }
 }
 
 impl FactsCache {
-    fn write_entry(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.entries)?;
-        let temporary = self.entries.join(format!(
+    /// Writes `bytes` to `path` in `dir`: to a temporary name first, renamed into place.
+    fn write_entry(&self, dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let temporary = dir.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
             self.next_temporary.fetch_add(1, Ordering::Relaxed)
@@ -119,5 +153,94 @@ impl FactsCache {
             let _ = std::fs::remove_file(&temporary);
         }
         written
+    }
+}
+
+/// The key of a whole run: every file's key and display path in order (file ids are
+/// positions in this order), and the configuration (levels, options, test scope).
+fn run_key(sources: &[SourceFile], config: &Config) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(format!("{config:?}").as_bytes());
+    for source in sources {
+        hasher.update(&key(source).to_le_bytes());
+        hasher.update(&(source.path.len() as u64).to_le_bytes());
+        hasher.update(source.path.as_bytes());
+    }
+    hasher.digest128()
+}
+
+/// A finding as stored: spans with their file's id (spans alone are stored without it),
+/// the rule by name.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredFinding {
+    rule: String,
+    severity: Severity,
+    message: String,
+    primary: StoredLabel,
+    secondary: Vec<StoredLabel>,
+    help: Option<String>,
+    notes: Vec<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredLabel {
+    file: u32,
+    span: Span,
+    message: String,
+}
+
+impl From<&Diagnostic> for StoredFinding {
+    fn from(diagnostic: &Diagnostic) -> StoredFinding {
+        StoredFinding {
+            rule: diagnostic.rule.to_string(),
+            severity: diagnostic.severity,
+            message: diagnostic.message.clone(),
+            primary: StoredLabel::from(&diagnostic.primary),
+            secondary: diagnostic.secondary.iter().map(StoredLabel::from).collect(),
+            help: diagnostic.help.clone(),
+            notes: diagnostic.notes.clone(),
+        }
+    }
+}
+
+impl From<&Label> for StoredLabel {
+    fn from(label: &Label) -> StoredLabel {
+        StoredLabel {
+            file: label.span.file.0,
+            span: label.span,
+            message: label.message.clone(),
+        }
+    }
+}
+
+impl StoredFinding {
+    /// The finding again; `None` for a rule this version does not have.
+    fn restore(self) -> Option<Diagnostic> {
+        let rule = lint_core::rules::find(&self.rule)?.name;
+        Some(Diagnostic {
+            rule,
+            severity: self.severity,
+            message: self.message,
+            primary: self.primary.restore(),
+            secondary: self
+                .secondary
+                .into_iter()
+                .map(StoredLabel::restore)
+                .collect(),
+            help: self.help,
+            notes: self.notes,
+        })
+    }
+}
+
+impl StoredLabel {
+    fn restore(self) -> Label {
+        Label {
+            span: Span {
+                file: FileId(self.file),
+                ..self.span
+            },
+            message: self.message,
+        }
     }
 }

@@ -169,7 +169,12 @@ fn run_cli(
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
-    let mut diagnostics = lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
+    let analyze = || lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
+    let mut diagnostics = match &inputs.cache {
+        // Run-time traces are not part of the key: with them, always analyze.
+        Some(cache) if runtime.is_none() => cache.findings(&inputs.sources, &config, analyze),
+        _ => analyze(),
+    };
     diagnostics.extend(skipped::diagnostics(&inputs, &config));
     lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
     let elapsed = started.elapsed();

@@ -11,7 +11,6 @@ use rayon::prelude::*;
 
 use super::confine::{self, SkipReason};
 use super::{Inputs, ModuleDirectory, PendingFile, SkippedFile, display_path};
-use crate::cache::FactsCache;
 
 /// A file to read, and the `mod` item that led to it (none for a root).
 struct Scheduled {
@@ -21,7 +20,7 @@ struct Scheduled {
 
 /// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`; with a
 /// cache, a file's facts come from it when it has them.
-pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>, cache: Option<&FactsCache>) {
+pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     let mut seen: HashSet<PathBuf> = HashSet::new();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
@@ -74,7 +73,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>, cache: Option<&
             }
         }
         let first_id = inputs.facts.len() as u32;
-        let facts = match cache {
+        let facts = match &inputs.cache {
             Some(cache) => lint_core::lower_files_cached(first_id, &sources, cache),
             None => lint_core::lower_files_numbered_from(first_id, &sources),
         };

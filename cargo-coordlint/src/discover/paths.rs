@@ -173,8 +173,8 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             named,
         });
     }
-    let cache = crate::cache::FactsCache::for_paths(cli);
-    modules::load_crates(&mut inputs, roots, cache.as_ref());
+    inputs.cache = crate::cache::FactsCache::for_paths(cli);
+    modules::load_crates(&mut inputs, roots);
     Ok(inputs)
 }
 

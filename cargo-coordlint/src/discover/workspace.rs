@@ -76,8 +76,8 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
             roots.push(root_file(package_info.clone(), target, confinement.clone()));
         }
     }
-    let cache = FactsCache::for_workspace(cli, &target_dir);
-    modules::load_crates(&mut inputs, roots, cache.as_ref());
+    inputs.cache = FactsCache::for_workspace(cli, &target_dir);
+    modules::load_crates(&mut inputs, roots);
     Ok(inputs)
 }
 

@@ -52,25 +52,17 @@ fn every_fixture_gives_the_same_findings_cold_warm_and_without_the_cache() {
     let cache = tempfile::tempdir().expect("a temporary directory");
     let fixtures = fixtures_dir().display().to_string();
     let cache_dir = cache.path().display().to_string();
-    let with_cache = [
-        "--all-targets",
-        &fixtures,
-        "--message-format",
-        "json",
-        "--cache-dir",
-        &cache_dir,
-    ];
-    let uncached = run_coordlint(&[
-        "--all-targets",
-        &fixtures,
-        "--message-format",
-        "json",
-        "--no-cache",
-    ]);
-    let cold = run_coordlint(&with_cache);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--all-targets", &fixtures, "--message-format", "json"];
+        args.extend_from_slice(extra);
+        run_coordlint(&args)
+    };
+    let uncached = run(&["--no-cache"]);
+    let cold = run(&["--cache-dir", &cache_dir]);
     let entries = files_under(cache.path()).len();
     assert!(entries > 100, "the cold run stored {entries} entries");
-    let warm = run_coordlint(&with_cache);
+    // The same run again: the stored findings.
+    let warm = run(&["--cache-dir", &cache_dir]);
     assert!(uncached.stdout.contains("coordlint::lock_order_cycle"));
     assert_eq!(json(&cold), json(&uncached));
     assert_eq!(json(&warm), json(&uncached));
@@ -79,6 +71,16 @@ fn every_fixture_gives_the_same_findings_cold_warm_and_without_the_cache() {
         files_under(cache.path()).len(),
         entries,
         "the warm run found every entry"
+    );
+    // Other levels: analyzed again, from the stored facts.
+    let denied = run(&["-D", "warnings", "--cache-dir", &cache_dir]);
+    let denied_uncached = run(&["-D", "warnings", "--no-cache"]);
+    assert_eq!(json(&denied), json(&denied_uncached));
+    assert_ne!(json(&denied), json(&uncached));
+    assert_eq!(
+        files_under(cache.path()).len(),
+        entries + 1,
+        "one more run stored"
     );
 }
 
