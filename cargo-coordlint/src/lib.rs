@@ -6,12 +6,14 @@ mod args;
 mod cache;
 mod discover;
 mod output;
+mod progress;
 mod runtime_trace;
 mod skipped;
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context;
 use lint_core::{Config, Severity, rules};
@@ -79,16 +81,29 @@ impl Environment {
 
 /// Runs the command with `args` (including the program name, and `coordlint` as the first
 /// argument when run through cargo), writing findings to `out` and messages to `err`.
+/// Shows progress when stderr is a terminal (see [`progress`]).
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    run_with(&Environment::from_process(), args, out, err)
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    run_in(&Environment::from_process(), args, out, err, terminal)
 }
 
-/// [`run`] with the environment given rather than read from the process.
+/// [`run`] with the environment given rather than read from the process (and no progress).
 pub fn run_with(
     environment: &Environment,
     args: Vec<OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+) -> Status {
+    run_in(environment, args, out, err, false)
+}
+
+/// `stderr_is_terminal`: progress may be shown (on the process's stderr).
+fn run_in(
+    environment: &Environment,
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    stderr_is_terminal: bool,
 ) -> Status {
     let cli = match args::parse(args) {
         Ok(args::Parsed::Run(cli)) => cli,
@@ -101,7 +116,12 @@ pub fn run_with(
             return Status::Failure;
         }
     };
-    match run_cli(&cli, environment, out, err) {
+    let for_people = matches!(
+        cli.message_format(),
+        args::MessageFormat::Human | args::MessageFormat::Short
+    );
+    let progress = progress::Progress::new(stderr_is_terminal && for_people, Instant::now());
+    match run_cli(&cli, environment, &progress, out, err) {
         Ok(status) => status,
         Err(error) => {
             let _ = writeln!(err, "error: {error:#}");
@@ -113,6 +133,7 @@ pub fn run_with(
 fn run_cli(
     cli: &Cli,
     environment: &Environment,
+    progress: &progress::Progress,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -132,7 +153,10 @@ fn run_cli(
     }
     let mut config = build_config(cli)?;
     let started = std::time::Instant::now();
-    let mut inputs = discover::discover(cli, environment)?;
+    progress.phase("reading and parsing files");
+    let inputs = discover::discover(cli, environment);
+    progress.clear();
+    let mut inputs = inputs?;
     if !config.include_test_code() {
         inputs.test_functions_left_out = inputs
             .facts
@@ -169,6 +193,8 @@ fn run_cli(
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
+    let progress = progress::Progress::new(progress.is_enabled(), started);
+    progress.phase(format!("analyzing {} files", inputs.facts.len()));
     let analyze = || lint_core::analyze_with_runtime(&inputs.facts, &config, runtime.as_ref());
     let mut diagnostics = match &inputs.cache {
         // Run-time traces are not part of the key: with them, always analyze.
@@ -177,6 +203,7 @@ fn run_cli(
     };
     diagnostics.extend(skipped::diagnostics(&inputs, &config));
     lint_core::diagnostic::sort_diagnostics(&mut diagnostics);
+    progress.clear();
     let elapsed = started.elapsed();
     output::emit(
         cli.message_format(),
