@@ -244,3 +244,76 @@ impl StoredLabel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lint_core::Edition;
+
+    fn source() -> SourceFile {
+        SourceFile::new("src/net.rs", "pub fn f() {}\n", Edition::E2021)
+            .with_crate("app", vec!["net".to_string()])
+    }
+
+    #[test]
+    fn the_key_follows_what_lowering_reads() {
+        let base = key(&source());
+        let text = SourceFile::new("src/net.rs", "pub fn g() {}\n", Edition::E2021)
+            .with_crate("app", vec!["net".to_string()]);
+        let edition = SourceFile {
+            edition: Edition::E2024,
+            ..source()
+        };
+        let krate = source().with_crate("other", vec!["net".to_string()]);
+        let module = source().with_crate("app", vec!["io".to_string()]);
+        let test_code = source().with_test_code(true);
+        let named = source().always_analyzed();
+        for changed in [text, edition, krate, module, test_code, named] {
+            assert_ne!(key(&changed), base, "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn the_key_does_not_depend_on_where_the_file_is_shown() {
+        let moved = SourceFile {
+            path: "elsewhere/net.rs".to_string(),
+            ..source()
+        };
+        assert_eq!(key(&moved), key(&source()));
+    }
+
+    #[test]
+    fn stored_findings_keep_their_files_and_rules() {
+        let dir = std::env::temp_dir().join(format!("coordlint-cache-test-{}", std::process::id()));
+        let cache = FactsCache::at(&dir);
+        let span = |file: u32, byte_start: u32| Span {
+            file: FileId(file),
+            byte_start,
+            byte_end: byte_start + 4,
+            start: lint_core::LineCol { line: 2, column: 5 },
+            end: lint_core::LineCol { line: 2, column: 9 },
+        };
+        let finding = Diagnostic::new(
+            "double_lock",
+            Severity::Error,
+            "`m` is locked twice",
+            Label::new(span(3, 10), "second lock"),
+        )
+        .with_secondary(Label::new(span(1, 20), "first lock"))
+        .with_note("a note");
+        let sources = [source()];
+        let config = Config::default();
+        let first = cache.findings(&sources, &config, || vec![finding.clone()]);
+        let again = cache.findings(&sources, &config, || panic!("analyzed twice"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(first, vec![finding.clone()]);
+        assert_eq!(again, vec![finding]);
+    }
+
+    #[test]
+    fn module_paths_are_delimited() {
+        let split = source().with_crate("app", vec!["a".to_string(), "b".to_string()]);
+        let joined = source().with_crate("app", vec!["ab".to_string()]);
+        assert_ne!(key(&split), key(&joined));
+    }
+}
