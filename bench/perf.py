@@ -35,7 +35,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus_dirs  # noqa: E402
 
-ANALYZED = re.compile(r"\((\d+) files? analyzed in ")
+ANALYZED = re.compile(r"(\d+) files? analyzed in ")
 SUMMARY = re.compile(r"(\d+) errors?, (\d+) warnings? in ")
 FLOOR = re.compile(r"^files (\d+) lines (\d+) bytes (\d+) parse_errors (\d+)")
 

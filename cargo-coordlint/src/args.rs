@@ -171,6 +171,14 @@ pub struct Cli {
     /// `cargo coordlint graph ...`: print the lock-order graph instead of findings.
     #[arg(skip)]
     pub graph: bool,
+    /// Keep the facts cache in DIR (default: the workspace's target/coordlint; with PATHS,
+    /// no cache unless this is given)
+    #[arg(long, value_name = "DIR", help_heading = "Cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Neither read nor write the facts cache
+    #[arg(long, conflicts_with = "cache_dir", help_heading = "Cache")]
+    pub no_cache: bool,
 
     /// Levels in the order they were given (later flags win).
     #[arg(skip)]

@@ -101,9 +101,11 @@ fn write_checked(
 /// As `cargo fix`: in a git working tree, files with uncommitted changes stop the run.
 /// Outside one (or without git) there is nothing to check.
 fn refuse_dirty_tree(root: &Path) -> anyhow::Result<()> {
-    let Some(dirty) = uncommitted_files(root) else {
+    let Some(mut dirty) = uncommitted_files(root) else {
         return Ok(());
     };
+    // Build output (and coordlint's own cache in `target/coordlint`) holds no source to fix.
+    dirty.retain(|path| !path.components().any(|part| part.as_os_str() == "target"));
     if dirty.is_empty() {
         return Ok(());
     }

@@ -4,10 +4,12 @@
 
 mod args;
 mod baseline;
+mod cache;
 mod discover;
 mod fix;
 mod graph;
 mod output;
+mod progress;
 mod runtime_trace;
 mod settings;
 mod skipped;
@@ -15,6 +17,7 @@ mod skipped;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context;
 use lint_core::{Config, Severity, rules};
@@ -82,16 +85,29 @@ impl Environment {
 
 /// Runs the command with `args` (including the program name, and `coordlint` as the first
 /// argument when run through cargo), writing findings to `out` and messages to `err`.
+/// Shows progress when stderr is a terminal (see [`progress`]).
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    run_with(&Environment::from_process(), args, out, err)
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    run_in(&Environment::from_process(), args, out, err, terminal)
 }
 
-/// [`run`] with the environment given rather than read from the process.
+/// [`run`] with the environment given rather than read from the process (and no progress).
 pub fn run_with(
     environment: &Environment,
     args: Vec<OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+) -> Status {
+    run_in(environment, args, out, err, false)
+}
+
+/// `stderr_is_terminal`: progress may be shown (on the process's stderr).
+fn run_in(
+    environment: &Environment,
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    stderr_is_terminal: bool,
 ) -> Status {
     let cli = match args::parse(args) {
         Ok(args::Parsed::Run(cli)) => cli,
@@ -104,7 +120,12 @@ pub fn run_with(
             return Status::Failure;
         }
     };
-    match run_cli(&cli, environment, out, err) {
+    let for_people = matches!(
+        cli.message_format(),
+        args::MessageFormat::Human | args::MessageFormat::Short
+    );
+    let progress = progress::Progress::new(stderr_is_terminal && for_people, Instant::now());
+    match run_cli(&cli, environment, &progress, out, err) {
         Ok(status) => status,
         Err(error) => {
             let _ = writeln!(err, "error: {error:#}");
@@ -116,6 +137,7 @@ pub fn run_with(
 fn run_cli(
     cli: &Cli,
     environment: &Environment,
+    progress: &progress::Progress,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -138,7 +160,7 @@ fn run_cli(
     if cli.graph {
         return print_graph(cli, environment, out);
     }
-    let (inputs, diagnostics, elapsed) = analyze(cli, environment, err)?;
+    let (inputs, diagnostics, elapsed) = analyze(cli, environment, progress, err)?;
     if cli.fix {
         let outcome = fix::apply(
             &inputs,
@@ -161,7 +183,8 @@ fn run_cli(
             writeln!(err, "note: no machine-applicable fix to apply")?;
         } else {
             // What is left, read from the rewritten files.
-            let (inputs, diagnostics, elapsed) = analyze(cli, environment, &mut std::io::sink())?;
+            let (inputs, diagnostics, elapsed) =
+                analyze(cli, environment, progress, &mut std::io::sink())?;
             return report(cli, &inputs, diagnostics, elapsed, out, err);
         }
     }
@@ -174,6 +197,7 @@ fn run_cli(
 fn analyze(
     cli: &Cli,
     environment: &Environment,
+    progress: &progress::Progress,
     err: &mut dyn Write,
 ) -> anyhow::Result<(
     discover::Inputs,
@@ -181,7 +205,10 @@ fn analyze(
     std::time::Duration,
 )> {
     let started = std::time::Instant::now();
-    let mut inputs = discover::discover(cli, environment)?;
+    progress.phase("reading and parsing files");
+    let inputs = discover::discover(cli, environment);
+    progress.clear();
+    let mut inputs = inputs?;
     let configs = settings::read(&inputs.settings_files)?
         .configs(&cli.level_settings(), includes_test_code(cli))?;
     let config = &configs.analysis;
@@ -218,12 +245,28 @@ fn analyze(
             "warning: no run-time trace files in the --runtime-trace directory"
         )?;
     }
+    let progress = progress::Progress::new(progress.is_enabled(), started);
+    progress.phase(format!("analyzing {} files", inputs.facts.len()));
     let skipped = skipped::diagnostics(&inputs, config);
-    let diagnostics = lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped);
-    let mut diagnostics = configs.relevel(&inputs, diagnostics);
-    sort_by_path(&inputs, &mut diagnostics);
-    // A suggestion that would not parse is left out (and the finding still reported).
-    let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+    let analyze = || {
+        let diagnostics =
+            lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped.clone());
+        let mut diagnostics = configs.relevel(&inputs, diagnostics);
+        sort_by_path(&inputs, &mut diagnostics);
+        // A suggestion that would not parse is left out (and the finding still reported).
+        let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+        diagnostics
+    };
+    let diagnostics = match &inputs.cache {
+        // Run-time traces are not part of the key: with them, always analyze.
+        Some(cache) if runtime.is_none() => {
+            // Everything besides the files that decides the findings.
+            let settings = format!("{configs:?}\n{skipped:?}");
+            cache.findings(&inputs.sources, &settings, analyze)
+        }
+        _ => analyze(),
+    };
+    progress.clear();
     Ok((inputs, diagnostics, started.elapsed()))
 }
 

@@ -3,7 +3,9 @@
 use crate::span::Span;
 
 /// How serious a finding is once levels are applied. `Allow`ed findings are never returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Warning,
     Error,

@@ -63,6 +63,45 @@ pub fn lower_files_numbered_from(first_id: u32, sources: &[SourceFile]) -> Vec<F
     })
 }
 
+/// Where the caller keeps lowered facts between runs (the CLI's cache under `target/`):
+/// lint-core does no I/O, it only asks for and hands over bytes
+/// ([`model::persist`]). Called from the lowering threads.
+pub trait FactsStore: Sync {
+    /// The stored facts of `source`, if any.
+    fn load(&self, source: &SourceFile) -> Option<Vec<u8>>;
+    /// Keeps the facts just lowered from `source`.
+    fn store(&self, source: &SourceFile, bytes: &[u8]);
+}
+
+/// Like [`lower_files_numbered_from`], taking each file's facts from `store` when it has
+/// them and storing the facts of the files it lowers. The result is the same as without
+/// the store.
+pub fn lower_files_cached(
+    first_id: u32,
+    sources: &[SourceFile],
+    store: &dyn FactsStore,
+) -> Vec<FileFacts> {
+    lowering_pool().install(|| {
+        sources
+            .par_iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let file = FileId(first_id + index as u32);
+                let loaded = store
+                    .load(source)
+                    .and_then(|bytes| model::persist::facts_from_bytes(&bytes, file, source));
+                loaded.unwrap_or_else(|| {
+                    let facts = lower::lower_file(file, source);
+                    if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
+                        store.store(source, &bytes);
+                    }
+                    facts
+                })
+            })
+            .collect()
+    })
+}
+
 /// Runs every enabled rule over the lowered files; returns findings sorted by file, line,
 /// column and rule. File ids in spans index the slice the facts were lowered from.
 pub fn analyze(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {

@@ -3,7 +3,19 @@
 use std::sync::Arc;
 
 /// The Rust edition a file is compiled with; scoping of temporaries depends on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Edition {
     E2015,
     E2018,

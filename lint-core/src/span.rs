@@ -8,7 +8,19 @@
 pub struct FileId(pub u32);
 
 /// A 1-based line and a 1-based column counted in Unicode scalar values, as rustc reports them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct LineCol {
     pub line: u32,
     pub column: u32,
@@ -63,11 +75,48 @@ impl Span {
     }
 }
 
+/// A span is stored without its file (the file's id depends on the order files are found
+/// in): as its byte range and line/column pairs. Loading gives it the id of the file being
+/// loaded ([`crate::model::persist::facts_from_bytes`]).
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (
+            self.byte_start,
+            self.byte_end,
+            self.start.line,
+            self.start.column,
+            self.end.line,
+            self.end.column,
+        )
+            .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
+        let (byte_start, byte_end, start_line, start_column, end_line, end_column) =
+            <(u32, u32, u32, u32, u32, u32)>::deserialize(deserializer)?;
+        Ok(Span {
+            file: crate::model::persist::file_being_loaded(),
+            byte_start,
+            byte_end,
+            start: LineCol {
+                line: start_line,
+                column: start_column,
+            },
+            end: LineCol {
+                line: end_line,
+                column: end_column,
+            },
+        })
+    }
+}
+
 /// Line starts of one file, to turn byte offsets into line/column without rescanning: a
 /// column is computed in constant time on ASCII lines, and from the nearest checkpoint (one
 /// every [`CHECKPOINT_BYTES`]) on lines with other characters, so even a file that is one
 /// multi-megabyte line costs linear time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
     /// For each line with a non-ASCII byte: (line, checkpoints of (byte offset, chars before

@@ -21,6 +21,7 @@ use lint_core::{FileFacts, SourceFile, Span};
 
 use crate::Environment;
 use crate::args::Cli;
+use crate::cache::FactsCache;
 
 pub use confine::{SkipReason, normalize_lexically};
 
@@ -73,6 +74,8 @@ pub struct Inputs {
     pub test_files_left_out: usize,
     /// Test functions (`#[test]`, `#[cfg(test)]`) read but left out of the analysis.
     pub test_functions_left_out: usize,
+    /// The facts cache the files were read through, if any; it keeps the findings too.
+    pub cache: Option<FactsCache>,
 }
 
 impl Inputs {
@@ -87,6 +90,7 @@ impl Inputs {
             settings_files: Vec::new(),
             test_files_left_out: 0,
             test_functions_left_out: 0,
+            cache: None,
         }
     }
 }

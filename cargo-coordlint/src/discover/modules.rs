@@ -18,7 +18,8 @@ struct Scheduled {
     declared_by: Option<(lint_core::Span, String)>,
 }
 
-/// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`.
+/// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`; with a
+/// cache, a file's facts come from it when it has them.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     let mut seen: HashSet<PathBuf> = HashSet::new();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
@@ -72,7 +73,10 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             }
         }
         let first_id = inputs.facts.len() as u32;
-        let facts = lint_core::lower_files_numbered_from(first_id, &sources);
+        let facts = match &inputs.cache {
+            Some(cache) => lint_core::lower_files_cached(first_id, &sources, cache),
+            None => lint_core::lower_files_numbered_from(first_id, &sources),
+        };
         let mut next = Vec::new();
         for (offset, (pending, file_facts)) in pending_files.into_iter().zip(&facts).enumerate() {
             loaded.push((first_id as usize + offset, pending.clone()));

@@ -205,6 +205,7 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             named,
         });
     }
+    inputs.cache = crate::cache::FactsCache::for_paths(cli);
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
 }

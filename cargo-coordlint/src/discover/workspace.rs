@@ -19,6 +19,7 @@ use super::{
 use super::{manifests, modules};
 use crate::Environment;
 use crate::args::Cli;
+use crate::cache::FactsCache;
 
 pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Result<Inputs> {
     let manifest = match &cli.manifest_path {
@@ -26,8 +27,11 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
         None => find_nearest_manifest()?,
     };
     let mut warnings = Vec::new();
-    let mut layout = match run_cargo_metadata(environment, &manifest) {
-        Ok(metadata) => layout_from_metadata(&metadata),
+    let (mut layout, target_dir) = match run_cargo_metadata(environment, &manifest) {
+        Ok(metadata) => (
+            layout_from_metadata(&metadata),
+            metadata.target_directory.clone().into_std_path_buf(),
+        ),
         Err(cargo_error) if !manifest.is_file() => {
             // Nothing to read directly either: cargo's own words say it best.
             return Err(cargo_error.context(format!(
@@ -50,7 +54,8 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
                 first_line_of(&cargo_error)
             ));
             warnings.extend(member_warnings);
-            layout
+            let target_dir = layout.root.join("target");
+            (layout, target_dir)
         }
     };
     layout.sort();
@@ -79,6 +84,7 @@ pub fn discover_workspace(cli: &Cli, environment: &Environment) -> anyhow::Resul
             roots.push(root_file(package_info.clone(), target, confinement.clone()));
         }
     }
+    inputs.cache = FactsCache::for_workspace(cli, &target_dir);
     modules::load_crates(&mut inputs, roots);
     Ok(inputs)
 }

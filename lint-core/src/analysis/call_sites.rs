@@ -6,7 +6,9 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -25,17 +27,17 @@ use crate::span::Span;
 pub enum CallTarget {
     /// `path(args)`: `helper(x)`, `Self::new()`, `tokio::spawn(f)`.
     Path {
-        written: PathRef,
+        written: Arc<PathRef>,
         /// The canonical path (`Self::` replaced by the impl's type).
-        resolved: Resolved,
+        resolved: Arc<Resolved>,
         callee_span: Span,
     },
     /// `receiver.method(args)`.
-    Method { name: String, method_span: Span },
+    Method { name: Arc<str>, method_span: Span },
     /// `path!(..)`: a macro invocation (no callees).
     Macro {
-        written: PathRef,
-        resolved: Resolved,
+        written: Arc<PathRef>,
+        resolved: Arc<Resolved>,
     },
     /// A call of a value: `(self.callback)(x)`, `make()()`.
     Value,
@@ -103,6 +105,48 @@ impl CallSite {
             .iter()
             .find(|argument| argument.param == ParamSlot::Receiver)
             .and_then(|argument| argument.ty.as_ref())
+    }
+}
+
+/// One copy of each path, canonical path and method name of a file's calls, shared by its
+/// call sites: most calls of a file name the same few paths (`Arc::clone`, `lock`), and a
+/// copy per call was most of the call-site layer's memory.
+#[derive(Default)]
+struct Interned {
+    written: HashMap<PathRef, Arc<PathRef>>,
+    resolved: HashMap<(String, bool), Arc<Resolved>>,
+    methods: HashMap<String, Arc<str>>,
+}
+
+impl Interned {
+    fn written(&mut self, path: &PathRef) -> Arc<PathRef> {
+        if let Some(shared) = self.written.get(path) {
+            return shared.clone();
+        }
+        let shared = Arc::new(path.clone());
+        self.written.insert(path.clone(), shared.clone());
+        shared
+    }
+
+    fn resolved(&mut self, canonical: String, via_glob: bool) -> Arc<Resolved> {
+        self.resolved
+            .entry((canonical, via_glob))
+            .or_insert_with_key(|(canonical, via_glob)| {
+                Arc::new(Resolved {
+                    segments: canonical.split("::").map(str::to_string).collect(),
+                    via_glob: *via_glob,
+                })
+            })
+            .clone()
+    }
+
+    fn method(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.methods.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.methods.insert(name.to_string(), shared.clone());
+        shared
     }
 }
 
@@ -179,6 +223,7 @@ pub fn collect(
         .par_iter()
         .enumerate()
         .map(|(file, facts)| {
+            let interned = RefCell::new(Interned::default());
             facts
                 .functions
                 .iter()
@@ -194,6 +239,7 @@ pub fn collect(
                         types: &function_types[file][index],
                         function: Some(function_ref),
                         file,
+                        interned: &interned,
                     };
                     let mut sites = Vec::new();
                     function
@@ -224,6 +270,7 @@ fn statics_sites(
     facts: &FileFacts,
 ) -> Vec<CallSite> {
     let mut sites = Vec::new();
+    let interned = RefCell::new(Interned::default());
     for static_def in &facts.statics {
         let Some(init) = &static_def.init else {
             continue;
@@ -234,6 +281,7 @@ fn statics_sites(
             types: empty,
             function: None,
             file,
+            interned: &interned,
         };
         init.walk(&mut |expr| collector.push_site(expr, &mut sites));
     }
@@ -266,6 +314,7 @@ struct Collector<'c, 'p> {
     types: &'c FunctionTypes,
     function: Option<FunctionRef>,
     file: usize,
+    interned: &'c RefCell<Interned>,
 }
 
 impl Collector<'_, '_> {
@@ -295,8 +344,8 @@ impl Collector<'_, '_> {
             } => self.method_call(receiver, method, *method_span, args),
             ExprKind::Macro(call) => (
                 CallTarget::Macro {
-                    written: call.path.clone(),
                     resolved: self.resolve(&call.path),
+                    written: self.intern_written(&call.path),
                 },
                 Vec::new(),
                 Resolution::External,
@@ -315,7 +364,11 @@ impl Collector<'_, '_> {
         })
     }
 
-    fn resolve(&self, path: &PathRef) -> Resolved {
+    fn intern_written(&self, path: &PathRef) -> Arc<PathRef> {
+        self.interned.borrow_mut().written(path)
+    }
+
+    fn resolve(&self, path: &PathRef) -> Arc<Resolved> {
         let canonical = self.typing.types.resolve_path(&self.at, path);
         let via_glob = path.segments.first().is_none_or(|first| first != "Self")
             && self
@@ -324,10 +377,7 @@ impl Collector<'_, '_> {
                 .resolver
                 .resolve(self.at.file, self.at.scope, path)
                 .via_glob;
-        Resolved {
-            segments: canonical.split("::").map(str::to_string).collect(),
-            via_glob,
-        }
+        self.interned.borrow_mut().resolved(canonical, via_glob)
     }
 
     fn path_call(
@@ -343,7 +393,7 @@ impl Collector<'_, '_> {
             .is_some_and(|callee| self.function(*callee).receiver.is_some());
         let arguments = self.arguments(None, args, takes_self);
         let target = CallTarget::Path {
-            written: path.clone(),
+            written: self.intern_written(path),
             resolved,
             callee_span,
         };
@@ -360,10 +410,8 @@ impl Collector<'_, '_> {
         let receiver_type = self.type_of(receiver);
         let (callees, resolution) =
             self.method_callees(receiver, receiver_type.as_ref(), method, args.len());
-        let target = CallTarget::Method {
-            name: method.to_string(),
-            method_span,
-        };
+        let name = self.interned.borrow_mut().method(method);
+        let target = CallTarget::Method { name, method_span };
         let arguments = self.arguments(Some((receiver, receiver_type)), args, false);
         (target, callees, resolution, arguments)
     }
@@ -586,7 +634,7 @@ mod tests {
             .in_function(function)
             .iter()
             .find(|site| match &site.target {
-                CallTarget::Method { name, .. } => name == method,
+                CallTarget::Method { name, .. } => &**name == method,
                 CallTarget::Path { written, .. } => written.last() == method,
                 _ => false,
             })

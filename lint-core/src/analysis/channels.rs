@@ -599,7 +599,7 @@ fn bound_in(
     let mut found = None;
     for site in program.call_sites.in_function(function_ref) {
         match &site.target {
-            CallTarget::Method { name, .. } if bound_calls.contains(&name.as_str()) => {
+            CallTarget::Method { name, .. } if bound_calls.contains(&&**name) => {
                 found = Some(Bound::Permit);
             }
             CallTarget::Path { resolved, .. } if is_oneshot_constructor(&resolved.display()) => {

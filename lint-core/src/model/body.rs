@@ -9,7 +9,7 @@
 use super::{PathRef, TypeRef};
 use crate::span::Span;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
     pub span: Span,
@@ -25,7 +25,7 @@ impl Block {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Stmt {
     Let(Box<LetStmt>),
     /// An expression statement; `semi` tells whether a `;` ends it.
@@ -35,7 +35,7 @@ pub enum Stmt {
     },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LetStmt {
     pub pattern: Pattern,
     pub ty: Option<TypeRef>,
@@ -46,7 +46,7 @@ pub struct LetStmt {
 }
 
 /// A name a pattern binds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
     pub name: String,
     pub by_ref: bool,
@@ -54,7 +54,7 @@ pub struct Binding {
 }
 
 /// What a pattern binds, and whether it is `_` (which binds and keeps nothing).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pattern {
     pub bindings: Vec<Binding>,
     pub is_wildcard: bool,
@@ -78,14 +78,14 @@ impl Pattern {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Arm {
     pub pattern: Pattern,
     pub guard: Option<Expr>,
     pub body: Expr,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum LoopKind {
     /// `for pattern in iterable { .. }`.
     For {
@@ -99,7 +99,7 @@ pub enum LoopKind {
 }
 
 /// A macro invocation in expression or statement position.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct MacroCall {
     pub path: PathRef,
     /// The arguments, when the macro is one whose arguments are known to be expressions
@@ -111,20 +111,20 @@ pub struct MacroCall {
 
 /// A struct literal: the fields in written order (shorthand `short` is `short: short`),
 /// then the base it is completed from (`..rest`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StructLiteral {
     pub path: PathRef,
     pub fields: Vec<(String, Expr)>,
     pub rest: Option<Expr>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum ExprKind {
     /// A path: a local variable, a constant, a function name, `Self`.
     Path(PathRef),

@@ -5,6 +5,7 @@
 //! statements, calls, loops, closures, scrutinees, awaits) and forget the rest.
 
 pub mod body;
+pub mod persist;
 pub mod types;
 
 pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Pattern, Stmt};
@@ -14,7 +15,7 @@ use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
 
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
     pub segments: Vec<String>,
     /// Written with a leading `::` (`::std::sync::Mutex`).
@@ -39,11 +40,11 @@ impl PathRef {
 }
 
 /// Index of a module scope in [`FileFacts::scopes`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ScopeId(pub u32);
 
 /// One `use` entry after flattening groups: `use a::{b as c, d::*}` gives two imports.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Import {
     /// `use path` or `use path as alias`; `alias` is the name it is visible as.
     Named { alias: String, path: PathRef },
@@ -53,7 +54,7 @@ pub enum Import {
 
 /// A module of the crate as seen in this file: the file root, an inline `mod m { .. }`, or a
 /// function body block with its own `use` items. Holds what name resolution needs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModuleScope {
     /// Module path inside the crate (`["net", "server"]`).
     pub module_path: Vec<String>,
@@ -65,7 +66,7 @@ pub struct ModuleScope {
 }
 
 /// An out-of-line `mod name;` that the caller must find a file for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModDecl {
     pub name: String,
     /// The value of `#[path = ".."]`, if any.
@@ -80,14 +81,14 @@ pub struct ModDecl {
 }
 
 /// A parameter of a function.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub pattern: Pattern,
     pub ty: TypeRef,
 }
 
 /// The receiver of a method: `self`, `&self`, `&mut self`, or `self: Arc<Self>`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Receiver {
     /// `self`, `mut self`, `self: Self`, `self: Box<Self>`: the method consumes the value.
     Value,
@@ -101,14 +102,14 @@ pub enum Receiver {
 }
 
 /// A generic type parameter and its trait bounds (from `<T: A>` and `where T: B`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GenericParam {
     pub name: String,
     pub bounds: Vec<PathRef>,
 }
 
 /// An `impl` block: its `Self` type, the trait it implements, and where it is written.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ImplDef {
     pub self_type: TypeRef,
     pub trait_path: Option<PathRef>,
@@ -118,7 +119,7 @@ pub struct ImplDef {
 }
 
 /// A function or method with a body.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
     /// Module path of the enclosing module inside the crate.
@@ -172,7 +173,7 @@ impl Function {
 }
 
 /// A named field of a struct.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub name: String,
     pub ty: TypeRef,
@@ -180,7 +181,7 @@ pub struct Field {
 }
 
 /// A struct with named or tuple fields (tuple fields are named `0`, `1`, ...).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StructDef {
     pub name: String,
     pub module_path: Vec<String>,
@@ -191,7 +192,7 @@ pub struct StructDef {
 }
 
 /// A `static` or `const` item, or a `lazy_static!` entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StaticDef {
     pub name: String,
     pub module_path: Vec<String>,
@@ -204,7 +205,7 @@ pub struct StaticDef {
 /// The lines an item spans (its attributes and doc comments included): a suppression
 /// comment just before it covers all of them, and a finding is named by the innermost
 /// item around it (fingerprints).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemExtent {
     /// `name`, `Type::method` for an associated function, `impl Type` for an `impl` block.
     pub name: String,
@@ -224,7 +225,7 @@ impl ItemExtent {
 /// silences findings with a labelled site on that line; alone on a line it silences the next
 /// line that is not a comment, and, when an item starts between them, the whole item;
 /// `// coordlint: allow-file(rule)` silences the whole file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// 1-based line the comment applies to.
     pub line: u32,
@@ -271,7 +272,7 @@ pub fn names_rule(written: &str, rule: &str) -> bool {
 }
 
 /// A `type Name = Type;` alias.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TypeAlias {
     pub name: String,
     pub module_path: Vec<String>,
@@ -280,7 +281,7 @@ pub struct TypeAlias {
 }
 
 /// A trait declaration: its name and the names of its methods.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TraitDef {
     pub name: String,
     pub module_path: Vec<String>,
@@ -290,17 +291,21 @@ pub struct TraitDef {
 }
 
 /// A file the parser rejected, or could not safely walk.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ParseFailure {
     pub message: String,
     pub span: Span,
 }
 
 /// Everything lowering keeps of one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
+    /// Not stored with the facts (the id depends on discovery order): set when loaded.
+    #[serde(skip)]
     pub file: FileId,
-    /// The path shown to users (as in [`crate::SourceFile::path`]).
+    /// The path shown to users (as in [`crate::SourceFile::path`]). Not stored with the
+    /// facts: set from the source when loaded.
+    #[serde(skip)]
     pub path: String,
     /// Line starts, to place sites known only by line and column (run-time traces).
     pub lines: LineIndex,
@@ -332,7 +337,7 @@ pub struct FileFacts {
 }
 
 /// What a `Compound` expression listed in [`FileFacts::collection_literals`] was written as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CollectionLiteral {
     Range,
     Array,

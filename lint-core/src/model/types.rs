@@ -3,7 +3,7 @@
 use super::PathRef;
 
 /// A type as written, with generic arguments kept so `Arc<Mutex<T>>` can be looked through.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {
     /// `a::B<C, D>`; `args` are the type arguments of the last segment.
     Path {

@@ -1,5 +1,6 @@
 mod api_lists;
 mod baseline;
+mod cache;
 mod cli;
 mod configuration;
 mod discovery;

@@ -1,0 +1,410 @@
+//! The facts cache: each file's lowered facts kept between runs, so that an unchanged file
+//! is not parsed again.
+//!
+//! An entry is keyed by what lowering reads: the file's text (hashed), the tool version and
+//! [`lint_core::model::persist::MODEL_VERSION`], the edition, the crate and module the file
+//! is, and whether it is test code; never by discovery order or file id, so an entry is
+//! valid in any run that reads the same file the same way. Entries are postcard bytes
+//! (`lint_core::model::persist`), one file each, named by the key's hash, written to a
+//! temporary name and renamed into place (concurrent runs never see half an entry). A
+//! missing, unreadable or damaged entry means the file is lowered again; a cache that
+//! cannot be written leaves the results unchanged.
+//!
+//! The findings of a whole run are kept too, keyed by the keys of all its files in order
+//! (with their display paths) and the configuration: an unchanged workspace is not
+//! analyzed again. Runs with `--runtime-trace` always analyze.
+//!
+//! Where: `--cache-dir DIR`; otherwise, in workspace mode, `coordlint/` in the workspace's
+//! target directory (cargo's `target_directory`, or `target/` beside the root manifest
+//! when the manifests are read directly). With PATHS and no `--cache-dir` there is no
+//! cache: paths may be anywhere (a registry checkout, a read-only tree), and coordlint
+//! never writes into the analyzed tree unless asked. `--no-cache` turns it off in every
+//! mode. Entries of files that changed stay until the directory is removed
+//! (`cargo clean` removes the default one).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use lint_core::model::persist::MODEL_VERSION;
+use lint_core::{
+    Applicability, Diagnostic, Edit, FileId, Label, Severity, SourceFile, Span, Suggestion,
+};
+
+use crate::args::Cli;
+
+/// A directory of cached facts.
+#[derive(Debug)]
+pub struct FactsCache {
+    /// `<cache dir>/facts-v<MODEL_VERSION>`.
+    entries: PathBuf,
+    /// `<cache dir>/findings-v<MODEL_VERSION>`.
+    findings: PathBuf,
+    /// Distinguishes the temporary files of concurrent writes in this process.
+    next_temporary: AtomicUsize,
+}
+
+impl FactsCache {
+    /// The cache of a workspace run: `--cache-dir`, else `<target dir>/coordlint`.
+    pub fn for_workspace(cli: &Cli, target_dir: &Path) -> Option<FactsCache> {
+        if cli.no_cache {
+            return None;
+        }
+        let dir = cli
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| target_dir.join("coordlint"));
+        Some(FactsCache::at(&dir))
+    }
+
+    /// The cache of a path-mode run: only where `--cache-dir` says.
+    pub fn for_paths(cli: &Cli) -> Option<FactsCache> {
+        if cli.no_cache {
+            return None;
+        }
+        cli.cache_dir.as_deref().map(FactsCache::at)
+    }
+
+    fn at(dir: &Path) -> FactsCache {
+        FactsCache {
+            entries: dir.join(format!("facts-v{MODEL_VERSION}")),
+            findings: dir.join(format!("findings-v{MODEL_VERSION}")),
+            next_temporary: AtomicUsize::new(0),
+        }
+    }
+
+    /// The findings of the run over `sources` with `settings` (everything else that decides
+    /// them: levels, options, scope, skipped files, as text): stored ones when this exact
+    /// run was made before, else `analyze()`'s, which are then stored.
+    pub fn findings(
+        &self,
+        sources: &[SourceFile],
+        settings: &str,
+        analyze: impl FnOnce() -> Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        let path = self
+            .findings
+            .join(format!("{:032x}", run_key(sources, settings)));
+        let stored = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok())
+            .and_then(|stored| stored.into_iter().map(StoredFinding::restore).collect());
+        if let Some(diagnostics) = stored {
+            return diagnostics;
+        }
+        let diagnostics = analyze();
+        let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
+        if let Ok(bytes) = postcard::to_stdvec(&stored) {
+            let _ = self.write_entry(&self.findings, &path, &bytes);
+        }
+        diagnostics
+    }
+
+    fn entry_path(&self, source: &SourceFile) -> PathBuf {
+        self.entries.join(format!("{:032x}", key(source)))
+    }
+}
+
+/// The hash of everything lowering reads from `source`, and of the versions of the tool and
+/// of the stored model.
+/// Which build of coordlint this is: its executable's size and modification time. How a
+/// file is lowered changes between builds of one version (a development build, a patched
+/// install); a new build never reads facts or findings an older one stored.
+fn build_identity() -> u64 {
+    static IDENTITY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *IDENTITY.get_or_init(|| {
+        let metadata = std::env::current_exe().and_then(std::fs::metadata);
+        let Ok(metadata) = metadata else {
+            return 0;
+        };
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos() as u64);
+        xxhash_rust::xxh3::xxh3_64(&[metadata.len().to_le_bytes(), modified.to_le_bytes()].concat())
+    })
+}
+
+fn key(source: &SourceFile) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(env!("CARGO_PKG_VERSION").as_bytes());
+    field(&MODEL_VERSION.to_le_bytes());
+    field(&build_identity().to_le_bytes());
+    field(source.edition.as_str().as_bytes());
+    field(source.crate_name.as_bytes());
+    for module in &source.module_path {
+        field(module.as_bytes());
+    }
+    field(&[
+        u8::from(source.test_code),
+        u8::from(source.always_analyzed),
+        source.module_path.len() as u8,
+    ]);
+    field(source.text.as_bytes());
+    hasher.digest128()
+}
+
+impl lint_core::FactsStore for FactsCache {
+    fn load(&self, source: &SourceFile) -> Option<Vec<u8>> {
+        std::fs::read(self.entry_path(source)).ok()
+    }
+
+    fn store(&self, source: &SourceFile, bytes: &[u8]) {
+        // Best effort: a cache that cannot be written only makes the next run slower.
+        let _ = self.write_entry(&self.entries, &self.entry_path(source), bytes);
+    }
+}
+
+impl FactsCache {
+    /// Writes `bytes` to `path` in `dir`: to a temporary name first, renamed into place.
+    fn write_entry(&self, dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let temporary = dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            self.next_temporary.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = std::fs::File::create(&temporary)
+            .and_then(|mut file| file.write_all(bytes))
+            .and_then(|()| std::fs::rename(&temporary, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+/// The key of a whole run: every file's key and display path in order (file ids are
+/// positions in this order), and the settings.
+fn run_key(sources: &[SourceFile], settings: &str) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&build_identity().to_le_bytes());
+    hasher.update(settings.as_bytes());
+    for source in sources {
+        hasher.update(&key(source).to_le_bytes());
+        hasher.update(&(source.path.len() as u64).to_le_bytes());
+        hasher.update(source.path.as_bytes());
+    }
+    hasher.digest128()
+}
+
+/// A finding as stored: spans with their file's id (spans alone are stored without it),
+/// the rule by name, its suggestions already built (a finding's fix request is consumed
+/// by building them, so none is stored).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredFinding {
+    rule: String,
+    severity: Severity,
+    message: String,
+    primary: StoredLabel,
+    secondary: Vec<StoredLabel>,
+    help: Option<String>,
+    notes: Vec<String>,
+    suggestions: Vec<StoredSuggestion>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredSuggestion {
+    message: String,
+    edits: Vec<(StoredLabel, String)>,
+    applicability: String,
+    sites: Vec<StoredLabel>,
+}
+
+impl From<&Suggestion> for StoredSuggestion {
+    fn from(suggestion: &Suggestion) -> StoredSuggestion {
+        StoredSuggestion {
+            message: suggestion.message.clone(),
+            edits: suggestion
+                .edits
+                .iter()
+                .map(|edit| {
+                    (
+                        StoredLabel::from(&Label::new(edit.span, "")),
+                        edit.replacement.clone(),
+                    )
+                })
+                .collect(),
+            applicability: suggestion.applicability.as_str().to_string(),
+            sites: suggestion.sites.iter().map(StoredLabel::from).collect(),
+        }
+    }
+}
+
+impl StoredSuggestion {
+    fn restore(self) -> Option<Suggestion> {
+        let applicability = [
+            Applicability::MachineApplicable,
+            Applicability::MaybeIncorrect,
+            Applicability::HasPlaceholders,
+            Applicability::Unspecified,
+        ]
+        .into_iter()
+        .find(|known| known.as_str() == self.applicability)?;
+        Some(Suggestion {
+            message: self.message,
+            edits: self
+                .edits
+                .into_iter()
+                .map(|(place, replacement)| Edit {
+                    span: place.restore().span,
+                    replacement,
+                })
+                .collect(),
+            applicability,
+            sites: self.sites.into_iter().map(StoredLabel::restore).collect(),
+        })
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredLabel {
+    file: u32,
+    span: Span,
+    message: String,
+}
+
+impl From<&Diagnostic> for StoredFinding {
+    fn from(diagnostic: &Diagnostic) -> StoredFinding {
+        StoredFinding {
+            rule: diagnostic.rule.to_string(),
+            severity: diagnostic.severity,
+            message: diagnostic.message.clone(),
+            primary: StoredLabel::from(&diagnostic.primary),
+            secondary: diagnostic.secondary.iter().map(StoredLabel::from).collect(),
+            help: diagnostic.help.clone(),
+            notes: diagnostic.notes.clone(),
+            suggestions: diagnostic
+                .suggestions
+                .iter()
+                .map(StoredSuggestion::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<&Label> for StoredLabel {
+    fn from(label: &Label) -> StoredLabel {
+        StoredLabel {
+            file: label.span.file.0,
+            span: label.span,
+            message: label.message.clone(),
+        }
+    }
+}
+
+impl StoredFinding {
+    /// The finding again; `None` for a rule this version does not have.
+    fn restore(self) -> Option<Diagnostic> {
+        let rule = lint_core::rules::find(&self.rule)?.name;
+        Some(Diagnostic {
+            rule,
+            severity: self.severity,
+            message: self.message,
+            primary: self.primary.restore(),
+            secondary: self
+                .secondary
+                .into_iter()
+                .map(StoredLabel::restore)
+                .collect(),
+            help: self.help,
+            notes: self.notes,
+            suggestions: self
+                .suggestions
+                .into_iter()
+                .map(StoredSuggestion::restore)
+                .collect::<Option<Vec<_>>>()?,
+            fix_request: None,
+        })
+    }
+}
+
+impl StoredLabel {
+    fn restore(self) -> Label {
+        Label {
+            span: Span {
+                file: FileId(self.file),
+                ..self.span
+            },
+            message: self.message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lint_core::Edition;
+
+    fn source() -> SourceFile {
+        SourceFile::new("src/net.rs", "pub fn f() {}\n", Edition::E2021)
+            .with_crate("app", vec!["net".to_string()])
+    }
+
+    #[test]
+    fn the_key_follows_what_lowering_reads() {
+        let base = key(&source());
+        let text = SourceFile::new("src/net.rs", "pub fn g() {}\n", Edition::E2021)
+            .with_crate("app", vec!["net".to_string()]);
+        let edition = SourceFile {
+            edition: Edition::E2024,
+            ..source()
+        };
+        let krate = source().with_crate("other", vec!["net".to_string()]);
+        let module = source().with_crate("app", vec!["io".to_string()]);
+        let test_code = source().with_test_code(true);
+        let named = source().always_analyzed();
+        for changed in [text, edition, krate, module, test_code, named] {
+            assert_ne!(key(&changed), base, "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn the_key_does_not_depend_on_where_the_file_is_shown() {
+        let moved = SourceFile {
+            path: "elsewhere/net.rs".to_string(),
+            ..source()
+        };
+        assert_eq!(key(&moved), key(&source()));
+    }
+
+    #[test]
+    fn stored_findings_keep_their_files_and_rules() {
+        let dir = std::env::temp_dir().join(format!("coordlint-cache-test-{}", std::process::id()));
+        let cache = FactsCache::at(&dir);
+        let span = |file: u32, byte_start: u32| Span {
+            file: FileId(file),
+            byte_start,
+            byte_end: byte_start + 4,
+            start: lint_core::LineCol { line: 2, column: 5 },
+            end: lint_core::LineCol { line: 2, column: 9 },
+        };
+        let finding = Diagnostic::new(
+            "double_lock",
+            Severity::Error,
+            "`m` is locked twice",
+            Label::new(span(3, 10), "second lock"),
+        )
+        .with_secondary(Label::new(span(1, 20), "first lock"))
+        .with_note("a note");
+        let sources = [source()];
+        let settings = format!("{:?}", lint_core::Config::default());
+        let first = cache.findings(&sources, &settings, || vec![finding.clone()]);
+        let again = cache.findings(&sources, &settings, || panic!("analyzed twice"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(first, vec![finding.clone()]);
+        assert_eq!(again, vec![finding]);
+    }
+
+    #[test]
+    fn module_paths_are_delimited() {
+        let split = source().with_crate("app", vec!["a".to_string(), "b".to_string()]);
+        let joined = source().with_crate("app", vec!["ab".to_string()]);
+        assert_ne!(key(&split), key(&joined));
+    }
+}

@@ -1,0 +1,243 @@
+//! Where coordlint's memory goes, phase by phase: the analysis run in its phases on the
+//! files given, with the resident set after each.
+//!
+//! `cargo run --release -p lint-core --example memory_profile -- PATHS...` takes files and
+//! directories like the parse floor (every `.rs` file under a directory, skipping `target/`
+//! and hidden folders), reads them, lowers them, builds the global program and runs the
+//! rules, printing after each phase the resident set and its peak during the phase (Linux:
+//! `/proc/self/status`, the peak reset through `/proc/self/clear_refs`). Each source file's
+//! crate is its folder's name, as in path mode without manifests.
+
+use std::path::{Path, PathBuf};
+
+use lint_core::{Config, Edition, SourceFile};
+
+/// Prints the resident set now and its peak since the last report (from /proc/self/status),
+/// then resets the peak (`/proc/self/clear_refs`), so each line shows its own phase.
+fn report(phase: &str) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+            / 1024.0
+    };
+    println!(
+        "{phase:<28} resident {:>9.1} MiB  peak {:>9.1} MiB  allocated {:>9.1} MiB  sampled peak {:>9.1} MiB",
+        field("VmRSS:"),
+        field("VmHWM:"),
+        GLOBAL.allocated() as f64 / 1048576.0,
+        SAMPLED_PEAK.swap(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed) as f64
+            / 1048576.0
+    );
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+#[global_allocator]
+static GLOBAL: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+static SAMPLED_PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Samples the allocated bytes every millisecond, keeping the most seen in `SAMPLED_PEAK`.
+fn sample_peak() {
+    loop {
+        SAMPLED_PEAK.fetch_max(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+fn main() {
+    let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if paths.is_empty() {
+        eprintln!("usage: memory_profile PATHS...");
+        std::process::exit(2);
+    }
+    let mut files = Vec::new();
+    for path in &paths {
+        collect_rust_files(path, &mut files);
+    }
+    files.sort();
+    files.dedup();
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .filter_map(|(root, path)| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let crate_name = root
+                .file_name()
+                .map(|name| name.to_string_lossy().replace(['-', '.'], "_"))
+                .unwrap_or_default();
+            Some(
+                SourceFile::new(path.display().to_string(), text, Edition::E2021)
+                    .with_crate(crate_name, Vec::new()),
+            )
+        })
+        .collect();
+    let bytes: usize = sources.iter().map(|source| source.text.len()).sum();
+    println!(
+        "{} files, {:.1} MiB of source",
+        sources.len(),
+        bytes as f64 / 1048576.0
+    );
+    report("read");
+    let facts = lint_core::lower_files(&sources);
+    report("lowered (texts kept)");
+    println!("{:?}", census(&facts));
+    println!(
+        "size_of: Expr {} ExprKind {} Span {} Stmt {} Pattern {} TypeRef {} PathRef {} Function {}",
+        std::mem::size_of::<lint_core::model::Expr>(),
+        std::mem::size_of::<lint_core::model::ExprKind>(),
+        std::mem::size_of::<lint_core::Span>(),
+        std::mem::size_of::<lint_core::model::Stmt>(),
+        std::mem::size_of::<lint_core::model::Pattern>(),
+        std::mem::size_of::<lint_core::model::TypeRef>(),
+        std::mem::size_of::<lint_core::model::PathRef>(),
+        std::mem::size_of::<lint_core::model::Function>(),
+    );
+    drop(sources);
+    report("texts dropped");
+    let mut config = Config::default();
+    config.set_include_test_code(true);
+    std::thread::spawn(sample_peak);
+    {
+        let program = lint_core::analysis::Program::build(&facts, &config);
+        report("program built");
+        let sites = program.call_sites.all().count();
+        let arguments: usize = program
+            .call_sites
+            .all()
+            .map(|site| site.arguments.len())
+            .sum();
+        let typed: usize = program
+            .call_sites
+            .all()
+            .flat_map(|site| &site.arguments)
+            .filter(|argument| argument.ty.is_some())
+            .count();
+        println!(
+            "{sites} call sites ({} bytes each), {arguments} arguments ({} bytes each, {typed} typed)",
+            std::mem::size_of::<lint_core::analysis::CallSite>(),
+            std::mem::size_of::<lint_core::analysis::call_sites::Argument>()
+        );
+        for rule in lint_core::rules::ALL {
+            let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
+                continue;
+            };
+            let context = lint_core::rules::RuleContext {
+                program: &program,
+                config: &config,
+                rule,
+                severity,
+            };
+            let mut findings = Vec::new();
+            check(&context, &mut findings);
+            report(rule.name);
+        }
+        drop(program);
+        report("program dropped");
+    }
+    let findings = lint_core::analyze(&facts, &config);
+    report("analyzed again (rules)");
+    println!("{} findings", findings.len());
+    let mut facts = facts;
+    for file in &mut facts {
+        for function in &mut file.functions {
+            function.body.stmts = Vec::new();
+        }
+    }
+    report("bodies dropped");
+    for file in &mut facts {
+        file.functions = Vec::new();
+    }
+    report("functions dropped");
+    for file in &mut facts {
+        file.statics = Vec::new();
+        file.structs = Vec::new();
+        file.impls = Vec::new();
+    }
+    report("statics structs impls dropped");
+    for file in &mut facts {
+        file.scopes = Vec::new();
+    }
+    report("scopes dropped");
+    for file in &mut facts {
+        file.lines = Default::default();
+        file.integer_literals = Vec::new();
+        file.collection_literals = Vec::new();
+    }
+    report("lines literals dropped");
+}
+
+/// `(root, file)` for every `.rs` file under `root`, skipping `target/` and hidden folders.
+fn collect_rust_files(root: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
+    if root.is_file() {
+        out.push((root.to_path_buf(), root.to_path_buf()));
+        return;
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() && !name.starts_with('.') && name != "target" {
+                stack.push(path);
+            } else if file_type.is_file() && name.ends_with(".rs") {
+                out.push((root.to_path_buf(), path));
+            }
+        }
+    }
+}
+
+/// Node counts and sizes of the lowered facts, to see which parts of the model hold memory.
+#[derive(Default, Debug)]
+struct Census {
+    exprs: usize,
+    expr_capacity: usize,
+    blocks: usize,
+    stmts: usize,
+    path_segments: usize,
+    path_segment_bytes: usize,
+    strings: usize,
+    functions: usize,
+}
+
+fn census(facts: &[lint_core::FileFacts]) -> Census {
+    use lint_core::model::ExprKind;
+    let mut census = Census::default();
+    for file in facts {
+        census.functions += file.functions.len();
+        for function in &file.functions {
+            function.body.walk_blocks(&mut |block| {
+                census.blocks += 1;
+                census.stmts += block.stmts.len();
+            });
+            function.body.walk(&mut |expr| {
+                census.exprs += 1;
+                match &expr.kind {
+                    ExprKind::Path(path) => {
+                        census.path_segments += path.segments.len();
+                        census.path_segment_bytes +=
+                            path.segments.iter().map(String::len).sum::<usize>();
+                    }
+                    ExprKind::Call { args, .. } => census.expr_capacity += args.capacity(),
+                    ExprKind::MethodCall { args, .. } => {
+                        census.strings += 1;
+                        census.expr_capacity += args.capacity()
+                    }
+                    ExprKind::Field { .. } => census.strings += 1,
+                    ExprKind::Compound(parts) => census.expr_capacity += parts.capacity(),
+                    _ => {}
+                }
+            });
+        }
+    }
+    census
+}

@@ -1,0 +1,81 @@
+//! The facts of one file as bytes, for a cache kept between runs (the CLI stores them; this
+//! crate does no I/O).
+//!
+//! What is stored depends only on the file and how it is compiled, never on the other files
+//! or the order they were found in: spans are stored without a file id, and neither the
+//! file's id nor its display path is stored ([`FileFacts::file`], [`FileFacts::path`]); both
+//! are given when loading. The encoding is postcard (compact, varint integers).
+//! [`MODEL_VERSION`] changes whenever the model's shape or what lowering puts in it changes,
+//! so that bytes written by another version are never read.
+
+use std::cell::Cell;
+
+use super::FileFacts;
+use crate::source::SourceFile;
+use crate::span::FileId;
+
+/// The version of the stored facts: bump it with any change to the model types or to what
+/// lowering produces. Cache keys include it.
+pub const MODEL_VERSION: u32 = 1;
+
+thread_local! {
+    /// The id that spans get while a file's facts are loaded on this thread.
+    static FILE_BEING_LOADED: Cell<FileId> = const { Cell::new(FileId(0)) };
+}
+
+/// The id of the file whose facts this thread is loading (see [`facts_from_bytes`]).
+pub(crate) fn file_being_loaded() -> FileId {
+    FILE_BEING_LOADED.with(Cell::get)
+}
+
+/// The facts as bytes (without their file id and display path); `None` if they cannot be
+/// encoded (then they are not stored).
+pub fn facts_to_bytes(facts: &FileFacts) -> Option<Vec<u8>> {
+    postcard::to_stdvec(facts).ok()
+}
+
+/// Facts stored by [`facts_to_bytes`], as file `file` of this run with `source`'s display
+/// path; `None` when the bytes do not decode (a damaged entry: lower the file instead).
+pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Option<FileFacts> {
+    let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
+    let decoded = postcard::from_bytes::<FileFacts>(bytes);
+    FILE_BEING_LOADED.with(|loading| loading.set(previous));
+    let mut facts = decoded.ok()?;
+    facts.file = file;
+    facts.path = source.path.clone();
+    Some(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Edition;
+
+    const TEXT: &str = "use std::sync::Mutex;\nstruct S { a: Mutex<u32> }\nimpl S {\n    fn f(&self) -> u32 {\n        let g = self.a.lock().unwrap();\n        for i in 0..3 { drop(i); }\n        *g + \"é\".len() as u32\n    }\n}\n// coordlint: allow(double_lock)\n";
+
+    fn lowered(file: u32) -> FileFacts {
+        let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
+        crate::lower::lower_file(FileId(file), &source)
+    }
+
+    #[test]
+    fn facts_round_trip_under_another_file_id() {
+        let stored = facts_to_bytes(&lowered(0)).expect("encodes");
+        let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
+        let loaded = facts_from_bytes(&stored, FileId(7), &source).expect("decodes");
+        let expected = lowered(7);
+        assert_eq!(format!("{loaded:?}"), format!("{expected:?}"));
+    }
+
+    #[test]
+    fn stored_bytes_do_not_depend_on_the_file_id() {
+        assert_eq!(facts_to_bytes(&lowered(0)), facts_to_bytes(&lowered(3)));
+    }
+
+    #[test]
+    fn damaged_bytes_are_refused() {
+        let stored = facts_to_bytes(&lowered(0)).expect("encodes");
+        let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
+        assert!(facts_from_bytes(&stored[..stored.len() / 2], FileId(0), &source).is_none());
+    }
+}
