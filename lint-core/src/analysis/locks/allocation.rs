@@ -381,6 +381,8 @@ fn self_relative(value: &Expr) -> Option<String> {
 pub struct Makers<'m> {
     pub back_references: HashMap<(String, String), BackReference>,
     pub self_type_of: &'m (dyn Fn(FunctionRef) -> Option<String> + Sync),
+    /// Whether a method takes `self` by value (a value holding a guard moves it in).
+    pub consumes_self: &'m (dyn Fn(FunctionRef) -> bool + Sync),
 }
 
 impl Makers<'_> {

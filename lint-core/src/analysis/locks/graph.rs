@@ -151,9 +151,16 @@ pub fn build(
                     // where `Lease::drop` locks `self.pool.slots` (this `self.slots`).
                     let in_maker = makers.place_in_maker(*function, *callee, reach);
                     for held in &call.held {
+                        // A guard made in this call's receiver (`self.lock_list().notify()`,
+                        // a value holding the guard) moves into a callee that takes `self`.
+                        let moved_in = (makers.consumes_self)(*callee)
+                            && call
+                                .span
+                                .contains(held.via.as_ref().map_or(held.site, |via| via.call_span));
                         let through_maker = in_maker
                             .as_ref()
                             .filter(|(place, _)| Some(place) == held.target.instance.as_ref())
+                            .filter(|_| !moved_in)
                             .map(|(_, types)| types.clone());
                         if held.target.class == *class || through_maker.is_some() {
                             let instance = match class {

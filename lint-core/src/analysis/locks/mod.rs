@@ -259,9 +259,14 @@ pub fn analyze_locks<'a>(
     let summaries = summaries::summarize(&analysis.functions);
     let borrows = borrows::ExclusiveBorrows::new(files, items);
     let self_type_of = |function: FunctionRef| items.self_type_of(function).map(str::to_string);
+    let consumes_self = |function_ref: FunctionRef| {
+        files[function_ref.file].functions[function_ref.index].receiver
+            == Some(crate::model::Receiver::Value)
+    };
     let makers = allocation::Makers {
         back_references: allocation::find_back_references(&functions, &identity_of),
         self_type_of: &self_type_of,
+        consumes_self: &consumes_self,
     };
     let found = graph::build(&analysis.functions, &summaries, &makers, &|witness| {
         borrows.excludes(witness)

@@ -71,6 +71,13 @@ pub fn find(
             if evidence.orders(first, &acquisition.target) {
                 continue;
             }
+            if reached_through_guard(
+                (facts.function)(*function),
+                &first.target,
+                &acquisition.target,
+            ) {
+                continue;
+            }
             let already = found.iter().any(|known: &SameClassNesting| {
                 known.function == *function && known.second_site == acquisition.span
             });
@@ -188,6 +195,114 @@ fn roles_fixed_by_callers(
         && !pairs
             .iter()
             .any(|(a, b)| a == b || pairs.contains(&(*b, *a)))
+}
+
+/// A tree of nodes each with its own lock: `let child = locked_node.children.pop()` or
+/// `let parent = locked_node.parent.clone()` reaches one node through the guarded data of
+/// another lock of the class, a parent-child relation the code's lock order follows (as
+/// `node.children[i]` within `node` does).
+fn reached_through_guard(function: &Function, first: &LockTarget, second: &LockTarget) -> bool {
+    let ClassKey::Field { field, .. } = &first.class else {
+        return false;
+    };
+    let guards = guard_names(&function.body, field);
+    if guards.is_empty() {
+        return false;
+    }
+    let derived = derived_names(&function.body, &guards);
+    [&first.instance, &second.instance]
+        .into_iter()
+        .flatten()
+        .any(|instance| derived.contains(root_name(instance)))
+}
+
+/// `node.inner` → `node`.
+fn root_name(instance: &str) -> &str {
+    instance.split(['.', '[']).next().unwrap_or(instance)
+}
+
+/// Locals bound to a guard of a lock in field `field` (`let g = node.inner.lock()..`).
+fn guard_names(body: &Block, field: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut note = |name: &str, value: &Expr| {
+        if acquires_field(value, field) {
+            names.insert(name.to_string());
+        }
+    };
+    body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
+            {
+                note(name, init);
+            }
+        }
+    });
+    body.walk(&mut |expr| {
+        if let ExprKind::Assign { target, value } = &expr.kind
+            && let ExprKind::Path(path) = &target.kind
+            && path.segments.len() == 1
+        {
+            note(path.last(), value);
+        }
+    });
+    names
+}
+
+/// Whether `expr` takes a lock of field `field` (`x.inner.lock().unwrap()`).
+fn acquires_field(expr: &Expr, field: &str) -> bool {
+    let mut found = false;
+    expr.walk(&mut |inner| {
+        if let ExprKind::MethodCall {
+            receiver, method, ..
+        } = &inner.kind
+            && acquire_method(method).is_some()
+            && matches!(&receiver.kind, ExprKind::Field { member, .. } if member == field)
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Locals whose value is computed from one of `sources` (its initializer, or the scrutinee
+/// of the `match`/`if let` that binds it, mentions one).
+fn derived_names(body: &Block, sources: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut derived = BTreeSet::new();
+    let mentions = |expr: &Expr| {
+        let mut found = false;
+        expr.walk(&mut |inner| {
+            if let ExprKind::Path(path) = &inner.kind
+                && path.segments.len() == 1
+                && sources.contains(path.last())
+            {
+                found = true;
+            }
+        });
+        found
+    };
+    body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let Some(init) = &let_stmt.init
+                && mentions(init)
+            {
+                derived.extend(let_stmt.pattern.bindings.iter().map(|b| b.name.clone()));
+            }
+        }
+    });
+    body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Match { scrutinee, arms } if mentions(scrutinee) => {
+            for arm in arms {
+                derived.extend(arm.pattern.bindings.iter().map(|b| b.name.clone()));
+            }
+        }
+        ExprKind::Let { pattern, scrutinee } if mentions(scrutinee) => {
+            derived.extend(pattern.bindings.iter().map(|b| b.name.clone()));
+        }
+        _ => {}
+    });
+    derived
 }
 
 /// `node.children[i]` is within `node`: a parent locked before its child.
