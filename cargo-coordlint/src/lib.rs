@@ -101,6 +101,16 @@ pub fn run_with(
     run_in(environment, args, out, err, false)
 }
 
+/// Progress goes to a terminal and with output for people only: never into a pipe or a
+/// file, never beside JSON, SARIF or workflow commands a program reads.
+fn shows_progress(format: args::MessageFormat, stderr_is_terminal: bool) -> bool {
+    stderr_is_terminal
+        && matches!(
+            format,
+            args::MessageFormat::Human | args::MessageFormat::Short
+        )
+}
+
 /// `stderr_is_terminal`: progress may be shown (on the process's stderr).
 fn run_in(
     environment: &Environment,
@@ -120,11 +130,10 @@ fn run_in(
             return Status::Failure;
         }
     };
-    let for_people = matches!(
-        cli.message_format(),
-        args::MessageFormat::Human | args::MessageFormat::Short
+    let progress = progress::Progress::new(
+        shows_progress(cli.message_format(), stderr_is_terminal),
+        Instant::now(),
     );
-    let progress = progress::Progress::new(stderr_is_terminal && for_people, Instant::now());
     match run_cli(&cli, environment, &progress, out, err) {
         Ok(status) => status,
         Err(error) => {
@@ -452,5 +461,24 @@ fn level_name(level: lint_core::Level) -> &'static str {
         lint_core::Level::Allow => "allow",
         lint_core::Level::Warn => "warn",
         lint_core::Level::Deny => "deny",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_on_a_terminal_and_for_people() {
+        use args::MessageFormat::*;
+        assert!(shows_progress(Human, true));
+        assert!(shows_progress(Short, true));
+        let json = Json { ansi: false };
+        for machine in [json, Sarif, Github] {
+            assert!(!shows_progress(machine, true));
+        }
+        for format in [Human, Short, json, Sarif, Github] {
+            assert!(!shows_progress(format, false));
+        }
     }
 }
