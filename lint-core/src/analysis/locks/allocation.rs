@@ -396,6 +396,9 @@ impl Makers<'_> {
         callee: FunctionRef,
         reach: &Reach,
     ) -> Option<(String, (String, String))> {
+        if self.back_references.is_empty() {
+            return None;
+        }
         let suffix = reach.self_suffix.as_deref()?.strip_prefix('.')?;
         let (field, rest) = match suffix.find(['.', '[']) {
             Some(end) => (&suffix[..end], &suffix[end..]),

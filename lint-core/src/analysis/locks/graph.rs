@@ -149,7 +149,8 @@ pub fn build(
                     // The lock's place in the caller when the callee reaches it through a
                     // back reference to its maker: `drop(lease)` in a `WorkerPool` method,
                     // where `Lease::drop` locks `self.pool.slots` (this `self.slots`).
-                    let in_maker = makers.place_in_maker(*function, *callee, reach);
+                    // Looked up on first need (most calls hold no guard of a maker's lock).
+                    let in_maker = std::cell::OnceCell::new();
                     for held in &call.held {
                         // A guard made in this call's receiver (`self.lock_list().notify()`,
                         // a value holding the guard) moves into a callee that takes `self`.
@@ -157,8 +158,17 @@ pub fn build(
                             && call
                                 .span
                                 .contains(held.via.as_ref().map_or(held.site, |via| via.call_span));
-                        let through_maker = in_maker
+                        let through_maker = held
+                            .target
+                            .instance
                             .as_ref()
+                            .and_then(|_| {
+                                in_maker
+                                    .get_or_init(|| {
+                                        makers.place_in_maker(*function, *callee, reach)
+                                    })
+                                    .as_ref()
+                            })
                             .filter(|(place, _)| Some(place) == held.target.instance.as_ref())
                             .filter(|_| !moved_in)
                             .map(|(_, types)| types.clone());

@@ -7,12 +7,11 @@
 //! that holds nothing but the receiver or handle it waits on.
 
 use super::Inputs;
-use super::origins::{Origins, all_bounded, origins_of};
+use super::origins::{Origins, all_bounded, origins_of, peel_result};
 use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
 use crate::analysis::types::Ty;
-use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::blocking::{
     BlockingKind, BlockingMethod, Capacity, SHORT_WAIT_MILLIS, Wait, blocking_any_receiver,
     blocking_await_of, blocking_method, duration_millis, is_blocking_http_builder_function,
@@ -197,19 +196,7 @@ pub fn passes_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> boo
     {
         return false;
     }
-    let Some(call) = find_expr(values, span) else {
-        return false;
-    };
-    // The receiver counts: `guard.write_buffer(..)` works on what the lock protects.
-    let args: Vec<&Expr> = match &call.kind {
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::MethodCall { receiver, args, .. } => {
-            std::iter::once(&**receiver).chain(args).collect()
-        }
-        _ => return false,
-    };
-    args.into_iter()
-        .any(|arg| derives_from(values, arg, held, 0))
+    call_is_given_guard(values, span, held)
 }
 
 /// Whether the call at `span` is given the guard `held` (or what it protects) and the lock
@@ -222,6 +209,12 @@ pub fn waits_on_lock_contents(values: &FunctionValues<'_>, span: Span, held: &He
     {
         return false;
     }
+    call_is_given_guard(values, span, held)
+}
+
+/// Whether the call at `span` gets the guard `held` (or a value reached through it) as an
+/// argument or as its receiver (`guard.write_buffer(..)` works on what the lock protects).
+fn call_is_given_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> bool {
     let Some(call) = find_expr(values, span) else {
         return false;
     };
@@ -842,16 +835,5 @@ fn short_type(path: &str) -> String {
         }
         [.., name] => (*name).to_string(),
         [] => path.to_string(),
-    }
-}
-
-/// `x?`, `x.await`, `x.unwrap()` → `x`.
-fn peel_result(expr: &Expr) -> &Expr {
-    match &expr.kind {
-        ExprKind::Try(inner) | ExprKind::Await(inner) => peel_result(inner),
-        ExprKind::MethodCall {
-            receiver, method, ..
-        } if is_result_adapter(method) => peel_result(receiver),
-        _ => expr,
     }
 }

@@ -304,10 +304,10 @@ fn peel_collection_access(expr: &Expr) -> &Expr {
     }
 }
 
-/// `x?`, `x.unwrap()` → `x`.
-fn peel_result(expr: &Expr) -> &Expr {
+/// `x?`, `x.await`, `x.unwrap()` → `x`.
+pub(super) fn peel_result(expr: &Expr) -> &Expr {
     match &expr.kind {
-        ExprKind::Try(inner) => peel_result(inner),
+        ExprKind::Try(inner) | ExprKind::Await(inner) => peel_result(inner),
         ExprKind::MethodCall {
             receiver, method, ..
         } if is_result_adapter(method) => peel_result(receiver),
