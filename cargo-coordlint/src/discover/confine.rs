@@ -220,7 +220,7 @@ fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
 }
 
 /// `path` made absolute (against the current directory) with `.` and `..` removed without
-/// touching the file system: `/ws/a/src/../../shared/x.rs` is `/ws/shared/x.rs`.
+/// touching the file system: `/ws/a/src/../../common/x.rs` is `/ws/common/x.rs`.
 pub fn normalize_lexically(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut normalized = PathBuf::new();
@@ -243,8 +243,8 @@ mod tests {
     #[test]
     fn lexical_normalization_removes_dots() {
         assert_eq!(
-            normalize_lexically(Path::new("/ws/a/src/../../shared/./x.rs")),
-            PathBuf::from("/ws/shared/x.rs")
+            normalize_lexically(Path::new("/ws/a/src/../../common/./x.rs")),
+            PathBuf::from("/ws/common/x.rs")
         );
         assert_eq!(
             normalize_lexically(Path::new("/../etc")),

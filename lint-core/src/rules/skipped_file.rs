@@ -25,7 +25,7 @@ declare_rule! {
     /// ```rust,ignore
     /// mod generated;                          // no generated.rs or generated/mod.rs
     ///
-    /// #[path = "../../../shared/locks.rs"]    // outside the workspace
+    /// #[path = "../../../vendored/locks.rs"]    // outside the workspace
     /// mod locks;
     /// ```
     ///

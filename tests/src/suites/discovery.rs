@@ -456,9 +456,9 @@ fn sarif_paths_never_climb_out_of_the_root() {
         ),
         (
             "ws/src/lib.rs",
-            "#[path = \"../shared/../shared/common.rs\"]\nmod common;\n#[path = \"../../x.rs\"]\nmod x;\n",
+            "#[path = \"../common/../common/common.rs\"]\nmod common;\n#[path = \"../../x.rs\"]\nmod x;\n",
         ),
-        ("ws/shared/common.rs", UNBOUNDED),
+        ("ws/common/common.rs", UNBOUNDED),
         ("x.rs", UNBOUNDED),
     ]);
     let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
@@ -475,7 +475,7 @@ fn sarif_paths_never_climb_out_of_the_root() {
             uris.insert(uri);
         }
     }
-    assert!(uris.contains("shared/common.rs"), "{uris:?}");
+    assert!(uris.contains("common/common.rs"), "{uris:?}");
     assert!(uris.contains("src/lib.rs"), "{uris:?}");
 }
 
