@@ -17,6 +17,7 @@ pub mod macros;
 pub mod sources;
 pub mod spawners;
 pub mod std_items;
+pub mod test_code;
 pub mod wrappers;
 
 use crate::config::Config;

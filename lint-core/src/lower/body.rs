@@ -551,16 +551,7 @@ fn is_cfg_alternative(stmt: &syn::Stmt, seen: &mut Vec<String>) -> bool {
 fn is_test_only(stmt: &syn::Stmt) -> bool {
     super::items::cfg_predicates(stmt_attrs(stmt))
         .iter()
-        .any(|predicate| requires_test(predicate))
-}
-
-/// `test`, `all(test, ..)`: a predicate true only in test builds.
-fn requires_test(predicate: &str) -> bool {
-    predicate == "test"
-        || predicate
-            .strip_prefix("all(")
-            .and_then(|rest| rest.strip_suffix(')'))
-            .is_some_and(|parts| parts.split(',').any(|part| part == "test"))
+        .any(|predicate| super::cfg::is_test_only(predicate))
 }
 
 /// The outer attributes of a statement (of its expression, for expression statements).

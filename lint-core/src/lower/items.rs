@@ -12,6 +12,7 @@ use crate::model::{
     Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias,
     TypeRef,
 };
+use crate::knowledge::test_code::is_test_support_module;
 use crate::source::SourceFile;
 
 /// Where an item list sits: its scope, module path and the test context around it.
@@ -161,7 +162,9 @@ impl ItemWalker<'_, '_, '_> {
         let name = item_mod.ident.to_string();
         let mut module_path = at.module_path.clone();
         module_path.push(name.clone());
-        let in_test = at.in_test || has_cfg_test(&item_mod.attrs);
+        let in_test = at.in_test
+            || has_cfg_test(&item_mod.attrs)
+            || is_test_support_module(&name);
         let Some((_, items)) = &item_mod.content else {
             self.facts.mod_decls.push(ModDecl {
                 name,
@@ -676,24 +679,12 @@ pub(super) fn cfg_predicates(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
-/// `#[cfg(test)]`, also inside `all(..)`/`any(..)`.
+/// `#[cfg(test)]`, `#[cfg(all(test, ..))]`, `#[cfg(feature = "test-utils")]`: compiled
+/// only into test builds (see [`super::cfg`]).
 fn has_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("cfg")
-            && matches!(&attr.meta, syn::Meta::List(list)
-                if list.tokens.clone().into_iter().any(|token| is_ident(&token, "test")))
-    })
-}
-
-fn is_ident(token: &proc_macro2::TokenTree, name: &str) -> bool {
-    match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => group
-            .stream()
-            .into_iter()
-            .any(|inner| is_ident(&inner, name)),
-        _ => false,
-    }
+    cfg_predicates(attrs)
+        .iter()
+        .any(|predicate| super::cfg::is_test_only(predicate))
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`-style attributes ending in `test`.

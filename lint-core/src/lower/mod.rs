@@ -6,6 +6,7 @@
 //! analysis walks safely, becomes a [`ParseFailure`] and an otherwise empty `FileFacts`.
 
 mod body;
+mod cfg;
 mod items;
 mod macros;
 mod suppressions;

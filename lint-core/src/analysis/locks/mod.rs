@@ -7,6 +7,7 @@ pub mod allocation;
 pub mod blocking;
 pub mod borrows;
 pub mod cycles;
+pub mod fresh;
 pub mod graph;
 pub mod guards;
 pub mod identity;
@@ -319,6 +320,16 @@ pub fn analyze_locks<'a>(
                     if items.struct_at(path).is_some())
             })
     };
+    let fresh_program = fresh::Program {
+        function: &function,
+        call_sites,
+    };
+    let fresh_local = |function_ref: FunctionRef, name: &str, class: &ClassKey| match class {
+        ClassKey::Field { field, .. } => {
+            fresh::is_fresh_unescaped(&fresh_program, function_ref, name, field)
+        }
+        _ => false,
+    };
     let protected_type = |function: FunctionRef, name: &str| {
         let ty = function_types[function.file][function.index].local(name)?;
         let protected = ty.peel_wrappers().args().first()?.peel_refs();
@@ -333,6 +344,7 @@ pub fn analyze_locks<'a>(
             call_arguments: &call_arguments,
             owned_local: &owned_local,
             plain_field: &|class: &ClassKey| borrows.is_plain_field(class),
+            fresh_local: &fresh_local,
         },
     );
     let blocking_inputs =

@@ -48,6 +48,9 @@ pub struct FunctionFacts<'a> {
     pub owned_local: &'a dyn Fn(FunctionRef, &str) -> bool,
     /// Whether a field class is a lock the struct owns itself (not behind an `Arc`).
     pub plain_field: &'a dyn Fn(&ClassKey) -> bool,
+    /// Whether a local holds a value built in the function whose lock in this field class
+    /// never left it ([`super::fresh`]).
+    pub fresh_local: &'a dyn Fn(FunctionRef, &str, &ClassKey) -> bool,
 }
 
 pub fn find(
@@ -141,10 +144,11 @@ fn nested_same_class<'h>(
     // `let restored = catalog.current_usage(); .. restored.inner.read()`: a lock inside a
     // value this function owns is out of every other thread's reach.
     let thread_local = |instance: &str, class: &ClassKey| {
-        identifiers(instance)
-            .next()
-            .is_some_and(|root| root != "self" && (facts.owned_local)(function, &root))
-            && (facts.plain_field)(class)
+        identifiers(instance).next().is_some_and(|root| {
+            root != "self"
+                && (facts.owned_local)(function, &root)
+                && ((facts.plain_field)(class) || (facts.fresh_local)(function, &root, class))
+        })
     };
     if thread_local(first_instance, &first.target.class)
         || thread_local(second_instance, &second.class)
