@@ -158,12 +158,38 @@ fn uncommitted_files(root: &Path) -> Option<Vec<PathBuf>> {
 mod tests {
     use super::*;
 
-    fn scratch_file(name: &str, text: &str) -> PathBuf {
+    /// A file in a folder of its own under the temporary directory, removed when dropped.
+    struct ScratchFile {
+        path: PathBuf,
+    }
+
+    impl std::ops::Deref for ScratchFile {
+        type Target = PathBuf;
+        fn deref(&self) -> &PathBuf {
+            &self.path
+        }
+    }
+
+    impl AsRef<Path> for ScratchFile {
+        fn as_ref(&self) -> &Path {
+            &self.path
+        }
+    }
+
+    impl Drop for ScratchFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.path.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    fn scratch_file(name: &str, text: &str) -> ScratchFile {
         let dir = std::env::temp_dir().join(format!("coordlint-fix-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("lib.rs");
         std::fs::write(&path, text).unwrap();
-        path
+        ScratchFile { path }
     }
 
     #[test]
