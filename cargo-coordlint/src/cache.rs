@@ -10,9 +10,12 @@
 //! missing, unreadable or damaged entry means the file is lowered again; a cache that
 //! cannot be written leaves the results unchanged.
 //!
+//! Beside each file's facts, its outline (`lint_core::model::FileOutline`: `mod`
+//! declarations, item extents, function counts), which is all discovery and reporting read.
 //! The findings of a whole run are kept too, keyed by the keys of all its files in order
 //! (with their display paths) and the configuration: an unchanged workspace is not
-//! analyzed again. Runs with `--runtime-trace` always analyze.
+//! analyzed again, and its facts are not even decoded (only the outlines are). Runs with
+//! `--runtime-trace` always analyze.
 //!
 //! Where: `--cache-dir DIR`; otherwise, in workspace mode, `coordlint/` in the workspace's
 //! target directory (cargo's `target_directory`, or `target/` beside the root manifest
@@ -38,6 +41,8 @@ use crate::args::Cli;
 pub struct FactsCache {
     /// `<cache dir>/facts-v<MODEL_VERSION>`.
     entries: PathBuf,
+    /// `<cache dir>/outlines-v<MODEL_VERSION>`: each file's outline, beside its facts.
+    outlines: PathBuf,
     /// `<cache dir>/findings-v<MODEL_VERSION>`.
     findings: PathBuf,
     /// Distinguishes the temporary files of concurrent writes in this process.
@@ -68,40 +73,50 @@ impl FactsCache {
     fn at(dir: &Path) -> FactsCache {
         FactsCache {
             entries: dir.join(format!("facts-v{MODEL_VERSION}")),
+            outlines: dir.join(format!("outlines-v{MODEL_VERSION}")),
             findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
         }
     }
 
-    /// The findings of the run over `sources` with `settings` (everything else that decides
-    /// them: levels, options, scope, skipped files, as text): stored ones when this exact
-    /// run was made before, else `analyze()`'s, which are then stored.
-    pub fn findings(
+    /// The findings stored for the run over `sources` with `settings` (everything else that
+    /// decides them: levels, options, scope, skipped files, as text), if this exact run was
+    /// made before.
+    pub fn stored_findings(
         &self,
         sources: &[SourceFile],
         settings: &str,
-        analyze: impl FnOnce() -> Vec<Diagnostic>,
-    ) -> Vec<Diagnostic> {
-        let path = self
-            .findings
-            .join(format!("{:032x}", run_key(sources, settings)));
-        let stored = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok())
-            .and_then(|stored| stored.into_iter().map(StoredFinding::restore).collect());
-        if let Some(diagnostics) = stored {
-            return diagnostics;
-        }
-        let diagnostics = analyze();
+    ) -> Option<Vec<Diagnostic>> {
+        let bytes = std::fs::read(self.findings_path(sources, settings)).ok()?;
+        let stored = postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok()?;
+        stored.into_iter().map(StoredFinding::restore).collect()
+    }
+
+    /// Keeps the findings of the run over `sources` with `settings`.
+    pub fn store_findings(
+        &self,
+        sources: &[SourceFile],
+        settings: &str,
+        diagnostics: &[Diagnostic],
+    ) {
         let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
+            let path = self.findings_path(sources, settings);
             let _ = self.write_entry(&self.findings, &path, &bytes);
         }
-        diagnostics
+    }
+
+    fn findings_path(&self, sources: &[SourceFile], settings: &str) -> PathBuf {
+        self.findings
+            .join(format!("{:032x}", run_key(sources, settings)))
     }
 
     fn entry_path(&self, source: &SourceFile) -> PathBuf {
         self.entries.join(format!("{:032x}", key(source)))
+    }
+
+    fn outline_path(&self, source: &SourceFile) -> PathBuf {
+        self.outlines.join(format!("{:032x}", key(source)))
     }
 }
 
@@ -157,6 +172,14 @@ impl lint_core::FactsStore for FactsCache {
     fn store(&self, source: &SourceFile, bytes: &[u8]) {
         // Best effort: a cache that cannot be written only makes the next run slower.
         let _ = self.write_entry(&self.entries, &self.entry_path(source), bytes);
+    }
+
+    fn load_outline(&self, source: &SourceFile) -> Option<Vec<u8>> {
+        std::fs::read(self.outline_path(source)).ok()
+    }
+
+    fn store_outline(&self, source: &SourceFile, bytes: &[u8]) {
+        let _ = self.write_entry(&self.outlines, &self.outline_path(source), bytes);
     }
 }
 
@@ -394,11 +417,14 @@ mod tests {
         .with_note("a note");
         let sources = [source()];
         let settings = format!("{:?}", lint_core::Config::default());
-        let first = cache.findings(&sources, &settings, || vec![finding.clone()]);
-        let again = cache.findings(&sources, &settings, || panic!("analyzed twice"));
+        let before = cache.stored_findings(&sources, &settings);
+        cache.store_findings(&sources, &settings, std::slice::from_ref(&finding));
+        let again = cache.stored_findings(&sources, &settings);
+        let other_settings = cache.stored_findings(&sources, "other");
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(first, vec![finding.clone()]);
-        assert_eq!(again, vec![finding]);
+        assert_eq!(before, None);
+        assert_eq!(again, Some(vec![finding]));
+        assert_eq!(other_settings, None);
     }
 
     #[test]

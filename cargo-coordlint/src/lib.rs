@@ -222,12 +222,7 @@ fn analyze(
         .configs(&cli.level_settings(), includes_test_code(cli))?;
     let config = &configs.analysis;
     if !config.include_test_code() {
-        inputs.test_functions_left_out = inputs
-            .facts
-            .iter()
-            .flat_map(|facts| &facts.functions)
-            .filter(|function| function.is_test)
-            .count();
+        inputs.test_functions_left_out = inputs.test_functions();
     }
     for warning in inputs
         .warnings
@@ -255,25 +250,32 @@ fn analyze(
         )?;
     }
     let progress = progress::Progress::new(progress.is_enabled(), started);
-    progress.phase(format!("analyzing {} files", inputs.facts.len()));
+    progress.phase(format!("analyzing {} files", inputs.sources.len()));
     let skipped = skipped::diagnostics(&inputs, config);
-    let analyze = || {
-        let diagnostics =
-            lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped.clone());
-        let mut diagnostics = configs.relevel(&inputs, diagnostics);
-        sort_by_path(&inputs, &mut diagnostics);
-        // A suggestion that would not parse is left out (and the finding still reported).
-        let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
-        diagnostics
+    // Everything besides the files that decides the findings.
+    let settings = format!("{configs:?}\n{skipped:?}");
+    // Run-time traces are not part of the key: with them, always analyze.
+    let stored = match &inputs.cache {
+        Some(cache) if runtime.is_none() => cache.stored_findings(&inputs.sources, &settings),
+        _ => None,
     };
-    let diagnostics = match &inputs.cache {
-        // Run-time traces are not part of the key: with them, always analyze.
-        Some(cache) if runtime.is_none() => {
-            // Everything besides the files that decides the findings.
-            let settings = format!("{configs:?}\n{skipped:?}");
-            cache.findings(&inputs.sources, &settings, analyze)
+    let diagnostics = match stored {
+        Some(diagnostics) => diagnostics,
+        None => {
+            inputs.complete_facts();
+            let diagnostics =
+                lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped);
+            let mut diagnostics = configs.relevel(&inputs, diagnostics);
+            sort_by_path(&inputs, &mut diagnostics);
+            // A suggestion that would not parse is left out (and the finding still reported).
+            let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+            if let Some(cache) = &inputs.cache
+                && runtime.is_none()
+            {
+                cache.store_findings(&inputs.sources, &settings, &diagnostics);
+            }
+            diagnostics
         }
-        _ => analyze(),
     };
     progress.clear();
     Ok((inputs, diagnostics, started.elapsed()))
@@ -350,9 +352,10 @@ fn print_graph(
     environment: &Environment,
     out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    let inputs = discover::discover(cli, environment)?;
+    let mut inputs = discover::discover(cli, environment)?;
     let configs = settings::read(&inputs.settings_files)?
         .configs(&cli.level_settings(), includes_test_code(cli))?;
+    inputs.complete_facts();
     let graph = lint_core::lock_graph(&inputs.facts, &configs.analysis);
     match cli.graph_format.unwrap_or(args::GraphFormat::Dot) {
         args::GraphFormat::Dot => write!(out, "{}", graph::dot(&inputs, &graph))?,

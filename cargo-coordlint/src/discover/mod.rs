@@ -17,6 +17,7 @@ mod workspace;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use lint_core::model::FileOutline;
 use lint_core::{FileFacts, SourceFile, Span};
 
 use crate::Environment;
@@ -59,7 +60,16 @@ pub struct Inputs {
     /// The workspace root (JSON `file_name`s are relative to it), or the current directory.
     pub root: PathBuf,
     pub sources: Vec<SourceFile>,
+    /// What discovery read of each file ([`FileOutline`]).
+    pub outlines: Vec<FileOutline>,
+    /// The lowered facts, once [`Inputs::complete_facts`] made them (empty before): a run
+    /// whose findings the cache has never needs them.
     pub facts: Vec<FileFacts>,
+    /// Facts discovery already had at hand (it lowered or loaded the file), by file.
+    known_facts: Vec<Option<FileFacts>>,
+    /// Whether each file was read as test code (`SourceFile::test_code` when it was
+    /// lowered; a file found to be test code later is marked afterwards).
+    read_as_test: Vec<bool>,
     pub origins: Vec<FileOrigin>,
     /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
     /// manifests were read instead, a symlinked directory not followed).
@@ -83,7 +93,10 @@ impl Inputs {
         Inputs {
             root,
             sources: Vec::new(),
+            outlines: Vec::new(),
             facts: Vec::new(),
+            known_facts: Vec::new(),
+            read_as_test: Vec::new(),
             origins: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
@@ -92,6 +105,52 @@ impl Inputs {
             test_functions_left_out: 0,
             cache: None,
         }
+    }
+}
+
+impl Inputs {
+    /// Makes [`Inputs::facts`]: the facts discovery kept, the others from the cache or
+    /// lowered; files found to be test code after they were read get their functions
+    /// marked as test code.
+    pub fn complete_facts(&mut self) {
+        if self.facts.len() == self.sources.len() {
+            return;
+        }
+        let known = std::mem::take(&mut self.known_facts);
+        // Read each file as it was read in discovery (the cache key includes it).
+        let marked: Vec<usize> = (0..self.sources.len())
+            .filter(|&file| self.sources[file].test_code && !self.read_as_test[file])
+            .collect();
+        for &file in &marked {
+            self.sources[file].test_code = false;
+        }
+        let store = self
+            .cache
+            .as_ref()
+            .map(|cache| cache as &dyn lint_core::FactsStore);
+        self.facts = lint_core::complete_facts(known, &self.sources, store);
+        for &file in &marked {
+            self.sources[file].test_code = true;
+            for function in &mut self.facts[file].functions {
+                function.is_test = true;
+            }
+        }
+    }
+
+    /// Test functions read but left out of the default scope (whole files found to be
+    /// test code count with all their functions).
+    pub fn test_functions(&self) -> usize {
+        self.outlines
+            .iter()
+            .enumerate()
+            .map(|(file, outline)| {
+                if self.sources[file].test_code && !self.read_as_test[file] {
+                    outline.functions
+                } else {
+                    outline.test_functions
+                }
+            })
+            .sum()
     }
 }
 

@@ -33,7 +33,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             declared_by: None,
         })
         .collect();
-    // Every file read, by its index in `inputs.facts`.
+    // Every file read, by its index in `inputs.sources`.
     let mut loaded: Vec<(usize, PendingFile)> = Vec::new();
     while !wave.is_empty() {
         let read: Vec<(Scheduled, Result<String, SkipReason>)> = wave
@@ -72,15 +72,12 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 }
             }
         }
-        let first_id = inputs.facts.len() as u32;
-        let facts = match &inputs.cache {
-            Some(cache) => lint_core::lower_files_cached(first_id, &sources, cache),
-            None => lint_core::lower_files_numbered_from(first_id, &sources),
-        };
+        let first_id = inputs.sources.len() as u32;
+        let files = outline(first_id, &sources, inputs.cache.as_ref());
         let mut next = Vec::new();
-        for (offset, (pending, file_facts)) in pending_files.into_iter().zip(&facts).enumerate() {
+        for (offset, (pending, file)) in pending_files.into_iter().zip(&files).enumerate() {
             loaded.push((first_id as usize + offset, pending.clone()));
-            for declaration in &file_facts.mod_decls {
+            for declaration in &file.outline.mod_decls {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
                     Ok(path) => {
@@ -110,12 +107,38 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             }
             inputs.origins.push(pending.origin.clone());
         }
+        inputs
+            .read_as_test
+            .extend(sources.iter().map(|source| source.test_code));
         inputs.sources.extend(sources);
-        inputs.facts.extend(facts);
+        for file in files {
+            inputs.outlines.push(file.outline);
+            inputs.known_facts.push(file.facts);
+        }
         wave = next;
     }
     mark_test_modules(inputs, &loaded);
     inherit_targets(inputs, &loaded);
+}
+
+/// The outlines of a wave of files: through the cache when there is one (facts are then
+/// decoded only for files whose outline is not stored), else from the lowered facts, which
+/// are kept.
+fn outline(
+    first_id: u32,
+    sources: &[SourceFile],
+    cache: Option<&crate::cache::FactsCache>,
+) -> Vec<lint_core::OutlinedFile> {
+    match cache {
+        Some(cache) => lint_core::outline_files_cached(first_id, sources, cache),
+        None => lint_core::lower_files_numbered_from(first_id, sources)
+            .into_iter()
+            .map(|facts| lint_core::OutlinedFile {
+                outline: facts.outline(),
+                facts: Some(facts),
+            })
+            .collect(),
+    }
 }
 
 /// Path mode reads every file as a root; a file that another one declares with `mod` belongs
@@ -130,7 +153,7 @@ fn inherit_targets(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
     // (declaring file, declared file), found once.
     let mut edges: Vec<(usize, usize)> = Vec::new();
     for (index, pending) in loaded {
-        for declaration in &inputs.facts[*index].mod_decls {
+        for declaration in &inputs.outlines[*index].mod_decls {
             if let Ok(path) = module_file(pending, declaration)
                 && let Some(&declared) = by_path.get(&identity(&path))
                 && declared != *index
@@ -179,7 +202,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
     while changed {
         changed = false;
         for (position, (index, pending)) in loaded.iter().enumerate() {
-            let declarations = inputs.facts[*index].mod_decls.clone();
+            let declarations = inputs.outlines[*index].mod_decls.clone();
             for declaration in &declarations {
                 if !(test[position] || declaration.in_test) {
                     continue;
@@ -195,11 +218,9 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
                 }
                 test[declared] = true;
                 changed = true;
-                let file = loaded[declared].0;
-                inputs.sources[file].test_code = true;
-                for function in &mut inputs.facts[file].functions {
-                    function.is_test = true;
-                }
+                // Its facts' functions are marked when the facts are made
+                // (`Inputs::complete_facts`).
+                inputs.sources[loaded[declared].0].test_code = true;
             }
         }
     }

@@ -5,7 +5,8 @@
 //! among findings with all of those equal. Never a line number; nothing that
 //! `--runtime-trace` adds (it only appends unquoted words to a message).
 
-use lint_core::{Diagnostic, FileFacts};
+use lint_core::Diagnostic;
+use lint_core::model::ItemExtent;
 
 use super::repository::RepositoryPaths;
 use crate::discover::Inputs;
@@ -41,9 +42,9 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
         .map(str::to_string)
         .unwrap_or_else(|| inputs.sources[file].path.clone());
     let item = inputs
-        .facts
+        .outlines
         .get(file)
-        .and_then(|facts| enclosing_item(facts, diagnostic.primary.span.start.line))
+        .and_then(|outline| enclosing_item(&outline.items, diagnostic.primary.span.start.line))
         .unwrap_or("");
     let mut parts: Vec<&str> = vec![diagnostic.rule, &path, item];
     parts.extend(quoted_names(&diagnostic.message));
@@ -58,9 +59,8 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
 }
 
 /// The innermost item whose lines contain `line`.
-pub fn enclosing_item(facts: &FileFacts, line: u32) -> Option<&str> {
-    facts
-        .items
+pub fn enclosing_item(items: &[ItemExtent], line: u32) -> Option<&str> {
+    items
         .iter()
         .filter(|item| item.contains_line(line))
         .min_by_key(|item| item.last_line - item.first_line)

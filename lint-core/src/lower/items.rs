@@ -7,12 +7,12 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
+use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
     Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl, ModuleScope,
     Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias,
     TypeRef,
 };
-use crate::knowledge::test_code::is_test_support_module;
 use crate::source::SourceFile;
 
 /// Where an item list sits: its scope, module path and the test context around it.
@@ -162,9 +162,7 @@ impl ItemWalker<'_, '_, '_> {
         let name = item_mod.ident.to_string();
         let mut module_path = at.module_path.clone();
         module_path.push(name.clone());
-        let in_test = at.in_test
-            || has_cfg_test(&item_mod.attrs)
-            || is_test_support_module(&name);
+        let in_test = at.in_test || has_cfg_test(&item_mod.attrs) || is_test_support_module(&name);
         let Some((_, items)) = &item_mod.content else {
             self.facts.mod_decls.push(ModDecl {
                 name,

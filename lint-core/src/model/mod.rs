@@ -336,6 +336,18 @@ pub struct FileFacts {
     pub integer_literals: Vec<(Span, u64)>,
 }
 
+/// What the caller reads of a file besides the analysis: its `mod` declarations (to find
+/// the next files), its item extents (fingerprints) and how many functions it has and how
+/// many are test code (the summary). Small: the cache stores it beside the facts, so that a
+/// run whose findings are already stored never decodes the facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileOutline {
+    pub mod_decls: Vec<ModDecl>,
+    pub items: Vec<ItemExtent>,
+    pub functions: usize,
+    pub test_functions: usize,
+}
+
 /// What a `Compound` expression listed in [`FileFacts::collection_literals`] was written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CollectionLiteral {
@@ -344,6 +356,16 @@ pub enum CollectionLiteral {
 }
 
 impl FileFacts {
+    /// The outline of these facts.
+    pub fn outline(&self) -> FileOutline {
+        FileOutline {
+            mod_decls: self.mod_decls.clone(),
+            items: self.items.clone(),
+            functions: self.functions.len(),
+            test_functions: self.functions.iter().filter(|f| f.is_test).count(),
+        }
+    }
+
     pub fn scope(&self, id: ScopeId) -> &ModuleScope {
         &self.scopes[id.0 as usize]
     }

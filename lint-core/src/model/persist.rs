@@ -10,7 +10,7 @@
 
 use std::cell::Cell;
 
-use super::FileFacts;
+use super::{FileFacts, FileOutline};
 use crate::source::SourceFile;
 use crate::span::FileId;
 
@@ -46,6 +46,20 @@ pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Opti
     Some(facts)
 }
 
+/// A file's outline as bytes (its spans without their file id), like [`facts_to_bytes`].
+pub fn outline_to_bytes(outline: &FileOutline) -> Option<Vec<u8>> {
+    postcard::to_stdvec(outline).ok()
+}
+
+/// An outline stored by [`outline_to_bytes`], as file `file` of this run; `None` when the
+/// bytes do not decode.
+pub fn outline_from_bytes(bytes: &[u8], file: FileId) -> Option<FileOutline> {
+    let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
+    let decoded = postcard::from_bytes::<FileOutline>(bytes);
+    FILE_BEING_LOADED.with(|loading| loading.set(previous));
+    decoded.ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +84,14 @@ mod tests {
     #[test]
     fn stored_bytes_do_not_depend_on_the_file_id() {
         assert_eq!(facts_to_bytes(&lowered(0)), facts_to_bytes(&lowered(3)));
+    }
+
+    #[test]
+    fn outlines_round_trip_under_another_file_id() {
+        let stored = outline_to_bytes(&lowered(0).outline()).expect("encodes");
+        let loaded = outline_from_bytes(&stored, FileId(7)).expect("decodes");
+        assert_eq!(loaded, lowered(7).outline());
+        assert_eq!(loaded.functions, 1);
     }
 
     #[test]

@@ -82,6 +82,21 @@ fn every_fixture_gives_the_same_findings_cold_warm_and_without_the_cache() {
         entries + 1,
         "one more run stored"
     );
+    // A run whose findings are stored reads only the files' outlines: without the facts it
+    // gives the same findings; a run that needs the facts lowers the files again.
+    for entry in std::fs::read_dir(cache.path()).expect("the cache directory") {
+        let path = entry.expect("an entry").path();
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("facts-v"))
+        {
+            std::fs::remove_dir_all(&path).expect("facts removed");
+        }
+    }
+    let without_facts = run(&["--cache-dir", &cache_dir]);
+    assert_eq!(json(&without_facts), json(&uncached));
+    let warned = run(&["-W", "warnings", "--cache-dir", &cache_dir]);
+    assert_eq!(json(&warned), json(&run(&["-W", "warnings", "--no-cache"])));
 }
 
 #[test]

@@ -137,8 +137,7 @@ fn peel_result(expr: &Expr) -> &Expr {
 
 /// Whether every mention of `local` in `body` is `local.<field>.<acquire>()`.
 fn only_locked(body: &Block, local: &str, field: &str) -> bool {
-    let is_local =
-        |expr: &Expr| matches!(&expr.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == local);
+    let is_local = |expr: &Expr| matches!(&expr.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == local);
     let (mut mentions, mut locked) = (0usize, 0usize);
     body.walk(&mut |expr| match &expr.kind {
         ExprKind::Path(_) if is_local(expr) => mentions += 1,
