@@ -206,7 +206,11 @@ impl<'p> Typing<'p> {
                     .flatten();
                 match local {
                     Some(ty) => Some(ty.clone()),
-                    None => self.static_type(&self.types.resolve_path(at, path)),
+                    None => {
+                        let canonical = self.types.resolve_path(at, path);
+                        self.static_type(&canonical)
+                            .or_else(|| self.unit_struct_type(&canonical))
+                    }
                 }
             }
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => {
@@ -317,6 +321,18 @@ impl<'p> Typing<'p> {
         let definition = static_def(self.types.files, item);
         let at = TypeScope::module(item.file, definition.scope);
         Some(self.types.resolve(&at, &definition.ty))
+    }
+
+    /// `PlainBackend` as a value: the unit struct's type (a struct without fields).
+    fn unit_struct_type(&self, canonical: &str) -> Option<Ty> {
+        let item = self.types.items.struct_at(canonical)?;
+        struct_def(self.types.files, item)
+            .fields
+            .is_empty()
+            .then(|| Ty::Path {
+                path: canonical.to_string(),
+                args: Vec::new(),
+            })
     }
 
     /// Whether a type says anything about a value: a lock, one of our structs, a standard

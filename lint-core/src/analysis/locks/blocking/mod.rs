@@ -17,7 +17,8 @@ use rayon::prelude::*;
 
 use super::guards::{BlockingCandidate, FunctionLocks, Held};
 use super::identity::ClassKey;
-use crate::analysis::call_sites::{CallSites, Resolution};
+use crate::analysis::call_sites::{CallSite, CallSites, ParamSlot, Resolution};
+use crate::analysis::types::Ty;
 use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::analysis::{FunctionRef, Scope};
 use crate::knowledge::Knowledge;
@@ -32,7 +33,7 @@ use classify::{
     waits_on_lock_contents,
 };
 use origins::OriginFacts;
-use summaries::{Calls, MayBlock, Reach};
+use summaries::{CallEdge, Calls, Dispatched, MayBlock, Reach};
 use values::FunctionValues;
 
 /// Findings reported per guard in one function; the rest are counted on the last one.
@@ -281,6 +282,7 @@ fn direct_summary(sites: &[Site]) -> MayBlock {
             op: site.op.clone(),
             site: site.span,
             calls: Vec::new(),
+            dispatched: None,
         });
     }
     summary
@@ -314,7 +316,7 @@ fn propagating_calls(
             .filter(|call| !call.isolated)
         {
             for callee in callees_reached(inputs, *function, call.span, &call.callees, awaited) {
-                out.push((callee, call.span));
+                out.push(call_edge(inputs, *function, call.span, callee));
             }
         }
         if !out.is_empty() {
@@ -348,6 +350,69 @@ fn callees_reached(
         .collect()
 }
 
+/// The call at `span` in `function` as an edge to `callee`: the known types of its
+/// arguments, and whether it dispatches a trait method on a parameter of `function`.
+fn call_edge(
+    inputs: &Inputs<'_, '_>,
+    function: FunctionRef,
+    span: Span,
+    callee: FunctionRef,
+) -> CallEdge {
+    let site = inputs.call_sites.at(function, span);
+    let argument_types = site.map_or_else(Vec::new, argument_types);
+    let dispatched = site
+        .filter(|site| site.resolution == Resolution::Dispatch)
+        .and_then(|site| receiver_param(inputs.function(function), site))
+        .zip(inputs.typing.types.items.self_type_of(callee))
+        .map(|(param, implementor)| Dispatched {
+            param,
+            implementor: implementor.to_string(),
+        });
+    CallEdge {
+        callee,
+        span,
+        dispatched,
+        argument_types,
+    }
+}
+
+/// The arguments whose type is a known path (references peeled), by parameter position.
+fn argument_types(site: &CallSite) -> Vec<(usize, String)> {
+    site.arguments
+        .iter()
+        .filter_map(
+            |argument| match (argument.param, argument.ty.as_ref()?.peel_refs()) {
+                (ParamSlot::Index(position), Ty::Path { path, .. }) => {
+                    Some((position, path.clone()))
+                }
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// The position of the parameter a method call's receiver is (`key` in `key.encrypt(..)`).
+fn receiver_param(function: &Function, site: &CallSite) -> Option<usize> {
+    let receiver = site
+        .arguments
+        .iter()
+        .find(|argument| argument.param == ParamSlot::Receiver)?;
+    let mut name = None;
+    function.body.walk(&mut |expr| {
+        if expr.span == receiver.span
+            && let ExprKind::Path(path) = &expr.kind
+            && path.segments.len() == 1
+        {
+            name = Some(path.last().to_string());
+        }
+    });
+    let name = name?;
+    function
+        .params
+        .iter()
+        .position(|param| param.pattern.simple_name() == Some(name.as_str()))
+}
+
 /// A call of a function that may block, made with guards alive.
 fn through_call(
     inputs: &Inputs<'_, '_>,
@@ -361,7 +426,8 @@ fn through_call(
         let Some(summary) = summaries.get(&callee) else {
             continue;
         };
-        for reach in [&summary.thread, &summary.awaited].into_iter().flatten() {
+        let edge = call_edge(inputs, function, call.span, callee);
+        for reach in summary.reaches().filter(|reach| edge.admits(reach)) {
             let definition = inputs.function(function);
             let mut held: Vec<Held> = call
                 .held

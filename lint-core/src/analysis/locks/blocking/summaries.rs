@@ -3,6 +3,11 @@
 //! Computed over the call graph's strongly connected components, callees first, with a
 //! worklist inside a component and the same bounds as the lock summaries: chains of at
 //! most [`MAX_CHAIN`] calls, at most [`ROUNDS_PER_MEMBER`] recomputations per member.
+//!
+//! A trait method called on a parameter (`key.encrypt(..)` with `key: &dyn Backend`) reaches
+//! every implementation; what one of them blocks on is reached only when the caller passes
+//! that implementor. Such a reach carries the condition ([`Dispatched`]), and a call site
+//! that passes an argument of another known type does not get it.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -26,23 +31,59 @@ pub struct Reach {
     pub site: Span,
     /// Calls from the summarized function down to it: (callee, call site).
     pub calls: Vec<(FunctionRef, Span)>,
+    /// Reached only when a parameter is of one implementor (the first call dispatched on
+    /// it).
+    pub dispatched: Option<Dispatched>,
+}
+
+/// The condition of a reach through a trait method called on a parameter: the parameter
+/// (by position, `self` not counted) is of type `implementor`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dispatched {
+    pub param: usize,
+    pub implementor: String,
 }
 
 /// What calling a function may wait for: a blocking call of the thread, and one reached
-/// through `.await`s (which only suspends the task).
+/// through `.await`s (which only suspends the task); and those reached only through
+/// some implementor of a parameter.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MayBlock {
     pub thread: Option<Reach>,
     pub awaited: Option<Reach>,
+    /// The shortest conditional reach per (kind, condition).
+    pub dispatched: Vec<Reach>,
 }
 
 impl MayBlock {
     pub fn is_empty(&self) -> bool {
-        self.thread.is_none() && self.awaited.is_none()
+        self.thread.is_none() && self.awaited.is_none() && self.dispatched.is_empty()
     }
 
-    /// Keeps `reach` when it is shorter than what is known.
+    /// Every reach: the unconditional ones first.
+    pub fn reaches(&self) -> impl Iterator<Item = &Reach> {
+        [&self.thread, &self.awaited]
+            .into_iter()
+            .flatten()
+            .chain(&self.dispatched)
+    }
+
+    /// Keeps `reach` when it is shorter than what is known (of its kind and condition).
     pub fn offer(&mut self, reach: Reach) {
+        if reach.dispatched.is_some() {
+            let same = self.dispatched.iter().position(|known| {
+                known.op.awaited == reach.op.awaited && known.dispatched == reach.dispatched
+            });
+            match same {
+                Some(index) if self.dispatched[index].calls.len() > reach.calls.len() => {
+                    self.dispatched[index] = reach
+                }
+                Some(_) => {}
+                None if self.dispatched.len() < MAX_DISPATCHED => self.dispatched.push(reach),
+                None => {}
+            }
+            return;
+        }
         let slot = if reach.op.awaited {
             &mut self.awaited
         } else {
@@ -57,8 +98,37 @@ impl MayBlock {
     }
 }
 
-/// The calls that propagate blocking: caller → (callee, call site).
-pub type Calls = HashMap<FunctionRef, Vec<(FunctionRef, Span)>>;
+/// Conditional reaches kept per function.
+const MAX_DISPATCHED: usize = 8;
+
+/// A call that propagates blocking from `callee` to its caller.
+#[derive(Clone, Debug)]
+pub struct CallEdge {
+    pub callee: FunctionRef,
+    pub span: Span,
+    /// A trait method called on the caller's parameter at this position; `implementor` is
+    /// the callee's `Self` type.
+    pub dispatched: Option<Dispatched>,
+    /// The known types of the arguments, by parameter position (`self` not counted).
+    pub argument_types: Vec<(usize, String)>,
+}
+
+impl CallEdge {
+    /// Whether a reach of the callee can happen through this call: its condition names a
+    /// parameter given an argument of another known type.
+    pub fn admits(&self, reach: &Reach) -> bool {
+        let Some(condition) = &reach.dispatched else {
+            return true;
+        };
+        self.argument_types
+            .iter()
+            .find(|(param, _)| *param == condition.param)
+            .is_none_or(|(_, ty)| *ty == condition.implementor)
+    }
+}
+
+/// The calls that propagate blocking, by caller.
+pub type Calls = HashMap<FunctionRef, Vec<CallEdge>>;
 
 /// Every function's summary from its own blocking calls (`direct`) and its calls.
 pub fn summarize(
@@ -73,10 +143,10 @@ pub fn summarize(
         .collect();
     let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
     for function in functions {
-        for (callee, _) in calls.get(function).into_iter().flatten() {
-            if let Some(callee_node) = nodes.get(callee) {
+        for edge in calls.get(function).into_iter().flatten() {
+            if let Some(callee_node) = nodes.get(&edge.callee) {
                 graph.add_edge(nodes[function], *callee_node, ());
-                callers.entry(*callee).or_default().push(*function);
+                callers.entry(edge.callee).or_default().push(*function);
             }
         }
     }
@@ -126,23 +196,21 @@ fn summarize_one(
     summaries: &HashMap<FunctionRef, MayBlock>,
 ) -> MayBlock {
     let mut summary = direct.get(&function).cloned().unwrap_or_default();
-    for (callee, call_span) in calls.get(&function).into_iter().flatten() {
-        let Some(callee_summary) = summaries.get(callee) else {
+    for edge in calls.get(&function).into_iter().flatten() {
+        let Some(callee_summary) = summaries.get(&edge.callee) else {
             continue;
         };
-        for reach in [&callee_summary.thread, &callee_summary.awaited]
-            .into_iter()
-            .flatten()
-        {
-            if reach.calls.len() >= MAX_CHAIN {
+        for reach in callee_summary.reaches() {
+            if reach.calls.len() >= MAX_CHAIN || !edge.admits(reach) {
                 continue;
             }
-            let mut chain = vec![(*callee, *call_span)];
+            let mut chain = vec![(edge.callee, edge.span)];
             chain.extend(reach.calls.iter().cloned());
             summary.offer(Reach {
                 op: reach.op.clone(),
                 site: reach.site,
                 calls: chain,
+                dispatched: edge.dispatched.clone(),
             });
         }
     }
