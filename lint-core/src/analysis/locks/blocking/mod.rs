@@ -359,7 +359,7 @@ fn call_edge(
     callee: FunctionRef,
 ) -> CallEdge {
     let site = inputs.call_sites.at(function, span);
-    let argument_types = site.map_or_else(Vec::new, argument_types);
+    let argument_types = site.map_or_else(Vec::new, |site| argument_types(inputs, site));
     let dispatched = site
         .filter(|site| site.resolution == Resolution::Dispatch)
         .and_then(|site| receiver_param(inputs.function(function), site))
@@ -376,13 +376,16 @@ fn call_edge(
     }
 }
 
-/// The arguments whose type is a known path (references peeled), by parameter position.
-fn argument_types(site: &CallSite) -> Vec<(usize, String)> {
+/// The arguments known to be of one of the workspace's structs (through references,
+/// `Box`, `Arc`), by parameter position: a `Box<dyn Trait>` or a generic says nothing.
+fn argument_types(inputs: &Inputs<'_, '_>, site: &CallSite) -> Vec<(usize, String)> {
     site.arguments
         .iter()
         .filter_map(
-            |argument| match (argument.param, argument.ty.as_ref()?.peel_refs()) {
-                (ParamSlot::Index(position), Ty::Path { path, .. }) => {
+            |argument| match (argument.param, argument.ty.as_ref()?.peel_wrappers()) {
+                (ParamSlot::Index(position), Ty::Path { path, .. })
+                    if inputs.typing.types.items.struct_at(path).is_some() =>
+                {
                     Some((position, path.clone()))
                 }
                 _ => None,
