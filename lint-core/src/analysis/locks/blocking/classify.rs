@@ -8,6 +8,7 @@
 
 use super::Inputs;
 use super::origins::{Origins, all_bounded, origins_of, peel_result};
+use super::single_use::is_single_use_send;
 use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -407,7 +408,9 @@ fn waits(
     }
     if entry.kind == BlockingKind::BoundedSend {
         let origins = origins_of(inputs, values, receiver);
-        if first_send_on_fresh_channel(values, call, receiver, &origins) {
+        if first_send_on_fresh_channel(values, call, receiver, &origins)
+            || is_single_use_send(inputs, values, call, receiver, &origins)
+        {
             return false;
         }
         return entry.capacity == Capacity::Any || all_bounded(&origins);

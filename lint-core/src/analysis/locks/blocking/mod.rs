@@ -8,6 +8,7 @@
 mod channel_cycles;
 mod classify;
 mod origins;
+mod single_use;
 mod summaries;
 mod values;
 

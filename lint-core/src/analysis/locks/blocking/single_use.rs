@@ -1,0 +1,170 @@
+//! Reply senders used once: `if let Some(tx) = pending.remove(&id) { tx.send(reply).await }`
+//! under the map's guard does not wait when each sender belongs to a channel made for it
+//! alone with room for a message (`let (tx, rx) = channel(1); pending.insert(id, tx);`,
+//! the sender never cloned) and is taken out of the map and sent on once: the one message
+//! the channel ever carries fits (request/response correlation in RPC and LSP clients).
+//!
+//! What is not seen: a send on the same sender through a lookup (`pending.get(&id)`)
+//! elsewhere, before it is taken out, which could fill the channel first.
+
+use super::Inputs;
+use super::origins::{Origin, Origins, peel_result};
+use super::values::FunctionValues;
+use crate::knowledge::collections::takes_element_out;
+use crate::model::{Block, Expr, ExprKind, Function, Stmt};
+use crate::span::Span;
+
+/// Whether the send `call` on the local `receiver` is the only message its channel carries.
+pub fn is_single_use_send(
+    inputs: &Inputs<'_, '_>,
+    values: &FunctionValues<'_>,
+    call: &Expr,
+    receiver: &Expr,
+    origins: &Origins,
+) -> bool {
+    let ExprKind::Path(path) = &receiver.kind else {
+        return false;
+    };
+    if path.segments.len() != 1 || origins.is_empty() {
+        return false;
+    }
+    let sender = path.last();
+    let body = &values.function.body;
+    let Some(taken_at) = taking_binding(body, sender, call.span) else {
+        return false;
+    };
+    sent_once_after(body, sender, taken_at, call, receiver)
+        && origins
+            .iter()
+            .all(|origin| made_for_one_message(inputs, origin))
+}
+
+/// The initializer (or `if let` scrutinee) of the last binding of `name` before `before`,
+/// when it takes an element out of a collection (`map.remove(&id)`, `queue.pop_front()`).
+fn taking_binding(body: &Block, name: &str, before: Span) -> Option<Span> {
+    let mut last: Option<(Span, bool)> = None;
+    let mut note = |value: &Expr, binds: bool| {
+        if binds && value.span.byte_end <= before.byte_start {
+            let later = last.is_none_or(|(span, _)| span.byte_start < value.span.byte_start);
+            if later {
+                last = Some((value.span, takes_out(value)));
+            }
+        }
+    };
+    body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let Some(init) = &let_stmt.init
+            {
+                let binds = let_stmt.pattern.bindings.iter().any(|b| b.name == name);
+                note(init, binds);
+            }
+        }
+    });
+    body.walk(&mut |expr| {
+        if let ExprKind::Let { pattern, scrutinee } = &expr.kind {
+            let binds = pattern.bindings.iter().any(|b| b.name == name);
+            note(scrutinee, binds);
+        }
+    });
+    last.and_then(|(span, taken)| taken.then_some(span))
+}
+
+/// `x.remove(..)`, possibly awaited, unwrapped or behind `?`.
+fn takes_out(value: &Expr) -> bool {
+    matches!(&peel_result(value).kind, ExprKind::MethodCall { method, .. } if takes_element_out(method))
+}
+
+/// No loop or closure repeats the send without the binding, and the sender is not used
+/// between the binding and the send.
+fn sent_once_after(
+    body: &Block,
+    sender: &str,
+    taken_at: Span,
+    call: &Expr,
+    receiver: &Expr,
+) -> bool {
+    let mut once = true;
+    body.walk(&mut |expr| {
+        let repeats = matches!(expr.kind, ExprKind::Loop { .. } | ExprKind::Closure { .. })
+            && expr.span.contains(call.span)
+            && !expr.span.contains(taken_at);
+        let mentioned = is_name(expr, sender)
+            && expr.span.byte_start > taken_at.byte_end
+            && expr.span.byte_end <= call.span.byte_start
+            && !receiver.span.contains(expr.span);
+        once &= !repeats && !mentioned;
+    });
+    once
+}
+
+/// A channel made with room for a message whose sender is moved once into a call (stored
+/// away) and never cloned.
+fn made_for_one_message(inputs: &Inputs<'_, '_>, origin: &Origin) -> bool {
+    if origin.bounded != Some(true) || origin.rendezvous {
+        return false;
+    }
+    let facts = &inputs.typing.types.files[origin.site.file.0 as usize];
+    let Some(function) = facts
+        .functions
+        .iter()
+        .find(|function| function.body.span.contains(origin.site))
+    else {
+        return false;
+    };
+    let Some(sender) = sender_bound_at(function, origin.site) else {
+        return false;
+    };
+    let has_room = constructor_capacity(function, origin.site)
+        .and_then(|capacity| facts.integer_literal(capacity))
+        .is_some_and(|capacity| capacity >= 1);
+    has_room && moved_once(&function.body, &sender, origin.site)
+}
+
+/// `tx` in `let (tx, rx) = channel(1)` where the call is at `site`.
+fn sender_bound_at(function: &Function, site: Span) -> Option<String> {
+    let mut sender = None;
+    function.body.walk_blocks(&mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let(let_stmt) = stmt
+                && let_stmt.init.as_ref().is_some_and(|init| init.span == site)
+            {
+                sender = let_stmt.pattern.tuple_names.first().cloned().flatten();
+            }
+        }
+    });
+    sender
+}
+
+/// The span of the capacity argument of the constructor call at `site`.
+fn constructor_capacity(function: &Function, site: Span) -> Option<Span> {
+    let mut capacity = None;
+    function.body.walk(&mut |expr| {
+        if expr.span == site
+            && let ExprKind::Call { args, .. } = &expr.kind
+        {
+            capacity = args.first().map(|arg| arg.span);
+        }
+    });
+    capacity
+}
+
+/// Whether `name` is mentioned once after `after`, as an argument of a call (moved in).
+fn moved_once(body: &Block, name: &str, after: Span) -> bool {
+    let (mut mentions, mut moved) = (0usize, 0usize);
+    body.walk(&mut |expr| {
+        if is_name(expr, name) && expr.span.byte_start > after.byte_end {
+            mentions += 1;
+        }
+        let args: &[Expr] = match &expr.kind {
+            ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
+            _ => &[],
+        };
+        moved += args.iter().filter(|arg| is_name(arg, name)).count();
+    });
+    mentions == 1 && moved == 1
+}
+
+fn is_name(expr: &Expr, name: &str) -> bool {
+    matches!(&expr.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == name)
+}
