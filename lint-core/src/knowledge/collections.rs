@@ -114,6 +114,13 @@ pub fn takes_element_out(method: &str) -> bool {
     TAKING_METHODS.contains(&method)
 }
 
+/// Methods that take every element out of a collection, one by one (`map.drain()`).
+const DRAINING_METHODS: &[&str] = &["drain"];
+
+pub fn drains(method: &str) -> bool {
+    DRAINING_METHODS.contains(&method)
+}
+
 /// Methods that take the value out of an `Option` or `Result` (or panic).
 const UNWRAPPING_METHODS: &[&str] = &["unwrap", "expect", "unwrap_or_default"];
 

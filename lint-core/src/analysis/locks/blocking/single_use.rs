@@ -4,14 +4,20 @@
 //! the sender never cloned) and is taken out of the map and sent on once: the one message
 //! the channel ever carries fits (request/response correlation in RPC and LSP clients).
 //!
+//! Senders taken out all at once (`for (id, tx) in pending.drain()`) count the same way.
+//!
+//! The senders' channels must be traced to their construction ([`super::origins`]); a
+//! sender that reaches the map inside a message sent over another channel (helix's
+//! `Payload::Request { chan }`) is not, so its send is still reported.
+//!
 //! What is not seen: a send on the same sender through a lookup (`pending.get(&id)`)
 //! elsewhere, before it is taken out, which could fill the channel first.
 
 use super::Inputs;
 use super::origins::{Origin, Origins, peel_result};
 use super::values::FunctionValues;
-use crate::knowledge::collections::takes_element_out;
-use crate::model::{Block, Expr, ExprKind, Function, Stmt};
+use crate::knowledge::collections::{drains, takes_element_out};
+use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Stmt};
 use crate::span::Span;
 
 /// Whether the send `call` on the local `receiver` is the only message its channel carries.
@@ -25,7 +31,7 @@ pub fn is_single_use_send(
     let ExprKind::Path(path) = &receiver.kind else {
         return false;
     };
-    if path.segments.len() != 1 || origins.is_empty() {
+    if path.segments.len() != 1 {
         return false;
     }
     let sender = path.last();
@@ -33,10 +39,14 @@ pub fn is_single_use_send(
     let Some(taken_at) = taking_binding(body, sender, call.span) else {
         return false;
     };
+    // The sites of a lock that holds the channel ends are origins too; they do not count.
+    let mut channels = origins
+        .iter()
+        .filter(|origin| origin.bounded.is_some())
+        .peekable();
     sent_once_after(body, sender, taken_at, call, receiver)
-        && origins
-            .iter()
-            .all(|origin| made_for_one_message(inputs, origin))
+        && channels.peek().is_some()
+        && channels.all(|origin| made_for_one_message(inputs, origin))
 }
 
 /// The initializer (or `if let` scrutinee) of the last binding of `name` before `before`,
@@ -61,18 +71,27 @@ fn taking_binding(body: &Block, name: &str, before: Span) -> Option<Span> {
             }
         }
     });
-    body.walk(&mut |expr| {
-        if let ExprKind::Let { pattern, scrutinee } = &expr.kind {
+    body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Let { pattern, scrutinee } => {
             let binds = pattern.bindings.iter().any(|b| b.name == name);
             note(scrutinee, binds);
         }
+        ExprKind::Loop {
+            kind: LoopKind::For { pattern, iterable },
+            ..
+        } => {
+            let binds = pattern.bindings.iter().any(|b| b.name == name);
+            note(iterable, binds);
+        }
+        _ => {}
     });
     last.and_then(|(span, taken)| taken.then_some(span))
 }
 
-/// `x.remove(..)`, possibly awaited, unwrapped or behind `?`.
+/// `x.remove(..)` or `x.drain()`, possibly awaited, unwrapped or behind `?`.
 fn takes_out(value: &Expr) -> bool {
-    matches!(&peel_result(value).kind, ExprKind::MethodCall { method, .. } if takes_element_out(method))
+    matches!(&peel_result(value).kind, ExprKind::MethodCall { method, .. }
+        if takes_element_out(method) || drains(method))
 }
 
 /// No loop or closure repeats the send without the binding, and the sender is not used
@@ -149,18 +168,24 @@ fn constructor_capacity(function: &Function, site: Span) -> Option<Span> {
     capacity
 }
 
-/// Whether `name` is mentioned once after `after`, as an argument of a call (moved in).
+/// Whether `name` is mentioned once after `after`, moved into a call or a struct literal.
 fn moved_once(body: &Block, name: &str, after: Span) -> bool {
     let (mut mentions, mut moved) = (0usize, 0usize);
     body.walk(&mut |expr| {
         if is_name(expr, name) && expr.span.byte_start > after.byte_end {
             mentions += 1;
         }
-        let args: &[Expr] = match &expr.kind {
-            ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
-            _ => &[],
+        moved += match &expr.kind {
+            ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => {
+                args.iter().filter(|arg| is_name(arg, name)).count()
+            }
+            ExprKind::Struct(literal) => literal
+                .fields
+                .iter()
+                .filter(|(_, value)| is_name(value, name))
+                .count(),
+            _ => 0,
         };
-        moved += args.iter().filter(|arg| is_name(arg, name)).count();
     });
     mentions == 1 && moved == 1
 }
