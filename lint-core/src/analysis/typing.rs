@@ -141,6 +141,17 @@ impl<'p> Typing<'p> {
                         types.bind(&binding.name, scope, success_type(ty));
                     }
                 }
+                Binding::TupleLet { names, ty, scope } => {
+                    if let Ty::Tuple(parts) = self.types.resolve(&at, ty)
+                        && parts.len() == names.len()
+                    {
+                        for (name, part) in names.iter().zip(parts) {
+                            if let Some(name) = name {
+                                types.bind(name, scope, part);
+                            }
+                        }
+                    }
+                }
                 Binding::ForItem {
                     pattern,
                     iterable,
@@ -433,6 +444,12 @@ enum Binding<'a> {
         init: Option<&'a Expr>,
         scope: (u32, u32),
     },
+    /// `let (a, b): (A, B) = ..;`: each name of a tuple pattern with a declared tuple type.
+    TupleLet {
+        names: &'a [Option<String>],
+        ty: &'a TypeRef,
+        scope: (u32, u32),
+    },
     /// The pattern of a `for` loop, bound to each item of `iterable` in the loop body.
     ForItem {
         pattern: &'a Pattern,
@@ -453,14 +470,24 @@ enum Binding<'a> {
 fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     let push_block_lets = |block: &'a Block, out: &mut Vec<_>| {
         for stmt in &block.stmts {
-            if let Stmt::Let(let_stmt) = stmt
-                && let Some(name) = let_stmt.pattern.simple_name()
-            {
+            let Stmt::Let(let_stmt) = stmt else {
+                continue;
+            };
+            let scope = (let_stmt.span.byte_end, block.span.byte_end);
+            if let Some(name) = let_stmt.pattern.simple_name() {
                 out.push(Binding::Let {
                     name,
                     ty: let_stmt.ty.as_ref(),
                     init: let_stmt.init.as_ref(),
-                    scope: (let_stmt.span.byte_end, block.span.byte_end),
+                    scope,
+                });
+            } else if let Some(ty) = &let_stmt.ty
+                && !let_stmt.pattern.tuple_names.is_empty()
+            {
+                out.push(Binding::TupleLet {
+                    names: &let_stmt.pattern.tuple_names,
+                    ty,
+                    scope,
                 });
             }
         }
