@@ -159,8 +159,9 @@ fn nested_same_class<'h>(
 }
 
 /// `register_in(admin: &Registry, normal: &Registry)` locks `admin.functions` then
-/// `normal.functions`: when the workspace calls it, and no two calls pass the same two
-/// places the other way round, the parameters are roles, not interchangeable values.
+/// `normal.functions`: when the workspace calls it with fixed places (fields, statics), and
+/// no two calls pass the same two places the other way round, the parameters are roles,
+/// not interchangeable values.
 fn roles_fixed_by_callers(
     function: FunctionRef,
     first_instance: &str,
@@ -196,9 +197,17 @@ fn roles_fixed_by_callers(
         })
         .collect();
     !pairs.is_empty()
+        && pairs.iter().all(|(a, b)| is_fixed_place(a) && is_fixed_place(b))
         && !pairs
             .iter()
             .any(|(a, b)| a == b || pairs.contains(&(*b, *a)))
+}
+
+/// A place that names one lock holder whatever the caller's values (`self.admin`,
+/// `REGISTRY`), unlike a local (`a` in `let a = accounts.get(&from)?`), which may be
+/// either of two values the caller picks.
+fn is_fixed_place(place: &str) -> bool {
+    place.contains('.') || place.contains("::")
 }
 
 /// A tree of nodes each with its own lock: `let child = locked_node.children.pop()` or
