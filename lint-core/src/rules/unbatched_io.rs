@@ -559,20 +559,39 @@ fn round_trip(
             method,
             args,
             ..
-        } => method_round_trip(&resolve, type_of, site, receiver, method, args, knowledge),
+        } => {
+            let function = context.program.function(loops.function);
+            let calls = MethodCall {
+                receiver,
+                method,
+                args,
+            };
+            method_round_trip(&resolve, type_of, site, function, &calls, knowledge)
+        }
         _ => None,
     }
+}
+
+/// A method call a loop site makes.
+struct MethodCall<'e> {
+    receiver: &'e Expr,
+    method: &'e str,
+    args: &'e [Expr],
 }
 
 fn method_round_trip(
     resolve: &CallPaths<'_, '_>,
     type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
-    receiver: &Expr,
-    method: &str,
-    args: &[Expr],
+    function: &Function,
+    call: &MethodCall<'_>,
     knowledge: &Knowledge,
 ) -> Option<(IoKind, String)> {
+    let MethodCall {
+        receiver,
+        method,
+        args,
+    } = *call;
     let source = chain_source(receiver);
     let source_name = name_of(source).map(str::to_lowercase);
     let source_type = type_of(source)
@@ -589,7 +608,14 @@ fn method_round_trip(
         return Some((IoKind::Custom, shown(method)));
     }
     // sqlx: `sqlx::query(..).bind(..).fetch_one(&pool)`, `query!(..).execute(&pool)`.
-    if io::is_sqlx_run_method(method) && is_sqlx_query(resolve, source) {
+    // Also through a local: `let q = sqlx::query(..).bind(id); q.fetch_all(&pool)`.
+    let query_source = match &source.kind {
+        ExprKind::Path(path) if path.segments.len() == 1 => {
+            local_init(function, path.last()).map_or(source, chain_source)
+        }
+        _ => source,
+    };
+    if io::is_sqlx_run_method(method) && is_sqlx_query(resolve, query_source) {
         return Some((IoKind::Sqlx, shown(method)));
     }
     // `x.first(&mut conn)`, `.one(&db)`, `.execute(&pool)`: a query run on a connection.

@@ -197,7 +197,9 @@ fn roles_fixed_by_callers(
         })
         .collect();
     !pairs.is_empty()
-        && pairs.iter().all(|(a, b)| is_fixed_place(a) && is_fixed_place(b))
+        && pairs
+            .iter()
+            .all(|(a, b)| is_fixed_place(a) && is_fixed_place(b))
         && !pairs
             .iter()
             .any(|(a, b)| a == b || pairs.contains(&(*b, *a)))
