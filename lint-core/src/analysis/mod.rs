@@ -4,6 +4,7 @@
 pub mod call_sites;
 pub mod channels;
 pub mod exprs;
+pub mod format_strings;
 pub mod items;
 pub mod locks;
 pub mod loops;

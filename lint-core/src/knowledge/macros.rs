@@ -39,6 +39,48 @@ pub fn takes_expression_list(name: &str) -> bool {
     EXPRESSION_LIST_MACROS.contains(&name)
 }
 
+/// Macros that format their arguments with a format string (the first string literal
+/// among them): `Display`/`Debug` impls of the arguments run there.
+const FORMATTING_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "anyhow",
+    "bail",
+    "ensure",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+];
+
+pub fn formats_arguments(name: &str) -> bool {
+    FORMATTING_MACROS.contains(&name)
+}
+
+/// The traits whose `fmt` a format string calls (`{}` and `{:?}`), by trait name.
+const FORMAT_TRAITS: &[&str] = &["Display", "Debug"];
+
+pub fn is_format_trait(name: &str) -> bool {
+    FORMAT_TRAITS.contains(&name)
+}
+
 /// Macros whose first argument is an expression and the rest is something else
 /// (`matches!(value, Pattern)`).
 const FIRST_ARGUMENT_MACROS: &[&str] = &["matches", "assert_matches", "debug_assert_matches"];

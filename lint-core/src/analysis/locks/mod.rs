@@ -23,6 +23,7 @@ use self::guards::{CallbackInvocation, FunctionLocks, Held, WalkContext, walk_fu
 use self::identity::{ClassKey, Identity, IdentityContext};
 use super::FunctionRef;
 use super::call_sites::CallSites;
+use super::format_strings::FormatTrait;
 use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
@@ -30,6 +31,7 @@ use crate::knowledge::locks::{
     LockFlavor, LockKind, LockType, Mode, acquire_method, guard_lock_type, guard_name_mode,
     guard_type_mode, lock_type_at,
 };
+use crate::knowledge::macros::is_format_trait;
 use crate::model::{ExprKind, FileFacts, Function};
 use crate::span::Span;
 
@@ -214,6 +216,7 @@ pub fn analyze_locks<'a>(
         returned: &returned,
         returned_locks: &returned_locks,
         drop_impls: drop_impls(files, items),
+        format_impls: format_impls(files, items),
         identity_of: &identity_of,
     };
     let no_callbacks = HashMap::new();
@@ -365,6 +368,9 @@ struct WalkInputs<'c, 'a> {
     returned_locks: &'c HashMap<FunctionRef, ReturnedLock>,
     /// Each type's workspace `Drop::drop`, by the type's canonical path.
     drop_impls: HashMap<String, FunctionRef>,
+    /// Each type's workspace `Display::fmt` and `Debug::fmt`, by the type's canonical path
+    /// and the trait's name.
+    format_impls: HashMap<(String, String), FunctionRef>,
     identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
 }
 
@@ -395,6 +401,10 @@ impl<'a> WalkInputs<'_, 'a> {
             function_name: &function_name,
             is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
             drop_impl: &|type_path: &str| self.drop_impls.get(type_path).copied(),
+            format_impl: &|type_path: &str, with: FormatTrait| {
+                let key = (type_path.to_string(), format!("{with:?}"));
+                self.format_impls.get(&key).copied()
+            },
             returned_locks: &|callee: FunctionRef| self.returned_locks.get(&callee),
             hands_back_guard: &|callee: FunctionRef| {
                 hands_back_guard(&files[callee.file].functions[callee.index])
@@ -421,6 +431,31 @@ fn drop_impls(
                 .is_some_and(|path| path.last() == "Drop")
         })
         .filter_map(|function| Some((items.self_type_of(*function)?.to_string(), *function)))
+        .collect()
+}
+
+/// The workspace `impl Display for T` / `impl Debug for T` methods, by `T`'s canonical
+/// path and the trait's name.
+fn format_impls(
+    files: &[FileFacts],
+    items: &super::items::ItemIndex,
+) -> HashMap<(String, String), FunctionRef> {
+    items
+        .methods_named("fmt")
+        .iter()
+        .filter_map(|function| {
+            let trait_name = files[function.file].functions[function.index]
+                .trait_path
+                .as_ref()?
+                .last()
+                .to_string();
+            is_format_trait(&trait_name).then(|| {
+                Some((
+                    (items.self_type_of(*function)?.to_string(), trait_name),
+                    *function,
+                ))
+            })?
+        })
         .collect()
 }
 

@@ -9,6 +9,7 @@ use super::{
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::ParamSlot;
 use crate::analysis::call_sites::{CallSite, Resolution, find_by_span};
+use crate::analysis::format_strings::{FormatArgument, placeholders};
 use crate::analysis::locks::Via;
 use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -17,9 +18,10 @@ use crate::knowledge::locks::{
     LockKind, Mode, ShardedMapMethod, Shards, acquire_method, guard_conversion_mode,
     is_condvar_wait, is_guard_passthrough, is_recursive_read, sharded_map_method,
 };
+use crate::knowledge::macros::formats_arguments;
 use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
-use crate::model::{Expr, ExprKind};
+use crate::model::{Expr, ExprKind, MacroCall};
 
 /// What a call passes: locks and guards, and the places other arguments name.
 #[derive(Default)]
@@ -434,12 +436,65 @@ impl Walker<'_, '_> {
         self.push_drop_call(expr, &type_path, None);
     }
 
+    /// `warn!("stuck: {:?}", self)`: the workspace `Debug::fmt` (or `Display::fmt`) of
+    /// each formatted argument runs here, as a call with the guards now held.
+    pub(super) fn run_format_impls(&mut self, expr: &Expr, call: &MacroCall) {
+        if !formats_arguments(call.path.last()) {
+            return;
+        }
+        let Some(format_at) = call
+            .args
+            .iter()
+            .position(|arg| matches!(arg.kind, ExprKind::Text(_)))
+        else {
+            return;
+        };
+        let ExprKind::Text(text) = &call.args[format_at].kind else {
+            return;
+        };
+        let arguments = &call.args[format_at + 1..];
+        for placeholder in placeholders(text) {
+            let (value, name) = match &placeholder.argument {
+                FormatArgument::Position(index) => match arguments.get(*index) {
+                    Some(value) => (Some(value), simple_name(value)),
+                    None => continue,
+                },
+                FormatArgument::Named(name) => match named_argument(arguments, name) {
+                    Some(value) => (Some(value), simple_name(value)),
+                    None => (None, Some(name.clone())),
+                },
+            };
+            let ty = match (value, &name) {
+                (_, Some(name)) => self.context.identity.types.local_at(name, expr).cloned(),
+                (Some(value), None) => {
+                    let identity = &self.context.identity;
+                    identity.typing.type_of(&identity.at, identity.types, value)
+                }
+                (None, None) => None,
+            };
+            let Some(type_path) = ty.and_then(|ty| ty.peel_refs().path().map(str::to_string))
+            else {
+                continue;
+            };
+            let Some(format_impl) = (self.context.format_impl)(&type_path, placeholder.with) else {
+                continue;
+            };
+            self.push_implicit_call(expr, format_impl, name);
+        }
+    }
+
     fn push_drop_call(&mut self, expr: &Expr, type_path: &str, receiver: Option<String>) {
         let Some(drop_impl) = (self.context.drop_impl)(type_path) else {
             return;
         };
+        self.push_implicit_call(expr, drop_impl, receiver);
+    }
+
+    /// A call the code makes without writing it (a `Drop` or `fmt` impl) at `expr`, on the
+    /// local `receiver` when it has a name.
+    fn push_implicit_call(&mut self, expr: &Expr, callee: FunctionRef, receiver: Option<String>) {
         self.out.calls.push(HeldCall {
-            callees: vec![drop_impl],
+            callees: vec![callee],
             span: expr.span,
             held: self.snapshot(),
             receiver,
@@ -693,4 +748,25 @@ fn converts(from: Mode, to: Mode) -> bool {
             | (Mode::Exclusive, Mode::Shared)
             | (Mode::Exclusive, Mode::Upgradable)
     )
+}
+
+/// `x` for a local or `self` (through `&`).
+fn simple_name(value: &Expr) -> Option<String> {
+    match &value.kind {
+        ExprKind::Path(path) if path.segments.len() == 1 => Some(path.last().to_string()),
+        ExprKind::Reference { expr, .. } => simple_name(expr),
+        _ => None,
+    }
+}
+
+/// The value of `name = value` among a formatting macro's arguments.
+fn named_argument<'e>(arguments: &'e [Expr], name: &str) -> Option<&'e Expr> {
+    arguments.iter().find_map(|argument| match &argument.kind {
+        ExprKind::Assign { target, value }
+            if matches!(&target.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == name) =>
+        {
+            Some(&**value)
+        }
+        _ => None,
+    })
 }

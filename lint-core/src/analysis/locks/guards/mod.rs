@@ -16,6 +16,7 @@ use super::identity::{ClassKey, Identity, IdentityContext, LockTarget};
 use super::{ReturnedGuard, Via};
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::CallSite;
+use crate::analysis::format_strings::FormatTrait;
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
     LockFlavor, Mode, UNKNOWN_MUTEX, acquire_method, acquires_when_type_unknown, guard_lock_type,
@@ -207,6 +208,8 @@ pub struct WalkContext<'c, 'a> {
     pub returned_locks: &'c dyn Fn(FunctionRef) -> Option<&'c super::ReturnedLock>,
     /// The workspace `Drop::drop` of a type (canonical path), if it has one.
     pub drop_impl: &'c dyn Fn(&str) -> Option<FunctionRef>,
+    /// The workspace `Display::fmt` or `Debug::fmt` of a type (canonical path), if any.
+    pub format_impl: &'c dyn Fn(&str, FormatTrait) -> Option<FunctionRef>,
     /// For a workspace function that takes a guard by value and returns a guard
     /// (`fn stamp(q: MutexGuard<Q>) -> MutexGuard<Q>`): that parameter's position.
     pub hands_back_guard: &'c dyn Fn(FunctionRef) -> Option<usize>,
@@ -441,6 +444,7 @@ impl Walker<'_, '_> {
                     }
                 }
                 self.note_blocking_macro(expr, call);
+                self.run_format_impls(expr, call);
                 if is_diverging_macro(call.path.last()) {
                     Flow::DIVERGES
                 } else {
