@@ -205,11 +205,16 @@ fn roles_fixed_by_callers(
             .any(|(a, b)| a == b || pairs.contains(&(*b, *a)))
 }
 
-/// A place that names one lock holder whatever the caller's values (`self.admin`,
-/// `REGISTRY`), unlike a local (`a` in `let a = accounts.get(&from)?`), which may be
-/// either of two values the caller picks.
+/// A place that names one lock holder whatever the caller's values (`self.admin`, a
+/// static such as `REGISTRY` or `registries::ADMIN`), unlike a local (`a` in
+/// `let a = accounts.get(&from)?`), which may be either of two values the caller picks.
 fn is_fixed_place(place: &str) -> bool {
-    place.contains('.') || place.contains("::")
+    let last = place.rsplit("::").next().unwrap_or(place);
+    let screaming_case = last.chars().any(|c| c.is_ascii_uppercase())
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    place.contains('.') || screaming_case
 }
 
 /// A tree of nodes each with its own lock: `let child = locked_node.children.pop()` or
