@@ -2,6 +2,8 @@
 //! which arguments a formatting macro formats with `Debug` or `Display`, so that their
 //! workspace `fmt` impls count as calls made there.
 
+use crate::model::{Expr, ExprKind};
+
 /// The trait a placeholder formats its argument with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormatTrait {
@@ -74,6 +76,18 @@ fn format_trait(spec: &str) -> Option<FormatTrait> {
         Some('x' | 'X' | 'o' | 'b' | 'e' | 'E' | 'p') => None,
         _ => Some(FormatTrait::Display),
     }
+}
+
+/// The value of `name = value` among a formatting macro's arguments.
+pub fn named_argument<'e>(arguments: &'e [Expr], name: &str) -> Option<&'e Expr> {
+    arguments.iter().find_map(|argument| match &argument.kind {
+        ExprKind::Assign { target, value }
+            if matches!(&target.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == name) =>
+        {
+            Some(&**value)
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]

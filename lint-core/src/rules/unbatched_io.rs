@@ -3,6 +3,7 @@
 use super::work_sites::{call_span, is_exempt};
 use super::{RuleContext, declare_rule};
 use crate::analysis::exprs::{chain_source, name_of, peel_await_try};
+use crate::analysis::format_strings::{FormatArgument, named_argument, placeholders};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
 use crate::analysis::types::Ty;
 use crate::analysis::{FunctionRef, Program};
@@ -395,10 +396,7 @@ fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_
 fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) -> bool {
     match &expr.kind {
         ExprKind::Path(path) if path.segments.len() == 1 => {
-            let name = path.last();
-            scope.item_names.contains(&name)
-                || local_init(function, name)
-                    .is_some_and(|init| is_item_target(function, init, scope))
+            is_item_name_target(function, path.last(), scope)
         }
         ExprKind::Field { base, .. } | ExprKind::Reference { expr: base, .. } => {
             is_item_target(function, base, scope)
@@ -406,17 +404,41 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
         ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => {
             is_item_target(function, receiver, scope)
         }
-        ExprKind::Macro(call) => match (call.args.first().map(|arg| &arg.kind), call.args.get(1)) {
-            (Some(ExprKind::Text(template)), Some(host)) => {
-                template
-                    .split_once("://")
-                    .is_some_and(|(_, rest)| rest.starts_with("{}"))
-                    && is_item_target(function, host, scope)
+        ExprKind::Macro(call) => {
+            let Some(ExprKind::Text(template)) = call.args.first().map(|arg| &arg.kind) else {
+                return false;
+            };
+            // The host is the first placeholder right after the scheme: `{}`, `{peer}`.
+            let Some((_, rest)) = template.split_once("://") else {
+                return false;
+            };
+            if !rest.starts_with('{') || rest.starts_with("{{") {
+                return false;
             }
-            _ => false,
-        },
+            let arguments = &call.args[1..];
+            match placeholders(rest).first().map(|host| &host.argument) {
+                Some(FormatArgument::Position(index)) => {
+                    // Positions count from the template's start, not from the host.
+                    let before = placeholders(template).len() - placeholders(rest).len();
+                    arguments
+                        .get(before + index)
+                        .is_some_and(|host| is_item_target(function, host, scope))
+                }
+                Some(FormatArgument::Named(name)) => match named_argument(arguments, name) {
+                    Some(host) => is_item_target(function, host, scope),
+                    None => is_item_name_target(function, name, scope),
+                },
+                None => false,
+            }
+        }
         _ => false,
     }
+}
+
+/// A name bound to the element, or a local bound to one of the targets above.
+fn is_item_name_target(function: &Function, name: &str, scope: &IterationScope<'_>) -> bool {
+    scope.item_names.contains(&name)
+        || local_init(function, name).is_some_and(|init| is_item_target(function, init, scope))
 }
 
 /// `file.write_all(&chunk)` in `while let Some(chunk) = stream.next().await`: the stream's

@@ -9,7 +9,7 @@ use super::{
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::ParamSlot;
 use crate::analysis::call_sites::{CallSite, Resolution, find_by_span};
-use crate::analysis::format_strings::{FormatArgument, placeholders};
+use crate::analysis::format_strings::{FormatArgument, named_argument, placeholders};
 use crate::analysis::locks::Via;
 use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -757,16 +757,4 @@ fn simple_name(value: &Expr) -> Option<String> {
         ExprKind::Reference { expr, .. } => simple_name(expr),
         _ => None,
     }
-}
-
-/// The value of `name = value` among a formatting macro's arguments.
-fn named_argument<'e>(arguments: &'e [Expr], name: &str) -> Option<&'e Expr> {
-    arguments.iter().find_map(|argument| match &argument.kind {
-        ExprKind::Assign { target, value }
-            if matches!(&target.kind, ExprKind::Path(path) if path.segments.len() == 1 && path.last() == name) =>
-        {
-            Some(&**value)
-        }
-        _ => None,
-    })
 }
