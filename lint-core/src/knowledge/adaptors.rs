@@ -96,6 +96,57 @@ pub fn is_lazy_adapter(method: &str) -> bool {
     LAZY_ADAPTERS.contains(&method)
 }
 
+/// Iterator adapters that take the iterator by value and wrap it: whatever the iterator
+/// holds (a `DashMap` iterator's shard guards), the adapter holds.
+const WRAPPING_ADAPTERS: &[&str] = &[
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "enumerate",
+    "skip",
+    "take",
+    "cloned",
+    "copied",
+    "rev",
+    "peekable",
+    "inspect",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "zip",
+    "chain",
+];
+
+pub fn wraps_iterator(method: &str) -> bool {
+    WRAPPING_ADAPTERS.contains(&method)
+}
+
+/// Methods that take an iterator by value and run it to its end: the iterator (and what it
+/// holds) is dropped when they return.
+const CONSUMING_METHODS: &[&str] = &[
+    "collect",
+    "count",
+    "sum",
+    "product",
+    "fold",
+    "for_each",
+    "last",
+    "max",
+    "min",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "reduce",
+    "partition",
+    "unzip",
+];
+
+pub fn consumes_iterator(method: &str) -> bool {
+    CONSUMING_METHODS.contains(&method)
+}
+
 /// Methods whose presence in a receiver chain shows an iterator or stream.
 const ITERATOR_EVIDENCE: &[&str] = &[
     "iter",

@@ -13,7 +13,7 @@ use crate::analysis::format_strings::{FormatArgument, named_argument, placeholde
 use crate::analysis::locks::Via;
 use crate::analysis::locks::identity::Identity;
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
-use crate::knowledge::adaptors::runs_closure_inline;
+use crate::knowledge::adaptors::{consumes_iterator, runs_closure_inline, wraps_iterator};
 use crate::knowledge::locks::{
     LockKind, Mode, ShardedMapMethod, Shards, acquire_method, guard_conversion_mode,
     is_condvar_wait, is_guard_passthrough, is_recursive_read, sharded_map_method,
@@ -93,6 +93,21 @@ impl Walker<'_, '_> {
         self.note_blocking_method(expr, method);
         if is_guard_passthrough(method) {
             return Flow::value(receiver_flow.value);
+        }
+        if let Value::Guard(id) = receiver_flow.value
+            && self.is_shard_iterator(id)
+        {
+            // `map.iter().map(..).collect()`: adapters carry the iterator and its shard
+            // guards on; a consumer runs it to the end and drops it.
+            if wraps_iterator(method) {
+                return Flow::value(receiver_flow.value);
+            }
+            if consumes_iterator(method) {
+                self.held.retain(|held| held.id != id);
+                return self
+                    .after_call(expr, callees, receiver_text, arguments)
+                    .without_value();
+            }
         }
         if let Some(mode) = guard_method_conversion(method)
             && args.is_empty()
@@ -326,6 +341,13 @@ impl Walker<'_, '_> {
             }
         }
         arguments
+    }
+
+    /// Whether a held guard is an iterator over every shard of a sharded map.
+    fn is_shard_iterator(&self, id: u32) -> bool {
+        self.held
+            .iter()
+            .any(|held| held.id == id && held.shard == Some(ShardKey::All))
     }
 
     /// The sharded map (`DashMap`) a receiver denotes.
