@@ -341,6 +341,12 @@ impl ItemWalker<'_, '_, '_> {
             .last()
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
+        if name == "cfg_if" {
+            return match super::cfg_if::branch_items(item_macro.mac.tokens.clone()) {
+                Some(items) => self.items(&items, at),
+                None => Ok(()),
+            };
+        }
         if name != "lazy_static" && name != "thread_local" {
             return Ok(());
         }

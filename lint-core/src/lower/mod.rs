@@ -7,6 +7,7 @@
 
 mod body;
 mod cfg;
+mod cfg_if;
 mod items;
 mod macros;
 mod suppressions;

@@ -970,3 +970,52 @@ fn a_target_root_outside_the_workspace_is_refused_on_both_paths() {
         }
     }
 }
+
+/// `cfg_if!` blocks: their items are analyzed and their `mod` declarations followed, in
+/// workspace and path mode; a file loaded by `#[path]` finds its modules next to it, even in
+/// path mode, which reads it before it sees the declaration.
+#[test]
+fn modules_declared_in_cfg_if_blocks_are_followed() {
+    let dir = temp_tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "src/lib.rs",
+            "cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        #[path = \"sys/unix.rs\"]\n        mod imp;\n    } else {\n        #[path = \"sys/other.rs\"]\n        mod imp;\n    }\n}\n",
+        ),
+        ("src/sys/unix.rs", "mod netlink;\n"),
+        (
+            "src/sys/netlink.rs",
+            "pub fn relock(m: &std::sync::Mutex<u8>) {\n    let _a = m.lock().unwrap();\n    let _b = m.lock().unwrap();\n}\n",
+        ),
+        ("src/sys/other.rs", "pub fn g() {}\n"),
+    ]);
+    let manifest = manifest_of(dir.path());
+    let src = dir.path().join("src").display().to_string();
+    for args in [
+        vec![
+            "--manifest-path",
+            manifest.as_str(),
+            "--message-format",
+            "short",
+        ],
+        vec![src.as_str(), "--message-format", "short"],
+    ] {
+        let output = run_coordlint(&args);
+        assert!(!output.stdout.contains("skipped_file"), "{}", output.stdout);
+        assert!(
+            output
+                .stdout
+                .contains("netlink.rs:3:14: error[coordlint::double_lock]"),
+            "{}",
+            output.stdout
+        );
+        assert!(
+            output.stdout.contains("4 files analyzed"),
+            "{}",
+            output.stdout
+        );
+    }
+}
