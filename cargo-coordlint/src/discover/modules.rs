@@ -74,8 +74,14 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
         }
         let first_id = inputs.sources.len() as u32;
         let files = outline(first_id, &sources, inputs.cache.as_ref());
+        let loaded_by_path = loaded_by_path_attribute(&pending_files, &files);
         let mut next = Vec::new();
-        for (offset, (pending, file)) in pending_files.into_iter().zip(&files).enumerate() {
+        for (offset, (mut pending, file)) in pending_files.into_iter().zip(&files).enumerate() {
+            if loaded_by_path.contains(&identity(&pending.path)) {
+                // Path mode read it as a root before seeing the `#[path]` that loads it:
+                // its modules are next to it.
+                pending.directory = ModuleDirectory::Own;
+            }
             loaded.push((first_id as usize + offset, pending.clone()));
             for declaration in &file.outline.mod_decls {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
@@ -119,6 +125,25 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     }
     mark_test_modules(inputs, &loaded);
     inherit_targets(inputs, &loaded);
+}
+
+/// The files that `#[path]` declarations of this wave load (by identity).
+fn loaded_by_path_attribute(
+    pending_files: &[PendingFile],
+    files: &[lint_core::OutlinedFile],
+) -> HashSet<PathBuf> {
+    pending_files
+        .iter()
+        .zip(files)
+        .flat_map(|(pending, file)| {
+            file.outline
+                .mod_decls
+                .iter()
+                .filter(|declaration| declaration.path_attr.is_some())
+                .filter_map(move |declaration| module_file(pending, declaration).ok())
+        })
+        .map(|path| identity(&path))
+        .collect()
 }
 
 /// The outlines of a wave of files: through the cache when there is one (facts are then

@@ -365,9 +365,7 @@ fn module_directory(package_dir: Option<&Path>, file: &Path) -> ModuleDirectory 
         Some(["src", "lib.rs" | "main.rs"]) => ModuleDirectory::Own,
         Some(["src", "bin", _] | ["src", "bin", _, "main.rs"]) => ModuleDirectory::Own,
         Some(["src", ..]) if file_name == "mod.rs" => ModuleDirectory::Own,
-        // A module file, unless a `#[path]` declaration loads it (then its modules are
-        // next to it): path mode reads it before it knows which, so both are looked at.
-        Some(["src", ..]) => ModuleDirectory::Either,
+        Some(["src", ..]) => ModuleDirectory::Named,
         Some(["tests" | "examples" | "benches", _] | ["build.rs"]) => ModuleDirectory::Own,
         _ if matches!(file_name, "lib.rs" | "main.rs" | "mod.rs") => ModuleDirectory::Own,
         _ => ModuleDirectory::Either,
