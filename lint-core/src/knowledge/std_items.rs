@@ -191,6 +191,14 @@ pub fn is_success_check(method: &str) -> bool {
     matches!(method, "is_ok" | "is_some" | "is_ok_and" | "is_some_and")
 }
 
+/// Traits whose methods the code runs without naming them: `Drop::drop` when a value
+/// goes away, `Display::fmt`/`Debug::fmt` where a format string formats it.
+const IMPLICITLY_CALLED_TRAITS: &[&str] = &["Drop", "Display", "Debug"];
+
+pub fn is_implicitly_called_trait(trait_name: &str) -> bool {
+    IMPLICITLY_CALLED_TRAITS.contains(&trait_name)
+}
+
 /// `impl Drop for T { fn drop(&mut self) }`: runs once per value.
 pub fn is_drop_impl(trait_name: &str, method: &str) -> bool {
     trait_name == "Drop" && method == "drop"

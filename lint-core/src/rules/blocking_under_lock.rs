@@ -1,6 +1,6 @@
 //! `blocking_under_lock`: a blocking call made while a lock guard is alive.
 
-use super::lock_wording::{held_as, hold_reason};
+use super::lock_wording::{callee_name, held_as, hold_reason};
 use super::{RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::blocking::{BlockingOp, BlockingUnderLock};
@@ -203,7 +203,7 @@ fn chain_note(program: &Program<'_>, found: &BlockingUnderLock) -> String {
     let path: Vec<String> = found
         .chain
         .iter()
-        .map(|(callee, _)| format!("`{}`", program.function(*callee).display_path()))
+        .map(|(callee, _)| format!("`{}`", callee_name(program.function(*callee))))
         .collect();
     format!(
         "`{}` calls {}, which calls `{}`",

@@ -1,6 +1,8 @@
 //! `double_lock`: a lock acquired again while its own guard is still alive.
 
-use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
+use super::lock_wording::{
+    GUESSED_CALLS, callee_name, guessed_note, guessed_severity, held_as, hold_reason,
+};
 use super::{RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
 use crate::analysis::locks::guards::HoldReason;
@@ -177,7 +179,7 @@ fn finding(context: &RuleContext<'_, '_>, group: &[&DoubleLock]) -> Diagnostic {
         let path: Vec<String> = double
             .chain
             .iter()
-            .map(|(callee, _)| format!("`{}`", program.function(*callee).display_path()))
+            .map(|(callee, _)| format!("`{}`", callee_name(program.function(*callee))))
             .collect();
         diagnostic = diagnostic
             .with_secondary(Label::new(

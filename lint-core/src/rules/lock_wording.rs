@@ -5,6 +5,8 @@ use crate::analysis::locks::guards::HoldReason;
 use crate::config::Level;
 use crate::diagnostic::Severity;
 use crate::knowledge::locks::Mode;
+use crate::knowledge::std_items::is_implicitly_called_trait;
+use crate::model::Function;
 
 /// Why a guard is still alive: completes "... is still alive because ...".
 pub fn hold_reason(reason: &HoldReason) -> String {
@@ -74,4 +76,21 @@ pub fn guessed_note(rule: &str) -> String {
     format!(
         "this rests on a call matched to a workspace method by its name only (its receiver's type is not known); such findings are warnings unless `[workspace.metadata.coordlint.{rule}] guessed-calls = \"deny\"`"
     )
+}
+
+/// How a call chain names a callee: its path, or `<Pool as Debug>::fmt` for an impl the
+/// code runs without naming it (`Drop`, `Display`, `Debug`), so that the reader sees why
+/// a line with no call reaches it.
+pub fn callee_name(function: &Function) -> String {
+    match (&function.self_type, &function.trait_path) {
+        (Some(self_type), Some(trait_path)) if is_implicitly_called_trait(trait_path.last()) => {
+            format!(
+                "<{} as {}>::{}",
+                self_type.display_name(),
+                trait_path.last(),
+                function.name
+            )
+        }
+        _ => function.display_path(),
+    }
 }
