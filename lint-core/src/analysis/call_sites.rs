@@ -338,10 +338,8 @@ impl Collector<'_, '_> {
             ExprKind::MethodCall {
                 receiver,
                 method,
-                method_span,
                 args,
-                ..
-            } => self.method_call(receiver, method, *method_span, args),
+            } => self.method_call(receiver, method, method.span(), args),
             ExprKind::Macro(call) => (
                 CallTarget::Macro {
                     resolved: self.resolve(&call.path),

@@ -8,7 +8,7 @@ pub mod body;
 pub mod persist;
 pub mod types;
 
-pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Pattern, Stmt};
+pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt};
 pub use types::TypeRef;
 
 use crate::source::Edition;

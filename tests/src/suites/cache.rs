@@ -101,10 +101,12 @@ fn a_workspace_caches_under_its_target_directory_and_sees_an_edit() {
         before.stdout
     );
     let written = files_under(tree.path());
+    let facts_dir = format!(
+        "target/coordlint/facts-v{}",
+        lint_core::model::persist::MODEL_VERSION
+    );
     assert!(
-        written
-            .iter()
-            .any(|path| path.starts_with("target/coordlint/facts-v1")),
+        written.iter().any(|path| path.starts_with(&facts_dir)),
         "{written:?}"
     );
     assert!(
