@@ -61,8 +61,19 @@ pub struct ModuleScope {
     /// For a block scope inside a function, the module scope around it.
     pub parent: Option<ScopeId>,
     pub imports: Vec<Import>,
-    /// Names of items defined directly in this module (functions, structs, mods, statics, ...).
+    /// Names of items defined directly in this module (functions, structs, mods, statics,
+    /// ...), sorted and without repeats once lowered (see [`ModuleScope::declares`]).
     pub item_names: Vec<String>,
+}
+
+impl ModuleScope {
+    /// Whether the module defines an item called `name` (a binary search: generated
+    /// modules define thousands of items and every path in them is looked up here).
+    pub fn declares(&self, name: &str) -> bool {
+        self.item_names
+            .binary_search_by(|item| item.as_str().cmp(name))
+            .is_ok()
+    }
 }
 
 /// An out-of-line `mod name;` that the caller must find a file for.
