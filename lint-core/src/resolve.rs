@@ -29,6 +29,16 @@ impl Resolved {
     pub fn display(&self) -> String {
         self.segments.join("::")
     }
+
+    /// Whether the path is `canonical` (`a::b::c`), without building its display string
+    /// (for checks run on every call site).
+    pub fn displays_as(&self, canonical: &str) -> bool {
+        let mut written = canonical.split("::");
+        self.segments
+            .iter()
+            .all(|segment| written.next() == Some(segment.as_str()))
+            && written.next().is_none()
+    }
 }
 
 /// A module of the workspace: its crate name and module path inside the crate.
@@ -369,5 +379,17 @@ mod tests {
             let resolved = resolver.resolve(last, crate::model::ScopeId(0), &path(written));
             assert_eq!(resolved.display(), *expected, "{written} in {files:?}");
         }
+    }
+
+    #[test]
+    fn displays_as_compares_whole_segments() {
+        let resolved = super::Resolved {
+            segments: vec!["tokio".into(), "sync".into(), "mpsc".into()],
+            via_glob: false,
+        };
+        assert!(resolved.displays_as("tokio::sync::mpsc"));
+        assert!(!resolved.displays_as("tokio::sync"));
+        assert!(!resolved.displays_as("tokio::sync::mpsc::channel"));
+        assert!(!resolved.displays_as("tokio::sync::mps"));
     }
 }
