@@ -233,11 +233,10 @@ fn analyze(
     let config = &configs.analysis;
     if !config.include_test_code() {
         inputs.test_functions_left_out = inputs
-            .facts
+            .summaries
             .iter()
-            .flat_map(|facts| &facts.functions)
-            .filter(|function| function.is_test)
-            .count();
+            .map(|summary| summary.test_functions as usize)
+            .sum();
     }
     for warning in inputs
         .warnings
@@ -265,11 +264,11 @@ fn analyze(
         )?;
     }
     let progress = progress::Progress::new(progress.is_enabled(), started);
-    progress.phase(format!("analyzing {} files", inputs.facts.len()));
+    progress.phase(format!("analyzing {} files", inputs.sources.len()));
     let skipped = skipped::diagnostics(&inputs, config);
     let analyze = || {
         let diagnostics =
-            lint_core::analyze_with(&inputs.facts, config, runtime.as_ref(), skipped.clone());
+            lint_core::analyze_with(inputs.facts(), config, runtime.as_ref(), skipped.clone());
         let mut diagnostics = configs.relevel(&inputs, diagnostics);
         sort_by_path(&inputs, &mut diagnostics);
         // A suggestion that would not parse is left out (and the finding still reported).
@@ -363,7 +362,7 @@ fn print_graph(
     let inputs = discover::discover(cli, environment)?;
     let configs = settings::read(&inputs.settings_files)?
         .configs(&cli.level_settings(), includes_test_code(cli))?;
-    let graph = lint_core::lock_graph(&inputs.facts, &configs.analysis);
+    let graph = lint_core::lock_graph(inputs.facts(), &configs.analysis);
     match cli.graph_format.unwrap_or(args::GraphFormat::Dot) {
         args::GraphFormat::Dot => write!(out, "{}", graph::dot(&inputs, &graph))?,
         args::GraphFormat::Json => {

@@ -73,30 +73,81 @@ pub trait FactsStore: Sync {
     fn store(&self, source: &SourceFile, bytes: &[u8]);
 }
 
+/// A file's facts as [`load_files_cached`] gives them: lowered in this run, or stored
+/// bytes of which only the summary was read.
+pub enum LoadedFacts {
+    Lowered(Box<FileFacts>),
+    Stored {
+        summary: model::persist::FileSummary,
+        bytes: Vec<u8>,
+    },
+}
+
+impl LoadedFacts {
+    pub fn summary(&self) -> model::persist::FileSummary {
+        match self {
+            LoadedFacts::Lowered(facts) => model::persist::FileSummary::of(facts),
+            LoadedFacts::Stored { summary, .. } => summary.clone(),
+        }
+    }
+
+    /// The facts of `source`, file `file` of the run: decoded when stored (lowered again if
+    /// the bytes are damaged).
+    pub fn into_facts(self, file: FileId, source: &SourceFile) -> FileFacts {
+        match self {
+            LoadedFacts::Lowered(facts) => *facts,
+            LoadedFacts::Stored { bytes, .. } => {
+                model::persist::facts_from_bytes(&bytes, file, source)
+                    .unwrap_or_else(|| lower::lower_file(file, source))
+            }
+        }
+    }
+}
+
 /// Like [`lower_files_numbered_from`], taking each file's facts from `store` when it has
-/// them and storing the facts of the files it lowers. The result is the same as without
-/// the store.
-pub fn lower_files_cached(
+/// them (reading only their summary: see [`LoadedFacts::into_facts`]) and storing the facts
+/// of the files it lowers.
+pub fn load_files_cached(
     first_id: u32,
     sources: &[SourceFile],
     store: &dyn FactsStore,
-) -> Vec<FileFacts> {
+) -> Vec<LoadedFacts> {
     lowering_pool().install(|| {
         sources
             .par_iter()
             .enumerate()
             .map(|(index, source)| {
                 let file = FileId(first_id + index as u32);
-                let loaded = store
-                    .load(source)
-                    .and_then(|bytes| model::persist::facts_from_bytes(&bytes, file, source));
-                loaded.unwrap_or_else(|| {
+                let stored = store.load(source).and_then(|bytes| {
+                    let summary = model::persist::summary_from_bytes(&bytes, file)?;
+                    Some(LoadedFacts::Stored { summary, bytes })
+                });
+                stored.unwrap_or_else(|| {
                     let facts = lower::lower_file(file, source);
                     if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
                         store.store(source, &bytes);
                     }
-                    facts
+                    LoadedFacts::Lowered(Box::new(facts))
                 })
+            })
+            .collect()
+    })
+}
+
+/// Decodes every stored entry of `loaded` in parallel (see [`LoadedFacts::into_facts`]);
+/// `sources[i]` is file `first_id + i`.
+pub fn decode_loaded(
+    first_id: u32,
+    sources: &[SourceFile],
+    loaded: Vec<LoadedFacts>,
+) -> Vec<FileFacts> {
+    lowering_pool().install(|| {
+        loaded
+            .into_par_iter()
+            .zip(sources.par_iter())
+            .enumerate()
+            .map(|(index, (loaded, source))| {
+                loaded.into_facts(FileId(first_id + index as u32), source)
             })
             .collect()
     })

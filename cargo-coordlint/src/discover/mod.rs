@@ -15,9 +15,10 @@ mod paths;
 mod workspace;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use lint_core::{FileFacts, SourceFile, Span};
+use lint_core::model::persist::FileSummary;
+use lint_core::{FileFacts, LoadedFacts, SourceFile, Span};
 
 use crate::Environment;
 use crate::args::Cli;
@@ -59,7 +60,14 @@ pub struct Inputs {
     /// The workspace root (JSON `file_name`s are relative to it), or the current directory.
     pub root: PathBuf,
     pub sources: Vec<SourceFile>,
-    pub facts: Vec<FileFacts>,
+    /// Each file's `mod` declarations and function counts: what finding the files needs.
+    pub summaries: Vec<FileSummary>,
+    /// The files found to be test code after they were read (see `modules`): their
+    /// functions are test code.
+    marked_test: Vec<bool>,
+    /// The facts as lowered or loaded, until [`Inputs::facts`] first needs them.
+    loaded: Mutex<Vec<LoadedFacts>>,
+    facts: OnceLock<Vec<FileFacts>>,
     pub origins: Vec<FileOrigin>,
     /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
     /// manifests were read instead, a symlinked directory not followed).
@@ -83,7 +91,10 @@ impl Inputs {
         Inputs {
             root,
             sources: Vec::new(),
-            facts: Vec::new(),
+            summaries: Vec::new(),
+            marked_test: Vec::new(),
+            loaded: Mutex::new(Vec::new()),
+            facts: OnceLock::new(),
             origins: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
@@ -92,6 +103,45 @@ impl Inputs {
             test_functions_left_out: 0,
             cache: None,
         }
+    }
+}
+
+impl Inputs {
+    /// Every file's facts, by file id. Stored facts are decoded on the first call: a run
+    /// whose findings are stored in the cache never decodes them.
+    pub fn facts(&self) -> &[FileFacts] {
+        self.facts.get_or_init(|| {
+            let loaded =
+                std::mem::take(&mut *self.loaded.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut facts = lint_core::decode_loaded(0, &self.sources, loaded);
+            for (file, marked) in facts.iter_mut().zip(&self.marked_test) {
+                if *marked {
+                    for function in &mut file.functions {
+                        function.is_test = true;
+                    }
+                }
+            }
+            facts
+        })
+    }
+
+    /// Adds files read in one wave, in file id order.
+    fn push_files(&mut self, sources: Vec<SourceFile>, loaded: Vec<LoadedFacts>) {
+        self.summaries
+            .extend(loaded.iter().map(LoadedFacts::summary));
+        self.marked_test.extend(loaded.iter().map(|_| false));
+        self.loaded
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(loaded);
+        self.sources.extend(sources);
+    }
+
+    /// Makes file `file` test code, found so after it was read.
+    fn mark_test(&mut self, file: usize) {
+        self.sources[file].test_code = true;
+        self.marked_test[file] = true;
+        self.summaries[file].test_functions = self.summaries[file].functions;
     }
 }
 

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use lint_core::SourceFile;
 use lint_core::model::ModDecl;
+use lint_core::{LoadedFacts, SourceFile};
 use rayon::prelude::*;
 
 use super::confine::{self, SkipReason};
@@ -72,15 +72,20 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 }
             }
         }
-        let first_id = inputs.facts.len() as u32;
+        let first_id = inputs.sources.len() as u32;
         let facts = match &inputs.cache {
-            Some(cache) => lint_core::lower_files_cached(first_id, &sources, cache),
-            None => lint_core::lower_files_numbered_from(first_id, &sources),
+            Some(cache) => lint_core::load_files_cached(first_id, &sources, cache),
+            None => lint_core::lower_files_numbered_from(first_id, &sources)
+                .into_iter()
+                .map(|facts| LoadedFacts::Lowered(Box::new(facts)))
+                .collect(),
         };
+        inputs.push_files(sources, facts);
         let mut next = Vec::new();
-        for (offset, (pending, file_facts)) in pending_files.into_iter().zip(&facts).enumerate() {
-            loaded.push((first_id as usize + offset, pending.clone()));
-            for declaration in &file_facts.mod_decls {
+        for (offset, pending) in pending_files.into_iter().enumerate() {
+            let file = first_id as usize + offset;
+            loaded.push((file, pending.clone()));
+            for declaration in &inputs.summaries[file].mod_decls.clone() {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
                     Ok(path) => {
@@ -110,8 +115,6 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             }
             inputs.origins.push(pending.origin.clone());
         }
-        inputs.sources.extend(sources);
-        inputs.facts.extend(facts);
         wave = next;
     }
     mark_test_modules(inputs, &loaded);
@@ -130,7 +133,7 @@ fn inherit_targets(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
     // (declaring file, declared file), found once.
     let mut edges: Vec<(usize, usize)> = Vec::new();
     for (index, pending) in loaded {
-        for declaration in &inputs.facts[*index].mod_decls {
+        for declaration in &inputs.summaries[*index].mod_decls {
             if let Ok(path) = module_file(pending, declaration)
                 && let Some(&declared) = by_path.get(&identity(&path))
                 && declared != *index
@@ -179,7 +182,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
     while changed {
         changed = false;
         for (position, (index, pending)) in loaded.iter().enumerate() {
-            let declarations = inputs.facts[*index].mod_decls.clone();
+            let declarations = inputs.summaries[*index].mod_decls.clone();
             for declaration in &declarations {
                 if !(test[position] || declaration.in_test) {
                     continue;
@@ -195,11 +198,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
                 }
                 test[declared] = true;
                 changed = true;
-                let file = loaded[declared].0;
-                inputs.sources[file].test_code = true;
-                for function in &mut inputs.facts[file].functions {
-                    function.is_test = true;
-                }
+                inputs.mark_test(loaded[declared].0);
             }
         }
     }

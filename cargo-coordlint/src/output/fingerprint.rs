@@ -41,7 +41,7 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
         .map(str::to_string)
         .unwrap_or_else(|| inputs.sources[file].path.clone());
     let item = inputs
-        .facts
+        .facts()
         .get(file)
         .and_then(|facts| enclosing_item(facts, diagnostic.primary.span.start.line))
         .unwrap_or("");
