@@ -21,13 +21,14 @@ struct Scheduled {
 /// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`; with a
 /// cache, a file's facts come from it when it has them.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
+    let mut identities = Identities::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
     let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
     let mut wave: Vec<Scheduled> = roots
         .into_iter()
-        .filter(|pending| seen.insert(identity(&pending.path)))
+        .filter(|pending| seen.insert(identities.of(&pending.path)))
         .map(|file| Scheduled {
             file,
             declared_by: None,
@@ -66,7 +67,8 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 Err(reason) => {
                     let skipped = skipped_file(&inputs.root, &scheduled, reason);
                     if skipped.declared_at.is_none() {
-                        skipped_roots.insert(identity(&scheduled.file.path), inputs.skipped.len());
+                        skipped_roots
+                            .insert(identities.of(&scheduled.file.path), inputs.skipped.len());
                     }
                     inputs.skipped.push(skipped);
                 }
@@ -89,7 +91,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
                     Ok(path) => {
-                        let key = identity(&path);
+                        let key = identities.of(&path);
                         if let Some(&index) = skipped_roots.get(&key) {
                             let skipped = &mut inputs.skipped[index];
                             if skipped.declared_at.is_none() {
@@ -117,25 +119,29 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
         }
         wave = next;
     }
-    mark_test_modules(inputs, &loaded);
-    inherit_targets(inputs, &loaded);
+    mark_test_modules(inputs, &loaded, &mut identities);
+    inherit_targets(inputs, &loaded, &mut identities);
 }
 
 /// Path mode reads every file as a root; a file that another one declares with `mod` belongs
 /// to the declaring file's target (JSON's `target.src_path` is the target's root file, not
 /// the module's). Followed down the module tree, a bounded number of rounds; files that
 /// already have a target other than themselves (workspace mode) keep it.
-fn inherit_targets(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+fn inherit_targets(
+    inputs: &mut Inputs,
+    loaded: &[(usize, PendingFile)],
+    identities: &mut Identities,
+) {
     let by_path: HashMap<PathBuf, usize> = loaded
         .iter()
-        .map(|(index, pending)| (identity(&pending.path), *index))
+        .map(|(index, pending)| (identities.of(&pending.path), *index))
         .collect();
     // (declaring file, declared file), found once.
     let mut edges: Vec<(usize, usize)> = Vec::new();
     for (index, pending) in loaded {
         for declaration in &inputs.summaries[*index].mod_decls {
             if let Ok(path) = module_file(pending, declaration)
-                && let Some(&declared) = by_path.get(&identity(&path))
+                && let Some(&declared) = by_path.get(&identities.of(&path))
                 && declared != *index
             {
                 edges.push((*index, declared));
@@ -168,11 +174,15 @@ const MAX_MODULE_DEPTH: usize = 32;
 /// Path mode reads every file as a root, so a file declared by `#[cfg(test)] mod x;` (or
 /// by a module of test code) was read before its declaration was seen: it, and the files
 /// it declares in turn, are test code too. Files named on the command line stay analyzed.
-fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+fn mark_test_modules(
+    inputs: &mut Inputs,
+    loaded: &[(usize, PendingFile)],
+    identities: &mut Identities,
+) {
     let by_path: HashMap<PathBuf, usize> = loaded
         .iter()
         .enumerate()
-        .map(|(position, (_, pending))| (identity(&pending.path), position))
+        .map(|(position, (_, pending))| (identities.of(&pending.path), position))
         .collect();
     let mut test: Vec<bool> = loaded
         .iter()
@@ -190,7 +200,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
                 let Ok(path) = module_file(pending, declaration) else {
                     continue;
                 };
-                let Some(&declared) = by_path.get(&identity(&path)) else {
+                let Some(&declared) = by_path.get(&identities.of(&path)) else {
                     continue;
                 };
                 if test[declared] || loaded[declared].1.named {
@@ -320,4 +330,20 @@ fn unraw(name: &str) -> &str {
 fn identity(path: &Path) -> PathBuf {
     path.canonicalize()
         .unwrap_or_else(|_| confine::normalize_lexically(path))
+}
+
+/// [`identity`] of each path, worked out once per [`load_crates`]: every file's is asked for
+/// several times, and resolving symlinks costs a system call per path component.
+#[derive(Default)]
+struct Identities(HashMap<PathBuf, PathBuf>);
+
+impl Identities {
+    fn of(&mut self, path: &Path) -> PathBuf {
+        if let Some(known) = self.0.get(path) {
+            return known.clone();
+        }
+        let found = identity(path);
+        self.0.insert(path.to_path_buf(), found.clone());
+        found
+    }
 }
