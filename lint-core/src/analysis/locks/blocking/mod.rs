@@ -313,8 +313,9 @@ fn propagating_calls(
             .iter()
             .filter(|call| !call.isolated)
         {
-            for callee in callees_reached(inputs, *function, call.span, &call.callees, awaited) {
-                out.push((callee, call.span));
+            let callees = callees_reached(inputs, *function, call.span, &call.callees, awaited);
+            if !callees.is_empty() {
+                out.push((call.span, callees));
             }
         }
         if !out.is_empty() {

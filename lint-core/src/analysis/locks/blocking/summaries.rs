@@ -43,22 +43,39 @@ impl MayBlock {
 
     /// Keeps `reach` when it is shorter than what is known.
     pub fn offer(&mut self, reach: Reach) {
+        if !self.takes(reach.op.awaited, reach.calls.len()) {
+            return;
+        }
         let slot = if reach.op.awaited {
             &mut self.awaited
         } else {
             &mut self.thread
         };
-        if slot
-            .as_ref()
-            .is_none_or(|known| known.calls.len() > reach.calls.len())
-        {
-            *slot = Some(reach);
-        }
+        *slot = Some(reach);
+    }
+
+    /// Whether [`MayBlock::offer`] would keep a reach of this kind through `calls` calls.
+    fn takes(&self, awaited: bool, calls: usize) -> bool {
+        let slot = if awaited { &self.awaited } else { &self.thread };
+        slot.as_ref().is_none_or(|known| known.calls.len() > calls)
     }
 }
 
-/// The calls that propagate blocking: caller → (callee, call site).
-pub type Calls = HashMap<FunctionRef, Vec<(FunctionRef, Span)>>;
+/// The calls that propagate blocking: caller → (call site, the callees it may reach), one
+/// entry per call (a trait method call may reach hundreds of implementations).
+pub type Calls = HashMap<FunctionRef, Vec<(Span, Vec<FunctionRef>)>>;
+
+/// The (callee, call site) pairs of `function`'s calls, in order.
+fn calls_of<'c>(
+    calls: &'c Calls,
+    function: &FunctionRef,
+) -> impl Iterator<Item = (FunctionRef, Span)> + 'c {
+    calls
+        .get(function)
+        .into_iter()
+        .flatten()
+        .flat_map(|(span, callees)| callees.iter().map(move |callee| (*callee, *span)))
+}
 
 /// Every function's summary from its own blocking calls (`direct`) and its calls.
 pub fn summarize(
@@ -73,10 +90,10 @@ pub fn summarize(
         .collect();
     let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
     for function in functions {
-        for (callee, _) in calls.get(function).into_iter().flatten() {
-            if let Some(callee_node) = nodes.get(callee) {
+        for (callee, _) in calls_of(calls, function) {
+            if let Some(callee_node) = nodes.get(&callee) {
                 graph.add_edge(nodes[function], *callee_node, ());
-                callers.entry(*callee).or_default().push(*function);
+                callers.entry(callee).or_default().push(*function);
             }
         }
     }
@@ -126,18 +143,20 @@ fn summarize_one(
     summaries: &HashMap<FunctionRef, MayBlock>,
 ) -> MayBlock {
     let mut summary = direct.get(&function).cloned().unwrap_or_default();
-    for (callee, call_span) in calls.get(&function).into_iter().flatten() {
-        let Some(callee_summary) = summaries.get(callee) else {
+    for (callee, call_span) in calls_of(calls, &function) {
+        let Some(callee_summary) = summaries.get(&callee) else {
             continue;
         };
         for reach in [&callee_summary.thread, &callee_summary.awaited]
             .into_iter()
             .flatten()
         {
-            if reach.calls.len() >= MAX_CHAIN {
+            if reach.calls.len() >= MAX_CHAIN
+                || !summary.takes(reach.op.awaited, reach.calls.len() + 1)
+            {
                 continue;
             }
-            let mut chain = vec![(*callee, *call_span)];
+            let mut chain = vec![(callee, call_span)];
             chain.extend(reach.calls.iter().cloned());
             summary.offer(Reach {
                 op: reach.op.clone(),
