@@ -10,12 +10,12 @@
 //! missing, unreadable or damaged entry means the file is lowered again; a cache that
 //! cannot be written leaves the results unchanged.
 //!
-//! Beside each file's facts, its outline (`lint_core::model::FileOutline`: `mod`
-//! declarations, item extents, function counts), which is all discovery and reporting read.
-//! The findings of a whole run are kept too, keyed by the keys of all its files in order
-//! (with their display paths) and the configuration: an unchanged workspace is not
-//! analyzed again, and its facts are not even decoded (only the outlines are). Runs with
-//! `--runtime-trace` always analyze.
+//! An entry starts with the file's summary (`lint_core::model::persist::FileSummary`: `mod`
+//! declarations, function counts), which is all discovery reads. The findings of a whole
+//! run are kept too, keyed by the keys of all its files in order (with their display
+//! paths) and the configuration: an unchanged workspace is not analyzed again, and its
+//! facts are not even decoded (only the summaries are). Runs with `--runtime-trace` always
+//! analyze.
 //!
 //! Where: `--cache-dir DIR`; otherwise, in workspace mode, `coordlint/` in the workspace's
 //! target directory (cargo's `target_directory`, or `target/` beside the root manifest
@@ -41,8 +41,6 @@ use crate::args::Cli;
 pub struct FactsCache {
     /// `<cache dir>/facts-v<MODEL_VERSION>`.
     entries: PathBuf,
-    /// `<cache dir>/outlines-v<MODEL_VERSION>`: each file's outline, beside its facts.
-    outlines: PathBuf,
     /// `<cache dir>/findings-v<MODEL_VERSION>`.
     findings: PathBuf,
     /// Distinguishes the temporary files of concurrent writes in this process.
@@ -73,7 +71,6 @@ impl FactsCache {
     fn at(dir: &Path) -> FactsCache {
         FactsCache {
             entries: dir.join(format!("facts-v{MODEL_VERSION}")),
-            outlines: dir.join(format!("outlines-v{MODEL_VERSION}")),
             findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
         }
@@ -113,10 +110,6 @@ impl FactsCache {
 
     fn entry_path(&self, source: &SourceFile) -> PathBuf {
         self.entries.join(format!("{:032x}", key(source)))
-    }
-
-    fn outline_path(&self, source: &SourceFile) -> PathBuf {
-        self.outlines.join(format!("{:032x}", key(source)))
     }
 }
 
@@ -172,14 +165,6 @@ impl lint_core::FactsStore for FactsCache {
     fn store(&self, source: &SourceFile, bytes: &[u8]) {
         // Best effort: a cache that cannot be written only makes the next run slower.
         let _ = self.write_entry(&self.entries, &self.entry_path(source), bytes);
-    }
-
-    fn load_outline(&self, source: &SourceFile) -> Option<Vec<u8>> {
-        std::fs::read(self.outline_path(source)).ok()
-    }
-
-    fn store_outline(&self, source: &SourceFile, bytes: &[u8]) {
-        let _ = self.write_entry(&self.outlines, &self.outline_path(source), bytes);
     }
 }
 

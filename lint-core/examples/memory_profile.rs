@@ -86,7 +86,7 @@ fn main() {
     report("lowered (texts kept)");
     println!("{:?}", census(&facts));
     println!(
-        "size_of: Expr {} ExprKind {} Span {} Stmt {} Pattern {} TypeRef {} PathRef {} Function {}",
+        "size_of: Expr {} ExprKind {} Span {} Stmt {} Pattern {} TypeRef {} PathRef {} Function {} Block {}",
         std::mem::size_of::<lint_core::model::Expr>(),
         std::mem::size_of::<lint_core::model::ExprKind>(),
         std::mem::size_of::<lint_core::Span>(),
@@ -95,6 +95,7 @@ fn main() {
         std::mem::size_of::<lint_core::model::TypeRef>(),
         std::mem::size_of::<lint_core::model::PathRef>(),
         std::mem::size_of::<lint_core::model::Function>(),
+        std::mem::size_of::<lint_core::model::Block>(),
     );
     drop(sources);
     report("texts dropped");
@@ -200,6 +201,7 @@ fn collect_rust_files(root: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
 #[derive(Default, Debug)]
 struct Census {
     exprs: usize,
+    /// Argument and operand slots (`Compound` counts its `Vec` capacity).
     expr_capacity: usize,
     blocks: usize,
     stmts: usize,
@@ -227,10 +229,10 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
                         census.path_segment_bytes +=
                             path.segments.iter().map(String::len).sum::<usize>();
                     }
-                    ExprKind::Call { args, .. } => census.expr_capacity += args.capacity(),
+                    ExprKind::Call { args, .. } => census.expr_capacity += args.len(),
                     ExprKind::MethodCall { args, .. } => {
                         census.strings += 1;
-                        census.expr_capacity += args.capacity()
+                        census.expr_capacity += args.len()
                     }
                     ExprKind::Field { .. } => census.strings += 1,
                     ExprKind::Compound(parts) => census.expr_capacity += parts.capacity(),

@@ -71,108 +71,84 @@ pub trait FactsStore: Sync {
     fn load(&self, source: &SourceFile) -> Option<Vec<u8>>;
     /// Keeps the facts just lowered from `source`.
     fn store(&self, source: &SourceFile, bytes: &[u8]);
-    /// The stored outline ([`model::FileOutline`]) of `source`, if any.
-    fn load_outline(&self, _source: &SourceFile) -> Option<Vec<u8>> {
-        None
+}
+
+/// A file's facts as [`load_files_cached`] gives them: lowered in this run, or stored
+/// bytes of which only the summary was read.
+pub enum LoadedFacts {
+    Lowered(Box<FileFacts>),
+    Stored {
+        summary: model::persist::FileSummary,
+        bytes: Vec<u8>,
+    },
+}
+
+impl LoadedFacts {
+    pub fn summary(&self) -> model::persist::FileSummary {
+        match self {
+            LoadedFacts::Lowered(facts) => model::persist::FileSummary::of(facts),
+            LoadedFacts::Stored { summary, .. } => summary.clone(),
+        }
     }
-    /// Keeps the outline of the facts just lowered or loaded from `source`.
-    fn store_outline(&self, _source: &SourceFile, _bytes: &[u8]) {}
+
+    /// The facts of `source`, file `file` of the run: decoded when stored (lowered again if
+    /// the bytes are damaged).
+    pub fn into_facts(self, file: FileId, source: &SourceFile) -> FileFacts {
+        match self {
+            LoadedFacts::Lowered(facts) => *facts,
+            LoadedFacts::Stored { bytes, .. } => {
+                model::persist::facts_from_bytes(&bytes, file, source)
+                    .unwrap_or_else(|| lower::lower_file(file, source))
+            }
+        }
+    }
 }
 
-/// A file as [`outline_files_cached`] read it: always its outline, and its facts when they
-/// had to be lowered or loaded to make the outline.
-pub struct OutlinedFile {
-    pub outline: model::FileOutline,
-    pub facts: Option<FileFacts>,
-}
-
-/// The outlines of `sources` (file ids from `first_id`): from `store` when it has them,
-/// else from the facts (stored ones, or lowered and stored), which are then kept too.
-pub fn outline_files_cached(
+/// Like [`lower_files_numbered_from`], taking each file's facts from `store` when it has
+/// them (reading only their summary: see [`LoadedFacts::into_facts`]) and storing the facts
+/// of the files it lowers.
+pub fn load_files_cached(
     first_id: u32,
     sources: &[SourceFile],
     store: &dyn FactsStore,
-) -> Vec<OutlinedFile> {
+) -> Vec<LoadedFacts> {
     lowering_pool().install(|| {
         sources
             .par_iter()
             .enumerate()
             .map(|(index, source)| {
                 let file = FileId(first_id + index as u32);
-                let stored = store
-                    .load_outline(source)
-                    .and_then(|bytes| model::persist::outline_from_bytes(&bytes, file));
-                if let Some(outline) = stored {
-                    return OutlinedFile {
-                        outline,
-                        facts: None,
-                    };
-                }
-                let facts = facts_cached(file, source, store);
-                let outline = facts.outline();
-                if let Some(bytes) = model::persist::outline_to_bytes(&outline) {
-                    store.store_outline(source, &bytes);
-                }
-                OutlinedFile {
-                    outline,
-                    facts: Some(facts),
-                }
-            })
-            .collect()
-    })
-}
-
-/// The facts of every file of `sources` (file `i` is `FileId(i)`): those in `known` as they
-/// are, the others from `store` when it has them, else lowered (and stored).
-pub fn complete_facts(
-    known: Vec<Option<FileFacts>>,
-    sources: &[SourceFile],
-    store: Option<&dyn FactsStore>,
-) -> Vec<FileFacts> {
-    lowering_pool().install(|| {
-        known
-            .into_par_iter()
-            .zip(sources)
-            .enumerate()
-            .map(|(index, (known, source))| {
-                let file = FileId(index as u32);
-                known.unwrap_or_else(|| match store {
-                    Some(store) => facts_cached(file, source, store),
-                    None => lower::lower_file(file, source),
+                let stored = store.load(source).and_then(|bytes| {
+                    let summary = model::persist::summary_from_bytes(&bytes, file)?;
+                    Some(LoadedFacts::Stored { summary, bytes })
+                });
+                stored.unwrap_or_else(|| {
+                    let facts = lower::lower_file(file, source);
+                    if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
+                        store.store(source, &bytes);
+                    }
+                    LoadedFacts::Lowered(Box::new(facts))
                 })
             })
             .collect()
     })
 }
 
-/// The facts of `source` as file `file`: from `store` when it has them, else lowered (and
-/// stored).
-pub fn facts_cached(file: FileId, source: &SourceFile, store: &dyn FactsStore) -> FileFacts {
-    let loaded = store
-        .load(source)
-        .and_then(|bytes| model::persist::facts_from_bytes(&bytes, file, source));
-    loaded.unwrap_or_else(|| {
-        let facts = lower::lower_file(file, source);
-        if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
-            store.store(source, &bytes);
-        }
-        facts
-    })
-}
-
-/// Like [`lower_files_numbered_from`], taking each file's facts from `store` when it has
-/// them and storing the facts of the files it lowers. The result is the same as without
-/// the store.
-pub fn lower_files_cached(
+/// Decodes every stored entry of `loaded` in parallel (see [`LoadedFacts::into_facts`]);
+/// `sources[i]` is file `first_id + i`.
+pub fn decode_loaded(
     first_id: u32,
     sources: &[SourceFile],
-    store: &dyn FactsStore,
+    loaded: Vec<LoadedFacts>,
 ) -> Vec<FileFacts> {
     lowering_pool().install(|| {
-        sources
-            .par_iter()
+        loaded
+            .into_par_iter()
+            .zip(sources.par_iter())
             .enumerate()
-            .map(|(index, source)| facts_cached(FileId(first_id + index as u32), source, store))
+            .map(|(index, (loaded, source))| {
+                loaded.into_facts(FileId(first_id + index as u32), source)
+            })
             .collect()
     })
 }

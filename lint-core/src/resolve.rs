@@ -29,6 +29,16 @@ impl Resolved {
     pub fn display(&self) -> String {
         self.segments.join("::")
     }
+
+    /// Whether the path is `canonical` (`a::b::c`), without building its display string
+    /// (for checks run on every call site).
+    pub fn displays_as(&self, canonical: &str) -> bool {
+        let mut written = canonical.split("::");
+        self.segments
+            .iter()
+            .all(|segment| written.next() == Some(segment.as_str()))
+            && written.next().is_none()
+    }
 }
 
 /// A module of the workspace: its crate name and module path inside the crate.
@@ -75,15 +85,15 @@ impl<'a> Resolver<'a> {
         hops: usize,
     ) -> Resolved {
         let facts = &self.files[file_index];
-        let as_written = Resolved {
+        let as_written = || Resolved {
             segments: segments.to_vec(),
             via_glob: false,
         };
         let Some(first) = segments.first() else {
-            return as_written;
+            return as_written();
         };
         if global || hops > MAX_IMPORT_HOPS {
-            return as_written;
+            return as_written();
         }
         let module_path = &facts.scope(scope).module_path;
         match first.as_str() {
@@ -94,7 +104,7 @@ impl<'a> Resolver<'a> {
                 let keep = module_path.len().saturating_sub(supers);
                 return self.in_crate(facts, &module_path[..keep], &segments[supers..], hops);
             }
-            "Self" => return as_written,
+            "Self" => return as_written(),
             _ => {}
         }
         let mut current = Some(scope);
@@ -115,17 +125,17 @@ impl<'a> Resolver<'a> {
                     return target;
                 }
             }
-            if module.item_names.iter().any(|name| name == first) {
+            if module.declares(first) {
                 return self.in_crate(facts, &module.module_path, segments, hops);
             }
             current = module.parent;
         }
         // Paths inside `use` items (hops > 0) and the standard crates never come from globs.
         if hops > 0 || matches!(first.as_str(), "std" | "core" | "alloc") {
-            return as_written;
+            return as_written();
         }
         self.through_globs(file_index, scope, segments, hops)
-            .unwrap_or(as_written)
+            .unwrap_or_else(as_written)
     }
 
     /// `crate_name::module_path::segments`, following re-exports (`pub use`) of our modules.
@@ -161,7 +171,7 @@ impl<'a> Resolver<'a> {
             let name = &segments[split];
             for (file_index, scope) in scopes {
                 let module = self.files[*file_index].scope(*scope);
-                if module.item_names.iter().any(|item| item == name) {
+                if module.declares(name) {
                     return plain(segments);
                 }
                 let import = module.imports.iter().find_map(|import| match import {
@@ -245,7 +255,7 @@ impl<'a> Resolver<'a> {
         let scopes = self.modules.get(&(crate_name.as_str(), module_path))?;
         Some(scopes.iter().any(|(file_index, scope)| {
             let module = self.files[*file_index].scope(*scope);
-            module.item_names.iter().any(|item| item == name)
+            module.declares(name)
                 || module
                     .imports
                     .iter()
@@ -369,5 +379,17 @@ mod tests {
             let resolved = resolver.resolve(last, crate::model::ScopeId(0), &path(written));
             assert_eq!(resolved.display(), *expected, "{written} in {files:?}");
         }
+    }
+
+    #[test]
+    fn displays_as_compares_whole_segments() {
+        let resolved = super::Resolved {
+            segments: vec!["tokio".into(), "sync".into(), "mpsc".into()],
+            via_glob: false,
+        };
+        assert!(resolved.displays_as("tokio::sync::mpsc"));
+        assert!(!resolved.displays_as("tokio::sync"));
+        assert!(!resolved.displays_as("tokio::sync::mpsc::channel"));
+        assert!(!resolved.displays_as("tokio::sync::mps"));
     }
 }

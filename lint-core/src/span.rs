@@ -200,6 +200,18 @@ impl LineIndex {
         })
     }
 
+    /// The byte offset of 1-based `line` and 0-based `column` (in chars) when that line is
+    /// all ASCII, where a column counts bytes; `None` on other lines and past the last line.
+    pub fn ascii_offset(&self, line: usize, column: usize) -> Option<u32> {
+        let index = line.checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let wide = self
+            .wide_lines
+            .binary_search_by_key(&(index as u32), |(wide, _)| *wide)
+            .is_ok();
+        (!wide).then(|| start + column as u32)
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }

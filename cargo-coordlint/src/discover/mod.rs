@@ -15,10 +15,10 @@ mod paths;
 mod workspace;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use lint_core::model::FileOutline;
-use lint_core::{FileFacts, SourceFile, Span};
+use lint_core::model::persist::FileSummary;
+use lint_core::{FileFacts, LoadedFacts, SourceFile, Span};
 
 use crate::Environment;
 use crate::args::Cli;
@@ -60,16 +60,14 @@ pub struct Inputs {
     /// The workspace root (JSON `file_name`s are relative to it), or the current directory.
     pub root: PathBuf,
     pub sources: Vec<SourceFile>,
-    /// What discovery read of each file ([`FileOutline`]).
-    pub outlines: Vec<FileOutline>,
-    /// The lowered facts, once [`Inputs::complete_facts`] made them (empty before): a run
-    /// whose findings the cache has never needs them.
-    pub facts: Vec<FileFacts>,
-    /// Facts discovery already had at hand (it lowered or loaded the file), by file.
-    known_facts: Vec<Option<FileFacts>>,
-    /// Whether each file was read as test code (`SourceFile::test_code` when it was
-    /// lowered; a file found to be test code later is marked afterwards).
-    read_as_test: Vec<bool>,
+    /// Each file's `mod` declarations and function counts: what finding the files needs.
+    pub summaries: Vec<FileSummary>,
+    /// The files found to be test code after they were read (see `modules`): their
+    /// functions are test code.
+    marked_test: Vec<bool>,
+    /// The facts as lowered or loaded, until [`Inputs::facts`] first needs them.
+    loaded: Mutex<Vec<LoadedFacts>>,
+    facts: OnceLock<Vec<FileFacts>>,
     pub origins: Vec<FileOrigin>,
     /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
     /// manifests were read instead, a symlinked directory not followed).
@@ -93,10 +91,10 @@ impl Inputs {
         Inputs {
             root,
             sources: Vec::new(),
-            outlines: Vec::new(),
-            facts: Vec::new(),
-            known_facts: Vec::new(),
-            read_as_test: Vec::new(),
+            summaries: Vec::new(),
+            marked_test: Vec::new(),
+            loaded: Mutex::new(Vec::new()),
+            facts: OnceLock::new(),
             origins: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
@@ -109,48 +107,41 @@ impl Inputs {
 }
 
 impl Inputs {
-    /// Makes [`Inputs::facts`]: the facts discovery kept, the others from the cache or
-    /// lowered; files found to be test code after they were read get their functions
-    /// marked as test code.
-    pub fn complete_facts(&mut self) {
-        if self.facts.len() == self.sources.len() {
-            return;
-        }
-        let known = std::mem::take(&mut self.known_facts);
-        // Read each file as it was read in discovery (the cache key includes it).
-        let marked: Vec<usize> = (0..self.sources.len())
-            .filter(|&file| self.sources[file].test_code && !self.read_as_test[file])
-            .collect();
-        for &file in &marked {
-            self.sources[file].test_code = false;
-        }
-        let store = self
-            .cache
-            .as_ref()
-            .map(|cache| cache as &dyn lint_core::FactsStore);
-        self.facts = lint_core::complete_facts(known, &self.sources, store);
-        for &file in &marked {
-            self.sources[file].test_code = true;
-            for function in &mut self.facts[file].functions {
-                function.is_test = true;
+    /// Every file's facts, by file id. Stored facts are decoded on the first call: a run
+    /// whose findings are stored in the cache never decodes them.
+    pub fn facts(&self) -> &[FileFacts] {
+        self.facts.get_or_init(|| {
+            let loaded =
+                std::mem::take(&mut *self.loaded.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut facts = lint_core::decode_loaded(0, &self.sources, loaded);
+            for (file, marked) in facts.iter_mut().zip(&self.marked_test) {
+                if *marked {
+                    for function in &mut file.functions {
+                        function.is_test = true;
+                    }
+                }
             }
-        }
+            facts
+        })
     }
 
-    /// Test functions read but left out of the default scope (whole files found to be
-    /// test code count with all their functions).
-    pub fn test_functions(&self) -> usize {
-        self.outlines
-            .iter()
-            .enumerate()
-            .map(|(file, outline)| {
-                if self.sources[file].test_code && !self.read_as_test[file] {
-                    outline.functions
-                } else {
-                    outline.test_functions
-                }
-            })
-            .sum()
+    /// Adds files read in one wave, in file id order.
+    fn push_files(&mut self, sources: Vec<SourceFile>, loaded: Vec<LoadedFacts>) {
+        self.summaries
+            .extend(loaded.iter().map(LoadedFacts::summary));
+        self.marked_test.extend(loaded.iter().map(|_| false));
+        self.loaded
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(loaded);
+        self.sources.extend(sources);
+    }
+
+    /// Makes file `file` test code, found so after it was read.
+    fn mark_test(&mut self, file: usize) {
+        self.sources[file].test_code = true;
+        self.marked_test[file] = true;
+        self.summaries[file].test_functions = self.summaries[file].functions;
     }
 }
 

@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use lint_core::SourceFile;
 use lint_core::model::ModDecl;
+use lint_core::model::persist::FileSummary;
+use lint_core::{LoadedFacts, SourceFile};
 use rayon::prelude::*;
 
 use super::confine::{self, SkipReason};
@@ -21,13 +22,14 @@ struct Scheduled {
 /// Reads, lowers and follows `mod` declarations from `roots`, appending to `inputs`; with a
 /// cache, a file's facts come from it when it has them.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
+    let mut identities = Identities::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
     let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
     let mut wave: Vec<Scheduled> = roots
         .into_iter()
-        .filter(|pending| seen.insert(identity(&pending.path)))
+        .filter(|pending| seen.insert(identities.of(&pending.path)))
         .map(|file| Scheduled {
             file,
             declared_by: None,
@@ -66,28 +68,41 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 Err(reason) => {
                     let skipped = skipped_file(&inputs.root, &scheduled, reason);
                     if skipped.declared_at.is_none() {
-                        skipped_roots.insert(identity(&scheduled.file.path), inputs.skipped.len());
+                        skipped_roots
+                            .insert(identities.of(&scheduled.file.path), inputs.skipped.len());
                     }
                     inputs.skipped.push(skipped);
                 }
             }
         }
         let first_id = inputs.sources.len() as u32;
-        let files = outline(first_id, &sources, inputs.cache.as_ref());
-        let loaded_by_path = loaded_by_path_attribute(&pending_files, &files);
+        let facts = match &inputs.cache {
+            Some(cache) => lint_core::load_files_cached(first_id, &sources, cache),
+            None => lint_core::lower_files_numbered_from(first_id, &sources)
+                .into_iter()
+                .map(|facts| LoadedFacts::Lowered(Box::new(facts)))
+                .collect(),
+        };
+        inputs.push_files(sources, facts);
+        let loaded_by_path = loaded_by_path_attribute(
+            &pending_files,
+            &inputs.summaries[first_id as usize..],
+            &mut identities,
+        );
         let mut next = Vec::new();
-        for (offset, (mut pending, file)) in pending_files.into_iter().zip(&files).enumerate() {
-            if loaded_by_path.contains(&identity(&pending.path)) {
+        for (offset, mut pending) in pending_files.into_iter().enumerate() {
+            let file = first_id as usize + offset;
+            if loaded_by_path.contains(&identities.of(&pending.path)) {
                 // Path mode read it as a root before seeing the `#[path]` that loads it:
                 // its modules are next to it.
                 pending.directory = ModuleDirectory::Own;
             }
-            loaded.push((first_id as usize + offset, pending.clone()));
-            for declaration in &file.outline.mod_decls {
+            loaded.push((file, pending.clone()));
+            for declaration in &inputs.summaries[file].mod_decls.clone() {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
                 match module_file(&pending, declaration) {
                     Ok(path) => {
-                        let key = identity(&path);
+                        let key = identities.of(&path);
                         if let Some(&index) = skipped_roots.get(&key) {
                             let skipped = &mut inputs.skipped[index];
                             if skipped.declared_at.is_none() {
@@ -113,74 +128,50 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             }
             inputs.origins.push(pending.origin.clone());
         }
-        inputs
-            .read_as_test
-            .extend(sources.iter().map(|source| source.test_code));
-        inputs.sources.extend(sources);
-        for file in files {
-            inputs.outlines.push(file.outline);
-            inputs.known_facts.push(file.facts);
-        }
         wave = next;
     }
-    mark_test_modules(inputs, &loaded);
-    inherit_targets(inputs, &loaded);
+    mark_test_modules(inputs, &loaded, &mut identities);
+    inherit_targets(inputs, &loaded, &mut identities);
 }
 
 /// The files that `#[path]` declarations of this wave load (by identity).
 fn loaded_by_path_attribute(
     pending_files: &[PendingFile],
-    files: &[lint_core::OutlinedFile],
+    summaries: &[FileSummary],
+    identities: &mut Identities,
 ) -> HashSet<PathBuf> {
-    pending_files
-        .iter()
-        .zip(files)
-        .flat_map(|(pending, file)| {
-            file.outline
-                .mod_decls
-                .iter()
-                .filter(|declaration| declaration.path_attr.is_some())
-                .filter_map(move |declaration| module_file(pending, declaration).ok())
-        })
-        .map(|path| identity(&path))
-        .collect()
-}
-
-/// The outlines of a wave of files: through the cache when there is one (facts are then
-/// decoded only for files whose outline is not stored), else from the lowered facts, which
-/// are kept.
-fn outline(
-    first_id: u32,
-    sources: &[SourceFile],
-    cache: Option<&crate::cache::FactsCache>,
-) -> Vec<lint_core::OutlinedFile> {
-    match cache {
-        Some(cache) => lint_core::outline_files_cached(first_id, sources, cache),
-        None => lint_core::lower_files_numbered_from(first_id, sources)
-            .into_iter()
-            .map(|facts| lint_core::OutlinedFile {
-                outline: facts.outline(),
-                facts: Some(facts),
-            })
-            .collect(),
+    let mut loaded = HashSet::new();
+    for (pending, summary) in pending_files.iter().zip(summaries) {
+        for declaration in &summary.mod_decls {
+            if declaration.path_attr.is_some()
+                && let Ok(path) = module_file(pending, declaration)
+            {
+                loaded.insert(identities.of(&path));
+            }
+        }
     }
+    loaded
 }
 
 /// Path mode reads every file as a root; a file that another one declares with `mod` belongs
 /// to the declaring file's target (JSON's `target.src_path` is the target's root file, not
 /// the module's). Followed down the module tree, a bounded number of rounds; files that
 /// already have a target other than themselves (workspace mode) keep it.
-fn inherit_targets(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+fn inherit_targets(
+    inputs: &mut Inputs,
+    loaded: &[(usize, PendingFile)],
+    identities: &mut Identities,
+) {
     let by_path: HashMap<PathBuf, usize> = loaded
         .iter()
-        .map(|(index, pending)| (identity(&pending.path), *index))
+        .map(|(index, pending)| (identities.of(&pending.path), *index))
         .collect();
     // (declaring file, declared file), found once.
     let mut edges: Vec<(usize, usize)> = Vec::new();
     for (index, pending) in loaded {
-        for declaration in &inputs.outlines[*index].mod_decls {
+        for declaration in &inputs.summaries[*index].mod_decls {
             if let Ok(path) = module_file(pending, declaration)
-                && let Some(&declared) = by_path.get(&identity(&path))
+                && let Some(&declared) = by_path.get(&identities.of(&path))
                 && declared != *index
             {
                 edges.push((*index, declared));
@@ -213,11 +204,15 @@ const MAX_MODULE_DEPTH: usize = 32;
 /// Path mode reads every file as a root, so a file declared by `#[cfg(test)] mod x;` (or
 /// by a module of test code) was read before its declaration was seen: it, and the files
 /// it declares in turn, are test code too. Files named on the command line stay analyzed.
-fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
+fn mark_test_modules(
+    inputs: &mut Inputs,
+    loaded: &[(usize, PendingFile)],
+    identities: &mut Identities,
+) {
     let by_path: HashMap<PathBuf, usize> = loaded
         .iter()
         .enumerate()
-        .map(|(position, (_, pending))| (identity(&pending.path), position))
+        .map(|(position, (_, pending))| (identities.of(&pending.path), position))
         .collect();
     let mut test: Vec<bool> = loaded
         .iter()
@@ -227,7 +222,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
     while changed {
         changed = false;
         for (position, (index, pending)) in loaded.iter().enumerate() {
-            let declarations = inputs.outlines[*index].mod_decls.clone();
+            let declarations = inputs.summaries[*index].mod_decls.clone();
             for declaration in &declarations {
                 if !(test[position] || declaration.in_test) {
                     continue;
@@ -235,7 +230,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
                 let Ok(path) = module_file(pending, declaration) else {
                     continue;
                 };
-                let Some(&declared) = by_path.get(&identity(&path)) else {
+                let Some(&declared) = by_path.get(&identities.of(&path)) else {
                     continue;
                 };
                 if test[declared] || loaded[declared].1.named {
@@ -243,9 +238,7 @@ fn mark_test_modules(inputs: &mut Inputs, loaded: &[(usize, PendingFile)]) {
                 }
                 test[declared] = true;
                 changed = true;
-                // Its facts' functions are marked when the facts are made
-                // (`Inputs::complete_facts`).
-                inputs.sources[loaded[declared].0].test_code = true;
+                inputs.mark_test(loaded[declared].0);
             }
         }
     }
@@ -367,4 +360,20 @@ fn unraw(name: &str) -> &str {
 fn identity(path: &Path) -> PathBuf {
     path.canonicalize()
         .unwrap_or_else(|_| confine::normalize_lexically(path))
+}
+
+/// [`identity`] of each path, worked out once per [`load_crates`]: every file's is asked for
+/// several times, and resolving symlinks costs a system call per path component.
+#[derive(Default)]
+struct Identities(HashMap<PathBuf, PathBuf>);
+
+impl Identities {
+    fn of(&mut self, path: &Path) -> PathBuf {
+        if let Some(known) = self.0.get(path) {
+            return known.clone();
+        }
+        let found = identity(path);
+        self.0.insert(path.to_path_buf(), found.clone());
+        found
+    }
 }

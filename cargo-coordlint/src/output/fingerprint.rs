@@ -42,9 +42,9 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
         .map(str::to_string)
         .unwrap_or_else(|| inputs.sources[file].path.clone());
     let item = inputs
-        .outlines
+        .facts()
         .get(file)
-        .and_then(|outline| enclosing_item(&outline.items, diagnostic.primary.span.start.line))
+        .and_then(|facts| enclosing_item(&facts.items, diagnostic.primary.span.start.line))
         .unwrap_or("");
     let mut parts: Vec<&str> = vec![diagnostic.rule, &path, item];
     parts.extend(quoted_names(&diagnostic.message));

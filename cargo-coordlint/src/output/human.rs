@@ -34,9 +34,9 @@ pub fn shared_sources(inputs: &Inputs) -> Vec<IndexedSource> {
         .sources
         .iter()
         .map(|source| {
-            IndexedSource::new(
+            IndexedSource::escaped(
                 escape::one_line(&source.path).into_owned(),
-                escape::source_text(&source.text),
+                source.text.clone(),
             )
         })
         .collect()

@@ -70,8 +70,8 @@ pub enum ParamSlot {
 pub struct Argument {
     pub span: Span,
     pub param: ParamSlot,
-    /// The argument's type, when the syntax says it.
-    pub ty: Option<Ty>,
+    /// The argument's type, when the syntax says it (boxed: most arguments have none).
+    pub ty: Option<Box<Ty>>,
 }
 
 #[derive(Clone, Debug)]
@@ -104,7 +104,7 @@ impl CallSite {
         self.arguments
             .iter()
             .find(|argument| argument.param == ParamSlot::Receiver)
-            .and_then(|argument| argument.ty.as_ref())
+            .and_then(|argument| argument.ty.as_deref())
     }
 }
 
@@ -291,6 +291,8 @@ fn statics_sites(
 fn sort_by_span(mut sites: Vec<CallSite>) -> Vec<CallSite> {
     sites.sort_by_key(|site| (site.span.byte_start, site.span.byte_end));
     sites.dedup_by_key(|site| (site.span.byte_start, site.span.byte_end));
+    // Kept for the whole run: without the room left from growing.
+    sites.shrink_to_fit();
     sites
 }
 
@@ -338,10 +340,8 @@ impl Collector<'_, '_> {
             ExprKind::MethodCall {
                 receiver,
                 method,
-                method_span,
                 args,
-                ..
-            } => self.method_call(receiver, method, *method_span, args),
+            } => self.method_call(receiver, method, method.span(), args),
             ExprKind::Macro(call) => (
                 CallTarget::Macro {
                     resolved: self.resolve(&call.path),
@@ -565,7 +565,7 @@ impl Collector<'_, '_> {
             arguments.push(Argument {
                 span: receiver.span,
                 param: ParamSlot::Receiver,
-                ty,
+                ty: ty.map(Box::new),
             });
         }
         for (position, arg) in args.iter().enumerate() {
@@ -577,7 +577,7 @@ impl Collector<'_, '_> {
             arguments.push(Argument {
                 span: arg.span,
                 param,
-                ty: self.type_of(arg),
+                ty: self.type_of(arg).map(Box::new),
             });
         }
         arguments

@@ -13,8 +13,8 @@ use super::{FunctionRef, Program};
 use crate::knowledge::adaptors::{is_clone_method, is_result_adapter, is_same_value_method};
 use crate::knowledge::bounds::names_rationing;
 use crate::knowledge::channels::{
-    UnboundedConstructor, is_counter_method, is_oneshot_constructor, is_queue_depth_method,
-    is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor,
+    UnboundedConstructor, is_counter_method, is_oneshot_constructor_at, is_queue_depth_method,
+    is_send_method, is_take_method, names_in_flight_counter, unbounded_constructor_at,
 };
 use crate::knowledge::locks::is_shared_pointer_clone_path;
 use crate::knowledge::std_items::is_drop_impl;
@@ -84,7 +84,7 @@ pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<
             let CallTarget::Path { resolved, .. } = &site.target else {
                 continue;
             };
-            let Some(constructor) = unbounded_constructor(&resolved.display()) else {
+            let Some(constructor) = unbounded_constructor_at(resolved) else {
                 continue;
             };
             channels.push(channel(program, function_ref, function, site, constructor));
@@ -602,7 +602,7 @@ fn bound_in(
             CallTarget::Method { name, .. } if bound_calls.contains(&&**name) => {
                 found = Some(Bound::Permit);
             }
-            CallTarget::Path { resolved, .. } if is_oneshot_constructor(&resolved.display()) => {
+            CallTarget::Path { resolved, .. } if is_oneshot_constructor_at(resolved) => {
                 found = found.or(Some(Bound::Reply));
             }
             _ => {}

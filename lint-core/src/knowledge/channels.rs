@@ -91,11 +91,14 @@ const UNBOUNDED_CONSTRUCTORS: &[UnboundedConstructor] = &[
     },
 ];
 
-/// The unbounded constructor at a canonical path, if it is one.
-pub fn unbounded_constructor(canonical: &str) -> Option<&'static UnboundedConstructor> {
+/// The unbounded constructor at a resolved path, if it is one (compared without building
+/// the path's display string: this runs on every call site).
+pub fn unbounded_constructor_at(
+    resolved: &crate::resolve::Resolved,
+) -> Option<&'static UnboundedConstructor> {
     UNBOUNDED_CONSTRUCTORS
         .iter()
-        .find(|constructor| constructor.path == canonical)
+        .find(|constructor| resolved.displays_as(constructor.path))
 }
 
 /// Whether a channel constructor gives the channel a capacity.
@@ -372,8 +375,10 @@ const ONESHOT_CONSTRUCTORS: &[&str] = &[
     "async_oneshot::oneshot",
 ];
 
-pub fn is_oneshot_constructor(canonical: &str) -> bool {
-    ONESHOT_CONSTRUCTORS.contains(&canonical)
+pub fn is_oneshot_constructor_at(resolved: &crate::resolve::Resolved) -> bool {
+    ONESHOT_CONSTRUCTORS
+        .iter()
+        .any(|constructor| resolved.displays_as(constructor))
 }
 
 /// Methods that read how full a queue is, called on the channel itself (`tx.len()`,

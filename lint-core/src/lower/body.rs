@@ -6,7 +6,9 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
-use crate::model::body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Stmt, StructLiteral};
+use crate::model::body::{
+    Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Method, Stmt, StructLiteral,
+};
 use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
 
@@ -83,7 +85,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
                 let kind = match macros::lower_select(self, &stmt_macro.mac) {
                     Some(select) => select,
-                    None => ExprKind::Macro(macros::lower_macro(self, &stmt_macro.mac)),
+                    None => ExprKind::Macro(Box::new(macros::lower_macro(self, &stmt_macro.mac))),
                 };
                 Some(Stmt::Expr {
                     expr: Expr { kind, span },
@@ -187,7 +189,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let body = self.block(&async_block.block);
                 let span = self.span(async_block.async_token.span).to(body.span);
                 let is_move = async_block.capture.is_some();
-                (ExprKind::Async { is_move, body }, span)
+                (
+                    ExprKind::Async {
+                        is_move,
+                        body: Box::new(body),
+                    },
+                    span,
+                )
             }
             E::Await(await_expr) => {
                 let base = self.boxed(&await_expr.base);
@@ -198,7 +206,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Block(block) => {
                 let lowered = self.block(&block.block);
                 let span = lowered.span;
-                (ExprKind::Block(lowered), span)
+                (ExprKind::Block(Box::new(lowered)), span)
             }
             E::Break(break_expr) => {
                 let value = break_expr.expr.as_deref().map(|value| self.boxed(value));
@@ -212,6 +220,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let callee = self.boxed(&call.func);
                 let args = self.exprs(&call.args);
                 let span = callee.span.to(self.span(call.paren_token.span.close()));
+                let args = args.into_boxed_slice();
                 (ExprKind::Call { callee, args }, span)
             }
             E::Cast(cast) => {
@@ -223,7 +232,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Const(const_block) => {
                 let body = self.block(&const_block.block);
                 let span = body.span;
-                (ExprKind::Block(body), span)
+                (ExprKind::Block(Box::new(body)), span)
             }
             E::Continue(continue_expr) => (
                 ExprKind::Continue,
@@ -246,9 +255,14 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     pattern: Box::new(self.pattern(&for_loop.pat)),
                     iterable,
                 };
-                let label = label_name(&for_loop.label);
                 let span = start.to(body.span);
-                (ExprKind::Loop { kind, label, body }, span)
+                (
+                    ExprKind::Loop {
+                        kind,
+                        body: Box::new(body),
+                    },
+                    span,
+                )
             }
             E::Group(group) => return self.expr(&group.expr),
             E::Paren(paren) => return self.expr(&paren.expr),
@@ -286,9 +300,14 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let body = self.block(&loop_expr.body);
                 let start = self.label_or(&loop_expr.label, loop_expr.loop_token.span);
                 let span = start.to(body.span);
-                let label = label_name(&loop_expr.label);
                 let kind = LoopKind::Infinite;
-                (ExprKind::Loop { kind, label, body }, span)
+                (
+                    ExprKind::Loop {
+                        kind,
+                        body: Box::new(body),
+                    },
+                    span,
+                )
             }
             E::Macro(macro_expr) => {
                 let span = self
@@ -296,7 +315,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     .to(self.span(macros::delimiter_close(&macro_expr.mac)));
                 let kind = match macros::lower_select(self, &macro_expr.mac) {
                     Some(select) => select,
-                    None => ExprKind::Macro(macros::lower_macro(self, &macro_expr.mac)),
+                    None => ExprKind::Macro(Box::new(macros::lower_macro(self, &macro_expr.mac))),
                 };
                 (kind, span)
             }
@@ -323,10 +342,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = receiver.span.to(self.span(call.paren_token.span.close()));
                 let kind = ExprKind::MethodCall {
                     receiver,
-                    method: call.method.to_string(),
-                    method_span: self.span(call.method.span()),
-                    turbofish,
-                    args,
+                    method: Method::new(
+                        call.method.to_string(),
+                        self.span(call.method.span()),
+                        turbofish,
+                    ),
+                    args: args.into_boxed_slice(),
                 };
                 (kind, span)
             }
@@ -404,7 +425,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::TryBlock(try_block) => {
                 let body = self.block(&try_block.block);
                 let span = self.span(try_block.try_token.span).to(body.span);
-                (ExprKind::Block(body), span)
+                (ExprKind::Block(Box::new(body)), span)
             }
             E::Tuple(tuple) => (
                 ExprKind::Compound(self.exprs(&tuple.elems)),
@@ -421,16 +442,21 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Unsafe(unsafe_block) => {
                 let body = self.block(&unsafe_block.block);
                 let span = self.span(unsafe_block.unsafe_token.span).to(body.span);
-                (ExprKind::Block(body), span)
+                (ExprKind::Block(Box::new(body)), span)
             }
             E::While(while_loop) => {
                 let condition = self.boxed(&while_loop.cond);
                 let body = self.block(&while_loop.body);
                 let start = self.label_or(&while_loop.label, while_loop.while_token.span);
                 let span = start.to(body.span);
-                let label = label_name(&while_loop.label);
                 let kind = LoopKind::While { condition };
-                (ExprKind::Loop { kind, label, body }, span)
+                (
+                    ExprKind::Loop {
+                        kind,
+                        body: Box::new(body),
+                    },
+                    span,
+                )
             }
             E::Yield(yield_expr) => {
                 let parts = self.exprs(yield_expr.expr.iter().map(|e| &**e));
@@ -482,7 +508,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             .inputs
             .iter()
             .map(|param| self.pattern(param))
-            .collect();
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
         let body = self.boxed(&closure.body);
         let start = closure
             .capture
@@ -501,7 +528,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
 
     fn if_expr(&mut self, if_expr: &syn::ExprIf) -> (ExprKind, Span) {
         let condition = self.boxed(&if_expr.cond);
-        let then_branch = self.block(&if_expr.then_branch);
+        let then_branch = Box::new(self.block(&if_expr.then_branch));
         let else_branch = if_expr
             .else_branch
             .as_ref()
@@ -525,10 +552,6 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             body: self.expr(&arm.body),
         }
     }
-}
-
-fn label_name(label: &Option<syn::Label>) -> Option<String> {
-    label.as_ref().map(|label| label.name.ident.to_string())
 }
 
 /// `#[cfg(feature = "std")] let g = m.lock().unwrap();` followed by

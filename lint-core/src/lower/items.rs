@@ -55,7 +55,12 @@ pub fn lower_items(
         in_test: has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed),
         cfg: cfg_predicates(&file.attrs),
     };
-    walker.items(&file.items, &root)
+    let lowered = walker.items(&file.items, &root);
+    for scope in &mut walker.facts.scopes {
+        scope.item_names.sort_unstable();
+        scope.item_names.dedup();
+    }
+    lowered
 }
 
 struct ItemWalker<'c, 'a, 'f> {

@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 
 use crate::model::{FileFacts, ParseFailure};
 use crate::source::SourceFile;
-use crate::span::{FileId, LineIndex, Span};
+use crate::span::{FileId, LineCol, LineIndex, Span};
 
 pub use tokens::{MAX_OPERATOR_RUN, MAX_TOKEN_NESTING};
 
@@ -75,7 +75,40 @@ pub(crate) struct SpanContext<'a> {
 }
 
 impl SpanContext<'_> {
+    /// Where `span` is in the file. proc-macro2 counts positions in chars; on ASCII lines
+    /// (almost all) its line and column give the byte offsets directly, which is much
+    /// cheaper than its `byte_range` (a char-to-byte table it fills as it goes).
     pub fn convert(&self, span: proc_macro2::Span) -> Span {
+        self.convert_on_ascii_lines(span)
+            .unwrap_or_else(|| self.convert_by_byte_range(span))
+    }
+
+    /// [`SpanContext::convert`] when both ends are on ASCII lines.
+    fn convert_on_ascii_lines(&self, span: proc_macro2::Span) -> Option<Span> {
+        let (start, end) = (span.start(), span.end());
+        let ascii = |position: proc_macro2::LineColumn| {
+            self.lines.ascii_offset(position.line, position.column)
+        };
+        if let (Some(byte_start), Some(byte_end)) = (ascii(start), ascii(end))
+            && byte_start <= byte_end
+            && byte_end as usize <= self.text.len()
+        {
+            let line_col = |position: proc_macro2::LineColumn| LineCol {
+                line: position.line as u32,
+                column: position.column as u32 + 1,
+            };
+            return Some(Span {
+                file: self.file,
+                byte_start,
+                byte_end,
+                start: line_col(start),
+                end: line_col(end),
+            });
+        }
+        None
+    }
+
+    fn convert_by_byte_range(&self, span: proc_macro2::Span) -> Span {
         let range = span.byte_range();
         let end = (range.end as u32).min(self.text.len() as u32);
         let start = (range.start as u32).min(end);
@@ -182,6 +215,35 @@ mod tests {
         let facts = lower("\u{feff}#!/usr/bin/env run\nfn main() {}\n");
         assert!(facts.parse_failure.is_none());
         assert_eq!(facts.functions[0].name_span.start.line, 2);
+    }
+
+    #[test]
+    fn spans_on_ascii_lines_are_converted_as_through_byte_ranges() {
+        let text = "fn f() {\n    let s = \"é\"; g(s);\n}\r\nfn h() { 1 }\n";
+        let context = SpanContext {
+            file: FileId(3),
+            text,
+            lines: LineIndex::new(text),
+        };
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let tokens: TokenStream = text.parse().expect("tokenizes");
+        let mut stack: Vec<TokenStream> = vec![tokens];
+        let mut fast = 0;
+        while let Some(stream) = stack.pop() {
+            for token in stream {
+                if let proc_macro2::TokenTree::Group(group) = &token {
+                    stack.push(group.stream());
+                }
+                let expected = context.convert_by_byte_range(token.span());
+                if let Some(converted) = context.convert_on_ascii_lines(token.span()) {
+                    assert_eq!(converted, expected, "{token}");
+                    fast += 1;
+                }
+                assert_eq!(context.convert(token.span()), expected, "{token}");
+            }
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
+        assert!(fast > 5, "{fast}");
     }
 
     #[test]

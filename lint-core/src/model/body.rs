@@ -118,6 +118,9 @@ pub struct StructLiteral {
     pub rest: Option<Expr>,
 }
 
+/// An expression: 72 bytes (a test locks the sizes in). Variants whose payload would make
+/// every expression larger keep it behind a `Box` (blocks, macro calls, a method's name and
+/// span), because most expressions are paths, calls and method calls.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -133,15 +136,13 @@ pub enum ExprKind {
     Text(Box<str>),
     Call {
         callee: Box<Expr>,
-        args: Vec<Expr>,
+        args: Box<[Expr]>,
     },
     MethodCall {
         receiver: Box<Expr>,
-        method: String,
-        method_span: Span,
-        /// `iter.collect::<Vec<_>>()`: the turbofish types.
-        turbofish: Vec<TypeRef>,
-        args: Vec<Expr>,
+        /// The name, where it is written and the turbofish types (boxed: see [`Method`]).
+        method: Method,
+        args: Box<[Expr]>,
     },
     Field {
         base: Box<Expr>,
@@ -158,21 +159,21 @@ pub enum ExprKind {
     /// `*expr`.
     Deref(Box<Expr>),
     /// A plain, `unsafe` or `const` block.
-    Block(Block),
+    Block(Box<Block>),
     /// `async { .. }` / `async move { .. }`.
     Async {
         is_move: bool,
-        body: Block,
+        body: Box<Block>,
     },
     Closure {
         is_move: bool,
         is_async: bool,
-        params: Vec<Pattern>,
+        params: Box<[Pattern]>,
         body: Box<Expr>,
     },
     If {
         condition: Box<Expr>,
-        then_branch: Block,
+        then_branch: Box<Block>,
         else_branch: Option<Box<Expr>>,
     },
     /// `let pattern = scrutinee` inside an `if`/`while` condition.
@@ -184,10 +185,10 @@ pub enum ExprKind {
         scrutinee: Box<Expr>,
         arms: Vec<Arm>,
     },
+    /// A loop (its label is not kept: nothing reads it).
     Loop {
         kind: LoopKind,
-        label: Option<String>,
-        body: Block,
+        body: Box<Block>,
     },
     /// `a = b` and compound assignment `a += b`.
     Assign {
@@ -202,7 +203,7 @@ pub enum ExprKind {
     Return(Option<Box<Expr>>),
     Break(Option<Box<Expr>>),
     Continue,
-    Macro(MacroCall),
+    Macro(Box<MacroCall>),
     /// `Path { field: value, short, ..rest }`.
     Struct(Box<StructLiteral>),
     /// `base[index]`.
@@ -217,6 +218,70 @@ pub enum ExprKind {
     },
     /// Any other expression: its operands in evaluation order.
     Compound(Vec<Expr>),
+}
+
+/// The method of an [`ExprKind::MethodCall`]: its name, where the name is written and the
+/// turbofish types (`iter.collect::<Vec<_>>()`), in one box so that a method call takes no
+/// more room in an [`Expr`] than a plain call. It reads as its name: `method == "lock"`,
+/// `method.as_str()`, and `&method` where a `&str` is expected.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Method(Box<MethodParts>);
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct MethodParts {
+    name: String,
+    span: Span,
+    turbofish: Vec<TypeRef>,
+}
+
+impl Method {
+    pub fn new(name: String, span: Span, turbofish: Vec<TypeRef>) -> Method {
+        Method(Box::new(MethodParts {
+            name,
+            span,
+            turbofish,
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Where the method's name is written.
+    pub fn span(&self) -> Span {
+        self.0.span
+    }
+
+    /// The turbofish types (`::<Vec<_>>`), if any.
+    pub fn turbofish(&self) -> &[TypeRef] {
+        &self.0.turbofish
+    }
+}
+
+impl std::ops::Deref for Method {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for Method {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Method {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
 }
 
 impl Expr {
@@ -354,5 +419,18 @@ impl Block {
         for expr in top {
             expr.walk(visit);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bodies are most of the lowered facts: these sizes decide their memory.
+    #[test]
+    fn body_nodes_keep_their_sizes() {
+        assert_eq!(std::mem::size_of::<ExprKind>(), 40);
+        assert_eq!(std::mem::size_of::<Expr>(), 72);
+        assert_eq!(std::mem::size_of::<Method>(), 8);
     }
 }

@@ -8,7 +8,7 @@ pub mod body;
 pub mod persist;
 pub mod types;
 
-pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Pattern, Stmt};
+pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt};
 pub use types::TypeRef;
 
 use crate::source::Edition;
@@ -61,8 +61,19 @@ pub struct ModuleScope {
     /// For a block scope inside a function, the module scope around it.
     pub parent: Option<ScopeId>,
     pub imports: Vec<Import>,
-    /// Names of items defined directly in this module (functions, structs, mods, statics, ...).
+    /// Names of items defined directly in this module (functions, structs, mods, statics,
+    /// ...), sorted and without repeats once lowered (see [`ModuleScope::declares`]).
     pub item_names: Vec<String>,
+}
+
+impl ModuleScope {
+    /// Whether the module defines an item called `name` (a binary search: generated
+    /// modules define thousands of items and every path in them is looked up here).
+    pub fn declares(&self, name: &str) -> bool {
+        self.item_names
+            .binary_search_by(|item| item.as_str().cmp(name))
+            .is_ok()
+    }
 }
 
 /// An out-of-line `mod name;` that the caller must find a file for.
@@ -336,18 +347,6 @@ pub struct FileFacts {
     pub integer_literals: Vec<(Span, u64)>,
 }
 
-/// What the caller reads of a file besides the analysis: its `mod` declarations (to find
-/// the next files), its item extents (fingerprints) and how many functions it has and how
-/// many are test code (the summary). Small: the cache stores it beside the facts, so that a
-/// run whose findings are already stored never decodes the facts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FileOutline {
-    pub mod_decls: Vec<ModDecl>,
-    pub items: Vec<ItemExtent>,
-    pub functions: usize,
-    pub test_functions: usize,
-}
-
 /// What a `Compound` expression listed in [`FileFacts::collection_literals`] was written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CollectionLiteral {
@@ -356,16 +355,6 @@ pub enum CollectionLiteral {
 }
 
 impl FileFacts {
-    /// The outline of these facts.
-    pub fn outline(&self) -> FileOutline {
-        FileOutline {
-            mod_decls: self.mod_decls.clone(),
-            items: self.items.clone(),
-            functions: self.functions.len(),
-            test_functions: self.functions.iter().filter(|f| f.is_test).count(),
-        }
-    }
-
     pub fn scope(&self, id: ScopeId) -> &ModuleScope {
         &self.scopes[id.0 as usize]
     }

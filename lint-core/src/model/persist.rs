@@ -7,16 +7,19 @@
 //! are given when loading. The encoding is postcard (compact, varint integers).
 //! [`MODEL_VERSION`] changes whenever the model's shape or what lowering puts in it changes,
 //! so that bytes written by another version are never read.
+//!
+//! The bytes start with the file's [`FileSummary`] (what finding the files of a run needs),
+//! so that a run whose findings are stored reads the summaries and never decodes the rest.
 
 use std::cell::Cell;
 
-use super::{FileFacts, FileOutline};
+use super::{FileFacts, ModDecl};
 use crate::source::SourceFile;
 use crate::span::FileId;
 
 /// The version of the stored facts: bump it with any change to the model types or to what
 /// lowering produces. Cache keys include it.
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 3;
 
 thread_local! {
     /// The id that spans get while a file's facts are loaded on this thread.
@@ -28,36 +31,62 @@ pub(crate) fn file_being_loaded() -> FileId {
     FILE_BEING_LOADED.with(Cell::get)
 }
 
-/// The facts as bytes (without their file id and display path); `None` if they cannot be
-/// encoded (then they are not stored).
+/// What finding a run's files needs of each file's facts: its `mod` declarations (to follow
+/// to more files) and how many of its functions are test code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileSummary {
+    pub mod_decls: Vec<ModDecl>,
+    pub functions: u32,
+    pub test_functions: u32,
+}
+
+impl FileSummary {
+    pub fn of(facts: &FileFacts) -> FileSummary {
+        FileSummary {
+            mod_decls: facts.mod_decls.clone(),
+            functions: facts.functions.len() as u32,
+            test_functions: facts
+                .functions
+                .iter()
+                .filter(|function| function.is_test)
+                .count() as u32,
+        }
+    }
+}
+
+/// The summary and the facts as bytes (without their file id and display path); `None` if
+/// they cannot be encoded (then they are not stored).
 pub fn facts_to_bytes(facts: &FileFacts) -> Option<Vec<u8>> {
-    postcard::to_stdvec(facts).ok()
+    postcard::to_stdvec(&(FileSummary::of(facts), facts)).ok()
+}
+
+/// Runs `decode` with spans getting the id `file`.
+fn loading_as<T>(file: FileId, decode: impl FnOnce() -> T) -> T {
+    let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
+    let decoded = decode();
+    FILE_BEING_LOADED.with(|loading| loading.set(previous));
+    decoded
+}
+
+/// The summary at the start of bytes stored by [`facts_to_bytes`], as file `file` of this
+/// run; `None` when it does not decode.
+pub fn summary_from_bytes(bytes: &[u8], file: FileId) -> Option<FileSummary> {
+    loading_as(file, || postcard::take_from_bytes::<FileSummary>(bytes))
+        .ok()
+        .map(|(summary, _)| summary)
 }
 
 /// Facts stored by [`facts_to_bytes`], as file `file` of this run with `source`'s display
 /// path; `None` when the bytes do not decode (a damaged entry: lower the file instead).
 pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Option<FileFacts> {
-    let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
-    let decoded = postcard::from_bytes::<FileFacts>(bytes);
-    FILE_BEING_LOADED.with(|loading| loading.set(previous));
-    let mut facts = decoded.ok()?;
+    let decoded = loading_as(file, || {
+        let (_, rest) = postcard::take_from_bytes::<FileSummary>(bytes).ok()?;
+        postcard::from_bytes::<FileFacts>(rest).ok()
+    });
+    let mut facts = decoded?;
     facts.file = file;
     facts.path = source.path.clone();
     Some(facts)
-}
-
-/// A file's outline as bytes (its spans without their file id), like [`facts_to_bytes`].
-pub fn outline_to_bytes(outline: &FileOutline) -> Option<Vec<u8>> {
-    postcard::to_stdvec(outline).ok()
-}
-
-/// An outline stored by [`outline_to_bytes`], as file `file` of this run; `None` when the
-/// bytes do not decode.
-pub fn outline_from_bytes(bytes: &[u8], file: FileId) -> Option<FileOutline> {
-    let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
-    let decoded = postcard::from_bytes::<FileOutline>(bytes);
-    FILE_BEING_LOADED.with(|loading| loading.set(previous));
-    decoded.ok()
 }
 
 #[cfg(test)]
@@ -87,11 +116,12 @@ mod tests {
     }
 
     #[test]
-    fn outlines_round_trip_under_another_file_id() {
-        let stored = outline_to_bytes(&lowered(0).outline()).expect("encodes");
-        let loaded = outline_from_bytes(&stored, FileId(7)).expect("decodes");
-        assert_eq!(loaded, lowered(7).outline());
-        assert_eq!(loaded.functions, 1);
+    fn the_summary_is_read_without_the_facts() {
+        let facts = lowered(0);
+        let stored = facts_to_bytes(&facts).expect("encodes");
+        let summary = summary_from_bytes(&stored, FileId(0)).expect("decodes");
+        assert_eq!(summary, FileSummary::of(&facts));
+        assert_eq!(summary.functions, 1);
     }
 
     #[test]

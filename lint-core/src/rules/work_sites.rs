@@ -9,10 +9,10 @@ use crate::span::Span;
 /// chain would otherwise start at its receiver), the whole expression otherwise.
 pub fn call_span(expr: &Expr) -> Span {
     match &expr.kind {
-        ExprKind::MethodCall { method_span, .. } => Span {
+        ExprKind::MethodCall { method, .. } => Span {
             byte_end: expr.span.byte_end,
             end: expr.span.end,
-            ..*method_span
+            ..method.span()
         },
         _ => expr.span,
     }

@@ -82,7 +82,7 @@ fn every_fixture_gives_the_same_findings_cold_warm_and_without_the_cache() {
         entries + 1,
         "one more run stored"
     );
-    // A run whose findings are stored reads only the files' outlines: without the facts it
+    // A run whose findings are stored reads only the files' summaries: without the facts it
     // gives the same findings; a run that needs the facts lowers the files again.
     for entry in std::fs::read_dir(cache.path()).expect("the cache directory") {
         let path = entry.expect("an entry").path();
@@ -116,10 +116,12 @@ fn a_workspace_caches_under_its_target_directory_and_sees_an_edit() {
         before.stdout
     );
     let written = files_under(tree.path());
+    let facts_dir = format!(
+        "target/coordlint/facts-v{}",
+        lint_core::model::persist::MODEL_VERSION
+    );
     assert!(
-        written
-            .iter()
-            .any(|path| path.starts_with("target/coordlint/facts-v1")),
+        written.iter().any(|path| path.starts_with(&facts_dir)),
         "{written:?}"
     );
     assert!(

@@ -301,13 +301,17 @@ pub fn analyze_locks<'a>(
         .filter(|call| !call.arguments.is_empty())
         .flat_map(|call| call.callees.iter().copied())
         .collect();
-    let mut call_arguments: HashMap<FunctionRef, Vec<Vec<(usize, String)>>> = HashMap::new();
+    // A call passing no places tells nothing about its callee's parameters: left out.
+    let mut call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> = HashMap::new();
     for call in analysis.functions.values().flat_map(|locks| &locks.calls) {
+        if call.argument_places.is_empty() {
+            continue;
+        }
         for callee in &call.callees {
             call_arguments
                 .entry(*callee)
                 .or_default()
-                .push(call.argument_places.clone());
+                .push(&call.argument_places);
         }
     }
     let function = |function: FunctionRef| &files[function.file].functions[function.index];

@@ -41,8 +41,9 @@ pub struct FunctionFacts<'a> {
     pub protected_type: &'a dyn Fn(FunctionRef, &str) -> Option<String>,
     /// Functions some call site passes locks to.
     pub called_with_locks: &'a HashSet<FunctionRef>,
-    /// For each function, the places each of its call sites passes (by parameter position).
-    pub call_arguments: &'a HashMap<FunctionRef, Vec<Vec<(usize, String)>>>,
+    /// For each function, the places each of its call sites passes (by parameter position),
+    /// for the call sites that pass any.
+    pub call_arguments: &'a HashMap<FunctionRef, Vec<&'a [(usize, String)]>>,
     /// Whether a local of the function owns its value (a struct, not a reference or a
     /// shared pointer): no other thread can reach it.
     pub owned_local: &'a dyn Fn(FunctionRef, &str) -> bool,

@@ -407,9 +407,7 @@ impl<'a> Collector<'_, 'a> {
             ExprKind::MethodCall {
                 receiver,
                 method,
-                method_span,
                 args,
-                ..
             } => {
                 let bounded_here = is_bounding_adapter(method)
                     && !matches!(args.first().map(|arg| &arg.kind),
@@ -438,7 +436,7 @@ impl<'a> Collector<'_, 'a> {
                             };
                             let scope = self.push_closure_scope(
                                 method,
-                                *method_span,
+                                method.span(),
                                 receiver,
                                 params,
                                 body,

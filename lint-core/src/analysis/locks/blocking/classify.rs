@@ -598,9 +598,9 @@ pub fn may_hold_nothing(function: &Function, held: &Held) -> bool {
 /// From the method name of `call` (when it is a method call) to the end of `whole`.
 fn from_method(call: &Expr, whole: &Expr) -> Span {
     match &call.kind {
-        ExprKind::MethodCall { method_span, .. } => Span {
-            byte_start: method_span.byte_start,
-            start: method_span.start,
+        ExprKind::MethodCall { method, .. } => Span {
+            byte_start: method.span().byte_start,
+            start: method.span().start,
             ..whole.span
         },
         _ => whole.span,

@@ -34,7 +34,7 @@ use classify::{
     waits_on_lock_contents,
 };
 use origins::OriginFacts;
-use summaries::{CallEdge, Calls, Dispatched, MayBlock, Reach};
+use summaries::{CallEdge, Calls, MayBlock, Reach};
 use values::FunctionValues;
 
 /// Findings reported per guard in one function; the rest are counted on the last one.
@@ -162,7 +162,9 @@ pub fn analyze(
         .map(|(function, sites)| (*function, direct_summary(sites)))
         .filter(|(_, summary)| !summary.is_empty())
         .collect();
-    let summaries = summaries::summarize(&ordered, &direct, &calls);
+    let items = inputs.typing.types.items;
+    let implementor_of = |callee: FunctionRef| items.self_type_of(callee);
+    let summaries = summaries::summarize(&ordered, &direct, &calls, &implementor_of);
     let mut found = Vec::new();
     for function in &ordered {
         let mut here = Vec::new();
@@ -316,8 +318,9 @@ fn propagating_calls(
             .iter()
             .filter(|call| !call.isolated)
         {
-            for callee in callees_reached(inputs, *function, call.span, &call.callees, awaited) {
-                out.push(call_edge(inputs, *function, call.span, callee));
+            let callees = callees_reached(inputs, *function, call.span, &call.callees, awaited);
+            if !callees.is_empty() {
+                out.push(call_edge(inputs, *function, call.span, callees));
             }
         }
         if !out.is_empty() {
@@ -351,28 +354,23 @@ fn callees_reached(
         .collect()
 }
 
-/// The call at `span` in `function` as an edge to `callee`: the known types of its
+/// The call at `span` in `function` as an edge to `callees`: the known types of its
 /// arguments, and whether it dispatches a trait method on a parameter of `function`.
 fn call_edge(
     inputs: &Inputs<'_, '_>,
     function: FunctionRef,
     span: Span,
-    callee: FunctionRef,
+    callees: Vec<FunctionRef>,
 ) -> CallEdge {
     let site = inputs.call_sites.at(function, span);
     let argument_types = site.map_or_else(Vec::new, |site| argument_types(inputs, site));
-    let dispatched = site
+    let dispatched_param = site
         .filter(|site| site.resolution == Resolution::Dispatch)
-        .and_then(|site| receiver_param(inputs.function(function), site))
-        .zip(inputs.typing.types.items.self_type_of(callee))
-        .map(|(param, implementor)| Dispatched {
-            param,
-            implementor: implementor.to_string(),
-        });
+        .and_then(|site| receiver_param(inputs.function(function), site));
     CallEdge {
-        callee,
         span,
-        dispatched,
+        callees,
+        dispatched_param,
         argument_types,
     }
 }
@@ -430,7 +428,7 @@ fn through_call(
         let Some(summary) = summaries.get(&callee) else {
             continue;
         };
-        let edge = call_edge(inputs, function, call.span, callee);
+        let edge = call_edge(inputs, function, call.span, Vec::new());
         for reach in summary.reaches().filter(|reach| edge.admits(reach)) {
             let definition = inputs.function(function);
             let mut held: Vec<Held> = call

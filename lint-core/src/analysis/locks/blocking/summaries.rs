@@ -84,31 +84,36 @@ impl MayBlock {
             }
             return;
         }
+        if !self.takes(reach.op.awaited, reach.calls.len()) {
+            return;
+        }
         let slot = if reach.op.awaited {
             &mut self.awaited
         } else {
             &mut self.thread
         };
-        if slot
-            .as_ref()
-            .is_none_or(|known| known.calls.len() > reach.calls.len())
-        {
-            *slot = Some(reach);
-        }
+        *slot = Some(reach);
+    }
+
+    /// Whether [`MayBlock::offer`] would keep a reach of this kind through `calls` calls.
+    fn takes(&self, awaited: bool, calls: usize) -> bool {
+        let slot = if awaited { &self.awaited } else { &self.thread };
+        slot.as_ref().is_none_or(|known| known.calls.len() > calls)
     }
 }
 
 /// Conditional reaches kept per function.
 const MAX_DISPATCHED: usize = 8;
 
-/// A call that propagates blocking from `callee` to its caller.
+/// A call that propagates blocking from its callees to its caller: one per call (a trait
+/// method call may reach hundreds of implementations).
 #[derive(Clone, Debug)]
 pub struct CallEdge {
-    pub callee: FunctionRef,
     pub span: Span,
-    /// A trait method called on the caller's parameter at this position; `implementor` is
-    /// the callee's `Self` type.
-    pub dispatched: Option<Dispatched>,
+    pub callees: Vec<FunctionRef>,
+    /// A trait method called on the caller's parameter at this position (each callee is
+    /// then reached only when that parameter is of its `Self` type).
+    pub dispatched_param: Option<usize>,
     /// The known types of the arguments, by parameter position (`self` not counted).
     pub argument_types: Vec<(usize, String)>,
 }
@@ -130,11 +135,15 @@ impl CallEdge {
 /// The calls that propagate blocking, by caller.
 pub type Calls = HashMap<FunctionRef, Vec<CallEdge>>;
 
+/// The `Self` type of a method (the implementor a dispatched call reaches).
+pub type ImplementorOf<'a> = dyn Fn(FunctionRef) -> Option<&'a str> + 'a;
+
 /// Every function's summary from its own blocking calls (`direct`) and its calls.
 pub fn summarize(
     functions: &[FunctionRef],
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
+    implementor_of: &ImplementorOf<'_>,
 ) -> HashMap<FunctionRef, MayBlock> {
     let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
     let nodes: HashMap<FunctionRef, NodeIndex> = functions
@@ -144,16 +153,25 @@ pub fn summarize(
     let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
     for function in functions {
         for edge in calls.get(function).into_iter().flatten() {
-            if let Some(callee_node) = nodes.get(&edge.callee) {
-                graph.add_edge(nodes[function], *callee_node, ());
-                callers.entry(edge.callee).or_default().push(*function);
+            for callee in &edge.callees {
+                if let Some(callee_node) = nodes.get(callee) {
+                    graph.add_edge(nodes[function], *callee_node, ());
+                    callers.entry(*callee).or_default().push(*function);
+                }
             }
         }
     }
     let mut summaries: HashMap<FunctionRef, MayBlock> = HashMap::new();
     for component in tarjan_scc(&graph) {
         let members: Vec<FunctionRef> = component.iter().map(|node| graph[*node]).collect();
-        summarize_component(&members, direct, calls, &callers, &mut summaries);
+        summarize_component(
+            &members,
+            direct,
+            calls,
+            implementor_of,
+            &callers,
+            &mut summaries,
+        );
     }
     summaries.retain(|_, summary| !summary.is_empty());
     summaries
@@ -163,6 +181,7 @@ fn summarize_component(
     members: &[FunctionRef],
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
+    implementor_of: &ImplementorOf<'_>,
     callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
     summaries: &mut HashMap<FunctionRef, MayBlock>,
 ) {
@@ -176,7 +195,7 @@ fn summarize_component(
             break;
         }
         budget -= 1;
-        let summary = summarize_one(function, direct, calls, summaries);
+        let summary = summarize_one(function, direct, calls, implementor_of, summaries);
         if summaries.get(&function) == Some(&summary) {
             continue;
         }
@@ -193,25 +212,37 @@ fn summarize_one(
     function: FunctionRef,
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
+    implementor_of: &ImplementorOf<'_>,
     summaries: &HashMap<FunctionRef, MayBlock>,
 ) -> MayBlock {
     let mut summary = direct.get(&function).cloned().unwrap_or_default();
     for edge in calls.get(&function).into_iter().flatten() {
-        let Some(callee_summary) = summaries.get(&edge.callee) else {
-            continue;
-        };
-        for reach in callee_summary.reaches() {
-            if reach.calls.len() >= MAX_CHAIN || !edge.admits(reach) {
+        for callee in &edge.callees {
+            let Some(callee_summary) = summaries.get(callee) else {
                 continue;
+            };
+            for reach in callee_summary.reaches() {
+                if reach.calls.len() >= MAX_CHAIN || !edge.admits(reach) {
+                    continue;
+                }
+                let dispatched = edge.dispatched_param.and_then(|param| {
+                    Some(Dispatched {
+                        param,
+                        implementor: implementor_of(*callee)?.to_string(),
+                    })
+                });
+                if dispatched.is_none() && !summary.takes(reach.op.awaited, reach.calls.len() + 1) {
+                    continue;
+                }
+                let mut chain = vec![(*callee, edge.span)];
+                chain.extend(reach.calls.iter().cloned());
+                summary.offer(Reach {
+                    op: reach.op.clone(),
+                    site: reach.site,
+                    calls: chain,
+                    dispatched,
+                });
             }
-            let mut chain = vec![(edge.callee, edge.span)];
-            chain.extend(reach.calls.iter().cloned());
-            summary.offer(Reach {
-                op: reach.op.clone(),
-                site: reach.site,
-                calls: chain,
-                dispatched: edge.dispatched.clone(),
-            });
         }
     }
     summary
