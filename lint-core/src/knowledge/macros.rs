@@ -39,39 +39,13 @@ pub fn takes_expression_list(name: &str) -> bool {
     EXPRESSION_LIST_MACROS.contains(&name)
 }
 
+/// Of the expression-list macros, those that take no format string.
+const NON_FORMATTING_MACROS: &[&str] = &["vec", "join", "try_join", "dbg"];
+
 /// Macros that format their arguments with a format string (the first string literal
 /// among them): `Display`/`Debug` impls of the arguments run there.
-const FORMATTING_MACROS: &[&str] = &[
-    "format",
-    "format_args",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "panic",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "todo",
-    "unimplemented",
-    "unreachable",
-    "anyhow",
-    "bail",
-    "ensure",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-];
-
 pub fn formats_arguments(name: &str) -> bool {
-    FORMATTING_MACROS.contains(&name)
+    takes_expression_list(name) && !NON_FORMATTING_MACROS.contains(&name)
 }
 
 /// The traits whose `fmt` a format string calls (`{}` and `{:?}`), by trait name.

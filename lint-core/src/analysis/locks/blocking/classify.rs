@@ -8,7 +8,7 @@
 
 use super::Inputs;
 use super::origins::{Origins, all_bounded, origins_of, peel_result};
-use super::single_use::is_single_use_send;
+use super::single_use::{is_single_use_send, local_name, sent_once_after};
 use super::values::{FunctionValues, deref_value, peel_pointers};
 use crate::analysis::locks::guards::{BlockingCandidate, CandidateKind, Held, HoldReason};
 use crate::analysis::locks::identity::{ClassKey, LockTarget};
@@ -504,12 +504,9 @@ fn first_send_on_fresh_channel(
     receiver: &Expr,
     origins: &Origins,
 ) -> bool {
-    let ExprKind::Path(path) = &receiver.kind else {
+    let Some(sender) = local_name(receiver) else {
         return false;
     };
-    if path.segments.len() != 1 {
-        return false;
-    }
     let [origin] = origins.iter().collect::<Vec<_>>()[..] else {
         return false;
     };
@@ -528,19 +525,7 @@ fn first_send_on_fresh_channel(
     if !has_room {
         return false;
     }
-    let sender = path.last();
-    let mut first = true;
-    values.function.body.walk(&mut |expr| {
-        let repeats = matches!(expr.kind, ExprKind::Loop { .. } | ExprKind::Closure { .. })
-            && expr.span.contains(call.span)
-            && !expr.span.contains(origin.site);
-        let mentioned = matches!(&expr.kind, ExprKind::Path(p) if p.segments.len() == 1 && p.last() == sender)
-            && expr.span.byte_start > origin.site.byte_end
-            && expr.span.byte_end <= call.span.byte_start
-            && !receiver.span.contains(expr.span);
-        first &= !repeats && !mentioned;
-    });
-    first
+    sent_once_after(&values.function.body, sender, origin.site, call, receiver)
 }
 
 fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) -> Exemption<'e> {

@@ -28,13 +28,9 @@ pub fn is_single_use_send(
     receiver: &Expr,
     origins: &Origins,
 ) -> bool {
-    let ExprKind::Path(path) = &receiver.kind else {
+    let Some(sender) = local_name(receiver) else {
         return false;
     };
-    if path.segments.len() != 1 {
-        return false;
-    }
-    let sender = path.last();
     let body = &values.function.body;
     let Some(taken_at) = taking_binding(body, sender, call.span) else {
         return false;
@@ -94,12 +90,21 @@ fn takes_out(value: &Expr) -> bool {
         if takes_element_out(method) || drains(method))
 }
 
-/// No loop or closure repeats the send without the binding, and the sender is not used
-/// between the binding and the send.
-fn sent_once_after(
+/// `tx` for a local used as a receiver.
+pub(super) fn local_name(receiver: &Expr) -> Option<&str> {
+    match &receiver.kind {
+        ExprKind::Path(path) if path.segments.len() == 1 => Some(path.last()),
+        _ => None,
+    }
+}
+
+/// No loop or closure repeats the send at `call` without what made the sender (at
+/// `made_at`: its binding or its channel's constructor), and the sender is not used
+/// between the two.
+pub(super) fn sent_once_after(
     body: &Block,
     sender: &str,
-    taken_at: Span,
+    made_at: Span,
     call: &Expr,
     receiver: &Expr,
 ) -> bool {
@@ -107,9 +112,9 @@ fn sent_once_after(
     body.walk(&mut |expr| {
         let repeats = matches!(expr.kind, ExprKind::Loop { .. } | ExprKind::Closure { .. })
             && expr.span.contains(call.span)
-            && !expr.span.contains(taken_at);
+            && !expr.span.contains(made_at);
         let mentioned = is_name(expr, sender)
-            && expr.span.byte_start > taken_at.byte_end
+            && expr.span.byte_start > made_at.byte_end
             && expr.span.byte_end <= call.span.byte_start
             && !receiver.span.contains(expr.span);
         once &= !repeats && !mentioned;
