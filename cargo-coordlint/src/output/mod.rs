@@ -71,13 +71,9 @@ pub fn emit(
     write_statistics(report, out)?;
     if !report.quiet {
         writeln!(out, "{}", summary_line(report))?;
-    } else if let Some(count) = report.left_out_by_baseline {
+    } else {
         // Without the summary line, still say what the baseline hid.
-        writeln!(
-            err,
-            "{} left out by the baseline",
-            plural(count, "known finding")
-        )?;
+        write_baseline_note(report, err)?;
     }
     Ok(())
 }
@@ -85,14 +81,19 @@ pub fn emit(
 /// What the summary line would say beyond the findings, on `err` for the machine formats.
 fn write_machine_format_notes(report: &Report<'_>, err: &mut dyn Write) -> std::io::Result<()> {
     write_statistics(report, err)?;
-    if let Some(count) = report.left_out_by_baseline {
-        writeln!(
-            err,
+    write_baseline_note(report, err)
+}
+
+/// "3 known findings left out by the baseline", when the baseline hid any.
+fn write_baseline_note(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    match report.left_out_by_baseline {
+        Some(count) => writeln!(
+            out,
             "{} left out by the baseline",
             plural(count, "known finding")
-        )?;
+        ),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// `--statistics`: one line per rule that reported something, most findings first.
