@@ -313,6 +313,7 @@ fn propagating_calls(
     let mut calls = Calls::new();
     for function in ordered {
         let mut out = Vec::new();
+        let mut param_uses = ParamUses::new(inputs.function(*function));
         for call in functions[function]
             .calls
             .iter()
@@ -320,7 +321,13 @@ fn propagating_calls(
         {
             let callees = callees_reached(inputs, *function, call.span, &call.callees, awaited);
             if !callees.is_empty() {
-                out.push(call_edge(inputs, *function, call.span, callees));
+                out.push(call_edge(
+                    inputs,
+                    *function,
+                    call.span,
+                    callees,
+                    &mut param_uses,
+                ));
             }
         }
         if !out.is_empty() {
@@ -361,12 +368,19 @@ fn call_edge(
     function: FunctionRef,
     span: Span,
     callees: Vec<FunctionRef>,
+    param_uses: &mut ParamUses<'_>,
 ) -> CallEdge {
     let site = inputs.call_sites.at(function, span);
     let argument_types = site.map_or_else(Vec::new, |site| argument_types(inputs, site));
     let dispatched_param = site
         .filter(|site| site.resolution == Resolution::Dispatch)
-        .and_then(|site| receiver_param(inputs.function(function), site));
+        .and_then(|site| {
+            let receiver = site
+                .arguments
+                .iter()
+                .find(|argument| argument.param == ParamSlot::Receiver)?;
+            param_uses.param_at(receiver.span)
+        });
     CallEdge {
         span,
         callees,
@@ -393,26 +407,40 @@ fn argument_types(inputs: &Inputs<'_, '_>, site: &CallSite) -> Vec<(usize, Strin
         .collect()
 }
 
-/// The position of the parameter a method call's receiver is (`key` in `key.encrypt(..)`).
-fn receiver_param(function: &Function, site: &CallSite) -> Option<usize> {
-    let receiver = site
-        .arguments
-        .iter()
-        .find(|argument| argument.param == ParamSlot::Receiver)?;
-    let mut name = None;
-    function.body.walk(&mut |expr| {
-        if expr.span == receiver.span
-            && let ExprKind::Path(path) = &expr.kind
-            && path.segments.len() == 1
-        {
-            name = Some(path.last().to_string());
-        }
-    });
-    let name = name?;
-    function
-        .params
-        .iter()
-        .position(|param| param.pattern.simple_name() == Some(name.as_str()))
+/// Where a function's body names its parameters (`key` in `key.encrypt(..)`), by span:
+/// found in one walk of the body, on the first question.
+struct ParamUses<'f> {
+    function: &'f Function,
+    at: Option<HashMap<(u32, u32), usize>>,
+}
+
+impl<'f> ParamUses<'f> {
+    fn new(function: &'f Function) -> Self {
+        ParamUses { function, at: None }
+    }
+
+    /// The position of the parameter the expression at `span` names (`self` not counted).
+    fn param_at(&mut self, span: Span) -> Option<usize> {
+        let function = self.function;
+        let at = self.at.get_or_insert_with(|| {
+            let names: Vec<Option<&str>> = function
+                .params
+                .iter()
+                .map(|param| param.pattern.simple_name())
+                .collect();
+            let mut at = HashMap::new();
+            function.body.walk(&mut |expr| {
+                if let ExprKind::Path(path) = &expr.kind
+                    && path.segments.len() == 1
+                    && let Some(position) = names.iter().position(|name| *name == Some(path.last()))
+                {
+                    at.insert((expr.span.byte_start, expr.span.byte_end), position);
+                }
+            });
+            at
+        });
+        at.get(&(span.byte_start, span.byte_end)).copied()
+    }
 }
 
 /// A call of a function that may block, made with guards alive.
@@ -424,11 +452,16 @@ fn through_call(
     awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
 ) -> Option<BlockingUnderLock> {
     let mut values = None;
+    // What the call passes: made once, when a callee has something to filter.
+    let mut edge = None;
     for callee in callees_reached(inputs, function, call.span, &call.callees, awaited) {
         let Some(summary) = summaries.get(&callee) else {
             continue;
         };
-        let edge = call_edge(inputs, function, call.span, Vec::new());
+        let edge = edge.get_or_insert_with(|| {
+            let mut param_uses = ParamUses::new(inputs.function(function));
+            call_edge(inputs, function, call.span, Vec::new(), &mut param_uses)
+        });
         for reach in summary.reaches().filter(|reach| edge.admits(reach)) {
             let definition = inputs.function(function);
             let mut held: Vec<Held> = call
