@@ -4,6 +4,7 @@
 //! permit, a reply awaited per request, a limit checked before sending). An unbounded queue
 //! is a problem only when producers outrun the consumer with nothing holding them back.
 
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use super::call_sites::{CallSite, CallTarget, ParamSlot};
@@ -78,19 +79,29 @@ pub enum Bound {
 
 /// Every unbounded channel created in a function in scope, with its producer evidence.
 pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<'p>> {
-    let mut channels = Vec::new();
-    for (function_ref, function) in program.functions() {
-        for site in program.call_sites.in_function(function_ref) {
-            let CallTarget::Path { resolved, .. } = &site.target else {
-                continue;
-            };
-            let Some(constructor) = unbounded_constructor_at(resolved) else {
-                continue;
-            };
-            channels.push(channel(program, function_ref, function, site, constructor));
-        }
-    }
-    channels
+    let constructions: Vec<_> = program
+        .functions()
+        .flat_map(|(function_ref, function)| {
+            program
+                .call_sites
+                .in_function(function_ref)
+                .iter()
+                .filter_map(move |site| {
+                    let CallTarget::Path { resolved, .. } = &site.target else {
+                        return None;
+                    };
+                    let constructor = unbounded_constructor_at(resolved)?;
+                    Some((function_ref, function, site, constructor))
+                })
+        })
+        .collect();
+    // Each channel's producer search is independent of the others.
+    constructions
+        .into_par_iter()
+        .map(|(function_ref, function, site, constructor)| {
+            channel(program, function_ref, function, site, constructor)
+        })
+        .collect()
 }
 
 fn channel<'p>(

@@ -1,6 +1,7 @@
 //! An index of the workspace's items by canonical path: structs (for field types), statics,
 //! and functions (for the call graph), plus methods by name.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::FunctionRef;
@@ -96,57 +97,59 @@ impl ItemIndex {
                     },
                 );
             }
-            for (position, function) in facts.functions.iter().enumerate() {
-                let function_ref = FunctionRef {
-                    file,
-                    index: position,
-                };
-                let owner = match (&function.self_type, &function.trait_path) {
-                    (Some(self_type), _) => {
-                        canonical_type(resolver, file, function.scope, self_type)
-                    }
-                    (None, Some(trait_path)) => {
-                        Some(item_path(facts, &function.module_path, trait_path.last()))
-                    }
-                    (None, None) => None,
-                };
-                let path = match &owner {
-                    Some(owner) => format!("{owner}::{}", function.name),
-                    None => item_path(facts, &function.module_path, &function.name),
-                };
-                let trait_of_method = match (&function.self_type, &function.trait_path) {
-                    (Some(_), Some(trait_path)) => {
-                        Some(resolver.resolve(file, function.scope, trait_path).display())
-                    }
-                    (None, Some(trait_path)) => {
-                        Some(item_path(facts, &function.module_path, trait_path.last()))
-                    }
-                    _ => None,
-                };
-                if let Some(trait_path) = trait_of_method {
-                    if function.self_type.is_some() {
-                        index
-                            .trait_method_impls
-                            .entry((trait_path.clone(), function.name.clone()))
-                            .or_default()
-                            .push(function_ref);
-                    } else if let Some(declared) = index.traits.get_mut(&trait_path) {
-                        declared
-                            .defaults
-                            .insert(function.name.clone(), function_ref);
-                    }
-                    index.method_traits.insert(function_ref, trait_path);
-                }
-                if let Some(owner) = owner {
-                    index.self_types.insert(function_ref, owner);
+        }
+        // Resolving each function's owner and trait is independent per function: done in
+        // parallel, then entered in file order.
+        let resolved: Vec<(FunctionRef, ResolvedFunction)> = files
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(file, facts)| {
+                facts
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .map(move |(position, function)| {
+                        let function_ref = FunctionRef {
+                            file,
+                            index: position,
+                        };
+                        (
+                            function_ref,
+                            resolve_function(resolver, file, facts, function),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (function_ref, resolved) in resolved {
+            let function = &files[function_ref.file].functions[function_ref.index];
+            if let Some(trait_path) = resolved.trait_of_method {
+                if function.self_type.is_some() {
                     index
-                        .methods_by_name
-                        .entry(function.name.clone())
+                        .trait_method_impls
+                        .entry((trait_path.clone(), function.name.clone()))
                         .or_default()
                         .push(function_ref);
+                } else if let Some(declared) = index.traits.get_mut(&trait_path) {
+                    declared
+                        .defaults
+                        .insert(function.name.clone(), function_ref);
                 }
-                index.functions.entry(path).or_default().push(function_ref);
+                index.method_traits.insert(function_ref, trait_path);
             }
+            if let Some(owner) = resolved.owner {
+                index.self_types.insert(function_ref, owner);
+                index
+                    .methods_by_name
+                    .entry(function.name.clone())
+                    .or_default()
+                    .push(function_ref);
+            }
+            index
+                .functions
+                .entry(resolved.path)
+                .or_default()
+                .push(function_ref);
         }
         index
     }
@@ -240,4 +243,45 @@ pub fn type_alias_def(files: &[FileFacts], item: ItemRef) -> &crate::model::Type
 
 pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {
     &files[function.file].functions[function.index]
+}
+
+/// A function's canonical path, the canonical type that owns it (if a method) and the
+/// trait it belongs to (if a trait method).
+struct ResolvedFunction {
+    path: String,
+    owner: Option<String>,
+    trait_of_method: Option<String>,
+}
+
+fn resolve_function(
+    resolver: &Resolver<'_>,
+    file: usize,
+    facts: &FileFacts,
+    function: &crate::model::Function,
+) -> ResolvedFunction {
+    let owner = match (&function.self_type, &function.trait_path) {
+        (Some(self_type), _) => canonical_type(resolver, file, function.scope, self_type),
+        (None, Some(trait_path)) => {
+            Some(item_path(facts, &function.module_path, trait_path.last()))
+        }
+        (None, None) => None,
+    };
+    let path = match &owner {
+        Some(owner) => format!("{owner}::{}", function.name),
+        None => item_path(facts, &function.module_path, &function.name),
+    };
+    let trait_of_method = match (&function.self_type, &function.trait_path) {
+        (Some(_), Some(trait_path)) => {
+            Some(resolver.resolve(file, function.scope, trait_path).display())
+        }
+        (None, Some(trait_path)) => {
+            Some(item_path(facts, &function.module_path, trait_path.last()))
+        }
+        _ => None,
+    };
+    ResolvedFunction {
+        path,
+        owner,
+        trait_of_method,
+    }
 }

@@ -6,6 +6,7 @@
 //! classes locks by their initialization site. Where the flow is not visible, a field keeps
 //! its own class.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::identity::{ClassKey, Identity, IdentityContext};
@@ -41,7 +42,7 @@ enum Origin {
 
 pub fn find_shared<'a>(
     functions: &[(FunctionRef, &'a Function)],
-    identity_of: &dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+    identity_of: &(dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
     call_sites: &CallSites,
 ) -> SharedLocks {
     let by_ref: HashMap<FunctionRef, &'a Function> = functions.iter().copied().collect();
@@ -56,26 +57,39 @@ pub fn find_shared<'a>(
         identity_of,
         callers: &callers,
     };
-    let mut stored: BTreeMap<ClassKey, BTreeSet<Origin>> = BTreeMap::new();
-    for (function_ref, function) in functions {
-        let identity = identity_of(*function_ref, function);
-        function.body.walk(&mut |expr| {
-            let ExprKind::Struct(literal) = &expr.kind else {
-                return;
-            };
-            for (field, value) in &literal.fields {
-                let Some(class) = stored_field(&identity, &literal.path, field) else {
-                    continue;
+    // Each function's stores are traced independently (in parallel), then merged in
+    // function order.
+    let stores: Vec<Vec<(ClassKey, BTreeSet<Origin>)>> = functions
+        .par_iter()
+        .filter(|(_, function)| has_struct_literal(&function.body))
+        .map(|(function_ref, function)| {
+            let identity = identity_of(*function_ref, function);
+            let mut stores = Vec::new();
+            function.body.walk(&mut |expr| {
+                let ExprKind::Struct(literal) = &expr.kind else {
+                    return;
                 };
-                let origins = stored.entry(class).or_default();
-                let before = origins.len();
-                tracer.origins(*function_ref, value, 0, origins);
-                if origins.len() == before {
-                    // Something not followed is stored too: the field has no single origin.
-                    origins.insert(Origin::Unknown);
+                for (field, value) in &literal.fields {
+                    let Some(class) = stored_field(&identity, &literal.path, field) else {
+                        continue;
+                    };
+                    let mut origins = BTreeSet::new();
+                    tracer.origins(*function_ref, value, 0, &mut origins);
+                    stores.push((class, origins));
                 }
-            }
-        });
+            });
+            stores
+        })
+        .collect();
+    let mut stored: BTreeMap<ClassKey, BTreeSet<Origin>> = BTreeMap::new();
+    for (class, found) in stores.into_iter().flatten() {
+        let origins = stored.entry(class).or_default();
+        let before = origins.len();
+        origins.extend(found);
+        if origins.len() == before {
+            // Nothing new was followed from this store: the field has no single origin.
+            origins.insert(Origin::Unknown);
+        }
     }
     shared_fields(&stored)
 }
@@ -150,7 +164,7 @@ fn stored_field(
 
 struct Tracer<'t, 'a> {
     functions: &'t HashMap<FunctionRef, &'a Function>,
-    identity_of: &'t dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+    identity_of: &'t (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
     /// The call sites that may call each function.
     callers: &'t HashMap<FunctionRef, Vec<&'t CallSite>>,
 }
@@ -298,40 +312,45 @@ pub struct BackReference {
 /// field; fields stored anything else anywhere are left out.
 pub fn find_back_references<'a>(
     functions: &[(FunctionRef, &'a Function)],
-    identity_of: &dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a>,
+    identity_of: &(dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
 ) -> HashMap<(String, String), BackReference> {
     let mut stores: BTreeMap<(String, String), Vec<Option<BackReference>>> = BTreeMap::new();
-    for (function_ref, function) in functions {
-        if !has_struct_literal(&function.body) {
-            continue;
-        }
-        let identity = identity_of(*function_ref, function);
-        let maker = identity
-            .at
-            .self_type
-            .filter(|_| function.receiver.is_some());
-        function.body.walk(&mut |expr| {
-            let ExprKind::Struct(literal) = &expr.kind else {
-                return;
-            };
-            let target = match literal.path.last() {
-                "Self" => identity.at.self_type.map(str::to_string),
-                _ => Some(identity.canonical_path(&literal.path)),
-            };
-            let Some(target) = target else { return };
-            for (field, value) in &literal.fields {
-                let reference = maker.and_then(|owner| {
-                    self_relative(value).map(|suffix| BackReference {
-                        owner: owner.to_string(),
-                        suffix,
-                    })
-                });
-                stores
-                    .entry((target.clone(), field.clone()))
-                    .or_default()
-                    .push(reference);
-            }
-        });
+    // Each function's stores are found independently (in parallel), then entered in
+    // function order.
+    let found: Vec<Vec<(FieldKey, Option<BackReference>)>> = functions
+        .par_iter()
+        .filter(|(_, function)| has_struct_literal(&function.body))
+        .map(|(function_ref, function)| {
+            let identity = identity_of(*function_ref, function);
+            let maker = identity
+                .at
+                .self_type
+                .filter(|_| function.receiver.is_some());
+            let mut found = Vec::new();
+            function.body.walk(&mut |expr| {
+                let ExprKind::Struct(literal) = &expr.kind else {
+                    return;
+                };
+                let target = match literal.path.last() {
+                    "Self" => identity.at.self_type.map(str::to_string),
+                    _ => Some(identity.canonical_path(&literal.path)),
+                };
+                let Some(target) = target else { return };
+                for (field, value) in &literal.fields {
+                    let reference = maker.and_then(|owner| {
+                        self_relative(value).map(|suffix| BackReference {
+                            owner: owner.to_string(),
+                            suffix,
+                        })
+                    });
+                    found.push(((target.clone(), field.clone()), reference));
+                }
+            });
+            found
+        })
+        .collect();
+    for (key, reference) in found.into_iter().flatten() {
+        stores.entry(key).or_default().push(reference);
     }
     stores
         .into_iter()
@@ -344,6 +363,9 @@ pub fn find_back_references<'a>(
         })
         .collect()
 }
+
+/// A struct field: (the struct's canonical path, the field's name).
+type FieldKey = (String, String);
 
 fn has_struct_literal(body: &Block) -> bool {
     let mut found = false;

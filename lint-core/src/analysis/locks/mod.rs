@@ -186,7 +186,8 @@ pub fn analyze_locks<'a>(
     // Only functions declared to return a guard (or a struct holding one) need this
     // pre-pass.
     let returned_locks: HashMap<FunctionRef, ReturnedLock> = functions
-        .iter()
+        .par_iter()
+        .filter(|(_, function)| function.return_type.is_some())
         .filter_map(|(function_ref, function)| {
             returned_lock(&identity_of(*function_ref, function), function)
                 .map(|lock| (*function_ref, lock))
@@ -195,7 +196,7 @@ pub fn analyze_locks<'a>(
     let guard_structs = structs_holding_guards(files);
     let guard_aliases = aliases_of_guards(files);
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
-        .iter()
+        .par_iter()
         .filter(|(_, function)| {
             function.return_type.as_ref().is_some_and(|ty| {
                 guard_type_mode(ty).is_some()

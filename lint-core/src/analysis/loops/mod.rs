@@ -8,6 +8,7 @@ mod drivers;
 mod exits;
 mod groups;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::FunctionRef;
@@ -257,31 +258,35 @@ fn destructured_parts<'a>(scope: &IterationScope<'a>) -> Vec<&'a str> {
 
 /// Every function's iteration scopes and sites, for functions that have any.
 pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLoops<'_>> {
-    let mut all = Vec::new();
-    for (file_index, facts) in files.iter().enumerate() {
-        let literals: HashMap<(u32, u32), CollectionLiteral> = facts
-            .collection_literals
-            .iter()
-            .map(|(span, kind)| ((span.byte_start, span.byte_end), *kind))
-            .collect();
-        for (index, function) in facts.functions.iter().enumerate() {
-            if !scope.contains(function) {
-                continue;
-            }
-            let loops = collect_function(
-                &literals,
-                FunctionRef {
-                    file: file_index,
-                    index,
-                },
-                function,
-            );
-            if !loops.scopes.is_empty() {
-                all.push(loops);
-            }
-        }
-    }
-    all
+    // Files are independent: walked in parallel, kept in file order.
+    files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file_index, facts)| {
+            let literals: HashMap<(u32, u32), CollectionLiteral> = facts
+                .collection_literals
+                .iter()
+                .map(|(span, kind)| ((span.byte_start, span.byte_end), *kind))
+                .collect();
+            facts
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|(_, function)| scope.contains(function))
+                .map(|(index, function)| {
+                    collect_function(
+                        &literals,
+                        FunctionRef {
+                            file: file_index,
+                            index,
+                        },
+                        function,
+                    )
+                })
+                .filter(|loops| !loops.scopes.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Where the walk is: the innermost scope and how the current expression is reached.

@@ -142,6 +142,9 @@ pub fn analyze(
 ) -> BlockingFacts {
     let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     ordered.sort();
+    if functions.values().any(|locks| !locks.blocking.is_empty()) {
+        inputs.origins.prepare_fields(inputs);
+    }
     let sites: HashMap<FunctionRef, Vec<Site>> = ordered
         .par_iter()
         .filter(|function| !functions[function].blocking.is_empty())
@@ -165,32 +168,36 @@ pub fn analyze(
     let items = inputs.typing.types.items;
     let implementor_of = |callee: FunctionRef| items.self_type_of(callee);
     let summaries = summaries::summarize(&ordered, &direct, &calls, &implementor_of);
-    let mut found = Vec::new();
-    for function in &ordered {
-        let mut here = Vec::new();
-        for site in sites.get(function).into_iter().flatten() {
-            if !site.held.is_empty() {
-                here.push(BlockingUnderLock {
-                    function: *function,
-                    held: site.held.clone(),
-                    op: site.op.clone(),
-                    call_site: site.span,
-                    blocking_site: site.span,
-                    chain: Vec::new(),
-                    more_under_guard: 0,
-                });
+    // Each function's findings are independent of the others': found in parallel, kept in
+    // function order.
+    let mut found: Vec<BlockingUnderLock> = ordered
+        .par_iter()
+        .flat_map_iter(|function| {
+            let mut here = Vec::new();
+            for site in sites.get(function).into_iter().flatten() {
+                if !site.held.is_empty() {
+                    here.push(BlockingUnderLock {
+                        function: *function,
+                        held: site.held.clone(),
+                        op: site.op.clone(),
+                        call_site: site.span,
+                        blocking_site: site.span,
+                        chain: Vec::new(),
+                        more_under_guard: 0,
+                    });
+                }
             }
-        }
-        for call in &functions[function].calls {
-            if call.held.is_empty() {
-                continue;
+            for call in &functions[function].calls {
+                if call.held.is_empty() {
+                    continue;
+                }
+                if let Some(finding) = through_call(inputs, *function, call, &summaries, &awaited) {
+                    here.push(finding);
+                }
             }
-            if let Some(finding) = through_call(inputs, *function, call, &summaries, &awaited) {
-                here.push(finding);
-            }
-        }
-        found.extend(limit_per_guard(here));
-    }
+            limit_per_guard(here)
+        })
+        .collect();
     let waited = waited_for_classes(functions);
     for finding in &mut found {
         finding.held.retain(|held| waited(&held.target.class));
@@ -310,31 +317,25 @@ fn propagating_calls(
     ordered: &[FunctionRef],
     awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
 ) -> Calls {
-    let mut calls = Calls::new();
-    for function in ordered {
-        let mut out = Vec::new();
-        let mut param_uses = ParamUses::new(inputs.function(*function));
-        for call in functions[function]
-            .calls
-            .iter()
-            .filter(|call| !call.isolated)
-        {
-            let callees = callees_reached(inputs, *function, call.span, &call.callees, awaited);
-            if !callees.is_empty() {
-                out.push(call_edge(
-                    inputs,
-                    *function,
-                    call.span,
-                    callees,
-                    &mut param_uses,
-                ));
-            }
-        }
-        if !out.is_empty() {
-            calls.insert(*function, out);
-        }
-    }
-    calls
+    // Each function's edges are independent of the others'.
+    ordered
+        .par_iter()
+        .filter_map(|function| {
+            let mut param_uses = ParamUses::new(inputs.function(*function));
+            let out: Vec<_> = functions[function]
+                .calls
+                .iter()
+                .filter(|call| !call.isolated)
+                .filter_map(|call| {
+                    let callees =
+                        callees_reached(inputs, *function, call.span, &call.callees, awaited);
+                    (!callees.is_empty())
+                        .then(|| call_edge(inputs, *function, call.span, callees, &mut param_uses))
+                })
+                .collect();
+            (!out.is_empty()).then_some((*function, out))
+        })
+        .collect()
 }
 
 fn callees_reached(

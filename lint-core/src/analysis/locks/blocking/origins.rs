@@ -12,6 +12,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use super::Inputs;
 use super::values::{FunctionValues, Position, deref_value};
 use crate::analysis::FunctionRef;
@@ -362,62 +364,100 @@ fn argument_expr<'v>(
 /// For every struct field declared with a channel end or a lock in its type: where the
 /// values stored in it were created.
 fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
+    let stores = inputs
+        .functions_in_scope()
+        .map(|function_ref| stores_of(inputs, function_ref));
+    merge_stores(stores)
+}
+
+impl OriginFacts {
+    /// Computes the field facts now, one function per task, when the caller knows they will
+    /// be needed: computed on first use they would run on one thread (and must not start
+    /// parallel work while other tasks wait for them).
+    pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
+        self.callers.get_or_init(|| callers_index(inputs));
+        let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
+        let stores: Vec<_> = functions
+            .par_iter()
+            .map(|function_ref| stores_of(inputs, *function_ref))
+            .collect();
+        // Set here unless something computed it first (then it is the same map).
+        let _ = self.fields.set(merge_stores(stores.into_iter()));
+    }
+}
+
+/// The (struct, field) stores of one function and where each stored value was created, in
+/// walk order.
+fn stores_of(
+    inputs: &Inputs<'_, '_>,
+    function_ref: FunctionRef,
+) -> Vec<((String, String), Origins)> {
     let search = Search {
         inputs,
         with_fields: false,
     };
     let typing = inputs.typing;
-    let mut facts: HashMap<(String, String), Origins> = HashMap::new();
-    for function_ref in inputs.functions_in_scope() {
-        let function = inputs.function(function_ref);
-        if !stores_fields(&function.body) {
-            continue;
+    let function = inputs.function(function_ref);
+    let mut stores = Vec::new();
+    if !stores_fields(&function.body) {
+        return stores;
+    }
+    let values = inputs.values_of(function_ref);
+    let mut record = |owner: String, member: &str, value: &Expr| {
+        let declared = typing.field_type(&owner, member);
+        if !declared.as_ref().is_some_and(holds_channel_or_lock) {
+            return;
         }
-        let values = inputs.values_of(function_ref);
-        let mut record = |owner: String, member: &str, value: &Expr| {
-            let declared = typing.field_type(&owner, member);
-            if !declared.as_ref().is_some_and(holds_channel_or_lock) {
-                return;
+        let found = search.origins(&values, value, 0, 0);
+        if !found.is_empty() {
+            stores.push(((owner, member.to_string()), found));
+        }
+    };
+    function.body.walk(&mut |expr| match &expr.kind {
+        ExprKind::Struct(literal) => {
+            let owner = typing.types.resolve_path(&values.at, &literal.path);
+            for (member, value) in &literal.fields {
+                record(owner.clone(), member, value);
             }
-            let found = search.origins(&values, value, 0, 0);
-            if !found.is_empty() {
-                let entry = facts.entry((owner, member.to_string())).or_default();
-                entry.extend(found);
-                *entry = limit(std::mem::take(entry));
+        }
+        ExprKind::Assign { target, value } => {
+            if let Some((base, member)) = assigned_field(target)
+                && let Some(owner) = values.type_of(base)
+                && let Some(owner) = deref_value(&owner).path()
+            {
+                record(owner.to_string(), member, value);
             }
-        };
-        function.body.walk(&mut |expr| match &expr.kind {
-            ExprKind::Struct(literal) => {
-                let owner = typing.types.resolve_path(&values.at, &literal.path);
-                for (member, value) in &literal.fields {
-                    record(owner.clone(), member, value);
-                }
+        }
+        // `self.subscribers.insert(id, tx)`: the field's collection holds `tx`.
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } if stores_element(method) => {
+            if let Some(value) = args.last()
+                && let Some((base, member)) = assigned_field(peel_entry(receiver))
+                && let Some(owner) = values.type_of(base)
+                && let Some(owner) = deref_value(&owner).path()
+            {
+                record(owner.to_string(), member, value);
             }
-            ExprKind::Assign { target, value } => {
-                if let Some((base, member)) = assigned_field(target)
-                    && let Some(owner) = values.type_of(base)
-                    && let Some(owner) = deref_value(&owner).path()
-                {
-                    record(owner.to_string(), member, value);
-                }
-            }
-            // `self.subscribers.insert(id, tx)`: the field's collection holds `tx`.
-            ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if stores_element(method) => {
-                if let Some(value) = args.last()
-                    && let Some((base, member)) = assigned_field(peel_entry(receiver))
-                    && let Some(owner) = values.type_of(base)
-                    && let Some(owner) = deref_value(&owner).path()
-                {
-                    record(owner.to_string(), member, value);
-                }
-            }
-            _ => {}
-        });
+        }
+        _ => {}
+    });
+    stores
+}
+
+/// All stores' origins by field, each field's limited to the first [`MAX_ORIGINS`] (the same
+/// whatever order the stores come in).
+fn merge_stores(
+    stores: impl Iterator<Item = Vec<((String, String), Origins)>>,
+) -> HashMap<(String, String), Origins> {
+    let mut facts: HashMap<(String, String), Origins> = HashMap::new();
+    for (field, found) in stores.flatten() {
+        let entry = facts.entry(field).or_default();
+        entry.extend(found);
+        *entry = limit(std::mem::take(entry));
     }
     facts
 }
