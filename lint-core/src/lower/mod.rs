@@ -10,6 +10,7 @@ mod cfg;
 mod cfg_if;
 mod items;
 mod macros;
+mod nesting_bound;
 mod suppressions;
 mod syntax;
 mod tokens;
@@ -131,6 +132,23 @@ pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Optio
     parse(&context, &text, edition).ok()
 }
 
+/// For the test suite: whether the text-level bound of `text` ([`nesting_bound`]) is at or
+/// above what the token check measures (`Ok`), or how the token check goes past it. `None`
+/// when the text does not tokenize or the scan gives no bound.
+#[doc(hidden)]
+pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
+    let tokens: TokenStream = text.parse().ok()?;
+    let bound = nesting_bound::nesting_bound(text)?;
+    Some(
+        tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
+            .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
+    )
+}
+
+/// How far below each nesting limit the text's bound must be for the token check to be
+/// skipped (the bound is an upper bound already; this is a margin on top).
+const NESTING_SLACK: usize = 16;
+
 fn parse(
     context: &SpanContext<'_>,
     text: &str,
@@ -142,10 +160,18 @@ fn parse(
                 message: format!("could not tokenize this file: {error}"),
                 span: context.convert(error.span()),
             })?;
-    tokens::check_nesting(&tokens).map_err(|too_deep| ParseFailure {
-        message: too_deep.message,
-        span: context.convert(too_deep.span),
-    })?;
+    // The token check copies every token; the text's bound shows most files are far
+    // below both limits without it.
+    let far_below_limits = nesting_bound::nesting_bound(text).is_some_and(|bound| {
+        bound.max_level + NESTING_SLACK <= MAX_TOKEN_NESTING
+            && bound.max_run + NESTING_SLACK <= MAX_OPERATOR_RUN
+    });
+    if !far_below_limits {
+        tokens::check_nesting(&tokens).map_err(|too_deep| ParseFailure {
+            message: too_deep.message,
+            span: context.convert(too_deep.span),
+        })?;
+    }
     let tokens = tokens::rewrite_for_edition(tokens, edition);
     syn::parse2::<syn::File>(tokens).map_err(|error| ParseFailure {
         message: format!("could not parse this file: {error}"),

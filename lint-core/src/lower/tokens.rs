@@ -29,6 +29,16 @@ pub struct TooDeep {
 
 /// Checks bracket nesting and operator runs in one pass, without recursion.
 pub fn check_nesting(tokens: &TokenStream) -> Result<(), TooDeep> {
+    check_nesting_within(tokens, MAX_TOKEN_NESTING, MAX_OPERATOR_RUN)
+}
+
+/// [`check_nesting`] with the limits given: groups up to level `max_nesting` (a group in
+/// the top level is level 1) and runs of up to `max_run` operators.
+pub fn check_nesting_within(
+    tokens: &TokenStream,
+    max_nesting: usize,
+    max_run: usize,
+) -> Result<(), TooDeep> {
     // Per open group: its token iterator and the operators since the last separator.
     let mut stack: Vec<(proc_macro2::token_stream::IntoIter, usize)> =
         vec![(tokens.clone().into_iter(), 0)];
@@ -41,11 +51,11 @@ pub fn check_nesting(tokens: &TokenStream) -> Result<(), TooDeep> {
         let mut is_equals = false;
         match &token {
             TokenTree::Group(group) => {
-                if stack.len() > MAX_TOKEN_NESTING {
+                if stack.len() > max_nesting {
                     return Err(TooDeep {
                         span: group.span_open(),
                         message: format!(
-                            "this file nests brackets more than {MAX_TOKEN_NESTING} levels deep; it was not analyzed"
+                            "this file nests brackets more than {max_nesting} levels deep; it was not analyzed"
                         ),
                     });
                 }
@@ -59,16 +69,16 @@ pub fn check_nesting(tokens: &TokenStream) -> Result<(), TooDeep> {
                 } else {
                     *run += 1;
                     is_equals = punct.as_char() == '=' && punct.spacing() == Spacing::Joint;
-                    if *run > MAX_OPERATOR_RUN {
-                        return Err(operator_run(punct.span()));
+                    if *run > max_run {
+                        return Err(operator_run(punct.span(), max_run));
                     }
                 }
             }
             TokenTree::Ident(ident) => {
                 if CHAINING_KEYWORDS.iter().any(|keyword| ident == keyword) {
                     *run += 1;
-                    if *run > MAX_OPERATOR_RUN {
-                        return Err(operator_run(ident.span()));
+                    if *run > max_run {
+                        return Err(operator_run(ident.span(), max_run));
                     }
                 }
             }
@@ -79,11 +89,11 @@ pub fn check_nesting(tokens: &TokenStream) -> Result<(), TooDeep> {
     Ok(())
 }
 
-fn operator_run(span: Span) -> TooDeep {
+fn operator_run(span: Span, max_run: usize) -> TooDeep {
     TooDeep {
         span,
         message: format!(
-            "this file chains more than {MAX_OPERATOR_RUN} operators in one expression or type; it was not analyzed"
+            "this file chains more than {max_run} operators in one expression or type; it was not analyzed"
         ),
     }
 }

@@ -49,6 +49,60 @@ fn deep_nesting_of_every_kind_is_a_parse_error_not_a_crash() {
     }
 }
 
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Lowering skips the token-level nesting check when a scan of the text bounds both
+/// measures far below the limits: that bound must never be below what the token check
+/// measures. Checked on every fixture and every source file of the project (raw strings,
+/// character literals, lifetimes, nested comments, doc comments, edition-2015 code).
+#[test]
+fn the_text_nesting_bound_is_never_below_the_token_check() {
+    let root = coordlint_tests::repo_root();
+    let mut files = Vec::new();
+    for dir in [
+        "lint-core/src",
+        "cargo-coordlint/src",
+        "runtime-probe",
+        "fixtures",
+        "tests/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 200, "found only {} files", files.len());
+    let mut bounded = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        let Some(covered) = lint_core::lower::nesting_bound_covers_tokens(&text) else {
+            continue;
+        };
+        bounded += 1;
+        assert!(
+            covered.is_ok(),
+            "{}: {}",
+            file.display(),
+            covered.unwrap_err()
+        );
+    }
+    assert!(
+        bounded * 10 >= files.len() * 9,
+        "bounded {bounded} of {}",
+        files.len()
+    );
+}
+
 #[test]
 fn other_files_are_still_reported_next_to_a_crashing_one() {
     let dir = temp_tree(&[

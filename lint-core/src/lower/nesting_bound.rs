@@ -1,0 +1,334 @@
+//! A fast upper bound, read off the text, of what [`super::tokens::check_nesting`] measures
+//! on the tokens: the deepest bracket nesting and the longest operator run.
+//!
+//! The token check walks a copy of every token of the file (proc-macro2 copies a group's
+//! tokens to iterate them), which cost about a fifth of parsing. Almost every file is far
+//! below both limits, and a byte scan that knows comments, strings, raw strings and
+//! character literals shows that without the copy. It only ever answers "no more than":
+//! whatever it cannot read exactly it counts high (every comment as a doc comment's `#`,
+//! `!` and bracket, every `.`, `+`, `-` in a number as an operator), and when it cannot
+//! read the text at all (an unterminated literal) it gives no bound, so that the token
+//! check runs. A test (`hostile.rs` in the test suite) compares the bound with the token check on
+//! every fixture and every source file of the project.
+
+/// The deepest group and the longest operator run the tokens of a text can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NestingBound {
+    /// Groups (brackets, and the `[..]` of a doc comment) open around the deepest token,
+    /// counted as `check_nesting` counts them: a group in the file's top level is level 1.
+    pub max_level: usize,
+    /// Operators and chaining keywords between two separators of one group.
+    pub max_run: usize,
+}
+
+/// Keywords that chain expressions or types without brackets (as `check_nesting` counts).
+const CHAINING_KEYWORDS: &[&[u8]] = &[
+    b"as", b"else", b"if", b"let", b"return", b"break", b"move", b"async", b"await", b"dyn",
+    b"impl", b"in",
+];
+
+/// The bound for `text`, or `None` when the scan cannot vouch for it (then the token check
+/// must run).
+pub fn nesting_bound(text: &str) -> Option<NestingBound> {
+    let bytes = text.as_bytes();
+    let mut scan = Scan {
+        bytes,
+        at: 0,
+        // The run of each open group; the file's top level is the first.
+        runs: vec![0],
+        bound: NestingBound {
+            max_level: 0,
+            max_run: 0,
+        },
+        previous_was_equals: false,
+    };
+    while scan.at < bytes.len() {
+        scan.token()?;
+    }
+    Some(scan.bound)
+}
+
+struct Scan<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    runs: Vec<usize>,
+    bound: NestingBound,
+    /// The last byte read was an `=` operator (so a `>` right after it ends `=>`).
+    previous_was_equals: bool,
+}
+
+impl Scan<'_> {
+    fn peek(&self, offset: usize) -> Option<u8> {
+        self.bytes.get(self.at + offset).copied()
+    }
+
+    /// Reads one token (or whitespace, or a comment) at `self.at`.
+    fn token(&mut self) -> Option<()> {
+        let byte = self.bytes[self.at];
+        let was_equals = std::mem::take(&mut self.previous_was_equals);
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {
+                self.at += 1;
+                // Whitespace makes the `=` alone: `= >` is not `=>`.
+            }
+            b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
+            b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
+            b'(' | b'[' | b'{' => {
+                self.open_group();
+                self.at += 1;
+            }
+            b')' | b']' | b'}' => {
+                // More closers than openers: not something to vouch for.
+                if self.runs.len() < 2 {
+                    return None;
+                }
+                self.runs.pop();
+                self.at += 1;
+            }
+            b'"' => self.string()?,
+            b'\'' => self.quote()?,
+            b'0'..=b'9' => self.number(),
+            b';' | b',' => {
+                *self.run() = 0;
+                self.at += 1;
+            }
+            b'>' if was_equals => {
+                *self.run() = 0;
+                self.at += 1;
+            }
+            b'~' | b'!' | b'@' | b'#' | b'$' | b'%' | b'^' | b'&' | b'*' | b'-' | b'+' | b'='
+            | b'|' | b':' | b'.' | b'<' | b'>' | b'/' | b'?' => {
+                self.operators(1);
+                self.previous_was_equals = byte == b'=';
+                self.at += 1;
+            }
+            b'\\' => return None,
+            _ => self.word()?,
+        }
+        Some(())
+    }
+
+    fn run(&mut self) -> &mut usize {
+        self.runs.last_mut().expect("the top level is never closed")
+    }
+
+    fn operators(&mut self, count: usize) {
+        let run = self.run();
+        *run += count;
+        let run = *run;
+        self.bound.max_run = self.bound.max_run.max(run);
+    }
+
+    /// A group opens at the current level + 1.
+    fn open_group(&mut self) {
+        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+        self.runs.push(0);
+    }
+
+    /// Any comment may be a doc comment: `#`, `!` and a bracketed group where it is.
+    fn as_doc_comment(&mut self) {
+        self.operators(2);
+        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+    }
+
+    fn line_comment(&mut self) {
+        self.as_doc_comment();
+        while self.at < self.bytes.len() && self.bytes[self.at] != b'\n' {
+            self.at += 1;
+        }
+    }
+
+    /// `/* .. */`, nested.
+    fn block_comment(&mut self) -> Option<()> {
+        self.as_doc_comment();
+        self.at += 2;
+        let mut depth = 1usize;
+        while depth > 0 {
+            match (self.peek(0)?, self.peek(1)) {
+                (b'/', Some(b'*')) => {
+                    depth += 1;
+                    self.at += 2;
+                }
+                (b'*', Some(b'/')) => {
+                    depth -= 1;
+                    self.at += 2;
+                }
+                _ => self.at += 1,
+            }
+        }
+        Some(())
+    }
+
+    /// `"..."` with escapes (the prefix `b`/`c`, if any, was read as a word).
+    fn string(&mut self) -> Option<()> {
+        self.at += 1;
+        loop {
+            match self.peek(0)? {
+                b'\\' => self.at += 2,
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// `r"..."`, `r#"..."#`: `self.at` is on the first `#` or the `"`.
+    fn raw_string(&mut self) -> Option<()> {
+        let mut hashes = 0usize;
+        while self.peek(0)? == b'#' {
+            hashes += 1;
+            self.at += 1;
+        }
+        if self.peek(0)? != b'"' {
+            return None;
+        }
+        self.at += 1;
+        loop {
+            if self.peek(0)? == b'"' && (1..=hashes).all(|offset| self.peek(offset) == Some(b'#')) {
+                self.at += 1 + hashes;
+                return Some(());
+            }
+            self.at += 1;
+        }
+    }
+
+    /// A character literal (`'x'`, `'\n'`, `'\u{1F600}'`) or a lifetime or label (`'a`:
+    /// an operator `'` then a name, as the tokenizer makes it).
+    fn quote(&mut self) -> Option<()> {
+        let after = self.at + 1;
+        if self.bytes.get(after) == Some(&b'\\') {
+            // An escape: the escaped character, then up to the closing quote.
+            self.at = after + 2;
+            while self.peek(0)? != b'\'' {
+                self.at += 1;
+            }
+            self.at += 1;
+            return Some(());
+        }
+        let closing = after + utf8_length(*self.bytes.get(after)?);
+        if self.bytes.get(closing) == Some(&b'\'') {
+            self.at = closing + 1;
+            return Some(());
+        }
+        self.operators(1);
+        self.at = after;
+        Some(())
+    }
+
+    /// Digits, letters and `_` (suffixes and exponents); a `.`, `+` or `-` inside a number
+    /// is read as an operator, which only counts high.
+    fn number(&mut self) {
+        while self
+            .peek(0)
+            .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+        {
+            self.at += 1;
+        }
+    }
+
+    /// Skips the bytes of a name: ASCII letters, digits, `_`, and any non-ASCII character.
+    fn name_bytes(&mut self) {
+        while self
+            .peek(0)
+            .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80)
+        {
+            self.at += 1;
+        }
+    }
+
+    /// A name or keyword (non-ASCII letters included), or the prefix of a raw string,
+    /// byte string or C string.
+    fn word(&mut self) -> Option<()> {
+        let start = self.at;
+        self.name_bytes();
+        if self.at == start {
+            // A byte no Rust token starts with.
+            return None;
+        }
+        let word = &self.bytes[start..self.at];
+        match (word, self.peek(0)) {
+            (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
+                if word == b"r"
+                    && self.peek(0) == Some(b'#')
+                    && !matches!(self.peek(1), Some(b'"' | b'#'))
+                {
+                    // `r#name`: a raw identifier, never a chaining keyword.
+                    self.at += 1;
+                    self.name_bytes();
+                    return Some(());
+                }
+                self.raw_string()
+            }
+            (b"b" | b"c", Some(b'"')) => self.string(),
+            (b"b", Some(b'\'')) => self.quote(),
+            _ => {
+                if CHAINING_KEYWORDS.contains(&word) {
+                    self.operators(1);
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+/// The length of the UTF-8 sequence that starts with `first`.
+fn utf8_length(first: u8) -> usize {
+    match first {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        0xc0.. => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(text: &str) -> NestingBound {
+        nesting_bound(text).expect("a bound")
+    }
+
+    #[test]
+    fn counts_levels_as_the_token_check_does() {
+        assert_eq!(bound("fn f() {}").max_level, 1);
+        assert_eq!(bound("fn f() { g(h([1])) }").max_level, 4);
+    }
+
+    #[test]
+    fn brackets_in_literals_and_comments_do_not_nest() {
+        let text = "fn f() { let s = \"(((\"; let c = '('; let r = r#\"\"(\"#; }";
+        assert_eq!(bound(text).max_level, 1);
+        // A comment may be a doc comment: one level where it is, no more.
+        assert_eq!(bound("fn f() { /* ((( /* ((( */ */ }").max_level, 2);
+        assert_eq!(bound("// (((\nfn f() {}").max_level, 1);
+    }
+
+    #[test]
+    fn separators_end_runs_and_lifetimes_count() {
+        assert_eq!(bound("a + b + c, d").max_run, 2);
+        assert_eq!(bound("x => y + z").max_run, 1);
+        assert_eq!(bound("fn f<'a>(x: &'a u8) {}").max_run, 3);
+        assert_eq!(bound("if a { } else if b { }").max_run, 3);
+        // `r#as` is a name, not the keyword.
+        assert_eq!(bound("r#as r#if").max_run, 0);
+    }
+
+    #[test]
+    fn character_literals_are_not_lifetimes() {
+        assert_eq!(
+            bound("let c = 'a'; let d = '\\''; let e = '\\u{1F600}'; let f = 'é';").max_run,
+            2
+        );
+        assert_eq!(bound("let x = b'}';").max_level, 0);
+    }
+
+    #[test]
+    fn gives_no_bound_when_the_text_cannot_be_read() {
+        assert_eq!(nesting_bound("let s = \"open"), None);
+        assert_eq!(nesting_bound("/* open"), None);
+        assert_eq!(nesting_bound("}"), None);
+    }
+}
