@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod config;
 pub mod diagnostic;
 pub mod fixes;
+pub mod hash;
 pub mod knowledge;
 pub mod lock_graph;
 pub mod lower;

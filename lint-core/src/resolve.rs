@@ -6,7 +6,7 @@
 //! Resolution follows Rust's order: names declared in the scope (items and named imports),
 //! then enclosing block scopes, then glob imports as a fallback.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::model::{FileFacts, Import, PathRef, ScopeId};
 
@@ -57,7 +57,7 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub fn new(files: &'a [FileFacts]) -> Resolver<'a> {
-        let mut modules: HashMap<ModuleKey<'_>, ModuleScopes> = HashMap::new();
+        let mut modules: HashMap<ModuleKey<'_>, ModuleScopes> = HashMap::default();
         for (file_index, facts) in files.iter().enumerate() {
             for (scope_index, scope) in facts.scopes.iter().enumerate() {
                 if scope.parent.is_none() {

@@ -6,8 +6,8 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
+use crate::hash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -176,7 +176,7 @@ impl CallSites {
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
         let callers = self.callers.get_or_init(|| {
-            let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::new();
+            let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::default();
             for site in self.by_function.iter().flatten().flatten() {
                 let Some(caller) = site.function else {
                     continue;

@@ -1,8 +1,8 @@
 //! An index of the workspace's items by canonical path: structs (for field types), statics,
 //! and functions (for the call graph), plus methods by name.
 
+use crate::hash::HashMap;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 use super::FunctionRef;
 use crate::model::{FileFacts, Function, ScopeId, StaticDef, StructDef, TypeRef};

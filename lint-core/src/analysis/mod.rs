@@ -72,7 +72,7 @@ pub struct Program<'a> {
     /// Loops and per-item closures of each function, with the calls inside them.
     pub loops: Vec<loops::FunctionLoops<'a>>,
     /// Index of each function's entry in `loops`.
-    loops_index: std::collections::HashMap<FunctionRef, usize>,
+    loops_index: crate::hash::HashMap<FunctionRef, usize>,
     /// Structs, statics and functions by canonical path.
     pub items: items::ItemIndex,
     /// The local binding types of every function, by file and function index.

@@ -9,7 +9,7 @@
 //! locks as the lock, and the uses after it as the guard). No inference beyond what is
 //! written. Computed once per function and cached on [`super::Program`].
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};

@@ -1,7 +1,7 @@
 //! One file's syntax for the fix builders: the syn tree, byte ranges of its nodes, the
 //! statements and scrutinees around a position, indentation, and names free to introduce.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::ops::Range;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -159,7 +159,7 @@ impl<'a> FileSyntax<'a> {
     /// with `_guard`, then numbered) that is written nowhere in `scope` (so it shadows and
     /// captures nothing there) and is not a keyword.
     pub fn fresh_name(&self, candidates: &[&str], scope: TokenStream) -> String {
-        let mut taken = HashSet::new();
+        let mut taken = HashSet::default();
         collect_identifiers(scope, &mut taken);
         let free = |name: &str| !taken.contains(name) && syn::parse_str::<syn::Ident>(name).is_ok();
         if let Some(candidate) = candidates.iter().find(|candidate| free(candidate)) {

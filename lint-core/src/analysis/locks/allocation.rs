@@ -6,8 +6,9 @@
 //! classes locks by their initialization site. Where the flow is not visible, a field keeps
 //! its own class.
 
+use crate::hash::HashMap;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::identity::{ClassKey, Identity, IdentityContext};
 use super::summaries::Reach;
@@ -46,7 +47,7 @@ pub fn find_shared<'a>(
     call_sites: &CallSites,
 ) -> SharedLocks {
     let by_ref: HashMap<FunctionRef, &'a Function> = functions.iter().copied().collect();
-    let mut callers: HashMap<FunctionRef, Vec<&CallSite>> = HashMap::new();
+    let mut callers: HashMap<FunctionRef, Vec<&CallSite>> = HashMap::default();
     for site in call_sites.all() {
         for callee in &site.callees {
             callers.entry(*callee).or_default().push(site);

@@ -2,7 +2,8 @@
 //! inside a call) while a guard of `A` is alive, with the witness sites (its cycles are in
 //! [`super::cycles`]); and locks acquired again while their own guard is alive.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::allocation::Makers;
@@ -61,7 +62,7 @@ pub fn build(
     cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,
 ) -> GraphFindings {
     let mut edges = Edges::new();
-    let mut seen = SeenWitnesses::new();
+    let mut seen = SeenWitnesses::default();
     let mut double_locks = Vec::new();
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
     order.sort();

@@ -3,7 +3,7 @@
 //! types and statics. Where the types do not say, identity is unknown, and the caller may
 //! fall back to the receiver's text (never to a guess).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::analysis::items::static_def;
 use crate::analysis::types::{Ty, TypeScope};

@@ -9,7 +9,8 @@
 //! lock, or one of whose held locks, came from an argument. Orders between the caller's
 //! guards and the callee's field or static locks are already in the callee's summary.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 
 use super::guards::{FunctionLocks, Held, HeldCall, HoldReason};
 use super::identity::{ClassKey, LockTarget};

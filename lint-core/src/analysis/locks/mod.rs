@@ -15,7 +15,7 @@ pub mod instantiate;
 pub mod same_class;
 pub mod summaries;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use rayon::prelude::*;
 
@@ -172,7 +172,7 @@ pub fn analyze_locks<'a>(
                 .iter()
                 .map(|param| param.pattern.span)
                 .collect(),
-            aliases: HashMap::new(),
+            aliases: HashMap::default(),
         }
     };
     // One `Arc` stored in fields of several structs is one lock: found first, with each
@@ -220,7 +220,7 @@ pub fn analyze_locks<'a>(
         format_impls: format_impls(files, items),
         identity_of: &identity_of,
     };
-    let no_callbacks = HashMap::new();
+    let no_callbacks = HashMap::default();
     // Each function's walk is independent of the others: run them in parallel.
     let mut walked: HashMap<FunctionRef, FunctionLocks> = functions
         .par_iter()
@@ -295,7 +295,7 @@ pub fn analyze_locks<'a>(
     analysis.clusters = with_possible_writers(std::mem::take(&mut analysis.clusters), &writers);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
     analysis.shared_locks = shared_locks.aliases;
-    let called_with_locks: std::collections::HashSet<FunctionRef> = analysis
+    let called_with_locks: crate::hash::HashSet<FunctionRef> = analysis
         .functions
         .values()
         .flat_map(|locks| &locks.calls)
@@ -303,7 +303,7 @@ pub fn analyze_locks<'a>(
         .flat_map(|call| call.callees.iter().copied())
         .collect();
     // A call passing no places tells nothing about its callee's parameters: left out.
-    let mut call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> = HashMap::new();
+    let mut call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> = HashMap::default();
     for call in analysis.functions.values().flat_map(|locks| &locks.calls) {
         if call.argument_places.is_empty() {
             continue;
@@ -500,7 +500,7 @@ fn returned_lock(identity: &IdentityContext<'_>, function: &Function) -> Option<
 }
 
 /// The names of the type aliases of guard types (`type KeyGuard = ArcMutexGuard<..>`).
-fn aliases_of_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
+fn aliases_of_guards(files: &[FileFacts]) -> crate::hash::HashSet<&str> {
     files
         .iter()
         .flat_map(|facts| &facts.type_aliases)
@@ -510,7 +510,7 @@ fn aliases_of_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
 }
 
 /// The names of the structs with a guard field (`struct Batch<'a> { wal: MutexGuard<'a, _> }`).
-fn structs_holding_guards(files: &[FileFacts]) -> std::collections::HashSet<&str> {
+fn structs_holding_guards(files: &[FileFacts]) -> crate::hash::HashSet<&str> {
     files
         .iter()
         .flat_map(|facts| &facts.structs)
@@ -670,7 +670,7 @@ fn with_queued_writers(
 fn writer_sites(
     functions: &HashMap<FunctionRef, FunctionLocks>,
 ) -> HashMap<&ClassKey, (FunctionRef, Span)> {
-    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::new();
+    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::default();
     let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
     ordered.sort_by_key(|(function, _)| **function);
     for (function, locks) in ordered {

@@ -12,7 +12,8 @@
 //! locks two of its parameters is left to its call sites when the workspace calls it with
 //! locks ([`super::instantiate`]).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use super::guards::{Acquisition, FunctionLocks, Held};
 use super::identity::{ClassKey, LockTarget};
@@ -377,7 +378,7 @@ impl OrderingEvidence {
     fn of(function: &Function) -> OrderingEvidence {
         let mut evidence = OrderingEvidence {
             orderings: Vec::new(),
-            sources: HashMap::new(),
+            sources: HashMap::default(),
         };
         evidence.block(&function.body);
         evidence

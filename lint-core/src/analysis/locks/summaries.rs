@@ -9,7 +9,8 @@
 //! [`MAX_CHAIN`] calls long, and a component gets at most [`ROUNDS_PER_MEMBER`]
 //! recomputations per member.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use crate::hash::HashMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -65,7 +66,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
         .iter()
         .map(|function| (*function, graph.add_node(*function)))
         .collect();
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
+    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
     for function in &order {
         for call in functions[function]
             .calls

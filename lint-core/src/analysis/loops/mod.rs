@@ -8,8 +8,8 @@ mod drivers;
 mod exits;
 mod groups;
 
+use crate::hash::HashMap;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 use super::FunctionRef;
 use super::exprs::{chain_source, describe, peel_await_try};

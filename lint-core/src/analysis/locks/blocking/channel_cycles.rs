@@ -8,7 +8,7 @@
 //! two sides name it differently (a field here, a parameter there), by the site that
 //! created it (`origins`).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::origins::{Origins, origins_of};
 use super::values::FunctionValues;

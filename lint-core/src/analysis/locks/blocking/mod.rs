@@ -12,7 +12,8 @@ mod single_use;
 mod summaries;
 mod values;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
@@ -225,8 +226,8 @@ pub fn analyze(
 fn waited_for_classes(
     functions: &HashMap<FunctionRef, FunctionLocks>,
 ) -> impl Fn(&ClassKey) -> bool + '_ {
-    let mut acquired: HashSet<&ClassKey> = HashSet::new();
-    let mut waited: HashSet<&ClassKey> = HashSet::new();
+    let mut acquired: HashSet<&ClassKey> = HashSet::default();
+    let mut waited: HashSet<&ClassKey> = HashSet::default();
     for locks in functions.values() {
         for acquisition in &locks.acquisitions {
             acquired.insert(&acquisition.target.class);
@@ -429,7 +430,7 @@ impl<'f> ParamUses<'f> {
                 .iter()
                 .map(|param| param.pattern.simple_name())
                 .collect();
-            let mut at = HashMap::new();
+            let mut at = HashMap::default();
             function.body.walk(&mut |expr| {
                 if let ExprKind::Path(path) = &expr.kind
                     && path.segments.len() == 1

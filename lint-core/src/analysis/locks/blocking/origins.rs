@@ -9,7 +9,8 @@
 //! `push`/`insert` into them: a sender taken out of `self.subscribers` was created where
 //! the senders put there were).
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -318,7 +319,7 @@ pub(super) fn peel_result(expr: &Expr) -> &Expr {
 }
 
 fn callers_index(inputs: &Inputs<'_, '_>) -> HashMap<FunctionRef, Vec<(FunctionRef, Span)>> {
-    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::new();
+    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::default();
     for site in inputs.call_sites.all() {
         let Some(caller) = site.function else {
             continue;
@@ -453,7 +454,7 @@ fn stores_of(
 fn merge_stores(
     stores: impl Iterator<Item = Vec<((String, String), Origins)>>,
 ) -> HashMap<(String, String), Origins> {
-    let mut facts: HashMap<(String, String), Origins> = HashMap::new();
+    let mut facts: HashMap<(String, String), Origins> = HashMap::default();
     for (field, found) in stores.flatten() {
         let entry = facts.entry(field).or_default();
         entry.extend(found);

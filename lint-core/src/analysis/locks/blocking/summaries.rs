@@ -9,7 +9,8 @@
 //! that implementor. Such a reach carries the condition ([`Dispatched`]), and a call site
 //! that passes an argument of another known type does not get it.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use crate::hash::HashMap;
+use std::collections::{BTreeSet, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -150,7 +151,7 @@ pub fn summarize(
         .iter()
         .map(|function| (*function, graph.add_node(*function)))
         .collect();
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::new();
+    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
     for function in functions {
         for edge in calls.get(function).into_iter().flatten() {
             for callee in &edge.callees {
@@ -161,7 +162,7 @@ pub fn summarize(
             }
         }
     }
-    let mut summaries: HashMap<FunctionRef, MayBlock> = HashMap::new();
+    let mut summaries: HashMap<FunctionRef, MayBlock> = HashMap::default();
     for component in tarjan_scc(&graph) {
         let members: Vec<FunctionRef> = component.iter().map(|node| graph[*node]).collect();
         summarize_component(

@@ -6,7 +6,7 @@
 //! `for`, `if let` and `match`, channel constructors and the return types of workspace
 //! functions. Flow-insensitive like typing; a type it cannot tell stays unknown.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, Resolution, find_by_span, function_scope};
@@ -74,7 +74,7 @@ impl<'a> FunctionValues<'a> {
             at: function_scope(typing.types.items, function_ref, function),
             types,
             calls,
-            locals: HashMap::new(),
+            locals: HashMap::default(),
         };
         values.bind_body(&function.body);
         values

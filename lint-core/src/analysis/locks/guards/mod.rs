@@ -667,7 +667,7 @@ impl Walker<'_, '_> {
     /// re-acquisition conflicts with), and at most [`MAX_RECORDED_HELD`] of them (the most
     /// recent), so what a function records stays linear in its size.
     fn snapshot(&self) -> Vec<Held> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::hash::HashSet::default();
         let mut kept: Vec<&Held> = self
             .held
             .iter()
