@@ -7,6 +7,8 @@
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 
+use crate::hash::HashMap;
+
 use super::call_sites::{CallSite, CallTarget, ParamSlot};
 use super::exprs::name_of;
 use super::loops::{Driver, FunctionLoops};
@@ -95,17 +97,90 @@ pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<
                 })
         })
         .collect();
+    if constructions.is_empty() {
+        return Vec::new();
+    }
+    let field_sends = FieldSends::new(program);
     // Each channel's producer search is independent of the others.
     constructions
         .into_par_iter()
         .map(|(function_ref, function, site, constructor)| {
-            channel(program, function_ref, function, site, constructor)
+            channel(
+                program,
+                &field_sends,
+                function_ref,
+                function,
+                site,
+                constructor,
+            )
         })
         .collect()
 }
 
+/// Every send through a struct field (`self.events.send(..)`) in the program, by field,
+/// in program order: found once, for the searches of all channels whose sender is stored
+/// in a field (each would otherwise look at every call site of the program).
+struct FieldSends<'p> {
+    by_field: HashMap<(String, String), Vec<(FunctionRef, &'p CallSite)>>,
+}
+
+impl<'p> FieldSends<'p> {
+    fn new(program: &'p Program<'_>) -> FieldSends<'p> {
+        let functions: Vec<_> = program.functions().collect();
+        let sends: Vec<Vec<((String, String), FunctionRef, &'p CallSite)>> = functions
+            .par_iter()
+            // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
+            .filter(|(_, function)| function.receiver != Some(Receiver::Value))
+            .map(|(function_ref, function)| {
+                program
+                    .call_sites
+                    .in_function(*function_ref)
+                    .iter()
+                    .filter(|site| {
+                        matches!(&site.target, CallTarget::Method { name, .. } if is_send_method(name))
+                            && !sends_a_signal(function, site)
+                    })
+                    .filter_map(|site| {
+                        let field = sent_through_field(program, *function_ref, function, site)?;
+                        Some((field, *function_ref, site))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut by_field: HashMap<(String, String), Vec<(FunctionRef, &'p CallSite)>> =
+            HashMap::default();
+        for (field, function, site) in sends.into_iter().flatten() {
+            by_field.entry(field).or_default().push((function, site));
+        }
+        FieldSends { by_field }
+    }
+
+    /// The sends through any of `fields`, in program order.
+    fn through(
+        &self,
+        fields: &[(String, String)],
+    ) -> Vec<(&(String, String), FunctionRef, &'p CallSite)> {
+        let mut sends: Vec<_> = self
+            .by_field
+            .iter()
+            .filter(|(field, _)| fields.contains(field))
+            .flat_map(|(field, sends)| {
+                sends
+                    .iter()
+                    .map(move |(function, site)| (field, *function, *site))
+            })
+            .collect();
+        // Program order: by function, then by the site's place in the function's list.
+        sends.sort_by_key(|(_, function, site)| {
+            (*function, site.span.byte_start, site.span.byte_end)
+        });
+        sends
+    }
+}
+
 fn channel<'p>(
     program: &'p Program<'_>,
+    field_sends: &FieldSends<'p>,
     function_ref: FunctionRef,
     function: &Function,
     site: &'p CallSite,
@@ -130,7 +205,7 @@ fn channel<'p>(
         sole_owners: Vec::new(),
     };
     search.in_function(function_ref, vec![sender.clone()], 0, Some(site.span), true);
-    search.through_shared_state();
+    search.through_shared_state(field_sends);
     channel.producers = search.producers;
     channel.sender_also_receives = receiver.is_some_and(|receiver| {
         channel.producers.iter().any(|producer| {
@@ -249,54 +324,46 @@ impl ProducerSearch<'_, '_> {
     }
 
     /// Sends through the struct fields the sender was stored in, anywhere in the program.
-    fn through_shared_state(&mut self) {
+    fn through_shared_state(&mut self, field_sends: &FieldSends<'_>) {
         if self.stored_in.is_empty() {
             return;
         }
         let program = self.program;
-        for (function_ref, function) in program.functions() {
-            // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
-            if function.receiver == Some(Receiver::Value) {
+        // Per function: whether it runs once per value and the bound around it, looked up
+        // on first need.
+        let mut current: Option<FunctionRef> = None;
+        let mut once_per_value = None;
+        let mut bound = None;
+        let mut bound_known = false;
+        for (field, function_ref, site) in field_sends.through(&self.stored_in) {
+            if current != Some(function_ref) {
+                current = Some(function_ref);
+                once_per_value = None;
+                bound = None;
+                bound_known = false;
+            }
+            let function = program.function(function_ref);
+            // The value that owns the channel sends once (from `Drop`, a setup step).
+            if self.sole_owners.contains(field)
+                && sends_through_self(function, site)
+                && *once_per_value
+                    .get_or_insert_with(|| runs_once_per_value(program, function_ref, 0))
+            {
                 continue;
             }
-            let mut once_per_value = None;
-            let mut bound = None;
-            let mut bound_known = false;
-            for site in program.call_sites.in_function(function_ref) {
-                let CallTarget::Method { name, .. } = &site.target else {
-                    continue;
-                };
-                if !is_send_method(name) || sends_a_signal(function, site) {
-                    continue;
-                }
-                let Some(field) = sent_through_field(program, function_ref, function, site) else {
-                    continue;
-                };
-                if !self.stored_in.contains(&field) {
-                    continue;
-                }
-                // The value that owns the channel sends once (from `Drop`, a setup step).
-                if self.sole_owners.contains(&field)
-                    && sends_through_self(function, site)
-                    && *once_per_value
-                        .get_or_insert_with(|| runs_once_per_value(program, function_ref, 0))
-                {
-                    continue;
-                }
-                if !bound_known {
-                    bound = bound_in(program, function_ref, function);
-                    bound_known = true;
-                }
-                self.producers.push(Producer {
-                    function: function_ref,
-                    span: site.span,
-                    kind: ProducerKind::SharedState {
-                        owner: field.0,
-                        field: field.1,
-                    },
-                    bounded_by: bound,
-                });
+            if !bound_known {
+                bound = bound_in(program, function_ref, function);
+                bound_known = true;
             }
+            self.producers.push(Producer {
+                function: function_ref,
+                span: site.span,
+                kind: ProducerKind::SharedState {
+                    owner: field.0.clone(),
+                    field: field.1.clone(),
+                },
+                bounded_by: bound,
+            });
         }
     }
 }
