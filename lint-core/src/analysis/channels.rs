@@ -117,6 +117,9 @@ pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<
         .collect()
 }
 
+/// A send through a struct field: the field (owner type, name), where, and the call.
+type FieldSend<'p> = ((String, String), FunctionRef, &'p CallSite);
+
 /// Every send through a struct field (`self.events.send(..)`) in the program, by field,
 /// in program order: found once, for the searches of all channels whose sender is stored
 /// in a field (each would otherwise look at every call site of the program).
@@ -127,7 +130,7 @@ struct FieldSends<'p> {
 impl<'p> FieldSends<'p> {
     fn new(program: &'p Program<'_>) -> FieldSends<'p> {
         let functions: Vec<_> = program.functions().collect();
-        let sends: Vec<Vec<((String, String), FunctionRef, &'p CallSite)>> = functions
+        let sends: Vec<Vec<FieldSend<'p>>> = functions
             .par_iter()
             // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
             .filter(|(_, function)| function.receiver != Some(Receiver::Value))

@@ -1,6 +1,7 @@
 //! The global phase: everything computed over the facts of all files together (resolved
 //! call sites now; the call graph and the lock graph build on this).
 
+mod bottom_up;
 pub mod call_sites;
 pub mod channels;
 pub mod exprs;

@@ -12,12 +12,10 @@
 use crate::hash::HashMap;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use super::guards::{FunctionLocks, HeldCall};
 use super::identity::ClassKey;
 use crate::analysis::FunctionRef;
+use crate::analysis::bottom_up::{components_by_level, reaching, summarize_by_level};
 use crate::knowledge::locks::{LockType, Mode};
 use crate::span::Span;
 
@@ -61,75 +59,96 @@ pub struct Summaries {
 pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     order.sort();
-    let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
-    let nodes: HashMap<FunctionRef, NodeIndex> = order
-        .iter()
-        .map(|function| (*function, graph.add_node(*function)))
-        .collect();
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-    for function in &order {
-        for call in functions[function]
+    let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
+        functions[&function]
             .calls
             .iter()
             .filter(|call| !call.isolated)
-        {
-            for callee in &call.callees {
-                if let Some(callee_node) = nodes.get(callee) {
-                    graph.add_edge(nodes[function], *callee_node, ());
-                    callers.entry(*callee).or_default().push(*function);
-                }
+            .flat_map(|call| call.callees.iter().copied())
+            .collect()
+    };
+    // Only functions with a call chain to an acquisition can have a non-empty summary (a
+    // function without one has no entry, which every reader takes as empty).
+    let acquiring = order
+        .iter()
+        .copied()
+        .filter(|function| !functions[function].acquisitions.is_empty());
+    let reaching = reaching(&order, &callees_of, acquiring);
+    order.retain(|function| reaching.contains(function));
+    let levels = components_by_level(&order, &callees_of);
+    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
+    for function in &order {
+        for callee in callees_of(*function) {
+            if functions.contains_key(&callee) {
+                callers.entry(callee).or_default().push(*function);
             }
         }
     }
+    let found = summarize_by_level(&levels, &|members, lower| {
+        summarize_component(functions, members, &callers, lower)
+    });
     let mut summaries = Summaries::default();
-    // tarjan_scc yields components callees-first (reverse topological order).
-    for component in tarjan_scc(&graph) {
-        let members: Vec<FunctionRef> = component.iter().map(|node| graph[*node]).collect();
-        summarize_component(functions, &members, &callers, &mut summaries);
+    for (function, (summary, bounded)) in found {
+        if bounded {
+            summaries.bounded.insert(function);
+        }
+        summaries.by_function.insert(function, summary);
     }
     summaries
 }
 
 /// A worklist over one strongly connected component: a member is recomputed when one of its
-/// callees inside the component changed.
+/// callees inside the component changed. `lower`: the summaries of the components it
+/// calls. Returns each member's summary and whether a bound cut it short.
 fn summarize_component(
     functions: &HashMap<FunctionRef, FunctionLocks>,
     members: &[FunctionRef],
     callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
-    summaries: &mut Summaries,
-) {
+    lower: &HashMap<FunctionRef, (Summary, bool)>,
+) -> Vec<(FunctionRef, (Summary, bool))> {
     let in_component: BTreeSet<FunctionRef> = members.iter().copied().collect();
     let mut queue: VecDeque<FunctionRef> = members.iter().copied().collect();
     let mut queued: BTreeSet<FunctionRef> = in_component.clone();
     let mut budget = members.len() * ROUNDS_PER_MEMBER;
+    let mut own: HashMap<FunctionRef, Summary> = HashMap::default();
+    let mut bounded: BTreeSet<FunctionRef> = BTreeSet::new();
     while let Some(function) = queue.pop_front() {
         queued.remove(&function);
         if budget == 0 {
-            summaries.bounded.extend(members.iter().copied());
+            bounded.extend(members.iter().copied());
             break;
         }
         budget -= 1;
-        let (summary, truncated) = summarize_one(&functions[&function], &summaries.by_function);
+        let (summary, truncated) = {
+            let summary_of = |callee: FunctionRef| {
+                own.get(&callee)
+                    .or_else(|| lower.get(&callee).map(|(summary, _)| summary))
+            };
+            summarize_one(&functions[&function], &summary_of)
+        };
         if truncated {
-            summaries.bounded.insert(function);
+            bounded.insert(function);
         }
-        if summaries.by_function.get(&function) == Some(&summary) {
+        if own.get(&function) == Some(&summary) {
             continue;
         }
-        summaries.by_function.insert(function, summary);
+        own.insert(function, summary);
         for caller in callers.get(&function).into_iter().flatten() {
             if in_component.contains(caller) && queued.insert(*caller) {
                 queue.push_back(*caller);
             }
         }
     }
+    own.into_iter()
+        .map(|(function, summary)| (function, (summary, bounded.contains(&function))))
+        .collect()
 }
 
 /// A function's summary from its own acquisitions and its callees' summaries; `true` when
 /// it had to drop classes to stay within [`MAX_SUMMARY_CLASSES`].
-fn summarize_one(
+fn summarize_one<'s>(
     locks: &FunctionLocks,
-    summaries: &HashMap<FunctionRef, Summary>,
+    summary_of: &dyn Fn(FunctionRef) -> Option<&'s Summary>,
 ) -> (Summary, bool) {
     let mut summary = Summary::new();
     for acquisition in locks
@@ -161,7 +180,7 @@ fn summarize_one(
     }
     for call in locks.calls.iter().filter(|call| !call.isolated) {
         for callee in &call.callees {
-            let Some(callee_summary) = summaries.get(callee) else {
+            let Some(callee_summary) = summary_of(*callee) else {
                 continue;
             };
             for (class, reach) in callee_summary {

@@ -9,14 +9,12 @@
 //! that implementor. Such a reach carries the condition ([`Dispatched`]), and a call site
 //! that passes an argument of another known type does not get it.
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 use std::collections::{BTreeSet, VecDeque};
-
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::classify::BlockingOp;
 use crate::analysis::FunctionRef;
+use crate::analysis::bottom_up::{components_by_level, reaching, summarize_by_level};
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.
@@ -96,6 +94,27 @@ impl MayBlock {
         *slot = Some(reach);
     }
 
+    /// Whether [`MayBlock::offer`] would keep a reach of this kind through `calls` calls,
+    /// conditional on parameter `param` being of type `implementor`.
+    fn takes_dispatched(
+        &self,
+        awaited: bool,
+        param: usize,
+        implementor: &str,
+        calls: usize,
+    ) -> bool {
+        let same = self.dispatched.iter().find(|known| {
+            known.op.awaited == awaited
+                && known.dispatched.as_ref().is_some_and(|condition| {
+                    condition.param == param && condition.implementor == implementor
+                })
+        });
+        match same {
+            Some(known) => known.calls.len() > calls,
+            None => self.dispatched.len() < MAX_DISPATCHED,
+        }
+    }
+
     /// Whether [`MayBlock::offer`] would keep a reach of this kind through `calls` calls.
     fn takes(&self, awaited: bool, calls: usize) -> bool {
         let slot = if awaited { &self.awaited } else { &self.thread };
@@ -137,7 +156,7 @@ impl CallEdge {
 pub type Calls = HashMap<FunctionRef, Vec<CallEdge>>;
 
 /// The `Self` type of a method (the implementor a dispatched call reaches).
-pub type ImplementorOf<'a> = dyn Fn(FunctionRef) -> Option<&'a str> + 'a;
+pub type ImplementorOf<'a> = dyn Fn(FunctionRef) -> Option<&'a str> + Sync + 'a;
 
 /// Every function's summary from its own blocking calls (`direct`) and its calls.
 pub fn summarize(
@@ -146,95 +165,112 @@ pub fn summarize(
     calls: &Calls,
     implementor_of: &ImplementorOf<'_>,
 ) -> HashMap<FunctionRef, MayBlock> {
-    let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
-    let nodes: HashMap<FunctionRef, NodeIndex> = functions
+    let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
+        calls
+            .get(&function)
+            .into_iter()
+            .flatten()
+            .flat_map(|edge| edge.callees.iter().copied())
+            .collect()
+    };
+    // Only functions with a call chain to a blocking call can have a summary.
+    let reaching = reaching(functions, &callees_of, direct.keys().copied());
+    let functions: Vec<FunctionRef> = functions
         .iter()
-        .map(|function| (*function, graph.add_node(*function)))
+        .copied()
+        .filter(|function| reaching.contains(function))
         .collect();
+    let levels = components_by_level(&functions, &callees_of);
+    let known: HashSet<FunctionRef> = functions.iter().copied().collect();
     let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-    for function in functions {
-        for edge in calls.get(function).into_iter().flatten() {
-            for callee in &edge.callees {
-                if let Some(callee_node) = nodes.get(callee) {
-                    graph.add_edge(nodes[function], *callee_node, ());
-                    callers.entry(*callee).or_default().push(*function);
-                }
+    for function in &functions {
+        for callee in callees_of(*function) {
+            if known.contains(&callee) {
+                callers.entry(callee).or_default().push(*function);
             }
         }
     }
-    let mut summaries: HashMap<FunctionRef, MayBlock> = HashMap::default();
-    for component in tarjan_scc(&graph) {
-        let members: Vec<FunctionRef> = component.iter().map(|node| graph[*node]).collect();
-        summarize_component(
-            &members,
-            direct,
-            calls,
-            implementor_of,
-            &callers,
-            &mut summaries,
-        );
-    }
+    let mut summaries = summarize_by_level(&levels, &|members, lower| {
+        summarize_component(members, direct, calls, implementor_of, &callers, lower)
+    });
     summaries.retain(|_, summary| !summary.is_empty());
     summaries
 }
 
+/// A worklist over one strongly connected component (`lower`: the summaries of the
+/// components it calls); returns its members' summaries.
 fn summarize_component(
     members: &[FunctionRef],
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
     implementor_of: &ImplementorOf<'_>,
     callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
-    summaries: &mut HashMap<FunctionRef, MayBlock>,
-) {
+    lower: &HashMap<FunctionRef, MayBlock>,
+) -> Vec<(FunctionRef, MayBlock)> {
     let in_component: BTreeSet<FunctionRef> = members.iter().copied().collect();
     let mut queue: VecDeque<FunctionRef> = members.iter().copied().collect();
     let mut queued = in_component.clone();
     let mut budget = members.len() * ROUNDS_PER_MEMBER;
+    let mut own: HashMap<FunctionRef, MayBlock> = HashMap::default();
     while let Some(function) = queue.pop_front() {
         queued.remove(&function);
         if budget == 0 {
             break;
         }
         budget -= 1;
-        let summary = summarize_one(function, direct, calls, implementor_of, summaries);
-        if summaries.get(&function) == Some(&summary) {
+        let summary = {
+            let summary_of = |callee: FunctionRef| own.get(&callee).or_else(|| lower.get(&callee));
+            summarize_one(function, direct, calls, implementor_of, &summary_of)
+        };
+        if own.get(&function) == Some(&summary) {
             continue;
         }
-        summaries.insert(function, summary);
+        own.insert(function, summary);
         for caller in callers.get(&function).into_iter().flatten() {
             if in_component.contains(caller) && queued.insert(*caller) {
                 queue.push_back(*caller);
             }
         }
     }
+    own.into_iter().collect()
 }
 
-fn summarize_one(
+fn summarize_one<'s>(
     function: FunctionRef,
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
     implementor_of: &ImplementorOf<'_>,
-    summaries: &HashMap<FunctionRef, MayBlock>,
+    summary_of: &dyn Fn(FunctionRef) -> Option<&'s MayBlock>,
 ) -> MayBlock {
     let mut summary = direct.get(&function).cloned().unwrap_or_default();
     for edge in calls.get(&function).into_iter().flatten() {
         for callee in &edge.callees {
-            let Some(callee_summary) = summaries.get(callee) else {
+            let Some(callee_summary) = summary_of(*callee) else {
                 continue;
             };
             for reach in callee_summary.reaches() {
                 if reach.calls.len() >= MAX_CHAIN || !edge.admits(reach) {
                     continue;
                 }
-                let dispatched = edge.dispatched_param.and_then(|param| {
-                    Some(Dispatched {
+                let condition = edge
+                    .dispatched_param
+                    .and_then(|param| Some((param, implementor_of(*callee)?)));
+                let kept = match condition {
+                    Some((param, implementor)) => summary.takes_dispatched(
+                        reach.op.awaited,
                         param,
-                        implementor: implementor_of(*callee)?.to_string(),
-                    })
-                });
-                if dispatched.is_none() && !summary.takes(reach.op.awaited, reach.calls.len() + 1) {
+                        implementor,
+                        reach.calls.len() + 1,
+                    ),
+                    None => summary.takes(reach.op.awaited, reach.calls.len() + 1),
+                };
+                if !kept {
                     continue;
                 }
+                let dispatched = condition.map(|(param, implementor)| Dispatched {
+                    param,
+                    implementor: implementor.to_string(),
+                });
                 let mut chain = vec![(*callee, edge.span)];
                 chain.extend(reach.calls.iter().cloned());
                 summary.offer(Reach {
