@@ -181,7 +181,13 @@ fn parse(
 
 /// Replaces a leading byte-order mark and `#!` interpreter line with spaces, keeping every
 /// byte offset the same (the tokenizer accepts neither).
-fn blank_out_shebang_and_bom(text: &str) -> String {
+fn blank_out_shebang_and_bom(text: &str) -> std::borrow::Cow<'_, str> {
+    let body = text.trim_start();
+    let has_shebang = body.starts_with("#!") && !body.starts_with("#![");
+    if !text.starts_with('\u{feff}') && !has_shebang {
+        // Almost every file: nothing to blank, no copy.
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut owned = text.to_string();
     if owned.starts_with('\u{feff}') {
         owned.replace_range(0..3, "   ");
@@ -195,7 +201,7 @@ fn blank_out_shebang_and_bom(text: &str) -> String {
         let blanks = " ".repeat(end - start);
         owned.replace_range(start..end, &blanks);
     }
-    owned
+    std::borrow::Cow::Owned(owned)
 }
 
 #[cfg(test)]
