@@ -369,14 +369,22 @@ impl Collector<'_, '_> {
     }
 
     fn resolve(&self, path: &PathRef) -> Arc<Resolved> {
-        let canonical = self.typing.types.resolve_path(&self.at, path);
-        let via_glob = path.segments.first().is_none_or(|first| first != "Self")
-            && self
+        // `Self::..` names the impl's type (never through a glob); anything else is resolved
+        // once, for its canonical path and whether a glob import gave it.
+        let (canonical, via_glob) = if path.segments.first().is_some_and(|first| first == "Self")
+            && self.at.self_type.is_some()
+        {
+            (self.typing.types.resolve_path(&self.at, path), false)
+        } else {
+            let resolved = self
                 .typing
                 .types
                 .resolver
-                .resolve(self.at.file, self.at.scope, path)
-                .via_glob;
+                .resolve(self.at.file, self.at.scope, path);
+            let via_glob =
+                resolved.via_glob && path.segments.first().is_none_or(|first| first != "Self");
+            (resolved.display(), via_glob)
+        };
         self.interned.borrow_mut().resolved(canonical, via_glob)
     }
 

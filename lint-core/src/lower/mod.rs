@@ -172,7 +172,7 @@ fn parse(
             span: context.convert(too_deep.span),
         })?;
     }
-    let tokens = tokens::rewrite_for_edition(tokens, edition);
+    let tokens = tokens::rewrite_for_edition(tokens, edition, text);
     syn::parse2::<syn::File>(tokens).map_err(|error| ParseFailure {
         message: format!("could not parse this file: {error}"),
         span: context.convert(error.span()),

@@ -102,11 +102,25 @@ fn operator_run(span: Span, max_run: usize) -> TooDeep {
 /// became keywords (`async`, `await`, `try`, `dyn` used as names), anonymous parameters in
 /// trait methods (`fn f(&self, u8);`), and bare trait objects with sugar (`Box<Fn(u8) +
 /// Send>`). Spans are kept.
-pub fn rewrite_for_edition(tokens: TokenStream, edition: Edition) -> TokenStream {
-    if edition >= Edition::E2021 {
+pub fn rewrite_for_edition(tokens: TokenStream, edition: Edition, text: &str) -> TokenStream {
+    if edition >= Edition::E2021 || !needs_rewrite(text, edition) {
         return tokens;
     }
     rewrite_stream(tokens, edition, false)
+}
+
+/// Whether the text has a word the rewrite acts on (a substring test, so it may say yes
+/// for a word inside a longer name or a comment; never no for a file the rewrite changes):
+/// `Fn`, `FnMut`, `FnOnce` in both editions; in 2015 also `async`, `await`, `try`, `dyn`
+/// and `trait` (anonymous parameters are only rewritten inside a trait). Rebuilding the
+/// token stream copies every token.
+fn needs_rewrite(text: &str, edition: Edition) -> bool {
+    let words: &[&str] = if edition == Edition::E2015 {
+        &["Fn", "async", "await", "try", "dyn", "trait"]
+    } else {
+        &["Fn"]
+    };
+    words.iter().any(|word| text.contains(word))
 }
 
 fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> TokenStream {
@@ -254,7 +268,7 @@ mod tests {
 
     fn rewritten(text: &str, edition: Edition) -> String {
         let tokens: TokenStream = text.parse().expect("tokens");
-        rewrite_for_edition(tokens, edition).to_string()
+        rewrite_for_edition(tokens, edition, text).to_string()
     }
 
     #[test]
