@@ -175,7 +175,16 @@ impl CallSites {
 
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        let callers = self.callers.get_or_init(|| {
+        self.callers().get(&function).map_or(&[], Vec::as_slice)
+    }
+
+    /// Builds the callers index now (before parallel work that would wait for it).
+    pub fn prepare_callers(&self) {
+        self.callers();
+    }
+
+    fn callers(&self) -> &HashMap<FunctionRef, Vec<(FunctionRef, Span)>> {
+        self.callers.get_or_init(|| {
             let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::default();
             for site in self.by_function.iter().flatten().flatten() {
                 let Some(caller) = site.function else {
@@ -189,8 +198,7 @@ impl CallSites {
                 }
             }
             callers
-        });
-        callers.get(&function).map_or(&[], Vec::as_slice)
+        })
     }
 
     /// Every call site: function bodies in file order, then static initializers.

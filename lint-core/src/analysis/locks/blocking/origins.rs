@@ -54,8 +54,6 @@ pub type Origins = BTreeSet<Origin>;
 /// The program-wide facts origin questions need, built on first use.
 #[derive(Default)]
 pub struct OriginFacts {
-    /// Callers of each function: (caller, call site span).
-    callers: OnceLock<HashMap<FunctionRef, Vec<(FunctionRef, Span)>>>,
     /// (struct, field) → where the channel ends and locks stored there were created.
     fields: OnceLock<HashMap<(String, String), Origins>>,
 }
@@ -241,16 +239,12 @@ impl Search<'_, '_, '_> {
         if caller_depth >= MAX_CALLER_DEPTH {
             return Origins::new();
         }
-        let callers = self
-            .inputs
-            .origins
-            .callers
-            .get_or_init(|| callers_index(self.inputs));
         let mut found = Origins::new();
-        for (caller, span) in callers
-            .get(&function)
-            .into_iter()
-            .flatten()
+        for (caller, span) in self
+            .inputs
+            .call_sites
+            .callers_of(function)
+            .iter()
             .take(MAX_CALLERS)
         {
             let values = self.inputs.values_of(*caller);
@@ -318,22 +312,6 @@ pub(super) fn peel_result(expr: &Expr) -> &Expr {
     }
 }
 
-fn callers_index(inputs: &Inputs<'_, '_>) -> HashMap<FunctionRef, Vec<(FunctionRef, Span)>> {
-    let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> = HashMap::default();
-    for site in inputs.call_sites.all() {
-        let Some(caller) = site.function else {
-            continue;
-        };
-        for callee in &site.callees {
-            callers
-                .entry(*callee)
-                .or_default()
-                .push((caller, site.span));
-        }
-    }
-    callers
-}
-
 /// The argument expression of `site` that binds parameter `index`.
 fn argument_expr<'v>(
     values: &FunctionValues<'v>,
@@ -376,7 +354,7 @@ impl OriginFacts {
     /// be needed: computed on first use they would run on one thread (and must not start
     /// parallel work while other tasks wait for them).
     pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
-        self.callers.get_or_init(|| callers_index(inputs));
+        inputs.call_sites.prepare_callers();
         let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
         let stores: Vec<_> = functions
             .par_iter()
