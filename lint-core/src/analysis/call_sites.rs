@@ -82,7 +82,9 @@ pub struct CallSite {
     /// The whole call expression.
     pub span: Span,
     pub target: CallTarget,
-    pub callees: Vec<FunctionRef>,
+    /// Shared with every other call of the file that may reach the same functions (a
+    /// method resolved by name can have hundreds).
+    pub callees: Callees,
     pub resolution: Resolution,
     /// The receiver first (for method calls), then the arguments, in order.
     pub arguments: Vec<Argument>,
@@ -108,6 +110,9 @@ impl CallSite {
     }
 }
 
+/// The functions a call may reach.
+pub type Callees = Arc<[FunctionRef]>;
+
 /// One copy of each path, canonical path and method name of a file's calls, shared by its
 /// call sites: most calls of a file name the same few paths (`Arc::clone`, `lock`), and a
 /// copy per call was most of the call-site layer's memory.
@@ -116,6 +121,7 @@ struct Interned {
     written: HashMap<PathRef, Arc<PathRef>>,
     resolved: HashMap<(String, bool), Arc<Resolved>>,
     methods: HashMap<String, Arc<str>>,
+    callees: HashMap<Vec<FunctionRef>, Callees>,
 }
 
 impl Interned {
@@ -137,6 +143,13 @@ impl Interned {
                     via_glob: *via_glob,
                 })
             })
+            .clone()
+    }
+
+    fn callees(&mut self, callees: Vec<FunctionRef>) -> Callees {
+        self.callees
+            .entry(callees)
+            .or_insert_with_key(|callees| Arc::from(callees.as_slice()))
             .clone()
     }
 
@@ -190,7 +203,7 @@ impl CallSites {
                 let Some(caller) = site.function else {
                     continue;
                 };
-                for callee in &site.callees {
+                for callee in site.callees.iter() {
                     callers
                         .entry(*callee)
                         .or_default()
@@ -366,7 +379,7 @@ impl Collector<'_, '_> {
             file: self.file,
             span: expr.span,
             target,
-            callees,
+            callees: self.interned.borrow_mut().callees(callees),
             resolution,
             arguments,
         })

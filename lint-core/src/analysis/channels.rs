@@ -271,7 +271,7 @@ impl ProducerSearch<'_, '_> {
                 if !is_sender_expr(expr, &senders) {
                     continue;
                 }
-                for callee in &site.callees {
+                for callee in site.callees.iter() {
                     let param = self
                         .program
                         .function(*callee)

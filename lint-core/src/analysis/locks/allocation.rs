@@ -49,7 +49,7 @@ pub fn find_shared<'a>(
     let by_ref: HashMap<FunctionRef, &'a Function> = functions.iter().copied().collect();
     let mut callers: HashMap<FunctionRef, Vec<&CallSite>> = HashMap::default();
     for site in call_sites.all() {
-        for callee in &site.callees {
+        for callee in site.callees.iter() {
             callers.entry(*callee).or_default().push(site);
         }
     }

@@ -138,7 +138,7 @@ pub fn build(
                 continue;
             }
             let held_classes = classes_of(&call.held);
-            for callee in &call.callees {
+            for callee in call.callees.iter() {
                 let Some(summary) = summaries.by_function.get(callee) else {
                     continue;
                 };

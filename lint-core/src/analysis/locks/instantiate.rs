@@ -86,7 +86,7 @@ pub fn instantiate_all(
             if call.arguments.is_empty() {
                 continue;
             }
-            for callee in &call.callees {
+            for callee in call.callees.iter() {
                 let Some(callee_locks) = functions.get(callee) else {
                     continue;
                 };
@@ -215,7 +215,7 @@ impl Instantiation<'_, '_> {
                 .into_iter()
                 .map(|entry| entry.held)
                 .collect();
-            for next in &call.callees {
+            for next in call.callees.iter() {
                 let Some(next_locks) = self.functions.get(next) else {
                     continue;
                 };
@@ -246,7 +246,7 @@ impl Instantiation<'_, '_> {
         {
             return;
         }
-        for next in &call.callees {
+        for next in call.callees.iter() {
             let Some(summary) = self.summaries.by_function.get(next) else {
                 continue;
             };

@@ -308,7 +308,7 @@ pub fn analyze_locks<'a>(
         if call.argument_places.is_empty() {
             continue;
         }
-        for callee in &call.callees {
+        for callee in call.callees.iter() {
             call_arguments
                 .entry(*callee)
                 .or_default()

@@ -179,7 +179,7 @@ fn summarize_one<'s>(
             });
     }
     for call in locks.calls.iter().filter(|call| !call.isolated) {
-        for callee in &call.callees {
+        for callee in call.callees.iter() {
             let Some(callee_summary) = summary_of(*callee) else {
                 continue;
             };

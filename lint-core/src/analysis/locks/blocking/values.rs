@@ -183,7 +183,7 @@ impl<'a> FunctionValues<'a> {
     /// `x.method()` resolved to one workspace function with a declared return type.
     fn workspace_return_type(&self, span: Span) -> Option<Ty> {
         let site = self.call_at(span)?;
-        let [callee] = site.callees.as_slice() else {
+        let [callee] = &site.callees[..] else {
             return None;
         };
         if site.resolution != Resolution::Exact {

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::ParamSlot;
-use crate::analysis::call_sites::{CallSite, Resolution, find_by_span};
+use crate::analysis::call_sites::{CallSite, Callees, Resolution, find_by_span};
 use crate::analysis::format_strings::{FormatArgument, named_argument, placeholders};
 use crate::analysis::locks::Via;
 use crate::analysis::locks::identity::Identity;
@@ -228,17 +228,16 @@ impl Walker<'_, '_> {
     }
 
     /// The workspace functions the call at `expr` may reach.
-    pub(super) fn callees_at(&self, expr: &Expr) -> Vec<FunctionRef> {
+    pub(super) fn callees_at(&self, expr: &Expr) -> Callees {
         find_by_span(self.context.calls, expr.span)
-            .map(|site| site.callees.clone())
-            .unwrap_or_default()
+            .map_or_else(|| Callees::from([]), |site| site.callees.clone())
     }
 
     /// Records a call of workspace functions; a callee that returns a guard acquires.
     pub(super) fn after_call(
         &mut self,
         expr: &Expr,
-        callees: Vec<FunctionRef>,
+        callees: Callees,
         receiver: Option<String>,
         arguments: CallArguments,
     ) -> Flow {
@@ -516,7 +515,7 @@ impl Walker<'_, '_> {
     /// local `receiver` when it has a name.
     fn push_implicit_call(&mut self, expr: &Expr, callee: FunctionRef, receiver: Option<String>) {
         self.out.calls.push(HeldCall {
-            callees: vec![callee],
+            callees: Callees::from([callee]),
             span: expr.span,
             held: self.snapshot(),
             receiver,

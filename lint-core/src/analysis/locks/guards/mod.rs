@@ -15,7 +15,7 @@
 use super::identity::{ClassKey, Identity, IdentityContext, LockTarget};
 use super::{ReturnedGuard, Via};
 use crate::analysis::FunctionRef;
-use crate::analysis::call_sites::CallSite;
+use crate::analysis::call_sites::{CallSite, Callees};
 use crate::analysis::format_strings::FormatTrait;
 use crate::knowledge::Knowledge;
 use crate::knowledge::locks::{
@@ -132,7 +132,7 @@ pub struct Acquisition {
 /// A call of workspace functions with the guards held when it is made.
 #[derive(Clone, Debug)]
 pub struct HeldCall {
-    pub callees: Vec<FunctionRef>,
+    pub callees: Callees,
     pub span: Span,
     pub held: Vec<Held>,
     /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
