@@ -154,6 +154,13 @@ impl ItemIndex {
         index
     }
 
+    /// Every workspace struct: (canonical path, where it is defined).
+    pub fn structs(&self) -> impl Iterator<Item = (&str, ItemRef)> {
+        self.structs
+            .iter()
+            .map(|(path, item)| (path.as_str(), *item))
+    }
+
     pub fn struct_at(&self, path: &str) -> Option<ItemRef> {
         self.structs.get(path).copied()
     }

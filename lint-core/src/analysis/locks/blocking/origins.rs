@@ -9,7 +9,7 @@
 //! `push`/`insert` into them: a sender taken out of `self.subscribers` was created where
 //! the senders put there were).
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -343,10 +343,36 @@ fn argument_expr<'v>(
 /// For every struct field declared with a channel end or a lock in its type: where the
 /// values stored in it were created.
 fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
+    let members = channel_or_lock_members(inputs);
     let stores = inputs
         .functions_in_scope()
-        .map(|function_ref| stores_of(inputs, function_ref));
+        .map(|function_ref| stores_of(inputs, &members, function_ref));
     merge_stores(stores)
+}
+
+/// The names of the workspace struct fields declared with a channel end or a lock in their
+/// type: a store into a field of another name is never recorded, so a function that makes
+/// none needs no look at its values.
+fn channel_or_lock_members<'i>(inputs: &'i Inputs<'_, '_>) -> HashSet<&'i str> {
+    let typing = inputs.typing;
+    let files = typing.types.files;
+    typing
+        .types
+        .items
+        .structs()
+        .flat_map(|(owner, item)| {
+            files[item.file].structs[item.index]
+                .fields
+                .iter()
+                .filter(move |field| {
+                    typing
+                        .field_type(owner, &field.name)
+                        .as_ref()
+                        .is_some_and(holds_channel_or_lock)
+                })
+                .map(|field| field.name.as_str())
+        })
+        .collect()
 }
 
 impl OriginFacts {
@@ -355,10 +381,11 @@ impl OriginFacts {
     /// parallel work while other tasks wait for them).
     pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
         inputs.call_sites.prepare_callers();
+        let members = channel_or_lock_members(inputs);
         let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
         let stores: Vec<_> = functions
             .par_iter()
-            .map(|function_ref| stores_of(inputs, *function_ref))
+            .map(|function_ref| stores_of(inputs, &members, *function_ref))
             .collect();
         // Set here unless something computed it first (then it is the same map).
         let _ = self.fields.set(merge_stores(stores.into_iter()));
@@ -369,6 +396,7 @@ impl OriginFacts {
 /// walk order.
 fn stores_of(
     inputs: &Inputs<'_, '_>,
+    members: &HashSet<&str>,
     function_ref: FunctionRef,
 ) -> Vec<((String, String), Origins)> {
     let search = Search {
@@ -378,7 +406,7 @@ fn stores_of(
     let typing = inputs.typing;
     let function = inputs.function(function_ref);
     let mut stores = Vec::new();
-    if !stores_fields(&function.body) {
+    if !stores_fields(&function.body, members) {
         return stores;
     }
     let values = inputs.values_of(function_ref);
@@ -441,12 +469,26 @@ fn merge_stores(
     facts
 }
 
-fn stores_fields(body: &crate::model::Block) -> bool {
+/// Whether the body stores into a field named in `members`: a struct literal's field, an
+/// assignment to a field, or an element stored in a field's collection.
+fn stores_fields(body: &crate::model::Block, members: &HashSet<&str>) -> bool {
     let mut found = false;
     body.walk(&mut |expr| {
-        found |= match &expr.kind {
-            ExprKind::Struct(_) | ExprKind::Assign { .. } => true,
-            ExprKind::MethodCall { method, .. } => stores_element(method),
+        if found {
+            return;
+        }
+        found = match &expr.kind {
+            ExprKind::Struct(literal) => literal
+                .fields
+                .iter()
+                .any(|(field, _)| members.contains(field.as_str())),
+            ExprKind::Assign { target, .. } => {
+                assigned_field(target).is_some_and(|(_, member)| members.contains(member))
+            }
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } if stores_element(method) => assigned_field(peel_entry(receiver))
+                .is_some_and(|(_, member)| members.contains(member)),
             _ => false,
         };
     });
