@@ -51,19 +51,30 @@ impl ItemIndex {
                 index.traits.entry(path).or_default().methods = item.methods.clone();
             }
         }
-        for (file, facts) in files.iter().enumerate() {
-            for item in &facts.impls {
-                let (Some(self_type), Some(trait_path)) = (
-                    canonical_type(resolver, file, item.scope, &item.self_type),
-                    &item.trait_path,
-                ) else {
-                    continue;
-                };
-                let trait_path = resolver.resolve(file, item.scope, trait_path).display();
-                let implemented = index.implemented_traits.entry(self_type).or_default();
-                if !implemented.contains(&trait_path) {
-                    implemented.push(trait_path);
-                }
+        // Each trait impl's type and trait, resolved in parallel, entered in file order.
+        let trait_impls: Vec<(String, String)> = files
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(file, facts)| {
+                facts
+                    .impls
+                    .iter()
+                    .filter_map(move |item| {
+                        let trait_path = item.trait_path.as_ref()?;
+                        let self_type =
+                            canonical_type(resolver, file, item.scope, &item.self_type)?;
+                        Some((
+                            self_type,
+                            resolver.resolve(file, item.scope, trait_path).display(),
+                        ))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (self_type, trait_path) in trait_impls {
+            let implemented = index.implemented_traits.entry(self_type).or_default();
+            if !implemented.contains(&trait_path) {
+                implemented.push(trait_path);
             }
         }
         for (file, facts) in files.iter().enumerate() {
