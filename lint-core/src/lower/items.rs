@@ -9,9 +9,9 @@ use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
-    Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl, ModuleScope,
-    Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef, TypeAlias,
-    TypeRef,
+    BodyContents, Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl,
+    ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef,
+    TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -428,6 +428,7 @@ impl ItemWalker<'_, '_, '_> {
                 .cloned()
                 .chain(cfg_predicates(attrs))
                 .collect(),
+            contents: BodyContents::of(&body),
             body,
             name_span: self.context.convert(sig.ident.span()),
         });

@@ -153,8 +153,33 @@ pub struct Function {
     /// modules'), as token text without spaces: `feature="std"`, `not(feature="std")`.
     pub cfg: Vec<String>,
     pub body: Block,
+    /// What the body contains, for passes that look only at some bodies.
+    pub contents: BodyContents,
     /// The signature's name, for labels.
     pub name_span: Span,
+}
+
+/// What a function's body contains (closures and async blocks included), found once when
+/// it is lowered: several passes look only at bodies with one of these and would otherwise
+/// each walk every body to find out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BodyContents {
+    /// A struct literal (`Config { .. }`).
+    pub struct_literal: bool,
+    /// An `.await` (including the futures a `select!`-like macro awaits).
+    pub await_expr: bool,
+}
+
+impl BodyContents {
+    pub fn of(body: &Block) -> BodyContents {
+        let mut contents = BodyContents::default();
+        body.walk(&mut |expr| match expr.kind {
+            ExprKind::Struct(_) => contents.struct_literal = true,
+            ExprKind::Await(_) => contents.await_expr = true,
+            _ => {}
+        });
+        contents
+    }
 }
 
 impl Function {

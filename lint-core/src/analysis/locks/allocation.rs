@@ -62,7 +62,7 @@ pub fn find_shared<'a>(
     // function order.
     let stores: Vec<Vec<(ClassKey, BTreeSet<Origin>)>> = functions
         .par_iter()
-        .filter(|(_, function)| has_struct_literal(&function.body))
+        .filter(|(_, function)| function.contents.struct_literal)
         .map(|(function_ref, function)| {
             let identity = identity_of(*function_ref, function);
             let mut stores = Vec::new();
@@ -320,7 +320,7 @@ pub fn find_back_references<'a>(
     // function order.
     let found: Vec<Vec<(FieldKey, Option<BackReference>)>> = functions
         .par_iter()
-        .filter(|(_, function)| has_struct_literal(&function.body))
+        .filter(|(_, function)| function.contents.struct_literal)
         .map(|(function_ref, function)| {
             let identity = identity_of(*function_ref, function);
             let maker = identity
@@ -367,12 +367,6 @@ pub fn find_back_references<'a>(
 
 /// A struct field: (the struct's canonical path, the field's name).
 type FieldKey = (String, String);
-
-fn has_struct_literal(body: &Block) -> bool {
-    let mut found = false;
-    body.walk(&mut |expr| found |= matches!(expr.kind, ExprKind::Struct(_)));
-    found
-}
 
 /// `self` → `""`, `self.state`, `self.state.clone()`, `Arc::clone(&self.state)` →
 /// `".state"`.

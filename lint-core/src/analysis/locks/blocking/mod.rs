@@ -302,6 +302,9 @@ fn direct_summary(sites: &[Site]) -> MayBlock {
 /// The spans of calls that are awaited right away (`helper().await`).
 fn awaited_calls(function: &Function) -> BTreeSet<(u32, u32)> {
     let mut spans = BTreeSet::new();
+    if !function.contents.await_expr {
+        return spans;
+    }
     function.body.walk(&mut |expr| {
         if let ExprKind::Await(inner) = &expr.kind {
             spans.insert((inner.span.byte_start, inner.span.byte_end));
