@@ -4,7 +4,8 @@
 //! `cargo run --release -p lint-core --example memory_profile -- PATHS...` takes files and
 //! directories like the parse floor (every `.rs` file under a directory, skipping `target/`
 //! and hidden folders), reads them, lowers them, builds the global program and runs the
-//! rules, printing after each phase the resident set and its peak during the phase (Linux:
+//! rules, printing after each phase (each pass of `Program::build` too) the wall and CPU
+//! time it took, the resident set and its peak during the phase (Linux:
 //! `/proc/self/status`, the peak reset through `/proc/self/clear_refs`). Each source file's
 //! crate is its folder's name, as in path mode without manifests.
 
@@ -15,6 +16,7 @@ use lint_core::{Config, Edition, SourceFile};
 /// Prints the resident set now and its peak since the last report (from /proc/self/status),
 /// then resets the peak (`/proc/self/clear_refs`), so each line shows its own phase.
 fn report(phase: &str) {
+    let (wall, cpu) = since_last_report();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -26,7 +28,7 @@ fn report(phase: &str) {
             / 1024.0
     };
     println!(
-        "{phase:<28} resident {:>9.1} MiB  peak {:>9.1} MiB  allocated {:>9.1} MiB  sampled peak {:>9.1} MiB",
+        "{phase:<28} wall {wall:>7.2} s  CPU {cpu:>7.2} s  resident {:>9.1} MiB  peak {:>9.1} MiB  allocated {:>9.1} MiB  sampled peak {:>9.1} MiB",
         field("VmRSS:"),
         field("VmHWM:"),
         GLOBAL.allocated() as f64 / 1048576.0,
@@ -34,6 +36,32 @@ fn report(phase: &str) {
             / 1048576.0
     );
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Wall time and process CPU time (user + system, from /proc/self/stat) since the last
+/// call.
+fn since_last_report() -> (f64, f64) {
+    static LAST: std::sync::Mutex<Option<(std::time::Instant, f64)>> = std::sync::Mutex::new(None);
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|value| value.parse::<f64>().ok())
+    };
+    // utime and stime, in clock ticks (100 per second on Linux).
+    let cpu = (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0;
+    let now = std::time::Instant::now();
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let elapsed = last.map_or((0.0, 0.0), |(then, then_cpu)| {
+        ((now - then).as_secs_f64(), cpu - then_cpu)
+    });
+    *last = Some((now, cpu));
+    elapsed
 }
 
 #[global_allocator]
@@ -103,7 +131,9 @@ fn main() {
     config.set_include_test_code(true);
     std::thread::spawn(sample_peak);
     {
-        let program = lint_core::analysis::Program::build(&facts, &config);
+        let program = lint_core::analysis::Program::build_observed(&facts, &config, &mut |pass| {
+            report(&format!("  {pass}"))
+        });
         report("program built");
         let sites = program.call_sites.all().count();
         let arguments: usize = program

@@ -90,18 +90,31 @@ pub struct Program<'a> {
 
 impl<'a> Program<'a> {
     pub fn build(files: &'a [FileFacts], config: &Config) -> Program<'a> {
+        Program::build_observed(files, config, &mut |_| {})
+    }
+
+    /// [`Program::build`], calling `after_pass` with each pass's name when it is done (for
+    /// profiles: the `memory_profile` example reports time and memory per pass).
+    pub fn build_observed(
+        files: &'a [FileFacts],
+        config: &Config,
+        after_pass: &mut dyn FnMut(&'static str),
+    ) -> Program<'a> {
         let knowledge = Knowledge::from_config(config);
         let scope = Scope {
             include_test_code: config.include_test_code(),
         };
         let resolver = Resolver::new(files);
+        after_pass("resolver");
         let loops = loops::collect_loops(files, scope);
+        after_pass("loops");
         let loops_index = loops
             .iter()
             .enumerate()
             .map(|(index, function_loops)| (function_loops.function, index))
             .collect();
         let items = items::ItemIndex::build(files, &resolver);
+        after_pass("item index");
         let typing = Typing {
             types: TypeResolver {
                 files,
@@ -110,8 +123,17 @@ impl<'a> Program<'a> {
             },
         };
         let function_types = all_function_types(typing);
+        after_pass("local types");
         let call_sites = call_sites::collect(typing, &function_types, scope);
-        let locks = locks::analyze_locks(typing, &function_types, &call_sites, &knowledge, scope);
+        after_pass("call sites");
+        let locks = locks::analyze_locks(
+            typing,
+            &function_types,
+            &call_sites,
+            &knowledge,
+            scope,
+            after_pass,
+        );
         Program {
             files,
             resolver,

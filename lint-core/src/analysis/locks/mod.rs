@@ -135,6 +135,7 @@ pub fn analyze_locks<'a>(
     call_sites: &'a CallSites,
     knowledge: &Knowledge,
     scope: super::Scope,
+    after_pass: &mut dyn FnMut(&'static str),
 ) -> LockAnalysis {
     let files = typing.types.files;
     let items = typing.types.items;
@@ -220,6 +221,7 @@ pub fn analyze_locks<'a>(
         format_impls: format_impls(files, items),
         identity_of: &identity_of,
     };
+    after_pass("lock prepasses");
     let no_callbacks = HashMap::default();
     // Each function's walk is independent of the others: run them in parallel.
     let mut walked: HashMap<FunctionRef, FunctionLocks> = functions
@@ -257,11 +259,13 @@ pub fn analyze_locks<'a>(
             .collect();
         walked.extend(rewalked);
     }
+    after_pass("lock walks");
     let mut analysis = LockAnalysis {
         functions: walked,
         ..LockAnalysis::default()
     };
     let summaries = summaries::summarize(&analysis.functions);
+    after_pass("lock summaries");
     let borrows = borrows::ExclusiveBorrows::new(files, items);
     let self_type_of = |function: FunctionRef| items.self_type_of(function).map(str::to_string);
     let consumes_self = |function_ref: FunctionRef| {
@@ -276,6 +280,7 @@ pub fn analyze_locks<'a>(
     let found = graph::build(&analysis.functions, &summaries, &makers, &|witness| {
         borrows.excludes(witness)
     });
+    after_pass("lock graph");
     let coexist = |a: &EdgeWitness, b: &EdgeWitness| {
         let functions = |witness: &EdgeWitness| {
             std::iter::once(witness.function)
@@ -355,9 +360,11 @@ pub fn analyze_locks<'a>(
             fresh_local: &fresh_local,
         },
     );
+    after_pass("lock clusters, same-class");
     let blocking_inputs =
         blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
     let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
+    after_pass("blocking");
     analysis.blocking_under_lock = blocking.under_lock;
     analysis.channel_cycles = blocking.channel_cycles;
     analysis.rendezvous_cycles = blocking.rendezvous_cycles;
