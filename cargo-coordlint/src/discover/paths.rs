@@ -56,15 +56,18 @@ struct Manifest {
     package: Option<Arc<PackageInfo>>,
     /// The package's targets (declared with their `path`, and discovered).
     targets: Vec<Arc<TargetInfo>>,
+    /// Each target's root file, lexically normalized (same order as `targets`).
+    target_roots: Vec<PathBuf>,
 }
 
 impl Manifest {
     /// The target whose root file is `file` (`[[bin]] path = "src/tool.rs"`, `src/main.rs`).
     fn target_rooted_at(&self, file: &Path) -> Option<&Arc<TargetInfo>> {
         let file = normalize_lexically(file);
-        self.targets
+        self.target_roots
             .iter()
-            .find(|target| normalize_lexically(&target.src_path) == file)
+            .position(|root| *root == file)
+            .map(|index| &self.targets[index])
     }
 }
 
@@ -73,7 +76,7 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::new(root);
     // (file, its confinement, named on the command line)
     let mut files: Vec<(PathBuf, Arc<Confinement>, bool)> = Vec::new();
-    let mut manifests: HashMap<PathBuf, Option<Manifest>> = HashMap::new();
+    let mut manifests: HashMap<PathBuf, Option<Arc<Manifest>>> = HashMap::new();
     for path in &cli.paths {
         let absolute = normalize_lexically(path);
         let confinement = Arc::new(confinement_for(&absolute));
@@ -422,9 +425,9 @@ fn is_keyword(word: &str, edition: Edition) -> bool {
 }
 
 fn nearest_manifest(
-    cache: &mut HashMap<PathBuf, Option<Manifest>>,
+    cache: &mut HashMap<PathBuf, Option<Arc<Manifest>>>,
     file: &Path,
-) -> Option<Manifest> {
+) -> Option<Arc<Manifest>> {
     let dir = file.parent()?.to_path_buf();
     if let Some(known) = cache.get(&dir) {
         return known.clone();
@@ -441,7 +444,7 @@ fn nearest_manifest(
     let found = match cache.get(&package_dir) {
         Some(known) => known.clone(),
         None => {
-            let read = read_manifest(&package_dir);
+            let read = read_manifest(&package_dir).map(Arc::new);
             cache.insert(package_dir, read.clone());
             read
         }
@@ -493,12 +496,17 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
             .collect(),
         None => Vec::new(),
     };
+    let target_roots = targets
+        .iter()
+        .map(|target| normalize_lexically(&target.src_path))
+        .collect();
     Some(Manifest {
         dir: dir.to_path_buf(),
         crate_name: name.unwrap_or("crate").replace('-', "_"),
         edition,
         package: package_info,
         targets,
+        target_roots,
     })
 }
 
