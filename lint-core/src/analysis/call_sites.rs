@@ -18,7 +18,7 @@ use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::locks::{is_identity_method, is_shared_pointer_clone_path};
 use crate::knowledge::std_items::is_common_method_name;
-use crate::model::{Expr, ExprKind, FileFacts, Function, PathRef};
+use crate::model::{Expr, ExprKind, FileFacts, Function, PathRef, ScopeId};
 use crate::resolve::Resolved;
 use crate::span::Span;
 
@@ -122,6 +122,9 @@ struct Interned {
     resolved: HashMap<(String, bool), Arc<Resolved>>,
     methods: HashMap<String, Arc<str>>,
     callees: HashMap<Vec<FunctionRef>, Callees>,
+    /// Each path as written in a scope, resolved (not for `Self::` paths, which also depend
+    /// on the function's `impl`): a file's calls name the same paths over and over.
+    by_scope: HashMap<ScopeId, HashMap<PathRef, Arc<Resolved>>>,
 }
 
 impl Interned {
@@ -390,6 +393,30 @@ impl Collector<'_, '_> {
     }
 
     fn resolve(&self, path: &PathRef) -> Arc<Resolved> {
+        let names_self = path.segments.first().is_some_and(|first| first == "Self");
+        if !names_self
+            && let Some(known) = self
+                .interned
+                .borrow()
+                .by_scope
+                .get(&self.at.scope)
+                .and_then(|paths| paths.get(path))
+        {
+            return known.clone();
+        }
+        let resolved = self.resolve_uncached(path);
+        if !names_self {
+            self.interned
+                .borrow_mut()
+                .by_scope
+                .entry(self.at.scope)
+                .or_default()
+                .insert(path.clone(), resolved.clone());
+        }
+        resolved
+    }
+
+    fn resolve_uncached(&self, path: &PathRef) -> Arc<Resolved> {
         // `Self::..` names the impl's type (never through a glob); anything else is resolved
         // once, for its canonical path and whether a glob import gave it.
         let (canonical, via_glob) = if path.segments.first().is_some_and(|first| first == "Self")
