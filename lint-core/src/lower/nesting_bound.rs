@@ -331,4 +331,23 @@ mod tests {
         assert_eq!(nesting_bound("/* open"), None);
         assert_eq!(nesting_bound("}"), None);
     }
+
+    /// Every short string over the characters that start or end literals, comments and
+    /// groups: the scan answers (a bound or none) and never panics.
+    #[test]
+    fn never_panics_on_short_tricky_texts() {
+        const PIECES: &[&str] = &[
+            "'", "\"", "\\", "/", "*", "r", "#", "b", "(", ")", "a", "é", "\n", "=", ">",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts
+                .iter()
+                .flat_map(|text| PIECES.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            for text in &texts {
+                let _ = nesting_bound(text);
+            }
+        }
+    }
 }
