@@ -132,36 +132,65 @@ impl ItemIndex {
                     .collect::<Vec<_>>()
             })
             .collect();
+        // Three groups of maps, filled at once, each in file order.
+        let mut paths = Vec::with_capacity(resolved.len());
+        let mut owners = Vec::new();
+        let mut trait_methods = Vec::new();
         for (function_ref, resolved) in resolved {
-            let function = &files[function_ref.file].functions[function_ref.index];
-            if let Some(trait_path) = resolved.trait_of_method {
-                if function.self_type.is_some() {
-                    index
-                        .trait_method_impls
-                        .entry((trait_path.clone(), function.name.clone()))
-                        .or_default()
-                        .push(function_ref);
-                } else if let Some(declared) = index.traits.get_mut(&trait_path) {
-                    declared
-                        .defaults
-                        .insert(function.name.clone(), function_ref);
-                }
-                index.method_traits.insert(function_ref, trait_path);
-            }
+            paths.push((function_ref, resolved.path));
             if let Some(owner) = resolved.owner {
-                index.self_types.insert(function_ref, owner);
-                index
-                    .methods_by_name
-                    .entry(function.name.clone())
-                    .or_default()
-                    .push(function_ref);
+                owners.push((function_ref, owner));
             }
-            index
-                .functions
-                .entry(resolved.path)
-                .or_default()
-                .push(function_ref);
+            if let Some(trait_path) = resolved.trait_of_method {
+                trait_methods.push((function_ref, trait_path));
+            }
         }
+        let function_at = |function: FunctionRef| &files[function.file].functions[function.index];
+        let ItemIndex {
+            functions,
+            methods_by_name,
+            self_types,
+            method_traits,
+            traits,
+            trait_method_impls,
+            ..
+        } = &mut index;
+        rayon::join(
+            || {
+                for (function_ref, path) in paths {
+                    functions.entry(path).or_default().push(function_ref);
+                }
+            },
+            || {
+                rayon::join(
+                    || {
+                        for (function_ref, owner) in owners {
+                            self_types.insert(function_ref, owner);
+                            methods_by_name
+                                .entry(function_at(function_ref).name.clone())
+                                .or_default()
+                                .push(function_ref);
+                        }
+                    },
+                    || {
+                        for (function_ref, trait_path) in trait_methods {
+                            let function = function_at(function_ref);
+                            if function.self_type.is_some() {
+                                trait_method_impls
+                                    .entry((trait_path.clone(), function.name.clone()))
+                                    .or_default()
+                                    .push(function_ref);
+                            } else if let Some(declared) = traits.get_mut(&trait_path) {
+                                declared
+                                    .defaults
+                                    .insert(function.name.clone(), function_ref);
+                            }
+                            method_traits.insert(function_ref, trait_path);
+                        }
+                    },
+                )
+            },
+        );
         index
     }
 
