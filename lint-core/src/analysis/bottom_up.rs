@@ -16,7 +16,8 @@ use crate::hash::{HashMap, HashSet};
 
 /// The strongly connected components of the call graph over `functions` (edges from
 /// `callees_of`; callees outside `functions` are left out), grouped by level, lowest
-/// first. Members keep `functions`' order within a component's discovery.
+/// first; a component's members in the order the search met them (deterministic for a
+/// given `functions` order).
 pub fn components_by_level(
     functions: &[FunctionRef],
     callees_of: &dyn Fn(FunctionRef) -> Vec<FunctionRef>,
