@@ -63,20 +63,28 @@ pub fn components_by_level(
     levels
 }
 
-/// The functions among `functions` from which a call chain (through `callees_of`) reaches
-/// one of `seeds`, the seeds included: the only ones a bottom-up summary of what the seeds
-/// do can be non-empty for.
-pub fn reaching(
+/// Who calls each function, over the call graph of `functions` (edges from `callees_of`),
+/// in `functions`' order, once per call edge.
+pub fn callers_of(
     functions: &[FunctionRef],
     callees_of: &dyn Fn(FunctionRef) -> Vec<FunctionRef>,
-    seeds: impl IntoIterator<Item = FunctionRef>,
-) -> HashSet<FunctionRef> {
+) -> HashMap<FunctionRef, Vec<FunctionRef>> {
     let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
     for function in functions {
         for callee in callees_of(*function) {
             callers.entry(callee).or_default().push(*function);
         }
     }
+    callers
+}
+
+/// The functions from which a call chain (through `callers`, from [`callers_of`]) reaches
+/// one of `seeds`, the seeds included: the only ones a bottom-up summary of what the seeds
+/// do can be non-empty for.
+pub fn reaching(
+    callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
+    seeds: impl IntoIterator<Item = FunctionRef>,
+) -> HashSet<FunctionRef> {
     let mut reached: HashSet<FunctionRef> = HashSet::default();
     let mut stack: Vec<FunctionRef> = seeds.into_iter().collect();
     while let Some(function) = stack.pop() {

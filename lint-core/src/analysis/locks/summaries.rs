@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::guards::{FunctionLocks, HeldCall};
 use super::identity::ClassKey;
 use crate::analysis::FunctionRef;
-use crate::analysis::bottom_up::{components_by_level, reaching, summarize_by_level};
+use crate::analysis::bottom_up::{callers_of, components_by_level, reaching, summarize_by_level};
 use crate::knowledge::locks::{LockType, Mode};
 use crate::span::Span;
 
@@ -73,17 +73,11 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
         .iter()
         .copied()
         .filter(|function| !functions[function].acquisitions.is_empty());
-    let reaching = reaching(&order, &callees_of, acquiring);
+    // A component's worklist follows only callers inside the component.
+    let callers = callers_of(&order, &callees_of);
+    let reaching = reaching(&callers, acquiring);
     order.retain(|function| reaching.contains(function));
     let levels = components_by_level(&order, &callees_of);
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-    for function in &order {
-        for callee in callees_of(*function) {
-            if functions.contains_key(&callee) {
-                callers.entry(callee).or_default().push(*function);
-            }
-        }
-    }
     let found = summarize_by_level(&levels, &|members, lower| {
         summarize_component(functions, members, &callers, lower)
     });

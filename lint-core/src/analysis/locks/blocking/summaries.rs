@@ -9,12 +9,12 @@
 //! that implementor. Such a reach carries the condition ([`Dispatched`]), and a call site
 //! that passes an argument of another known type does not get it.
 
-use crate::hash::{HashMap, HashSet};
+use crate::hash::HashMap;
 use std::collections::{BTreeSet, VecDeque};
 
 use super::classify::BlockingOp;
 use crate::analysis::FunctionRef;
-use crate::analysis::bottom_up::{components_by_level, reaching, summarize_by_level};
+use crate::analysis::bottom_up::{callers_of, components_by_level, reaching, summarize_by_level};
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.
@@ -173,23 +173,16 @@ pub fn summarize(
             .flat_map(|edge| edge.callees.iter().copied())
             .collect()
     };
-    // Only functions with a call chain to a blocking call can have a summary.
-    let reaching = reaching(functions, &callees_of, direct.keys().copied());
+    // Only functions with a call chain to a blocking call can have a summary. A component's
+    // worklist follows only callers inside the component.
+    let callers = callers_of(functions, &callees_of);
+    let reaching = reaching(&callers, direct.keys().copied());
     let functions: Vec<FunctionRef> = functions
         .iter()
         .copied()
         .filter(|function| reaching.contains(function))
         .collect();
     let levels = components_by_level(&functions, &callees_of);
-    let known: HashSet<FunctionRef> = functions.iter().copied().collect();
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-    for function in &functions {
-        for callee in callees_of(*function) {
-            if known.contains(&callee) {
-                callers.entry(callee).or_default().push(*function);
-            }
-        }
-    }
     let mut summaries = summarize_by_level(&levels, &|members, lower| {
         summarize_component(members, direct, calls, implementor_of, &callers, lower)
     });
