@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
+use super::token_spans;
 use crate::model::body::{
     Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Method, Stmt, StructLiteral,
 };
@@ -81,7 +82,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }),
             syn::Stmt::Macro(stmt_macro) => {
                 let span = self
-                    .span(stmt_macro.mac.path.span())
+                    .span(token_spans::path_span(&stmt_macro.mac.path))
                     .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
                 let kind = match macros::lower_select(self, &stmt_macro.mac) {
                     Some(select) => select,
@@ -311,7 +312,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Macro(macro_expr) => {
                 let span = self
-                    .span(macro_expr.mac.path.span())
+                    .span(token_spans::path_span(&macro_expr.mac.path))
                     .to(self.span(macros::delimiter_close(&macro_expr.mac)));
                 let kind = match macros::lower_select(self, &macro_expr.mac) {
                     Some(select) => select,
@@ -353,7 +354,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Path(path) => (
                 ExprKind::Path(path_ref(&path.path)),
-                self.span(path.path.span()),
+                self.span(token_spans::path_span(&path.path)),
             ),
             E::Range(range) => {
                 let parts = self.exprs(range.start.iter().chain(range.end.iter()).map(|e| &**e));
@@ -411,7 +412,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     .collect();
                 let rest = structure.rest.as_deref().map(|rest| self.expr(rest));
                 let span = self
-                    .span(structure.path.span())
+                    .span(token_spans::path_span(&structure.path))
                     .to(self.span(structure.brace_token.span.close()));
                 let path = path_ref(&structure.path);
                 let literal = StructLiteral { path, fields, rest };

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use super::body::BodyLowerer;
 use super::syntax::{path_ref, type_ref};
+use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
     BodyContents, Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl,
@@ -81,8 +82,8 @@ impl ItemWalker<'_, '_, '_> {
     }
 
     /// Records the lines of an item (attributes included) under `name`.
-    fn extent(&mut self, name: String, spanned: &dyn Spanned, in_test: bool) {
-        let span = self.context.convert(spanned.span());
+    fn extent(&mut self, name: String, span: proc_macro2::Span, in_test: bool) {
+        let span = self.context.convert(span);
         self.facts.items.push(ItemExtent {
             name,
             first_line: span.start.line,
@@ -96,7 +97,7 @@ impl ItemWalker<'_, '_, '_> {
             let in_test = at.in_test
                 || item_attrs(item)
                     .is_some_and(|attrs| has_cfg_test(attrs) || has_test_attribute(attrs));
-            self.extent(name, item, in_test);
+            self.extent(name, token_spans::item_span(item), in_test);
         }
         match item {
             syn::Item::Use(item_use) => self.use_item(item_use, at.scope),
@@ -230,7 +231,7 @@ impl ItemWalker<'_, '_, '_> {
                 };
                 let method_in_test =
                     in_test || has_cfg_test(&method.attrs) || has_test_attribute(&method.attrs);
-                self.extent(name, method, method_in_test);
+                self.extent(name, token_spans::impl_fn_span(method), method_in_test);
                 let at = ItemContext {
                     in_test: in_test || has_cfg_test(&method.attrs),
                     cfg: cfg.clone(),
@@ -263,7 +264,7 @@ impl ItemWalker<'_, '_, '_> {
         for trait_item in &item_trait.items {
             if let syn::TraitItem::Fn(method) = trait_item {
                 let name = format!("{}::{}", item_trait.ident, method.sig.ident);
-                self.extent(name, method, at.in_test);
+                self.extent(name, token_spans::trait_fn_span(method), at.in_test);
                 methods.push(method.sig.ident.to_string());
                 if let Some(default_body) = &method.default {
                     default_methods.push(method.sig.ident.to_string());

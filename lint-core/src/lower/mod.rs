@@ -13,6 +13,7 @@ mod macros;
 mod nesting_bound;
 mod suppressions;
 mod syntax;
+mod token_spans;
 mod tokens;
 
 use proc_macro2::TokenStream;
@@ -143,6 +144,66 @@ pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
         tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
             .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
     )
+}
+
+/// For the test suite: checks [`token_spans`] against syn's `Spanned` on every item,
+/// method and path of `text`, giving how many nodes agreed, or the first that did not.
+/// `None` when the text does not parse.
+#[doc(hidden)]
+pub fn token_spans_agree_with_syn(text: &str) -> Option<Result<usize, String>> {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+
+    struct Compare {
+        checked: usize,
+        first_difference: Option<String>,
+    }
+    impl Compare {
+        fn check(&mut self, what: &str, ours: proc_macro2::Span, syn_span: proc_macro2::Span) {
+            self.checked += 1;
+            let range = |span: proc_macro2::Span| (span.start(), span.end());
+            if self.first_difference.is_none() && range(ours) != range(syn_span) {
+                self.first_difference = Some(format!(
+                    "{what} at {:?}: token spans give {:?}, syn gives {:?}",
+                    syn_span.start(),
+                    range(ours),
+                    range(syn_span)
+                ));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Compare {
+        fn visit_item(&mut self, item: &'ast syn::Item) {
+            self.check("item", token_spans::item_span(item), item.span());
+            syn::visit::visit_item(self, item);
+        }
+        fn visit_impl_item_fn(&mut self, method: &'ast syn::ImplItemFn) {
+            self.check("method", token_spans::impl_fn_span(method), method.span());
+            syn::visit::visit_impl_item_fn(self, method);
+        }
+        fn visit_trait_item_fn(&mut self, method: &'ast syn::TraitItemFn) {
+            self.check(
+                "trait method",
+                token_spans::trait_fn_span(method),
+                method.span(),
+            );
+            syn::visit::visit_trait_item_fn(self, method);
+        }
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            self.check("path", token_spans::path_span(path), path.span());
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let file = syn::parse_file(text).ok()?;
+    let mut compare = Compare {
+        checked: 0,
+        first_difference: None,
+    };
+    compare.visit_file(&file);
+    Some(match compare.first_difference {
+        Some(difference) => Err(difference),
+        None => Ok(compare.checked),
+    })
 }
 
 /// How far below each nesting limit the text's bound must be for the token check to be

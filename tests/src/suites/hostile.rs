@@ -279,3 +279,33 @@ fn escapes_from_sources_and_file_names_never_reach_the_output_raw() {
         output.stdout
     );
 }
+
+/// Lowering finds items' and paths' spans from their first and last tokens rather than
+/// syn's `Spanned` (which prints the node): the two must agree on every item, method and
+/// path of every fixture and source file of the project.
+#[test]
+fn token_spans_agree_with_syns_spanned() {
+    let root = coordlint_tests::repo_root();
+    let mut files = Vec::new();
+    for dir in [
+        "lint-core/src",
+        "cargo-coordlint/src",
+        "runtime-probe",
+        "fixtures",
+        "tests/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        let Some(agreed) = lint_core::lower::token_spans_agree_with_syn(&text) else {
+            continue;
+        };
+        match agreed {
+            Ok(count) => checked += count,
+            Err(difference) => panic!("{}: {difference}", file.display()),
+        }
+    }
+    assert!(checked > 10_000, "checked only {checked} nodes");
+}
