@@ -175,7 +175,9 @@ fn run_cli(
     if cli.graph {
         return print_graph(cli, environment, out);
     }
-    let (inputs, diagnostics, elapsed) = analyze(cli, environment, progress, err)?;
+    // A `--fix` run analyzes again after writing: only the last analysis may keep its state.
+    let (inputs, diagnostics, elapsed) =
+        analyze(cli, environment, progress, err, exits_after && !cli.fix)?;
     if cli.fix {
         let outcome = fix::apply(
             &inputs,
@@ -198,8 +200,13 @@ fn run_cli(
             writeln!(err, "note: no machine-applicable fix to apply")?;
         } else {
             // What is left, read from the rewritten files.
-            let (inputs, diagnostics, elapsed) =
-                analyze(cli, environment, progress, &mut std::io::sink())?;
+            let (inputs, diagnostics, elapsed) = analyze(
+                cli,
+                environment,
+                progress,
+                &mut std::io::sink(),
+                exits_after,
+            )?;
             return report(cli, &inputs, diagnostics, elapsed, out, err);
         }
     }
@@ -212,12 +219,14 @@ fn run_cli(
 
 /// Finds, reads and analyzes the files; returns them with the findings (levels from the
 /// settings, sorted by path, suggestions attached) and the time it took. Warnings about the
-/// inputs go to `err`.
+/// inputs go to `err`. With `exits_after`, the analysis's whole-program state is not freed
+/// (the process ends next).
 fn analyze(
     cli: &Cli,
     environment: &Environment,
     progress: &progress::Progress,
     err: &mut dyn Write,
+    exits_after: bool,
 ) -> anyhow::Result<(
     discover::Inputs,
     Vec<lint_core::Diagnostic>,
@@ -267,8 +276,10 @@ fn analyze(
     progress.phase(format!("analyzing {} files", inputs.sources.len()));
     let skipped = skipped::diagnostics(&inputs, config);
     let analyze = || {
+        let mut config = config.clone();
+        config.set_free_program_state(!exits_after);
         let diagnostics =
-            lint_core::analyze_with(inputs.facts(), config, runtime.as_ref(), skipped.clone());
+            lint_core::analyze_with(inputs.facts(), &config, runtime.as_ref(), skipped.clone());
         let mut diagnostics = configs.relevel(&inputs, diagnostics);
         sort_by_path(&inputs, &mut diagnostics);
         // A suggestion that would not parse is left out (and the finding still reported).

@@ -192,17 +192,27 @@ fn analyze_on_this_thread(
     diagnostics.extend(made_elsewhere);
     let mut program = analysis::Program::build(files, config);
     program.runtime = runtime;
-    for rule in rules::ALL {
-        let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
-            continue;
-        };
-        let context = rules::RuleContext {
-            program: &program,
-            config,
-            rule,
-            severity,
-        };
-        check(&context, &mut diagnostics);
+    // The rules read the program and nothing else: they run side by side, and their
+    // findings are put together in the rules' order.
+    let found: Vec<Vec<Diagnostic>> = rules::ALL
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            if let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) {
+                let context = rules::RuleContext {
+                    program: &program,
+                    config,
+                    rule,
+                    severity,
+                };
+                check(&context, &mut found);
+            }
+            found
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
+    if !config.free_program_state() {
+        std::mem::forget(program);
     }
     let mut diagnostics = suppress::apply(files, config, diagnostics);
     diagnostic::sort_diagnostics(&mut diagnostics);

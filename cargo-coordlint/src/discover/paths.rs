@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 
 use super::confine::{self, Confinement, normalize_lexically};
 use super::layout::wants_target;
@@ -77,13 +78,24 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     // (file, its confinement, named on the command line)
     let mut files: Vec<(PathBuf, Arc<Confinement>, bool)> = Vec::new();
     let mut manifests: HashMap<PathBuf, Option<Arc<Manifest>>> = HashMap::new();
-    for path in &cli.paths {
-        let absolute = normalize_lexically(path);
-        let confinement = Arc::new(confinement_for(&absolute));
-        if absolute.is_dir() {
-            let mut found = Vec::new();
-            collect_rust_files(&mut inputs, &confinement, &absolute, &mut found)
-                .with_context(|| format!("could not list {}", path.display()))?;
+    // The folders are walked side by side (a run over many crates names many folders).
+    let walked: Vec<_> = cli
+        .paths
+        .par_iter()
+        .map(|path| {
+            let absolute = normalize_lexically(path);
+            let confinement = Arc::new(confinement_for(&absolute));
+            let listing = absolute
+                .is_dir()
+                .then(|| collect_rust_files(&inputs.root, &confinement, &absolute));
+            (path, absolute, confinement, listing)
+        })
+        .collect();
+    for (path, absolute, confinement, listing) in walked {
+        if let Some(listing) = listing {
+            let (found, warnings) =
+                listing.with_context(|| format!("could not list {}", path.display()))?;
+            inputs.warnings.extend(warnings);
             for file in found {
                 let manifest = nearest_manifest(&mut manifests, &file);
                 let package_dir = manifest.as_ref().map(|manifest| manifest.dir.clone());
@@ -297,11 +309,12 @@ fn confinement_for(argument: &Path) -> Confinement {
 /// leads out is not entered (a warning says so), a symlinked file that does is reported
 /// skipped when it is read. Each directory is entered once, so symlink loops end.
 fn collect_rust_files(
-    inputs: &mut Inputs,
+    root: &Path,
     confinement: &Confinement,
     dir: &Path,
-    out: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
+) -> std::io::Result<(Vec<PathBuf>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
     let mut entered: HashSet<PathBuf> = HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -312,9 +325,9 @@ fn collect_rust_files(
                 }
             }
             Err(reason) => {
-                inputs.warnings.push(format!(
+                warnings.push(format!(
                     "{}: directory not entered: {reason}",
-                    display_path(&inputs.root, &dir)
+                    display_path(root, &dir)
                 ));
                 continue;
             }
@@ -345,7 +358,7 @@ fn collect_rust_files(
             }
         }
     }
-    Ok(())
+    Ok((out, warnings))
 }
 
 /// Where the `mod` declarations of a file found by path look for their files, from where
