@@ -8,7 +8,9 @@
 
 use crate::hash::HashMap;
 
-use crate::model::{FileFacts, Import, PathRef, ScopeId};
+use rayon::prelude::*;
+
+use crate::model::{FileFacts, Import, ModuleScope, PathRef, ScopeId};
 
 /// How far import chains are followed (`use a as b; use b as c; ...`) before giving up.
 const MAX_IMPORT_HOPS: usize = 16;
@@ -41,6 +43,20 @@ impl Resolved {
     }
 }
 
+/// The named imports of a scope with more than [`SCANNED_IMPORTS`] of them, by the name
+/// they bind (the first one written wins, as in the scan).
+fn named_import_map(scope: &ModuleScope) -> HashMap<&str, &PathRef> {
+    let mut map = HashMap::default();
+    if scope.imports.len() > SCANNED_IMPORTS {
+        for import in &scope.imports {
+            if let Import::Named { alias, path } = import {
+                map.entry(alias.as_str()).or_insert(path);
+            }
+        }
+    }
+    map
+}
+
 /// A module of the workspace: its crate name and module path inside the crate.
 type ModuleKey<'a> = (&'a str, &'a [String]);
 
@@ -53,7 +69,16 @@ pub struct Resolver<'a> {
     files: &'a [FileFacts],
     /// (crate, module path) → the scopes that make up that module.
     modules: HashMap<ModuleKey<'a>, ModuleScopes>,
+    /// By file and scope: the named imports by the name they bind (the first one written
+    /// wins), for scopes with more than a few imports; the others are scanned in order.
+    named_imports: Vec<Vec<HashMap<&'a str, &'a PathRef>>>,
+    /// By file and scope: what each glob import (in written order) resolves to. Every
+    /// path not found in its scope tries the globs, so they are resolved once, up front.
+    glob_bases: Vec<Vec<Vec<Resolved>>>,
 }
+
+/// Scopes with more named imports than this get a map from name to import.
+const SCANNED_IMPORTS: usize = 8;
 
 impl<'a> Resolver<'a> {
     pub fn new(files: &'a [FileFacts]) -> Resolver<'a> {
@@ -68,7 +93,60 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        Resolver { files, modules }
+        let named_imports = files
+            .par_iter()
+            .map(|facts| facts.scopes.iter().map(named_import_map).collect())
+            .collect();
+        let mut resolver = Resolver {
+            files,
+            modules,
+            named_imports,
+            glob_bases: Vec::new(),
+        };
+        // A glob's own path is resolved as an import's path is (one hop in, so never
+        // through globs itself): the table is complete before anything reads it.
+        resolver.glob_bases = files
+            .par_iter()
+            .enumerate()
+            .map(|(file_index, facts)| {
+                (0..facts.scopes.len())
+                    .map(|scope_index| {
+                        let scope = ScopeId(scope_index as u32);
+                        facts
+                            .scope(scope)
+                            .imports
+                            .iter()
+                            .filter_map(|import| match import {
+                                Import::Glob { path } => Some(resolver.resolve_with_hops(
+                                    file_index,
+                                    scope,
+                                    &path.segments,
+                                    path.global,
+                                    1,
+                                )),
+                                Import::Named { .. } => None,
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        resolver
+    }
+
+    /// The path of the named import of `scope` that binds `name`, if any.
+    fn named_import(&self, file_index: usize, scope: ScopeId, name: &str) -> Option<&'a PathRef> {
+        let facts: &'a FileFacts = &self.files[file_index];
+        let module = facts.scope(scope);
+        if module.imports.len() > SCANNED_IMPORTS {
+            return self.named_imports[file_index][scope.0 as usize]
+                .get(name)
+                .copied();
+        }
+        module.imports.iter().find_map(|import| match import {
+            Import::Named { alias, path } if alias == name => Some(path),
+            _ => None,
+        })
     }
 
     /// Resolves `path` as written in `scope` of file `file_index`.
@@ -110,20 +188,16 @@ impl<'a> Resolver<'a> {
         let mut current = Some(scope);
         while let Some(scope_id) = current {
             let module = facts.scope(scope_id);
-            for import in &module.imports {
-                if let Import::Named { alias, path } = import
-                    && alias == first
-                {
-                    let mut target = self.resolve_with_hops(
-                        file_index,
-                        scope_id,
-                        &path.segments,
-                        path.global,
-                        hops + 1,
-                    );
-                    target.segments.extend(segments[1..].iter().cloned());
-                    return target;
-                }
+            if let Some(path) = self.named_import(file_index, scope_id, first) {
+                let mut target = self.resolve_with_hops(
+                    file_index,
+                    scope_id,
+                    &path.segments,
+                    path.global,
+                    hops + 1,
+                );
+                target.segments.extend(segments[1..].iter().cloned());
+                return target;
             }
             if module.declares(first) {
                 return self.in_crate(facts, &module.module_path, segments, hops);
@@ -134,7 +208,7 @@ impl<'a> Resolver<'a> {
         if hops > 0 || matches!(first.as_str(), "std" | "core" | "alloc") {
             return as_written();
         }
-        self.through_globs(file_index, scope, segments, hops)
+        self.through_globs(file_index, scope, segments)
             .unwrap_or_else(as_written)
     }
 
@@ -174,11 +248,7 @@ impl<'a> Resolver<'a> {
                 if module.declares(name) {
                     return plain(segments);
                 }
-                let import = module.imports.iter().find_map(|import| match import {
-                    Import::Named { alias, path } if alias == name => Some(path),
-                    _ => None,
-                });
-                if let Some(path) = import {
+                if let Some(path) = self.named_import(*file_index, *scope, name) {
                     let mut target = self.resolve_with_hops(
                         *file_index,
                         *scope,
@@ -204,24 +274,13 @@ impl<'a> Resolver<'a> {
         file_index: usize,
         scope: ScopeId,
         segments: &[String],
-        hops: usize,
     ) -> Option<Resolved> {
         let facts = &self.files[file_index];
         let mut external_candidates = Vec::new();
         let mut current = Some(scope);
         while let Some(scope_id) = current {
             let module = facts.scope(scope_id);
-            for import in &module.imports {
-                let Import::Glob { path } = import else {
-                    continue;
-                };
-                let base = self.resolve_with_hops(
-                    file_index,
-                    scope_id,
-                    &path.segments,
-                    path.global,
-                    hops + 1,
-                );
+            for base in &self.glob_bases[file_index][scope_id.0 as usize] {
                 if let Some(declares) = self.module_declares(&base.segments, &segments[0]) {
                     if declares {
                         let mut resolved = base.segments.clone();
@@ -232,7 +291,7 @@ impl<'a> Resolver<'a> {
                         });
                     }
                 } else {
-                    external_candidates.push(base.segments);
+                    external_candidates.push(base.segments.clone());
                 }
             }
             current = module.parent;
@@ -254,12 +313,8 @@ impl<'a> Resolver<'a> {
         let (crate_name, module_path) = module.split_first()?;
         let scopes = self.modules.get(&(crate_name.as_str(), module_path))?;
         Some(scopes.iter().any(|(file_index, scope)| {
-            let module = self.files[*file_index].scope(*scope);
-            module.declares(name)
-                || module
-                    .imports
-                    .iter()
-                    .any(|import| matches!(import, Import::Named { alias, .. } if alias == name))
+            self.files[*file_index].scope(*scope).declares(name)
+                || self.named_import(*file_index, *scope, name).is_some()
         }))
     }
 }
