@@ -60,13 +60,17 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
     pub fn block(&mut self, block: &syn::Block) -> Block {
         let mut seen_cfgs: Vec<String> = Vec::new();
         let in_test = self.in_test;
-        let stmts = block
-            .stmts
-            .iter()
-            .filter(|stmt| in_test || !is_test_only(stmt))
-            .filter(|stmt| !is_cfg_alternative(stmt, &mut seen_cfgs))
-            .filter_map(|stmt| self.stmt(stmt))
-            .collect();
+        // Sized for every statement (a few are left out): collecting a filtered iterator
+        // would grow the vector to room for four, kept for the whole run.
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        stmts.extend(
+            block
+                .stmts
+                .iter()
+                .filter(|stmt| in_test || !is_test_only(stmt))
+                .filter(|stmt| !is_cfg_alternative(stmt, &mut seen_cfgs))
+                .filter_map(|stmt| self.stmt(stmt)),
+        );
         Block {
             stmts,
             span: self.span(block.brace_token.span.join()),

@@ -63,6 +63,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     facts.suppressions = suppressions::find(&context, &text);
     facts.path = source.path.clone();
     facts.lines = context.lines;
+    facts.shrink_to_fit();
     // Spans were converted to our own type above; free proc-macro2's per-thread source map
     // so memory stays flat over thousands of files.
     proc_macro2::extra::invalidate_current_thread_spans();

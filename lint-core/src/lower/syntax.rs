@@ -95,6 +95,9 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
         bindings: if is_unit_variant {
             Vec::new()
         } else {
+            // Kept for the whole run: most patterns bind one name, and a `Vec` grown by
+            // pushing has room for four.
+            bindings.shrink_to_fit();
             bindings
         },
         is_wildcard: matches!(inner, syn::Pat::Wild(_)),

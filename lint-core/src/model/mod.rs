@@ -380,6 +380,27 @@ pub enum CollectionLiteral {
 }
 
 impl FileFacts {
+    /// Gives back the room vectors kept from growing while the file was lowered (the facts
+    /// of every file are kept for the whole run).
+    pub fn shrink_to_fit(&mut self) {
+        for scope in &mut self.scopes {
+            scope.imports.shrink_to_fit();
+            scope.item_names.shrink_to_fit();
+        }
+        self.scopes.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.structs.shrink_to_fit();
+        self.statics.shrink_to_fit();
+        self.type_aliases.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.traits.shrink_to_fit();
+        self.impls.shrink_to_fit();
+        self.mod_decls.shrink_to_fit();
+        self.collection_literals.shrink_to_fit();
+        self.integer_literals.shrink_to_fit();
+    }
+
     pub fn scope(&self, id: ScopeId) -> &ModuleScope {
         &self.scopes[id.0 as usize]
     }
