@@ -174,6 +174,12 @@ impl<'p> Typing<'p> {
                 }
             }
         }
+        // Kept for the whole run: most names are bound once, and a `Vec` grown by pushing
+        // has room for four.
+        for bindings in types.locals.values_mut() {
+            bindings.shrink_to_fit();
+        }
+        types.locals.shrink_to_fit();
         types
     }
 
