@@ -64,12 +64,8 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Lowering skips the token-level nesting check when a scan of the text bounds both
-/// measures far below the limits: that bound must never be below what the token check
-/// measures. Checked on every fixture and every source file of the project (raw strings,
-/// character literals, lifetimes, nested comments, doc comments, edition-2015 code).
-#[test]
-fn the_text_nesting_bound_is_never_below_the_token_check() {
+/// Every fixture and source file of the project.
+fn project_rust_files() -> Vec<std::path::PathBuf> {
     let root = coordlint_tests::repo_root();
     let mut files = Vec::new();
     for dir in [
@@ -81,6 +77,16 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
     ] {
         rust_files(&root.join(dir), &mut files);
     }
+    files
+}
+
+/// Lowering skips the token-level nesting check when a scan of the text bounds both
+/// measures far below the limits: that bound must never be below what the token check
+/// measures. Checked on every fixture and every source file of the project (raw strings,
+/// character literals, lifetimes, nested comments, doc comments, edition-2015 code).
+#[test]
+fn the_text_nesting_bound_is_never_below_the_token_check() {
+    let files = project_rust_files();
     assert!(files.len() > 200, "found only {} files", files.len());
     let mut bounded = 0;
     for file in &files {
@@ -285,17 +291,7 @@ fn escapes_from_sources_and_file_names_never_reach_the_output_raw() {
 /// path of every fixture and source file of the project.
 #[test]
 fn token_spans_agree_with_syns_spanned() {
-    let root = coordlint_tests::repo_root();
-    let mut files = Vec::new();
-    for dir in [
-        "lint-core/src",
-        "cargo-coordlint/src",
-        "runtime-probe",
-        "fixtures",
-        "tests/src",
-    ] {
-        rust_files(&root.join(dir), &mut files);
-    }
+    let files = project_rust_files();
     let mut checked = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable");
