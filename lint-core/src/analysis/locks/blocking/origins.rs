@@ -356,11 +356,10 @@ fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
 fn channel_or_lock_members<'i>(inputs: &'i Inputs<'_, '_>) -> HashSet<&'i str> {
     let typing = inputs.typing;
     let files = typing.types.files;
-    typing
-        .types
-        .items
-        .structs()
-        .flat_map(|(owner, item)| {
+    let structs: Vec<_> = typing.types.items.structs().collect();
+    structs
+        .into_par_iter()
+        .flat_map_iter(|(owner, item)| {
             files[item.file].structs[item.index]
                 .fields
                 .iter()
@@ -380,7 +379,6 @@ impl OriginFacts {
     /// be needed: computed on first use they would run on one thread (and must not start
     /// parallel work while other tasks wait for them).
     pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
-        inputs.call_sites.prepare_callers();
         let members = channel_or_lock_members(inputs);
         let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
         let stores: Vec<_> = functions
