@@ -20,7 +20,7 @@ use crate::hash::{HashMap, HashSet};
 /// given `functions` order).
 pub fn components_by_level(
     functions: &[FunctionRef],
-    callees_of: &dyn Fn(FunctionRef) -> Vec<FunctionRef>,
+    callees_of: &CalleesOf<'_>,
 ) -> Vec<Vec<Vec<FunctionRef>>> {
     let mut graph: DiGraph<FunctionRef, ()> = DiGraph::new();
     let nodes: HashMap<FunctionRef, NodeIndex> = functions
@@ -65,18 +65,41 @@ pub fn components_by_level(
 
 /// Who calls each function, over the call graph of `functions` (edges from `callees_of`),
 /// in `functions`' order, once per call edge.
+///
+/// A call through a trait method has an edge to every impl, so a large program has
+/// millions of edges: the callee lists are made in parallel, and the map is filled in
+/// shards by callee, each shard by one task reading every edge in order.
 pub fn callers_of(
     functions: &[FunctionRef],
-    callees_of: &dyn Fn(FunctionRef) -> Vec<FunctionRef>,
+    callees_of: &CalleesOf<'_>,
 ) -> HashMap<FunctionRef, Vec<FunctionRef>> {
-    let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-    for function in functions {
-        for callee in callees_of(*function) {
-            callers.entry(callee).or_default().push(*function);
-        }
-    }
-    callers
+    let callee_lists: Vec<Vec<FunctionRef>> = functions
+        .par_iter()
+        .map(|function| callees_of(*function))
+        .collect();
+    let shards = rayon::current_num_threads().clamp(1, 16);
+    let shard_of =
+        |function: FunctionRef| (function.file.wrapping_mul(31) ^ function.index) % shards;
+    let filled: Vec<HashMap<FunctionRef, Vec<FunctionRef>>> = (0..shards)
+        .into_par_iter()
+        .map(|shard| {
+            let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
+            for (function, callees) in functions.iter().zip(&callee_lists) {
+                for callee in callees {
+                    if shard_of(*callee) == shard {
+                        callers.entry(*callee).or_default().push(*function);
+                    }
+                }
+            }
+            callers
+        })
+        .collect();
+    // The shards hold disjoint callees.
+    filled.into_iter().flatten().collect()
 }
+
+/// The callees of a function in a bottom-up pass's call graph.
+pub type CalleesOf<'f> = dyn Fn(FunctionRef) -> Vec<FunctionRef> + Sync + 'f;
 
 /// The functions from which a call chain (through `callers`, from [`callers_of`]) reaches
 /// one of `seeds`, the seeds included: the only ones a bottom-up summary of what the seeds
