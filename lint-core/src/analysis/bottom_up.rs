@@ -64,11 +64,8 @@ pub fn components_by_level(
 }
 
 /// Who calls each function, over the call graph of `functions` (edges from `callees_of`),
-/// in `functions`' order, once per call edge.
-///
-/// A call through a trait method has an edge to every impl, so a large program has
-/// millions of edges: the callee lists are made in parallel, and the map is filled in
-/// shards by callee, each shard by one task reading every edge in order.
+/// in `functions`' order, once per call edge. A call through a trait method has an edge to
+/// every impl: the callee lists are made in parallel, then grouped in parallel.
 pub fn callers_of(
     functions: &[FunctionRef],
     callees_of: &CalleesOf<'_>,
@@ -77,25 +74,13 @@ pub fn callers_of(
         .par_iter()
         .map(|function| callees_of(*function))
         .collect();
-    let shards = rayon::current_num_threads().clamp(1, 16);
-    let shard_of =
-        |function: FunctionRef| (function.file.wrapping_mul(31) ^ function.index) % shards;
-    let filled: Vec<HashMap<FunctionRef, Vec<FunctionRef>>> = (0..shards)
-        .into_par_iter()
-        .map(|shard| {
-            let mut callers: HashMap<FunctionRef, Vec<FunctionRef>> = HashMap::default();
-            for (function, callees) in functions.iter().zip(&callee_lists) {
-                for callee in callees {
-                    if shard_of(*callee) == shard {
-                        callers.entry(*callee).or_default().push(*function);
-                    }
-                }
+    crate::hash::group_by_key(&|emit| {
+        for (function, callees) in functions.iter().zip(&callee_lists) {
+            for callee in callees {
+                emit(*callee, *function);
             }
-            callers
-        })
-        .collect();
-    // The shards hold disjoint callees.
-    filled.into_iter().flatten().collect()
+        }
+    })
 }
 
 /// The callees of a function in a bottom-up pass's call graph.

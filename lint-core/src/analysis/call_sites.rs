@@ -171,58 +171,8 @@ impl Interned {
 pub struct CallSites {
     by_function: Vec<Vec<Vec<CallSite>>>,
     in_statics: Vec<CallSite>,
-    /// For each workspace function, the calls that may reach it.
-    callers: CallersIndex,
-}
-
-/// The calls that may reach each function, in call-site order, split into shards by callee
-/// so that the shards are filled in parallel (a call through a trait method reaches every
-/// impl: millions of entries on a large program, which one thread took seconds to file).
-#[derive(Default)]
-struct CallersIndex {
-    shards: Vec<HashMap<FunctionRef, Vec<(FunctionRef, Span)>>>,
-}
-
-impl CallersIndex {
-    fn shard_of(function: FunctionRef, shards: usize) -> usize {
-        (function.file.wrapping_mul(31) ^ function.index) % shards
-    }
-
-    /// Each shard scans every call site in order and files the callees that fall in it.
-    fn build(by_function: &[Vec<Vec<CallSite>>]) -> CallersIndex {
-        let count = rayon::current_num_threads().clamp(1, 16);
-        let shards = (0..count)
-            .into_par_iter()
-            .map(|shard| {
-                let mut callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>> =
-                    HashMap::default();
-                for site in by_function.iter().flatten().flatten() {
-                    let Some(caller) = site.function else {
-                        continue;
-                    };
-                    for callee in site.callees.iter() {
-                        if Self::shard_of(*callee, count) == shard {
-                            callers
-                                .entry(*callee)
-                                .or_default()
-                                .push((caller, site.span));
-                        }
-                    }
-                }
-                callers
-            })
-            .collect();
-        CallersIndex { shards }
-    }
-
-    fn get(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        if self.shards.is_empty() {
-            return &[];
-        }
-        self.shards[Self::shard_of(function, self.shards.len())]
-            .get(&function)
-            .map_or(&[], Vec::as_slice)
-    }
+    /// For each workspace function, the calls that may reach it, in call-site order.
+    callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>>,
 }
 
 impl CallSites {
@@ -241,7 +191,7 @@ impl CallSites {
 
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        self.callers.get(function)
+        self.callers.get(&function).map_or(&[], Vec::as_slice)
     }
 
     /// Every call site: function bodies in file order, then static initializers.
@@ -308,8 +258,17 @@ pub fn collect(
         .flat_map(|(file, facts)| statics_sites(typing, &empty, file, facts))
         .collect();
     // Built with the sites, before any pass that reads it runs (built lazily inside a
-    // parallel pass, its own parallel work could not start safely).
-    let callers = CallersIndex::build(&by_function);
+    // parallel pass, its own parallel work could not start safely). A call through a trait
+    // method reaches every impl: millions of entries on a large program.
+    let callers = crate::hash::group_by_key(&|emit| {
+        for site in by_function.iter().flatten().flatten() {
+            if let Some(caller) = site.function {
+                for callee in site.callees.iter() {
+                    emit(*callee, (caller, site.span));
+                }
+            }
+        }
+    });
     CallSites {
         by_function,
         in_statics,

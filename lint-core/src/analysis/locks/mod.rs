@@ -308,18 +308,20 @@ pub fn analyze_locks<'a>(
         .flat_map(|call| call.callees.iter().copied())
         .collect();
     // A call passing no places tells nothing about its callee's parameters: left out.
-    let mut call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> = HashMap::default();
-    for call in analysis.functions.values().flat_map(|locks| &locks.calls) {
-        if call.argument_places.is_empty() {
-            continue;
-        }
-        for callee in call.callees.iter() {
-            call_arguments
-                .entry(*callee)
-                .or_default()
-                .push(&call.argument_places);
-        }
-    }
+    let calls_passing_places: Vec<&guards::HeldCall> = analysis
+        .functions
+        .values()
+        .flat_map(|locks| &locks.calls)
+        .filter(|call| !call.argument_places.is_empty())
+        .collect();
+    let call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> =
+        crate::hash::group_by_key(&|emit| {
+            for call in &calls_passing_places {
+                for callee in call.callees.iter() {
+                    emit(*callee, &call.argument_places[..]);
+                }
+            }
+        });
     let function = |function: FunctionRef| &files[function.file].functions[function.index];
     let owned_local = |function_ref: FunctionRef, name: &str| {
         let is_param = function(function_ref)
