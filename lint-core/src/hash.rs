@@ -13,7 +13,7 @@ pub type HashSet<T> = std::collections::HashSet<T, rustc_hash::FxBuildHasher>;
 ///
 /// For indexes with millions of entries (who calls each function, through trait dispatch
 /// to every impl), which one thread took seconds to fill.
-pub fn group_by_key<K, V>(each: &(dyn Fn(&mut dyn FnMut(K, V)) + Sync)) -> HashMap<K, Vec<V>>
+pub fn group_by_key<K, V>(each: &EmitAll<'_, K, V>) -> HashMap<K, Vec<V>>
 where
     K: std::hash::Hash + Eq + Send,
     V: Send,
@@ -37,6 +37,9 @@ where
     // The shards hold disjoint keys.
     filled.into_iter().flatten().collect()
 }
+
+/// Gives every (key, value) of an input to the closure it is passed, in order.
+pub type EmitAll<'f, K, V> = dyn Fn(&mut dyn FnMut(K, V)) + Sync + 'f;
 
 #[cfg(test)]
 mod tests {
