@@ -3,6 +3,7 @@
 //! [`super::cycles`]); and locks acquired again while their own guard is alive.
 
 use crate::hash::{HashMap, HashSet};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ pub fn build(
     let mut seen = SeenWitnesses::default();
     let mut double_locks = Vec::new();
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.sort();
+    order.par_sort_unstable();
     for function in order {
         let locks = &functions[function];
         for acquisition in &locks.acquisitions {

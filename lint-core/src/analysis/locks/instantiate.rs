@@ -10,6 +10,7 @@
 //! guards and the callee's field or static locks are already in the callee's summary.
 
 use crate::hash::HashMap;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use super::guards::{FunctionLocks, Held, HeldCall, HoldReason};
@@ -80,7 +81,7 @@ pub fn instantiate_all(
 ) -> Vec<InstantiatedAcquisition> {
     let mut found = Vec::new();
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.sort();
+    order.par_sort_unstable();
     for function in order {
         for call in &functions[function].calls {
             if call.arguments.is_empty() {

@@ -681,7 +681,7 @@ fn writer_sites(
 ) -> HashMap<&ClassKey, (FunctionRef, Span)> {
     let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::default();
     let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-    ordered.sort_by_key(|(function, _)| **function);
+    ordered.par_sort_unstable_by_key(|(function, _)| **function);
     for (function, locks) in ordered {
         for acquisition in &locks.acquisitions {
             if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
@@ -718,7 +718,7 @@ fn with_possible_writers(
 fn guards_across_await(functions: &HashMap<FunctionRef, FunctionLocks>) -> Vec<GuardAcrossAwait> {
     let mut found: Vec<GuardAcrossAwait> = Vec::new();
     let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-    ordered.sort_by_key(|(function, _)| **function);
+    ordered.par_sort_unstable_by_key(|(function, _)| **function);
     for (function, locks) in ordered {
         for await_point in &locks.awaits {
             for held in &await_point.held {

@@ -13,6 +13,7 @@
 //! locks ([`super::instantiate`]).
 
 use crate::hash::{HashMap, HashSet};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use super::guards::{Acquisition, FunctionLocks, Held};
@@ -60,7 +61,7 @@ pub fn find(
     facts: &FunctionFacts<'_>,
 ) -> Vec<SameClassNesting> {
     let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.sort();
+    order.par_sort_unstable();
     let mut found = Vec::new();
     for function in order {
         let mut evidence: Option<OrderingEvidence> = None;

@@ -10,6 +10,7 @@
 //! recomputations per member.
 
 use crate::hash::HashMap;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::guards::{FunctionLocks, HeldCall};
@@ -58,7 +59,7 @@ pub struct Summaries {
 
 pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
-    order.sort();
+    order.par_sort_unstable();
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
         functions[&function]
             .calls

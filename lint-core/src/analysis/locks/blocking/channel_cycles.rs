@@ -9,6 +9,7 @@
 //! created it (`origins`).
 
 use crate::hash::HashMap;
+use rayon::prelude::*;
 
 use super::origins::{Origins, origins_of};
 use super::values::FunctionValues;
@@ -54,7 +55,7 @@ pub fn channel_cycles(
     sites: &HashMap<FunctionRef, Vec<Site>>,
 ) -> Vec<ChannelCycle> {
     let mut ordered: Vec<&FunctionRef> = sites.keys().collect();
-    ordered.sort();
+    ordered.par_sort_unstable();
     let producers = producers(inputs, &ordered, sites);
     if producers.is_empty() {
         return Vec::new();
@@ -255,7 +256,7 @@ pub fn rendezvous_cycles(
     sites: &HashMap<FunctionRef, Vec<Site>>,
 ) -> Vec<RendezvousCycle> {
     let mut ordered: Vec<&FunctionRef> = sites.keys().collect();
-    ordered.sort();
+    ordered.par_sort_unstable();
     let mut send_first: Vec<SendFirst<'_>> = Vec::new();
     for function in ordered {
         let here = &sites[function];

@@ -142,7 +142,7 @@ pub fn analyze(
     functions: &HashMap<FunctionRef, FunctionLocks>,
 ) -> BlockingFacts {
     let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
-    ordered.sort();
+    ordered.par_sort_unstable();
     if functions.values().any(|locks| !locks.blocking.is_empty()) {
         inputs.origins.prepare_fields(inputs);
     }
