@@ -27,8 +27,12 @@ pub fn components_by_level(
         .iter()
         .map(|function| (*function, graph.add_node(*function)))
         .collect();
-    for function in functions {
-        for callee in callees_of(*function) {
+    let callee_lists: Vec<Vec<FunctionRef>> = functions
+        .par_iter()
+        .map(|function| callees_of(*function))
+        .collect();
+    for (function, callees) in functions.iter().zip(callee_lists) {
+        for callee in callees {
             if let Some(callee_node) = nodes.get(&callee) {
                 graph.add_edge(nodes[function], *callee_node, ());
             }
