@@ -27,10 +27,7 @@ pub fn components_by_level(
         .iter()
         .map(|function| (*function, graph.add_node(*function)))
         .collect();
-    let callee_lists: Vec<Vec<FunctionRef>> = functions
-        .par_iter()
-        .map(|function| callees_of(*function))
-        .collect();
+    let callee_lists = callee_lists(functions, callees_of);
     for (function, callees) in functions.iter().zip(callee_lists) {
         for callee in callees {
             if let Some(callee_node) = nodes.get(&callee) {
@@ -68,16 +65,12 @@ pub fn components_by_level(
 }
 
 /// Who calls each function, over the call graph of `functions` (edges from `callees_of`),
-/// in `functions`' order, once per call edge. A call through a trait method has an edge to
-/// every impl: the callee lists are made in parallel, then grouped in parallel.
+/// in `functions`' order, once per call edge, grouped in parallel.
 pub fn callers_of(
     functions: &[FunctionRef],
     callees_of: &CalleesOf<'_>,
 ) -> HashMap<FunctionRef, Vec<FunctionRef>> {
-    let callee_lists: Vec<Vec<FunctionRef>> = functions
-        .par_iter()
-        .map(|function| callees_of(*function))
-        .collect();
+    let callee_lists = callee_lists(functions, callees_of);
     crate::hash::group_by_key(&|emit| {
         for (function, callees) in functions.iter().zip(&callee_lists) {
             for callee in callees {
@@ -89,6 +82,15 @@ pub fn callers_of(
 
 /// The callees of a function in a bottom-up pass's call graph.
 pub type CalleesOf<'f> = dyn Fn(FunctionRef) -> Vec<FunctionRef> + Sync + 'f;
+
+/// Each function's callees, made in parallel (a call through a trait method lists every
+/// impl).
+fn callee_lists(functions: &[FunctionRef], callees_of: &CalleesOf<'_>) -> Vec<Vec<FunctionRef>> {
+    functions
+        .par_iter()
+        .map(|function| callees_of(*function))
+        .collect()
+}
 
 /// The functions from which a call chain (through `callers`, from [`callers_of`]) reaches
 /// one of `seeds`, the seeds included: the only ones a bottom-up summary of what the seeds

@@ -341,37 +341,41 @@ fn argument_expr<'v>(
 }
 
 /// For every struct field declared with a channel end or a lock in its type: where the
-/// values stored in it were created.
+/// values stored in it were created. Computed on first use, possibly inside a parallel
+/// pass: it starts no parallel work of its own (see [`OriginFacts::prepare_fields`]).
 fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
-    let members = channel_or_lock_members(inputs);
+    let members: HashSet<&str> = inputs
+        .typing
+        .types
+        .items
+        .structs()
+        .flat_map(|(owner, item)| channel_or_lock_members(inputs, owner, item))
+        .collect();
     let stores = inputs
         .functions_in_scope()
         .map(|function_ref| stores_of(inputs, &members, function_ref));
     merge_stores(stores)
 }
 
-/// The names of the workspace struct fields declared with a channel end or a lock in their
-/// type: a store into a field of another name is never recorded, so a function that makes
-/// none needs no look at its values.
-fn channel_or_lock_members<'i>(inputs: &'i Inputs<'_, '_>) -> HashSet<&'i str> {
+/// The names of a workspace struct's fields declared with a channel end or a lock in
+/// their type: a store into a field of another name is never recorded, so a function that
+/// makes none needs no look at its values.
+fn channel_or_lock_members<'i>(
+    inputs: &'i Inputs<'_, '_>,
+    owner: &'i str,
+    item: crate::analysis::items::ItemRef,
+) -> impl Iterator<Item = &'i str> {
     let typing = inputs.typing;
-    let files = typing.types.files;
-    let structs: Vec<_> = typing.types.items.structs().collect();
-    structs
-        .into_par_iter()
-        .flat_map_iter(|(owner, item)| {
-            files[item.file].structs[item.index]
-                .fields
-                .iter()
-                .filter(move |field| {
-                    typing
-                        .field_type(owner, &field.name)
-                        .as_ref()
-                        .is_some_and(holds_channel_or_lock)
-                })
-                .map(|field| field.name.as_str())
+    typing.types.files[item.file].structs[item.index]
+        .fields
+        .iter()
+        .filter(move |field| {
+            typing
+                .field_type(owner, &field.name)
+                .as_ref()
+                .is_some_and(holds_channel_or_lock)
         })
-        .collect()
+        .map(|field| field.name.as_str())
 }
 
 impl OriginFacts {
@@ -379,7 +383,11 @@ impl OriginFacts {
     /// be needed: computed on first use they would run on one thread (and must not start
     /// parallel work while other tasks wait for them).
     pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
-        let members = channel_or_lock_members(inputs);
+        let structs: Vec<_> = inputs.typing.types.items.structs().collect();
+        let members: HashSet<&str> = structs
+            .into_par_iter()
+            .flat_map_iter(|(owner, item)| channel_or_lock_members(inputs, owner, item))
+            .collect();
         let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
         let stores: Vec<_> = functions
             .par_iter()
