@@ -197,6 +197,9 @@ fn run_key(sources: &[SourceFile], settings: &str) -> u128 {
         hasher.update(&key(source).to_le_bytes());
         hasher.update(&(source.path.len() as u64).to_le_bytes());
         hasher.update(source.path.as_bytes());
+        // Not part of a file's facts, but which files share a package decides callees.
+        hasher.update(&(source.package.len() as u64).to_le_bytes());
+        hasher.update(source.package.as_bytes());
     }
     hasher.digest128()
 }

@@ -95,11 +95,14 @@ fn main() {
             let text = std::fs::read_to_string(path).ok()?;
             let crate_name = root
                 .file_name()
-                .map(|name| name.to_string_lossy().replace(['-', '.'], "_"))
+                .map(|name| crate_name_of_folder(&name.to_string_lossy()))
                 .unwrap_or_default();
+            let package = root.display().to_string();
+            let (crate_name, module_path) = crate_and_module(root, path, crate_name);
             Some(
                 SourceFile::new(path.display().to_string(), text, Edition::E2021)
-                    .with_crate(crate_name, Vec::new()),
+                    .with_crate(crate_name, module_path)
+                    .with_package(package),
             )
         })
         .collect();
@@ -152,6 +155,15 @@ fn main() {
             std::mem::size_of::<lint_core::analysis::CallSite>(),
             std::mem::size_of::<lint_core::analysis::call_sites::Argument>()
         );
+        // Call-graph edges by how they were found: a few calls with hundreds of callees
+        // can be most of the global phase's work.
+        let mut edges: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut wide_sites = 0;
+        for site in program.call_sites.all() {
+            *edges.entry(format!("{:?}", site.resolution)).or_default() += site.callees.len();
+            wide_sites += usize::from(site.callees.len() > 50);
+        }
+        println!("call-graph edges {edges:?}, {wide_sites} calls with more than 50 callees");
         for rule in lint_core::rules::ALL {
             let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
                 continue;
@@ -272,4 +284,46 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
         }
     }
     census
+}
+
+/// The crate name of a registry folder (`actix-codec-0.5.4` → `actix_codec`), as the CLI
+/// reads it from the manifest: cross-crate paths resolve only with the real names.
+fn crate_name_of_folder(folder: &str) -> String {
+    let name = match folder.rfind('-') {
+        Some(dash) if folder[dash + 1..].starts_with(|c: char| c.is_ascii_digit()) => {
+            &folder[..dash]
+        }
+        _ => folder,
+    };
+    name.replace(['-', '.'], "_")
+}
+
+/// The crate and module of a file of a package folder, roughly as the CLI finds them: under
+/// `src/` a module of the library named after its path (`src/net/mod.rs` → `net`); a file
+/// elsewhere (tests, benches, examples) the root of a crate named after its file. Without
+/// module paths every file would be its crate's root module.
+fn crate_and_module(root: &Path, path: &Path, library: String) -> (String, Vec<String>) {
+    let stem = || {
+        path.file_stem()
+            .map(|stem| stem.to_string_lossy().replace('-', "_"))
+            .unwrap_or_default()
+    };
+    let Ok(inside) = path.strip_prefix(root.join("src")) else {
+        return (stem(), Vec::new());
+    };
+    let mut module: Vec<String> = inside
+        .iter()
+        .map(|part| {
+            part.to_string_lossy()
+                .trim_end_matches(".rs")
+                .replace('-', "_")
+        })
+        .collect();
+    if matches!(
+        module.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        module.pop();
+    }
+    (library, module)
 }

@@ -56,6 +56,10 @@ pub struct SourceFile {
     pub crate_name: String,
     /// The module this file is, inside its crate (`["net", "server"]`; empty for the crate root).
     pub module_path: Vec<String>,
+    /// The package the file belongs to (cargo's package id; empty when unknown). Two packages
+    /// can define one crate name (two versions of a crate named in one path-mode run): a
+    /// call prefers its own package's functions of that crate (`ItemIndex::prefer_own_package`).
+    pub package: String,
     /// The whole file is test code: a test, bench or example target, or a module declared
     /// under `#[cfg(test)]`.
     pub test_code: bool,
@@ -73,6 +77,7 @@ impl SourceFile {
             edition,
             crate_name: "crate".to_string(),
             module_path: Vec::new(),
+            package: String::new(),
             test_code: false,
             always_analyzed: false,
         }
@@ -87,6 +92,12 @@ impl SourceFile {
     /// Marks the file as named by the user: analyzed wherever it is.
     pub fn always_analyzed(mut self) -> Self {
         self.always_analyzed = true;
+        self
+    }
+
+    /// Sets the package the file belongs to (see [`SourceFile::package`]).
+    pub fn with_package(mut self, package: impl Into<String>) -> Self {
+        self.package = package.into();
         self
     }
 

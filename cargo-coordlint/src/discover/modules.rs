@@ -58,6 +58,13 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                         pending.edition,
                     )
                     .with_crate(pending.crate_name.clone(), pending.module_path.clone())
+                    .with_package(
+                        pending
+                            .origin
+                            .package
+                            .as_ref()
+                            .map_or_else(String::new, |package| package.id.clone()),
+                    )
                     .with_test_code(pending.test_code);
                     if pending.named {
                         source = source.always_analyzed();

@@ -340,7 +340,7 @@ impl Collector<'_, '_> {
     }
 
     fn site(&self, expr: &Expr) -> Option<CallSite> {
-        let (target, callees, resolution, arguments) = match &expr.kind {
+        let (target, mut callees, resolution, arguments) = match &expr.kind {
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Path(path) => self.path_call(path, callee.span, args),
                 _ => (
@@ -366,6 +366,10 @@ impl Collector<'_, '_> {
             ),
             _ => return None,
         };
+        self.typing
+            .types
+            .items
+            .prefer_own_package(self.file, &mut callees);
         Some(CallSite {
             function: self.function,
             file: self.file,
@@ -816,5 +820,61 @@ mod tests {
                 "{caller_source}"
             );
         }
+    }
+
+    /// Two versions of one crate in one run (path mode over a registry): each version's calls
+    /// and its own tests reach only that version; another crate's call reaches both (which
+    /// version it depends on is not known).
+    #[test]
+    fn calls_prefer_their_own_package_of_a_crate_defined_twice() {
+        let library = "pub struct Mem;
+            impl Mem { pub fn len(&self) -> usize { 1 } }
+            pub fn other() {}
+            pub fn helper() { crate::other(); Mem.len(); }";
+        let sources = [
+            SourceFile::new("v1/lib.rs", library, Edition::E2021)
+                .with_crate("store", vec![])
+                .with_package("store 1.0.0"),
+            SourceFile::new("v2/lib.rs", library, Edition::E2021)
+                .with_crate("store", vec![])
+                .with_package("store 2.0.0"),
+            SourceFile::new(
+                "v2/tests/it.rs",
+                "fn it() { store::other(); }",
+                Edition::E2021,
+            )
+            .with_crate("it", vec![])
+            .with_package("store 2.0.0"),
+            SourceFile::new("user.rs", "fn user() { store::other(); }", Edition::E2021)
+                .with_crate("user", vec![])
+                .with_package("user 1.0.0"),
+        ];
+        let files = crate::lower_files(&sources);
+        let program = Program::build(&files, &Config::default());
+        let callee_files = |caller_file: usize, caller: &str, called: &str| {
+            let (function, _) = program
+                .functions()
+                .find(|(function, item)| function.file == caller_file && item.name == caller)
+                .unwrap_or_else(|| panic!("no function `{caller}`"));
+            let site = program
+                .call_sites
+                .in_function(function)
+                .iter()
+                .find(|site| match &site.target {
+                    CallTarget::Method { name, .. } => &**name == called,
+                    CallTarget::Path { written, .. } => written.last() == called,
+                    _ => false,
+                })
+                .unwrap_or_else(|| panic!("no call of `{called}` in `{caller}`"));
+            let mut files: Vec<usize> = site.callees.iter().map(|callee| callee.file).collect();
+            files.sort();
+            files
+        };
+        assert_eq!(callee_files(0, "helper", "other"), [0]);
+        assert_eq!(callee_files(1, "helper", "other"), [1]);
+        assert_eq!(callee_files(0, "helper", "len"), [0]);
+        assert_eq!(callee_files(1, "helper", "len"), [1]);
+        assert_eq!(callee_files(2, "it", "other"), [1]);
+        assert_eq!(callee_files(3, "user", "other"), [0, 1]);
     }
 }

@@ -32,6 +32,15 @@ pub struct ItemIndex {
     trait_method_impls: HashMap<(String, String), Vec<FunctionRef>>,
     /// Type → the workspace traits it implements.
     implemented_traits: HashMap<String, Vec<String>>,
+    /// Each file's package and crate, numbered (for `prefer_own_package`).
+    file_packages: Vec<PackageAndCrate>,
+}
+
+/// A file's package and crate, numbered in the order first seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PackageAndCrate {
+    package: u32,
+    krate: u32,
 }
 
 /// A workspace trait's methods.
@@ -44,7 +53,10 @@ pub struct TraitMethods {
 
 impl ItemIndex {
     pub fn build(files: &[FileFacts], resolver: &Resolver<'_>) -> ItemIndex {
-        let mut index = ItemIndex::default();
+        let mut index = ItemIndex {
+            file_packages: number_packages(files),
+            ..ItemIndex::default()
+        };
         for facts in files {
             for item in &facts.traits {
                 let path = item_path(facts, &item.module_path, &item.name);
@@ -218,6 +230,37 @@ impl ItemIndex {
         self.functions.get(path).map_or(&[], Vec::as_slice)
     }
 
+    /// Leaves out of `callees` (reached from a call in `from_file`) the functions of other
+    /// packages that define a crate of the same name as the caller's own package does: two
+    /// versions of one crate named in one path-mode run never call each other, and a
+    /// package's tests call their own library. Callees in crates the caller's package does
+    /// not define are all kept (which version a dependency is cannot be told).
+    pub fn prefer_own_package(&self, from_file: usize, callees: &mut Vec<FunctionRef>) {
+        let of = |function: &FunctionRef| self.file_packages.get(function.file).copied();
+        let Some(own) = self.file_packages.get(from_file).map(|file| file.package) else {
+            return;
+        };
+        if callees
+            .iter()
+            .all(|callee| of(callee).is_none_or(|callee| callee.package == own))
+        {
+            return;
+        }
+        let own_crates: Vec<u32> = callees
+            .iter()
+            .filter_map(of)
+            .filter(|callee| callee.package == own)
+            .map(|callee| callee.krate)
+            .collect();
+        if own_crates.is_empty() {
+            return;
+        }
+        callees.retain(|callee| {
+            of(callee)
+                .is_none_or(|callee| callee.package == own || !own_crates.contains(&callee.krate))
+        });
+    }
+
     /// Methods (in impls or traits) named `name`, anywhere in the workspace.
     pub fn methods_named(&self, name: &str) -> &[FunctionRef] {
         self.methods_by_name.get(name).map_or(&[], Vec::as_slice)
@@ -298,6 +341,22 @@ struct ResolvedFunction {
     path: String,
     owner: Option<String>,
     trait_of_method: Option<String>,
+}
+
+/// Each file's package and crate as numbers, in the order first seen.
+fn number_packages(files: &[FileFacts]) -> Vec<PackageAndCrate> {
+    let mut packages: HashMap<&str, u32> = HashMap::default();
+    let mut crates: HashMap<&str, u32> = HashMap::default();
+    files
+        .iter()
+        .map(|facts| {
+            let next = packages.len() as u32;
+            let package = *packages.entry(facts.package.as_str()).or_insert(next);
+            let next = crates.len() as u32;
+            let krate = *crates.entry(facts.crate_name.as_str()).or_insert(next);
+            PackageAndCrate { package, krate }
+        })
+        .collect()
 }
 
 fn resolve_function(

@@ -259,7 +259,7 @@ impl<'p> Typing<'p> {
                 self.constructor_call_type(at, types, path, args)
                     .or_else(|| {
                         let canonical = self.types.resolve_path(at, path);
-                        self.declared_return_type(&canonical, None)
+                        self.declared_return_type(at.file, &canonical, None)
                     })
             }
             ExprKind::Index { base, .. } => element_type(&self.type_of(at, types, base)?),
@@ -307,20 +307,35 @@ impl<'p> Typing<'p> {
             } => {
                 let receiver_type = self.type_of(at, types, receiver)?;
                 let owner = receiver_type.peel_wrappers().path()?.to_string();
-                self.declared_return_type(&format!("{owner}::{method}"), Some(&owner))
+                self.declared_return_type(at.file, &format!("{owner}::{method}"), Some(&owner))
             }
             _ => None,
         }
     }
 
     /// The return type a workspace function declares, resolved where it is written; only
-    /// when exactly one function has that path and its return type names no generic
-    /// parameter of its own.
-    fn declared_return_type(&self, canonical: &str, owner: Option<&str>) -> Option<Ty> {
-        let [function_ref] = self.types.items.functions_at(canonical) else {
-            return None;
+    /// when exactly one function has that path (in the caller's package, when several
+    /// define its crate) and its return type names no generic parameter of its own.
+    fn declared_return_type(
+        &self,
+        from_file: usize,
+        canonical: &str,
+        owner: Option<&str>,
+    ) -> Option<Ty> {
+        let items = self.types.items;
+        let function_ref = match items.functions_at(canonical) {
+            [one] => *one,
+            [] => return None,
+            several => {
+                let mut own = several.to_vec();
+                items.prefer_own_package(from_file, &mut own);
+                let [one] = own[..] else {
+                    return None;
+                };
+                one
+            }
         };
-        let function = function_def(self.types.files, *function_ref);
+        let function = function_def(self.types.files, function_ref);
         let return_type = function.return_type.as_ref()?;
         let at = TypeScope {
             file: function_ref.file,

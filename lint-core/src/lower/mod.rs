@@ -62,6 +62,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
         .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
     facts.suppressions = suppressions::find(&context, &text);
     facts.path = source.path.clone();
+    facts.package = source.package.clone();
     facts.lines = context.lines;
     facts.shrink_to_fit();
     // Spans were converted to our own type above; free proc-macro2's per-thread source map

@@ -346,6 +346,10 @@ pub struct FileFacts {
     /// Line starts, to place sites known only by line and column (run-time traces).
     pub lines: LineIndex,
     pub crate_name: String,
+    /// The package (as in [`crate::SourceFile::package`]). Not stored with the facts: set
+    /// from the source when loaded.
+    #[serde(skip)]
+    pub package: String,
     pub edition: Edition,
     /// `scopes[0]` is the file's own module.
     pub scopes: Vec<ModuleScope>,

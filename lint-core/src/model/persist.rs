@@ -86,6 +86,7 @@ pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Opti
     let mut facts = decoded?;
     facts.file = file;
     facts.path = source.path.clone();
+    facts.package = source.package.clone();
     Some(facts)
 }
 
