@@ -34,6 +34,9 @@ pub struct ItemIndex {
     implemented_traits: HashMap<String, Vec<String>>,
     /// Each file's package and crate, numbered (for `prefer_own_package`).
     file_packages: Vec<PackageAndCrate>,
+    /// By package number: the crates it defines (numbered), or `None` for files of no
+    /// known package.
+    package_crates: Vec<Option<Vec<u32>>>,
 }
 
 /// A file's package and crate, numbered in the order first seen.
@@ -53,8 +56,10 @@ pub struct TraitMethods {
 
 impl ItemIndex {
     pub fn build(files: &[FileFacts], resolver: &Resolver<'_>) -> ItemIndex {
+        let (file_packages, package_crates) = number_packages(files);
         let mut index = ItemIndex {
-            file_packages: number_packages(files),
+            file_packages,
+            package_crates,
             ..ItemIndex::default()
         };
         for facts in files {
@@ -261,6 +266,30 @@ impl ItemIndex {
         });
     }
 
+    /// Whether the two files belong to one package (or both to none known).
+    pub fn in_same_package(&self, file: usize, other: usize) -> bool {
+        let package = |file: usize| self.file_packages.get(file).map(|file| file.package);
+        package(file) == package(other)
+    }
+
+    /// Whether the two files belong to two packages that define a crate of the same name
+    /// (two versions of one crate named in one path-mode run): their items are different
+    /// items even where their paths are the same, so their locks are different locks.
+    pub fn in_rival_packages(&self, file: usize, other: usize) -> bool {
+        let (Some(one), Some(two)) = (self.file_packages.get(file), self.file_packages.get(other))
+        else {
+            return false;
+        };
+        if one.package == two.package {
+            return false;
+        }
+        let crates_of = |package: u32| self.package_crates[package as usize].as_deref();
+        match (crates_of(one.package), crates_of(two.package)) {
+            (Some(one), Some(two)) => one.iter().any(|krate| two.contains(krate)),
+            _ => false,
+        }
+    }
+
     /// Methods (in impls or traits) named `name`, anywhere in the workspace.
     pub fn methods_named(&self, name: &str) -> &[FunctionRef] {
         self.methods_by_name.get(name).map_or(&[], Vec::as_slice)
@@ -343,20 +372,31 @@ struct ResolvedFunction {
     trait_of_method: Option<String>,
 }
 
-/// Each file's package and crate as numbers, in the order first seen.
-fn number_packages(files: &[FileFacts]) -> Vec<PackageAndCrate> {
+/// Each file's package and crate as numbers, in the order first seen, and by package the
+/// crates it defines (`None` for the files of no known package).
+fn number_packages(files: &[FileFacts]) -> (Vec<PackageAndCrate>, Vec<Option<Vec<u32>>>) {
     let mut packages: HashMap<&str, u32> = HashMap::default();
     let mut crates: HashMap<&str, u32> = HashMap::default();
-    files
+    let mut package_crates: Vec<Option<Vec<u32>>> = Vec::new();
+    let file_packages = files
         .iter()
         .map(|facts| {
             let next = packages.len() as u32;
-            let package = *packages.entry(facts.package.as_str()).or_insert(next);
+            let package = *packages.entry(facts.package.as_str()).or_insert_with(|| {
+                package_crates.push((!facts.package.is_empty()).then(Vec::new));
+                next
+            });
             let next = crates.len() as u32;
             let krate = *crates.entry(facts.crate_name.as_str()).or_insert(next);
+            if let Some(defined) = &mut package_crates[package as usize]
+                && !defined.contains(&krate)
+            {
+                defined.push(krate);
+            }
             PackageAndCrate { package, krate }
         })
-        .collect()
+        .collect();
+    (file_packages, package_crates)
 }
 
 fn resolve_function(

@@ -792,6 +792,73 @@ fn in_path_mode_an_integration_test_names_the_library_by_its_crate_name() {
     assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
 }
 
+/// Two versions of one package named in one path-mode run: the same paths name different
+/// locks in each, so one version's order does not close a cycle with the other's, and a
+/// writer in one does not make the other's double read hang.
+#[test]
+fn in_path_mode_two_versions_of_a_package_do_not_share_locks() {
+    let manifest = |version: &str| {
+        format!("[package]\nname = \"ledger\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+    };
+    let types = "use std::sync::{Mutex, RwLock};\n\
+                 pub struct Ledger { accounts: Mutex<u32>, audit: Mutex<u32>, rates: RwLock<u32> }\n";
+    let accounts_first = "    pub fn record(&self) {\n\
+                          let _a = self.accounts.lock().unwrap();\n\
+                          let _b = self.audit.lock().unwrap();\n    }\n";
+    let audit_first = "    pub fn replay(&self) {\n\
+                       let _b = self.audit.lock().unwrap();\n\
+                       let _a = self.accounts.lock().unwrap();\n    }\n";
+    let read_twice = "    pub fn quote(&self) -> u32 {\n\
+                      let one = self.rates.read().unwrap();\n\
+                      let two = self.rates.read().unwrap();\n        *one + *two\n    }\n";
+    let write = "    pub fn set(&self) { *self.rates.write().unwrap() = 1; }\n";
+    let old_version = format!("{types}impl Ledger {{\n{accounts_first}{read_twice}}}\n");
+    let new_version = format!("{types}impl Ledger {{\n{audit_first}{write}}}\n");
+    let dir = temp_tree(&[
+        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
+        ("ledger-1.0.0/src/lib.rs", old_version.as_str()),
+        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
+        ("ledger-2.0.0/src/lib.rs", new_version.as_str()),
+    ]);
+    let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
+    let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
+    let output = run_coordlint(&[
+        old_dir.as_str(),
+        new_dir.as_str(),
+        "--message-format",
+        "short",
+    ]);
+    assert!(
+        !output.stdout.contains("lock_order_cycle"),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
+    // Both orders, and the writer, in one version: the cycle and the double read are real.
+    let both =
+        format!("{types}impl Ledger {{\n{accounts_first}{audit_first}{read_twice}{write}}}\n");
+    let dir = temp_tree(&[
+        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
+        ("ledger-1.0.0/src/lib.rs", both.as_str()),
+        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
+        ("ledger-2.0.0/src/lib.rs", new_version.as_str()),
+    ]);
+    let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
+    let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
+    let output = run_coordlint(&[
+        old_dir.as_str(),
+        new_dir.as_str(),
+        "--message-format",
+        "short",
+    ]);
+    assert!(
+        output.stdout.contains("lock_order_cycle"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("double_lock"), "{}", output.stdout);
+}
+
 #[test]
 fn path_mode_reads_cargo_targets_with_custom_paths_as_crate_roots() {
     let dir = temp_tree(&[

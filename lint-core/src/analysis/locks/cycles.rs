@@ -57,7 +57,9 @@ impl CycleCluster {
     }
 }
 
-/// Whether two witnesses can happen in one build (see [`crate::model::Function::can_coexist_with`]).
+/// Whether two witnesses can happen in one build and on the same locks (see
+/// [`crate::model::Function::can_coexist_with`]; witnesses in two versions of one package
+/// name different locks with the same paths: `ItemIndex::in_rival_packages`).
 pub type Coexist<'c> = &'c dyn Fn(&EdgeWitness, &EdgeWitness) -> bool;
 
 /// Witness combinations tried per cycle before it is taken as impossible.

@@ -24,6 +24,7 @@ use self::identity::{ClassKey, Identity, IdentityContext};
 use super::FunctionRef;
 use super::call_sites::CallSites;
 use super::format_strings::FormatTrait;
+use super::items::ItemIndex;
 use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
@@ -281,6 +282,11 @@ pub fn analyze_locks<'a>(
         borrows.excludes(witness)
     });
     after_pass("lock graph");
+    let witness_files = |witness: &EdgeWitness| {
+        std::iter::once(witness.function.file)
+            .chain(witness.chain.iter().map(|(callee, _)| callee.file))
+            .collect::<Vec<_>>()
+    };
     let coexist = |a: &EdgeWitness, b: &EdgeWitness| {
         let functions = |witness: &EdgeWitness| {
             std::iter::once(witness.function)
@@ -288,14 +294,20 @@ pub fn analyze_locks<'a>(
                 .map(|function| &files[function.file].functions[function.index])
                 .collect::<Vec<_>>()
         };
+        let (a_files, b_files) = (witness_files(a), witness_files(b));
         let (a, b) = (functions(a), functions(b));
         a.iter()
             .all(|first| b.iter().all(|second| first.can_coexist_with(second)))
+            && a_files.iter().all(|first| {
+                b_files
+                    .iter()
+                    .all(|second| !items.in_rival_packages(*first, *second))
+            })
     };
     analysis.clusters = cycles::find_clusters(&found.edges, &coexist);
     analysis.edges = found.edges;
     analysis.bounded_summaries = summaries.bounded;
-    let writers = writer_sites(&analysis.functions);
+    let writers = Writers::of(&analysis.functions, items);
     analysis.double_locks = with_queued_writers(found.double_locks, &writers);
     analysis.clusters = with_possible_writers(std::mem::take(&mut analysis.clusters), &writers);
     analysis.guards_across_await = guards_across_await(&analysis.functions);
@@ -652,17 +664,14 @@ fn same_family(declared: LockType, taken: LockType) -> bool {
 /// field or static lock, such findings are kept when the analyzed code write-locks it
 /// somewhere, and carry that write as evidence; without any writer, readers never wait for
 /// each other. A lock passed in as a parameter, or a local, keeps the finding.
-fn with_queued_writers(
-    double_locks: Vec<DoubleLock>,
-    writers: &HashMap<&ClassKey, (FunctionRef, Span)>,
-) -> Vec<DoubleLock> {
+fn with_queued_writers(double_locks: Vec<DoubleLock>, writers: &Writers<'_>) -> Vec<DoubleLock> {
     double_locks
         .into_iter()
         .filter_map(|mut double| {
             let class = &double.first.target.class;
             if double.first.mode == Mode::Shared && double.second_mode == Mode::Shared {
-                match writers.get(class) {
-                    Some(writer) => double.writer = Some(*writer),
+                match writers.seen_from(class, double.function.file) {
+                    Some(writer) => double.writer = Some(writer),
                     // A field or static is written only where the analyzed code says; a
                     // lock passed in or local may be written by callers not in sight.
                     None if class.is_global() => return None,
@@ -674,40 +683,57 @@ fn with_queued_writers(
         .collect()
 }
 
-/// The first waiting write acquisition of each class (the writer a reader can queue
-/// behind).
-fn writer_sites(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
-) -> HashMap<&ClassKey, (FunctionRef, Span)> {
-    let mut writers: HashMap<&ClassKey, (FunctionRef, Span)> = HashMap::default();
-    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-    ordered.par_sort_unstable_by_key(|(function, _)| **function);
-    for (function, locks) in ordered {
-        for acquisition in &locks.acquisitions {
-            if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
-                writers
-                    .entry(&acquisition.target.class)
-                    .or_insert((*function, acquisition.span));
+/// The waiting write acquisitions of each class (the writers a reader can queue behind):
+/// the first in each package, in function order.
+struct Writers<'a> {
+    sites: HashMap<&'a ClassKey, Vec<(FunctionRef, Span)>>,
+    items: &'a ItemIndex,
+}
+
+impl<'a> Writers<'a> {
+    fn of(functions: &'a HashMap<FunctionRef, FunctionLocks>, items: &'a ItemIndex) -> Self {
+        let mut sites: HashMap<&ClassKey, Vec<(FunctionRef, Span)>> = HashMap::default();
+        let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
+        ordered.par_sort_unstable_by_key(|(function, _)| **function);
+        for (function, locks) in ordered {
+            for acquisition in &locks.acquisitions {
+                if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
+                    let writers = sites.entry(&acquisition.target.class).or_default();
+                    if !writers
+                        .iter()
+                        .any(|(writer, _)| items.in_same_package(writer.file, function.file))
+                    {
+                        writers.push((*function, acquisition.span));
+                    }
+                }
             }
         }
+        Writers { sites, items }
     }
-    writers
+
+    /// The first writer of `class` that code in `file` can queue behind: not one in another
+    /// version of its package (the same path there names another lock).
+    fn seen_from(&self, class: &ClassKey, file: usize) -> Option<(FunctionRef, Span)> {
+        self.sites
+            .get(class)?
+            .iter()
+            .find(|(writer, _)| !self.items.in_rival_packages(writer.file, file))
+            .copied()
+    }
 }
 
 /// Cycles that need a writer queued on a field or static lock that nothing writes cannot
 /// hang; clusters left without a cycle are dropped.
-fn with_possible_writers(
-    clusters: Vec<CycleCluster>,
-    writers: &HashMap<&ClassKey, (FunctionRef, Span)>,
-) -> Vec<CycleCluster> {
+fn with_possible_writers(clusters: Vec<CycleCluster>, writers: &Writers<'_>) -> Vec<CycleCluster> {
     clusters
         .into_iter()
         .filter_map(|mut cluster| {
             cluster.cycles.retain(|cycle| {
+                let file = cycle.edges[0].function.file;
                 cycle
                     .needs_queued_writer
                     .iter()
-                    .all(|class| !class.is_global() || writers.contains_key(class))
+                    .all(|class| !class.is_global() || writers.seen_from(class, file).is_some())
             });
             (!cluster.cycles.is_empty()).then_some(cluster)
         })
