@@ -208,7 +208,7 @@ fn channel<'p>(
         sole_owners: Vec::new(),
     };
     search.in_function(function_ref, vec![sender.clone()], 0, Some(site.span), true);
-    search.through_shared_state(field_sends);
+    search.through_shared_state(field_sends, function_ref);
     channel.producers = search.producers;
     channel.sender_also_receives = receiver.is_some_and(|receiver| {
         channel.producers.iter().any(|producer| {
@@ -326,8 +326,10 @@ impl ProducerSearch<'_, '_> {
         }
     }
 
-    /// Sends through the struct fields the sender was stored in, anywhere in the program.
-    fn through_shared_state(&mut self, field_sends: &FieldSends<'_>) {
+    /// Sends through the struct fields the sender was stored in, anywhere in the program
+    /// but another version of the package that made the channel (`made_in`): the same field
+    /// path there is another struct's field.
+    fn through_shared_state(&mut self, field_sends: &FieldSends<'_>, made_in: FunctionRef) {
         if self.stored_in.is_empty() {
             return;
         }
@@ -339,6 +341,12 @@ impl ProducerSearch<'_, '_> {
         let mut bound = None;
         let mut bound_known = false;
         for (field, function_ref, site) in field_sends.through(&self.stored_in) {
+            if program
+                .items
+                .in_rival_packages(made_in.file, function_ref.file)
+            {
+                continue;
+            }
             if current != Some(function_ref) {
                 current = Some(function_ref);
                 once_per_value = None;

@@ -793,10 +793,11 @@ fn in_path_mode_an_integration_test_names_the_library_by_its_crate_name() {
 }
 
 /// Two versions of one package named in one path-mode run: the same paths name different
-/// locks in each, so one version's order does not close a cycle with the other's, and a
-/// writer in one does not make the other's double read hang.
+/// locks in each, so one version's order does not close a cycle with the other's, a writer
+/// in one does not make the other's double read hang, and one's sends through a field do
+/// not feed the other's channel.
 #[test]
-fn in_path_mode_two_versions_of_a_package_do_not_share_locks() {
+fn in_path_mode_two_versions_of_a_package_do_not_share_locks_or_channels() {
     let manifest = |version: &str| {
         format!("[package]\nname = \"ledger\"\nversion = \"{version}\"\nedition = \"2021\"\n")
     };
@@ -834,6 +835,38 @@ fn in_path_mode_two_versions_of_a_package_do_not_share_locks() {
         output.stdout
     );
     assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
+    // A channel one version makes and stores in a field is not fed by the other version's
+    // sends through the field of the same name.
+    let dir = temp_tree(&[
+        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
+        (
+            "ledger-1.0.0/src/lib.rs",
+            "use std::sync::mpsc::{channel, Receiver, Sender};\n\
+             pub struct Bus { tx: Sender<u32> }\n\
+             pub fn open() -> (Bus, Receiver<u32>) {\n    let (tx, rx) = channel();\n    (Bus { tx }, rx)\n}\n",
+        ),
+        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
+        (
+            "ledger-2.0.0/src/lib.rs",
+            "use std::sync::mpsc::Sender;\n\
+             pub struct Bus { tx: Sender<u32> }\n\
+             impl Bus {\n    pub fn publish(&self, items: Vec<u32>) {\n        \
+             for item in items {\n            self.tx.send(item).unwrap();\n        }\n    }\n}\n",
+        ),
+    ]);
+    let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
+    let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
+    let output = run_coordlint(&[
+        old_dir.as_str(),
+        new_dir.as_str(),
+        "--message-format",
+        "short",
+    ]);
+    assert!(
+        !output.stdout.contains("unbounded_channel"),
+        "{}",
+        output.stdout
+    );
     // Both orders, and the writer, in one version: the cycle and the double read are real.
     let both =
         format!("{types}impl Ledger {{\n{accounts_first}{audit_first}{read_twice}{write}}}\n");
