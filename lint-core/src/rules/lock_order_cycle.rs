@@ -222,6 +222,8 @@ fn order_change_sites(
     cluster: &CycleCluster,
     witness_classes: &[ClassKey],
 ) -> Option<Suggestion> {
+    // Not the sites of another version of the witness's package (same paths, other locks).
+    let witness_file = cluster.witness().edges[0].function.file;
     let edges: Vec<(&ClassKey, &ClassKey, &EdgeWitness)> = program
         .locks
         .edges
@@ -229,6 +231,11 @@ fn order_change_sites(
         .filter(|((from, to), _)| cluster.classes.contains(from) && cluster.classes.contains(to))
         .flat_map(|((from, to), witnesses)| {
             witnesses.iter().map(move |witness| (from, to, witness))
+        })
+        .filter(|(_, _, witness)| {
+            !program
+                .items
+                .in_rival_packages(witness_file, witness.function.file)
         })
         .collect();
     let order: Vec<&ClassKey> = if cluster.classes.len() <= 2 {
@@ -524,7 +531,11 @@ fn other_witnesses(program: &Program<'_>, edge: &EdgeWitness) -> String {
     let mut others: Vec<String> = Vec::new();
     let mut count = 0;
     for other in witnesses {
-        if other.held.site == edge.held.site && other.then_site == edge.then_site {
+        if other.held.site == edge.held.site && other.then_site == edge.then_site
+            || program
+                .items
+                .in_rival_packages(edge.function.file, other.function.file)
+        {
             continue;
         }
         count += 1;

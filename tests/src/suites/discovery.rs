@@ -890,6 +890,10 @@ fn in_path_mode_two_versions_of_a_package_do_not_share_locks_or_channels() {
         output.stdout
     );
     assert!(output.stdout.contains("double_lock"), "{}", output.stdout);
+    // The order to adopt and the other places the order is taken are the version's own.
+    let human = run_coordlint(&[old_dir.as_str(), new_dir.as_str()]);
+    assert!(human.stdout.contains("adopt the order"), "{}", human.stdout);
+    assert!(!human.stdout.contains("ledger-2.0.0"), "{}", human.stdout);
 }
 
 #[test]
