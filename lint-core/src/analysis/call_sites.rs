@@ -663,6 +663,25 @@ mod tests {
 
     use super::{CallTarget, Resolution};
 
+    /// The call of `called` (a method name or the last segment of a called path) in
+    /// `function`.
+    fn call_of<'p>(
+        program: &'p Program<'_>,
+        function: crate::analysis::FunctionRef,
+        called: &str,
+    ) -> &'p super::CallSite {
+        program
+            .call_sites
+            .in_function(function)
+            .iter()
+            .find(|site| match &site.target {
+                CallTarget::Method { name, .. } => &**name == called,
+                CallTarget::Path { written, .. } => written.last() == called,
+                _ => false,
+            })
+            .unwrap_or_else(|| panic!("no call of `{called}`"))
+    }
+
     /// The callees (display paths) and resolution of the call of `method` (a method name or
     /// the last segment of a called path) in function `caller`.
     fn resolve_call(source: &str, caller: &str, method: &str) -> (Vec<String>, Resolution) {
@@ -678,16 +697,7 @@ mod tests {
             .functions()
             .find(|(_, function)| function.name == caller)
             .unwrap_or_else(|| panic!("no function `{caller}`"));
-        let site = program
-            .call_sites
-            .in_function(function)
-            .iter()
-            .find(|site| match &site.target {
-                CallTarget::Method { name, .. } => &**name == method,
-                CallTarget::Path { written, .. } => written.last() == method,
-                _ => false,
-            })
-            .unwrap_or_else(|| panic!("no call of `{method}` in `{caller}`"));
+        let site = call_of(&program, function, method);
         let callees = site
             .callees
             .iter()
@@ -856,16 +866,7 @@ mod tests {
                 .functions()
                 .find(|(function, item)| function.file == caller_file && item.name == caller)
                 .unwrap_or_else(|| panic!("no function `{caller}`"));
-            let site = program
-                .call_sites
-                .in_function(function)
-                .iter()
-                .find(|site| match &site.target {
-                    CallTarget::Method { name, .. } => &**name == called,
-                    CallTarget::Path { written, .. } => written.last() == called,
-                    _ => false,
-                })
-                .unwrap_or_else(|| panic!("no call of `{called}` in `{caller}`"));
+            let site = call_of(&program, function, called);
             let mut files: Vec<usize> = site.callees.iter().map(|callee| callee.file).collect();
             files.sort();
             files

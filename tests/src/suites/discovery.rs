@@ -798,9 +798,6 @@ fn in_path_mode_an_integration_test_names_the_library_by_its_crate_name() {
 /// not feed the other's channel.
 #[test]
 fn in_path_mode_two_versions_of_a_package_do_not_share_locks_or_channels() {
-    let manifest = |version: &str| {
-        format!("[package]\nname = \"ledger\"\nversion = \"{version}\"\nedition = \"2021\"\n")
-    };
     let types = "use std::sync::{Mutex, RwLock};\n\
                  pub struct Ledger { accounts: Mutex<u32>, audit: Mutex<u32>, rates: RwLock<u32> }\n";
     let accounts_first = "    pub fn record(&self) {\n\
@@ -815,85 +812,53 @@ fn in_path_mode_two_versions_of_a_package_do_not_share_locks_or_channels() {
     let write = "    pub fn set(&self) { *self.rates.write().unwrap() = 1; }\n";
     let old_version = format!("{types}impl Ledger {{\n{accounts_first}{read_twice}}}\n");
     let new_version = format!("{types}impl Ledger {{\n{audit_first}{write}}}\n");
-    let dir = temp_tree(&[
-        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
-        ("ledger-1.0.0/src/lib.rs", old_version.as_str()),
-        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
-        ("ledger-2.0.0/src/lib.rs", new_version.as_str()),
-    ]);
-    let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
-    let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
-    let output = run_coordlint(&[
-        old_dir.as_str(),
-        new_dir.as_str(),
-        "--message-format",
-        "short",
-    ]);
-    assert!(
-        !output.stdout.contains("lock_order_cycle"),
-        "{}",
-        output.stdout
-    );
-    assert!(!output.stdout.contains("double_lock"), "{}", output.stdout);
+    let short = ["--message-format", "short"];
+    let output = run_two_versions(&old_version, &new_version, &short);
+    assert!(!output.contains("lock_order_cycle"), "{output}");
+    assert!(!output.contains("double_lock"), "{output}");
     // A channel one version makes and stores in a field is not fed by the other version's
     // sends through the field of the same name.
-    let dir = temp_tree(&[
-        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
-        (
-            "ledger-1.0.0/src/lib.rs",
-            "use std::sync::mpsc::{channel, Receiver, Sender};\n\
-             pub struct Bus { tx: Sender<u32> }\n\
-             pub fn open() -> (Bus, Receiver<u32>) {\n    let (tx, rx) = channel();\n    (Bus { tx }, rx)\n}\n",
-        ),
-        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
-        (
-            "ledger-2.0.0/src/lib.rs",
-            "use std::sync::mpsc::Sender;\n\
-             pub struct Bus { tx: Sender<u32> }\n\
-             impl Bus {\n    pub fn publish(&self, items: Vec<u32>) {\n        \
-             for item in items {\n            self.tx.send(item).unwrap();\n        }\n    }\n}\n",
-        ),
-    ]);
-    let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
-    let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
-    let output = run_coordlint(&[
-        old_dir.as_str(),
-        new_dir.as_str(),
-        "--message-format",
-        "short",
-    ]);
-    assert!(
-        !output.stdout.contains("unbounded_channel"),
-        "{}",
-        output.stdout
+    let output = run_two_versions(
+        "use std::sync::mpsc::{channel, Receiver, Sender};\n\
+         pub struct Bus { tx: Sender<u32> }\n\
+         pub fn open() -> (Bus, Receiver<u32>) {\n    let (tx, rx) = channel();\n    (Bus { tx }, rx)\n}\n",
+        "use std::sync::mpsc::Sender;\n\
+         pub struct Bus { tx: Sender<u32> }\n\
+         impl Bus {\n    pub fn publish(&self, items: Vec<u32>) {\n        \
+         for item in items {\n            self.tx.send(item).unwrap();\n        }\n    }\n}\n",
+        &short,
     );
+    assert!(!output.contains("unbounded_channel"), "{output}");
     // Both orders, and the writer, in one version: the cycle and the double read are real.
     let both =
         format!("{types}impl Ledger {{\n{accounts_first}{audit_first}{read_twice}{write}}}\n");
+    let output = run_two_versions(&both, &new_version, &short);
+    assert!(output.contains("lock_order_cycle"), "{output}");
+    assert!(output.contains("double_lock"), "{output}");
+    // The order to adopt and the other places the order is taken are the version's own.
+    let human = run_two_versions(&both, &new_version, &[]);
+    assert!(human.contains("adopt the order"), "{human}");
+    assert!(!human.contains("ledger-2.0.0"), "{human}");
+}
+
+/// The output of a path-mode run over versions 1.0.0 and 2.0.0 of package `ledger` with
+/// these `src/lib.rs` files and the `extra` arguments.
+fn run_two_versions(old_lib: &str, new_lib: &str, extra: &[&str]) -> String {
+    let manifest = |version: &str| {
+        format!("[package]\nname = \"ledger\"\nversion = \"{version}\"\nedition = \"2021\"\n")
+    };
+    let (old_manifest, new_manifest) = (manifest("1.0.0"), manifest("2.0.0"));
     let dir = temp_tree(&[
-        ("ledger-1.0.0/Cargo.toml", manifest("1.0.0").as_str()),
-        ("ledger-1.0.0/src/lib.rs", both.as_str()),
-        ("ledger-2.0.0/Cargo.toml", manifest("2.0.0").as_str()),
-        ("ledger-2.0.0/src/lib.rs", new_version.as_str()),
+        ("ledger-1.0.0/Cargo.toml", old_manifest.as_str()),
+        ("ledger-1.0.0/src/lib.rs", old_lib),
+        ("ledger-2.0.0/Cargo.toml", new_manifest.as_str()),
+        ("ledger-2.0.0/src/lib.rs", new_lib),
     ]);
     let old_dir = dir.path().join("ledger-1.0.0").display().to_string();
     let new_dir = dir.path().join("ledger-2.0.0").display().to_string();
-    let output = run_coordlint(&[
-        old_dir.as_str(),
-        new_dir.as_str(),
-        "--message-format",
-        "short",
-    ]);
-    assert!(
-        output.stdout.contains("lock_order_cycle"),
-        "{}",
-        output.stdout
-    );
-    assert!(output.stdout.contains("double_lock"), "{}", output.stdout);
-    // The order to adopt and the other places the order is taken are the version's own.
-    let human = run_coordlint(&[old_dir.as_str(), new_dir.as_str()]);
-    assert!(human.stdout.contains("adopt the order"), "{}", human.stdout);
-    assert!(!human.stdout.contains("ledger-2.0.0"), "{}", human.stdout);
+    let mut args = vec![old_dir.as_str(), new_dir.as_str()];
+    args.extend(extra);
+    run_coordlint(&args).stdout
 }
 
 #[test]
