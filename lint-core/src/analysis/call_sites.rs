@@ -70,8 +70,9 @@ pub enum ParamSlot {
 pub struct Argument {
     pub span: Span,
     pub param: ParamSlot,
-    /// The argument's type, when the syntax says it (boxed: most arguments have none).
-    pub ty: Option<Box<Ty>>,
+    /// The argument's type, when the syntax says it (one copy of each type per file: most
+    /// arguments have none, and a file's calls pass the same few types).
+    pub ty: Option<Arc<Ty>>,
 }
 
 #[derive(Clone, Debug)]
@@ -122,6 +123,7 @@ struct Interned {
     resolved: HashMap<(String, bool), Arc<Resolved>>,
     methods: HashMap<String, Arc<str>>,
     callees: HashMap<Vec<FunctionRef>, Callees>,
+    types: HashMap<Ty, Arc<Ty>>,
     /// Each path as written in a scope, resolved (not for `Self::` paths, which also depend
     /// on the function's `impl`): a file's calls name the same paths over and over.
     by_scope: HashMap<ScopeId, HashMap<PathRef, Arc<Resolved>>>,
@@ -154,6 +156,15 @@ impl Interned {
             .entry(callees)
             .or_insert_with_key(|callees| Arc::from(callees.as_slice()))
             .clone()
+    }
+
+    fn ty(&mut self, ty: Ty) -> Arc<Ty> {
+        if let Some(shared) = self.types.get(&ty) {
+            return shared.clone();
+        }
+        let shared = Arc::new(ty.clone());
+        self.types.insert(ty, shared.clone());
+        shared
     }
 
     fn method(&mut self, name: &str) -> Arc<str> {
@@ -379,6 +390,10 @@ impl Collector<'_, '_> {
             resolution,
             arguments,
         })
+    }
+
+    fn intern_type(&self, ty: Ty) -> Arc<Ty> {
+        self.interned.borrow_mut().ty(ty)
     }
 
     fn intern_written(&self, path: &PathRef) -> Arc<PathRef> {
@@ -614,7 +629,7 @@ impl Collector<'_, '_> {
             arguments.push(Argument {
                 span: receiver.span,
                 param: ParamSlot::Receiver,
-                ty: ty.map(Box::new),
+                ty: ty.map(|ty| self.intern_type(ty)),
             });
         }
         for (position, arg) in args.iter().enumerate() {
@@ -626,7 +641,7 @@ impl Collector<'_, '_> {
             arguments.push(Argument {
                 span: arg.span,
                 param,
-                ty: self.type_of(arg).map(Box::new),
+                ty: self.type_of(arg).map(|ty| self.intern_type(ty)),
             });
         }
         arguments
