@@ -6,7 +6,7 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -123,7 +123,7 @@ struct Interned {
     resolved: HashMap<(String, bool), Arc<Resolved>>,
     methods: HashMap<String, Arc<str>>,
     callees: HashMap<Vec<FunctionRef>, Callees>,
-    types: HashMap<Ty, Arc<Ty>>,
+    types: HashSet<Arc<Ty>>,
     /// Each path as written in a scope, resolved (not for `Self::` paths, which also depend
     /// on the function's `impl`): a file's calls name the same paths over and over.
     by_scope: HashMap<ScopeId, HashMap<PathRef, Arc<Resolved>>>,
@@ -162,8 +162,8 @@ impl Interned {
         if let Some(shared) = self.types.get(&ty) {
             return shared.clone();
         }
-        let shared = Arc::new(ty.clone());
-        self.types.insert(ty, shared.clone());
+        let shared = Arc::new(ty);
+        self.types.insert(shared.clone());
         shared
     }
 
