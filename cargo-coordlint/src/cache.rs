@@ -82,9 +82,10 @@ impl FactsCache {
     pub fn stored_findings(
         &self,
         sources: &[SourceFile],
+        text_hashes: &[u128],
         settings: &str,
     ) -> Option<Vec<Diagnostic>> {
-        let bytes = std::fs::read(self.findings_path(sources, settings)).ok()?;
+        let bytes = std::fs::read(self.findings_path(sources, text_hashes, settings)).ok()?;
         let stored = postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok()?;
         stored.into_iter().map(StoredFinding::restore).collect()
     }
@@ -93,19 +94,25 @@ impl FactsCache {
     pub fn store_findings(
         &self,
         sources: &[SourceFile],
+        text_hashes: &[u128],
         settings: &str,
         diagnostics: &[Diagnostic],
     ) {
         let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
-            let path = self.findings_path(sources, settings);
+            let path = self.findings_path(sources, text_hashes, settings);
             let _ = self.write_entry(&self.findings, &path, &bytes);
         }
     }
 
-    fn findings_path(&self, sources: &[SourceFile], settings: &str) -> PathBuf {
+    fn findings_path(
+        &self,
+        sources: &[SourceFile],
+        text_hashes: &[u128],
+        settings: &str,
+    ) -> PathBuf {
         self.findings
-            .join(format!("{:032x}", run_key(sources, settings)))
+            .join(format!("{:032x}", run_key(sources, text_hashes, settings)))
     }
 
     fn entry_path(&self, source: &SourceFile) -> PathBuf {
@@ -135,6 +142,11 @@ fn build_identity() -> u64 {
 }
 
 fn key(source: &SourceFile) -> u128 {
+    key_with_text_hash(source, crate::discover::text_hash(&source.text))
+}
+
+/// [`key`], given the hash of the source's text (its text may have been released).
+fn key_with_text_hash(source: &SourceFile, text_hash: u128) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut field = |bytes: &[u8]| {
         hasher.update(&(bytes.len() as u64).to_le_bytes());
@@ -153,7 +165,7 @@ fn key(source: &SourceFile) -> u128 {
         u8::from(source.always_analyzed),
         source.module_path.len() as u8,
     ]);
-    field(source.text.as_bytes());
+    field(&text_hash.to_le_bytes());
     hasher.digest128()
 }
 
@@ -189,12 +201,12 @@ impl FactsCache {
 
 /// The key of a whole run: every file's key and display path in order (file ids are
 /// positions in this order), and the settings.
-fn run_key(sources: &[SourceFile], settings: &str) -> u128 {
+fn run_key(sources: &[SourceFile], text_hashes: &[u128], settings: &str) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(&build_identity().to_le_bytes());
     hasher.update(settings.as_bytes());
-    for source in sources {
-        hasher.update(&key(source).to_le_bytes());
+    for (source, text_hash) in sources.iter().zip(text_hashes) {
+        hasher.update(&key_with_text_hash(source, *text_hash).to_le_bytes());
         hasher.update(&(source.path.len() as u64).to_le_bytes());
         hasher.update(source.path.as_bytes());
         // Not part of a file's facts, but which files share a package decides callees.
@@ -404,11 +416,12 @@ mod tests {
         .with_secondary(Label::new(span(1, 20), "first lock"))
         .with_note("a note");
         let sources = [source()];
+        let hashes = [crate::discover::text_hash(&sources[0].text)];
         let settings = format!("{:?}", lint_core::Config::default());
-        let before = cache.stored_findings(&sources, &settings);
-        cache.store_findings(&sources, &settings, std::slice::from_ref(&finding));
-        let again = cache.stored_findings(&sources, &settings);
-        let other_settings = cache.stored_findings(&sources, "other");
+        let before = cache.stored_findings(&sources, &hashes, &settings);
+        cache.store_findings(&sources, &hashes, &settings, std::slice::from_ref(&finding));
+        let again = cache.stored_findings(&sources, &hashes, &settings);
+        let other_settings = cache.stored_findings(&sources, &hashes, "other");
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(before, None);
         assert_eq!(again, Some(vec![finding]));

@@ -275,33 +275,34 @@ fn analyze(
     let progress = progress::Progress::new(progress.is_enabled(), started);
     progress.phase(format!("analyzing {} files", inputs.sources.len()));
     let skipped = skipped::diagnostics(&inputs, config);
-    let analyze = || {
-        let mut config = config.clone();
-        config.set_free_program_state(!exits_after);
-        let diagnostics =
-            lint_core::analyze_with(inputs.facts(), &config, runtime.as_ref(), skipped.clone());
-        let mut diagnostics = configs.relevel(&inputs, diagnostics);
-        sort_by_path(&inputs, &mut diagnostics);
-        // A suggestion that would not parse is left out (and the finding still reported).
-        let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
-        diagnostics
-    };
-    let diagnostics = match &inputs.cache {
-        // Run-time traces are not part of the key: with them, always analyze.
-        Some(cache) if runtime.is_none() => {
-            // Everything besides the files that decides the findings.
-            let settings = format!("{configs:?}\n{skipped:?}");
-            match cache.stored_findings(&inputs.sources, &settings) {
-                Some(diagnostics) => diagnostics,
-                None => {
-                    let diagnostics = analyze();
-                    cache.store_findings(&inputs.sources, &settings, &diagnostics);
-                    diagnostics
-                }
-            }
-        }
-        _ => analyze(),
-    };
+    // Everything besides the files that decides the findings. Run-time traces are not part
+    // of the cache's key: with them, always analyze.
+    let settings = format!("{configs:?}\n{skipped:?}");
+    let cache = inputs.cache.as_ref().filter(|_| runtime.is_none());
+    if let Some(diagnostics) = cache
+        .and_then(|cache| cache.stored_findings(&inputs.sources, &inputs.text_hashes, &settings))
+    {
+        progress.clear();
+        return Ok((inputs, diagnostics, started.elapsed()));
+    }
+    // The analysis reads only the facts; the texts the findings show are read again after.
+    inputs.release_texts();
+    let mut config = config.clone();
+    config.set_free_program_state(!exits_after);
+    let diagnostics = lint_core::analyze_with(inputs.facts(), &config, runtime.as_ref(), skipped);
+    let mut diagnostics = configs.relevel(&inputs, diagnostics);
+    sort_by_path(&inputs, &mut diagnostics);
+    inputs.read_texts_again(diagnostics.iter().flat_map(lint_core::Diagnostic::files))?;
+    // A suggestion that would not parse is left out (and the finding still reported).
+    let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
+    if let Some(cache) = inputs.cache.as_ref().filter(|_| runtime.is_none()) {
+        cache.store_findings(
+            &inputs.sources,
+            &inputs.text_hashes,
+            &settings,
+            &diagnostics,
+        );
+    }
     progress.clear();
     Ok((inputs, diagnostics, started.elapsed()))
 }

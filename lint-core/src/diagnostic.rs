@@ -1,6 +1,6 @@
 //! Findings as data: what the rules produce and every output format renders.
 
-use crate::span::Span;
+use crate::span::{FileId, Span};
 
 /// How serious a finding is once levels are applied. `Allow`ed findings are never returned.
 #[derive(
@@ -138,6 +138,29 @@ pub enum FixRequest {
     },
 }
 
+impl FixRequest {
+    /// The places the fix is about.
+    pub fn spans(&self) -> Vec<Span> {
+        match self {
+            FixRequest::HoistScrutinee {
+                acquisition,
+                second,
+            } => vec![*acquisition, *second],
+            FixRequest::ReuseGuard { first, second } => vec![*first, *second],
+            FixRequest::HoistTemporary {
+                acquisition,
+                await_span,
+            }
+            | FixRequest::EndGuardBeforeAwait {
+                acquisition,
+                await_span,
+                ..
+            } => vec![*acquisition, *await_span],
+            FixRequest::BoundChannel { call, .. } => vec![*call],
+        }
+    }
+}
+
 impl Diagnostic {
     /// A finding at `severity` with only a primary label; add the rest with the builder methods.
     pub fn new(
@@ -182,6 +205,25 @@ impl Diagnostic {
     pub fn with_fix_request(mut self, request: FixRequest) -> Self {
         self.fix_request = Some(request);
         self
+    }
+
+    /// Every file the finding shows: its labels', suggestions' and fix request's files.
+    pub fn files(&self) -> Vec<FileId> {
+        let mut spans: Vec<Span> = std::iter::once(&self.primary)
+            .chain(&self.secondary)
+            .map(|label| label.span)
+            .collect();
+        for suggestion in &self.suggestions {
+            spans.extend(suggestion.edits.iter().map(|edit| edit.span));
+            spans.extend(suggestion.sites.iter().map(|site| site.span));
+        }
+        if let Some(request) = &self.fix_request {
+            spans.extend(request.spans());
+        }
+        let mut files: Vec<FileId> = spans.iter().map(|span| span.file).collect();
+        files.sort_unstable();
+        files.dedup();
+        files
     }
 
     /// The order every output uses: file, line, column, rule, then message.

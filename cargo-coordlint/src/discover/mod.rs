@@ -69,6 +69,14 @@ pub struct Inputs {
     loaded: Mutex<Vec<LoadedFacts>>,
     facts: OnceLock<Vec<FileFacts>>,
     pub origins: Vec<FileOrigin>,
+    /// Where each file was read from (its confinement and path), to read its text again
+    /// after [`Inputs::release_texts`].
+    read_from: Vec<(Arc<confine::Confinement>, PathBuf)>,
+    /// The hash of each file's text as it was read ([`text_hash`]): the cache keys use it,
+    /// and a text read again must have the same.
+    pub text_hashes: Vec<u128>,
+    /// The texts were released (see [`Inputs::release_texts`]).
+    texts_released: bool,
     /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
     /// manifests were read instead, a symlinked directory not followed).
     pub warnings: Vec<String>,
@@ -96,6 +104,9 @@ impl Inputs {
             loaded: Mutex::new(Vec::new()),
             facts: OnceLock::new(),
             origins: Vec::new(),
+            read_from: Vec::new(),
+            text_hashes: Vec::new(),
+            texts_released: false,
             warnings: Vec::new(),
             skipped: Vec::new(),
             settings_files: Vec::new(),
@@ -125,8 +136,17 @@ impl Inputs {
         })
     }
 
-    /// Adds files read in one wave, in file id order.
-    fn push_files(&mut self, sources: Vec<SourceFile>, loaded: Vec<LoadedFacts>) {
+    /// Adds files read in one wave, in file id order, with where each was read from.
+    fn push_files(
+        &mut self,
+        sources: Vec<SourceFile>,
+        loaded: Vec<LoadedFacts>,
+        read_from: Vec<(Arc<confine::Confinement>, PathBuf)>,
+    ) {
+        use rayon::prelude::*;
+        self.text_hashes
+            .par_extend(sources.par_iter().map(|source| text_hash(&source.text)));
+        self.read_from.extend(read_from);
         self.summaries
             .extend(loaded.iter().map(LoadedFacts::summary));
         self.marked_test.extend(loaded.iter().map(|_| false));
@@ -135,6 +155,55 @@ impl Inputs {
             .unwrap_or_else(|e| e.into_inner())
             .extend(loaded);
         self.sources.extend(sources);
+    }
+
+    /// Frees every file's text (its facts are all the analysis reads): on a large run the
+    /// texts are several percent of the peak. [`Inputs::read_texts_again`] brings back the
+    /// ones the findings show. Decodes the facts first (a damaged cache entry is lowered
+    /// again from its text).
+    pub fn release_texts(&mut self) {
+        self.facts();
+        for source in &mut self.sources {
+            source.text = Arc::from("");
+        }
+        self.texts_released = true;
+    }
+
+    /// Reads the texts of `files` again after [`Inputs::release_texts`] (nothing to do
+    /// otherwise), through the same confinement; each must be what was analyzed.
+    pub fn read_texts_again(
+        &mut self,
+        files: impl IntoIterator<Item = lint_core::FileId>,
+    ) -> anyhow::Result<()> {
+        use rayon::prelude::*;
+        if !self.texts_released {
+            return Ok(());
+        }
+        let mut files: Vec<usize> = files.into_iter().map(|file| file.0 as usize).collect();
+        files.sort_unstable();
+        files.dedup();
+        files.retain(|file| *file < self.sources.len() && self.sources[*file].text.is_empty());
+        let texts: Vec<(usize, Result<String, SkipReason>)> = files
+            .into_par_iter()
+            .map(|file| {
+                let (confinement, path) = &self.read_from[file];
+                (file, confine::read_confined(confinement, path))
+            })
+            .collect();
+        for (file, text) in texts {
+            let source = &mut self.sources[file];
+            let text = text.map_err(|reason| {
+                anyhow::anyhow!("could not read {} again: {reason}", source.path)
+            })?;
+            if text_hash(&text) != self.text_hashes[file] {
+                anyhow::bail!(
+                    "{} changed while it was analyzed; run coordlint again",
+                    source.path
+                );
+            }
+            source.text = Arc::from(text);
+        }
+        Ok(())
     }
 
     /// Makes file `file` test code, found so after it was read.
@@ -217,6 +286,11 @@ pub enum ModuleDirectory {
     Either,
 }
 
+/// The hash of a file's text, as [`Inputs::text_hashes`] keeps it.
+pub fn text_hash(text: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+}
+
 /// `path` shown relative to `root` when it is inside it, with `.` and `..` resolved (so
 /// that no output path climbs out of the root with `..`); absolute otherwise.
 pub fn display_path(root: &Path, path: &Path) -> String {
@@ -225,4 +299,56 @@ pub fn display_path(root: &Path, path: &Path) -> String {
         .unwrap_or(&path)
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discover_dir(dir: &Path) -> Inputs {
+        let args = ["cargo-coordlint", "--no-cache", dir.to_str().unwrap()];
+        let Ok(crate::args::Parsed::Run(cli)) =
+            crate::args::parse(args.iter().map(Into::into).collect())
+        else {
+            panic!("the arguments parse");
+        };
+        discover(&cli, &crate::Environment::from_process()).unwrap()
+    }
+
+    #[test]
+    fn released_texts_are_read_again_and_must_be_unchanged() {
+        let dir = std::env::temp_dir().join(format!("coordlint-texts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (first, second) = ("pub fn a() {}\n", "pub fn b() {}\n");
+        std::fs::write(dir.join("a.rs"), first).unwrap();
+        std::fs::write(dir.join("b.rs"), second).unwrap();
+        let mut inputs = discover_dir(&dir);
+        let index = |inputs: &Inputs, name: &str| {
+            inputs
+                .sources
+                .iter()
+                .position(|source| source.path.ends_with(name))
+                .unwrap()
+        };
+        let (a, b) = (index(&inputs, "a.rs"), index(&inputs, "b.rs"));
+        inputs.release_texts();
+        assert_eq!(inputs.facts().len(), 2, "the facts stay");
+        assert!(inputs.sources.iter().all(|source| source.text.is_empty()));
+
+        // Only the files asked for come back, as they were.
+        inputs
+            .read_texts_again([lint_core::FileId(a as u32)])
+            .unwrap();
+        assert_eq!(&*inputs.sources[a].text, first);
+        assert!(inputs.sources[b].text.is_empty());
+
+        // A file edited since it was analyzed is not shown with the old findings.
+        std::fs::write(dir.join("b.rs"), "pub fn c() {}\n").unwrap();
+        let error = inputs
+            .read_texts_again([lint_core::FileId(b as u32)])
+            .unwrap_err()
+            .to_string();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(error.contains("changed while it was analyzed"), "{error}");
+    }
 }

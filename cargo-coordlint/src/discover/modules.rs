@@ -90,7 +90,11 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 .map(|facts| LoadedFacts::Lowered(Box::new(facts)))
                 .collect(),
         };
-        inputs.push_files(sources, facts);
+        let read_from = pending_files
+            .iter()
+            .map(|pending| (pending.confinement.clone(), pending.path.clone()))
+            .collect();
+        inputs.push_files(sources, facts, read_from);
         let loaded_by_path = loaded_by_path_attribute(
             &pending_files,
             &inputs.summaries[first_id as usize..],
