@@ -234,7 +234,8 @@ fn analyze(
 )> {
     let started = std::time::Instant::now();
     progress.phase("reading and parsing files");
-    let inputs = discover::discover(cli, environment);
+    // On the analysis's threads: see `lint_core::run_on_analysis_threads`.
+    let inputs = lint_core::run_on_analysis_threads(|| discover::discover(cli, environment));
     progress.clear();
     let mut inputs = inputs?;
     let configs = settings::read(&inputs.settings_files)?

@@ -47,6 +47,14 @@ pub(crate) fn lowering_pool() -> &'static rayon::ThreadPool {
     })
 }
 
+/// Runs `op` on the threads that lower and analyze (see [`lowering_pool`]), so that its
+/// parallel work uses them too. The CLI reads files there: memory is reused by the thread
+/// (and allocator arena) that freed it, so texts read on other threads and freed before
+/// the analysis would not make room for it.
+pub fn run_on_analysis_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
+    lowering_pool().install(op)
+}
+
 /// Parses and lowers every source in parallel. `FileFacts::file` is the index in `sources`.
 pub fn lower_files(sources: &[SourceFile]) -> Vec<FileFacts> {
     lower_files_numbered_from(0, sources)
