@@ -251,12 +251,40 @@ struct Census {
     path_segment_bytes: usize,
     strings: usize,
     functions: usize,
+    /// `Literal` expressions in bodies.
+    literals: usize,
+    /// `Literal` operands of a `Compound` whose operands are all literals (array tables).
+    literal_only_operands: usize,
+    /// Expressions in static and const initializers.
+    static_exprs: usize,
+    integer_literals: usize,
 }
 
 fn census(facts: &[lint_core::FileFacts]) -> Census {
     use lint_core::model::ExprKind;
     let mut census = Census::default();
+    let literal_census = |expr: &lint_core::model::Expr, census: &mut Census| match &expr.kind {
+        ExprKind::Literal => census.literals += 1,
+        ExprKind::Compound(parts)
+            if parts.len() > 1
+                && parts
+                    .iter()
+                    .all(|part| matches!(part.kind, ExprKind::Literal)) =>
+        {
+            census.literal_only_operands += parts.len()
+        }
+        _ => {}
+    };
     for file in facts {
+        census.integer_literals += file.integer_literals.len();
+        for item in &file.statics {
+            if let Some(init) = &item.init {
+                init.walk(&mut |expr| {
+                    census.static_exprs += 1;
+                    literal_census(expr, &mut census);
+                });
+            }
+        }
         census.functions += file.functions.len();
         for function in &file.functions {
             function.body.walk_blocks(&mut |block| {
@@ -265,6 +293,7 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
             });
             function.body.walk(&mut |expr| {
                 census.exprs += 1;
+                literal_census(expr, &mut census);
                 match &expr.kind {
                     ExprKind::Path(path) => {
                         census.path_segments += path.segments.len();

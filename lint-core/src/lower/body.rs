@@ -16,6 +16,41 @@ use crate::span::Span;
 /// How much of a string literal the model keeps.
 const MAX_TEXT_CHARS: usize = 256;
 
+/// Fewest elements of an array or `vec!` literal whose elements are left out of the model
+/// when they are all constant data (see [`is_constant_table`]).
+const CONSTANT_TABLE_ELEMENTS: usize = 16;
+
+/// Whether `elements` are a table of constant data: at least [`CONSTANT_TABLE_ELEMENTS`] of
+/// them, each a literal, or a negated, cast or parenthesized one, or an array or tuple of
+/// such. No analysis reads inside one (nothing in it calls, locks or moves a value), and
+/// lookup tables (Unicode data, test vectors, CRC tables) were a fifth of all expressions
+/// of the benchmark corpus: the model keeps the literal (an empty `Compound`), not its
+/// elements.
+pub fn is_constant_table<'e>(elements: impl IntoIterator<Item = &'e syn::Expr>) -> bool {
+    let mut count = 0;
+    for element in elements {
+        if !is_constant_data(element) {
+            return false;
+        }
+        count += 1;
+    }
+    count >= CONSTANT_TABLE_ELEMENTS
+}
+
+fn is_constant_data(expr: &syn::Expr) -> bool {
+    use syn::Expr as E;
+    match expr {
+        E::Lit(_) => true,
+        E::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)) && is_constant_data(&unary.expr),
+        E::Cast(cast) => is_constant_data(&cast.expr),
+        E::Paren(paren) => is_constant_data(&paren.expr),
+        E::Group(group) => is_constant_data(&group.expr),
+        E::Array(array) => array.elems.iter().all(is_constant_data),
+        E::Tuple(tuple) => tuple.elems.iter().all(is_constant_data),
+        _ => false,
+    }
+}
+
 /// Lowers the expressions of one function body, bounding how deep it follows nesting.
 pub struct BodyLowerer<'c, 'a> {
     pub context: &'c SpanContext<'a>,
@@ -182,7 +217,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self.span(array.bracket_token.span.join());
                 self.collection_literals
                     .push((span, CollectionLiteral::Array));
-                (ExprKind::Compound(self.exprs(&array.elems)), span)
+                let elements = if is_constant_table(&array.elems) {
+                    Vec::new()
+                } else {
+                    self.exprs(&array.elems)
+                };
+                (ExprKind::Compound(elements), span)
             }
             E::Assign(assign) => {
                 let target = self.boxed(&assign.left);

@@ -34,6 +34,17 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
         None
     };
     match parsed {
+        // `vec![0x00, 0x01, ...]`: a table of constant data, kept without its elements.
+        Some(syn_args)
+            if crate::knowledge::macros::is_vec_literal(&name)
+                && super::body::is_constant_table(&syn_args) =>
+        {
+            MacroCall {
+                path,
+                args: Vec::new(),
+                opaque: false,
+            }
+        }
         Some(syn_args) => MacroCall {
             args: syn_args
                 .iter()

@@ -270,6 +270,7 @@ fn blank_out_shebang_and_bom(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Expr, ExprKind};
     use crate::source::Edition;
 
     fn lower(text: &str) -> FileFacts {
@@ -303,6 +304,46 @@ mod tests {
         text.push('}');
         let facts = lower(&text);
         assert!(facts.parse_failure.is_some() || facts.functions.len() == 1);
+    }
+
+    #[test]
+    fn tables_of_constant_data_are_kept_without_their_elements() {
+        let elements = |count: usize, element: &str| vec![element; count].join(", ");
+        let text = format!(
+            "static CRC: [u32; 16] = [{}];\n\
+             fn f() {{ let short = [{}]; let nested = [{}]; let v = vec![{}]; \
+             let called = [{}, g()]; }}\n",
+            elements(16, "0x1u32"),
+            elements(15, "1"),
+            elements(16, "(-1, 2.0 as f32, [b'a'])"),
+            elements(16, "\"s\""),
+            elements(15, "1"),
+        );
+        let facts = lower(&text);
+        let operands = |expr: &Expr| match &expr.kind {
+            ExprKind::Compound(parts) => parts.len(),
+            ExprKind::Macro(call) => call.args.len(),
+            _ => usize::MAX,
+        };
+        assert_eq!(operands(facts.statics[0].init.as_ref().unwrap()), 0);
+        let inits: Vec<usize> = facts.functions[0]
+            .body
+            .stmts
+            .iter()
+            .map(|stmt| match stmt {
+                crate::model::Stmt::Let(declaration) => {
+                    operands(declaration.init.as_ref().unwrap())
+                }
+                _ => usize::MAX,
+            })
+            .collect();
+        // Fewer than 16 elements, or one that is not constant data: kept.
+        assert_eq!(inits, [15, 0, 0, 16]);
+        let arrays = facts.collection_literals.len();
+        assert_eq!(
+            arrays, 3,
+            "each of the function's arrays is still known as one"
+        );
     }
 
     #[test]
