@@ -64,6 +64,13 @@ fn since_last_report() -> (f64, f64) {
     elapsed
 }
 
+/// The CLI's allocator, so that resident memory is what the CLI would have.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: cap::Cap<tikv_jemallocator::Jemalloc> =
+    cap::Cap::new(tikv_jemallocator::Jemalloc, usize::MAX);
+
+#[cfg(target_env = "msvc")]
 #[global_allocator]
 static GLOBAL: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
@@ -89,23 +96,27 @@ fn main() {
     }
     files.sort();
     files.dedup();
-    let sources: Vec<SourceFile> = files
-        .iter()
-        .filter_map(|(root, path)| {
-            let text = std::fs::read_to_string(path).ok()?;
-            let crate_name = root
-                .file_name()
-                .map(|name| crate_name_of_folder(&name.to_string_lossy()))
-                .unwrap_or_default();
-            let package = root.display().to_string();
-            let (crate_name, module_path) = crate_and_module(root, path, crate_name);
-            Some(
-                SourceFile::new(path.display().to_string(), text, Edition::E2021)
-                    .with_crate(crate_name, module_path)
-                    .with_package(package),
-            )
-        })
-        .collect();
+    // Read on the analysis's threads, as the CLI does (memory freed by a thread is reused by it).
+    let sources: Vec<SourceFile> = lint_core::run_on_analysis_threads(|| {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .filter_map(|(root, path)| {
+                let text = std::fs::read_to_string(path).ok()?;
+                let crate_name = root
+                    .file_name()
+                    .map(|name| crate_name_of_folder(&name.to_string_lossy()))
+                    .unwrap_or_default();
+                let package = root.display().to_string();
+                let (crate_name, module_path) = crate_and_module(root, path, crate_name);
+                Some(
+                    SourceFile::new(path.display().to_string(), text, Edition::E2021)
+                        .with_crate(crate_name, module_path)
+                        .with_package(package),
+                )
+            })
+            .collect()
+    });
     let bytes: usize = sources.iter().map(|source| source.text.len()).sum();
     println!(
         "{} files, {:.1} MiB of source",
@@ -258,6 +269,13 @@ struct Census {
     /// Expressions in static and const initializers.
     static_exprs: usize,
     integer_literals: usize,
+    /// Per function: generic parameters (the `impl`'s included), their bounds, parameters,
+    /// module path segments and `cfg` predicates.
+    generics: usize,
+    generic_bounds: usize,
+    params: usize,
+    module_segments: usize,
+    cfgs: usize,
 }
 
 fn census(facts: &[lint_core::FileFacts]) -> Census {
@@ -286,6 +304,17 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
             }
         }
         census.functions += file.functions.len();
+        for function in &file.functions {
+            census.generics += function.generics.len();
+            census.generic_bounds += function
+                .generics
+                .iter()
+                .map(|generic| generic.bounds.len())
+                .sum::<usize>();
+            census.params += function.params.len();
+            census.module_segments += function.module_path.len();
+            census.cfgs += function.cfg.len();
+        }
         for function in &file.functions {
             function.body.walk_blocks(&mut |block| {
                 census.blocks += 1;
