@@ -400,13 +400,7 @@ mod tests {
     fn stored_findings_keep_their_files_and_rules() {
         let dir = std::env::temp_dir().join(format!("coordlint-cache-test-{}", std::process::id()));
         let cache = FactsCache::at(&dir);
-        let span = |file: u32, byte_start: u32| Span {
-            file: FileId(file),
-            byte_start,
-            byte_end: byte_start + 4,
-            start: lint_core::LineCol { line: 2, column: 5 },
-            end: lint_core::LineCol { line: 2, column: 9 },
-        };
+        let span = |file: u32, byte_start: u32| Span::new(FileId(file), byte_start, byte_start + 4);
         let finding = Diagnostic::new(
             "double_lock",
             Severity::Error,

@@ -81,9 +81,10 @@ fn edge_label(inputs: &Inputs, edge: &LockEdge) -> String {
 }
 
 fn place(inputs: &Inputs, span: Span) -> String {
+    let start = inputs.start(span);
     format!(
         "{}:{}:{}",
-        inputs.sources[span.file.0 as usize].path, span.start.line, span.start.column
+        inputs.sources[span.file.0 as usize].path, start.line, start.column
     )
 }
 
@@ -129,10 +130,11 @@ fn witness_json(inputs: &Inputs, site: &EdgeSite) -> Value {
 }
 
 fn span_json(inputs: &Inputs, span: Span) -> Value {
+    let start = inputs.start(span);
     json!({
         "file": inputs.sources[span.file.0 as usize].path,
-        "line": span.start.line,
-        "column": span.start.column,
+        "line": start.line,
+        "column": start.column,
     })
 }
 

@@ -419,15 +419,9 @@ fn sort_by_path(inputs: &discover::Inputs, diagnostics: &mut Vec<lint_core::Diag
             .as_str()
     };
     diagnostics.sort_by(|a, b| {
-        let (_, a_line, a_column, a_rule, a_message) = a.sort_key();
-        let (_, b_line, b_column, b_rule, b_message) = b.sort_key();
-        (path_of(a), a_line, a_column, a_rule, a_message).cmp(&(
-            path_of(b),
-            b_line,
-            b_column,
-            b_rule,
-            b_message,
-        ))
+        let (_, a_offset, a_rule, a_message) = a.sort_key();
+        let (_, b_offset, b_rule, b_message) = b.sort_key();
+        (path_of(a), a_offset, a_rule, a_message).cmp(&(path_of(b), b_offset, b_rule, b_message))
     });
     diagnostics.dedup();
 }

@@ -226,12 +226,12 @@ impl Diagnostic {
         files
     }
 
-    /// The order every output uses: file, line, column, rule, then message.
-    pub fn sort_key(&self) -> (u32, u32, u32, &'static str, &str) {
+    /// The order every output uses: file, position (the byte offset orders as line and
+    /// column do), rule, then message.
+    pub fn sort_key(&self) -> (u32, u32, &'static str, &str) {
         (
             self.primary.span.file.0,
-            self.primary.span.start.line,
-            self.primary.span.start.column,
+            self.primary.span.byte_start,
             self.rule,
             &self.message,
         )

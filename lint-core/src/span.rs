@@ -26,35 +26,35 @@ pub struct LineCol {
     pub column: u32,
 }
 
-/// A region of one source file. `end` is exclusive, like rustc's `byte_end` and `column_end`.
+/// A region of one source file: its byte range. `end` is exclusive, like rustc's
+/// `byte_end`. Spans are most of what the facts hold (every expression has one), so they
+/// carry no line or column: the outputs compute those from the file's text
+/// ([`LineIndex::line_col`]), and the few passes that need a line ask the file's
+/// [`LineIndex`] (`FileFacts::lines`). Ordering spans of one file by their byte range
+/// orders them by line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {
     pub file: FileId,
     pub byte_start: u32,
     pub byte_end: u32,
-    pub start: LineCol,
-    pub end: LineCol,
 }
 
 impl Span {
+    /// The span of `byte_start..byte_end` in `file`.
+    pub fn new(file: FileId, byte_start: u32, byte_end: u32) -> Span {
+        Span {
+            file,
+            byte_start,
+            byte_end,
+        }
+    }
+
     /// The smallest span covering both `self` and `other` (same file assumed).
     pub fn to(self, other: Span) -> Span {
-        let (first, last) = if self.byte_start <= other.byte_start {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        let end_source = if last.byte_end >= first.byte_end {
-            last
-        } else {
-            first
-        };
         Span {
             file: self.file,
-            byte_start: first.byte_start,
-            byte_end: end_source.byte_end,
-            start: first.start,
-            end: end_source.end,
+            byte_start: self.byte_start.min(other.byte_start),
+            byte_end: self.byte_end.max(other.byte_end),
         }
     }
 
@@ -62,7 +62,6 @@ impl Span {
     pub fn shrink_to_start(self) -> Span {
         Span {
             byte_end: self.byte_start,
-            end: self.start,
             ..self
         }
     }
@@ -76,38 +75,21 @@ impl Span {
 }
 
 /// A span is stored without its file (the file's id depends on the order files are found
-/// in): as its byte range and line/column pairs. Loading gives it the id of the file being
-/// loaded ([`crate::model::persist::facts_from_bytes`]).
+/// in): as its byte range. Loading gives it the id of the file being loaded
+/// ([`crate::model::persist::facts_from_bytes`]).
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (
-            self.byte_start,
-            self.byte_end,
-            self.start.line,
-            self.start.column,
-            self.end.line,
-            self.end.column,
-        )
-            .serialize(serializer)
+        (self.byte_start, self.byte_end).serialize(serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Span {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
-        let (byte_start, byte_end, start_line, start_column, end_line, end_column) =
-            <(u32, u32, u32, u32, u32, u32)>::deserialize(deserializer)?;
+        let (byte_start, byte_end) = <(u32, u32)>::deserialize(deserializer)?;
         Ok(Span {
             file: crate::model::persist::file_being_loaded(),
             byte_start,
             byte_end,
-            start: LineCol {
-                line: start_line,
-                column: start_column,
-            },
-            end: LineCol {
-                line: end_line,
-                column: end_column,
-            },
         })
     }
 }
@@ -185,19 +167,7 @@ impl LineIndex {
             .get(index + 1)
             .map_or(line_start, |next| next.saturating_sub(1));
         let start = (line_start + column.saturating_sub(1)).min(line_end);
-        Some(Span {
-            file,
-            byte_start: start,
-            byte_end: line_end.max(start),
-            start: LineCol {
-                line,
-                column: column.max(1),
-            },
-            end: LineCol {
-                line,
-                column: column.max(1) + (line_end.max(start) - start),
-            },
-        })
+        Some(Span::new(file, start, line_end.max(start)))
     }
 
     /// The byte offset of 1-based `line` and 0-based `column` (in chars) when that line is
@@ -244,15 +214,17 @@ impl LineIndex {
         }
     }
 
-    /// A whole-file-start span helper: the span of `byte_start..byte_end` in `text`.
-    pub fn span(&self, file: FileId, text: &str, byte_start: u32, byte_end: u32) -> Span {
-        Span {
-            file,
-            byte_start,
-            byte_end,
-            start: self.line_col(text, byte_start),
-            end: self.line_col(text, byte_end),
-        }
+    /// Where `span` of this index's file starts and ends in `text`, the file's text.
+    pub fn positions(&self, text: &str, span: Span) -> (LineCol, LineCol) {
+        (
+            self.line_col(text, span.byte_start),
+            self.line_col(text, span.byte_end),
+        )
+    }
+
+    /// The 1-based line of a byte offset (no text needed).
+    pub fn line_number(&self, offset: u32) -> u32 {
+        self.line_of(offset) as u32 + 1
     }
 }
 

@@ -43,7 +43,8 @@ impl Usage {
                 continue;
             };
             for (index, suppression) in facts.suppressions.iter().enumerate() {
-                if !suppression.covers(&facts.items, label.span.start.line) {
+                let line = facts.lines.line_number(label.span.byte_start);
+                if !suppression.covers(&facts.items, line) {
                     continue;
                 }
                 for (name_index, name) in suppression.rules.iter().enumerate() {

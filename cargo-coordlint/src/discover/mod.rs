@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use lint_core::model::persist::FileSummary;
-use lint_core::{FileFacts, LoadedFacts, SourceFile, Span};
+use lint_core::{FileFacts, LineCol, LineIndex, LoadedFacts, SourceFile, Span};
 
 use crate::Environment;
 use crate::args::Cli;
@@ -77,6 +77,9 @@ pub struct Inputs {
     pub text_hashes: Vec<u128>,
     /// The texts were released (see [`Inputs::release_texts`]).
     texts_released: bool,
+    /// Each file's line starts, made from its text when a position in it is first asked
+    /// for ([`Inputs::positions`]).
+    line_indexes: Vec<OnceLock<LineIndex>>,
     /// Problems that did not stop the run, printed on stderr (cargo metadata failed and the
     /// manifests were read instead, a symlinked directory not followed).
     pub warnings: Vec<String>,
@@ -107,6 +110,7 @@ impl Inputs {
             read_from: Vec::new(),
             text_hashes: Vec::new(),
             texts_released: false,
+            line_indexes: Vec::new(),
             warnings: Vec::new(),
             skipped: Vec::new(),
             settings_files: Vec::new(),
@@ -147,6 +151,8 @@ impl Inputs {
         self.text_hashes
             .par_extend(sources.par_iter().map(|source| text_hash(&source.text)));
         self.read_from.extend(read_from);
+        self.line_indexes
+            .extend(sources.iter().map(|_| OnceLock::new()));
         self.summaries
             .extend(loaded.iter().map(LoadedFacts::summary));
         self.marked_test.extend(loaded.iter().map(|_| false));
@@ -202,8 +208,25 @@ impl Inputs {
                 );
             }
             source.text = Arc::from(text);
+            self.line_indexes[file] = OnceLock::new();
         }
         Ok(())
+    }
+
+    /// Where `span` starts and ends: 1-based lines and columns in chars, as rustc counts
+    /// them, from its file's text (read again if it was released: see
+    /// [`Inputs::read_texts_again`]).
+    pub fn positions(&self, span: Span) -> (LineCol, LineCol) {
+        let file = span.file.0 as usize;
+        let text = &self.sources[file].text;
+        self.line_indexes[file]
+            .get_or_init(|| LineIndex::new(text))
+            .positions(text, span)
+    }
+
+    /// Where `span` starts (see [`Inputs::positions`]).
+    pub fn start(&self, span: Span) -> LineCol {
+        self.positions(span).0
     }
 
     /// Makes file `file` test code, found so after it was read.

@@ -90,13 +90,13 @@ fn render_hunk(text: &str, hunk: &Hunk<'_>, line_delta: &mut i64) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
-    use lint_core::{FileId, LineIndex};
+    use lint_core::FileId;
 
     use super::*;
 
-    fn edit(text: &str, start: usize, end: usize, replacement: &str) -> Edit {
+    fn edit(start: usize, end: usize, replacement: &str) -> Edit {
         Edit {
-            span: LineIndex::new(text).span(FileId(0), text, start as u32, end as u32),
+            span: lint_core::Span::new(FileId(0), start as u32, end as u32),
             replacement: replacement.to_string(),
         }
     }
@@ -107,8 +107,8 @@ mod tests {
         let first = text.find("1").unwrap();
         let second = text.find("2").unwrap();
         let edits = [
-            edit(text, first, first + 1, "1;\nb2 = 3"),
-            edit(text, second, second + 1, "4"),
+            edit(first, first + 1, "1;\nb2 = 3"),
+            edit(second, second + 1, "4"),
         ];
         assert_eq!(
             unified("f.rs", text, &edits),

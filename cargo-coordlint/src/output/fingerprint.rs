@@ -44,7 +44,10 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
     let item = inputs
         .facts()
         .get(file)
-        .and_then(|facts| enclosing_item(&facts.items, diagnostic.primary.span.start.line))
+        .and_then(|facts| {
+            let line = facts.lines.line_number(diagnostic.primary.span.byte_start);
+            enclosing_item(&facts.items, line)
+        })
         .unwrap_or("");
     let mut parts: Vec<&str> = vec![diagnostic.rule, &path, item];
     parts.extend(quoted_names(&diagnostic.message));

@@ -32,16 +32,17 @@ pub fn command(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic
         Severity::Warning => "warning",
     };
     let file = file_of(inputs, paths, span.file.0 as usize);
-    let end_column = if span.end.line == span.start.line {
-        span.end.column.max(span.start.column + 1)
+    let (start, end) = inputs.positions(span);
+    let end_column = if end.line == start.line {
+        end.column.max(start.column + 1)
     } else {
-        span.end.column
+        end.column
     };
     let properties = [
         ("file", file),
-        ("line", span.start.line.to_string()),
-        ("col", span.start.column.to_string()),
-        ("endLine", span.end.line.to_string()),
+        ("line", start.line.to_string()),
+        ("col", start.column.to_string()),
+        ("endLine", end.line.to_string()),
         ("endColumn", end_column.to_string()),
         ("title", format!("coordlint::{}", diagnostic.rule)),
     ];
@@ -61,11 +62,12 @@ pub fn command(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic
 fn message(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic) -> String {
     let mut lines = vec![diagnostic.message.clone()];
     for label in &diagnostic.secondary {
+        let start = inputs.start(label.span);
         let place = format!(
             "{}:{}:{}",
             file_of(inputs, paths, label.span.file.0 as usize),
-            label.span.start.line,
-            label.span.start.column
+            start.line,
+            start.column
         );
         lines.push(format!("  {place}: {}", label.message));
     }

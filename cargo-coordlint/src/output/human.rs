@@ -95,11 +95,12 @@ fn suggestion_text(sources: &[IndexedSource], suggestion: &Suggestion) -> String
     }
     for site in &suggestion.sites {
         let source = &sources[site.span.file.0 as usize];
+        let start = source.line_col(site.span.byte_start);
         text.push_str(&format!(
             "  - {}:{}:{}: {}\n",
             source.name(),
-            site.span.start.line,
-            site.span.start.column,
+            start.line,
+            start.column,
             escape::one_line(&site.message)
         ));
     }

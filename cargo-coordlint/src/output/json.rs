@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use lint_core::{Diagnostic, Label, Severity, Suggestion};
+use lint_core::{Diagnostic, Label, LineCol, Severity, Suggestion};
 use serde::Serialize;
 
 use super::IndexedSource;
@@ -225,16 +225,17 @@ fn rustc_span(
 ) -> RustcSpan {
     let span = label.span;
     let file = span.file.0 as usize;
+    let (start, end) = inputs.positions(span);
     RustcSpan {
         file_name: inputs.sources[file].path.clone(),
         byte_start: span.byte_start,
         byte_end: span.byte_end,
-        line_start: span.start.line,
-        line_end: span.end.line,
-        column_start: span.start.column,
-        column_end: span.end.column,
+        line_start: start.line,
+        line_end: end.line,
+        column_start: start.column,
+        column_end: end.column,
         is_primary,
-        text: span_lines(sources[file].text(), label),
+        text: span_lines(sources[file].text(), (start, end)),
         label: Some(label.message.clone()),
         suggested_replacement: None,
         suggestion_applicability: None,
@@ -244,12 +245,11 @@ fn rustc_span(
 
 /// The whole source lines a span covers, with the highlighted columns (1-based, exclusive
 /// end), as rustc writes them.
-fn span_lines(text: &str, label: &Label) -> Vec<SpanLine> {
-    let span = label.span;
+fn span_lines(text: &str, (start, end): (LineCol, LineCol)) -> Vec<SpanLine> {
     let lines: Vec<&str> = text
         .lines()
-        .skip(span.start.line.saturating_sub(1) as usize)
-        .take((span.end.line - span.start.line + 1) as usize)
+        .skip(start.line.saturating_sub(1) as usize)
+        .take((end.line - start.line + 1) as usize)
         .collect();
     let count = lines.len();
     lines
@@ -259,9 +259,9 @@ fn span_lines(text: &str, label: &Label) -> Vec<SpanLine> {
             let width = line.chars().count() as u32 + 1;
             SpanLine {
                 text: line.to_string(),
-                highlight_start: if index == 0 { span.start.column } else { 1 },
+                highlight_start: if index == 0 { start.column } else { 1 },
                 highlight_end: if index + 1 == count {
-                    span.end.column
+                    end.column
                 } else {
                     width
                 },

@@ -135,11 +135,12 @@ fn write_statistics(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result
 /// `src/lib.rs:4:20: warning[coordlint::unbounded_channel]: message`.
 pub fn short_line(inputs: &Inputs, diagnostic: &Diagnostic) -> String {
     let span = diagnostic.primary.span;
+    let start = inputs.start(span);
     format!(
         "{}:{}:{}: {}[coordlint::{}]: {}",
         escape::one_line(&inputs.sources[span.file.0 as usize].path),
-        span.start.line,
-        span.start.column,
+        start.line,
+        start.column,
         diagnostic.severity.as_str(),
         diagnostic.rule,
         escape::one_line(&diagnostic.message)

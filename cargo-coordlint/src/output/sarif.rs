@@ -159,15 +159,18 @@ fn fix(inputs: &Inputs, paths: &RepositoryPaths, suggestion: &Suggestion) -> Val
         "description": { "text": suggestion.message },
         "artifactChanges": [{
             "artifactLocation": artifact_location(inputs, paths, file),
-            "replacements": suggestion.edits.iter().map(|edit| json!({
-                "deletedRegion": {
-                    "startLine": edit.span.start.line,
-                    "startColumn": edit.span.start.column,
-                    "endLine": edit.span.end.line,
-                    "endColumn": edit.span.end.column,
-                },
-                "insertedContent": { "text": edit.replacement },
-            })).collect::<Vec<_>>(),
+            "replacements": suggestion.edits.iter().map(|edit| {
+                let (start, end) = inputs.positions(edit.span);
+                json!({
+                    "deletedRegion": {
+                        "startLine": start.line,
+                        "startColumn": start.column,
+                        "endLine": end.line,
+                        "endColumn": end.column,
+                    },
+                    "insertedContent": { "text": edit.replacement },
+                })
+            }).collect::<Vec<_>>(),
         }],
         "properties": { "applicability": suggestion.applicability.as_str() },
     })
@@ -219,14 +222,15 @@ fn code_flows(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic)
 fn location(inputs: &Inputs, paths: &RepositoryPaths, label: &Label) -> Value {
     let span = label.span;
     let file = span.file.0 as usize;
+    let (start, end) = inputs.positions(span);
     json!({
         "physicalLocation": {
             "artifactLocation": artifact_location(inputs, paths, file),
             "region": {
-                "startLine": span.start.line,
-                "startColumn": span.start.column,
-                "endLine": span.end.line,
-                "endColumn": span.end.column.max(span.start.column + u32::from(span.end.line == span.start.line)),
+                "startLine": start.line,
+                "startColumn": start.column,
+                "endLine": end.line,
+                "endColumn": end.column.max(start.column + u32::from(end.line == start.line)),
             },
         },
         "message": { "text": escape_brackets(&label.message) },

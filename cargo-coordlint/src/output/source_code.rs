@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::escape;
-use lint_core::LineIndex;
+use lint_core::{LineCol, LineIndex};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 /// One file's text, shared by every report about it. The text shown and its line index are
@@ -17,6 +17,8 @@ pub struct IndexedSource {
     /// Whether the text is shown through [`escape::source_text`].
     escape: bool,
     shown: OnceLock<Shown>,
+    /// The line index of `raw`, for positions as the other outputs give them.
+    raw_lines: OnceLock<LineIndex>,
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +35,7 @@ impl IndexedSource {
             raw: text,
             escape: false,
             shown: OnceLock::new(),
+            raw_lines: OnceLock::new(),
         }
     }
 
@@ -59,6 +62,13 @@ impl IndexedSource {
 
     pub fn text(&self) -> &str {
         &self.shown().text
+    }
+
+    /// The line and column (1-based, in chars) of a byte offset of the file as read.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.raw_lines
+            .get_or_init(|| LineIndex::new(&self.raw))
+            .line_col(&self.raw, offset)
     }
 
     /// The file's display path.

@@ -11,7 +11,7 @@ use syn::visit::{self, Visit};
 
 use crate::diagnostic::Edit;
 use crate::source::{Edition, SourceFile};
-use crate::span::{FileId, LineIndex, Span};
+use crate::span::{FileId, Span};
 
 /// A parsed file with what the builders need to turn nodes into edits.
 pub(super) struct FileSyntax<'a> {
@@ -19,7 +19,6 @@ pub(super) struct FileSyntax<'a> {
     pub text: &'a str,
     pub edition: Edition,
     pub tree: syn::File,
-    lines: LineIndex,
 }
 
 impl<'a> FileSyntax<'a> {
@@ -30,7 +29,6 @@ impl<'a> FileSyntax<'a> {
             text: &source.text,
             edition: source.edition,
             tree,
-            lines: LineIndex::new(&source.text),
         })
     }
 
@@ -45,8 +43,7 @@ impl<'a> FileSyntax<'a> {
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
-        self.lines
-            .span(self.file, self.text, range.start as u32, range.end as u32)
+        Span::new(self.file, range.start as u32, range.end as u32)
     }
 
     /// An edit of `range`; new line breaks follow the file's (`\r\n` in a CRLF file).

@@ -84,10 +84,11 @@ impl ItemWalker<'_, '_, '_> {
     /// Records the lines of an item (attributes included) under `name`.
     fn extent(&mut self, name: String, span: proc_macro2::Span, in_test: bool) {
         let span = self.context.convert(span);
+        let lines = &self.context.lines;
         self.facts.items.push(ItemExtent {
             name,
-            first_line: span.start.line,
-            last_line: span.end.line,
+            first_line: lines.line_number(span.byte_start),
+            last_line: lines.line_number(span.byte_end),
             in_test,
         });
     }

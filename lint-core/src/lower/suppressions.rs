@@ -6,6 +6,7 @@
 
 use super::SpanContext;
 use crate::model::Suppression;
+use crate::span::Span;
 
 const MARKER: &str = "coordlint:";
 
@@ -43,12 +44,7 @@ pub fn find(context: &SpanContext<'_>, text: &str) -> Vec<Suppression> {
         found.push(Suppression {
             line,
             comment_line,
-            span: context.lines.span(
-                context.file,
-                context.text,
-                directive.start as u32,
-                directive.end as u32,
-            ),
+            span: Span::new(context.file, directive.start as u32, directive.end as u32),
             rules: directive.rules,
             whole_file: directive.whole_file,
         });

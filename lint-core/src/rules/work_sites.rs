@@ -11,7 +11,6 @@ pub fn call_span(expr: &Expr) -> Span {
     match &expr.kind {
         ExprKind::MethodCall { method, .. } => Span {
             byte_end: expr.span.byte_end,
-            end: expr.span.end,
             ..method.span()
         },
         _ => expr.span,

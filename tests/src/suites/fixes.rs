@@ -78,10 +78,13 @@ fn findings_left(fixture: &Fixture, fixed: &str, expected: usize, config: &Confi
     let listed: Vec<String> = left
         .iter()
         .map(|diagnostic| {
+            let span = diagnostic.primary.span;
+            let text = &fixed;
+            let start = lint_core::LineIndex::new(text).line_col(text, span.byte_start);
             format!(
                 "  {}:{} {}: {}",
-                diagnostic.primary.span.start.line,
-                diagnostic.primary.span.start.column,
+                start.line,
+                start.column,
                 diagnostic.rule,
                 diagnostic.message
             )

@@ -63,7 +63,7 @@ fn check_fixture(fixture: &Fixture, config: &Config) -> Vec<String> {
     let mut unmatched: Vec<&ExpectedFinding> = fixture.expected.iter().collect();
     for diagnostic in &diagnostics {
         let file = &fixture.sources[diagnostic.primary.span.file.0 as usize].path;
-        let line = diagnostic.primary.span.start.line;
+        let line = line_of(&fixture.sources, diagnostic.primary.span);
         let position = unmatched
             .iter()
             .position(|expected| matches(expected, file, line, diagnostic));
@@ -185,4 +185,10 @@ fn markers_are_parsed_with_carets_and_messages() {
     assert_eq!(markers[0].line, 1);
     assert_eq!(markers[1].line, 2);
     assert_eq!(markers[1].message_contains.as_deref(), Some("held"));
+}
+
+/// The 1-based line where `span` starts in its file.
+fn line_of(sources: &[lint_core::SourceFile], span: lint_core::Span) -> u32 {
+    let text = &sources[span.file.0 as usize].text;
+    lint_core::LineIndex::new(text).line_number(span.byte_start)
 }

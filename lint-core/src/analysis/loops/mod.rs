@@ -496,7 +496,6 @@ impl<'a> Collector<'_, 'a> {
     ) -> usize {
         let header_end = |end: Span| Span {
             byte_end: end.byte_end,
-            end: end.end,
             ..expr.span
         };
         let mut per_iteration = Vec::new();
@@ -534,12 +533,9 @@ impl<'a> Collector<'_, 'a> {
                 }
             }
             LoopKind::Infinite => {
+                // `loop` is four bytes.
                 let keyword_end = Span {
                     byte_end: expr.span.byte_start + 4,
-                    end: crate::span::LineCol {
-                        line: expr.span.start.line,
-                        column: expr.span.start.column + 4,
-                    },
                     ..expr.span
                 };
                 (

@@ -585,7 +585,6 @@ fn from_method(call: &Expr, whole: &Expr) -> Span {
     match &call.kind {
         ExprKind::MethodCall { method, .. } => Span {
             byte_start: method.span().byte_start,
-            start: method.span().start,
             ..whole.span
         },
         _ => whole.span,

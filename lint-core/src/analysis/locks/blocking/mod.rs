@@ -196,7 +196,7 @@ pub fn analyze(
                     here.push(finding);
                 }
             }
-            limit_per_guard(here)
+            limit_per_guard(here, &inputs.typing.types.files[function.file].lines)
         })
         .collect();
     let waited = waited_for_classes(functions);
@@ -516,10 +516,13 @@ fn through_call(
 
 /// One finding per blocking line, at most [`MAX_FINDINGS_PER_GUARD`] per guard; the
 /// blocking calls beyond are counted on the last finding of their guard.
-fn limit_per_guard(mut findings: Vec<BlockingUnderLock>) -> Vec<BlockingUnderLock> {
+fn limit_per_guard(
+    mut findings: Vec<BlockingUnderLock>,
+    lines: &crate::span::LineIndex,
+) -> Vec<BlockingUnderLock> {
     findings.sort_by_key(|finding| (finding.call_site.byte_start, finding.call_site.byte_end));
     let mut seen_lines = BTreeSet::new();
-    findings.retain(|finding| seen_lines.insert(finding.call_site.start.line));
+    findings.retain(|finding| seen_lines.insert(lines.line_of(finding.call_site.byte_start)));
     let mut kept: Vec<BlockingUnderLock> = Vec::new();
     for finding in findings {
         let guard = finding.held[0].site;

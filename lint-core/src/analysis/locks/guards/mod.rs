@@ -778,15 +778,11 @@ impl Walker<'_, '_> {
 /// suspension point, not at the start of a long call chain.
 fn await_keyword(span: Span) -> Span {
     const KEYWORD: u32 = "await".len() as u32;
-    if span.byte_end - span.byte_start < KEYWORD || span.end.column <= KEYWORD {
+    if span.byte_end - span.byte_start < KEYWORD {
         return span;
     }
     Span {
         byte_start: span.byte_end - KEYWORD,
-        start: crate::span::LineCol {
-            line: span.end.line,
-            column: span.end.column - KEYWORD,
-        },
         ..span
     }
 }
