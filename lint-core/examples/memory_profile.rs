@@ -36,7 +36,32 @@ fn report(phase: &str) {
             / 1048576.0
     );
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    jemalloc_breakdown();
 }
+
+/// jemalloc's own view: active pages (allocated plus the unused room of partly used
+/// slabs), dirty pages kept for reuse, metadata, resident.
+#[cfg(not(target_env = "msvc"))]
+fn jemalloc_breakdown() {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    let mib = |bytes: usize| bytes as f64 / 1048576.0;
+    if epoch::advance().is_err() {
+        return;
+    }
+    let read = |value: tikv_jemalloc_ctl::Result<usize>| value.map_or(f64::NAN, mib);
+    println!(
+        "  jemalloc: allocated {:.1} MiB, active {:.1}, metadata {:.1}, resident {:.1}, mapped {:.1}, retained {:.1}",
+        read(stats::allocated::read()),
+        read(stats::active::read()),
+        read(stats::metadata::read()),
+        read(stats::resident::read()),
+        read(stats::mapped::read()),
+        read(stats::retained::read()),
+    );
+}
+
+#[cfg(target_env = "msvc")]
+fn jemalloc_breakdown() {}
 
 /// Wall time and process CPU time (user + system, from /proc/self/stat) since the last
 /// call.
@@ -84,7 +109,14 @@ fn sample_peak() {
     }
 }
 
+/// Everything runs on the analysis's threads, as in the CLI: memory freed by a thread is
+/// reused by it (its allocator arena), so running the phases on other threads would show
+/// freed memory that the CLI reuses as resident.
 fn main() {
+    lint_core::run_on_analysis_threads(profile);
+}
+
+fn profile() {
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if paths.is_empty() {
         eprintln!("usage: memory_profile PATHS...");
@@ -97,7 +129,7 @@ fn main() {
     files.sort();
     files.dedup();
     // Read on the analysis's threads, as the CLI does (memory freed by a thread is reused by it).
-    let sources: Vec<SourceFile> = lint_core::run_on_analysis_threads(|| {
+    let sources: Vec<SourceFile> = {
         use rayon::prelude::*;
         files
             .par_iter()
@@ -116,7 +148,7 @@ fn main() {
                 )
             })
             .collect()
-    });
+    };
     let bytes: usize = sources.iter().map(|source| source.text.len()).sum();
     println!(
         "{} files, {:.1} MiB of source",

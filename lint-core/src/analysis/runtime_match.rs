@@ -10,7 +10,10 @@ use crate::span::Span;
 /// The file and line of a span, as run-time sites name them.
 pub fn place<'a>(program: &Program<'a>, span: Span) -> (&'a str, u32) {
     let facts = &program.files[span.file.0 as usize];
-    (facts.path.as_str(), facts.lines.line_number(span.byte_start))
+    (
+        facts.path.as_str(),
+        facts.lines.line_number(span.byte_start),
+    )
 }
 
 /// The run-time edge that matches a static edge: same held site and same acquisition line.

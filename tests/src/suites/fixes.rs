@@ -83,10 +83,7 @@ fn findings_left(fixture: &Fixture, fixed: &str, expected: usize, config: &Confi
             let start = lint_core::LineIndex::new(text).line_col(text, span.byte_start);
             format!(
                 "  {}:{} {}: {}",
-                start.line,
-                start.column,
-                diagnostic.rule,
-                diagnostic.message
+                start.line, start.column, diagnostic.rule, diagnostic.message
             )
         })
         .collect();

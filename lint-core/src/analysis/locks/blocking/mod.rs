@@ -160,12 +160,20 @@ pub fn analyze(
         .par_iter()
         .map(|function| (*function, awaited_calls(inputs.function(*function))))
         .collect();
-    let calls = propagating_calls(inputs, functions, &ordered, &awaited);
     let direct: HashMap<FunctionRef, MayBlock> = sites
         .iter()
         .map(|(function, sites)| (*function, direct_summary(sites)))
         .filter(|(_, summary)| !summary.is_empty())
         .collect();
+    // Only the functions with a chain of calls to a blocking call can get a summary: the
+    // edges (with their argument types) are made for those alone.
+    let may_reach = may_reach_blocking(functions, &ordered, &direct);
+    let candidates: Vec<FunctionRef> = ordered
+        .iter()
+        .copied()
+        .filter(|function| may_reach.contains(function))
+        .collect();
+    let calls = propagating_calls(inputs, functions, &candidates, &awaited);
     let items = inputs.typing.types.items;
     let implementor_of = |callee: FunctionRef| items.self_type_of(callee);
     let summaries = summaries::summarize(&ordered, &direct, &calls, &implementor_of);
@@ -311,6 +319,28 @@ fn awaited_calls(function: &Function) -> BTreeSet<(u32, u32)> {
         }
     });
     spans
+}
+
+/// The functions with a chain of (not isolated) calls to one of `direct`'s: a superset of
+/// those the summaries reach (their edges leave out some callees: see [`callees_reached`]).
+fn may_reach_blocking(
+    functions: &HashMap<FunctionRef, FunctionLocks>,
+    ordered: &[FunctionRef],
+    direct: &HashMap<FunctionRef, MayBlock>,
+) -> crate::hash::HashSet<FunctionRef> {
+    if direct.is_empty() {
+        return crate::hash::HashSet::default();
+    }
+    let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
+        functions[&function]
+            .calls
+            .iter()
+            .filter(|call| !call.isolated)
+            .flat_map(|call| call.callees.iter().copied())
+            .collect()
+    };
+    let callers = crate::analysis::bottom_up::callers_of(ordered, &callees_of);
+    crate::analysis::bottom_up::reaching(&callers, direct.keys().copied())
 }
 
 /// The calls through which a callee's blocking reaches its caller: not in a spawned
