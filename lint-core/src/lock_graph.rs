@@ -176,7 +176,7 @@ fn edge_sites(program: &Program<'_>, witnesses: &[EdgeWitness]) -> Vec<EdgeSite>
 }
 
 fn function_name(program: &Program<'_>, function: FunctionRef) -> String {
-    program.files[function.file].functions[function.index].display_path()
+    program.files[function.file()].functions[function.index()].display_path()
 }
 
 /// The edges of every cycle `lock_order_cycle` reports.

@@ -79,7 +79,7 @@ pub struct Argument {
 pub struct CallSite {
     /// The function whose body holds the call; `None` in a static's initializer.
     pub function: Option<FunctionRef>,
-    pub file: usize,
+    pub file: u32,
     /// The whole call expression.
     pub span: Span,
     pub target: CallTarget,
@@ -88,7 +88,7 @@ pub struct CallSite {
     pub callees: Callees,
     pub resolution: Resolution,
     /// The receiver first (for method calls), then the arguments, in order.
-    pub arguments: Vec<Argument>,
+    pub arguments: Box<[Argument]>,
 }
 
 impl CallSite {
@@ -190,8 +190,8 @@ impl CallSites {
     /// The calls in `function`'s body, in source order.
     pub fn in_function(&self, function: FunctionRef) -> &[CallSite] {
         self.by_function
-            .get(function.file)
-            .and_then(|functions| functions.get(function.index))
+            .get(function.file())
+            .and_then(|functions| functions.get(function.index()))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -244,7 +244,7 @@ pub fn collect(
                     if !scope.contains(function) {
                         return Vec::new();
                     }
-                    let function_ref = FunctionRef { file, index };
+                    let function_ref = FunctionRef::new(file, index);
                     let collector = Collector {
                         typing,
                         at: function_scope(typing.types.items, function_ref, function),
@@ -327,7 +327,7 @@ pub fn function_scope<'a>(
     function: &'a Function,
 ) -> TypeScope<'a> {
     TypeScope {
-        file: function_ref.file,
+        file: function_ref.file(),
         scope: function.scope,
         self_type: items.self_type_of(function_ref),
         generics: &function.generics,
@@ -383,12 +383,12 @@ impl Collector<'_, '_> {
             .prefer_own_package(self.file, &mut callees);
         Some(CallSite {
             function: self.function,
-            file: self.file,
+            file: self.file as u32,
             span: expr.span,
             target,
             callees: self.interned.borrow_mut().callees(callees),
             resolution,
-            arguments,
+            arguments: arguments.into_boxed_slice(),
         })
     }
 
@@ -481,7 +481,7 @@ impl Collector<'_, '_> {
     }
 
     fn function(&self, function: FunctionRef) -> &Function {
-        &self.typing.types.files[function.file].functions[function.index]
+        &self.typing.types.files[function.file()].functions[function.index()]
     }
 
     /// Whether `function` can be called with `arg_count` arguments (`self` not counted).
@@ -879,10 +879,10 @@ mod tests {
         let callee_files = |caller_file: usize, caller: &str, called: &str| {
             let (function, _) = program
                 .functions()
-                .find(|(function, item)| function.file == caller_file && item.name == caller)
+                .find(|(function, item)| function.file() == caller_file && item.name == caller)
                 .unwrap_or_else(|| panic!("no function `{caller}`"));
             let site = call_of(&program, function, called);
-            let mut files: Vec<usize> = site.callees.iter().map(|callee| callee.file).collect();
+            let mut files: Vec<usize> = site.callees.iter().map(|callee| callee.file()).collect();
             files.sort();
             files
         };

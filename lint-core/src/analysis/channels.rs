@@ -343,7 +343,7 @@ impl ProducerSearch<'_, '_> {
         for (field, function_ref, site) in field_sends.through(&self.stored_in) {
             if program
                 .items
-                .in_rival_packages(made_in.file, function_ref.file)
+                .in_rival_packages(made_in.file(), function_ref.file())
             {
                 continue;
             }

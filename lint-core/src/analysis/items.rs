@@ -137,10 +137,7 @@ impl ItemIndex {
                     .iter()
                     .enumerate()
                     .map(move |(position, function)| {
-                        let function_ref = FunctionRef {
-                            file,
-                            index: position,
-                        };
+                        let function_ref = FunctionRef::new(file, position);
                         (
                             function_ref,
                             resolve_function(resolver, file, facts, function),
@@ -162,7 +159,8 @@ impl ItemIndex {
                 trait_methods.push((function_ref, trait_path));
             }
         }
-        let function_at = |function: FunctionRef| &files[function.file].functions[function.index];
+        let function_at =
+            |function: FunctionRef| &files[function.file()].functions[function.index()];
         let ItemIndex {
             functions,
             methods_by_name,
@@ -241,7 +239,7 @@ impl ItemIndex {
     /// package's tests call their own library. Callees in crates the caller's package does
     /// not define are all kept (which version a dependency is cannot be told).
     pub fn prefer_own_package(&self, from_file: usize, callees: &mut Vec<FunctionRef>) {
-        let of = |function: &FunctionRef| self.file_packages.get(function.file).copied();
+        let of = |function: &FunctionRef| self.file_packages.get(function.file()).copied();
         let Some(own) = self.file_packages.get(from_file).map(|file| file.package) else {
             return;
         };
@@ -361,7 +359,7 @@ pub fn type_alias_def(files: &[FileFacts], item: ItemRef) -> &crate::model::Type
 }
 
 pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {
-    &files[function.file].functions[function.index]
+    &files[function.file()].functions[function.index()]
 }
 
 /// A function's canonical path, the canonical type that owns it (if a method) and the

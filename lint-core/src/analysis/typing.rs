@@ -338,7 +338,7 @@ impl<'p> Typing<'p> {
         let function = function_def(self.types.files, function_ref);
         let return_type = function.return_type.as_ref()?;
         let at = TypeScope {
-            file: function_ref.file,
+            file: function_ref.file(),
             scope: function.scope,
             self_type: owner,
             generics: &function.generics,

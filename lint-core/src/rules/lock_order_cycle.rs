@@ -223,7 +223,7 @@ fn order_change_sites(
     witness_classes: &[ClassKey],
 ) -> Option<Suggestion> {
     // Not the sites of another version of the witness's package (same paths, other locks).
-    let witness_file = cluster.witness().edges[0].function.file;
+    let witness_file = cluster.witness().edges[0].function.file();
     let edges: Vec<(&ClassKey, &ClassKey, &EdgeWitness)> = program
         .locks
         .edges
@@ -235,7 +235,7 @@ fn order_change_sites(
         .filter(|(_, _, witness)| {
             !program
                 .items
-                .in_rival_packages(witness_file, witness.function.file)
+                .in_rival_packages(witness_file, witness.function.file())
         })
         .collect();
     let order: Vec<&ClassKey> = if cluster.classes.len() <= 2 {
@@ -534,7 +534,7 @@ fn other_witnesses(program: &Program<'_>, edge: &EdgeWitness) -> String {
         if other.held.site == edge.held.site && other.then_site == edge.then_site
             || program
                 .items
-                .in_rival_packages(edge.function.file, other.function.file)
+                .in_rival_packages(edge.function.file(), other.function.file())
         {
             continue;
         }

@@ -23,7 +23,7 @@ impl<'a> ExclusiveBorrows<'a> {
 
     /// Whether the witness is a `&mut self` method taking two plain lock fields of `self`.
     pub fn excludes(&self, witness: &EdgeWitness) -> bool {
-        let function = &self.files[witness.function.file].functions[witness.function.index];
+        let function = &self.files[witness.function.file()].functions[witness.function.index()];
         if function.receiver != Some(Receiver::RefMut) {
             return false;
         }

@@ -148,7 +148,7 @@ pub fn analyze_locks<'a>(
                 .functions
                 .iter()
                 .enumerate()
-                .map(move |(index, function)| (FunctionRef { file, index }, function))
+                .map(move |(index, function)| (FunctionRef::new(file, index), function))
         })
         .filter(|(_, function)| scope.contains(function))
         .collect();
@@ -157,13 +157,13 @@ pub fn analyze_locks<'a>(
             same_lock: same_lock.clone(),
             typing,
             at: TypeScope {
-                file: function_ref.file,
+                file: function_ref.file(),
                 scope: function.scope,
                 self_type: items.self_type_of(function_ref),
                 generics: &function.generics,
             },
             function_path: function.display_path(),
-            types: &function_types[function_ref.file][function_ref.index],
+            types: &function_types[function_ref.file()][function_ref.index()],
             params: function
                 .params
                 .iter()
@@ -270,7 +270,7 @@ pub fn analyze_locks<'a>(
     let borrows = borrows::ExclusiveBorrows::new(files, items);
     let self_type_of = |function: FunctionRef| items.self_type_of(function).map(str::to_string);
     let consumes_self = |function_ref: FunctionRef| {
-        files[function_ref.file].functions[function_ref.index].receiver
+        files[function_ref.file()].functions[function_ref.index()].receiver
             == Some(crate::model::Receiver::Value)
     };
     let makers = allocation::Makers {
@@ -283,15 +283,15 @@ pub fn analyze_locks<'a>(
     });
     after_pass("lock graph");
     let witness_files = |witness: &EdgeWitness| {
-        std::iter::once(witness.function.file)
-            .chain(witness.chain.iter().map(|(callee, _)| callee.file))
+        std::iter::once(witness.function.file())
+            .chain(witness.chain.iter().map(|(callee, _)| callee.file()))
             .collect::<Vec<_>>()
     };
     let coexist = |a: &EdgeWitness, b: &EdgeWitness| {
         let functions = |witness: &EdgeWitness| {
             std::iter::once(witness.function)
                 .chain(witness.chain.iter().map(|(callee, _)| *callee))
-                .map(|function| &files[function.file].functions[function.index])
+                .map(|function| &files[function.file()].functions[function.index()])
                 .collect::<Vec<_>>()
         };
         let (a_files, b_files) = (witness_files(a), witness_files(b));
@@ -334,13 +334,13 @@ pub fn analyze_locks<'a>(
                 }
             }
         });
-    let function = |function: FunctionRef| &files[function.file].functions[function.index];
+    let function = |function: FunctionRef| &files[function.file()].functions[function.index()];
     let owned_local = |function_ref: FunctionRef, name: &str| {
         let is_param = function(function_ref)
             .params
             .iter()
             .any(|param| param.pattern.simple_name() == Some(name));
-        let ty = function_types[function_ref.file][function_ref.index].local(name);
+        let ty = function_types[function_ref.file()][function_ref.index()].local(name);
         !is_param
             && ty.is_some_and(|ty| {
                 matches!(ty, Ty::Path { path, .. }
@@ -358,7 +358,7 @@ pub fn analyze_locks<'a>(
         _ => false,
     };
     let protected_type = |function: FunctionRef, name: &str| {
-        let ty = function_types[function.file][function.index].local(name)?;
+        let ty = function_types[function.file()][function.index()].local(name)?;
         let protected = ty.peel_wrappers().args().first()?.peel_refs();
         protected.path().map(str::to_string)
     };
@@ -412,7 +412,7 @@ impl<'a> WalkInputs<'_, 'a> {
         let callback_holds =
             |callee: FunctionRef| callbacks.get(&callee).map_or(&[][..], Vec::as_slice);
         let function_name =
-            |callee: FunctionRef| files[callee.file].functions[callee.index].display_path();
+            |callee: FunctionRef| files[callee.file()].functions[callee.index()].display_path();
         let context = WalkContext {
             identity: (self.identity_of)(function_ref, function),
             calls: self.call_sites.in_function(function_ref),
@@ -425,7 +425,9 @@ impl<'a> WalkInputs<'_, 'a> {
                 .map(|param| param.pattern.simple_name().map(str::to_string))
                 .collect(),
             function_name: &function_name,
-            is_async_fn: &|callee: FunctionRef| files[callee.file].functions[callee.index].is_async,
+            is_async_fn: &|callee: FunctionRef| {
+                files[callee.file()].functions[callee.index()].is_async
+            },
             drop_impl: &|type_path: &str| self.drop_impls.get(type_path).copied(),
             format_impl: &|type_path: &str, with: FormatTrait| {
                 let key = (type_path.to_string(), format!("{with:?}"));
@@ -433,9 +435,9 @@ impl<'a> WalkInputs<'_, 'a> {
             },
             returned_locks: &|callee: FunctionRef| self.returned_locks.get(&callee),
             hands_back_guard: &|callee: FunctionRef| {
-                hands_back_guard(&files[callee.file].functions[callee.index])
+                hands_back_guard(&files[callee.file()].functions[callee.index()])
             },
-            edition: files[function_ref.file].edition,
+            edition: files[function_ref.file()].edition,
             is_async: function.is_async,
         };
         walk_function(context, &function.body)
@@ -451,7 +453,7 @@ fn drop_impls(
         .methods_named("drop")
         .iter()
         .filter(|function| {
-            files[function.file].functions[function.index]
+            files[function.file()].functions[function.index()]
                 .trait_path
                 .as_ref()
                 .is_some_and(|path| path.last() == "Drop")
@@ -470,7 +472,7 @@ fn format_impls(
         .methods_named("fmt")
         .iter()
         .filter_map(|function| {
-            let trait_name = files[function.file].functions[function.index]
+            let trait_name = files[function.file()].functions[function.index()]
                 .trait_path
                 .as_ref()?
                 .last()
@@ -670,7 +672,7 @@ fn with_queued_writers(double_locks: Vec<DoubleLock>, writers: &Writers<'_>) -> 
         .filter_map(|mut double| {
             let class = &double.first.target.class;
             if double.first.mode == Mode::Shared && double.second_mode == Mode::Shared {
-                match writers.seen_from(class, double.function.file) {
+                match writers.seen_from(class, double.function.file()) {
                     Some(writer) => double.writer = Some(writer),
                     // A field or static is written only where the analyzed code says; a
                     // lock passed in or local may be written by callers not in sight.
@@ -701,7 +703,7 @@ impl<'a> Writers<'a> {
                     let writers = sites.entry(&acquisition.target.class).or_default();
                     if !writers
                         .iter()
-                        .any(|(writer, _)| items.in_same_package(writer.file, function.file))
+                        .any(|(writer, _)| items.in_same_package(writer.file(), function.file()))
                     {
                         writers.push((*function, acquisition.span));
                     }
@@ -717,7 +719,7 @@ impl<'a> Writers<'a> {
         self.sites
             .get(class)?
             .iter()
-            .find(|(writer, _)| !self.items.in_rival_packages(writer.file, file))
+            .find(|(writer, _)| !self.items.in_rival_packages(writer.file(), file))
             .copied()
     }
 }
@@ -729,7 +731,7 @@ fn with_possible_writers(clusters: Vec<CycleCluster>, writers: &Writers<'_>) -> 
         .into_iter()
         .filter_map(|mut cluster| {
             cluster.cycles.retain(|cycle| {
-                let file = cycle.edges[0].function.file;
+                let file = cycle.edges[0].function.file();
                 cycle
                     .needs_queued_writer
                     .iter()

@@ -274,14 +274,7 @@ pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLo
                 .enumerate()
                 .filter(|(_, function)| scope.contains(function))
                 .map(|(index, function)| {
-                    collect_function(
-                        &literals,
-                        FunctionRef {
-                            file: file_index,
-                            index,
-                        },
-                        function,
-                    )
+                    collect_function(&literals, FunctionRef::new(file_index, index), function)
                 })
                 .filter(|loops| !loops.scopes.is_empty())
                 .collect::<Vec<_>>()

@@ -88,7 +88,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
     }
 
     fn function(&self, function: FunctionRef) -> &'a Function {
-        &self.typing.types.files[function.file].functions[function.index]
+        &self.typing.types.files[function.file()].functions[function.index()]
     }
 
     fn values_of(&self, function: FunctionRef) -> FunctionValues<'a> {
@@ -96,7 +96,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
             self.typing,
             function,
             self.function(function),
-            &self.function_types[function.file][function.index],
+            &self.function_types[function.file()][function.index()],
             self.call_sites.in_function(function),
         )
     }
@@ -109,7 +109,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
                 .iter()
                 .enumerate()
                 .filter(|(_, function)| self.scope.contains(function))
-                .map(move |(index, _)| FunctionRef { file, index })
+                .map(move |(index, _)| FunctionRef::new(file, index))
         })
     }
 }
@@ -204,7 +204,7 @@ pub fn analyze(
                     here.push(finding);
                 }
             }
-            limit_per_guard(here, &inputs.typing.types.files[function.file].lines)
+            limit_per_guard(here, &inputs.typing.types.files[function.file()].lines)
         })
         .collect();
     let waited = waited_for_classes(functions);

@@ -95,7 +95,7 @@ impl<'a> FunctionValues<'a> {
         let ExprKind::Literal = expr.kind else {
             return None;
         };
-        self.typing.types.files[self.function_ref.file].integer_literal(expr.span)
+        self.typing.types.files[self.function_ref.file()].integer_literal(expr.span)
     }
 
     /// The position of a parameter by its simple name (`self` not counted).
@@ -190,7 +190,7 @@ impl<'a> FunctionValues<'a> {
             return None;
         }
         let files = self.typing.types.files;
-        let function = &files[callee.file].functions[callee.index];
+        let function = &files[callee.file()].functions[callee.index()];
         let written = function.return_type.as_ref()?;
         let at = function_scope(self.typing.types.items, *callee, function);
         let ty = self.typing.types.resolve(&at, written);
