@@ -32,6 +32,7 @@ fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
         .par_iter()
         .enumerate()
         .map(|(file, facts)| {
+            let mut shared = crate::hash::HashSet::default();
             facts
                 .functions
                 .iter()
@@ -41,7 +42,9 @@ fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
                         .types
                         .items
                         .self_type_of(FunctionRef::new(file, index));
-                    typing.function_types(file, function, self_type)
+                    let mut types = typing.function_types(file, function, self_type);
+                    types.share_types(&mut shared);
+                    types
                 })
                 .collect()
         })

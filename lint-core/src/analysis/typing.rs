@@ -9,7 +9,9 @@
 //! locks as the lock, and the uses after it as the guard). No inference beyond what is
 //! written. Computed once per function and cached on [`super::Program`].
 
-use crate::hash::HashMap;
+use std::sync::Arc;
+
+use crate::hash::{HashMap, HashSet};
 
 use super::items::{function_def, static_def, struct_def};
 use super::types::{Ty, TypeResolver, TypeScope};
@@ -29,17 +31,19 @@ pub struct FunctionTypes {
 }
 
 /// One typed binding of a name and the source range it is in force for (byte offsets).
+/// The type is shared with every binding of the same type in the file
+/// ([`FunctionTypes::share_types`]): a file's functions bind the same few types.
 #[derive(Clone, Debug)]
 struct LocalBinding {
     from: u32,
     until: u32,
-    ty: Ty,
+    ty: Arc<Ty>,
 }
 
 impl FunctionTypes {
     /// The type of the name's last typed binding, wherever it is used.
     pub fn local(&self, name: &str) -> Option<&Ty> {
-        self.locals.get(name)?.last().map(|binding| &binding.ty)
+        self.locals.get(name)?.last().map(|binding| &*binding.ty)
     }
 
     /// The type `name` has where `expr` is: the innermost binding in force at that place
@@ -52,20 +56,37 @@ impl FunctionTypes {
             .filter(|binding| binding.from <= offset && offset < binding.until)
             .max_by_key(|binding| binding.from)
             .or(bindings.last())
-            .map(|binding| &binding.ty)
+            .map(|binding| &*binding.ty)
     }
 
     /// The type of parameter `name` (its first binding, in force for the whole function).
     pub fn parameter(&self, name: &str) -> Option<&Ty> {
         let first = self.locals.get(name)?.first()?;
-        (first.from == WHOLE_FUNCTION.0 && first.until == WHOLE_FUNCTION.1).then_some(&first.ty)
+        (first.from == WHOLE_FUNCTION.0 && first.until == WHOLE_FUNCTION.1).then_some(&*first.ty)
     }
 
     fn bind(&mut self, name: &str, (from, until): (u32, u32), ty: Ty) {
         self.locals
             .entry(name.to_string())
             .or_default()
-            .push(LocalBinding { from, until, ty });
+            .push(LocalBinding {
+                from,
+                until,
+                ty: Arc::new(ty),
+            });
+    }
+
+    /// Makes each binding's type the copy in `shared` (added there when new), so that the
+    /// functions of one file keep one copy of each type.
+    pub fn share_types(&mut self, shared: &mut HashSet<Arc<Ty>>) {
+        for binding in self.locals.values_mut().flatten() {
+            match shared.get(&binding.ty) {
+                Some(copy) => binding.ty = copy.clone(),
+                None => {
+                    shared.insert(binding.ty.clone());
+                }
+            }
+        }
     }
 }
 
