@@ -11,8 +11,8 @@ use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
     BodyContents, Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl,
-    ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef, TraitDef,
-    TypeAlias, TypeRef,
+    ModulePath, ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef,
+    TraitDef, TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -20,7 +20,7 @@ use crate::source::SourceFile;
 #[derive(Clone)]
 struct ItemContext {
     scope: ScopeId,
-    module_path: Vec<String>,
+    module_path: ModulePath,
     inline_parents: Vec<String>,
     in_test: bool,
     /// `#[cfg(..)]` predicates of the enclosing modules and `impl`.
@@ -30,7 +30,7 @@ struct ItemContext {
 /// The `impl` (or trait) a function belongs to.
 #[derive(Clone, Default)]
 struct Owner {
-    self_type: Option<TypeRef>,
+    self_type: Option<std::sync::Arc<TypeRef>>,
     trait_path: Option<PathRef>,
     /// Generic parameters of the `impl` or trait.
     generics: Vec<GenericParam>,
@@ -51,7 +51,7 @@ pub fn lower_items(
         has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed);
     let root = ItemContext {
         scope: ScopeId(0),
-        module_path: source.module_path.clone(),
+        module_path: ModulePath::from(source.module_path.as_slice()),
         inline_parents: Vec::new(),
         in_test: has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed),
         cfg: cfg_predicates(&file.attrs),
@@ -167,7 +167,7 @@ impl ItemWalker<'_, '_, '_> {
 
     fn module(&mut self, item_mod: &syn::ItemMod, at: &ItemContext) -> Result<(), ParseFailure> {
         let name = item_mod.ident.to_string();
-        let mut module_path = at.module_path.clone();
+        let mut module_path = at.module_path.to_vec();
         module_path.push(name.clone());
         let in_test = at.in_test || has_cfg_test(&item_mod.attrs) || is_test_support_module(&name);
         let Some((_, items)) = &item_mod.content else {
@@ -192,7 +192,7 @@ impl ItemWalker<'_, '_, '_> {
         cfg.extend(cfg_predicates(&item_mod.attrs));
         let inner = ItemContext {
             scope,
-            module_path,
+            module_path: ModulePath::from(module_path),
             inline_parents,
             in_test,
             cfg,
@@ -206,13 +206,16 @@ impl ItemWalker<'_, '_, '_> {
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         let owner = Owner {
-            self_type: Some(type_ref(self.context, &item_impl.self_ty)),
+            self_type: Some(std::sync::Arc::new(type_ref(
+                self.context,
+                &item_impl.self_ty,
+            ))),
             trait_path: item_impl.trait_.as_ref().map(|(_, path, _)| path_ref(path)),
             generics: generic_params(&item_impl.generics),
         };
-        if let Some(self_type) = owner.self_type.clone() {
+        if let Some(self_type) = &owner.self_type {
             self.facts.impls.push(ImplDef {
-                self_type,
+                self_type: TypeRef::clone(self_type),
                 trait_path: owner.trait_path.clone(),
                 scope: at.scope,
                 module_path: at.module_path.clone(),
@@ -468,7 +471,7 @@ impl ItemWalker<'_, '_, '_> {
             );
         }
         self.facts.scopes.push(ModuleScope {
-            module_path: at.module_path.clone(),
+            module_path: at.module_path.to_vec(),
             parent: Some(at.scope),
             imports,
             item_names: fns

@@ -15,6 +15,10 @@ use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
 
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
+/// A module path inside its crate (`["net", "server"]`), shared by the items of one
+/// module: every function, `impl`, struct and static has one.
+pub type ModulePath = std::sync::Arc<[String]>;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
     pub segments: Vec<String>,
@@ -125,7 +129,7 @@ pub struct ImplDef {
     pub self_type: TypeRef,
     pub trait_path: Option<PathRef>,
     pub scope: ScopeId,
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     pub generics: Vec<GenericParam>,
 }
 
@@ -134,11 +138,11 @@ pub struct ImplDef {
 pub struct Function {
     pub name: String,
     /// Module path of the enclosing module inside the crate.
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     /// The scope used to resolve paths in the body.
     pub scope: ScopeId,
     /// For methods and associated functions: the `Self` type of the `impl` (as written).
-    pub self_type: Option<TypeRef>,
+    pub self_type: Option<std::sync::Arc<TypeRef>>,
     /// For trait impls and default trait methods: the trait path as written.
     pub trait_path: Option<PathRef>,
     pub receiver: Option<Receiver>,
@@ -196,7 +200,7 @@ impl Function {
 
     /// A readable path: `net::Server::accept` or `main`.
     pub fn display_path(&self) -> String {
-        let mut parts: Vec<String> = self.module_path.clone();
+        let mut parts: Vec<String> = self.module_path.to_vec();
         if let Some(self_type) = &self.self_type {
             parts.push(self_type.display_name());
         } else if let Some(trait_path) = &self.trait_path {
@@ -220,7 +224,7 @@ pub struct Field {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StructDef {
     pub name: String,
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     pub scope: ScopeId,
     pub fields: Vec<Field>,
     pub generics: Vec<GenericParam>,
@@ -231,7 +235,7 @@ pub struct StructDef {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StaticDef {
     pub name: String,
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
     pub init: Option<Expr>,
@@ -311,7 +315,7 @@ pub fn names_rule(written: &str, rule: &str) -> bool {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TypeAlias {
     pub name: String,
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
 }
@@ -320,7 +324,7 @@ pub struct TypeAlias {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TraitDef {
     pub name: String,
-    pub module_path: Vec<String>,
+    pub module_path: ModulePath,
     pub methods: Vec<String>,
     /// Methods with a default body (also lowered as functions).
     pub default_methods: Vec<String>,
