@@ -63,7 +63,7 @@ pub enum ParamSlot {
     /// `self` of a method (the receiver, or the first argument of `Type::method(x)`).
     Receiver,
     /// The parameter at this position, `self` not counted.
-    Index(usize),
+    Index(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -635,8 +635,8 @@ impl Collector<'_, '_> {
         for (position, arg) in args.iter().enumerate() {
             let param = match (first_is_self, position) {
                 (true, 0) => ParamSlot::Receiver,
-                (true, position) => ParamSlot::Index(position - 1),
-                (false, position) => ParamSlot::Index(position),
+                (true, position) => ParamSlot::Index((position - 1) as u32),
+                (false, position) => ParamSlot::Index(position as u32),
             };
             arguments.push(Argument {
                 span: arg.span,

@@ -268,6 +268,7 @@ impl ProducerSearch<'_, '_> {
                 let ParamSlot::Index(index) = argument.param else {
                     continue;
                 };
+                let index = index as usize;
                 if !is_sender_expr(expr, &senders) {
                     continue;
                 }

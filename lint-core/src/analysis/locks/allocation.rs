@@ -229,7 +229,7 @@ impl Tracer<'_, '_> {
             let Some(argument) = site
                 .arguments
                 .iter()
-                .find(|argument| argument.param == ParamSlot::Index(index))
+                .find(|argument| argument.param == ParamSlot::Index(index as u32))
             else {
                 continue;
             };

@@ -434,7 +434,7 @@ fn argument_types(inputs: &Inputs<'_, '_>, site: &CallSite) -> Vec<(usize, Strin
                 (ParamSlot::Index(position), Ty::Path { path, .. })
                     if inputs.typing.types.items.struct_at(path).is_some() =>
                 {
-                    Some((position, path.clone()))
+                    Some((position as usize, path.clone()))
                 }
                 _ => None,
             },

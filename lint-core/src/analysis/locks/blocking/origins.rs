@@ -334,7 +334,7 @@ fn argument_expr<'v>(
             .arguments
             .iter()
             .zip(exprs)
-            .find(|(argument, _)| argument.param == ParamSlot::Index(index))
+            .find(|(argument, _)| argument.param == ParamSlot::Index(index as u32))
             .map(|(_, expr)| expr);
     });
     found

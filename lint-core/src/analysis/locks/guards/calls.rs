@@ -323,6 +323,7 @@ impl Walker<'_, '_> {
             let ParamSlot::Index(index) = argument.param else {
                 continue;
             };
+            let index = index as usize;
             if let Some(guard) = self.guard_named_by(arg) {
                 arguments.locks.push(LockArgument {
                     index,
