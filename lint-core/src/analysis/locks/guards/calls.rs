@@ -258,10 +258,10 @@ impl Walker<'_, '_> {
             } else {
                 self.snapshot()
             },
-            receiver: receiver.clone(),
+            receiver: receiver.as_deref().map(Box::from),
             isolated: self.isolation > 0,
-            arguments: arguments.locks.clone(),
-            argument_places: arguments.places.clone(),
+            arguments: arguments.locks.as_slice().into(),
+            argument_places: arguments.places.as_slice().into(),
             guessed: find_by_span(self.context.calls, expr.span)
                 .is_some_and(|site| site.resolution == Resolution::ByName),
         });
@@ -519,10 +519,10 @@ impl Walker<'_, '_> {
             callees: Callees::from([callee]),
             span: expr.span,
             held: self.snapshot(),
-            receiver,
+            receiver: receiver.map(String::into_boxed_str),
             isolated: self.isolation > 0,
-            arguments: Vec::new(),
-            argument_places: Vec::new(),
+            arguments: Box::default(),
+            argument_places: Box::default(),
             guessed: false,
         });
     }

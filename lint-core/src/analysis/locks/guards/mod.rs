@@ -136,13 +136,14 @@ pub struct HeldCall {
     pub span: Span,
     pub held: Vec<Held>,
     /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
-    pub receiver: Option<String>,
+    pub receiver: Option<Box<str>>,
     pub isolated: bool,
-    /// The locks and guards passed as arguments, by parameter position.
-    pub arguments: Vec<LockArgument>,
+    /// The locks and guards passed as arguments, by parameter position (boxed slices: a run
+    /// records a call for every call of a workspace function, most with none).
+    pub arguments: Box<[LockArgument]>,
     /// The places other arguments name (`self`, `self.store`), by parameter position: a
     /// callee's lock at `store.data` is the caller's `self.store.data`.
-    pub argument_places: Vec<(usize, String)>,
+    pub argument_places: Box<[(usize, String)]>,
     /// The callee was matched by its name only (the receiver's type is unknown).
     pub guessed: bool,
 }
