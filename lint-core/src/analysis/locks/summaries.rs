@@ -61,12 +61,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     order.par_sort_unstable();
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
-        functions[&function]
-            .calls
-            .iter()
-            .filter(|call| !call.isolated)
-            .flat_map(|call| call.callees.iter().copied())
-            .collect()
+        functions[&function].callees_run_by_a_call()
     };
     // Only functions with a call chain to an acquisition can have a non-empty summary (a
     // function without one has no entry, which every reader takes as empty).

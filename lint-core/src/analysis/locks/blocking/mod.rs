@@ -332,12 +332,7 @@ fn may_reach_blocking(
         return crate::hash::HashSet::default();
     }
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
-        functions[&function]
-            .calls
-            .iter()
-            .filter(|call| !call.isolated)
-            .flat_map(|call| call.callees.iter().copied())
-            .collect()
+        functions[&function].callees_run_by_a_call()
     };
     let callers = crate::analysis::bottom_up::callers_of(ordered, &callees_of);
     crate::analysis::bottom_up::reaching(&callers, direct.keys().copied())

@@ -181,6 +181,18 @@ pub struct FunctionLocks {
     pub blocking: Vec<BlockingCandidate>,
 }
 
+impl FunctionLocks {
+    /// The callees of the calls that run when this function runs (not in a spawned
+    /// closure or an async block): the edges the bottom-up summaries follow.
+    pub fn callees_run_by_a_call(&self) -> Vec<FunctionRef> {
+        self.calls
+            .iter()
+            .filter(|call| !call.isolated)
+            .flat_map(|call| call.callees.iter().copied())
+            .collect()
+    }
+}
+
 /// A function calling one of its closure parameters while holding guards.
 #[derive(Clone, Debug)]
 pub struct CallbackInvocation {
