@@ -358,8 +358,11 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
                 match &expr.kind {
                     ExprKind::Path(path) => {
                         census.path_segments += path.segments.len();
-                        census.path_segment_bytes +=
-                            path.segments.iter().map(String::len).sum::<usize>();
+                        census.path_segment_bytes += path
+                            .segments
+                            .iter()
+                            .map(|segment| segment.len())
+                            .sum::<usize>();
                     }
                     ExprKind::Call { args, .. } => census.expr_capacity += args.len(),
                     ExprKind::MethodCall { args, .. } => {

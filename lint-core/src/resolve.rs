@@ -10,7 +10,7 @@ use crate::hash::HashMap;
 
 use rayon::prelude::*;
 
-use crate::model::{FileFacts, Import, ModuleScope, PathRef, ScopeId};
+use crate::model::{FileFacts, Import, ModuleScope, PathRef, ScopeId, Segment};
 
 /// How far import chains are followed (`use a as b; use b as c; ...`) before giving up.
 const MAX_IMPORT_HOPS: usize = 16;
@@ -158,13 +158,13 @@ impl<'a> Resolver<'a> {
         &self,
         file_index: usize,
         scope: ScopeId,
-        segments: &[String],
+        segments: &[Segment],
         global: bool,
         hops: usize,
     ) -> Resolved {
         let facts = &self.files[file_index];
         let as_written = || Resolved {
-            segments: segments.to_vec(),
+            segments: owned(segments).collect(),
             via_glob: false,
         };
         let Some(first) = segments.first() else {
@@ -196,7 +196,7 @@ impl<'a> Resolver<'a> {
                     path.global,
                     hops + 1,
                 );
-                target.segments.extend(segments[1..].iter().cloned());
+                target.segments.extend(owned(&segments[1..]));
                 return target;
             }
             if module.declares(first) {
@@ -217,13 +217,13 @@ impl<'a> Resolver<'a> {
         &self,
         facts: &FileFacts,
         module_path: &[String],
-        segments: &[String],
+        segments: &[Segment],
         hops: usize,
     ) -> Resolved {
         let mut resolved = Vec::with_capacity(1 + module_path.len() + segments.len());
         resolved.push(facts.crate_name.clone());
         resolved.extend(module_path.iter().cloned());
-        resolved.extend(segments.iter().cloned());
+        resolved.extend(owned(segments));
         self.follow_reexports(resolved, hops)
     }
 
@@ -273,7 +273,7 @@ impl<'a> Resolver<'a> {
         &self,
         file_index: usize,
         scope: ScopeId,
-        segments: &[String],
+        segments: &[Segment],
     ) -> Option<Resolved> {
         let facts = &self.files[file_index];
         let mut external_candidates = Vec::new();
@@ -284,7 +284,7 @@ impl<'a> Resolver<'a> {
                 if let Some(declares) = self.module_declares(&base.segments, &segments[0]) {
                     if declares {
                         let mut resolved = base.segments.clone();
-                        resolved.extend(segments.iter().cloned());
+                        resolved.extend(owned(segments));
                         return Some(Resolved {
                             segments: resolved,
                             via_glob: true,
@@ -300,7 +300,7 @@ impl<'a> Resolver<'a> {
             return None;
         }
         let mut resolved = external_candidates.remove(0);
-        resolved.extend(segments.iter().cloned());
+        resolved.extend(owned(segments));
         Some(Resolved {
             segments: resolved,
             via_glob: true,
@@ -319,6 +319,11 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// Written path segments as the owned strings of a [`Resolved`] path.
+fn owned(segments: &[Segment]) -> impl Iterator<Item = String> + '_ {
+    segments.iter().map(|segment| segment.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::PathRef;
@@ -328,7 +333,7 @@ mod tests {
 
     fn path(text: &str) -> PathRef {
         PathRef {
-            segments: text.split("::").map(str::to_string).collect(),
+            segments: text.split("::").map(crate::model::Segment::from).collect(),
             global: false,
             has_turbofish: false,
         }

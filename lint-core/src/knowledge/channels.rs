@@ -322,11 +322,11 @@ pub fn is_event_loop_poll(receiver_name: &str, method: &str) -> bool {
 }
 
 /// Stream wrappers of a receiver (`ReceiverStream::new(rx)`), by the constructor's path.
-pub fn is_receiver_stream_constructor(segments: &[String]) -> bool {
-    segments.last().is_some_and(|last| last == "new")
+pub fn is_receiver_stream_constructor(segments: &[impl AsRef<str>]) -> bool {
+    segments.last().is_some_and(|last| last.as_ref() == "new")
         && segments
             .iter()
-            .any(|segment| segment.ends_with("ReceiverStream"))
+            .any(|segment| segment.as_ref().ends_with("ReceiverStream"))
 }
 
 /// Receiver types of channels with no capacity (`UnboundedReceiver`).

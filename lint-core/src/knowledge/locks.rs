@@ -1211,18 +1211,20 @@ pub fn is_probably_not_a_lock(text: &str) -> bool {
 const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
 
 /// `Arc::new` / `Rc::new` as the segments of a called path: a new shared allocation.
-pub fn is_shared_pointer_new_path(segments: &[String]) -> bool {
+pub fn is_shared_pointer_new_path(segments: &[impl AsRef<str>]) -> bool {
     match segments {
-        [.., pointer, function] => function == "new" && SHARED_POINTERS.contains(&pointer.as_str()),
+        [.., pointer, function] => {
+            function.as_ref() == "new" && SHARED_POINTERS.contains(&pointer.as_ref())
+        }
         _ => false,
     }
 }
 
 /// `Arc::clone` / `Rc::clone` as the segments of a called path: the same value again.
-pub fn is_shared_pointer_clone_path(segments: &[String]) -> bool {
+pub fn is_shared_pointer_clone_path(segments: &[impl AsRef<str>]) -> bool {
     match segments {
         [.., pointer, function] => {
-            function == "clone" && SHARED_POINTERS.contains(&pointer.as_str())
+            function.as_ref() == "clone" && SHARED_POINTERS.contains(&pointer.as_ref())
         }
         _ => false,
     }

@@ -167,7 +167,7 @@ pub fn is_inline_runner(canonical: &str) -> bool {
 }
 
 /// `thread::Builder::new()` (or `std::thread::Builder::new()`): its `spawn` starts a thread.
-pub fn is_thread_builder_path(segments: &[String]) -> bool {
-    segments.iter().any(|segment| segment == "thread")
-        && segments.last().is_some_and(|last| last == "new")
+pub fn is_thread_builder_path(segments: &[impl AsRef<str>]) -> bool {
+    segments.iter().any(|segment| segment.as_ref() == "thread")
+        && segments.last().is_some_and(|last| last.as_ref() == "new")
 }

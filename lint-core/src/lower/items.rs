@@ -11,8 +11,8 @@ use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
     BodyContents, Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl,
-    ModulePath, ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, StaticDef, StructDef,
-    TraitDef, TypeAlias, TypeRef,
+    ModulePath, ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, Segment, StaticDef,
+    StructDef, TraitDef, TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -551,7 +551,7 @@ fn parse_static_entries(
 
 fn single_segment_path(name: String) -> PathRef {
     PathRef {
-        segments: vec![name],
+        segments: vec![name.into()],
         global: false,
         has_turbofish: false,
     }
@@ -559,7 +559,7 @@ fn single_segment_path(name: String) -> PathRef {
 
 fn flatten_use_tree(tree: &syn::UseTree, prefix: Vec<String>, global: bool, out: &mut Vec<Import>) {
     let make_path = |segments: Vec<String>| PathRef {
-        segments,
+        segments: segments.into_iter().map(Segment::from).collect(),
         global,
         has_turbofish: false,
     };

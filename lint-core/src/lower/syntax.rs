@@ -5,13 +5,14 @@ use syn::spanned::Spanned;
 use super::SpanContext;
 use crate::model::body::Binding;
 use crate::model::{PathRef, Pattern, TypeRef};
+use compact_str::ToCompactString;
 
 pub fn path_ref(path: &syn::Path) -> PathRef {
     PathRef {
         segments: path
             .segments
             .iter()
-            .map(|segment| segment.ident.to_string())
+            .map(|segment| segment.ident.to_compact_string())
             .collect(),
         global: path.leading_colon.is_some(),
         has_turbofish: path

@@ -15,13 +15,17 @@ use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
 
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
+/// One segment of a written path (`std`, `sync`, `Mutex`): up to 24 bytes inline.
+pub type Segment = compact_str::CompactString;
+
 /// A module path inside its crate (`["net", "server"]`), shared by the items of one
 /// module: every function, `impl`, struct and static has one.
 pub type ModulePath = std::sync::Arc<[String]>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
-    pub segments: Vec<String>,
+    /// Identifiers are short: each segment is kept inline, without an allocation.
+    pub segments: Vec<Segment>,
     /// Written with a leading `::` (`::std::sync::Mutex`).
     pub global: bool,
     /// Written with generic arguments somewhere (`channel::<u8>`); kept for messages only.
@@ -30,7 +34,7 @@ pub struct PathRef {
 
 impl PathRef {
     pub fn last(&self) -> &str {
-        self.segments.last().map(String::as_str).unwrap_or("")
+        self.segments.last().map(Segment::as_str).unwrap_or("")
     }
 
     pub fn display(&self) -> String {

@@ -372,7 +372,10 @@ fn spawns_on(receiver: &Expr, receiver_type: Option<&str>) -> bool {
     {
         let segments = &path.segments;
         let tail = segments.len().saturating_sub(2);
-        let last_two: Vec<&str> = segments[tail..].iter().map(String::as_str).collect();
+        let last_two: Vec<&str> = segments[tail..]
+            .iter()
+            .map(|segment| segment.as_str())
+            .collect();
         return is_spawner_constructor(&last_two);
     }
     false

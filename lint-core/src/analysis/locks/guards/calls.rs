@@ -746,14 +746,15 @@ impl Walker<'_, '_> {
 
 /// `RwLockUpgradableReadGuard::upgrade(g)`, `RwLockWriteGuard::downgrade(g)`: the mode the
 /// converted guard holds its lock in.
-fn guard_conversion(segments: &[String]) -> Option<Mode> {
+fn guard_conversion(segments: &[impl AsRef<str>]) -> Option<Mode> {
     let [.., guard_type, function] = segments else {
         return None;
     };
+    let guard_type = guard_type.as_ref();
     if !guard_type.ends_with("Guard") && !guard_type.ends_with("GuardArc") {
         return None;
     }
-    guard_method_conversion(function)
+    guard_method_conversion(function.as_ref())
 }
 
 /// The mode a guard method that converts the guard leaves the lock held in.
