@@ -279,8 +279,11 @@ fn analyze(
     // Everything besides the files that decides the findings. Run-time traces are not part
     // of the cache's key: with them, always analyze.
     let settings = format!("{configs:?}\n{skipped:?}");
-    let cache = inputs.cache.as_ref().filter(|_| runtime.is_none());
-    if let Some(diagnostics) = cache
+    let findings_cached = runtime.is_none();
+    if let Some(diagnostics) = inputs
+        .cache
+        .as_ref()
+        .filter(|_| findings_cached)
         .and_then(|cache| cache.stored_findings(&inputs.sources, &inputs.text_hashes, &settings))
     {
         progress.clear();
@@ -296,7 +299,7 @@ fn analyze(
     inputs.read_texts_again(diagnostics.iter().flat_map(lint_core::Diagnostic::files))?;
     // A suggestion that would not parse is left out (and the finding still reported).
     let _unparseable = lint_core::attach_suggestions(&inputs.sources, &mut diagnostics);
-    if let Some(cache) = inputs.cache.as_ref().filter(|_| runtime.is_none()) {
+    if let Some(cache) = inputs.cache.as_ref().filter(|_| findings_cached) {
         cache.store_findings(
             &inputs.sources,
             &inputs.text_hashes,
@@ -410,7 +413,8 @@ fn write_output_file(
     std::fs::write(path, buffer).with_context(|| format!("could not write {}", path.display()))
 }
 
-/// Sorts findings by file path, line, column, rule and message (file ids follow discovery
+/// Sorts findings by file path, position (a byte offset orders as line and column do), rule
+/// and message (file ids follow discovery
 /// order, in waves of `mod` declarations, not path order), removing exact repeats.
 fn sort_by_path(inputs: &discover::Inputs, diagnostics: &mut Vec<lint_core::Diagnostic>) {
     let path_of = |diagnostic: &lint_core::Diagnostic| {

@@ -351,7 +351,8 @@ pub struct FileFacts {
     /// facts: set from the source when loaded.
     #[serde(skip)]
     pub path: String,
-    /// Line starts, to place sites known only by line and column (run-time traces).
+    /// Line starts: the line of a span (suppressions, run-time traces, fingerprints), and
+    /// sites known only by line and column (run-time traces).
     pub lines: LineIndex,
     pub crate_name: String,
     /// The package (as in [`crate::SourceFile::package`]). Not stored with the facts: set

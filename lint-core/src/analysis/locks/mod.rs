@@ -282,27 +282,22 @@ pub fn analyze_locks<'a>(
         borrows.excludes(witness)
     });
     after_pass("lock graph");
-    let witness_files = |witness: &EdgeWitness| {
-        std::iter::once(witness.function.file())
-            .chain(witness.chain.iter().map(|(callee, _)| callee.file()))
-            .collect::<Vec<_>>()
-    };
+    // Two witnesses combine when each function of one can be in a build with each of the
+    // other's: no `cfg` excludes it and no two are in rival versions of one package.
     let coexist = |a: &EdgeWitness, b: &EdgeWitness| {
         let functions = |witness: &EdgeWitness| {
             std::iter::once(witness.function)
                 .chain(witness.chain.iter().map(|(callee, _)| *callee))
-                .map(|function| &files[function.file()].functions[function.index()])
                 .collect::<Vec<_>>()
         };
-        let (a_files, b_files) = (witness_files(a), witness_files(b));
         let (a, b) = (functions(a), functions(b));
-        a.iter()
-            .all(|first| b.iter().all(|second| first.can_coexist_with(second)))
-            && a_files.iter().all(|first| {
-                b_files
-                    .iter()
-                    .all(|second| !items.in_rival_packages(*first, *second))
+        let def = |function: &FunctionRef| &files[function.file()].functions[function.index()];
+        a.iter().all(|first| {
+            b.iter().all(|second| {
+                def(first).can_coexist_with(def(second))
+                    && !items.in_rival_packages(first.file(), second.file())
             })
+        })
     };
     analysis.clusters = cycles::find_clusters(&found.edges, &coexist);
     analysis.edges = found.edges;
