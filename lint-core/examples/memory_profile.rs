@@ -235,6 +235,27 @@ fn profile() {
     }
     report("bodies dropped");
     for file in &mut facts {
+        for function in &mut file.functions {
+            function.generics = Vec::new();
+        }
+    }
+    report("function generics dropped");
+    for file in &mut facts {
+        for function in &mut file.functions {
+            function.params = Vec::new();
+            function.return_type = None;
+        }
+    }
+    report("function params, returns dropped");
+    for file in &mut facts {
+        for function in &mut file.functions {
+            function.cfg = Vec::new();
+            function.trait_path = None;
+            function.self_type = None;
+        }
+    }
+    report("function cfg, trait, self dropped");
+    for file in &mut facts {
         file.functions = Vec::new();
     }
     report("functions dropped");

@@ -22,10 +22,24 @@ pub struct NestingBound {
 }
 
 /// Keywords that chain expressions or types without brackets (as `check_nesting` counts).
-const CHAINING_KEYWORDS: &[&[u8]] = &[
-    b"as", b"else", b"if", b"let", b"return", b"break", b"move", b"async", b"await", b"dyn",
-    b"impl", b"in",
-];
+/// A `match` (rather than a list searched in turn): every name of a file is asked.
+fn is_chaining_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"as"
+            | b"else"
+            | b"if"
+            | b"let"
+            | b"return"
+            | b"break"
+            | b"move"
+            | b"async"
+            | b"await"
+            | b"dyn"
+            | b"impl"
+            | b"in"
+    )
+}
 
 /// The bound for `text`, or `None` when the scan cannot vouch for it (then the token check
 /// must run).
@@ -68,8 +82,13 @@ impl Scan<'_> {
         let was_equals = std::mem::take(&mut self.previous_was_equals);
         match byte {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {
-                self.at += 1;
                 // Whitespace makes the `=` alone: `= >` is not `=>`.
+                self.at += 1;
+                while self.at < self.bytes.len()
+                    && matches!(self.bytes[self.at], b' ' | b'\t' | b'\n' | b'\r')
+                {
+                    self.at += 1;
+                }
             }
             b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
             b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
@@ -133,9 +152,8 @@ impl Scan<'_> {
 
     fn line_comment(&mut self) {
         self.as_doc_comment();
-        while self.at < self.bytes.len() && self.bytes[self.at] != b'\n' {
-            self.at += 1;
-        }
+        self.at = memchr::memchr(b'\n', &self.bytes[self.at..])
+            .map_or(self.bytes.len(), |newline| self.at + newline);
     }
 
     /// `/* .. */`, nested.
@@ -144,6 +162,8 @@ impl Scan<'_> {
         self.at += 2;
         let mut depth = 1usize;
         while depth > 0 {
+            // Nothing but a `/` or a `*` can open or close a comment.
+            self.at += memchr::memchr2(b'/', b'*', self.bytes.get(self.at..)?)?;
             match (self.peek(0)?, self.peek(1)) {
                 (b'/', Some(b'*')) => {
                     depth += 1;
@@ -163,6 +183,8 @@ impl Scan<'_> {
     fn string(&mut self) -> Option<()> {
         self.at += 1;
         loop {
+            // Only a `\\` or a `"` changes anything.
+            self.at += memchr::memchr2(b'\\', b'"', self.bytes.get(self.at..)?)?;
             match self.peek(0)? {
                 b'\\' => self.at += 2,
                 b'"' => {
@@ -220,22 +242,20 @@ impl Scan<'_> {
     /// Digits, letters and `_` (suffixes and exponents); a `.`, `+` or `-` inside a number
     /// is read as an operator, which only counts high.
     fn number(&mut self) {
-        while self
-            .peek(0)
-            .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
-        {
-            self.at += 1;
-        }
+        self.skip_while(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
     }
 
     /// Skips the bytes of a name: ASCII letters, digits, `_`, and any non-ASCII character.
     fn name_bytes(&mut self) {
-        while self
-            .peek(0)
-            .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80)
-        {
-            self.at += 1;
-        }
+        self.skip_while(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80);
+    }
+
+    fn skip_while(&mut self, mut keep: impl FnMut(u8) -> bool) {
+        let rest = &self.bytes[self.at..];
+        self.at += rest
+            .iter()
+            .position(|&byte| !keep(byte))
+            .unwrap_or(rest.len());
     }
 
     /// A name or keyword (non-ASCII letters included), or the prefix of a raw string,
@@ -264,7 +284,7 @@ impl Scan<'_> {
             (b"b" | b"c", Some(b'"')) => self.string(),
             (b"b", Some(b'\'')) => self.quote(),
             _ => {
-                if CHAINING_KEYWORDS.contains(&word) {
+                if is_chaining_keyword(word) {
                     self.operators(1);
                 }
                 Some(())
