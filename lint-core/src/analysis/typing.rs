@@ -519,7 +519,7 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
             if let Some(name) = let_stmt.pattern.simple_name() {
                 out.push(Binding::Let {
                     name,
-                    ty: let_stmt.ty.as_ref(),
+                    ty: let_stmt.ty.as_deref(),
                     init: let_stmt.init.as_ref(),
                     scope,
                 });

@@ -295,7 +295,7 @@ impl ItemWalker<'_, '_, '_> {
                     .ident
                     .as_ref()
                     .map_or_else(|| index.to_string(), ToString::to_string),
-                ty: type_ref(self.context, &field.ty),
+                ty: self.context.share_type(type_ref(self.context, &field.ty)),
                 span: self.context.convert(
                     field
                         .ident
@@ -404,13 +404,13 @@ impl ItemWalker<'_, '_, '_> {
             .filter_map(|input| match input {
                 syn::FnArg::Typed(typed) => Some(Param {
                     pattern: lowerer.pattern(&typed.pat),
-                    ty: type_ref(self.context, &typed.ty),
+                    ty: self.context.share_type(type_ref(self.context, &typed.ty)),
                 }),
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
         let return_type = match &sig.output {
-            syn::ReturnType::Type(_, ty) => Some(type_ref(self.context, ty)),
+            syn::ReturnType::Type(_, ty) => Some(self.context.share_type(type_ref(self.context, ty))),
             syn::ReturnType::Default => None,
         };
         let mut generics = owner.generics.clone();

@@ -18,7 +18,7 @@ mod tokens;
 
 use proc_macro2::TokenStream;
 
-use crate::model::{FileFacts, ParseFailure};
+use crate::model::{FileFacts, ParseFailure, SharedType, TypeRef};
 use crate::source::SourceFile;
 use crate::span::{FileId, LineIndex, Span};
 
@@ -31,11 +31,7 @@ pub const MAX_EXPR_NESTING: usize = 1_000;
 /// Parses and lowers `source`, the file known to the analysis as `file`.
 pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     let text = blank_out_shebang_and_bom(&source.text);
-    let context = SpanContext {
-        file,
-        text: &text,
-        lines: LineIndex::new(&text),
-    };
+    let context = SpanContext::new(file, &text);
     let mut facts = FileFacts {
         file,
         crate_name: source.crate_name.clone(),
@@ -71,14 +67,34 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     facts
 }
 
-/// Converts proc-macro2 spans of the file being lowered into [`Span`]s.
+/// What lowering one file keeps at hand: its text and line starts, to convert proc-macro2
+/// spans into [`Span`]s, and the written types already lowered, which the file's
+/// signatures, fields and `let`s share ([`crate::model::SharedType`]).
 pub(crate) struct SpanContext<'a> {
     pub file: FileId,
     pub text: &'a str,
     pub lines: LineIndex,
+    shared_types: std::cell::RefCell<crate::hash::HashMap<TypeRef, SharedType>>,
 }
 
-impl SpanContext<'_> {
+impl<'a> SpanContext<'a> {
+    pub fn new(file: FileId, text: &'a str) -> SpanContext<'a> {
+        SpanContext {
+            file,
+            text,
+            lines: LineIndex::new(text),
+            shared_types: Default::default(),
+        }
+    }
+
+    /// `ty`, as the one shared copy of it for this file.
+    pub fn share_type(&self, ty: TypeRef) -> SharedType {
+        self.shared_types
+            .borrow_mut()
+            .entry(ty)
+            .or_insert_with_key(|ty| SharedType::new(ty.clone()))
+            .clone()
+    }
     /// Where `span` is in the file. proc-macro2 counts positions in chars; on ASCII lines
     /// (almost all) its line and column give the byte offsets directly, which is much
     /// cheaper than its `byte_range` (a char-to-byte table it fills as it goes).
@@ -117,11 +133,7 @@ impl SpanContext<'_> {
 /// and after, as [`lower_file`] does.
 pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Option<syn::File> {
     let text = blank_out_shebang_and_bom(text);
-    let context = SpanContext {
-        file: FileId(0),
-        text: &text,
-        lines: LineIndex::new(&text),
-    };
+    let context = SpanContext::new(FileId(0), &text);
     parse(&context, &text, edition).ok()
 }
 
@@ -347,11 +359,7 @@ mod tests {
     #[test]
     fn spans_on_ascii_lines_are_converted_as_through_byte_ranges() {
         let text = "fn f() {\n    let s = \"é\"; g(s);\n}\r\nfn h() { 1 }\n";
-        let context = SpanContext {
-            file: FileId(3),
-            text,
-            lines: LineIndex::new(text),
-        };
+        let context = SpanContext::new(FileId(3), text);
         proc_macro2::extra::invalidate_current_thread_spans();
         let tokens: TokenStream = text.parse().expect("tokenizes");
         let mut stack: Vec<TokenStream> = vec![tokens];

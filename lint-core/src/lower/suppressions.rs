@@ -137,11 +137,7 @@ mod tests {
     use crate::span::{FileId, LineIndex};
 
     fn find_in(text: &str) -> Vec<Suppression> {
-        let context = SpanContext {
-            file: FileId(0),
-            text,
-            lines: LineIndex::new(text),
-        };
+        let context = SpanContext::new(FileId(0), text);
         find(&context, text)
     }
 

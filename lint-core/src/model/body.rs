@@ -6,7 +6,7 @@
 //! Expressions that only combine values (operators, literals, tuples, struct literals,
 //! casts) become [`ExprKind::Compound`] with their operands in order.
 
-use super::{PathRef, TypeRef};
+use super::{PathRef, SharedType, TypeRef};
 use crate::span::Span;
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -38,7 +38,7 @@ pub enum Stmt {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LetStmt {
     pub pattern: Pattern,
-    pub ty: Option<TypeRef>,
+    pub ty: Option<SharedType>,
     pub init: Option<Expr>,
     /// `let .. else { .. }`.
     pub else_block: Option<Block>,

@@ -9,7 +9,7 @@ pub mod persist;
 pub mod types;
 
 pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt};
-pub use types::TypeRef;
+pub use types::{SharedType, TypeRef};
 
 use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
@@ -103,7 +103,7 @@ pub struct ModDecl {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub pattern: Pattern,
-    pub ty: TypeRef,
+    pub ty: SharedType,
 }
 
 /// The receiver of a method: `self`, `&self`, `&mut self`, or `self: Arc<Self>`.
@@ -151,7 +151,7 @@ pub struct Function {
     pub trait_path: Option<PathRef>,
     pub receiver: Option<Receiver>,
     pub params: Vec<Param>,
-    pub return_type: Option<TypeRef>,
+    pub return_type: Option<SharedType>,
     /// Generic parameters of the enclosing `impl` and of the function, with their bounds.
     pub generics: Vec<GenericParam>,
     pub is_async: bool,
@@ -220,7 +220,7 @@ impl Function {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub name: String,
-    pub ty: TypeRef,
+    pub ty: SharedType,
     pub span: Span,
 }
 
@@ -393,6 +393,26 @@ pub enum CollectionLiteral {
 }
 
 impl FileFacts {
+    /// Makes the signatures and fields of this file that write the same type share one copy
+    /// of it, as lowering leaves them ([`SharedType`]); for facts decoded from the cache,
+    /// which come back with a copy each. (`let` types stay as decoded: they are few.)
+    pub fn share_written_types(&mut self) {
+        let mut shared: crate::hash::HashMap<TypeRef, SharedType> = Default::default();
+        let mut share = |ty: &mut SharedType| match shared.get(&**ty) {
+            Some(first) => *ty = first.clone(),
+            None => {
+                shared.insert((**ty).clone(), ty.clone());
+            }
+        };
+        for function in &mut self.functions {
+            function.params.iter_mut().for_each(|param| share(&mut param.ty));
+            function.return_type.iter_mut().for_each(&mut share);
+        }
+        for definition in &mut self.structs {
+            definition.fields.iter_mut().for_each(|field| share(&mut field.ty));
+        }
+    }
+
     /// Gives back the room vectors kept from growing while the file was lowered (the facts
     /// of every file are kept for the whole run).
     pub fn shrink_to_fit(&mut self) {

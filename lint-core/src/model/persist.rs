@@ -84,6 +84,7 @@ pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Opti
         postcard::from_bytes::<FileFacts>(rest).ok()
     });
     let mut facts = decoded?;
+    facts.share_written_types();
     facts.file = file;
     facts.path = source.path.clone();
     facts.package = source.package.clone();

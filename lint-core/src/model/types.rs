@@ -2,6 +2,11 @@
 
 use super::PathRef;
 
+/// A written type shared by every place of one file that writes the same type (parameter,
+/// return, field and `let` types): a file writes the same few types many times
+/// (`&mut fmt::Formatter<'_>`, `Result<(), Error>`), and these are kept for the whole run.
+pub type SharedType = std::sync::Arc<TypeRef>;
+
 /// A type as written, with generic arguments kept so `Arc<Mutex<T>>` can be looked through.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {

@@ -115,7 +115,12 @@ pub struct IdentityContext<'a> {
     pub typing: Typing<'a>,
     /// Where the function is written: its file, scope, `Self` and generics.
     pub at: TypeScope<'a>,
-    pub function_path: String,
+    /// The function being analyzed.
+    pub function: &'a crate::model::Function,
+    /// Its readable path, for the classes named after it (locals, parameters), built the
+    /// first time one is: most functions never need it. Read through
+    /// [`IdentityContext::function_path`].
+    pub function_path: std::cell::OnceCell<String>,
     /// The function's local types (cached on the program).
     pub types: &'a FunctionTypes,
     /// The simple names of the function's parameters, by position (`self` not counted).
@@ -130,6 +135,12 @@ pub struct IdentityContext<'a> {
 }
 
 impl IdentityContext<'_> {
+    /// The readable path of the function being analyzed (`net::Server::accept`).
+    pub fn function_path(&self) -> &str {
+        self.function_path
+            .get_or_init(|| self.function.display_path())
+    }
+
     pub fn identify(&self, expr: &Expr) -> Identity {
         match &expr.kind {
             ExprKind::Path(path) if path.segments.len() == 1 => {
@@ -299,12 +310,12 @@ impl IdentityContext<'_> {
             .position(|param| param.as_deref() == Some(name))
         {
             Some(index) => ClassKey::Param {
-                function: self.function_path.clone(),
+                function: self.function_path().to_string(),
                 index,
                 name: name.to_string(),
             },
             None => ClassKey::Local {
-                function: self.function_path.clone(),
+                function: self.function_path().to_string(),
                 name: name.to_string(),
             },
         }

@@ -162,7 +162,8 @@ pub fn analyze_locks<'a>(
                 self_type: items.self_type_of(function_ref),
                 generics: &function.generics,
             },
-            function_path: function.display_path(),
+            function,
+            function_path: std::cell::OnceCell::new(),
             types: &function_types[function_ref.file()][function_ref.index()],
             params: function
                 .params
@@ -487,7 +488,7 @@ fn format_impls(
 fn hands_back_guard(function: &Function) -> Option<usize> {
     guard_type_mode(function.return_type.as_ref()?)?;
     function.params.iter().position(|param| {
-        matches!(param.ty, crate::model::TypeRef::Path { .. })
+        matches!(*param.ty, crate::model::TypeRef::Path { .. })
             && guard_type_mode(&param.ty).is_some()
     })
 }

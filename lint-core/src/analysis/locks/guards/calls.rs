@@ -583,8 +583,12 @@ impl Walker<'_, '_> {
     ) -> Vec<(usize, Vec<Held>)> {
         let mut found = Vec::new();
         for callee in callees {
+            let invocations = (self.context.callback_holds)(*callee);
+            if invocations.is_empty() {
+                continue;
+            }
             let name = (self.context.function_name)(*callee);
-            for invocation in (self.context.callback_holds)(*callee) {
+            for invocation in invocations {
                 let held = invocation
                     .held
                     .iter()

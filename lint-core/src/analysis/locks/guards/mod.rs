@@ -655,7 +655,7 @@ impl Walker<'_, '_> {
             self.held.push(Held {
                 target: LockTarget {
                     class: ClassKey::Param {
-                        function: self.context.identity.function_path.clone(),
+                        function: self.context.identity.function_path().to_string(),
                         index,
                         name: name.clone(),
                     },
@@ -746,7 +746,7 @@ impl Walker<'_, '_> {
                 }
                 Some(LockTarget {
                     class: ClassKey::Textual {
-                        function: self.context.identity.function_path.clone(),
+                        function: self.context.identity.function_path().to_string(),
                         text: text.clone(),
                     },
                     lock_type: UNKNOWN_MUTEX,
