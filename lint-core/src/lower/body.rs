@@ -145,7 +145,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
 
     fn let_stmt(&mut self, local: &syn::Local) -> LetStmt {
         let ty = match &local.pat {
-            syn::Pat::Type(typed) => Some(self.context.share_type(type_ref(self.context, &typed.ty))),
+            syn::Pat::Type(typed) => {
+                Some(self.context.share_type(type_ref(self.context, &typed.ty)))
+            }
             _ => None,
         };
         let (init, else_block) = match &local.init {

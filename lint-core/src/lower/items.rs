@@ -322,7 +322,7 @@ impl ItemWalker<'_, '_, '_> {
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         let mut lowerer = BodyLowerer::new(self.context);
-        let init = init.map(|expr| lowerer.expr(expr));
+        let init = init.map(|expr| lowerer.expr(expr)).filter(makes_calls);
         if let Some(failure) = lowerer.too_deep {
             return Err(failure);
         }
@@ -410,7 +410,9 @@ impl ItemWalker<'_, '_, '_> {
             })
             .collect();
         let return_type = match &sig.output {
-            syn::ReturnType::Type(_, ty) => Some(self.context.share_type(type_ref(self.context, ty))),
+            syn::ReturnType::Type(_, ty) => {
+                Some(self.context.share_type(type_ref(self.context, ty)))
+            }
             syn::ReturnType::Default => None,
         };
         let mut generics = owner.generics.clone();
@@ -751,4 +753,20 @@ fn receiver_kind(receiver: &syn::Receiver) -> Receiver {
         },
         _ => Receiver::Handle,
     }
+}
+
+/// Whether an initializer makes a call, a method call or a macro call anywhere inside (its
+/// closures included). Nothing reads an initializer but the call sites in it
+/// (`analysis::call_sites`, with this same walk), so one without any is not kept: most are
+/// constants (`const LIMIT: usize = 64`, `&["GET", "POST"]`).
+fn makes_calls(init: &crate::model::Expr) -> bool {
+    use crate::model::ExprKind;
+    let mut found = false;
+    init.walk(&mut |expr| {
+        found |= matches!(
+            expr.kind,
+            ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Macro(_)
+        );
+    });
+    found
 }

@@ -242,6 +242,8 @@ pub struct StaticDef {
     pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
+    /// The initializer, when it makes a call (only the call sites in it are read; lowering
+    /// leaves out the others, most of them constants).
     pub init: Option<Expr>,
     pub span: Span,
 }
@@ -405,11 +407,17 @@ impl FileFacts {
             }
         };
         for function in &mut self.functions {
-            function.params.iter_mut().for_each(|param| share(&mut param.ty));
+            function
+                .params
+                .iter_mut()
+                .for_each(|param| share(&mut param.ty));
             function.return_type.iter_mut().for_each(&mut share);
         }
         for definition in &mut self.structs {
-            definition.fields.iter_mut().for_each(|field| share(&mut field.ty));
+            definition
+                .fields
+                .iter_mut()
+                .for_each(|field| share(&mut field.ty));
         }
     }
 
