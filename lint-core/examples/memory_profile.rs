@@ -207,6 +207,34 @@ fn profile() {
             wide_sites += usize::from(site.callees.len() > 50);
         }
         println!("call-graph edges {edges:?}, {wide_sites} calls with more than 50 callees");
+        // What the guard walks keep: every function's recorded calls, acquisitions and
+        // blocking candidates, most with nothing held.
+        let walks = &program.locks.functions;
+        let calls = walks.values().map(|locks| locks.calls.len()).sum::<usize>();
+        let bare_calls = walks
+            .values()
+            .flat_map(|locks| &locks.calls)
+            .filter(|call| call.held.is_empty() && call.arguments.is_empty())
+            .count();
+        let blocking = walks
+            .values()
+            .map(|locks| locks.blocking.len())
+            .sum::<usize>();
+        let bare_blocking = walks
+            .values()
+            .flat_map(|locks| &locks.blocking)
+            .filter(|candidate| candidate.held.is_empty())
+            .count();
+        let acquisitions = walks
+            .values()
+            .map(|locks| locks.acquisitions.len())
+            .sum::<usize>();
+        println!(
+            "guard walks: {} functions, {calls} calls ({bare_calls} holding nothing, {} bytes each), {blocking} blocking candidates ({bare_blocking} holding nothing, {} bytes each), {acquisitions} acquisitions",
+            walks.len(),
+            std::mem::size_of::<lint_core::analysis::locks::guards::HeldCall>(),
+            std::mem::size_of::<lint_core::analysis::locks::guards::BlockingCandidate>(),
+        );
         for rule in lint_core::rules::ALL {
             let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) else {
                 continue;

@@ -6,6 +6,7 @@ pub mod call_sites;
 pub mod channels;
 pub mod exprs;
 pub mod format_strings;
+pub mod function_map;
 pub mod items;
 pub mod locks;
 pub mod loops;

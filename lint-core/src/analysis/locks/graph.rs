@@ -2,7 +2,8 @@
 //! inside a call) while a guard of `A` is alive, with the witness sites (its cycles are in
 //! [`super::cycles`]); and locks acquired again while their own guard is alive.
 
-use crate::hash::{HashMap, HashSet};
+use crate::analysis::function_map::FunctionMap;
+use crate::hash::HashSet;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub struct GraphFindings {
 /// Builds the graph; `cannot_deadlock` tells witnesses that no other thread can interleave
 /// with (see [`super::borrows`]), which are left out.
 pub fn build(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     summaries: &Summaries,
     makers: &Makers<'_>,
     cannot_deadlock: &dyn Fn(&EdgeWitness) -> bool,

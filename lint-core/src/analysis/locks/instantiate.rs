@@ -9,7 +9,7 @@
 //! lock, or one of whose held locks, came from an argument. Orders between the caller's
 //! guards and the callee's field or static locks are already in the callee's summary.
 
-use crate::hash::HashMap;
+use crate::analysis::function_map::FunctionMap;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -76,7 +76,7 @@ impl InstantiatedAcquisition {
 
 /// Every acquisition reached through calls that pass locks or guards.
 pub fn instantiate_all(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     summaries: &Summaries,
 ) -> Vec<InstantiatedAcquisition> {
     let mut found = Vec::new();
@@ -161,7 +161,7 @@ fn substitution_of(
 }
 
 struct Instantiation<'f, 'o> {
-    functions: &'f HashMap<FunctionRef, FunctionLocks>,
+    functions: &'f FunctionMap<FunctionLocks>,
     summaries: &'f Summaries,
     caller: FunctionRef,
     found: &'o mut Vec<InstantiatedAcquisition>,

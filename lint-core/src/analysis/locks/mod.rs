@@ -15,6 +15,7 @@ pub mod instantiate;
 pub mod same_class;
 pub mod summaries;
 
+use crate::analysis::function_map::FunctionMap;
 use crate::hash::HashMap;
 
 use rayon::prelude::*;
@@ -110,7 +111,7 @@ pub struct GuardAcrossAwait {
 /// Everything the lock rules report from.
 #[derive(Default)]
 pub struct LockAnalysis {
-    pub functions: HashMap<FunctionRef, FunctionLocks>,
+    pub functions: FunctionMap<FunctionLocks>,
     /// The lock-order graph: every edge with its witnesses.
     pub edges: Edges,
     /// Deadlock-capable cycles, one cluster per problem.
@@ -226,7 +227,7 @@ pub fn analyze_locks<'a>(
     after_pass("lock prepasses");
     let no_callbacks = HashMap::default();
     // Each function's walk is independent of the others: run them in parallel.
-    let mut walked: HashMap<FunctionRef, FunctionLocks> = functions
+    let mut walked: FunctionMap<FunctionLocks> = functions
         .par_iter()
         .map(|(function_ref, function)| {
             (
@@ -234,6 +235,8 @@ pub fn analyze_locks<'a>(
                 shared.walk(*function_ref, function, &no_callbacks),
             )
         })
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect();
     // Second pass for callers of functions that call a closure parameter under a lock
     // (`fn with_state(&self, f: impl FnOnce(&mut State))`): their closures run with it held.
@@ -689,7 +692,7 @@ struct Writers<'a> {
 }
 
 impl<'a> Writers<'a> {
-    fn of(functions: &'a HashMap<FunctionRef, FunctionLocks>, items: &'a ItemIndex) -> Self {
+    fn of(functions: &'a FunctionMap<FunctionLocks>, items: &'a ItemIndex) -> Self {
         let mut sites: HashMap<&ClassKey, Vec<(FunctionRef, Span)>> = HashMap::default();
         let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
         ordered.par_sort_unstable_by_key(|(function, _)| **function);
@@ -739,7 +742,7 @@ fn with_possible_writers(clusters: Vec<CycleCluster>, writers: &Writers<'_>) -> 
 }
 
 /// Blocking guards alive at an `.await`, reported once per guard (at its first `.await`).
-fn guards_across_await(functions: &HashMap<FunctionRef, FunctionLocks>) -> Vec<GuardAcrossAwait> {
+fn guards_across_await(functions: &FunctionMap<FunctionLocks>) -> Vec<GuardAcrossAwait> {
     let mut found: Vec<GuardAcrossAwait> = Vec::new();
     let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
     ordered.par_sort_unstable_by_key(|(function, _)| **function);

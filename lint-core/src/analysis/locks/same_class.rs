@@ -12,6 +12,7 @@
 //! locks two of its parameters is left to its call sites when the workspace calls it with
 //! locks ([`super::instantiate`]).
 
+use crate::analysis::function_map::FunctionMap;
 use crate::hash::{HashMap, HashSet};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -57,7 +58,7 @@ pub struct FunctionFacts<'a> {
 }
 
 pub fn find(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     facts: &FunctionFacts<'_>,
 ) -> Vec<SameClassNesting> {
     let mut order: Vec<&FunctionRef> = functions.keys().collect();

@@ -9,6 +9,7 @@
 //! [`MAX_CHAIN`] calls long, and a component gets at most [`ROUNDS_PER_MEMBER`]
 //! recomputations per member.
 
+use crate::analysis::function_map::FunctionMap;
 use crate::hash::HashMap;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -57,7 +58,7 @@ pub struct Summaries {
     pub bounded: BTreeSet<FunctionRef>,
 }
 
-pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
+pub fn summarize(functions: &FunctionMap<FunctionLocks>) -> Summaries {
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     order.par_sort_unstable();
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
@@ -91,7 +92,7 @@ pub fn summarize(functions: &HashMap<FunctionRef, FunctionLocks>) -> Summaries {
 /// callees inside the component changed. `lower`: the summaries of the components it
 /// calls. Returns each member's summary and whether a bound cut it short.
 fn summarize_component(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     members: &[FunctionRef],
     callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
     lower: &HashMap<FunctionRef, (Summary, bool)>,

@@ -8,6 +8,7 @@
 //! two sides name it differently (a field here, a parameter there), by the site that
 //! created it (`origins`).
 
+use crate::analysis::function_map::FunctionMap;
 use crate::hash::HashMap;
 use rayon::prelude::*;
 
@@ -51,7 +52,7 @@ struct Producer<'s> {
 /// Every producer/consumer pair that closes a cycle through a channel and a lock.
 pub fn channel_cycles(
     inputs: &Inputs<'_, '_>,
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     sites: &HashMap<FunctionRef, Vec<Site>>,
 ) -> Vec<ChannelCycle> {
     let mut ordered: Vec<&FunctionRef> = sites.keys().collect();

@@ -12,6 +12,7 @@ mod single_use;
 mod summaries;
 mod values;
 
+use crate::analysis::function_map::FunctionMap;
 use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeSet;
 
@@ -137,10 +138,7 @@ pub struct BlockingFacts {
 
 /// Every blocking call made with a guard alive, directly or through calls, and every cycle
 /// through a bounded channel and a lock (whose send is then not reported apart).
-pub fn analyze(
-    inputs: &Inputs<'_, '_>,
-    functions: &HashMap<FunctionRef, FunctionLocks>,
-) -> BlockingFacts {
+pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) -> BlockingFacts {
     let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     ordered.par_sort_unstable();
     if functions.values().any(|locks| !locks.blocking.is_empty()) {
@@ -231,9 +229,7 @@ pub fn analyze(
 /// Whether anything can wait for a lock of a class: a field or static lock that is only
 /// ever taken with `try_lock` (and the like) makes no one wait however long it is held.
 /// Locals and parameters may be locked under other names elsewhere: they always count.
-fn waited_for_classes(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
-) -> impl Fn(&ClassKey) -> bool + '_ {
+fn waited_for_classes(functions: &FunctionMap<FunctionLocks>) -> impl Fn(&ClassKey) -> bool + '_ {
     let mut acquired: HashSet<&ClassKey> = HashSet::default();
     let mut waited: HashSet<&ClassKey> = HashSet::default();
     for locks in functions.values() {
@@ -324,7 +320,7 @@ fn awaited_calls(function: &Function) -> BTreeSet<(u32, u32)> {
 /// The functions with a chain of (not isolated) calls to one of `direct`'s: a superset of
 /// those the summaries reach (their edges leave out some callees: see [`callees_reached`]).
 fn may_reach_blocking(
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     ordered: &[FunctionRef],
     direct: &HashMap<FunctionRef, MayBlock>,
 ) -> crate::hash::HashSet<FunctionRef> {
@@ -342,7 +338,7 @@ fn may_reach_blocking(
 /// closure, resolved by more than a name guess, and, for an `async fn`, awaited.
 fn propagating_calls(
     inputs: &Inputs<'_, '_>,
-    functions: &HashMap<FunctionRef, FunctionLocks>,
+    functions: &FunctionMap<FunctionLocks>,
     ordered: &[FunctionRef],
     awaited: &HashMap<FunctionRef, BTreeSet<(u32, u32)>>,
 ) -> Calls {
