@@ -119,14 +119,16 @@ impl Default for LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, byte)| *byte == b'\n')
-                .map(|(offset, _)| offset as u32 + 1),
-        );
+        line_starts
+            .extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
         let mut wide_lines = Vec::new();
-        for (line, start) in line_starts.iter().enumerate() {
+        // Most files are ASCII throughout: one check for all their lines.
+        let lines_to_check = if text.is_ascii() {
+            &[][..]
+        } else {
+            &line_starts[..]
+        };
+        for (line, start) in lines_to_check.iter().enumerate() {
             let end = line_starts
                 .get(line + 1)
                 .map_or(text.len(), |next| *next as usize);
