@@ -127,6 +127,10 @@ struct Interned {
     /// Each path as written in a scope, resolved (not for `Self::` paths, which also depend
     /// on the function's `impl`): a file's calls name the same paths over and over.
     by_scope: HashMap<ScopeId, HashMap<PathRef, Arc<Resolved>>>,
+    /// The methods found for `Type::method`, by arity: a file calls the same methods of
+    /// the same types over and over (and a type with many impls of one operator trait has
+    /// hundreds of candidates to filter).
+    type_methods: HashMap<String, Vec<(usize, Vec<FunctionRef>)>>,
 }
 
 impl Interned {
@@ -565,9 +569,36 @@ impl Collector<'_, '_> {
     /// The methods named `method` a value of type `type_path` has: inherent ones first,
     /// then trait impls, then default bodies of the workspace traits the type implements.
     fn type_methods(&self, type_path: &str, method: &str, arity: usize) -> Vec<FunctionRef> {
+        let path = format!("{type_path}::{method}");
+        if let Some((_, found)) = self
+            .interned
+            .borrow()
+            .type_methods
+            .get(&path)
+            .and_then(|by_arity| by_arity.iter().find(|(known, _)| *known == arity))
+        {
+            return found.clone();
+        }
+        let found = self.type_methods_uncached(&path, type_path, method, arity);
+        self.interned
+            .borrow_mut()
+            .type_methods
+            .entry(path)
+            .or_default()
+            .push((arity, found.clone()));
+        found
+    }
+
+    fn type_methods_uncached(
+        &self,
+        path: &str,
+        type_path: &str,
+        method: &str,
+        arity: usize,
+    ) -> Vec<FunctionRef> {
         let items = self.typing.types.items;
         let at_path: Vec<FunctionRef> = items
-            .functions_at(&format!("{type_path}::{method}"))
+            .functions_at(path)
             .iter()
             .copied()
             .filter(|function| self.takes(*function, arity))
