@@ -675,7 +675,7 @@ fn sent_through_field(
     };
     let owner = program.type_of(function_ref, base)?;
     let owner = owner.peel_wrappers().path()?.to_string();
-    Some((owner, member.clone()))
+    Some((owner, member.to_string()))
 }
 
 /// What holds back the producers of a function: a permit taken, a one-shot reply created,

@@ -1,6 +1,7 @@
 //! Lowering of function bodies: syn blocks, statements and expressions into
 //! [`crate::model::body`].
 
+use compact_str::ToCompactString;
 use syn::spanned::Spanned;
 
 use super::SpanContext;
@@ -288,8 +289,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Field(field) => {
                 let base = self.boxed(&field.base);
                 let member = match &field.member {
-                    syn::Member::Named(ident) => ident.to_string(),
-                    syn::Member::Unnamed(index) => index.index.to_string(),
+                    syn::Member::Named(ident) => ident.to_compact_string(),
+                    syn::Member::Unnamed(index) => index.index.to_compact_string(),
                 };
                 let span = base.span.to(self.span(field.member.span()));
                 (ExprKind::Field { base, member }, span)
@@ -390,7 +391,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let kind = ExprKind::MethodCall {
                     receiver,
                     method: Method::new(
-                        call.method.to_string(),
+                        call.method.to_compact_string(),
                         self.span(call.method.span()),
                         turbofish,
                     ),

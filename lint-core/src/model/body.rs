@@ -146,7 +146,8 @@ pub enum ExprKind {
     },
     Field {
         base: Box<Expr>,
-        member: String,
+        /// The field's name (inline up to 24 bytes: no allocation for a field access).
+        member: compact_str::CompactString,
     },
     Await(Box<Expr>),
     /// `expr?`.
@@ -229,13 +230,14 @@ pub struct Method(Box<MethodParts>);
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct MethodParts {
-    name: String,
+    /// Inline up to 24 bytes: no allocation for a method's name.
+    name: compact_str::CompactString,
     span: Span,
     turbofish: Vec<TypeRef>,
 }
 
 impl Method {
-    pub fn new(name: String, span: Span, turbofish: Vec<TypeRef>) -> Method {
+    pub fn new(name: compact_str::CompactString, span: Span, turbofish: Vec<TypeRef>) -> Method {
         Method(Box::new(MethodParts {
             name,
             span,
