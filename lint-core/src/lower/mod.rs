@@ -40,7 +40,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     };
     match parse(&context, &text, source.edition) {
         Ok(syntax) => {
-            let outcome = items::lower_items(&context, source, &syntax, &mut facts);
+            let outcome = items::lower_items(&context, source, syntax, &mut facts);
             if let Err(failure) = outcome {
                 facts = FileFacts {
                     file,
