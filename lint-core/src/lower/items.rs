@@ -79,8 +79,8 @@ impl ItemWalker<'_, '_, '_> {
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         self.declare_names(&items, at);
-        for item in items {
-            self.item(&item, at)?;
+        for mut item in items {
+            self.item(&mut item, at)?;
         }
         Ok(())
     }
@@ -93,7 +93,7 @@ impl ItemWalker<'_, '_, '_> {
             .extend(names);
     }
 
-    fn items(&mut self, items: &[syn::Item], at: &ItemContext) -> Result<(), ParseFailure> {
+    fn items(&mut self, items: &mut [syn::Item], at: &ItemContext) -> Result<(), ParseFailure> {
         self.declare_names(items, at);
         for item in items {
             self.item(item, at)?;
@@ -113,7 +113,9 @@ impl ItemWalker<'_, '_, '_> {
         });
     }
 
-    fn item(&mut self, item: &syn::Item, at: &ItemContext) -> Result<(), ParseFailure> {
+    /// Lowers one item. An `impl` block's methods are taken out of it and dropped one by one
+    /// as they are lowered (see [`ItemWalker::top_level_items`]).
+    fn item(&mut self, item: &mut syn::Item, at: &ItemContext) -> Result<(), ParseFailure> {
         if let Some(name) = extent_name(item) {
             let in_test = at.in_test
                 || item_attrs(item)
@@ -185,12 +187,16 @@ impl ItemWalker<'_, '_, '_> {
         self.facts.scopes[scope.0 as usize].imports.extend(imports);
     }
 
-    fn module(&mut self, item_mod: &syn::ItemMod, at: &ItemContext) -> Result<(), ParseFailure> {
+    fn module(
+        &mut self,
+        item_mod: &mut syn::ItemMod,
+        at: &ItemContext,
+    ) -> Result<(), ParseFailure> {
         let name = item_mod.ident.to_string();
         let mut module_path = at.module_path.to_vec();
         module_path.push(name.clone());
         let in_test = at.in_test || has_cfg_test(&item_mod.attrs) || is_test_support_module(&name);
-        let Some((_, items)) = &item_mod.content else {
+        if item_mod.content.is_none() {
             self.facts.mod_decls.push(ModDecl {
                 name,
                 path_attr: path_attribute(&item_mod.attrs),
@@ -200,7 +206,7 @@ impl ItemWalker<'_, '_, '_> {
                 span: self.context.convert(item_mod.ident.span()),
             });
             return Ok(());
-        };
+        }
         let scope = ScopeId(self.facts.scopes.len() as u32);
         self.facts.scopes.push(ModuleScope {
             module_path: module_path.clone(),
@@ -217,12 +223,15 @@ impl ItemWalker<'_, '_, '_> {
             in_test,
             cfg,
         };
-        self.items(items, &inner)
+        match &mut item_mod.content {
+            Some((_, items)) => self.items(items, &inner),
+            None => Ok(()),
+        }
     }
 
     fn impl_block(
         &mut self,
-        item_impl: &syn::ItemImpl,
+        item_impl: &mut syn::ItemImpl,
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         let owner = Owner {
@@ -245,7 +254,8 @@ impl ItemWalker<'_, '_, '_> {
         let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
         let mut cfg = at.cfg.clone();
         cfg.extend(cfg_predicates(&item_impl.attrs));
-        for impl_item in &item_impl.items {
+        // Each method is dropped as soon as it is lowered, while its syntax is still cached.
+        for impl_item in std::mem::take(&mut item_impl.items) {
             if let syn::ImplItem::Fn(method) = impl_item {
                 let name = match &owner.self_type {
                     Some(self_type) => {
@@ -255,7 +265,7 @@ impl ItemWalker<'_, '_, '_> {
                 };
                 let method_in_test =
                     in_test || has_cfg_test(&method.attrs) || has_test_attribute(&method.attrs);
-                self.extent(name, token_spans::impl_fn_span(method), method_in_test);
+                self.extent(name, token_spans::impl_fn_span(&method), method_in_test);
                 let at = ItemContext {
                     in_test: in_test || has_cfg_test(&method.attrs),
                     cfg: cfg.clone(),
@@ -373,7 +383,7 @@ impl ItemWalker<'_, '_, '_> {
             .unwrap_or_default();
         if name == "cfg_if" {
             return match super::cfg_if::branch_items(item_macro.mac.tokens.clone()) {
-                Some(items) => self.items(&items, at),
+                Some(mut items) => self.items(&mut items, at),
                 None => Ok(()),
             };
         }
