@@ -176,6 +176,8 @@ pub struct BodyContents {
     pub struct_literal: bool,
     /// An `.await` (including the futures a `select!`-like macro awaits).
     pub await_expr: bool,
+    /// A loop or a closure: where the loop facts (`analysis::loops`) can find iteration.
+    pub loop_or_closure: bool,
 }
 
 impl BodyContents {
@@ -184,6 +186,7 @@ impl BodyContents {
         body.walk(&mut |expr| match expr.kind {
             ExprKind::Struct(_) => contents.struct_literal = true,
             ExprKind::Await(_) => contents.await_expr = true,
+            ExprKind::Loop { .. } | ExprKind::Closure { .. } => contents.loop_or_closure = true,
             _ => {}
         });
         contents

@@ -272,7 +272,10 @@ pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLo
                 .functions
                 .iter()
                 .enumerate()
-                .filter(|(_, function)| scope.contains(function))
+                // Iteration scopes are loops and closures: a body with neither has none.
+                .filter(|(_, function)| {
+                    scope.contains(function) && function.contents.loop_or_closure
+                })
                 .map(|(index, function)| {
                     collect_function(&literals, FunctionRef::new(file_index, index), function)
                 })
