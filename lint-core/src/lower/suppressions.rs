@@ -134,7 +134,7 @@ fn next_code_line(lines: &[(usize, &str)], index: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::span::{FileId, LineIndex};
+    use crate::span::FileId;
 
     fn find_in(text: &str) -> Vec<Suppression> {
         let context = SpanContext::new(FileId(0), text);
