@@ -438,7 +438,7 @@ impl<'p> Typing<'p> {
             return args.first().and_then(|arg| self.type_of(at, types, arg));
         }
         let type_path = crate::model::PathRef {
-            segments: type_segments.to_vec(),
+            segments: type_segments.into(),
             global: path.global,
             has_turbofish: false,
         };

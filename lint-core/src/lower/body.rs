@@ -289,8 +289,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Field(field) => {
                 let base = self.boxed(&field.base);
                 let member = match &field.member {
-                    syn::Member::Named(ident) => ident.to_compact_string(),
-                    syn::Member::Unnamed(index) => index.index.to_compact_string(),
+                    syn::Member::Named(ident) => ident.to_string().into_boxed_str(),
+                    syn::Member::Unnamed(index) => index.index.to_string().into_boxed_str(),
                 };
                 let span = base.span.to(self.span(field.member.span()));
                 (ExprKind::Field { base, member }, span)

@@ -583,7 +583,7 @@ fn parse_static_entries(
 
 fn single_segment_path(name: String) -> PathRef {
     PathRef {
-        segments: vec![name.into()],
+        segments: Box::new([name.into()]),
         global: false,
         has_turbofish: false,
     }

@@ -188,7 +188,7 @@ pub fn lower_select(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Opti
             kind: ExprKind::Compound(futures),
             span: scrutinee_span,
         }),
-        arms,
+        arms: arms.into(),
     })
 }
 

@@ -146,8 +146,8 @@ pub enum ExprKind {
     },
     Field {
         base: Box<Expr>,
-        /// The field's name (inline up to 24 bytes: no allocation for a field access).
-        member: compact_str::CompactString,
+        /// The field's name (a boxed `str`: an `ExprKind` holds at most 24 bytes).
+        member: Box<str>,
     },
     Await(Box<Expr>),
     /// `expr?`.
@@ -184,7 +184,7 @@ pub enum ExprKind {
     },
     Match {
         scrutinee: Box<Expr>,
-        arms: Vec<Arm>,
+        arms: Box<[Arm]>,
     },
     /// A loop (its label is not kept: nothing reads it).
     Loop {
@@ -435,5 +435,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<ExprKind>(), 40);
         assert_eq!(std::mem::size_of::<Expr>(), 56);
         assert_eq!(std::mem::size_of::<Method>(), 8);
+        // A path's segments are a boxed slice, of exactly the length written.
+        assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 24);
+        assert_eq!(std::mem::size_of::<TypeRef>(), 48);
     }
 }

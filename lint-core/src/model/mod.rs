@@ -24,8 +24,10 @@ pub type ModulePath = std::sync::Arc<[String]>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
-    /// Identifiers are short: each segment is kept inline, without an allocation.
-    pub segments: Vec<Segment>,
+    /// Identifiers are short: each segment is kept inline, without an allocation; the
+    /// segments are a boxed slice of exactly their number (a `Vec` grown segment by
+    /// segment kept room for more, and a path is 24 bytes instead of 32).
+    pub segments: Box<[Segment]>,
     /// Written with a leading `::` (`::std::sync::Mutex`).
     pub global: bool,
     /// Written with generic arguments somewhere (`channel::<u8>`); kept for messages only.

@@ -145,7 +145,7 @@ fn only_locked(body: &Block, local: &str, field: &str) -> bool {
             receiver, method, ..
         } if acquire_method(method).is_some()
             && matches!(&receiver.kind, ExprKind::Field { base, member }
-                if member == field && is_local(base)) =>
+                if &**member == field && is_local(base)) =>
         {
             locked += 1
         }

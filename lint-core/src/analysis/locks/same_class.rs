@@ -281,7 +281,7 @@ fn acquires_field(expr: &Expr, field: &str) -> bool {
             receiver, method, ..
         } = &inner.kind
             && acquire_method(method).is_some()
-            && matches!(&receiver.kind, ExprKind::Field { member, .. } if member == field)
+            && matches!(&receiver.kind, ExprKind::Field { member, .. } if &**member == field)
         {
             found = true;
         }
