@@ -31,6 +31,8 @@ where
                     grouped.entry(key).or_default().push(value);
                 }
             });
+            // Indexes are kept for the whole run: without the room left from growing.
+            grouped.values_mut().for_each(Vec::shrink_to_fit);
             grouped
         })
         .collect();

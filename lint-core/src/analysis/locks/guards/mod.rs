@@ -182,6 +182,18 @@ pub struct FunctionLocks {
 }
 
 impl FunctionLocks {
+    /// Gives back the room the lists kept from growing: every function's walk is kept for
+    /// the whole run.
+    fn shrink_to_fit(&mut self) {
+        self.params.shrink_to_fit();
+        self.guard_params.shrink_to_fit();
+        self.acquisitions.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.awaits.shrink_to_fit();
+        self.callbacks.shrink_to_fit();
+        self.blocking.shrink_to_fit();
+    }
+
     /// The callees of the calls that run when this function runs (not in a spawned
     /// closure or an async block): the edges the bottom-up summaries follow.
     pub fn callees_run_by_a_call(&self) -> Vec<FunctionRef> {
@@ -249,7 +261,9 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
     walker.out.params = walker.context.params.clone();
     walker.hold_guard_parameters();
     walker.block(body);
-    walker.out
+    let mut out = walker.out;
+    out.shrink_to_fit();
+    out
 }
 
 /// The value an expression produces, as far as guards are concerned.
