@@ -206,6 +206,20 @@ impl ItemIndex {
                 )
             },
         );
+        // Kept for the whole run: without the room the lists kept from growing.
+        index.functions.values_mut().for_each(Vec::shrink_to_fit);
+        index
+            .methods_by_name
+            .values_mut()
+            .for_each(Vec::shrink_to_fit);
+        index
+            .trait_method_impls
+            .values_mut()
+            .for_each(Vec::shrink_to_fit);
+        index
+            .implemented_traits
+            .values_mut()
+            .for_each(Vec::shrink_to_fit);
         index
     }
 
