@@ -173,6 +173,7 @@ fn profile() {
     );
     drop(sources);
     report("texts dropped");
+    println!("{}", growth_room(&facts));
     let mut config = Config::default();
     config.set_include_test_code(true);
     std::thread::spawn(sample_peak);
@@ -468,4 +469,56 @@ fn crate_and_module(root: &Path, path: &Path, library: String) -> (String, Vec<S
         module.pop();
     }
     (library, module)
+}
+
+/// The room the facts' lists kept from growing (capacity beyond length), in bytes, per
+/// kind of list: room that lowering could give back.
+fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
+    use lint_core::model::{ExprKind, Stmt};
+    let room = |capacity: usize, len: usize, size: usize| (capacity - len) * size;
+    let (mut stmts, mut compound, mut fields, mut macro_args, mut generics, mut cfg, mut params) =
+        (0, 0, 0, 0, 0, 0, 0);
+    for file in facts {
+        for function in &file.functions {
+            generics += room(
+                function.generics.capacity(),
+                function.generics.len(),
+                std::mem::size_of::<lint_core::model::GenericParam>(),
+            );
+            cfg += room(function.cfg.capacity(), function.cfg.len(), 24);
+            params += room(
+                function.params.capacity(),
+                function.params.len(),
+                std::mem::size_of::<lint_core::model::Param>(),
+            );
+            function.body.walk_blocks(&mut |block| {
+                stmts += room(
+                    block.stmts.capacity(),
+                    block.stmts.len(),
+                    std::mem::size_of::<Stmt>(),
+                );
+            });
+            function.body.walk(&mut |expr| match &expr.kind {
+                ExprKind::Compound(parts) => compound += room(parts.capacity(), parts.len(), 56),
+                ExprKind::Struct(literal) => {
+                    fields += room(literal.fields.capacity(), literal.fields.len(), 80)
+                }
+                ExprKind::Macro(call) => {
+                    macro_args += room(call.args.capacity(), call.args.len(), 56)
+                }
+                _ => {}
+            });
+        }
+    }
+    let mib = |bytes: usize| bytes as f64 / 1048576.0;
+    format!(
+        "growth room: stmts {:.1} MiB, compound parts {:.1}, struct literal fields {:.1}, macro args {:.1}, generics {:.1}, cfg {:.1}, params {:.1}",
+        mib(stmts),
+        mib(compound),
+        mib(fields),
+        mib(macro_args),
+        mib(generics),
+        mib(cfg),
+        mib(params)
+    )
 }

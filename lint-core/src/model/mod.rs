@@ -434,6 +434,11 @@ impl FileFacts {
             scope.item_names.shrink_to_fit();
         }
         self.scopes.shrink_to_fit();
+        for function in &mut self.functions {
+            // Collected through a filter (a method's receiver is not a parameter): grown.
+            function.params.shrink_to_fit();
+            function.generics.shrink_to_fit();
+        }
         self.functions.shrink_to_fit();
         self.structs.shrink_to_fit();
         self.statics.shrink_to_fit();
