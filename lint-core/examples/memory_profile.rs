@@ -474,7 +474,8 @@ fn crate_and_module(root: &Path, path: &Path, library: String) -> (String, Vec<S
 /// The room the facts' lists kept from growing (capacity beyond length), in bytes, per
 /// kind of list: room that lowering could give back.
 fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
-    use lint_core::model::{ExprKind, Stmt};
+    use lint_core::model::{Expr, ExprKind, Stmt};
+    use std::mem::size_of;
     let room = |capacity: usize, len: usize, size: usize| (capacity - len) * size;
     let (mut stmts, mut compound, mut fields, mut macro_args, mut generics, mut cfg, mut params) =
         (0, 0, 0, 0, 0, 0, 0);
@@ -485,7 +486,11 @@ fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
                 function.generics.len(),
                 std::mem::size_of::<lint_core::model::GenericParam>(),
             );
-            cfg += room(function.cfg.capacity(), function.cfg.len(), 24);
+            cfg += room(
+                function.cfg.capacity(),
+                function.cfg.len(),
+                size_of::<String>(),
+            );
             params += room(
                 function.params.capacity(),
                 function.params.len(),
@@ -499,12 +504,18 @@ fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
                 );
             });
             function.body.walk(&mut |expr| match &expr.kind {
-                ExprKind::Compound(parts) => compound += room(parts.capacity(), parts.len(), 56),
+                ExprKind::Compound(parts) => {
+                    compound += room(parts.capacity(), parts.len(), size_of::<Expr>())
+                }
                 ExprKind::Struct(literal) => {
-                    fields += room(literal.fields.capacity(), literal.fields.len(), 80)
+                    fields += room(
+                        literal.fields.capacity(),
+                        literal.fields.len(),
+                        size_of::<(String, Expr)>(),
+                    )
                 }
                 ExprKind::Macro(call) => {
-                    macro_args += room(call.args.capacity(), call.args.len(), 56)
+                    macro_args += room(call.args.capacity(), call.args.len(), size_of::<Expr>())
                 }
                 _ => {}
             });

@@ -142,10 +142,9 @@ fn lock_class(key: &ClassKey, lock_type: Option<LockType>, is_gate: bool) -> Loc
 
 /// The lock type of each class, from its acquisitions (the first in function order).
 fn lock_types<'p>(program: &'p Program<'_>) -> BTreeMap<&'p ClassKey, LockType> {
-    let mut functions: Vec<_> = program.locks.functions.iter().collect();
-    functions.sort_by_key(|(function, _)| **function);
     let mut types = BTreeMap::new();
-    for (_, locks) in functions {
+    // In function order (`FunctionMap` iterates in it).
+    for locks in program.locks.functions.values() {
         for acquisition in &locks.acquisitions {
             types
                 .entry(&acquisition.target.class)

@@ -4,7 +4,8 @@ use super::FunctionRef;
 
 /// A value for some of the program's functions, stored by file and index rather than
 /// hashed: the lock walks keep one for each of hundreds of thousands of functions, and a
-/// hash map's spare room held more than the values. Iterates in function order.
+/// hash map's spare room held more than the values. Iterates in function order (by file,
+/// then index: `FunctionRef`'s order), which the passes over the lock walks rely on.
 #[derive(Debug)]
 pub struct FunctionMap<T> {
     by_file: Vec<Vec<Option<(FunctionRef, T)>>>,

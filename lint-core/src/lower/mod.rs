@@ -95,6 +95,7 @@ impl<'a> SpanContext<'a> {
             .or_insert_with_key(|ty| SharedType::new(ty.clone()))
             .clone()
     }
+
     /// Where `span` is in the file. proc-macro2 counts positions in chars; on ASCII lines
     /// (almost all) its line and column give the byte offsets directly, which is much
     /// cheaper than its `byte_range` (a char-to-byte table it fills as it goes).

@@ -21,8 +21,9 @@ pub struct NestingBound {
     pub max_run: usize,
 }
 
-/// Keywords that chain expressions or types without brackets (as `check_nesting` counts).
-/// A `match` (rather than a list searched in turn): every name of a file is asked.
+/// Keywords that chain expressions or types without brackets: `tokens::CHAINING_KEYWORDS`,
+/// as a `match` (rather than a list searched in turn: every name of a file is asked; a test
+/// checks both say the same).
 fn is_chaining_keyword(word: &[u8]) -> bool {
     matches!(
         word,
@@ -309,6 +310,18 @@ mod tests {
 
     fn bound(text: &str) -> NestingBound {
         nesting_bound(text).expect("a bound")
+    }
+
+    #[test]
+    fn chaining_keywords_are_the_token_checks() {
+        for keyword in super::super::tokens::CHAINING_KEYWORDS {
+            assert!(is_chaining_keyword(keyword.as_bytes()), "{keyword}");
+        }
+        for other in [
+            "fn", "match", "loop", "while", "for", "mut", "ref", "where", "asx", "i",
+        ] {
+            assert!(!is_chaining_keyword(other.as_bytes()), "{other}");
+        }
     }
 
     #[test]

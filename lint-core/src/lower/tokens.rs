@@ -17,7 +17,7 @@ pub const MAX_TOKEN_NESTING: usize = 256;
 pub const MAX_OPERATOR_RUN: usize = 2_500;
 
 /// Keywords that chain expressions or types without brackets.
-const CHAINING_KEYWORDS: &[&str] = &[
+pub(super) const CHAINING_KEYWORDS: &[&str] = &[
     "as", "else", "if", "let", "return", "break", "move", "async", "await", "dyn", "impl", "in",
 ];
 

@@ -14,7 +14,6 @@ pub use types::{SharedType, TypeRef};
 use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
 
-/// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
 /// One segment of a written path (`std`, `sync`, `Mutex`): up to 24 bytes inline.
 pub type Segment = compact_str::CompactString;
 
@@ -22,6 +21,7 @@ pub type Segment = compact_str::CompactString;
 /// module: every function, `impl`, struct and static has one.
 pub type ModulePath = std::sync::Arc<[String]>;
 
+/// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
     /// Identifiers are short: each segment is kept inline, without an allocation; the

@@ -4,7 +4,6 @@
 
 use crate::analysis::function_map::FunctionMap;
 use crate::hash::HashSet;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -66,8 +65,8 @@ pub fn build(
     let mut edges = Edges::new();
     let mut seen = SeenWitnesses::default();
     let mut double_locks = Vec::new();
-    let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.par_sort_unstable();
+    // In function order (`FunctionMap` iterates in it).
+    let order: Vec<&FunctionRef> = functions.keys().collect();
     for function in order {
         let locks = &functions[function];
         for acquisition in &locks.acquisitions {

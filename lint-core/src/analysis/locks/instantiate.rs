@@ -10,7 +10,6 @@
 //! guards and the callee's field or static locks are already in the callee's summary.
 
 use crate::analysis::function_map::FunctionMap;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use super::guards::{FunctionLocks, Held, HeldCall, HoldReason};
@@ -80,8 +79,8 @@ pub fn instantiate_all(
     summaries: &Summaries,
 ) -> Vec<InstantiatedAcquisition> {
     let mut found = Vec::new();
-    let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.par_sort_unstable();
+    // In function order (`FunctionMap` iterates in it).
+    let order: Vec<&FunctionRef> = functions.keys().collect();
     for function in order {
         for call in &functions[function].calls {
             if call.arguments.is_empty() {

@@ -694,8 +694,8 @@ struct Writers<'a> {
 impl<'a> Writers<'a> {
     fn of(functions: &'a FunctionMap<FunctionLocks>, items: &'a ItemIndex) -> Self {
         let mut sites: HashMap<&ClassKey, Vec<(FunctionRef, Span)>> = HashMap::default();
-        let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-        ordered.par_sort_unstable_by_key(|(function, _)| **function);
+        // In function order (`FunctionMap` iterates in it).
+        let ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
         for (function, locks) in ordered {
             for acquisition in &locks.acquisitions {
                 if acquisition.mode == Mode::Exclusive && !acquisition.is_try {
@@ -744,8 +744,8 @@ fn with_possible_writers(clusters: Vec<CycleCluster>, writers: &Writers<'_>) -> 
 /// Blocking guards alive at an `.await`, reported once per guard (at its first `.await`).
 fn guards_across_await(functions: &FunctionMap<FunctionLocks>) -> Vec<GuardAcrossAwait> {
     let mut found: Vec<GuardAcrossAwait> = Vec::new();
-    let mut ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
-    ordered.par_sort_unstable_by_key(|(function, _)| **function);
+    // In function order (`FunctionMap` iterates in it).
+    let ordered: Vec<(&FunctionRef, &FunctionLocks)> = functions.iter().collect();
     for (function, locks) in ordered {
         for await_point in &locks.awaits {
             for held in &await_point.held {

@@ -14,7 +14,6 @@
 
 use crate::analysis::function_map::FunctionMap;
 use crate::hash::{HashMap, HashSet};
-use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 use super::guards::{Acquisition, FunctionLocks, Held};
@@ -61,8 +60,8 @@ pub fn find(
     functions: &FunctionMap<FunctionLocks>,
     facts: &FunctionFacts<'_>,
 ) -> Vec<SameClassNesting> {
-    let mut order: Vec<&FunctionRef> = functions.keys().collect();
-    order.par_sort_unstable();
+    // In function order (`FunctionMap` iterates in it).
+    let order: Vec<&FunctionRef> = functions.keys().collect();
     let mut found = Vec::new();
     for function in order {
         let mut evidence: Option<OrderingEvidence> = None;

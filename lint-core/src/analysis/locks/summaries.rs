@@ -11,7 +11,6 @@
 
 use crate::analysis::function_map::FunctionMap;
 use crate::hash::HashMap;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::guards::{FunctionLocks, HeldCall};
@@ -59,8 +58,8 @@ pub struct Summaries {
 }
 
 pub fn summarize(functions: &FunctionMap<FunctionLocks>) -> Summaries {
+    // In function order (`FunctionMap` iterates in it).
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
-    order.par_sort_unstable();
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
         functions[&function].callees_run_by_a_call()
     };

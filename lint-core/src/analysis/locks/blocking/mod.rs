@@ -139,8 +139,8 @@ pub struct BlockingFacts {
 /// Every blocking call made with a guard alive, directly or through calls, and every cycle
 /// through a bounded channel and a lock (whose send is then not reported apart).
 pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) -> BlockingFacts {
-    let mut ordered: Vec<FunctionRef> = functions.keys().copied().collect();
-    ordered.par_sort_unstable();
+    // In function order (`FunctionMap` iterates in it).
+    let ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     if functions.values().any(|locks| !locks.blocking.is_empty()) {
         inputs.origins.prepare_fields(inputs);
     }
