@@ -64,13 +64,36 @@ pub fn lower_files(sources: &[SourceFile]) -> Vec<FileFacts> {
 /// that discover files in waves (following `mod` declarations) and analyze them together.
 pub fn lower_files_numbered_from(first_id: u32, sources: &[SourceFile]) -> Vec<FileFacts> {
     lowering_pool().install(|| {
-        sources
-            .par_iter()
-            .enumerate()
-            .map(|(index, source)| lower::lower_file(FileId(first_id + index as u32), source))
-            .collect()
+        map_large_first(sources, |index, source| {
+            lower::lower_file(FileId(first_id + index as u32), source)
+        })
     })
 }
+
+/// `work` on each of `sources` in parallel, one file per task, with the results in
+/// `sources` order. Very large files (generated tables, bindings) go first: taken last, one
+/// would be parsed alone at the end of its wave while the other threads wait. Only those:
+/// starting with all the large files costs more CPU than it saves.
+fn map_large_first<T: Send>(
+    sources: &[SourceFile],
+    work: impl Fn(usize, &SourceFile) -> T + Sync,
+) -> Vec<T> {
+    let is_large = |index: &usize| sources[*index].text.len() >= LARGE_FILE_BYTES;
+    let (mut order, rest): (Vec<usize>, Vec<usize>) = (0..sources.len()).partition(is_large);
+    order.extend(rest);
+    // One file per task: a chunk of files would be worked through by one thread, which
+    // no other thread can take files from.
+    let mut done: Vec<(usize, T)> = order
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|index| (index, work(index, &sources[index])))
+        .collect();
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Files at least this long are lowered first (see [`map_large_first`]).
+const LARGE_FILE_BYTES: usize = 512 * 1024;
 
 /// Where the caller keeps lowered facts between runs (the CLI's cache under `target/`):
 /// lint-core does no I/O, it only asks for and hands over bytes
@@ -122,24 +145,20 @@ pub fn load_files_cached(
     store: &dyn FactsStore,
 ) -> Vec<LoadedFacts> {
     lowering_pool().install(|| {
-        sources
-            .par_iter()
-            .enumerate()
-            .map(|(index, source)| {
-                let file = FileId(first_id + index as u32);
-                let stored = store.load(source).and_then(|bytes| {
-                    let summary = model::persist::summary_from_bytes(&bytes, file)?;
-                    Some(LoadedFacts::Stored { summary, bytes })
-                });
-                stored.unwrap_or_else(|| {
-                    let facts = lower::lower_file(file, source);
-                    if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
-                        store.store(source, &bytes);
-                    }
-                    LoadedFacts::Lowered(Box::new(facts))
-                })
+        map_large_first(sources, |index, source| {
+            let file = FileId(first_id + index as u32);
+            let stored = store.load(source).and_then(|bytes| {
+                let summary = model::persist::summary_from_bytes(&bytes, file)?;
+                Some(LoadedFacts::Stored { summary, bytes })
+            });
+            stored.unwrap_or_else(|| {
+                let facts = lower::lower_file(file, source);
+                if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
+                    store.store(source, &bytes);
+                }
+                LoadedFacts::Lowered(Box::new(facts))
             })
-            .collect()
+        })
     })
 }
 

@@ -88,6 +88,7 @@ pub type CalleesOf<'f> = dyn Fn(FunctionRef) -> Vec<FunctionRef> + Sync + 'f;
 fn callee_lists(functions: &[FunctionRef], callees_of: &CalleesOf<'_>) -> Vec<Vec<FunctionRef>> {
     functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .map(|function| callees_of(*function))
         .collect()
 }
@@ -124,6 +125,7 @@ pub fn summarize_by_level<T: Send + Sync>(
     for level in levels {
         let found: Vec<Vec<(FunctionRef, T)>> = level
             .par_iter()
+            .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
             .map(|members| summarize_component(members, &results))
             .collect();
         results.extend(found.into_iter().flatten());

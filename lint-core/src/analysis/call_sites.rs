@@ -237,6 +237,7 @@ pub fn collect(
     let files = typing.types.files;
     let by_function: Vec<Vec<Vec<CallSite>>> = files
         .par_iter()
+        .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
             let interned = RefCell::new(Interned::default());

@@ -132,6 +132,7 @@ impl<'p> FieldSends<'p> {
         let functions: Vec<_> = program.functions().collect();
         let sends: Vec<Vec<FieldSend<'p>>> = functions
             .par_iter()
+            .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
             // A method that consumes its value (`fn shutdown(self)`) runs once per instance.
             .filter(|(_, function)| function.receiver != Some(Receiver::Value))
             .map(|(function_ref, function)| {

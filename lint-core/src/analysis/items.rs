@@ -71,6 +71,7 @@ impl ItemIndex {
         // Each trait impl's type and trait, resolved in parallel, entered in file order.
         let trait_impls: Vec<(String, String)> = files
             .par_iter()
+            .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
             .flat_map_iter(|(file, facts)| {
                 facts
@@ -130,6 +131,7 @@ impl ItemIndex {
         // parallel, then entered in file order.
         let resolved: Vec<(FunctionRef, ResolvedFunction)> = files
             .par_iter()
+            .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
             .flat_map_iter(|(file, facts)| {
                 facts

@@ -26,11 +26,22 @@ pub use call_sites::{CallSite, CallSites};
 use types::{Ty, TypeResolver, TypeScope};
 use typing::{FunctionTypes, Typing};
 
+/// Functions per task of a parallel pass. Rayon cuts a parallel loop into a few large
+/// chunks and does not cut a chunk again once a thread works through it; functions differ
+/// in cost by orders of magnitude (a call with hundreds of callees), so with large chunks
+/// one thread ends each pass alone. In small tasks the other threads take the rest.
+pub(crate) const FUNCTIONS_PER_TASK: usize = 16;
+
+/// Files per task of a parallel pass (see [`FUNCTIONS_PER_TASK`]): one generated file can
+/// cost more than thousands of others.
+pub(crate) const FILES_PER_TASK: usize = 1;
+
 /// The local types of every function, in parallel.
 fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
     let files = typing.types.files;
     files
         .par_iter()
+        .with_max_len(FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
             let mut shared = crate::hash::HashSet::default();

@@ -62,6 +62,7 @@ pub fn find_shared<'a>(
     // function order.
     let stores: Vec<Vec<(ClassKey, BTreeSet<Origin>)>> = functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter(|(_, function)| function.contents.struct_literal)
         .map(|(function_ref, function)| {
             let identity = identity_of(*function_ref, function);
@@ -320,6 +321,7 @@ pub fn find_back_references<'a>(
     // function order.
     let found: Vec<Vec<(FieldKey, Option<BackReference>)>> = functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter(|(_, function)| function.contents.struct_literal)
         .map(|(function_ref, function)| {
             let identity = identity_of(*function_ref, function);

@@ -191,6 +191,7 @@ pub fn analyze_locks<'a>(
     // pre-pass.
     let returned_locks: HashMap<FunctionRef, ReturnedLock> = functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter(|(_, function)| function.return_type.is_some())
         .filter_map(|(function_ref, function)| {
             returned_lock(&identity_of(*function_ref, function), function)
@@ -201,6 +202,7 @@ pub fn analyze_locks<'a>(
     let guard_aliases = aliases_of_guards(files);
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter(|(_, function)| {
             function.return_type.as_ref().is_some_and(|ty| {
                 guard_type_mode(ty).is_some()
@@ -229,6 +231,7 @@ pub fn analyze_locks<'a>(
     // Each function's walk is independent of the others: run them in parallel.
     let mut walked: FunctionMap<FunctionLocks> = functions
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .map(|(function_ref, function)| {
             (
                 *function_ref,
@@ -248,6 +251,7 @@ pub fn analyze_locks<'a>(
     if !callback_holds.is_empty() {
         let rewalked: Vec<(FunctionRef, FunctionLocks)> = functions
             .par_iter()
+            .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
             .filter(|(function_ref, _)| {
                 walked[function_ref].calls.iter().any(|call| {
                     call.callees

@@ -261,6 +261,7 @@ pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLo
     // Files are independent: walked in parallel, kept in file order.
     files
         .par_iter()
+        .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .flat_map_iter(|(file_index, facts)| {
             let literals: HashMap<(u32, u32), CollectionLiteral> = facts

@@ -146,6 +146,7 @@ pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) 
     }
     let sites: HashMap<FunctionRef, Vec<Site>> = ordered
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter(|function| !functions[function].blocking.is_empty())
         .map(|function| {
             (
@@ -156,6 +157,7 @@ pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) 
         .collect();
     let awaited: HashMap<FunctionRef, BTreeSet<(u32, u32)>> = ordered
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .map(|function| (*function, awaited_calls(inputs.function(*function))))
         .collect();
     let direct: HashMap<FunctionRef, MayBlock> = sites
@@ -179,6 +181,7 @@ pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) 
     // function order.
     let mut found: Vec<BlockingUnderLock> = ordered
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .flat_map_iter(|function| {
             let mut here = Vec::new();
             for site in sites.get(function).into_iter().flatten() {
@@ -345,6 +348,7 @@ fn propagating_calls(
     // Each function's edges are independent of the others'.
     ordered
         .par_iter()
+        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .filter_map(|function| {
             let mut param_uses = ParamUses::new(inputs.function(*function));
             let out: Vec<_> = functions[function]

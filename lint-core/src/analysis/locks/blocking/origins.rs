@@ -391,6 +391,7 @@ impl OriginFacts {
         let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
         let stores: Vec<_> = functions
             .par_iter()
+            .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
             .map(|function_ref| stores_of(inputs, &members, *function_ref))
             .collect();
         // Set here unless something computed it first (then it is the same map).
