@@ -91,6 +91,13 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             (path, absolute, confinement, listing)
         })
         .collect();
+    prefetch_manifests(
+        &mut manifests,
+        walked
+            .iter()
+            .filter_map(|(_, _, _, listing)| listing.as_ref()?.as_ref().ok())
+            .flat_map(|(found, _)| found),
+    );
     for (path, absolute, confinement, listing) in walked {
         if let Some(listing) = listing {
             let (found, warnings) =
@@ -435,6 +442,44 @@ fn is_keyword(word: &str, edition: Edition) -> bool {
     ALWAYS.contains(&word)
         || (edition >= Edition::E2018 && SINCE_2018.contains(&word))
         || (edition >= Edition::E2024 && word == "gen")
+}
+
+/// Fills `cache` as [`nearest_manifest`] would for every one of `files`, in parallel:
+/// looking for and reading the manifests of a run over many crates is file-system work
+/// that one thread would otherwise do while the others wait.
+fn prefetch_manifests<'f>(
+    cache: &mut HashMap<PathBuf, Option<Arc<Manifest>>>,
+    files: impl Iterator<Item = &'f PathBuf>,
+) {
+    let dirs: HashSet<&Path> = files
+        .filter_map(|file| file.parent())
+        .filter(|dir| !cache.contains_key(*dir))
+        .collect();
+    let package_dirs: Vec<(&Path, Option<&Path>)> = dirs
+        .into_par_iter()
+        .map(|dir| {
+            let package_dir = dir
+                .ancestors()
+                .find(|ancestor| ancestor.join("Cargo.toml").is_file());
+            (dir, package_dir)
+        })
+        .collect();
+    let unread: HashSet<&Path> = package_dirs
+        .iter()
+        .filter_map(|(_, package_dir)| *package_dir)
+        .filter(|package_dir| !cache.contains_key(*package_dir))
+        .collect();
+    let read: Vec<(&Path, Option<Arc<Manifest>>)> = unread
+        .into_par_iter()
+        .map(|package_dir| (package_dir, read_manifest(package_dir).map(Arc::new)))
+        .collect();
+    for (package_dir, manifest) in read {
+        cache.insert(package_dir.to_path_buf(), manifest);
+    }
+    for (dir, package_dir) in package_dirs {
+        let found = package_dir.and_then(|package_dir| cache[package_dir].clone());
+        cache.insert(dir.to_path_buf(), found);
+    }
 }
 
 fn nearest_manifest(

@@ -29,7 +29,7 @@ use syntax::FileSyntax;
 /// result does not parse is dropped; returns how many were (a builder bug: the fixture
 /// tests require none).
 pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]) -> usize {
-    let mut dropped = 0;
+    use rayon::prelude::*;
     let mut by_file: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         if diagnostic.fix_request.is_some() {
@@ -39,36 +39,62 @@ pub fn attach_suggestions(sources: &[SourceFile], diagnostics: &mut [Diagnostic]
                 .push(index);
         }
     }
-    for (file, indices) in by_file {
-        let Some(source) = sources.get(file) else {
-            continue;
-        };
-        proc_macro2::extra::invalidate_current_thread_spans();
-        let built: Vec<(usize, Suggestion)> =
-            match FileSyntax::parse(source, diagnostics[indices[0]].primary.span.file) {
-                Some(syntax) => indices
-                    .iter()
-                    .filter_map(|&index| {
-                        let request = diagnostics[index].fix_request.as_ref()?;
-                        Some((index, build(&syntax, request)?))
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-        // The tree is gone: checking a result parses resets proc-macro2's span table.
-        proc_macro2::extra::invalidate_current_thread_spans();
-        for (index, suggestion) in built {
-            if result_parses(source, &suggestion) {
-                diagnostics[index].suggestions.push(suggestion);
-            } else {
-                dropped += 1;
-            }
+    let files: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
+    let findings: &[Diagnostic] = diagnostics;
+    // Files are independent: each is parsed on its own task.
+    let built: Vec<Vec<(usize, Option<Suggestion>)>> = crate::run_on_analysis_threads(|| {
+        files
+            .par_iter()
+            .with_max_len(1)
+            .map(|(file, indices)| {
+                sources
+                    .get(*file)
+                    .map(|source| file_suggestions(source, findings, indices))
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    let mut dropped = 0;
+    for (index, suggestion) in built.into_iter().flatten() {
+        match suggestion {
+            Some(suggestion) => diagnostics[index].suggestions.push(suggestion),
+            None => dropped += 1,
         }
     }
     for diagnostic in diagnostics.iter_mut() {
         diagnostic.fix_request = None;
     }
     dropped
+}
+
+/// The suggestions built for the findings `indices` of one file, in order, each `None`
+/// when its result does not parse.
+fn file_suggestions(
+    source: &SourceFile,
+    findings: &[Diagnostic],
+    indices: &[usize],
+) -> Vec<(usize, Option<Suggestion>)> {
+    proc_macro2::extra::invalidate_current_thread_spans();
+    let built: Vec<(usize, Suggestion)> =
+        match FileSyntax::parse(source, findings[indices[0]].primary.span.file) {
+            Some(syntax) => indices
+                .iter()
+                .filter_map(|&index| {
+                    let request = findings[index].fix_request.as_ref()?;
+                    Some((index, build(&syntax, request)?))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+    // The tree is gone: checking a result parses resets proc-macro2's span table.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    built
+        .into_iter()
+        .map(|(index, suggestion)| {
+            let parses = result_parses(source, &suggestion);
+            (index, parses.then_some(suggestion))
+        })
+        .collect()
 }
 
 /// What `--fix` applies, per file: the edits of the machine-applicable suggestions, each
