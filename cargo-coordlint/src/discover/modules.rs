@@ -27,6 +27,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
     let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
+    identities.prefetch(roots.iter().map(|pending| pending.path.as_path()));
     let mut wave: Vec<Scheduled> = roots
         .into_iter()
         .filter(|pending| seen.insert(identities.of(&pending.path)))
@@ -35,8 +36,10 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             declared_by: None,
         })
         .collect();
-    // Every file read, by its index in `inputs.sources`.
+    // Every file read, by its index in `inputs.sources`, with the files its `mod`
+    // declarations name.
     let mut loaded: Vec<(usize, PendingFile)> = Vec::new();
+    let mut declared_files: Vec<Vec<DeclaredFile>> = Vec::new();
     while !wave.is_empty() {
         let read: Vec<(Scheduled, Result<String, SkipReason>)> = wave
             .into_par_iter()
@@ -101,17 +104,26 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
             &mut identities,
         );
         let mut next = Vec::new();
-        for (offset, mut pending) in pending_files.into_iter().enumerate() {
-            let file = first_id as usize + offset;
+        for pending in &mut pending_files {
             if loaded_by_path.contains(&identities.of(&pending.path)) {
                 // Path mode read it as a root before seeing the `#[path]` that loads it:
                 // its modules are next to it.
                 pending.directory = ModuleDirectory::Own;
             }
+        }
+        let wave_files = declared_files_of(
+            &pending_files,
+            &inputs.summaries[first_id as usize..],
+            &mut identities,
+        );
+        for (offset, (pending, found)) in pending_files.into_iter().zip(wave_files).enumerate() {
+            let file = first_id as usize + offset;
             loaded.push((file, pending.clone()));
-            for declaration in &inputs.summaries[file].mod_decls.clone() {
+            for (declaration, module_file) in
+                inputs.summaries[file].mod_decls.clone().iter().zip(&found)
+            {
                 let declared_by = Some((declaration.span, declaration.name.clone()));
-                match module_file(&pending, declaration) {
+                match module_file.clone() {
                     Ok(path) => {
                         let key = identities.of(&path);
                         if let Some(&index) = skipped_roots.get(&key) {
@@ -138,11 +150,42 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                 }
             }
             inputs.origins.push(pending.origin.clone());
+            declared_files.push(found);
         }
         wave = next;
     }
-    mark_test_modules(inputs, &loaded, &mut identities);
-    inherit_targets(inputs, &loaded, &mut identities);
+    mark_test_modules(inputs, &loaded, &declared_files, &mut identities);
+    inherit_targets(inputs, &loaded, &declared_files, &mut identities);
+}
+
+/// The file a `mod` declaration names ([`module_file`]), or the places looked at.
+type DeclaredFile = Result<PathBuf, Vec<PathBuf>>;
+
+/// The files the `mod` declarations of `pending_files` name, by file and declaration,
+/// looked for in parallel (a system call per candidate), their identities worked out too.
+fn declared_files_of(
+    pending_files: &[PendingFile],
+    summaries: &[FileSummary],
+    identities: &mut Identities,
+) -> Vec<Vec<DeclaredFile>> {
+    let found: Vec<Vec<DeclaredFile>> = pending_files
+        .par_iter()
+        .zip(summaries)
+        .map(|(pending, summary)| {
+            summary
+                .mod_decls
+                .iter()
+                .map(|declaration| module_file(pending, declaration))
+                .collect()
+        })
+        .collect();
+    identities.prefetch(
+        found
+            .iter()
+            .flatten()
+            .filter_map(|file| file.as_deref().ok()),
+    );
+    found
 }
 
 /// The files that `#[path]` declarations of this wave load (by identity).
@@ -171,6 +214,7 @@ fn loaded_by_path_attribute(
 fn inherit_targets(
     inputs: &mut Inputs,
     loaded: &[(usize, PendingFile)],
+    declared_files: &[Vec<DeclaredFile>],
     identities: &mut Identities,
 ) {
     let by_path: HashMap<PathBuf, usize> = loaded
@@ -179,10 +223,10 @@ fn inherit_targets(
         .collect();
     // (declaring file, declared file), found once.
     let mut edges: Vec<(usize, usize)> = Vec::new();
-    for (index, pending) in loaded {
-        for declaration in &inputs.summaries[*index].mod_decls {
-            if let Ok(path) = module_file(pending, declaration)
-                && let Some(&declared) = by_path.get(&identities.of(&path))
+    for ((index, _), found) in loaded.iter().zip(declared_files) {
+        for module_file in found {
+            if let Ok(path) = module_file
+                && let Some(&declared) = by_path.get(&identities.of(path))
                 && declared != *index
             {
                 edges.push((*index, declared));
@@ -218,6 +262,7 @@ const MAX_MODULE_DEPTH: usize = 32;
 fn mark_test_modules(
     inputs: &mut Inputs,
     loaded: &[(usize, PendingFile)],
+    declared_files: &[Vec<DeclaredFile>],
     identities: &mut Identities,
 ) {
     let by_path: HashMap<PathBuf, usize> = loaded
@@ -232,16 +277,16 @@ fn mark_test_modules(
     let mut changed = true;
     while changed {
         changed = false;
-        for (position, (index, pending)) in loaded.iter().enumerate() {
+        for (position, ((index, _), found)) in loaded.iter().zip(declared_files).enumerate() {
             let declarations = inputs.summaries[*index].mod_decls.clone();
-            for declaration in &declarations {
+            for (declaration, module_file) in declarations.iter().zip(found) {
                 if !(test[position] || declaration.in_test) {
                     continue;
                 }
-                let Ok(path) = module_file(pending, declaration) else {
+                let Ok(path) = module_file else {
                     continue;
                 };
-                let Some(&declared) = by_path.get(&identities.of(&path)) else {
+                let Some(&declared) = by_path.get(&identities.of(path)) else {
                     continue;
                 };
                 if test[declared] || loaded[declared].1.named {
@@ -379,6 +424,16 @@ fn identity(path: &Path) -> PathBuf {
 struct Identities(HashMap<PathBuf, PathBuf>);
 
 impl Identities {
+    /// Works out the identities of `paths` not known yet, in parallel.
+    fn prefetch<'p>(&mut self, paths: impl Iterator<Item = &'p Path>) {
+        let unknown: HashSet<&Path> = paths.filter(|path| !self.0.contains_key(*path)).collect();
+        let found: Vec<(PathBuf, PathBuf)> = unknown
+            .into_par_iter()
+            .map(|path| (path.to_path_buf(), identity(path)))
+            .collect();
+        self.0.extend(found);
+    }
+
     fn of(&mut self, path: &Path) -> PathBuf {
         if let Some(known) = self.0.get(path) {
             return known.clone();
