@@ -173,6 +173,7 @@ pub fn decode_loaded(
         loaded
             .into_par_iter()
             .zip(sources.par_iter())
+            .with_max_len(1)
             .enumerate()
             .map(|(index, (loaded, source))| {
                 loaded.into_facts(FileId(first_id + index as u32), source)

@@ -204,6 +204,16 @@ impl CallSites {
         find_by_span(self.in_function(function), span)
     }
 
+    /// Every call in `function` whose expression is exactly `span` (one, unless a macro
+    /// gave several calls its own span).
+    pub fn all_at(&self, function: FunctionRef, span: Span) -> &[CallSite] {
+        let sites = self.in_function(function);
+        let key = (span.byte_start, span.byte_end);
+        let start = sites.partition_point(|site| (site.span.byte_start, site.span.byte_end) < key);
+        let end = sites.partition_point(|site| (site.span.byte_start, site.span.byte_end) <= key);
+        &sites[start..end]
+    }
+
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
         self.callers.get(&function).map_or(&[], Vec::as_slice)

@@ -81,9 +81,11 @@ pub enum Bound {
 
 /// Every unbounded channel created in a function in scope, with its producer evidence.
 pub fn unbounded_channels<'p>(program: &'p Program<'_>) -> Vec<UnboundedChannel<'p>> {
-    let constructions: Vec<_> = program
-        .functions()
-        .flat_map(|(function_ref, function)| {
+    let functions: Vec<_> = program.functions().collect();
+    let constructions: Vec<_> = functions
+        .par_iter()
+        .with_max_len(super::FUNCTIONS_PER_TASK)
+        .flat_map_iter(|&(function_ref, function)| {
             program
                 .call_sites
                 .in_function(function_ref)

@@ -34,6 +34,17 @@ impl<T> FunctionMap<T> {
         self.get(function).is_some()
     }
 
+    /// The map of each file's slots by function index (`None`: no value), as a parallel
+    /// pass over the files makes them (each slot holds its own function).
+    pub fn from_files(by_file: Vec<Vec<Option<(FunctionRef, T)>>>) -> FunctionMap<T> {
+        let len = by_file
+            .iter()
+            .flatten()
+            .filter(|slot| slot.is_some())
+            .count();
+        FunctionMap { by_file, len }
+    }
+
     /// Sets `function`'s value, replacing the one it had.
     pub fn insert(&mut self, function: FunctionRef, value: T) {
         let (file, index) = (function.file(), function.index());
@@ -122,5 +133,14 @@ mod tests {
         assert_eq!(map[&FunctionRef::new(2, 1)], "d");
         let order: Vec<&str> = map.values().copied().collect();
         assert_eq!(order, ["a", "b", "d"]);
+        let from_files = FunctionMap::from_files(vec![
+            vec![None, Some((FunctionRef::new(0, 1), "a"))],
+            vec![],
+            vec![Some((FunctionRef::new(2, 0), "b"))],
+        ]);
+        assert_eq!(from_files.len(), 2);
+        assert_eq!(from_files.get(&FunctionRef::new(2, 0)), Some(&"b"));
+        assert!(!from_files.contains_key(&FunctionRef::new(0, 0)));
+        assert_eq!(from_files.keys().count(), 2);
     }
 }

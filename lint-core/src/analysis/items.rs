@@ -5,7 +5,7 @@ use crate::hash::HashMap;
 use rayon::prelude::*;
 
 use super::FunctionRef;
-use crate::model::{FileFacts, Function, ScopeId, StaticDef, StructDef, TypeRef};
+use crate::model::{FileFacts, Function, ModulePath, ScopeId, StaticDef, StructDef, TypeRef};
 use crate::resolve::Resolver;
 
 /// A struct or static of the program: file index and index in that file's list.
@@ -95,37 +95,52 @@ impl ItemIndex {
                 implemented.push(trait_path);
             }
         }
-        for (file, facts) in files.iter().enumerate() {
-            for (position, item) in facts.structs.iter().enumerate() {
-                let path = item_path(facts, &item.module_path, &item.name);
-                index.structs.insert(
-                    path,
-                    ItemRef {
-                        file,
-                        index: position,
-                    },
-                );
-            }
-            for (position, item) in facts.statics.iter().enumerate() {
-                let path = item_path(facts, &item.module_path, &item.name);
-                index.statics.insert(
-                    path,
-                    ItemRef {
-                        file,
-                        index: position,
-                    },
-                );
-            }
-            for (position, item) in facts.type_aliases.iter().enumerate() {
-                let path = item_path(facts, &item.module_path, &item.name);
-                index.type_aliases.insert(
-                    path,
-                    ItemRef {
-                        file,
-                        index: position,
-                    },
-                );
-            }
+        // Each file's struct, static and alias paths, built in parallel, entered in file
+        // order (a later definition of a path replaces an earlier one). The maps are sized
+        // once: grown insert by insert, each would be copied several times.
+        let item_paths: Vec<[Vec<(String, ItemRef)>; 3]> = files
+            .par_iter()
+            .with_max_len(crate::analysis::FILES_PER_TASK)
+            .enumerate()
+            .map(|(file, facts)| {
+                let paths = |items: &mut dyn Iterator<Item = (&ModulePath, &String)>| {
+                    items
+                        .enumerate()
+                        .map(|(index, (module_path, name))| {
+                            (item_path(facts, module_path, name), ItemRef { file, index })
+                        })
+                        .collect()
+                };
+                [
+                    paths(
+                        &mut facts
+                            .structs
+                            .iter()
+                            .map(|item| (&item.module_path, &item.name)),
+                    ),
+                    paths(
+                        &mut facts
+                            .statics
+                            .iter()
+                            .map(|item| (&item.module_path, &item.name)),
+                    ),
+                    paths(
+                        &mut facts
+                            .type_aliases
+                            .iter()
+                            .map(|item| (&item.module_path, &item.name)),
+                    ),
+                ]
+            })
+            .collect();
+        let count = |kind: usize| item_paths.iter().map(|paths| paths[kind].len()).sum();
+        index.structs.reserve(count(0));
+        index.statics.reserve(count(1));
+        index.type_aliases.reserve(count(2));
+        for [structs, statics, type_aliases] in item_paths {
+            index.structs.extend(structs);
+            index.statics.extend(statics);
+            index.type_aliases.extend(type_aliases);
         }
         // Resolving each function's owner and trait is independent per function: done in
         // parallel, then entered in file order.

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::identity::{ClassKey, Identity, IdentityContext};
 use super::summaries::Reach;
 use crate::analysis::FunctionRef;
-use crate::analysis::call_sites::{CallSite, CallSites, ParamSlot};
+use crate::analysis::call_sites::{CallSites, ParamSlot};
 use crate::knowledge::locks::{is_shared_pointer_clone_path, is_shared_pointer_new_path};
 use crate::model::{Block, Expr, ExprKind, Function, Stmt};
 use crate::span::Span;
@@ -47,16 +47,10 @@ pub fn find_shared<'a>(
     call_sites: &CallSites,
 ) -> SharedLocks {
     let by_ref: HashMap<FunctionRef, &'a Function> = functions.iter().copied().collect();
-    let mut callers: HashMap<FunctionRef, Vec<&CallSite>> = HashMap::default();
-    for site in call_sites.all() {
-        for callee in site.callees.iter() {
-            callers.entry(*callee).or_default().push(site);
-        }
-    }
     let tracer = Tracer {
         functions: &by_ref,
         identity_of,
-        callers: &callers,
+        call_sites,
     };
     // Each function's stores are traced independently (in parallel), then merged in
     // function order.
@@ -167,8 +161,8 @@ fn stored_field(
 struct Tracer<'t, 'a> {
     functions: &'t HashMap<FunctionRef, &'a Function>,
     identity_of: &'t (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
-    /// The call sites that may call each function.
-    callers: &'t HashMap<FunctionRef, Vec<&'t CallSite>>,
+    /// The call sites, with the callers of each function.
+    call_sites: &'t CallSites,
 }
 
 impl Tracer<'_, '_> {
@@ -223,7 +217,15 @@ impl Tracer<'_, '_> {
         depth: usize,
         out: &mut BTreeSet<Origin>,
     ) {
-        for site in self.callers.get(&function).into_iter().flatten() {
+        // A call listed twice (a macro giving two calls one span) is traced twice: the
+        // origins are a set.
+        let sites = self
+            .call_sites
+            .callers_of(function)
+            .iter()
+            .flat_map(|(caller, span)| self.call_sites.all_at(*caller, *span))
+            .filter(|site| site.callees.contains(&function));
+        for site in sites {
             let Some(caller) = site.function else {
                 continue;
             };

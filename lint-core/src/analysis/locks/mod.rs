@@ -228,19 +228,32 @@ pub fn analyze_locks<'a>(
     };
     after_pass("lock prepasses");
     let no_callbacks = HashMap::default();
-    // Each function's walk is independent of the others: run them in parallel.
-    let mut walked: FunctionMap<FunctionLocks> = functions
-        .par_iter()
-        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-        .map(|(function_ref, function)| {
-            (
-                *function_ref,
-                shared.walk(*function_ref, function, &no_callbacks),
-            )
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect();
+    // Each function's walk is independent of the others: run them in parallel, each
+    // file's walks kept where they are made.
+    let mut walked: FunctionMap<FunctionLocks> = FunctionMap::from_files(
+        files
+            .par_iter()
+            .with_max_len(crate::analysis::FILES_PER_TASK)
+            .enumerate()
+            .map(|(file, facts)| {
+                facts
+                    .functions
+                    .par_iter()
+                    .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
+                    .enumerate()
+                    .map(|(index, function)| {
+                        let function_ref = FunctionRef::new(file, index);
+                        scope.contains(function).then(|| {
+                            (
+                                function_ref,
+                                shared.walk(function_ref, function, &no_callbacks),
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+    );
     // Second pass for callers of functions that call a closure parameter under a lock
     // (`fn with_state(&self, f: impl FnOnce(&mut State))`): their closures run with it held.
     let callback_holds: HashMap<FunctionRef, Vec<CallbackInvocation>> = walked
