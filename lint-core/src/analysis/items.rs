@@ -96,8 +96,7 @@ impl ItemIndex {
             }
         }
         // Each file's struct, static and alias paths, built in parallel, entered in file
-        // order (a later definition of a path replaces an earlier one). The maps are sized
-        // once: grown insert by insert, each would be copied several times.
+        // order (a later definition of a path replaces an earlier one).
         let item_paths: Vec<[Vec<(String, ItemRef)>; 3]> = files
             .par_iter()
             .with_max_len(crate::analysis::FILES_PER_TASK)
@@ -133,10 +132,6 @@ impl ItemIndex {
                 ]
             })
             .collect();
-        let count = |kind: usize| item_paths.iter().map(|paths| paths[kind].len()).sum();
-        index.structs.reserve(count(0));
-        index.statics.reserve(count(1));
-        index.type_aliases.reserve(count(2));
         for [structs, statics, type_aliases] in item_paths {
             index.structs.extend(structs);
             index.statics.extend(statics);
