@@ -290,3 +290,32 @@ fn parse_failures(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_files_first_keeps_the_results_in_file_order() {
+        let large = format!("// {}\n", "x".repeat(LARGE_FILE_BYTES));
+        let sources: Vec<SourceFile> = ["fn a() {}\n", &large, "fn c() {}\n", &large]
+            .iter()
+            .enumerate()
+            .map(|(index, text)| SourceFile::new(format!("src/f{index}.rs"), *text, Edition::E2021))
+            .collect();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let lengths = map_large_first(&sources, |index, source| {
+            seen.lock().unwrap().push(index);
+            (index, source.text.len())
+        });
+        let expected: Vec<(usize, usize)> = sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| (index, source.text.len()))
+            .collect();
+        assert_eq!(lengths, expected);
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1, 2, 3], "every file once");
+    }
+}

@@ -935,4 +935,35 @@ mod tests {
         assert_eq!(callee_files(2, "it", "other"), [1]);
         assert_eq!(callee_files(3, "user", "other"), [0, 1]);
     }
+
+    #[test]
+    fn every_call_at_a_span_and_the_callers_that_lead_back_to_it() {
+        let source = "fn helper(x: u32) {}
+            fn caller() { helper(1); helper(2); }";
+        let files = crate::lower_files(&[SourceFile::new("lib.rs", source, Edition::E2021)]);
+        let program = Program::build(&files, &Config::default());
+        let function = |name: &str| {
+            program
+                .functions()
+                .find(|(_, item)| item.name == name)
+                .map(|(function, _)| function)
+                .unwrap_or_else(|| panic!("no function `{name}`"))
+        };
+        let (helper, caller) = (function("helper"), function("caller"));
+        let callers = program.call_sites.callers_of(helper);
+        assert_eq!(callers.len(), 2);
+        for (from, span) in callers {
+            assert_eq!(*from, caller);
+            let at = program.call_sites.all_at(*from, *span);
+            assert_eq!(at.len(), 1);
+            assert_eq!(at[0].span, *span);
+            assert!(at[0].callees.contains(&helper));
+        }
+        let (_, first) = callers[0];
+        let between = crate::span::Span {
+            byte_end: first.byte_end - 1,
+            ..first
+        };
+        assert!(program.call_sites.all_at(caller, between).is_empty());
+    }
 }
