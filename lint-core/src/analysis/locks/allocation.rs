@@ -318,7 +318,6 @@ pub fn find_back_references<'a>(
     functions: &[(FunctionRef, &'a Function)],
     identity_of: &(dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
 ) -> HashMap<(String, String), BackReference> {
-    let mut stores: BTreeMap<(String, String), Vec<Option<BackReference>>> = BTreeMap::new();
     // Each function's stores are found independently (in parallel), then entered in
     // function order.
     let found: Vec<Vec<(FieldKey, Option<BackReference>)>> = functions
@@ -354,18 +353,24 @@ pub fn find_back_references<'a>(
             found
         })
         .collect();
+    // What every store of a field holds so far: `None` once one store is not a back
+    // reference or two stores differ.
+    let mut agreed: HashMap<FieldKey, Option<BackReference>> = HashMap::default();
     for (key, reference) in found.into_iter().flatten() {
-        stores.entry(key).or_default().push(reference);
+        match agreed.entry(key) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(reference);
+            }
+            std::collections::hash_map::Entry::Occupied(mut entry) => {
+                if *entry.get() != reference {
+                    entry.insert(None);
+                }
+            }
+        }
     }
-    stores
+    agreed
         .into_iter()
-        .filter_map(|(key, references)| {
-            let first = references.first()?.clone()?;
-            references
-                .iter()
-                .all(|reference| reference.as_ref() == Some(&first))
-                .then_some((key, first))
-        })
+        .filter_map(|(key, reference)| Some((key, reference?)))
         .collect()
 }
 
