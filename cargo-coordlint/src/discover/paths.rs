@@ -457,12 +457,7 @@ fn prefetch_manifests<'f>(
         .collect();
     let package_dirs: Vec<(&Path, Option<&Path>)> = dirs
         .into_par_iter()
-        .map(|dir| {
-            let package_dir = dir
-                .ancestors()
-                .find(|ancestor| ancestor.join("Cargo.toml").is_file());
-            (dir, package_dir)
-        })
+        .map(|dir| (dir, package_dir_of(dir)))
         .collect();
     let unread: HashSet<&Path> = package_dirs
         .iter()
@@ -482,6 +477,12 @@ fn prefetch_manifests<'f>(
     }
 }
 
+/// The nearest folder at or above `dir` with a `Cargo.toml`.
+fn package_dir_of(dir: &Path) -> Option<&Path> {
+    dir.ancestors()
+        .find(|ancestor| ancestor.join("Cargo.toml").is_file())
+}
+
 fn nearest_manifest(
     cache: &mut HashMap<PathBuf, Option<Arc<Manifest>>>,
     file: &Path,
@@ -490,11 +491,7 @@ fn nearest_manifest(
     if let Some(known) = cache.get(&dir) {
         return known.clone();
     }
-    let Some(package_dir) = dir
-        .ancestors()
-        .find(|ancestor| ancestor.join("Cargo.toml").is_file())
-        .map(Path::to_path_buf)
-    else {
+    let Some(package_dir) = package_dir_of(&dir).map(Path::to_path_buf) else {
         cache.insert(dir, None);
         return None;
     };
