@@ -820,9 +820,9 @@ fn receives_inline(body: &Block, receiver: &str) -> bool {
                 ..
             } if is_take_method(method) && is_sender_expr(target, &names) => found = true,
             ExprKind::Loop {
-                kind: LoopKind::For { iterable, .. },
+                kind: LoopKind::For(head),
                 ..
-            } if is_sender_expr(iterable, &names) => found = true,
+            } if is_sender_expr(&head.iterable, &names) => found = true,
             _ => {}
         }
         expr.for_each_child(&mut |child| stack.push(child));

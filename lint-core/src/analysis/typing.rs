@@ -537,13 +537,14 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     push_block_lets(block, out);
     block.walk(&mut |expr| {
         if let ExprKind::Loop {
-            kind: LoopKind::For { pattern, iterable },
+            kind: LoopKind::For(head),
             body,
             ..
         } = &expr.kind
         {
+            let iterable = &head.iterable;
             out.push(Binding::ForItem {
-                pattern,
+                pattern: &head.pattern,
                 iterable,
                 scope: (iterable.span.byte_end, body.span.byte_end),
             });

@@ -9,7 +9,7 @@ use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
 use super::token_spans;
 use crate::model::body::{
-    Arm, Block, Expr, ExprKind, LetStmt, LoopKind, Method, Stmt, StructLiteral,
+    Arm, Block, Expr, ExprKind, ForHead, LetStmt, LoopKind, Method, Stmt, StructLiteral,
 };
 use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
@@ -266,9 +266,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Call(call) => {
                 let callee = self.boxed(&call.func);
-                let args = self.exprs(&call.args);
+                let args = call.args.iter().map(|arg| self.expr(arg)).collect();
                 let span = callee.span.to(self.span(call.paren_token.span.close()));
-                let args = args.into_boxed_slice();
                 (ExprKind::Call { callee, args }, span)
             }
             E::Cast(cast) => {
@@ -296,13 +295,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 (ExprKind::Field { base, member }, span)
             }
             E::ForLoop(for_loop) => {
-                let iterable = self.boxed(&for_loop.expr);
+                let iterable = self.expr(&for_loop.expr);
                 let body = self.block(&for_loop.body);
                 let start = self.label_or(&for_loop.label, for_loop.for_token.span);
-                let kind = LoopKind::For {
-                    pattern: Box::new(self.pattern(&for_loop.pat)),
+                let kind = LoopKind::For(Box::new(ForHead {
+                    pattern: self.pattern(&for_loop.pat),
                     iterable,
-                };
+                }));
                 let span = start.to(body.span);
                 (
                     ExprKind::Loop {
@@ -377,7 +376,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::MethodCall(call) => {
                 let receiver = self.boxed(&call.receiver);
-                let args = self.exprs(&call.args);
+                // Collected straight into the thin vector (sized by the arguments' count).
+                let args: thin_vec::ThinVec<Expr> =
+                    call.args.iter().map(|arg| self.expr(arg)).collect();
                 let turbofish = call
                     .turbofish
                     .iter()
@@ -395,7 +396,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                         self.span(call.method.span()),
                         turbofish,
                     ),
-                    args: args.into_boxed_slice(),
+                    args,
                 };
                 (kind, span)
             }
@@ -556,8 +557,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             .inputs
             .iter()
             .map(|param| self.pattern(param))
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
+            .collect();
         let body = self.boxed(&closure.body);
         let start = closure
             .capture

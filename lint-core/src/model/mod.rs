@@ -8,7 +8,9 @@ pub mod body;
 pub mod persist;
 pub mod types;
 
-pub use body::{Arm, Block, Expr, ExprKind, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt};
+pub use body::{
+    Arm, Block, Expr, ExprKind, ForHead, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt,
+};
 pub use types::{SharedType, TypeRef};
 
 use crate::source::Edition;

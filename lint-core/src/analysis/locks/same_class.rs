@@ -422,11 +422,11 @@ impl OrderingEvidence {
                 self.orderings.push(names_in(expr));
             }
             ExprKind::Loop {
-                kind: LoopKind::For { pattern, iterable },
+                kind: LoopKind::For(head),
                 ..
             } => {
-                let names = names_in(iterable);
-                for binding in &pattern.bindings {
+                let names = names_in(&head.iterable);
+                for binding in &head.pattern.bindings {
                     self.add_sources(&binding.name, &names);
                 }
             }

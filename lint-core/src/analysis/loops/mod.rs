@@ -400,7 +400,7 @@ impl<'a> Collector<'_, 'a> {
                     ..plain
                 };
                 match kind {
-                    LoopKind::For { iterable, .. } => children.push((iterable, plain)),
+                    LoopKind::For(head) => children.push((&head.iterable, plain)),
                     LoopKind::While { condition } => children.push((condition, inside)),
                     LoopKind::Infinite => {}
                 }
@@ -498,7 +498,8 @@ impl<'a> Collector<'_, 'a> {
         let mut per_iteration = Vec::new();
         body.for_each_expr(&mut |child| per_iteration.push(child));
         let (driver, header, iterated, item_names) = match kind {
-            LoopKind::For { pattern, iterable } => {
+            LoopKind::For(head) => {
+                let (pattern, iterable) = (&head.pattern, &head.iterable);
                 let driver = match self.classify_iterable(iterable) {
                     Driver::Count | Driver::FixedCount if pattern_names_retry(pattern) => {
                         Driver::Retries
@@ -551,13 +552,13 @@ impl<'a> Collector<'_, 'a> {
             body: Some(body),
             iterated,
             iterable: match kind {
-                LoopKind::For { iterable, .. } => Some(iterable),
+                LoopKind::For(head) => Some(&head.iterable),
                 _ => None,
             },
             adapter: None,
             bounded_by: None,
             counts_input: match kind {
-                LoopKind::For { iterable, .. } => self.counts_input(iterable),
+                LoopKind::For(head) => self.counts_input(&head.iterable),
                 _ => false,
             },
             item_names,

@@ -73,11 +73,11 @@ fn taking_binding(body: &Block, name: &str, before: Span) -> Option<Span> {
             note(scrutinee, binds);
         }
         ExprKind::Loop {
-            kind: LoopKind::For { pattern, iterable },
+            kind: LoopKind::For(head),
             ..
         } => {
-            let binds = pattern.bindings.iter().any(|b| b.name == name);
-            note(iterable, binds);
+            let binds = head.pattern.bindings.iter().any(|b| b.name == name);
+            note(&head.iterable, binds);
         }
         _ => {}
     });

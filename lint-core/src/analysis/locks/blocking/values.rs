@@ -261,9 +261,9 @@ impl<'a> FunctionValues<'a> {
                     }
                 }
                 ExprKind::Loop {
-                    kind: LoopKind::For { pattern, iterable },
+                    kind: LoopKind::For(head),
                     ..
-                } => patterns.push((pattern, iterable, true)),
+                } => patterns.push((&head.pattern, &head.iterable, true)),
                 ExprKind::MethodCall {
                     receiver,
                     method,

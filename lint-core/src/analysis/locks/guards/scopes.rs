@@ -331,8 +331,8 @@ impl Walker<'_, '_> {
         self.temp_scopes.push(scope);
         let first_id = self.next_id;
         let header_diverges = match kind {
-            LoopKind::For { iterable, .. } => {
-                let flow = self.expr(iterable);
+            LoopKind::For(head) => {
+                let flow = self.expr(&head.iterable);
                 self.relabel_scope(scope, first_id, HoldReason::ForIterable);
                 flow.diverges
             }
