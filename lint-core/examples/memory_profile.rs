@@ -174,6 +174,7 @@ fn profile() {
     drop(sources);
     report("texts dropped");
     println!("{}", growth_room(&facts));
+    println!("{}", item_census(&facts));
     let mut config = Config::default();
     config.set_include_test_code(true);
     std::thread::spawn(sample_peak);
@@ -469,6 +470,33 @@ fn crate_and_module(root: &Path, path: &Path, library: String) -> (String, Vec<S
         module.pop();
     }
     (library, module)
+}
+
+/// How many items of each kind the facts hold (structs and their fields, statics and
+/// constants, impls, aliases, scopes with their imports and item names).
+fn item_census(facts: &[lint_core::model::FileFacts]) -> String {
+    let count = |of: &dyn Fn(&lint_core::model::FileFacts) -> usize| -> usize {
+        facts.iter().map(of).sum()
+    };
+    format!(
+        "items: {} structs, {} fields, {} statics ({} with an initializer), {} impls, {} aliases, {} traits, {} scopes, {} imports, {} item names, {} extents, {} integer literals",
+        count(&|file| file.structs.len()),
+        count(&|file| file.structs.iter().map(|item| item.fields.len()).sum()),
+        count(&|file| file.statics.len()),
+        count(&|file| file
+            .statics
+            .iter()
+            .filter(|item| item.init.is_some())
+            .count()),
+        count(&|file| file.impls.len()),
+        count(&|file| file.type_aliases.len()),
+        count(&|file| file.traits.len()),
+        count(&|file| file.scopes.len()),
+        count(&|file| file.scopes.iter().map(|scope| scope.imports.len()).sum()),
+        count(&|file| file.scopes.iter().map(|scope| scope.item_names.len()).sum()),
+        count(&|file| file.items.len()),
+        count(&|file| file.integer_literals.len()),
+    )
 }
 
 /// The room the facts' lists kept from growing (capacity beyond length), in bytes, per

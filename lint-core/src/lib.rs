@@ -55,6 +55,19 @@ pub fn run_on_analysis_threads<R: Send>(op: impl FnOnce() -> R + Send) -> R {
     lowering_pool().install(op)
 }
 
+/// For each of `sources`, in parallel, the lines and names of every item, nested ones too,
+/// in source order: the innermost item around a finding names it in fingerprints. Lowers
+/// the files again (the facts keep extents only for files with suppression comments).
+pub fn item_extents(sources: &[&SourceFile]) -> Vec<Vec<model::ItemExtent>> {
+    lowering_pool().install(|| {
+        sources
+            .par_iter()
+            .with_max_len(1)
+            .map(|source| lower::item_extents(source))
+            .collect()
+    })
+}
+
 /// Parses and lowers every source in parallel. `FileFacts::file` is the index in `sources`.
 pub fn lower_files(sources: &[SourceFile]) -> Vec<FileFacts> {
     lower_files_numbered_from(0, sources)

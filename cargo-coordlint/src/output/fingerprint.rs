@@ -5,6 +5,8 @@
 //! among findings with all of those equal. Never a line number; nothing that
 //! `--runtime-trace` adds (it only appends unquoted words to a message).
 
+use std::collections::HashMap;
+
 use lint_core::Diagnostic;
 use lint_core::model::ItemExtent;
 
@@ -22,10 +24,11 @@ pub fn fingerprints(
     diagnostics: &[Diagnostic],
 ) -> Vec<String> {
     let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let extents = item_extents_of_files(inputs, diagnostics);
     diagnostics
         .iter()
         .map(|diagnostic| {
-            let identity = identity_hash(inputs, paths, diagnostic);
+            let identity = identity_hash(inputs, paths, &extents, diagnostic);
             let occurrence = seen.entry(identity).or_insert(0);
             let fingerprint = format!("{identity:016x}:{occurrence}");
             *occurrence += 1;
@@ -34,8 +37,34 @@ pub fn fingerprints(
         .collect()
 }
 
+/// The item extents of each file a finding is in, by file index (the facts keep them only
+/// for files with suppression comments: see `FileFacts::items`).
+fn item_extents_of_files(
+    inputs: &Inputs,
+    diagnostics: &[Diagnostic],
+) -> HashMap<usize, Vec<ItemExtent>> {
+    let mut files: Vec<usize> = diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.primary.span.file.0 as usize)
+        .filter(|file| *file < inputs.sources.len())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let sources: Vec<&lint_core::SourceFile> =
+        files.iter().map(|file| &inputs.sources[*file]).collect();
+    files
+        .into_iter()
+        .zip(lint_core::item_extents(&sources))
+        .collect()
+}
+
 /// Rule, file, enclosing item and quoted names, hashed (FNV-1a, 64 bits).
-fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnostic) -> u64 {
+fn identity_hash(
+    inputs: &Inputs,
+    paths: &RepositoryPaths,
+    extents: &HashMap<usize, Vec<ItemExtent>>,
+    diagnostic: &Diagnostic,
+) -> u64 {
     let file = diagnostic.primary.span.file.0 as usize;
     let path = paths
         .relative(file)
@@ -44,9 +73,10 @@ fn identity_hash(inputs: &Inputs, paths: &RepositoryPaths, diagnostic: &Diagnost
     let item = inputs
         .facts()
         .get(file)
-        .and_then(|facts| {
+        .zip(extents.get(&file))
+        .and_then(|(facts, items)| {
             let line = facts.lines.line_number(diagnostic.primary.span.byte_start);
-            enclosing_item(&facts.items, line)
+            enclosing_item(items, line)
         })
         .unwrap_or("");
     let mut parts: Vec<&str> = vec![diagnostic.rule, &path, item];

@@ -41,12 +41,17 @@ pub fn lower_items(
     source: &SourceFile,
     file: syn::File,
     facts: &mut FileFacts,
+    keep_extents: bool,
 ) -> Result<(), ParseFailure> {
     facts.scopes.push(ModuleScope {
         module_path: source.module_path.clone(),
         ..ModuleScope::default()
     });
-    let mut walker = ItemWalker { context, facts };
+    let mut walker = ItemWalker {
+        context,
+        facts,
+        keep_extents,
+    };
     walker.facts.test_file =
         has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed);
     let root = ItemContext {
@@ -67,6 +72,8 @@ pub fn lower_items(
 struct ItemWalker<'c, 'a, 'f> {
     context: &'c SpanContext<'a>,
     facts: &'f mut FileFacts,
+    /// Whether to record [`FileFacts::items`] (see there).
+    keep_extents: bool,
 }
 
 impl ItemWalker<'_, '_, '_> {
@@ -116,7 +123,7 @@ impl ItemWalker<'_, '_, '_> {
     /// Lowers one item. An `impl` block's methods are taken out of it and dropped one by one
     /// as they are lowered (see [`ItemWalker::top_level_items`]).
     fn item(&mut self, item: &mut syn::Item, at: &ItemContext) -> Result<(), ParseFailure> {
-        if let Some(name) = extent_name(item) {
+        if let Some(name) = self.keep_extents.then(|| extent_name(item)).flatten() {
             let in_test = at.in_test
                 || item_attrs(item)
                     .is_some_and(|attrs| has_cfg_test(attrs) || has_test_attribute(attrs));
@@ -257,15 +264,17 @@ impl ItemWalker<'_, '_, '_> {
         // Each method is dropped as soon as it is lowered, while its syntax is still cached.
         for impl_item in std::mem::take(&mut item_impl.items) {
             if let syn::ImplItem::Fn(method) = impl_item {
-                let name = match &owner.self_type {
-                    Some(self_type) => {
-                        format!("{}::{}", self_type.display_name(), method.sig.ident)
-                    }
-                    None => method.sig.ident.to_string(),
-                };
-                let method_in_test =
-                    in_test || has_cfg_test(&method.attrs) || has_test_attribute(&method.attrs);
-                self.extent(name, token_spans::impl_fn_span(&method), method_in_test);
+                if self.keep_extents {
+                    let name = match &owner.self_type {
+                        Some(self_type) => {
+                            format!("{}::{}", self_type.display_name(), method.sig.ident)
+                        }
+                        None => method.sig.ident.to_string(),
+                    };
+                    let method_in_test =
+                        in_test || has_cfg_test(&method.attrs) || has_test_attribute(&method.attrs);
+                    self.extent(name, token_spans::impl_fn_span(&method), method_in_test);
+                }
                 let at = ItemContext {
                     in_test: in_test || has_cfg_test(&method.attrs),
                     cfg: cfg.clone(),
@@ -297,8 +306,10 @@ impl ItemWalker<'_, '_, '_> {
         };
         for trait_item in &item_trait.items {
             if let syn::TraitItem::Fn(method) = trait_item {
-                let name = format!("{}::{}", item_trait.ident, method.sig.ident);
-                self.extent(name, token_spans::trait_fn_span(method), at.in_test);
+                if self.keep_extents {
+                    let name = format!("{}::{}", item_trait.ident, method.sig.ident);
+                    self.extent(name, token_spans::trait_fn_span(method), at.in_test);
+                }
                 methods.push(method.sig.ident.to_string());
                 if let Some(default_body) = &method.default {
                     default_methods.push(method.sig.ident.to_string());

@@ -28,10 +28,24 @@ pub use tokens::{MAX_OPERATOR_RUN, MAX_TOKEN_NESTING};
 /// without brackets).
 pub const MAX_EXPR_NESTING: usize = 1_000;
 
-/// Parses and lowers `source`, the file known to the analysis as `file`.
+/// Parses and lowers `source`, the file known to the analysis as `file`. The item extents
+/// are kept only when the file has suppression comments (see [`FileFacts::items`]).
 pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
+    lower_file_keeping(file, source, false)
+}
+
+/// The lines and names of every item of `source` (see [`crate::model::ItemExtent`]).
+pub fn item_extents(source: &SourceFile) -> Vec<crate::model::ItemExtent> {
+    lower_file_keeping(FileId(0), source, true).items
+}
+
+/// [`lower_file`], keeping the item extents when asked to or when the file has
+/// suppression comments.
+fn lower_file_keeping(file: FileId, source: &SourceFile, all_extents: bool) -> FileFacts {
     let text = blank_out_shebang_and_bom(&source.text);
     let context = SpanContext::new(file, &text);
+    let suppressions = suppressions::find(&context, &text);
+    let keep_extents = all_extents || !suppressions.is_empty();
     let mut facts = FileFacts {
         file,
         crate_name: source.crate_name.clone(),
@@ -40,7 +54,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     };
     match parse(&context, &text, source.edition) {
         Ok(syntax) => {
-            let outcome = items::lower_items(&context, source, syntax, &mut facts);
+            let outcome = items::lower_items(&context, source, syntax, &mut facts, keep_extents);
             if let Err(failure) = outcome {
                 facts = FileFacts {
                     file,
@@ -56,7 +70,7 @@ pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
     facts
         .integer_literals
         .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
-    facts.suppressions = suppressions::find(&context, &text);
+    facts.suppressions = suppressions;
     facts.path = source.path.clone();
     facts.package = source.package.clone();
     facts.lines = context.lines;

@@ -377,7 +377,10 @@ pub struct FileFacts {
     pub type_aliases: Vec<TypeAlias>,
     /// `// coordlint: allow(rule, ...)` comments of the file.
     pub suppressions: Vec<Suppression>,
-    /// Every item (nested ones too), in source order.
+    /// Every item (nested ones too), in source order, in a file with suppression comments
+    /// (empty in the others: only suppressions read them during the analysis, and files
+    /// hold millions of items; the fingerprints of findings ask
+    /// [`crate::item_extents`]).
     pub items: Vec<ItemExtent>,
     /// The whole file is test code (a test target's file, or `#![cfg(test)]`).
     pub test_file: bool,
