@@ -25,9 +25,19 @@ use crate::knowledge::wrappers::{is_pointer, is_pointer_clone, is_pointer_new, i
 use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, TypeRef};
 
 /// Local binding name → its typed bindings, for one function.
+///
+/// Worked out in a hash map by name; kept for the whole run (every function of the
+/// program has one) in two sorted slices, which take a third of the room: most names are
+/// bound once, and each map entry held its own name and its own list.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionTypes {
-    locals: HashMap<String, Vec<LocalBinding>>,
+    /// While the function's types are worked out.
+    building: HashMap<String, Vec<LocalBinding>>,
+    /// Once done ([`FunctionTypes::freeze`]): each name (inline up to 24 bytes) with the
+    /// index of its first binding in `bindings`, sorted by name.
+    names: Box<[(compact_str::CompactString, u32)]>,
+    /// The bindings, grouped by name in the order of `names`, each name's in the order made.
+    bindings: Box<[LocalBinding]>,
 }
 
 /// One typed binding of a name and the source range it is in force for (byte offsets).
@@ -41,15 +51,32 @@ struct LocalBinding {
 }
 
 impl FunctionTypes {
+    /// The bindings of `name`, in the order they were made.
+    fn bindings_of(&self, name: &str) -> Option<&[LocalBinding]> {
+        if !self.building.is_empty() {
+            return self.building.get(name).map(Vec::as_slice);
+        }
+        let index = self
+            .names
+            .binary_search_by(|(known, _)| known.as_str().cmp(name))
+            .ok()?;
+        let start = self.names[index].1 as usize;
+        let end = self
+            .names
+            .get(index + 1)
+            .map_or(self.bindings.len(), |(_, next)| *next as usize);
+        Some(&self.bindings[start..end])
+    }
+
     /// The type of the name's last typed binding, wherever it is used.
     pub fn local(&self, name: &str) -> Option<&Ty> {
-        self.locals.get(name)?.last().map(|binding| &*binding.ty)
+        self.bindings_of(name)?.last().map(|binding| &*binding.ty)
     }
 
     /// The type `name` has where `expr` is: the innermost binding in force at that place
     /// (made before it, in a scope that has not ended), else the name's last binding.
     pub fn local_at(&self, name: &str, expr: &Expr) -> Option<&Ty> {
-        let bindings = self.locals.get(name)?;
+        let bindings = self.bindings_of(name)?;
         let offset = expr.span.byte_start;
         bindings
             .iter()
@@ -61,12 +88,12 @@ impl FunctionTypes {
 
     /// The type of parameter `name` (its first binding, in force for the whole function).
     pub fn parameter(&self, name: &str) -> Option<&Ty> {
-        let first = self.locals.get(name)?.first()?;
+        let first = self.bindings_of(name)?.first()?;
         (first.from == WHOLE_FUNCTION.0 && first.until == WHOLE_FUNCTION.1).then_some(&*first.ty)
     }
 
     fn bind(&mut self, name: &str, (from, until): (u32, u32), ty: Ty) {
-        self.locals
+        self.building
             .entry(name.to_string())
             .or_default()
             .push(LocalBinding {
@@ -76,10 +103,31 @@ impl FunctionTypes {
             });
     }
 
+    /// Moves the bindings from the map they were worked out in to the sorted slices kept
+    /// for the run.
+    fn freeze(&mut self) {
+        let mut by_name: Vec<(String, Vec<LocalBinding>)> =
+            std::mem::take(&mut self.building).into_iter().collect();
+        by_name.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let mut names = Vec::with_capacity(by_name.len());
+        let mut bindings = Vec::with_capacity(by_name.iter().map(|(_, list)| list.len()).sum());
+        for (name, list) in by_name {
+            names.push((compact_str::CompactString::from(name), bindings.len() as u32));
+            bindings.extend(list);
+        }
+        self.names = names.into_boxed_slice();
+        self.bindings = bindings.into_boxed_slice();
+    }
+
     /// Makes each binding's type the copy in `shared` (added there when new), so that the
     /// functions of one file keep one copy of each type.
     pub fn share_types(&mut self, shared: &mut HashSet<Arc<Ty>>) {
-        for binding in self.locals.values_mut().flatten() {
+        for binding in self
+            .building
+            .values_mut()
+            .flatten()
+            .chain(self.bindings.iter_mut())
+        {
             match shared.get(&binding.ty) {
                 Some(copy) => binding.ty = copy.clone(),
                 None => {
@@ -195,12 +243,7 @@ impl<'p> Typing<'p> {
                 }
             }
         }
-        // Kept for the whole run: most names are bound once, and a `Vec` grown by pushing
-        // has room for four.
-        for bindings in types.locals.values_mut() {
-            bindings.shrink_to_fit();
-        }
-        types.locals.shrink_to_fit();
+        types.freeze();
         types
     }
 
