@@ -112,7 +112,10 @@ impl FunctionTypes {
         let mut names = Vec::with_capacity(by_name.len());
         let mut bindings = Vec::with_capacity(by_name.iter().map(|(_, list)| list.len()).sum());
         for (name, list) in by_name {
-            names.push((compact_str::CompactString::from(name), bindings.len() as u32));
+            names.push((
+                compact_str::CompactString::from(name),
+                bindings.len() as u32,
+            ));
             bindings.extend(list);
         }
         self.names = names.into_boxed_slice();
