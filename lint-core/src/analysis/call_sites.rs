@@ -62,8 +62,17 @@ pub enum Resolution {
 pub enum ParamSlot {
     /// `self` of a method (the receiver, or the first argument of `Type::method(x)`).
     Receiver,
-    /// The parameter at this position, `self` not counted.
-    Index(u32),
+    /// The parameter at this position, `self` not counted (16 bits: an argument is then 24
+    /// bytes instead of 32, and a run holds millions; a position past the last one is
+    /// kept as the last).
+    Index(u16),
+}
+
+impl ParamSlot {
+    /// The parameter at `position`, `self` not counted.
+    pub fn at(position: usize) -> ParamSlot {
+        ParamSlot::Index(u16::try_from(position).unwrap_or(u16::MAX))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -77,9 +86,11 @@ pub struct Argument {
 
 #[derive(Clone, Debug)]
 pub struct CallSite {
-    /// The function whose body holds the call; `None` in a static's initializer.
-    pub function: Option<FunctionRef>,
-    pub file: u32,
+    /// The function whose body holds the call (see [`CallSite::function`]): with a flag
+    /// rather than an `Option`, a call site is 88 bytes instead of 96.
+    caller: FunctionRef,
+    /// The call is in a static's initializer, not in `caller`.
+    in_static: bool,
     /// The whole call expression.
     pub span: Span,
     pub target: CallTarget,
@@ -92,6 +103,11 @@ pub struct CallSite {
 }
 
 impl CallSite {
+    /// The function whose body holds the call; `None` in a static's initializer.
+    pub fn function(&self) -> Option<FunctionRef> {
+        (!self.in_static).then_some(self.caller)
+    }
+
     /// The canonical path of a path call or macro.
     pub fn resolved_path(&self) -> Option<&Resolved> {
         match &self.target {
@@ -288,7 +304,7 @@ pub fn collect(
     // method reaches every impl: millions of entries on a large program.
     let callers = crate::hash::group_by_key(&|emit| {
         for site in by_function.iter().flatten().flatten() {
-            if let Some(caller) = site.function {
+            if let Some(caller) = site.function() {
                 for callee in site.callees.iter() {
                     emit(*callee, (caller, site.span));
                 }
@@ -397,8 +413,8 @@ impl Collector<'_, '_> {
             .items
             .prefer_own_package(self.file, &mut callees);
         Some(CallSite {
-            function: self.function,
-            file: self.file as u32,
+            caller: self.function.unwrap_or(FunctionRef::new(0, 0)),
+            in_static: self.function.is_none(),
             span: expr.span,
             target,
             callees: self.interned.borrow_mut().callees(callees),
@@ -677,8 +693,8 @@ impl Collector<'_, '_> {
         for (position, arg) in args.iter().enumerate() {
             let param = match (first_is_self, position) {
                 (true, 0) => ParamSlot::Receiver,
-                (true, position) => ParamSlot::Index((position - 1) as u32),
-                (false, position) => ParamSlot::Index(position as u32),
+                (true, position) => ParamSlot::at(position - 1),
+                (false, position) => ParamSlot::at(position),
             };
             arguments.push(Argument {
                 span: arg.span,

@@ -226,13 +226,13 @@ impl Tracer<'_, '_> {
             .flat_map(|(caller, span)| self.call_sites.all_at(*caller, *span))
             .filter(|site| site.callees.contains(&function));
         for site in sites {
-            let Some(caller) = site.function else {
+            let Some(caller) = site.function() else {
                 continue;
             };
             let Some(argument) = site
                 .arguments
                 .iter()
-                .find(|argument| argument.param == ParamSlot::Index(index as u32))
+                .find(|argument| argument.param == ParamSlot::at(index))
             else {
                 continue;
             };

@@ -334,7 +334,7 @@ fn argument_expr<'v>(
             .arguments
             .iter()
             .zip(exprs)
-            .find(|(argument, _)| argument.param == ParamSlot::Index(index as u32))
+            .find(|(argument, _)| argument.param == ParamSlot::at(index))
             .map(|(_, expr)| expr);
     });
     found
