@@ -160,7 +160,7 @@ fn profile() {
     report("lowered (texts kept)");
     println!("{:?}", census(&facts));
     println!(
-        "size_of: Expr {} ExprKind {} Span {} Stmt {} Pattern {} TypeRef {} PathRef {} Function {} Block {}",
+        "size_of: Expr {} ExprKind {} Span {} Stmt {} Pattern {} TypeRef {} PathRef {} Function {} Block {} StaticDef {}",
         std::mem::size_of::<lint_core::model::Expr>(),
         std::mem::size_of::<lint_core::model::ExprKind>(),
         std::mem::size_of::<lint_core::Span>(),
@@ -170,6 +170,7 @@ fn profile() {
         std::mem::size_of::<lint_core::model::PathRef>(),
         std::mem::size_of::<lint_core::model::Function>(),
         std::mem::size_of::<lint_core::model::Block>(),
+        std::mem::size_of::<lint_core::model::StaticDef>(),
     );
     drop(sources);
     report("texts dropped");

@@ -3,6 +3,7 @@
 
 use crate::hash::HashMap;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use super::FunctionRef;
 use crate::model::{FileFacts, Function, ModulePath, ScopeId, StaticDef, StructDef, TypeRef};
@@ -15,17 +16,49 @@ pub struct ItemRef {
     pub index: usize,
 }
 
+/// A canonical path's 128-bit hash (XXH3): the key of the largest path maps. Binding
+/// crates define hundreds of thousands of constants and functions, and their paths as
+/// strings were most of the index's memory. Two of a run's few million paths share a key
+/// with a probability near 10^-26.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PathKey(u128);
+
+impl PathKey {
+    fn of(path: &str) -> PathKey {
+        PathKey(xxhash_rust::xxh3::xxh3_128(path.as_bytes()))
+    }
+}
+
+/// One copy of a text repeated in a row (the type or trait of an impl's methods, which
+/// come one after another).
+#[derive(Default)]
+struct SharedText {
+    last: Option<Arc<str>>,
+}
+
+impl SharedText {
+    fn get(&mut self, text: String) -> Arc<str> {
+        match &self.last {
+            Some(last) if **last == *text => last.clone(),
+            _ => self.last.insert(Arc::from(text)).clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ItemIndex {
+    /// By path as a string: [`ItemIndex::structs`] lists them.
     structs: HashMap<String, ItemRef>,
-    statics: HashMap<String, ItemRef>,
-    type_aliases: HashMap<String, ItemRef>,
-    functions: HashMap<String, Vec<FunctionRef>>,
+    statics: HashMap<PathKey, ItemRef>,
+    type_aliases: HashMap<PathKey, ItemRef>,
+    functions: HashMap<PathKey, Vec<FunctionRef>>,
     methods_by_name: HashMap<String, Vec<FunctionRef>>,
-    /// Canonical path of each function's `Self` type, by function.
-    self_types: HashMap<FunctionRef, String>,
-    /// Canonical path of the trait each trait-impl method (or default method) belongs to.
-    method_traits: HashMap<FunctionRef, String>,
+    /// Canonical path of each function's `Self` type, by function (one copy per run of
+    /// methods of the same type: an impl's methods share it).
+    self_types: HashMap<FunctionRef, Arc<str>>,
+    /// Canonical path of the trait each trait-impl method (or default method) belongs to
+    /// (shared like `self_types`).
+    method_traits: HashMap<FunctionRef, Arc<str>>,
     /// Workspace traits by canonical path: their method names and default bodies.
     traits: HashMap<String, TraitMethods>,
     /// (trait, method) → the implementations of that method in the workspace's impls.
@@ -102,7 +135,7 @@ impl ItemIndex {
             .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
             .map(|(file, facts)| {
-                let paths = |items: &mut dyn Iterator<Item = (&ModulePath, &String)>| {
+                let paths = |items: &mut dyn Iterator<Item = (&ModulePath, &str)>| {
                     items
                         .enumerate()
                         .map(|(index, (module_path, name))| {
@@ -115,27 +148,32 @@ impl ItemIndex {
                         &mut facts
                             .structs
                             .iter()
-                            .map(|item| (&item.module_path, &item.name)),
+                            .map(|item| (&item.module_path, item.name.as_str())),
                     ),
                     paths(
                         &mut facts
                             .statics
                             .iter()
-                            .map(|item| (&item.module_path, &item.name)),
+                            .map(|item| (&item.module_path, item.name.as_str())),
                     ),
                     paths(
                         &mut facts
                             .type_aliases
                             .iter()
-                            .map(|item| (&item.module_path, &item.name)),
+                            .map(|item| (&item.module_path, item.name.as_str())),
                     ),
                 ]
             })
             .collect();
         for [structs, statics, type_aliases] in item_paths {
             index.structs.extend(structs);
-            index.statics.extend(statics);
-            index.type_aliases.extend(type_aliases);
+            let keyed = |paths: Vec<(String, ItemRef)>| {
+                paths
+                    .into_iter()
+                    .map(|(path, item)| (PathKey::of(&path), item))
+            };
+            index.statics.extend(keyed(statics));
+            index.type_aliases.extend(keyed(type_aliases));
         }
         // Resolving each function's owner and trait is independent per function: done in
         // parallel, then entered in file order.
@@ -163,7 +201,7 @@ impl ItemIndex {
         let mut owners = Vec::new();
         let mut trait_methods = Vec::new();
         for (function_ref, resolved) in resolved {
-            paths.push((function_ref, resolved.path));
+            paths.push((function_ref, PathKey::of(&resolved.path)));
             if let Some(owner) = resolved.owner {
                 owners.push((function_ref, owner));
             }
@@ -191,8 +229,9 @@ impl ItemIndex {
             || {
                 rayon::join(
                     || {
+                        let mut shared = SharedText::default();
                         for (function_ref, owner) in owners {
-                            self_types.insert(function_ref, owner);
+                            self_types.insert(function_ref, shared.get(owner));
                             methods_by_name
                                 .entry(function_at(function_ref).name.clone())
                                 .or_default()
@@ -200,6 +239,7 @@ impl ItemIndex {
                         }
                     },
                     || {
+                        let mut shared = SharedText::default();
                         for (function_ref, trait_path) in trait_methods {
                             let function = function_at(function_ref);
                             if function.self_type.is_some() {
@@ -212,7 +252,7 @@ impl ItemIndex {
                                     .defaults
                                     .insert(function.name.clone(), function_ref);
                             }
-                            method_traits.insert(function_ref, trait_path);
+                            method_traits.insert(function_ref, shared.get(trait_path));
                         }
                     },
                 )
@@ -247,16 +287,18 @@ impl ItemIndex {
     }
 
     pub fn static_at(&self, path: &str) -> Option<ItemRef> {
-        self.statics.get(path).copied()
+        self.statics.get(&PathKey::of(path)).copied()
     }
 
     pub fn type_alias_at(&self, path: &str) -> Option<ItemRef> {
-        self.type_aliases.get(path).copied()
+        self.type_aliases.get(&PathKey::of(path)).copied()
     }
 
     /// Functions whose canonical path is `path` (several when `cfg`s define one twice).
     pub fn functions_at(&self, path: &str) -> &[FunctionRef] {
-        self.functions.get(path).map_or(&[], Vec::as_slice)
+        self.functions
+            .get(&PathKey::of(path))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Leaves out of `callees` (reached from a call in `from_file`) the functions of other
@@ -321,7 +363,7 @@ impl ItemIndex {
 
     /// The workspace trait a trait-impl method or default method belongs to.
     pub fn trait_of(&self, function: FunctionRef) -> Option<&str> {
-        self.method_traits.get(&function).map(String::as_str)
+        self.method_traits.get(&function).map(|path| &**path)
     }
 
     /// A workspace trait by canonical path.
@@ -345,7 +387,7 @@ impl ItemIndex {
 
     /// The canonical `Self` type of a method.
     pub fn self_type_of(&self, function: FunctionRef) -> Option<&str> {
-        self.self_types.get(&function).map(String::as_str)
+        self.self_types.get(&function).map(|path| &**path)
     }
 }
 

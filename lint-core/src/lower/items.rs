@@ -363,12 +363,15 @@ impl ItemWalker<'_, '_, '_> {
         at: &ItemContext,
     ) -> Result<(), ParseFailure> {
         let mut lowerer = BodyLowerer::new(self.context);
-        let init = init.map(|expr| lowerer.expr(expr)).filter(makes_calls);
+        let init = init
+            .map(|expr| lowerer.expr(expr))
+            .filter(makes_calls)
+            .map(Box::new);
         if let Some(failure) = lowerer.too_deep {
             return Err(failure);
         }
         self.facts.statics.push(StaticDef {
-            name: ident.to_string(),
+            name: compact_str::ToCompactString::to_compact_string(ident),
             module_path: at.module_path.clone(),
             scope: at.scope,
             ty: type_ref(self.context, ty),

@@ -245,13 +245,15 @@ pub struct StructDef {
 /// A `static` or `const` item, or a `lazy_static!` entry.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StaticDef {
-    pub name: String,
+    /// Inline up to 24 bytes, like path segments: no allocation for nearly every name.
+    pub name: Segment,
     pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
     /// The initializer, when it makes a call (only the call sites in it are read; lowering
-    /// leaves out the others, most of them constants).
-    pub init: Option<Expr>,
+    /// leaves out the others, most of them constants). Boxed: binding crates declare
+    /// hundreds of thousands of constants, nearly all without one.
+    pub init: Option<Box<Expr>>,
     pub span: Span,
 }
 

@@ -22,6 +22,7 @@ use crate::knowledge::macros::formats_arguments;
 use crate::knowledge::spawners::is_inline_runner;
 use crate::knowledge::std_items::{ends_process, is_drop, is_value_wrapper};
 use crate::model::{Expr, ExprKind, MacroCall};
+use thin_vec::ThinVec;
 
 /// What a call passes: locks and guards, and the places other arguments name.
 #[derive(Default)]
@@ -254,14 +255,14 @@ impl Walker<'_, '_> {
             callees: callees.clone(),
             span: expr.span,
             held: if only_a_future {
-                Vec::new()
+                ThinVec::new()
             } else {
                 self.snapshot()
             },
             receiver: receiver.as_deref().map(Box::from),
             isolated: self.isolation > 0,
-            arguments: arguments.locks.as_slice().into(),
-            argument_places: arguments.places.as_slice().into(),
+            arguments: arguments.locks.iter().cloned().collect(),
+            argument_places: arguments.places.iter().cloned().collect(),
             guessed: find_by_span(self.context.calls, expr.span)
                 .is_some_and(|site| site.resolution == Resolution::ByName),
         });
@@ -521,8 +522,8 @@ impl Walker<'_, '_> {
             held: self.snapshot(),
             receiver: receiver.map(String::into_boxed_str),
             isolated: self.isolation > 0,
-            arguments: Box::default(),
-            argument_places: Box::default(),
+            arguments: ThinVec::new(),
+            argument_places: ThinVec::new(),
             guessed: false,
         });
     }

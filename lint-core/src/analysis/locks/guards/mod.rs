@@ -26,6 +26,7 @@ use crate::knowledge::std_items::is_diverging_macro;
 use crate::model::{Block, Expr, ExprKind};
 use crate::source::Edition;
 use crate::span::Span;
+use thin_vec::ThinVec;
 
 mod blocking;
 mod calls;
@@ -134,16 +135,18 @@ pub struct Acquisition {
 pub struct HeldCall {
     pub callees: Callees,
     pub span: Span,
-    pub held: Vec<Held>,
+    /// Thin vectors here and below (a pointer, the length beside the items): a run records
+    /// a call for every call of a workspace function, nearly all holding and passing
+    /// nothing, and a call is 72 bytes instead of 104.
+    pub held: ThinVec<Held>,
     /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
     pub receiver: Option<Box<str>>,
     pub isolated: bool,
-    /// The locks and guards passed as arguments, by parameter position (boxed slices: a run
-    /// records a call for every call of a workspace function, most with none).
-    pub arguments: Box<[LockArgument]>,
+    /// The locks and guards passed as arguments, by parameter position.
+    pub arguments: ThinVec<LockArgument>,
     /// The places other arguments name (`self`, `self.store`), by parameter position: a
     /// callee's lock at `store.data` is the caller's `self.store.data`.
-    pub argument_places: Box<[(usize, String)]>,
+    pub argument_places: ThinVec<(usize, String)>,
     /// The callee was matched by its name only (the receiver's type is unknown).
     pub guessed: bool,
 }
@@ -693,7 +696,7 @@ impl Walker<'_, '_> {
     /// What an event records as held: one guard per lock instance (the oldest, which a
     /// re-acquisition conflicts with), and at most [`MAX_RECORDED_HELD`] of them (the most
     /// recent), so what a function records stays linear in its size.
-    fn snapshot(&self) -> Vec<Held> {
+    fn snapshot<Snapshot: FromIterator<Held>>(&self) -> Snapshot {
         let mut seen = crate::hash::HashSet::default();
         let mut kept: Vec<&Held> = self
             .held
