@@ -267,20 +267,20 @@ fn profile() {
     report("bodies dropped");
     for file in &mut facts {
         for function in &mut file.functions {
-            function.generics = Vec::new();
+            function.generics = Default::default();
         }
     }
     report("function generics dropped");
     for file in &mut facts {
         for function in &mut file.functions {
-            function.params = Vec::new();
+            function.params = Default::default();
             function.return_type = None;
         }
     }
     report("function params, returns dropped");
     for file in &mut facts {
         for function in &mut file.functions {
-            function.cfg = Vec::new();
+            function.cfg = Default::default();
             function.trait_path = None;
             function.self_type = None;
         }

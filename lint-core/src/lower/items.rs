@@ -459,8 +459,12 @@ impl ItemWalker<'_, '_, '_> {
             }
             syn::ReturnType::Default => None,
         };
-        let mut generics = owner.generics.clone();
-        generics.extend(generic_params(&sig.generics));
+        let generics = owner
+            .generics
+            .iter()
+            .cloned()
+            .chain(generic_params(&sig.generics))
+            .collect();
         self.facts.functions.push(Function {
             name: sig.ident.to_string(),
             module_path: at.module_path.clone(),

@@ -15,6 +15,7 @@ pub use types::{SharedType, TypeRef};
 
 use crate::source::Edition;
 use crate::span::{FileId, LineIndex, Span};
+use thin_vec::ThinVec;
 
 /// One segment of a written path (`std`, `sync`, `Mutex`): up to 24 bytes inline.
 pub type Segment = compact_str::CompactString;
@@ -141,7 +142,9 @@ pub struct ImplDef {
     pub generics: Vec<GenericParam>,
 }
 
-/// A function or method with a body.
+/// A function or method with a body. Its lists are thin vectors (8 bytes, the length in
+/// the allocation): a run holds every function of the program, most without generics or
+/// `cfg`s.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
@@ -154,16 +157,16 @@ pub struct Function {
     /// For trait impls and default trait methods: the trait path as written.
     pub trait_path: Option<PathRef>,
     pub receiver: Option<Receiver>,
-    pub params: Vec<Param>,
+    pub params: ThinVec<Param>,
     pub return_type: Option<SharedType>,
     /// Generic parameters of the enclosing `impl` and of the function, with their bounds.
-    pub generics: Vec<GenericParam>,
+    pub generics: ThinVec<GenericParam>,
     pub is_async: bool,
     /// Inside `#[cfg(test)]` or marked `#[test]`.
     pub is_test: bool,
     /// The `#[cfg(..)]` predicates it is compiled under (its own, its `impl`'s and its
     /// modules'), as token text without spaces: `feature="std"`, `not(feature="std")`.
-    pub cfg: Vec<String>,
+    pub cfg: ThinVec<String>,
     pub body: Block,
     /// What the body contains, for passes that look only at some bodies.
     pub contents: BodyContents,

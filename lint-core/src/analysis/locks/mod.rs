@@ -259,7 +259,7 @@ pub fn analyze_locks<'a>(
     let callback_holds: HashMap<FunctionRef, Vec<CallbackInvocation>> = walked
         .iter()
         .filter(|(_, locks)| !locks.callbacks.is_empty())
-        .map(|(function, locks)| (*function, locks.callbacks.clone()))
+        .map(|(function, locks)| (*function, locks.callbacks.to_vec()))
         .collect();
     if !callback_holds.is_empty() {
         let rewalked: Vec<(FunctionRef, FunctionLocks)> = functions

@@ -171,17 +171,19 @@ pub struct HeldAwait {
 /// What the walk of one function found.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionLocks {
+    // Thin vectors (8 bytes each, the length in the allocation): every function of the
+    // program keeps its walk, and most of these lists are empty.
     /// The simple names of the parameters, by position (`self` not counted).
-    pub params: Vec<Option<String>>,
+    pub params: ThinVec<Option<String>>,
     /// The positions of the parameters that are guards (`state: &mut MutexGuard<State>`).
-    pub guard_params: Vec<usize>,
-    pub acquisitions: Vec<Acquisition>,
-    pub calls: Vec<HeldCall>,
-    pub awaits: Vec<HeldAwait>,
+    pub guard_params: ThinVec<usize>,
+    pub acquisitions: ThinVec<Acquisition>,
+    pub calls: ThinVec<HeldCall>,
+    pub awaits: ThinVec<HeldAwait>,
     /// Calls of a closure parameter (`f(&mut state)`) made while guards are held.
-    pub callbacks: Vec<CallbackInvocation>,
+    pub callbacks: ThinVec<CallbackInvocation>,
     /// Calls and `.await`s that may block, with what is held then.
-    pub blocking: Vec<BlockingCandidate>,
+    pub blocking: ThinVec<BlockingCandidate>,
 }
 
 impl FunctionLocks {
@@ -261,7 +263,7 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         running_local_closure: None,
         out: FunctionLocks::default(),
     };
-    walker.out.params = walker.context.params.clone();
+    walker.out.params = walker.context.params.iter().cloned().collect();
     walker.hold_guard_parameters();
     walker.block(body);
     let mut out = walker.out;
