@@ -31,13 +31,13 @@ use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, Typ
 /// bound once, and each map entry held its own name and its own list.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionTypes {
-    /// While the function's types are worked out.
-    building: HashMap<String, Vec<LocalBinding>>,
+    /// While the function's types are worked out (boxed: 8 bytes, not 32, once done).
+    building: Option<Box<HashMap<String, Vec<LocalBinding>>>>,
     /// Once done ([`FunctionTypes::freeze`]): each name (inline up to 24 bytes) with the
     /// index of its first binding in `bindings`, sorted by name.
-    names: Box<[(compact_str::CompactString, u32)]>,
+    names: thin_vec::ThinVec<(compact_str::CompactString, u32)>,
     /// The bindings, grouped by name in the order of `names`, each name's in the order made.
-    bindings: Box<[LocalBinding]>,
+    bindings: thin_vec::ThinVec<LocalBinding>,
 }
 
 /// One typed binding of a name and the source range it is in force for (byte offsets).
@@ -53,8 +53,8 @@ struct LocalBinding {
 impl FunctionTypes {
     /// The bindings of `name`, in the order they were made.
     fn bindings_of(&self, name: &str) -> Option<&[LocalBinding]> {
-        if !self.building.is_empty() {
-            return self.building.get(name).map(Vec::as_slice);
+        if let Some(building) = &self.building {
+            return building.get(name).map(Vec::as_slice);
         }
         let index = self
             .names
@@ -94,6 +94,7 @@ impl FunctionTypes {
 
     fn bind(&mut self, name: &str, (from, until): (u32, u32), ty: Ty) {
         self.building
+            .get_or_insert_default()
             .entry(name.to_string())
             .or_default()
             .push(LocalBinding {
@@ -106,11 +107,16 @@ impl FunctionTypes {
     /// Moves the bindings from the map they were worked out in to the sorted slices kept
     /// for the run.
     fn freeze(&mut self) {
-        let mut by_name: Vec<(String, Vec<LocalBinding>)> =
-            std::mem::take(&mut self.building).into_iter().collect();
+        let mut by_name: Vec<(String, Vec<LocalBinding>)> = self
+            .building
+            .take()
+            .into_iter()
+            .flat_map(|map| *map)
+            .collect();
         by_name.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-        let mut names = Vec::with_capacity(by_name.len());
-        let mut bindings = Vec::with_capacity(by_name.iter().map(|(_, list)| list.len()).sum());
+        let mut names = thin_vec::ThinVec::with_capacity(by_name.len());
+        let mut bindings =
+            thin_vec::ThinVec::with_capacity(by_name.iter().map(|(_, list)| list.len()).sum());
         for (name, list) in by_name {
             names.push((
                 compact_str::CompactString::from(name),
@@ -118,8 +124,8 @@ impl FunctionTypes {
             ));
             bindings.extend(list);
         }
-        self.names = names.into_boxed_slice();
-        self.bindings = bindings.into_boxed_slice();
+        self.names = names;
+        self.bindings = bindings;
     }
 
     /// Makes each binding's type the copy in `shared` (added there when new), so that the
@@ -127,7 +133,8 @@ impl FunctionTypes {
     pub fn share_types(&mut self, shared: &mut HashSet<Arc<Ty>>) {
         for binding in self
             .building
-            .values_mut()
+            .iter_mut()
+            .flat_map(|map| map.values_mut())
             .flatten()
             .chain(self.bindings.iter_mut())
         {

@@ -223,12 +223,14 @@ impl Tracer<'_, '_> {
             .call_sites
             .callers_of(function)
             .iter()
-            .flat_map(|(caller, span)| self.call_sites.all_at(*caller, *span))
-            .filter(|site| site.callees.contains(&function));
-        for site in sites {
-            let Some(caller) = site.function() else {
-                continue;
-            };
+            .flat_map(|(caller, span)| {
+                self.call_sites
+                    .all_at(*caller, *span)
+                    .iter()
+                    .map(move |site| (*caller, site))
+            })
+            .filter(|(_, site)| site.callees.contains(&function));
+        for (caller, site) in sites {
             let Some(argument) = site
                 .arguments
                 .iter()
