@@ -233,7 +233,7 @@ impl ItemIndex {
                         for (function_ref, owner) in owners {
                             self_types.insert(function_ref, shared.get(owner));
                             methods_by_name
-                                .entry(function_at(function_ref).name.clone())
+                                .entry(function_at(function_ref).name.to_string())
                                 .or_default()
                                 .push(function_ref);
                         }
@@ -244,13 +244,13 @@ impl ItemIndex {
                             let function = function_at(function_ref);
                             if function.self_type.is_some() {
                                 trait_method_impls
-                                    .entry((trait_path.clone(), function.name.clone()))
+                                    .entry((trait_path.clone(), function.name.to_string()))
                                     .or_default()
                                     .push(function_ref);
                             } else if let Some(declared) = traits.get_mut(&trait_path) {
                                 declared
                                     .defaults
-                                    .insert(function.name.clone(), function_ref);
+                                    .insert(function.name.to_string(), function_ref);
                             }
                             method_traits.insert(function_ref, shared.get(trait_path));
                         }

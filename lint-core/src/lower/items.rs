@@ -466,7 +466,7 @@ impl ItemWalker<'_, '_, '_> {
             .chain(generic_params(&sig.generics))
             .collect();
         self.facts.functions.push(Function {
-            name: sig.ident.to_string(),
+            name: compact_str::ToCompactString::to_compact_string(&sig.ident),
             module_path: at.module_path.clone(),
             scope,
             self_type: owner.self_type,

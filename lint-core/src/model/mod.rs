@@ -147,7 +147,8 @@ pub struct ImplDef {
 /// `cfg`s.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Function {
-    pub name: String,
+    /// Inline up to 24 bytes, like path segments.
+    pub name: Segment,
     /// Module path of the enclosing module inside the crate.
     pub module_path: ModulePath,
     /// The scope used to resolve paths in the body.
@@ -221,7 +222,7 @@ impl Function {
             // A trait's default method.
             parts.push(trait_path.last().to_string());
         }
-        parts.push(self.name.clone());
+        parts.push(self.name.to_string());
         parts.join("::")
     }
 }
