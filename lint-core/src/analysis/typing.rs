@@ -499,7 +499,7 @@ impl<'p> Typing<'p> {
             at,
             &TypeRef::Path {
                 path: type_path,
-                args: Vec::new(),
+                args: thin_vec::ThinVec::new(),
             },
         ) else {
             return None;

@@ -601,7 +601,7 @@ fn parse_static_entries(
 
 fn single_segment_path(name: String) -> PathRef {
     PathRef {
-        segments: Box::new([name.into()]),
+        segments: crate::model::Segments::One(name.into()),
         global: false,
         has_turbofish: false,
     }

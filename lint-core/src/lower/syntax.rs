@@ -23,9 +23,12 @@ pub fn path_ref(path: &syn::Path) -> PathRef {
 }
 
 /// The type arguments of a path's last segment (`Arc<Mutex<T>>` gives `[Mutex<T>]`).
-fn last_segment_type_args(context: &SpanContext<'_>, path: &syn::Path) -> Vec<TypeRef> {
+fn last_segment_type_args(
+    context: &SpanContext<'_>,
+    path: &syn::Path,
+) -> thin_vec::ThinVec<TypeRef> {
     let Some(last) = path.segments.last() else {
-        return Vec::new();
+        return thin_vec::ThinVec::new();
     };
     match &last.arguments {
         syn::PathArguments::AngleBracketed(arguments) => arguments
@@ -36,7 +39,7 @@ fn last_segment_type_args(context: &SpanContext<'_>, path: &syn::Path) -> Vec<Ty
                 _ => None,
             })
             .collect(),
-        _ => Vec::new(),
+        _ => thin_vec::ThinVec::new(),
     }
 }
 

@@ -444,8 +444,9 @@ mod tests {
         assert_eq!(std::mem::size_of::<ExprKind>(), 32);
         assert_eq!(std::mem::size_of::<Expr>(), 48);
         assert_eq!(std::mem::size_of::<Method>(), 8);
-        // A path's segments are a boxed slice, of exactly the length written.
-        assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 24);
-        assert_eq!(std::mem::size_of::<TypeRef>(), 48);
+        // A path's one segment inline, or a boxed slice of exactly the length written.
+        assert_eq!(std::mem::size_of::<crate::model::Segments>(), 24);
+        assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 32);
+        assert_eq!(std::mem::size_of::<TypeRef>(), 40);
     }
 }

@@ -24,13 +24,109 @@ pub type Segment = compact_str::CompactString;
 /// module: every function, `impl`, struct and static has one.
 pub type ModulePath = std::sync::Arc<[String]>;
 
+/// The segments of a path: one kept inline (a local variable, a function of the same
+/// module: most paths), several in a boxed slice of exactly their number. 24 bytes either
+/// way (the boxed slice fits beside the inline string's spare byte), and read as a slice.
+#[derive(Clone)]
+pub enum Segments {
+    One(Segment),
+    /// Never one segment (see [`Segments::from`]), so that equal paths are equal values.
+    Many(Box<[Segment]>),
+}
+
+impl Segments {
+    pub fn as_slice(&self) -> &[Segment] {
+        match self {
+            Segments::One(segment) => std::slice::from_ref(segment),
+            Segments::Many(segments) => segments,
+        }
+    }
+}
+
+impl std::ops::Deref for Segments {
+    type Target = [Segment];
+    fn deref(&self) -> &[Segment] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<Segment>> for Segments {
+    fn from(mut segments: Vec<Segment>) -> Segments {
+        match segments.len() {
+            1 => Segments::One(segments.pop().unwrap_or_default()),
+            _ => Segments::Many(segments.into_boxed_slice()),
+        }
+    }
+}
+
+impl From<&[Segment]> for Segments {
+    fn from(segments: &[Segment]) -> Segments {
+        match segments {
+            [one] => Segments::One(one.clone()),
+            _ => Segments::Many(segments.into()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Segments {
+    type Item = &'a Segment;
+    type IntoIter = std::slice::Iter<'a, Segment>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl From<Segment> for Segments {
+    fn from(segment: Segment) -> Segments {
+        Segments::One(segment)
+    }
+}
+
+impl FromIterator<Segment> for Segments {
+    fn from_iter<I: IntoIterator<Item = Segment>>(segments: I) -> Segments {
+        Segments::from(segments.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl PartialEq for Segments {
+    fn eq(&self, other: &Segments) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Segments {}
+
+impl std::hash::Hash for Segments {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Segments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+/// Written as a sequence, as the boxed slice it replaces was: the cache format is the same.
+impl serde::Serialize for Segments {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Segments {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Segments, D::Error> {
+        Vec::<Segment>::deserialize(deserializer).map(Segments::from)
+    }
+}
+
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PathRef {
-    /// Identifiers are short: each segment is kept inline, without an allocation; the
-    /// segments are a boxed slice of exactly their number (a `Vec` grown segment by
-    /// segment kept room for more, and a path is 24 bytes instead of 32).
-    pub segments: Box<[Segment]>,
+    /// Identifiers are short: each segment is kept inline, without an allocation, and a
+    /// path of one segment (most are) has no allocation at all.
+    pub segments: Segments,
     /// Written with a leading `::` (`::std::sync::Mutex`).
     pub global: bool,
     /// Written with generic arguments somewhere (`channel::<u8>`); kept for messages only.

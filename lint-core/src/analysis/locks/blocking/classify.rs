@@ -774,7 +774,7 @@ fn lock_inner_type(values: &FunctionValues<'_>, target: &LockTarget) -> Option<T
         ClassKey::Static { path } => typing.static_type(path)?,
         ClassKey::Local { name, .. } | ClassKey::Param { name, .. } => {
             let path = crate::model::PathRef {
-                segments: Box::new([name.as_str().into()]),
+                segments: crate::model::Segments::One(name.as_str().into()),
                 global: false,
                 has_turbofish: false,
             };
