@@ -79,15 +79,27 @@ fn bound_paths(
 }
 
 pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
-    let mut bindings = Vec::new();
+    let mut bindings = thin_vec::ThinVec::new();
     collect_bindings(context, pat, &mut bindings);
     let inner = strip_type_ascription(pat);
     let variant = match inner {
-        syn::Pat::TupleStruct(tuple) => tuple.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Pat::Struct(structure) => structure.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Pat::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Pat::TupleStruct(tuple) => tuple
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_compact_string()),
+        syn::Pat::Struct(structure) => structure
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_compact_string()),
+        syn::Pat::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_compact_string()),
         syn::Pat::Ident(ident) if ident.ident.to_string().starts_with(char::is_uppercase) => {
-            Some(ident.ident.to_string())
+            Some(ident.ident.to_compact_string())
         }
         _ => None,
     };
@@ -97,9 +109,9 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
     Pattern {
         // `None` or `Empty` in a pattern names a variant; it binds nothing.
         bindings: if is_unit_variant {
-            Vec::new()
+            thin_vec::ThinVec::new()
         } else {
-            // Kept for the whole run: most patterns bind one name, and a `Vec` grown by
+            // Kept for the whole run: most patterns bind one name, and a vector grown by
             // pushing has room for four.
             bindings.shrink_to_fit();
             bindings
@@ -118,7 +130,7 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
                     _ => None,
                 })
                 .collect(),
-            _ => Vec::new(),
+            _ => thin_vec::ThinVec::new(),
         },
         span: context.convert(pat.span()),
     }
@@ -133,14 +145,18 @@ pub fn strip_type_ascription(pat: &syn::Pat) -> &syn::Pat {
     }
 }
 
-fn collect_bindings(context: &SpanContext<'_>, pat: &syn::Pat, out: &mut Vec<Binding>) {
+fn collect_bindings(
+    context: &SpanContext<'_>,
+    pat: &syn::Pat,
+    out: &mut thin_vec::ThinVec<Binding>,
+) {
     // Patterns are shallow in practice, but walk them with a stack anyway.
     let mut stack = vec![pat];
     while let Some(pat) = stack.pop() {
         match pat {
             syn::Pat::Ident(ident) => {
                 out.push(Binding {
-                    name: ident.ident.to_string(),
+                    name: ident.ident.to_compact_string(),
                     by_ref: ident.by_ref.is_some(),
                     span: context.convert(ident.ident.span()),
                 });

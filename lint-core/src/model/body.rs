@@ -8,6 +8,7 @@
 
 use super::{PathRef, SharedType, TypeRef};
 use crate::span::Span;
+use thin_vec::ThinVec;
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Block {
@@ -48,7 +49,7 @@ pub struct LetStmt {
 /// A name a pattern binds.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Binding {
-    pub name: String,
+    pub name: compact_str::CompactString,
     pub by_ref: bool,
     pub span: Span,
 }
@@ -56,14 +57,14 @@ pub struct Binding {
 /// What a pattern binds, and whether it is `_` (which binds and keeps nothing).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pattern {
-    pub bindings: Vec<Binding>,
+    pub bindings: ThinVec<Binding>,
     pub is_wildcard: bool,
     /// A single identifier pattern (`x`, `mut x`, `ref x`) rather than a destructuring one.
     pub is_simple: bool,
     /// The enum variant or struct a pattern matches (`Err` in `Err(e)`, `None`), if any.
-    pub variant: Option<String>,
+    pub variant: Option<compact_str::CompactString>,
     /// For a tuple pattern, the name each position binds (`(tx, _)` is `[Some(tx), None]`).
-    pub tuple_names: Vec<Option<String>>,
+    pub tuple_names: ThinVec<Option<String>>,
     pub span: Span,
 }
 
@@ -448,5 +449,6 @@ mod tests {
         assert_eq!(std::mem::size_of::<crate::model::Segments>(), 24);
         assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 32);
         assert_eq!(std::mem::size_of::<TypeRef>(), 40);
+        assert_eq!(std::mem::size_of::<Pattern>(), 56);
     }
 }

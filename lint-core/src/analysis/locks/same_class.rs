@@ -310,18 +310,18 @@ fn derived_names(body: &Block, sources: &BTreeSet<String>) -> BTreeSet<String> {
                 && let Some(init) = &let_stmt.init
                 && mentions(init)
             {
-                derived.extend(let_stmt.pattern.bindings.iter().map(|b| b.name.clone()));
+                derived.extend(let_stmt.pattern.bindings.iter().map(|b| b.name.to_string()));
             }
         }
     });
     body.walk(&mut |expr| match &expr.kind {
         ExprKind::Match { scrutinee, arms } if mentions(scrutinee) => {
             for arm in arms {
-                derived.extend(arm.pattern.bindings.iter().map(|b| b.name.clone()));
+                derived.extend(arm.pattern.bindings.iter().map(|b| b.name.to_string()));
             }
         }
         ExprKind::Let { pattern, scrutinee } if mentions(scrutinee) => {
-            derived.extend(pattern.bindings.iter().map(|b| b.name.clone()));
+            derived.extend(pattern.bindings.iter().map(|b| b.name.to_string()));
         }
         _ => {}
     });

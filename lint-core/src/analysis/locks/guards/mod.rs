@@ -638,7 +638,7 @@ impl Walker<'_, '_> {
             return;
         }
         if let Some(held) = self.held.iter_mut().find(|held| held.id == id) {
-            held.binding = Some(binding.name.clone());
+            held.binding = Some(binding.name.to_string());
         }
     }
 

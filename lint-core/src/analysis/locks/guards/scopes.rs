@@ -193,12 +193,12 @@ impl Walker<'_, '_> {
                     && parts.len() == let_stmt.pattern.bindings.len()
                 {
                     for (binding, part) in let_stmt.pattern.bindings.iter().zip(parts) {
-                        self.context.identity.aliases.remove(&binding.name);
+                        self.context.identity.aliases.remove(binding.name.as_str());
                         if let Identity::Lock(target) = self.context.identity.identify(part) {
                             self.context
                                 .identity
                                 .aliases
-                                .insert(binding.name.clone(), target);
+                                .insert(binding.name.to_string(), target);
                         }
                     }
                 }
