@@ -94,7 +94,7 @@ impl ItemWalker<'_, '_, '_> {
 
     /// Records the names the items of a scope declare.
     fn declare_names(&mut self, items: &[syn::Item], at: &ItemContext) {
-        let names: Vec<String> = items.iter().filter_map(item_name).collect();
+        let names = items.iter().filter_map(item_name).map(Segment::from);
         self.facts.scopes[at.scope.0 as usize]
             .item_names
             .extend(names);
@@ -332,10 +332,10 @@ impl ItemWalker<'_, '_, '_> {
             .iter()
             .enumerate()
             .map(|(index, field)| Field {
-                name: field
-                    .ident
-                    .as_ref()
-                    .map_or_else(|| index.to_string(), ToString::to_string),
+                name: field.ident.as_ref().map_or_else(
+                    || compact_str::ToCompactString::to_compact_string(&index),
+                    compact_str::ToCompactString::to_compact_string,
+                ),
                 ty: self.context.share_type(type_ref(self.context, &field.ty)),
                 span: self.context.convert(
                     field
@@ -410,7 +410,7 @@ impl ItemWalker<'_, '_, '_> {
         for (ident, ty, expr) in &entries {
             self.facts.scopes[at.scope.0 as usize]
                 .item_names
-                .push(ident.to_string());
+                .push(compact_str::ToCompactString::to_compact_string(ident));
             self.static_item(ident, ty, Some(expr), at)?;
         }
         Ok(())
@@ -526,7 +526,7 @@ impl ItemWalker<'_, '_, '_> {
             imports,
             item_names: fns
                 .iter()
-                .map(|item_fn| item_fn.sig.ident.to_string())
+                .map(|item_fn| compact_str::ToCompactString::to_compact_string(&item_fn.sig.ident))
                 .collect(),
         });
         scope

@@ -172,7 +172,7 @@ pub struct ModuleScope {
     pub imports: Vec<Import>,
     /// Names of items defined directly in this module (functions, structs, mods, statics,
     /// ...), sorted and without repeats once lowered (see [`ModuleScope::declares`]).
-    pub item_names: Vec<String>,
+    pub item_names: Vec<Segment>,
 }
 
 impl ModuleScope {
@@ -326,7 +326,7 @@ impl Function {
 /// A named field of a struct.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Field {
-    pub name: String,
+    pub name: Segment,
     pub ty: SharedType,
     pub span: Span,
 }
