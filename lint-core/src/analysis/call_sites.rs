@@ -63,8 +63,8 @@ pub enum ParamSlot {
     /// `self` of a method (the receiver, or the first argument of `Type::method(x)`).
     Receiver,
     /// The parameter at this position, `self` not counted (16 bits: an argument is then 24
-    /// bytes instead of 32, and a run holds millions; a position past the last one is
-    /// kept as the last).
+    /// bytes instead of 32, and a run holds millions; a position past 65,535, which no
+    /// function has, is kept as 65,535).
     Index(u16),
 }
 
