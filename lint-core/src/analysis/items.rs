@@ -128,9 +128,12 @@ impl ItemIndex {
                 implemented.push(trait_path);
             }
         }
-        // Each file's struct, static and alias paths, built in parallel, entered in file
-        // order (a later definition of a path replaces an earlier one).
-        let item_paths: Vec<[Vec<(String, ItemRef)>; 3]> = files
+        // Each file's struct, static and alias paths (the last two as keys), built in
+        // parallel, entered in file order (a later definition of a path replaces an
+        // earlier one).
+        type Named = Vec<(String, ItemRef)>;
+        type Keyed = Vec<(PathKey, ItemRef)>;
+        let item_paths: Vec<(Named, Keyed, Keyed)> = files
             .par_iter()
             .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
@@ -141,39 +144,40 @@ impl ItemIndex {
                         .map(|(index, (module_path, name))| {
                             (item_path(facts, module_path, name), ItemRef { file, index })
                         })
+                        .collect::<Vec<_>>()
+                };
+                let keyed = |paths: Vec<(String, ItemRef)>| {
+                    paths
+                        .into_iter()
+                        .map(|(path, item)| (PathKey::of(&path), item))
                         .collect()
                 };
-                [
+                (
                     paths(
                         &mut facts
                             .structs
                             .iter()
                             .map(|item| (&item.module_path, item.name.as_str())),
                     ),
-                    paths(
+                    keyed(paths(
                         &mut facts
                             .statics
                             .iter()
                             .map(|item| (&item.module_path, item.name.as_str())),
-                    ),
-                    paths(
+                    )),
+                    keyed(paths(
                         &mut facts
                             .type_aliases
                             .iter()
                             .map(|item| (&item.module_path, item.name.as_str())),
-                    ),
-                ]
+                    )),
+                )
             })
             .collect();
-        for [structs, statics, type_aliases] in item_paths {
+        for (structs, statics, type_aliases) in item_paths {
             index.structs.extend(structs);
-            let keyed = |paths: Vec<(String, ItemRef)>| {
-                paths
-                    .into_iter()
-                    .map(|(path, item)| (PathKey::of(&path), item))
-            };
-            index.statics.extend(keyed(statics));
-            index.type_aliases.extend(keyed(type_aliases));
+            index.statics.extend(statics);
+            index.type_aliases.extend(type_aliases);
         }
         // Resolving each function's owner and trait is independent per function: done in
         // parallel, then entered in file order.
@@ -201,7 +205,7 @@ impl ItemIndex {
         let mut owners = Vec::new();
         let mut trait_methods = Vec::new();
         for (function_ref, resolved) in resolved {
-            paths.push((function_ref, PathKey::of(&resolved.path)));
+            paths.push((function_ref, resolved.path));
             if let Some(owner) = resolved.owner {
                 owners.push((function_ref, owner));
             }
@@ -433,7 +437,7 @@ pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {
 /// A function's canonical path, the canonical type that owns it (if a method) and the
 /// trait it belongs to (if a trait method).
 struct ResolvedFunction {
-    path: String,
+    path: PathKey,
     owner: Option<String>,
     trait_of_method: Option<String>,
 }
@@ -492,7 +496,7 @@ fn resolve_function(
         _ => None,
     };
     ResolvedFunction {
-        path,
+        path: PathKey::of(&path),
         owner,
         trait_of_method,
     }

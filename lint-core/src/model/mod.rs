@@ -30,7 +30,8 @@ pub type ModulePath = std::sync::Arc<[String]>;
 #[derive(Clone)]
 pub enum Segments {
     One(Segment),
-    /// Never one segment (see [`Segments::from`]), so that equal paths are equal values.
+    /// Two or more segments, or none: the conversions below keep one segment inline.
+    /// Equality and hashing compare the segments, whichever the variant.
     Many(Box<[Segment]>),
 }
 
@@ -73,12 +74,6 @@ impl<'a> IntoIterator for &'a Segments {
     type IntoIter = std::slice::Iter<'a, Segment>;
     fn into_iter(self) -> Self::IntoIter {
         self.as_slice().iter()
-    }
-}
-
-impl From<Segment> for Segments {
-    fn from(segment: Segment) -> Segments {
-        Segments::One(segment)
     }
 }
 
