@@ -337,6 +337,8 @@ fn collect_rust_files(root: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
 /// Node counts and sizes of the lowered facts, to see which parts of the model hold memory.
 #[derive(Default, Debug)]
 struct Census {
+    /// Expressions by kind.
+    kinds: std::collections::BTreeMap<&'static str, usize>,
     exprs: usize,
     /// Argument and operand slots (`Compound` counts its `Vec` capacity).
     expr_capacity: usize,
@@ -351,7 +353,6 @@ struct Census {
     /// `Literal` operands of a `Compound` whose operands are all literals (array tables).
     literal_only_operands: usize,
     /// Expressions in static and const initializers.
-    static_exprs: usize,
     integer_literals: usize,
     /// Per function: generic parameters (the `impl`'s included), their bounds, parameters,
     /// module path segments and `cfg` predicates.
@@ -360,6 +361,39 @@ struct Census {
     params: usize,
     module_segments: usize,
     cfgs: usize,
+}
+
+/// The name of an expression's kind, for the census.
+fn kind_name(kind: &lint_core::model::ExprKind) -> &'static str {
+    match kind {
+        lint_core::model::ExprKind::Path(_) => "path",
+        lint_core::model::ExprKind::Literal => "literal",
+        lint_core::model::ExprKind::Text(_) => "text",
+        lint_core::model::ExprKind::Call { .. } => "call",
+        lint_core::model::ExprKind::MethodCall { .. } => "method call",
+        lint_core::model::ExprKind::Field { .. } => "field",
+        lint_core::model::ExprKind::Await(_) => "await",
+        lint_core::model::ExprKind::Try(_) => "try",
+        lint_core::model::ExprKind::Reference { .. } => "reference",
+        lint_core::model::ExprKind::Deref(_) => "deref",
+        lint_core::model::ExprKind::Block(_) => "block",
+        lint_core::model::ExprKind::Async { .. } => "async",
+        lint_core::model::ExprKind::Closure { .. } => "closure",
+        lint_core::model::ExprKind::If { .. } => "if",
+        lint_core::model::ExprKind::Let { .. } => "let",
+        lint_core::model::ExprKind::Match { .. } => "match",
+        lint_core::model::ExprKind::Loop { .. } => "loop",
+        lint_core::model::ExprKind::Assign { .. } => "assign",
+        lint_core::model::ExprKind::LazyBoolean { .. } => "lazy boolean",
+        lint_core::model::ExprKind::Return(_) => "return",
+        lint_core::model::ExprKind::Break(_) => "break",
+        lint_core::model::ExprKind::Continue => "continue",
+        lint_core::model::ExprKind::Macro(_) => "macro",
+        lint_core::model::ExprKind::Struct(_) => "struct",
+        lint_core::model::ExprKind::Index { .. } => "index",
+        lint_core::model::ExprKind::Compare { .. } => "compare",
+        lint_core::model::ExprKind::Compound(_) => "compound",
+    }
 }
 
 fn census(facts: &[lint_core::FileFacts]) -> Census {
@@ -379,14 +413,6 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
     };
     for file in facts {
         census.integer_literals += file.integer_literals.len();
-        for item in &file.statics {
-            if let Some(init) = &item.init {
-                init.walk(&mut |expr| {
-                    census.static_exprs += 1;
-                    literal_census(expr, &mut census);
-                });
-            }
-        }
         census.functions += file.functions.len();
         for function in &file.functions {
             census.generics += function.generics.len();
@@ -406,6 +432,7 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
             });
             function.body.walk(&mut |expr| {
                 census.exprs += 1;
+                *census.kinds.entry(kind_name(&expr.kind)).or_default() += 1;
                 literal_census(expr, &mut census);
                 match &expr.kind {
                     ExprKind::Path(path) => {
@@ -480,15 +507,10 @@ fn item_census(facts: &[lint_core::model::FileFacts]) -> String {
         facts.iter().map(of).sum()
     };
     format!(
-        "items: {} structs, {} fields, {} statics ({} with an initializer), {} impls, {} aliases, {} traits, {} scopes, {} imports, {} item names, {} extents, {} integer literals",
+        "items: {} structs, {} fields, {} statics, {} impls, {} aliases, {} traits, {} scopes, {} imports, {} item names, {} extents, {} integer literals",
         count(&|file| file.structs.len()),
         count(&|file| file.structs.iter().map(|item| item.fields.len()).sum()),
         count(&|file| file.statics.len()),
-        count(&|file| file
-            .statics
-            .iter()
-            .filter(|item| item.init.is_some())
-            .count()),
         count(&|file| file.impls.len()),
         count(&|file| file.type_aliases.len()),
         count(&|file| file.traits.len()),

@@ -18,7 +18,7 @@ use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::locks::{is_identity_method, is_shared_pointer_clone_path};
 use crate::knowledge::std_items::is_common_method_name;
-use crate::model::{Expr, ExprKind, FileFacts, Function, PathRef, ScopeId};
+use crate::model::{Expr, ExprKind, Function, PathRef, ScopeId};
 use crate::resolve::Resolved;
 use crate::span::Span;
 
@@ -193,7 +193,6 @@ impl Interned {
 #[derive(Default)]
 pub struct CallSites {
     by_function: Vec<Vec<Box<[CallSite]>>>,
-    in_statics: Vec<CallSite>,
     /// For each workspace function, the calls that may reach it, in call-site order.
     callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>>,
 }
@@ -227,13 +226,10 @@ impl CallSites {
         self.callers.get(&function).map_or(&[], Vec::as_slice)
     }
 
-    /// Every call site: function bodies in file order, then static initializers.
+    /// Every call site, function bodies in file order (static and constant initializers are
+    /// not kept).
     pub fn all(&self) -> impl Iterator<Item = &CallSite> {
-        self.by_function
-            .iter()
-            .flatten()
-            .flatten()
-            .chain(&self.in_statics)
+        self.by_function.iter().flatten().flatten()
     }
 }
 
@@ -284,12 +280,6 @@ pub fn collect(
                 .collect()
         })
         .collect();
-    let empty = FunctionTypes::default();
-    let in_statics = files
-        .iter()
-        .enumerate()
-        .flat_map(|(file, facts)| statics_sites(typing, &empty, file, facts))
-        .collect();
     // Built with the sites, before any pass that reads it runs (built lazily inside a
     // parallel pass, its own parallel work could not start safely). A call through a trait
     // method reaches every impl: millions of entries on a large program.
@@ -307,33 +297,8 @@ pub fn collect(
     });
     CallSites {
         by_function,
-        in_statics,
         callers,
     }
-}
-
-fn statics_sites(
-    typing: Typing<'_>,
-    empty: &FunctionTypes,
-    file: usize,
-    facts: &FileFacts,
-) -> Vec<CallSite> {
-    let mut sites = Vec::new();
-    let interned = RefCell::new(Interned::default());
-    for static_def in &facts.statics {
-        let Some(init) = &static_def.init else {
-            continue;
-        };
-        let collector = Collector {
-            typing,
-            at: TypeScope::module(file, static_def.scope),
-            types: empty,
-            file,
-            interned: &interned,
-        };
-        init.walk(&mut |expr| collector.push_site(expr, &mut sites));
-    }
-    sort_by_span(sites)
 }
 
 fn sort_by_span(mut sites: Vec<CallSite>) -> Vec<CallSite> {

@@ -158,18 +158,10 @@ impl ItemWalker<'_, '_, '_> {
             syn::Item::Impl(item_impl) => self.impl_block(item_impl, at)?,
             syn::Item::Trait(item_trait) => self.trait_item(item_trait, at)?,
             syn::Item::Struct(item_struct) => self.struct_item(item_struct, at),
-            syn::Item::Static(item_static) => self.static_item(
-                &item_static.ident,
-                &item_static.ty,
-                Some(&item_static.expr),
-                at,
-            )?,
-            syn::Item::Const(item_const) => self.static_item(
-                &item_const.ident,
-                &item_const.ty,
-                Some(&item_const.expr),
-                at,
-            )?,
+            syn::Item::Static(item_static) => {
+                self.static_item(&item_static.ident, &item_static.ty, at)
+            }
+            syn::Item::Const(item_const) => self.static_item(&item_const.ident, &item_const.ty, at),
             syn::Item::Mod(item_mod) => self.module(item_mod, at)?,
             syn::Item::Macro(item_macro) => self.item_macro(item_macro, at)?,
             syn::Item::Type(item_type) => self.facts.type_aliases.push(TypeAlias {
@@ -355,30 +347,17 @@ impl ItemWalker<'_, '_, '_> {
         });
     }
 
-    fn static_item(
-        &mut self,
-        ident: &syn::Ident,
-        ty: &syn::Type,
-        init: Option<&syn::Expr>,
-        at: &ItemContext,
-    ) -> Result<(), ParseFailure> {
-        let mut lowerer = BodyLowerer::new(self.context);
-        let init = init
-            .map(|expr| lowerer.expr(expr))
-            .filter(makes_calls)
-            .map(Box::new);
-        if let Some(failure) = lowerer.too_deep {
-            return Err(failure);
-        }
+    /// A `static`, `const` or `lazy_static!`/`thread_local!` entry: its name and type. The
+    /// initializer is not kept: nothing reads it (binding crates declare hundreds of
+    /// thousands of constants).
+    fn static_item(&mut self, ident: &syn::Ident, ty: &syn::Type, at: &ItemContext) {
         self.facts.statics.push(StaticDef {
             name: compact_str::ToCompactString::to_compact_string(ident),
             module_path: at.module_path.clone(),
             scope: at.scope,
             ty: type_ref(self.context, ty),
-            init,
             span: self.context.convert(ident.span()),
         });
-        Ok(())
     }
 
     /// `lazy_static! { static ref X: T = e; }` and `thread_local! { static X: T = e; }`
@@ -407,11 +386,11 @@ impl ItemWalker<'_, '_, '_> {
         let Ok(entries) = parse_static_entries.parse2(item_macro.mac.tokens.clone()) else {
             return Ok(());
         };
-        for (ident, ty, expr) in &entries {
+        for (ident, ty) in &entries {
             self.facts.scopes[at.scope.0 as usize]
                 .item_names
                 .push(compact_str::ToCompactString::to_compact_string(ident));
-            self.static_item(ident, ty, Some(expr), at)?;
+            self.static_item(ident, ty, at);
         }
         Ok(())
     }
@@ -575,9 +554,7 @@ fn bound_paths(
         .collect()
 }
 
-fn parse_static_entries(
-    input: ParseStream<'_>,
-) -> syn::Result<Vec<(syn::Ident, syn::Type, syn::Expr)>> {
+fn parse_static_entries(input: ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, syn::Type)>> {
     let mut entries = Vec::new();
     while !input.is_empty() {
         syn::Attribute::parse_outer(input)?;
@@ -590,11 +567,12 @@ fn parse_static_entries(
         input.parse::<syn::Token![:]>()?;
         let ty: syn::Type = input.parse()?;
         input.parse::<syn::Token![=]>()?;
-        let expr: syn::Expr = input.parse()?;
+        // The initializer is read only to find where the entry ends.
+        input.parse::<syn::Expr>()?;
         if !input.is_empty() {
             input.parse::<syn::Token![;]>()?;
         }
-        entries.push((ident, ty, expr));
+        entries.push((ident, ty));
     }
     Ok(entries)
 }
@@ -801,20 +779,4 @@ fn receiver_kind(receiver: &syn::Receiver) -> Receiver {
         },
         _ => Receiver::Handle,
     }
-}
-
-/// Whether an initializer makes a call, a method call or a macro call anywhere inside (its
-/// closures included). Nothing reads an initializer but the call sites in it
-/// (`analysis::call_sites`, with this same walk), so one without any is not kept: most are
-/// constants (`const LIMIT: usize = 64`, `&["GET", "POST"]`).
-fn makes_calls(init: &crate::model::Expr) -> bool {
-    use crate::model::ExprKind;
-    let mut found = false;
-    init.walk(&mut |expr| {
-        found |= matches!(
-            expr.kind,
-            ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Macro(_)
-        );
-    });
-    found
 }

@@ -345,10 +345,6 @@ pub struct StaticDef {
     pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
-    /// The initializer, when it makes a call (only the call sites in it are read; lowering
-    /// leaves out the others, most of them constants). Boxed: binding crates declare
-    /// hundreds of thousands of constants, nearly all without one.
-    pub init: Option<Box<Expr>>,
     pub span: Span,
 }
 
