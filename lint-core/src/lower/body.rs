@@ -154,9 +154,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         let (init, else_block) = match &local.init {
             Some(init) => (
                 Some(self.expr(&init.expr)),
-                init.diverge
-                    .as_ref()
-                    .map(|(_, else_expr)| match &**else_expr {
+                init.diverge.as_ref().map(|(_, else_expr)| {
+                    Box::new(match &**else_expr {
                         syn::Expr::Block(block) => self.block(&block.block),
                         other => Block {
                             span: self.span(other.span()),
@@ -165,7 +164,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                                 semi: false,
                             }],
                         },
-                    }),
+                    })
+                }),
             ),
             None => (None, None),
         };
