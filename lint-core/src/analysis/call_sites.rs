@@ -189,12 +189,97 @@ impl Interned {
     }
 }
 
-/// Every call site of the program: per function (sorted by span), and in statics.
+/// Every call site of the program, per function (sorted by span).
 #[derive(Default)]
 pub struct CallSites {
     by_function: Vec<Vec<Box<[CallSite]>>>,
     /// For each workspace function, the calls that may reach it, in call-site order.
-    callers: HashMap<FunctionRef, Vec<(FunctionRef, Span)>>,
+    callers: CallersIndex,
+}
+
+/// Who calls each function: the (caller, call span) of every call that may reach it, in
+/// call-site order, all in one array with one offset per function (compressed rows: a
+/// call through a trait method reaches every impl, millions of entries on a large program,
+/// and a map of vectors spent more on its rows than on the entries).
+#[derive(Default)]
+struct CallersIndex {
+    /// Where each file's functions start in `row_starts`.
+    file_starts: Vec<usize>,
+    /// The callers of function number `n` (its file's start plus its index) are
+    /// `callers[row_starts[n]..row_starts[n + 1]]`.
+    row_starts: Vec<usize>,
+    callers: Box<[(FunctionRef, Span)]>,
+}
+
+impl CallersIndex {
+    /// Counts the calls that reach each function, then places each call in its callee's
+    /// row, in the order of `by_function` (a counting sort: no hashing, no row vectors).
+    fn build(by_function: &[Vec<Box<[CallSite]>>]) -> CallersIndex {
+        let mut file_starts = Vec::with_capacity(by_function.len() + 1);
+        let mut functions = 0;
+        for file in by_function {
+            file_starts.push(functions);
+            functions += file.len();
+        }
+        file_starts.push(functions);
+        let number = |callee: FunctionRef| {
+            let start = *file_starts.get(callee.file())?;
+            let end = *file_starts.get(callee.file() + 1)?;
+            (start + callee.index() < end).then_some(start + callee.index())
+        };
+        let every_edge = || {
+            by_function
+                .iter()
+                .enumerate()
+                .flat_map(|(file, functions)| {
+                    functions
+                        .iter()
+                        .enumerate()
+                        .flat_map(move |(index, sites)| {
+                            let caller = FunctionRef::new(file, index);
+                            sites.iter().flat_map(move |site| {
+                                site.callees
+                                    .iter()
+                                    .map(move |callee| (*callee, (caller, site.span)))
+                            })
+                        })
+                })
+        };
+        let mut row_starts = vec![0; functions + 1];
+        for (callee, _) in every_edge() {
+            if let Some(row) = number(callee) {
+                row_starts[row + 1] += 1;
+            }
+        }
+        for row in 1..row_starts.len() {
+            row_starts[row] += row_starts[row - 1];
+        }
+        let placeholder = (FunctionRef::new(0, 0), Span::default());
+        let mut callers = vec![placeholder; row_starts[functions]].into_boxed_slice();
+        let mut next = row_starts.clone();
+        for (callee, edge) in every_edge() {
+            if let Some(row) = number(callee) {
+                callers[next[row]] = edge;
+                next[row] += 1;
+            }
+        }
+        CallersIndex {
+            file_starts,
+            row_starts,
+            callers,
+        }
+    }
+
+    fn of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
+        let row = match (
+            self.file_starts.get(function.file()),
+            self.file_starts.get(function.file() + 1),
+        ) {
+            (Some(start), Some(end)) if start + function.index() < *end => start + function.index(),
+            _ => return &[],
+        };
+        &self.callers[self.row_starts[row]..self.row_starts[row + 1]]
+    }
 }
 
 impl CallSites {
@@ -223,7 +308,7 @@ impl CallSites {
 
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        self.callers.get(&function).map_or(&[], Vec::as_slice)
+        self.callers.of(function)
     }
 
     /// Every call site, function bodies in file order (static and constant initializers are
@@ -280,21 +365,8 @@ pub fn collect(
                 .collect()
         })
         .collect();
-    // Built with the sites, before any pass that reads it runs (built lazily inside a
-    // parallel pass, its own parallel work could not start safely). A call through a trait
-    // method reaches every impl: millions of entries on a large program.
-    let callers = crate::hash::group_by_key(&|emit| {
-        for (file, functions) in by_function.iter().enumerate() {
-            for (index, sites) in functions.iter().enumerate() {
-                let caller = FunctionRef::new(file, index);
-                for site in sites {
-                    for callee in site.callees.iter() {
-                        emit(*callee, (caller, site.span));
-                    }
-                }
-            }
-        }
-    });
+    // Built with the sites, before any pass that reads it runs.
+    let callers = CallersIndex::build(&by_function);
     CallSites {
         by_function,
         callers,
