@@ -51,7 +51,7 @@ pub struct ItemIndex {
     structs: HashMap<String, ItemRef>,
     statics: HashMap<PathKey, ItemRef>,
     type_aliases: HashMap<PathKey, ItemRef>,
-    functions: HashMap<PathKey, Vec<FunctionRef>>,
+    functions: HashMap<PathKey, FunctionsAt>,
     methods_by_name: HashMap<String, Vec<FunctionRef>>,
     /// Canonical path of each function's `Self` type, by function (one copy per run of
     /// methods of the same type: an impl's methods share it).
@@ -70,6 +70,49 @@ pub struct ItemIndex {
     /// By package number: the crates it defines (numbered), or `None` for files of no
     /// known package.
     package_crates: Vec<Option<Vec<u32>>>,
+}
+
+/// The functions at one canonical path: nearly always one, kept in place (16 bytes, no
+/// allocation: binding crates define hundreds of thousands of functions); several when
+/// `cfg`s define a function twice.
+#[derive(Clone, Debug)]
+enum FunctionsAt {
+    One(FunctionRef),
+    Many(Box<[FunctionRef]>),
+}
+
+impl FunctionsAt {
+    fn as_slice(&self) -> &[FunctionRef] {
+        match self {
+            FunctionsAt::One(function) => std::slice::from_ref(function),
+            FunctionsAt::Many(functions) => functions,
+        }
+    }
+}
+
+/// Enters each (path, function) in order: the first function at a path in place, the
+/// others of the same path gathered and then stored with it in one list.
+fn functions_by_path(
+    paths: Vec<(FunctionRef, PathKey)>,
+    functions: &mut HashMap<PathKey, FunctionsAt>,
+) {
+    let mut more: HashMap<PathKey, Vec<FunctionRef>> = HashMap::default();
+    for (function_ref, path) in paths {
+        match functions.entry(path) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(FunctionsAt::One(function_ref));
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                more.entry(path).or_default().push(function_ref)
+            }
+        }
+    }
+    for (path, others) in more {
+        if let Some(entry) = functions.get_mut(&path) {
+            let all = entry.as_slice().iter().copied().chain(others).collect();
+            *entry = FunctionsAt::Many(all);
+        }
+    }
 }
 
 /// A file's package and crate, numbered in the order first seen.
@@ -226,9 +269,7 @@ impl ItemIndex {
         } = &mut index;
         rayon::join(
             || {
-                for (function_ref, path) in paths {
-                    functions.entry(path).or_default().push(function_ref);
-                }
+                functions_by_path(paths, functions);
             },
             || {
                 rayon::join(
@@ -263,7 +304,6 @@ impl ItemIndex {
             },
         );
         // Kept for the whole run: without the room the lists kept from growing.
-        index.functions.values_mut().for_each(Vec::shrink_to_fit);
         index
             .methods_by_name
             .values_mut()
@@ -302,7 +342,7 @@ impl ItemIndex {
     pub fn functions_at(&self, path: &str) -> &[FunctionRef] {
         self.functions
             .get(&PathKey::of(path))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], FunctionsAt::as_slice)
     }
 
     /// Leaves out of `callees` (reached from a call in `from_file`) the functions of other
@@ -499,5 +539,27 @@ fn resolve_function(
         path: PathKey::of(&path),
         owner,
         trait_of_method,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FunctionRef, FunctionsAt};
+
+    /// Binding crates define hundreds of thousands of functions: one at a path is kept in
+    /// place, in 16 bytes.
+    #[test]
+    fn functions_at_a_path_stay_small_and_in_order() {
+        assert_eq!(std::mem::size_of::<FunctionsAt>(), 16);
+        let paths = [(1, 7), (2, 9), (3, 7), (4, 7)]
+            .map(|(index, key)| (FunctionRef::new(0, index), super::PathKey(key)));
+        let mut functions = crate::hash::HashMap::default();
+        super::functions_by_path(paths.to_vec(), &mut functions);
+        let at = |key: u128| functions[&super::PathKey(key)].as_slice().to_vec();
+        assert_eq!(
+            at(7),
+            [1, 3, 4].map(|index| FunctionRef::new(0, index)).to_vec()
+        );
+        assert_eq!(at(9), [FunctionRef::new(0, 2)].to_vec());
     }
 }
