@@ -231,7 +231,7 @@ impl Walker<'_, '_> {
     /// The workspace functions the call at `expr` may reach.
     pub(super) fn callees_at(&self, expr: &Expr) -> Callees {
         find_by_span(self.context.calls, expr.span)
-            .map_or_else(|| Callees::from([]), |site| site.callees.clone())
+            .map_or_else(Callees::default, |site| site.callees.clone())
     }
 
     /// Records a call of workspace functions; a callee that returns a guard acquires.
@@ -517,7 +517,7 @@ impl Walker<'_, '_> {
     /// local `receiver` when it has a name.
     fn push_implicit_call(&mut self, expr: &Expr, callee: FunctionRef, receiver: Option<String>) {
         self.out.calls.push(HeldCall {
-            callees: Callees::from([callee]),
+            callees: Callees::of(&[callee]),
             span: expr.span,
             held: self.snapshot(),
             receiver: receiver.map(String::into_boxed_str),

@@ -137,7 +137,7 @@ pub struct HeldCall {
     pub span: Span,
     /// Thin vectors here and below (a pointer, the length beside the items): a run records
     /// a call for every call of a workspace function, nearly all holding and passing
-    /// nothing, and a call is 72 bytes instead of 104.
+    /// nothing, and a call is 64 bytes instead of 104.
     pub held: ThinVec<Held>,
     /// The receiver's text (`self`, `self.inner`), to map `self` inside the callee.
     pub receiver: Option<Box<str>>,
