@@ -293,7 +293,7 @@ fn profile() {
     for file in &mut facts {
         file.statics = Vec::new();
         file.structs = Vec::new();
-        file.impls = Vec::new();
+        file.trait_impls = Vec::new();
     }
     report("statics structs impls dropped");
     for file in &mut facts {
@@ -511,7 +511,7 @@ fn item_census(facts: &[lint_core::model::FileFacts]) -> String {
         count(&|file| file.structs.len()),
         count(&|file| file.structs.iter().map(|item| item.fields.len()).sum()),
         count(&|file| file.statics.len()),
-        count(&|file| file.impls.len()),
+        count(&|file| file.trait_impls.len()),
         count(&|file| file.type_aliases.len()),
         count(&|file| file.traits.len()),
         count(&|file| file.scopes.len()),

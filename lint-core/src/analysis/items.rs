@@ -151,10 +151,10 @@ impl ItemIndex {
             .enumerate()
             .flat_map_iter(|(file, facts)| {
                 facts
-                    .impls
+                    .trait_impls
                     .iter()
                     .filter_map(move |item| {
-                        let trait_path = item.trait_path.as_ref()?;
+                        let trait_path = &item.trait_path;
                         let self_type =
                             canonical_type(resolver, file, item.scope, &item.self_type)?;
                         Some((

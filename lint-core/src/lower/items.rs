@@ -10,9 +10,9 @@ use super::syntax::{path_ref, type_ref};
 use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
-    BodyContents, Field, FileFacts, Function, GenericParam, ImplDef, Import, ItemExtent, ModDecl,
+    BodyContents, Field, FileFacts, Function, GenericParam, Import, ItemExtent, ModDecl,
     ModulePath, ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, Segment, StaticDef,
-    StructDef, TraitDef, TypeAlias, TypeRef,
+    StructDef, TraitDef, TraitImpl, TypeAlias, TypeRef,
 };
 use crate::source::SourceFile;
 
@@ -241,13 +241,11 @@ impl ItemWalker<'_, '_, '_> {
             trait_path: item_impl.trait_.as_ref().map(|(_, path, _)| path_ref(path)),
             generics: generic_params(&item_impl.generics),
         };
-        if let Some(self_type) = &owner.self_type {
-            self.facts.impls.push(ImplDef {
+        if let (Some(self_type), Some(trait_path)) = (&owner.self_type, &owner.trait_path) {
+            self.facts.trait_impls.push(TraitImpl {
                 self_type: TypeRef::clone(self_type),
-                trait_path: owner.trait_path.clone(),
+                trait_path: trait_path.clone(),
                 scope: at.scope,
-                module_path: at.module_path.clone(),
-                generics: owner.generics.clone(),
             });
         }
         let in_test = at.in_test || has_cfg_test(&item_impl.attrs);
@@ -464,7 +462,6 @@ impl ItemWalker<'_, '_, '_> {
                 .collect(),
             contents: BodyContents::of(&body),
             body,
-            name_span: self.context.convert(sig.ident.span()),
         });
         let nested_context = ItemContext {
             scope,

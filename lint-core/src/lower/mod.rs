@@ -387,8 +387,8 @@ mod tests {
     fn shebang_and_bom_keep_offsets() {
         let facts = lower("\u{feff}#!/usr/bin/env run\nfn main() {}\n");
         assert!(facts.parse_failure.is_none());
-        let name = facts.functions[0].name_span;
-        assert_eq!(facts.lines.line_number(name.byte_start), 2);
+        let body = facts.functions[0].body.span;
+        assert_eq!(facts.lines.line_number(body.byte_start), 2);
     }
 
     #[test]
@@ -420,7 +420,7 @@ mod tests {
     fn spans_are_relative_to_each_file() {
         let first = lower("fn a() {}\n");
         let second = lower("\n\nfn b() {}\n");
-        assert_eq!(first.functions[0].name_span.byte_start, 3);
-        assert_eq!(second.functions[0].name_span.byte_start, 5);
+        assert_eq!(first.functions[0].body.span.byte_start, 7);
+        assert_eq!(second.functions[0].body.span.byte_start, 9);
     }
 }

@@ -223,14 +223,13 @@ pub struct GenericParam {
     pub bounds: Vec<PathRef>,
 }
 
-/// An `impl` block: its `Self` type, the trait it implements, and where it is written.
+/// An `impl Trait for Type` block: its `Self` type, the trait, and the scope they are
+/// written in (inherent `impl` blocks are not kept: their methods carry their `Self` type).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct ImplDef {
+pub struct TraitImpl {
     pub self_type: TypeRef,
-    pub trait_path: Option<PathRef>,
+    pub trait_path: PathRef,
     pub scope: ScopeId,
-    pub module_path: ModulePath,
-    pub generics: Vec<GenericParam>,
 }
 
 /// A function or method with a body. Its lists are thin vectors (8 bytes, the length in
@@ -262,8 +261,6 @@ pub struct Function {
     pub body: Block,
     /// What the body contains, for passes that look only at some bodies.
     pub contents: BodyContents,
-    /// The signature's name, for labels.
-    pub name_span: Span,
 }
 
 /// What a function's body contains (closures and async blocks included), found once when
@@ -478,7 +475,7 @@ pub struct FileFacts {
     /// The whole file is test code (a test target's file, or `#![cfg(test)]`).
     pub test_file: bool,
     pub traits: Vec<TraitDef>,
-    pub impls: Vec<ImplDef>,
+    pub trait_impls: Vec<TraitImpl>,
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,
     /// Range (`a..b`) and array (`[a, b]`, `[x; n]`) expressions in function bodies, which the
@@ -544,7 +541,7 @@ impl FileFacts {
         self.suppressions.shrink_to_fit();
         self.items.shrink_to_fit();
         self.traits.shrink_to_fit();
-        self.impls.shrink_to_fit();
+        self.trait_impls.shrink_to_fit();
         self.mod_decls.shrink_to_fit();
         self.collection_literals.shrink_to_fit();
         self.integer_literals.shrink_to_fit();
