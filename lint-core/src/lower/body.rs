@@ -379,22 +379,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 // Collected straight into the thin vector (sized by the arguments' count).
                 let args: thin_vec::ThinVec<Expr> =
                     call.args.iter().map(|arg| self.expr(arg)).collect();
-                let turbofish = call
-                    .turbofish
-                    .iter()
-                    .flat_map(|turbofish| turbofish.args.iter())
-                    .filter_map(|argument| match argument {
-                        syn::GenericArgument::Type(ty) => Some(type_ref(self.context, ty)),
-                        _ => None,
-                    })
-                    .collect();
                 let span = receiver.span.to(self.span(call.paren_token.span.close()));
                 let kind = ExprKind::MethodCall {
                     receiver,
                     method: Method::new(
                         call.method.to_compact_string(),
                         self.span(call.method.span()),
-                        turbofish,
                     ),
                     args,
                 };

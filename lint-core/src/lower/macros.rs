@@ -41,7 +41,7 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
         {
             MacroCall {
                 path,
-                args: Vec::new(),
+                args: thin_vec::ThinVec::new(),
                 opaque: false,
             }
         }
@@ -56,13 +56,13 @@ pub fn lower_macro(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Macro
                         lowered
                     }
                 })
-                .collect::<Vec<Expr>>(),
+                .collect::<thin_vec::ThinVec<Expr>>(),
             path,
             opaque: false,
         },
         None => MacroCall {
             path,
-            args: Vec::new(),
+            args: thin_vec::ThinVec::new(),
             opaque: true,
         },
     }

@@ -6,7 +6,7 @@
 //! Expressions that only combine values (operators, literals, tuples, struct literals,
 //! casts) become [`ExprKind::Compound`] with their operands in order.
 
-use super::{PathRef, SharedType, TypeRef};
+use super::{PathRef, SharedType};
 use crate::span::Span;
 use thin_vec::ThinVec;
 
@@ -110,8 +110,9 @@ pub struct ForHead {
 pub struct MacroCall {
     pub path: PathRef,
     /// The arguments, when the macro is one whose arguments are known to be expressions
-    /// (`vec!`, `assert!`, `format!`, ...) and they parsed.
-    pub args: Vec<Expr>,
+    /// (`vec!`, `assert!`, `format!`, ...) and they parsed. A thin vector: a macro call is
+    /// then 48 bytes, not 64.
+    pub args: thin_vec::ThinVec<Expr>,
     /// True when the arguments were not looked into (unknown macro or unparsable tokens).
     pub opaque: bool,
 }
@@ -148,7 +149,7 @@ pub enum ExprKind {
     },
     MethodCall {
         receiver: Box<Expr>,
-        /// The name, where it is written and the turbofish types (boxed: see [`Method`]).
+        /// The name and where it is written (boxed: see [`Method`]).
         method: Method,
         /// A thin vector (8 bytes, its length in the allocation): with a boxed slice (16
         /// bytes) this variant alone would make every expression 8 bytes larger.
@@ -232,9 +233,9 @@ pub enum ExprKind {
     Compound(Vec<Expr>),
 }
 
-/// The method of an [`ExprKind::MethodCall`]: its name, where the name is written and the
-/// turbofish types (`iter.collect::<Vec<_>>()`), in one box so that a method call takes no
-/// more room in an [`Expr`] than a plain call. It reads as its name: `method == "lock"`,
+/// The method of an [`ExprKind::MethodCall`]: its name and where the name is written, in one
+/// box (40 bytes) so that a method call takes no more room in an [`Expr`] than a plain call
+/// (turbofish types are not kept: nothing read them). It reads as its name: `method == "lock"`,
 /// `method.as_str()`, and `&method` where a `&str` is expected.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Method(Box<MethodParts>);
@@ -244,16 +245,11 @@ struct MethodParts {
     /// Inline up to 24 bytes: no allocation for a method's name.
     name: compact_str::CompactString,
     span: Span,
-    turbofish: Vec<TypeRef>,
 }
 
 impl Method {
-    pub fn new(name: compact_str::CompactString, span: Span, turbofish: Vec<TypeRef>) -> Method {
-        Method(Box::new(MethodParts {
-            name,
-            span,
-            turbofish,
-        }))
+    pub fn new(name: compact_str::CompactString, span: Span) -> Method {
+        Method(Box::new(MethodParts { name, span }))
     }
 
     pub fn as_str(&self) -> &str {
@@ -263,11 +259,6 @@ impl Method {
     /// Where the method's name is written.
     pub fn span(&self) -> Span {
         self.0.span
-    }
-
-    /// The turbofish types (`::<Vec<_>>`), if any.
-    pub fn turbofish(&self) -> &[TypeRef] {
-        &self.0.turbofish
     }
 }
 
@@ -446,10 +437,12 @@ mod tests {
         assert_eq!(std::mem::size_of::<ExprKind>(), 32);
         assert_eq!(std::mem::size_of::<Expr>(), 48);
         assert_eq!(std::mem::size_of::<Method>(), 8);
+        assert_eq!(std::mem::size_of::<MethodParts>(), 40);
+        assert_eq!(std::mem::size_of::<MacroCall>(), 48);
         // A path's one segment inline, or a boxed slice of exactly the length written.
         assert_eq!(std::mem::size_of::<crate::model::Segments>(), 24);
         assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 32);
-        assert_eq!(std::mem::size_of::<TypeRef>(), 40);
+        assert_eq!(std::mem::size_of::<crate::model::TypeRef>(), 40);
         assert_eq!(std::mem::size_of::<Pattern>(), 56);
         assert_eq!(std::mem::size_of::<Stmt>(), 56);
         // Within the allocator's 160-byte size class.
