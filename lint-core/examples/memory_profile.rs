@@ -210,6 +210,40 @@ fn profile() {
             wide_sites += usize::from(site.callees.len() > 50);
         }
         println!("call-graph edges {edges:?}, {wide_sites} calls with more than 50 callees");
+        // What the call sites share: one copy per file of each path, canonical path and
+        // method name.
+        let mut paths = std::collections::HashSet::new();
+        let mut canonical = std::collections::HashSet::new();
+        let mut canonical_segments = 0;
+        let mut names = std::collections::HashSet::new();
+        let mut types = std::collections::HashSet::new();
+        for site in program.call_sites.all() {
+            match &site.target {
+                lint_core::analysis::call_sites::CallTarget::Path { written, resolved }
+                | lint_core::analysis::call_sites::CallTarget::Macro { written, resolved } => {
+                    paths.insert(std::sync::Arc::as_ptr(written));
+                    if canonical.insert(std::sync::Arc::as_ptr(resolved)) {
+                        canonical_segments += resolved.segments.len();
+                    }
+                }
+                lint_core::analysis::call_sites::CallTarget::Method { name } => {
+                    names.insert(std::sync::Arc::as_ptr(name) as *const u8);
+                }
+                lint_core::analysis::call_sites::CallTarget::Value => {}
+            }
+            for argument in site.arguments.iter() {
+                if let Some(ty) = &argument.ty {
+                    types.insert(std::sync::Arc::as_ptr(ty));
+                }
+            }
+        }
+        println!(
+            "shared by the call sites: {} written paths, {} canonical paths ({canonical_segments} segments), {} method names, {} argument types",
+            paths.len(),
+            canonical.len(),
+            names.len(),
+            types.len()
+        );
         // What the guard walks keep: every function's recorded calls, acquisitions and
         // blocking candidates, most with nothing held.
         let walks = &program.locks.functions;

@@ -144,11 +144,41 @@ impl std::ops::Deref for Callees {
     }
 }
 
+/// One copy of each path, canonical path, method name and argument type for the whole run,
+/// shared by the call sites of every file: the files of a run call the same standard and
+/// library paths and methods. Each file looks a value up here only the first time it meets
+/// it ([`Interned`] keeps the file's own), so the locks are taken rarely.
+#[derive(Default)]
+struct RunShared {
+    written: std::sync::Mutex<HashSet<Arc<PathRef>>>,
+    resolved: std::sync::Mutex<HashSet<Arc<Resolved>>>,
+    methods: std::sync::Mutex<HashSet<Arc<str>>>,
+    types: std::sync::Mutex<HashSet<Arc<Ty>>>,
+}
+
+impl RunShared {
+    /// The run's copy of `value`, which becomes it if there is none yet.
+    fn share<T: std::hash::Hash + Eq + ?Sized>(
+        copies: &std::sync::Mutex<HashSet<Arc<T>>>,
+        value: Arc<T>,
+    ) -> Arc<T> {
+        let mut copies = copies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(shared) = copies.get(&*value) {
+            return shared.clone();
+        }
+        copies.insert(value.clone());
+        value
+    }
+}
+
 /// One copy of each path, canonical path and method name of a file's calls, shared by its
 /// call sites: most calls of a file name the same few paths (`Arc::clone`, `lock`), and a
-/// copy per call was most of the call-site layer's memory.
-#[derive(Default)]
-struct Interned {
+/// copy per call was most of the call-site layer's memory. New values come from the run's
+/// copies ([`RunShared`]).
+struct Interned<'r> {
+    run: &'r RunShared,
     written: HashMap<PathRef, Arc<PathRef>>,
     resolved: HashMap<(String, bool), Arc<Resolved>>,
     methods: HashMap<String, Arc<str>>,
@@ -163,24 +193,39 @@ struct Interned {
     type_methods: HashMap<String, Vec<(usize, Vec<FunctionRef>)>>,
 }
 
-impl Interned {
+impl<'r> Interned<'r> {
+    fn new(run: &'r RunShared) -> Interned<'r> {
+        Interned {
+            run,
+            written: HashMap::default(),
+            resolved: HashMap::default(),
+            methods: HashMap::default(),
+            callees: HashMap::default(),
+            types: HashSet::default(),
+            by_scope: HashMap::default(),
+            type_methods: HashMap::default(),
+        }
+    }
+
     fn written(&mut self, path: &PathRef) -> Arc<PathRef> {
         if let Some(shared) = self.written.get(path) {
             return shared.clone();
         }
-        let shared = Arc::new(path.clone());
+        let shared = RunShared::share(&self.run.written, Arc::new(path.clone()));
         self.written.insert(path.clone(), shared.clone());
         shared
     }
 
     fn resolved(&mut self, canonical: String, via_glob: bool) -> Arc<Resolved> {
+        let run = self.run;
         self.resolved
             .entry((canonical, via_glob))
             .or_insert_with_key(|(canonical, via_glob)| {
-                Arc::new(Resolved {
+                let resolved = Resolved {
                     segments: canonical.split("::").map(str::to_string).collect(),
                     via_glob: *via_glob,
-                })
+                };
+                RunShared::share(&run.resolved, Arc::new(resolved))
             })
             .clone()
     }
@@ -196,7 +241,7 @@ impl Interned {
         if let Some(shared) = self.types.get(&ty) {
             return shared.clone();
         }
-        let shared = Arc::new(ty);
+        let shared = RunShared::share(&self.run.types, Arc::new(ty));
         self.types.insert(shared.clone());
         shared
     }
@@ -205,7 +250,7 @@ impl Interned {
         if let Some(shared) = self.methods.get(name) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(name);
+        let shared = RunShared::share(&self.run.methods, Arc::from(name));
         self.methods.insert(name.to_string(), shared.clone());
         shared
     }
@@ -356,12 +401,13 @@ pub fn collect(
     scope: super::Scope,
 ) -> CallSites {
     let files = typing.types.files;
+    let run = RunShared::default();
     let by_function: Vec<Vec<Box<[CallSite]>>> = files
         .par_iter()
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
-            let interned = RefCell::new(Interned::default());
+            let interned = RefCell::new(Interned::new(&run));
             facts
                 .functions
                 .iter()
@@ -422,7 +468,7 @@ struct Collector<'c, 'p> {
     at: TypeScope<'c>,
     types: &'c FunctionTypes,
     file: usize,
-    interned: &'c RefCell<Interned>,
+    interned: &'c RefCell<Interned<'p>>,
 }
 
 impl Collector<'_, '_> {
