@@ -40,6 +40,33 @@ where
     filled.into_iter().flatten().collect()
 }
 
+/// One copy of each value for a whole run, shared by the parallel tasks that make them (the
+/// files of a run name the same standard and library paths and types). Tasks keep their
+/// own copies too, and come here only the first time they meet a value, so the lock is
+/// taken rarely.
+pub struct RunCopies<T: ?Sized>(std::sync::Mutex<HashSet<std::sync::Arc<T>>>);
+
+impl<T: ?Sized> Default for RunCopies<T> {
+    fn default() -> Self {
+        RunCopies(std::sync::Mutex::new(HashSet::default()))
+    }
+}
+
+impl<T: std::hash::Hash + Eq + ?Sized> RunCopies<T> {
+    /// The run's copy of `value`, which becomes it if there is none yet.
+    pub fn share(&self, value: std::sync::Arc<T>) -> std::sync::Arc<T> {
+        let mut copies = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(shared) = copies.get(&*value) {
+            return shared.clone();
+        }
+        copies.insert(value.clone());
+        value
+    }
+}
+
 /// Gives every (key, value) of an input to the closure it is passed, in order.
 pub type EmitAll<'f, K, V> = dyn Fn(&mut dyn FnMut(K, V)) + Sync + 'f;
 

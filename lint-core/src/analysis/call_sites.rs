@@ -6,7 +6,7 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
-use crate::hash::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet, RunCopies};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -150,27 +150,10 @@ impl std::ops::Deref for Callees {
 /// it ([`Interned`] keeps the file's own), so the locks are taken rarely.
 #[derive(Default)]
 struct RunShared {
-    written: std::sync::Mutex<HashSet<Arc<PathRef>>>,
-    resolved: std::sync::Mutex<HashSet<Arc<Resolved>>>,
-    methods: std::sync::Mutex<HashSet<Arc<str>>>,
-    types: std::sync::Mutex<HashSet<Arc<Ty>>>,
-}
-
-impl RunShared {
-    /// The run's copy of `value`, which becomes it if there is none yet.
-    fn share<T: std::hash::Hash + Eq + ?Sized>(
-        copies: &std::sync::Mutex<HashSet<Arc<T>>>,
-        value: Arc<T>,
-    ) -> Arc<T> {
-        let mut copies = copies
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(shared) = copies.get(&*value) {
-            return shared.clone();
-        }
-        copies.insert(value.clone());
-        value
-    }
+    written: RunCopies<PathRef>,
+    resolved: RunCopies<Resolved>,
+    methods: RunCopies<str>,
+    types: RunCopies<Ty>,
 }
 
 /// One copy of each path, canonical path and method name of a file's calls, shared by its
@@ -211,7 +194,7 @@ impl<'r> Interned<'r> {
         if let Some(shared) = self.written.get(path) {
             return shared.clone();
         }
-        let shared = RunShared::share(&self.run.written, Arc::new(path.clone()));
+        let shared = self.run.written.share(Arc::new(path.clone()));
         self.written.insert(path.clone(), shared.clone());
         shared
     }
@@ -225,7 +208,7 @@ impl<'r> Interned<'r> {
                     segments: canonical.split("::").map(str::to_string).collect(),
                     via_glob: *via_glob,
                 };
-                RunShared::share(&run.resolved, Arc::new(resolved))
+                run.resolved.share(Arc::new(resolved))
             })
             .clone()
     }
@@ -241,7 +224,7 @@ impl<'r> Interned<'r> {
         if let Some(shared) = self.types.get(&ty) {
             return shared.clone();
         }
-        let shared = RunShared::share(&self.run.types, Arc::new(ty));
+        let shared = self.run.types.share(Arc::new(ty));
         self.types.insert(shared.clone());
         shared
     }
@@ -250,7 +233,7 @@ impl<'r> Interned<'r> {
         if let Some(shared) = self.methods.get(name) {
             return shared.clone();
         }
-        let shared = RunShared::share(&self.run.methods, Arc::from(name));
+        let shared = self.run.methods.share(Arc::from(name));
         self.methods.insert(name.to_string(), shared.clone());
         shared
     }
