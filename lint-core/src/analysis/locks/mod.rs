@@ -286,7 +286,7 @@ pub fn analyze_locks<'a>(
         functions: walked,
         ..LockAnalysis::default()
     };
-    let summaries = summaries::summarize(&analysis.functions);
+    let summaries = summaries::summarize(&analysis.functions, files);
     after_pass("lock summaries");
     let borrows = borrows::ExclusiveBorrows::new(files, items);
     let self_type_of = |function: FunctionRef| items.self_type_of(function).map(str::to_string);

@@ -16,8 +16,11 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::guards::{FunctionLocks, HeldCall};
 use super::identity::ClassKey;
 use crate::analysis::FunctionRef;
-use crate::analysis::bottom_up::{callers_of, components_by_level, reaching, summarize_by_level};
+use crate::analysis::bottom_up::{
+    Callers, callers_of, components_by_level, reaching, summarize_by_level,
+};
 use crate::knowledge::locks::{LockType, Mode};
+use crate::model::{FileFacts, Function};
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.
@@ -57,7 +60,7 @@ pub struct Summaries {
     pub bounded: BTreeSet<FunctionRef>,
 }
 
-pub fn summarize(functions: &FunctionMap<FunctionLocks>) -> Summaries {
+pub fn summarize(functions: &FunctionMap<FunctionLocks>, files: &[FileFacts]) -> Summaries {
     // In function order (`FunctionMap` iterates in it).
     let mut order: Vec<FunctionRef> = functions.keys().copied().collect();
     let callees_of = |function: FunctionRef| -> Vec<FunctionRef> {
@@ -75,7 +78,7 @@ pub fn summarize(functions: &FunctionMap<FunctionLocks>) -> Summaries {
     order.retain(|function| reaching.contains(function));
     let levels = components_by_level(&order, &callees_of);
     let found = summarize_by_level(&levels, &|members, lower| {
-        summarize_component(functions, members, &callers, lower)
+        summarize_component(functions, files, members, &callers, lower)
     });
     let mut summaries = Summaries::default();
     for (function, (summary, bounded)) in found {
@@ -92,8 +95,9 @@ pub fn summarize(functions: &FunctionMap<FunctionLocks>) -> Summaries {
 /// calls. Returns each member's summary and whether a bound cut it short.
 fn summarize_component(
     functions: &FunctionMap<FunctionLocks>,
+    files: &[FileFacts],
     members: &[FunctionRef],
-    callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
+    callers: &Callers,
     lower: &HashMap<FunctionRef, (Summary, bool)>,
 ) -> Vec<(FunctionRef, (Summary, bool))> {
     let in_component: BTreeSet<FunctionRef> = members.iter().copied().collect();
@@ -114,7 +118,8 @@ fn summarize_component(
                 own.get(&callee)
                     .or_else(|| lower.get(&callee).map(|(summary, _)| summary))
             };
-            summarize_one(&functions[&function], &summary_of)
+            let params = param_names(&files[function.file()].functions[function.index()]);
+            summarize_one(&functions[&function], &params, &summary_of)
         };
         if truncated {
             bounded.insert(function);
@@ -123,7 +128,7 @@ fn summarize_component(
             continue;
         }
         own.insert(function, summary);
-        for caller in callers.get(&function).into_iter().flatten() {
+        for caller in callers.of(function) {
             if in_component.contains(caller) && queued.insert(*caller) {
                 queue.push_back(*caller);
             }
@@ -138,6 +143,7 @@ fn summarize_component(
 /// it had to drop classes to stay within [`MAX_SUMMARY_CLASSES`].
 fn summarize_one<'s>(
     locks: &FunctionLocks,
+    params: &[Option<String>],
     summary_of: &dyn Fn(FunctionRef) -> Option<&'s Summary>,
 ) -> (Summary, bool) {
     let mut summary = Summary::new();
@@ -153,7 +159,7 @@ fn summarize_one<'s>(
             continue;
         }
         let (self_suffix, param_place) =
-            relative_place(acquisition.target.instance.as_deref(), &locks.params);
+            relative_place(acquisition.target.instance.as_deref(), params);
         summary
             .entry(acquisition.target.class.clone())
             .or_insert(Reach {
@@ -186,7 +192,7 @@ fn summarize_one<'s>(
                 let mut calls = vec![(*callee, call.span)];
                 calls.extend(reach.calls.iter().cloned());
                 let (self_suffix, param_place) =
-                    relative_place(caller_place(call, reach).as_deref(), &locks.params);
+                    relative_place(caller_place(call, reach).as_deref(), params);
                 summary.insert(
                     class.clone(),
                     Reach {
@@ -259,6 +265,15 @@ fn with_keys_from(call: &HeldCall, place: &str) -> Option<String> {
 
 /// A key that is one of the function's parameters (`[tenant]`) as a placeholder (`[#0]`),
 /// so callers put their own argument there.
+/// The simple names of a function's parameters, by position (`self` not counted).
+fn param_names(function: &Function) -> Vec<Option<String>> {
+    function
+        .params
+        .iter()
+        .map(|param| param.pattern.simple_name().map(str::to_string))
+        .collect()
+}
+
 fn keys_as_params(place: String, params: &[Option<String>]) -> String {
     let mut place = place;
     for (index, param) in params.iter().enumerate() {

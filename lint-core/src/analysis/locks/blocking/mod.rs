@@ -155,10 +155,12 @@ pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) 
             )
         })
         .collect();
+    // Only the functions that await something have an entry.
     let awaited: HashMap<FunctionRef, BTreeSet<(u32, u32)>> = ordered
         .par_iter()
         .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
         .map(|function| (*function, awaited_calls(inputs.function(*function))))
+        .filter(|(_, spans)| !spans.is_empty())
         .collect();
     let direct: HashMap<FunctionRef, MayBlock> = sites
         .iter()

@@ -14,7 +14,9 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::classify::BlockingOp;
 use crate::analysis::FunctionRef;
-use crate::analysis::bottom_up::{callers_of, components_by_level, reaching, summarize_by_level};
+use crate::analysis::bottom_up::{
+    Callers, callers_of, components_by_level, reaching, summarize_by_level,
+};
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.
@@ -197,7 +199,7 @@ fn summarize_component(
     direct: &HashMap<FunctionRef, MayBlock>,
     calls: &Calls,
     implementor_of: &ImplementorOf<'_>,
-    callers: &HashMap<FunctionRef, Vec<FunctionRef>>,
+    callers: &Callers,
     lower: &HashMap<FunctionRef, MayBlock>,
 ) -> Vec<(FunctionRef, MayBlock)> {
     let in_component: BTreeSet<FunctionRef> = members.iter().copied().collect();
@@ -219,7 +221,7 @@ fn summarize_component(
             continue;
         }
         own.insert(function, summary);
-        for caller in callers.get(&function).into_iter().flatten() {
+        for caller in callers.of(function) {
             if in_component.contains(caller) && queued.insert(*caller) {
                 queue.push_back(*caller);
             }

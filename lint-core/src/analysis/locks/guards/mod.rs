@@ -173,8 +173,6 @@ pub struct HeldAwait {
 pub struct FunctionLocks {
     // Thin vectors (8 bytes each, the length in the allocation): every function of the
     // program keeps its walk, and most of these lists are empty.
-    /// The simple names of the parameters, by position (`self` not counted).
-    pub params: ThinVec<Option<String>>,
     /// The positions of the parameters that are guards (`state: &mut MutexGuard<State>`).
     pub guard_params: ThinVec<usize>,
     pub acquisitions: ThinVec<Acquisition>,
@@ -190,7 +188,6 @@ impl FunctionLocks {
     /// Gives back the room the lists kept from growing: every function's walk is kept for
     /// the whole run.
     fn shrink_to_fit(&mut self) {
-        self.params.shrink_to_fit();
         self.guard_params.shrink_to_fit();
         self.acquisitions.shrink_to_fit();
         self.calls.shrink_to_fit();
@@ -263,7 +260,6 @@ pub fn walk_function(context: WalkContext<'_, '_>, body: &Block) -> FunctionLock
         running_local_closure: None,
         out: FunctionLocks::default(),
     };
-    walker.out.params = walker.context.params.iter().cloned().collect();
     walker.hold_guard_parameters();
     walker.block(body);
     let mut out = walker.out;
