@@ -33,9 +33,11 @@ use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Pattern, Stmt, Typ
 pub struct FunctionTypes {
     /// While the function's types are worked out (boxed: 8 bytes, not 32, once done).
     building: Option<Box<HashMap<String, Vec<LocalBinding>>>>,
-    /// Once done ([`FunctionTypes::freeze`]): each name (inline up to 24 bytes) with the
-    /// index of its first binding in `bindings`, sorted by name.
-    names: thin_vec::ThinVec<(compact_str::CompactString, u32)>,
+    /// Once done ([`FunctionTypes::freeze`]): each name's 64-bit XXH3 hash with the index
+    /// of its first binding in `bindings`, sorted by hash (16 bytes a name instead of 32
+    /// with the name itself; two names of one function share a hash with a probability
+    /// near 2^-64 per pair).
+    names: thin_vec::ThinVec<(u64, u32)>,
     /// The bindings, grouped by name in the order of `names`, each name's in the order made.
     bindings: thin_vec::ThinVec<LocalBinding>,
 }
@@ -56,9 +58,10 @@ impl FunctionTypes {
         if let Some(building) = &self.building {
             return building.get(name).map(Vec::as_slice);
         }
+        let key = name_key(name);
         let index = self
             .names
-            .binary_search_by(|(known, _)| known.as_str().cmp(name))
+            .binary_search_by(|(known, _)| known.cmp(&key))
             .ok()?;
         let start = self.names[index].1 as usize;
         let end = self
@@ -107,21 +110,19 @@ impl FunctionTypes {
     /// Moves the bindings from the map they were worked out in to the sorted slices kept
     /// for the run.
     fn freeze(&mut self) {
-        let mut by_name: Vec<(String, Vec<LocalBinding>)> = self
+        let mut by_name: Vec<(u64, Vec<LocalBinding>)> = self
             .building
             .take()
             .into_iter()
             .flat_map(|map| *map)
+            .map(|(name, list)| (name_key(&name), list))
             .collect();
-        by_name.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        by_name.sort_unstable_by_key(|(key, _)| *key);
         let mut names = thin_vec::ThinVec::with_capacity(by_name.len());
         let mut bindings =
             thin_vec::ThinVec::with_capacity(by_name.iter().map(|(_, list)| list.len()).sum());
-        for (name, list) in by_name {
-            names.push((
-                compact_str::CompactString::from(name),
-                bindings.len() as u32,
-            ));
+        for (key, list) in by_name {
+            names.push((key, bindings.len() as u32));
             bindings.extend(list);
         }
         self.names = names;
@@ -146,6 +147,11 @@ impl FunctionTypes {
             }
         }
     }
+}
+
+/// What [`FunctionTypes`] keeps of a name once done: its 64-bit XXH3 hash.
+fn name_key(name: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(name.as_bytes())
 }
 
 /// The whole function: where parameters and `self` are in force.
