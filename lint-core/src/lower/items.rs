@@ -31,7 +31,7 @@ struct ItemContext {
 #[derive(Clone, Default)]
 struct Owner {
     self_type: Option<std::sync::Arc<TypeRef>>,
-    trait_path: Option<PathRef>,
+    trait_path: Option<std::sync::Arc<PathRef>>,
     /// Generic parameters of the `impl` or trait.
     generics: Vec<GenericParam>,
 }
@@ -238,13 +238,16 @@ impl ItemWalker<'_, '_, '_> {
                 self.context,
                 &item_impl.self_ty,
             ))),
-            trait_path: item_impl.trait_.as_ref().map(|(_, path, _)| path_ref(path)),
+            trait_path: item_impl
+                .trait_
+                .as_ref()
+                .map(|(_, path, _)| std::sync::Arc::new(path_ref(path))),
             generics: generic_params(&item_impl.generics),
         };
         if let (Some(self_type), Some(trait_path)) = (&owner.self_type, &owner.trait_path) {
             self.facts.trait_impls.push(TraitImpl {
                 self_type: TypeRef::clone(self_type),
-                trait_path: trait_path.clone(),
+                trait_path: PathRef::clone(trait_path),
                 scope: at.scope,
             });
         }
@@ -291,7 +294,9 @@ impl ItemWalker<'_, '_, '_> {
         let mut default_methods = Vec::new();
         let owner = Owner {
             self_type: None,
-            trait_path: Some(single_segment_path(item_trait.ident.to_string())),
+            trait_path: Some(std::sync::Arc::new(single_segment_path(
+                item_trait.ident.to_string(),
+            ))),
             generics: generic_params(&item_trait.generics),
         };
         for trait_item in &item_trait.items {

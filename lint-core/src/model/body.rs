@@ -447,5 +447,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Stmt>(), 56);
         // Within the allocator's 160-byte size class.
         assert_eq!(std::mem::size_of::<LetStmt>(), 136);
+        // A method's `Self` type and trait are shared with its `impl`'s other methods.
+        assert_eq!(std::mem::size_of::<crate::model::Function>(), 144);
     }
 }

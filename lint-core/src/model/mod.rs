@@ -245,8 +245,9 @@ pub struct Function {
     pub scope: ScopeId,
     /// For methods and associated functions: the `Self` type of the `impl` (as written).
     pub self_type: Option<std::sync::Arc<TypeRef>>,
-    /// For trait impls and default trait methods: the trait path as written.
-    pub trait_path: Option<PathRef>,
+    /// For trait impls and default trait methods: the trait path as written (shared by the
+    /// methods of one `impl` or trait, like `self_type`: a function is 144 bytes, not 168).
+    pub trait_path: Option<std::sync::Arc<PathRef>>,
     pub receiver: Option<Receiver>,
     pub params: ThinVec<Param>,
     pub return_type: Option<SharedType>,
@@ -496,8 +497,8 @@ pub enum CollectionLiteral {
 
 impl FileFacts {
     /// Makes the signatures and fields of this file that write the same type share one copy
-    /// of it, as lowering leaves them ([`SharedType`]); for facts decoded from the cache,
-    /// which come back with a copy each. (`let` types stay as decoded: they are few.)
+    /// of it, as lowering leaves them ([`SharedType`]), and so the methods' `Self` types and
+    /// traits; for facts decoded from the cache, which come back with a copy each. (`let` types stay as decoded: they are few.)
     pub fn share_written_types(&mut self) {
         let mut shared: crate::hash::HashMap<TypeRef, SharedType> = Default::default();
         let mut share = |ty: &mut SharedType| match shared.get(&**ty) {
@@ -506,12 +507,23 @@ impl FileFacts {
                 shared.insert((**ty).clone(), ty.clone());
             }
         };
+        let mut traits: crate::hash::HashMap<PathRef, std::sync::Arc<PathRef>> = Default::default();
         for function in &mut self.functions {
             function
                 .params
                 .iter_mut()
                 .for_each(|param| share(&mut param.ty));
             function.return_type.iter_mut().for_each(&mut share);
+            // A method's `Self` type and trait, shared by its `impl`'s methods when lowered.
+            function.self_type.iter_mut().for_each(&mut share);
+            if let Some(trait_path) = &mut function.trait_path {
+                match traits.get(&**trait_path) {
+                    Some(first) => *trait_path = first.clone(),
+                    None => {
+                        traits.insert((**trait_path).clone(), trait_path.clone());
+                    }
+                }
+            }
         }
         for definition in &mut self.structs {
             definition
