@@ -188,12 +188,12 @@ fn profile() {
         let arguments: usize = program
             .call_sites
             .all()
-            .map(|site| site.arguments.len())
+            .map(|(_, arguments)| arguments.len())
             .sum();
         let typed: usize = program
             .call_sites
             .all()
-            .flat_map(|site| &site.arguments)
+            .flat_map(|(_, arguments)| arguments)
             .filter(|argument| argument.ty.is_some())
             .count();
         println!(
@@ -205,7 +205,7 @@ fn profile() {
         // can be most of the global phase's work.
         let mut edges: std::collections::BTreeMap<String, usize> = Default::default();
         let mut wide_sites = 0;
-        for site in program.call_sites.all() {
+        for (site, _) in program.call_sites.all() {
             *edges.entry(format!("{:?}", site.resolution)).or_default() += site.callees.len();
             wide_sites += usize::from(site.callees.len() > 50);
         }
@@ -217,7 +217,7 @@ fn profile() {
         let mut canonical_segments = 0;
         let mut names = std::collections::HashSet::new();
         let mut types = std::collections::HashSet::new();
-        for site in program.call_sites.all() {
+        for (site, arguments) in program.call_sites.all() {
             match &site.target {
                 lint_core::analysis::call_sites::CallTarget::Path { written, resolved }
                 | lint_core::analysis::call_sites::CallTarget::Macro { written, resolved } => {
@@ -231,7 +231,7 @@ fn profile() {
                 }
                 lint_core::analysis::call_sites::CallTarget::Value => {}
             }
-            for argument in site.arguments.iter() {
+            for argument in arguments {
                 if let Some(ty) = &argument.ty {
                     types.insert(std::sync::Arc::as_ptr(ty));
                 }

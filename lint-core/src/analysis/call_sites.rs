@@ -95,8 +95,17 @@ pub struct CallSite {
     /// method resolved by name can have hundreds).
     pub callees: Callees,
     pub resolution: Resolution,
-    /// The receiver first (for method calls), then the arguments, in order.
-    pub arguments: Box<[Argument]>,
+    /// The receiver first (for method calls), then the arguments, in order: where they are
+    /// in the calling function's arguments ([`CallSites::arguments`]), all of one function's
+    /// calls in one array (no allocation per call).
+    arguments: ArgumentRange,
+}
+
+/// Where a call's arguments are in its function's argument array.
+#[derive(Clone, Copy, Debug, Default)]
+struct ArgumentRange {
+    start: u32,
+    len: u32,
 }
 
 impl CallSite {
@@ -110,12 +119,13 @@ impl CallSite {
         }
     }
 
-    /// The receiver's type of a method call, when known.
-    pub fn receiver_type(&self) -> Option<&Ty> {
-        self.arguments
-            .iter()
-            .find(|argument| argument.param == ParamSlot::Receiver)
-            .and_then(|argument| argument.ty.as_deref())
+    /// This call's arguments, given all the arguments of its function's calls
+    /// ([`CallSites::arguments_of`]).
+    pub fn arguments_in<'a>(&self, function_arguments: &'a [Argument]) -> &'a [Argument] {
+        let start = self.arguments.start as usize;
+        function_arguments
+            .get(start..start + self.arguments.len as usize)
+            .unwrap_or(&[])
     }
 }
 
@@ -242,9 +252,41 @@ impl<'r> Interned<'r> {
 /// Every call site of the program, per function (sorted by span).
 #[derive(Default)]
 pub struct CallSites {
-    by_function: Vec<Vec<Box<[CallSite]>>>,
+    by_function: Vec<Vec<FunctionCalls>>,
     /// For each workspace function, the calls that may reach it, in call-site order.
     callers: CallersIndex,
+}
+
+/// One function's calls, sorted by span, and their arguments, in call order.
+#[derive(Default)]
+struct FunctionCalls {
+    sites: Box<[CallSite]>,
+    arguments: Box<[Argument]>,
+}
+
+impl FunctionCalls {
+    /// Sorts the calls by span (one call per span: the first made), then lays their
+    /// arguments out in that order.
+    fn new(mut made: Vec<(CallSite, Vec<Argument>)>) -> FunctionCalls {
+        made.sort_by_key(|(site, _)| (site.span.byte_start, site.span.byte_end));
+        made.dedup_by_key(|(site, _)| (site.span.byte_start, site.span.byte_end));
+        let mut arguments = Vec::with_capacity(made.iter().map(|(_, list)| list.len()).sum());
+        let sites = made
+            .into_iter()
+            .map(|(mut site, list)| {
+                site.arguments = ArgumentRange {
+                    start: u32::try_from(arguments.len()).unwrap_or(u32::MAX),
+                    len: u32::try_from(list.len()).unwrap_or(0),
+                };
+                arguments.extend(list);
+                site
+            })
+            .collect();
+        FunctionCalls {
+            sites,
+            arguments: arguments.into_boxed_slice(),
+        }
+    }
 }
 
 /// Who calls each function: the (caller, call span) of every call that may reach it, in
@@ -264,7 +306,7 @@ struct CallersIndex {
 impl CallersIndex {
     /// Counts the calls that reach each function, then places each call in its callee's
     /// row, in the order of `by_function` (a counting sort: no hashing, no row vectors).
-    fn build(by_function: &[Vec<Box<[CallSite]>>]) -> CallersIndex {
+    fn build(by_function: &[Vec<FunctionCalls>]) -> CallersIndex {
         let mut file_starts = Vec::with_capacity(by_function.len() + 1);
         let mut functions = 0;
         for file in by_function {
@@ -285,9 +327,9 @@ impl CallersIndex {
                     functions
                         .iter()
                         .enumerate()
-                        .flat_map(move |(index, sites)| {
+                        .flat_map(move |(index, calls)| {
                             let caller = FunctionRef::new(file, index);
-                            sites.iter().flat_map(move |site| {
+                            calls.sites.iter().flat_map(move |site| {
                                 site.callees
                                     .iter()
                                     .map(move |callee| (*callee, (caller, site.span)))
@@ -335,10 +377,26 @@ impl CallersIndex {
 impl CallSites {
     /// The calls in `function`'s body, in source order.
     pub fn in_function(&self, function: FunctionRef) -> &[CallSite] {
+        self.calls_of(function).map_or(&[], |calls| &calls.sites)
+    }
+
+    /// The arguments of every call in `function`'s body ([`CallSite::arguments_in`] finds
+    /// one call's).
+    pub fn arguments_of(&self, function: FunctionRef) -> &[Argument] {
+        self.calls_of(function)
+            .map_or(&[], |calls| &calls.arguments)
+    }
+
+    /// The arguments of `site`, a call in `function`'s body: the receiver first (for method
+    /// calls), then the arguments, in order.
+    pub fn arguments(&self, function: FunctionRef, site: &CallSite) -> &[Argument] {
+        site.arguments_in(self.arguments_of(function))
+    }
+
+    fn calls_of(&self, function: FunctionRef) -> Option<&FunctionCalls> {
         self.by_function
             .get(function.file())
             .and_then(|functions| functions.get(function.index()))
-            .map_or(&[], |sites| &sites[..])
     }
 
     /// The call whose expression is exactly `span` in `function`.
@@ -363,8 +421,13 @@ impl CallSites {
 
     /// Every call site, function bodies in file order (static and constant initializers are
     /// not kept).
-    pub fn all(&self) -> impl Iterator<Item = &CallSite> {
-        self.by_function.iter().flatten().flatten()
+    pub fn all(&self) -> impl Iterator<Item = (&CallSite, &[Argument])> {
+        self.by_function.iter().flatten().flat_map(|calls| {
+            calls
+                .sites
+                .iter()
+                .map(|site| (site, site.arguments_in(&calls.arguments)))
+        })
     }
 }
 
@@ -385,7 +448,7 @@ pub fn collect(
 ) -> CallSites {
     let files = typing.types.files;
     let run = RunShared::default();
-    let by_function: Vec<Vec<Box<[CallSite]>>> = files
+    let by_function: Vec<Vec<FunctionCalls>> = files
         .par_iter()
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
@@ -397,7 +460,7 @@ pub fn collect(
                 .enumerate()
                 .map(|(index, function)| {
                     if !scope.contains(function) {
-                        return Box::default();
+                        return FunctionCalls::default();
                     }
                     let function_ref = FunctionRef::new(file, index);
                     let collector = Collector {
@@ -407,11 +470,11 @@ pub fn collect(
                         file,
                         interned: &interned,
                     };
-                    let mut sites = Vec::new();
+                    let mut made = Vec::new();
                     function
                         .body
-                        .walk(&mut |expr| collector.push_site(expr, &mut sites));
-                    sort_by_span(sites).into_boxed_slice()
+                        .walk(&mut |expr| collector.push_site(expr, &mut made));
+                    FunctionCalls::new(made)
                 })
                 .collect()
         })
@@ -422,14 +485,6 @@ pub fn collect(
         by_function,
         callers,
     }
-}
-
-fn sort_by_span(mut sites: Vec<CallSite>) -> Vec<CallSite> {
-    sites.sort_by_key(|site| (site.span.byte_start, site.span.byte_end));
-    sites.dedup_by_key(|site| (site.span.byte_start, site.span.byte_end));
-    // Kept for the whole run: without the room left from growing.
-    sites.shrink_to_fit();
-    sites
 }
 
 /// Where a function's body resolves its paths and types.
@@ -455,13 +510,14 @@ struct Collector<'c, 'p> {
 }
 
 impl Collector<'_, '_> {
-    fn push_site(&self, expr: &Expr, sites: &mut Vec<CallSite>) {
+    fn push_site(&self, expr: &Expr, made: &mut Vec<(CallSite, Vec<Argument>)>) {
         if let Some(site) = self.site(expr) {
-            sites.push(site);
+            made.push(site);
         }
     }
 
-    fn site(&self, expr: &Expr) -> Option<CallSite> {
+    /// The call at `expr` (its arguments not yet placed) and its arguments.
+    fn site(&self, expr: &Expr) -> Option<(CallSite, Vec<Argument>)> {
         let (target, mut callees, resolution, arguments) = match &expr.kind {
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Path(path) => self.path_call(path, args),
@@ -492,13 +548,14 @@ impl Collector<'_, '_> {
             .types
             .items
             .prefer_own_package(self.file, &mut callees);
-        Some(CallSite {
+        let site = CallSite {
             span: expr.span,
             target,
             callees: self.interned.borrow_mut().callees(callees),
             resolution,
-            arguments: arguments.into_boxed_slice(),
-        })
+            arguments: ArgumentRange::default(),
+        };
+        Some((site, arguments))
     }
 
     fn intern_type(&self, ty: Ty) -> Arc<Ty> {
@@ -814,7 +871,7 @@ mod tests {
     /// A run keeps millions of call sites and arguments: their size is watched.
     #[test]
     fn call_sites_and_arguments_stay_small() {
-        assert_eq!(std::mem::size_of::<super::CallSite>(), 64);
+        assert_eq!(std::mem::size_of::<super::CallSite>(), 56);
         assert_eq!(std::mem::size_of::<super::Argument>(), 24);
         assert_eq!(std::mem::size_of::<super::Callees>(), 8);
         // The lock walk's record of a call holds the same callees.

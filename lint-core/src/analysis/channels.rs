@@ -267,7 +267,8 @@ impl ProducerSearch<'_, '_> {
         }
         // A sender passed to a workspace function: follow it into the parameter it binds.
         for site in self.program.call_sites.in_function(function_ref) {
-            for (argument, expr) in site.arguments.iter().zip(call_arguments(function, site)) {
+            let arguments = self.program.call_sites.arguments(function_ref, site);
+            for (argument, expr) in arguments.iter().zip(call_arguments(function, site)) {
                 let ParamSlot::Index(index) = argument.param else {
                     continue;
                 };

@@ -231,8 +231,9 @@ impl Tracer<'_, '_> {
             })
             .filter(|(_, site)| site.callees.contains(&function));
         for (caller, site) in sites {
-            let Some(argument) = site
-                .arguments
+            let Some(argument) = self
+                .call_sites
+                .arguments(caller, site)
                 .iter()
                 .find(|argument| argument.param == ParamSlot::at(index))
             else {

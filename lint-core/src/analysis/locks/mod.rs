@@ -432,6 +432,7 @@ impl<'a> WalkInputs<'_, 'a> {
         let context = WalkContext {
             identity: (self.identity_of)(function_ref, function),
             calls: self.call_sites.in_function(function_ref),
+            arguments: self.call_sites.arguments_of(function_ref),
             knowledge: self.knowledge,
             returned_guards: &returned_guards,
             callback_holds: &callback_holds,

@@ -403,12 +403,13 @@ fn call_edge(
     param_uses: &mut ParamUses<'_>,
 ) -> CallEdge {
     let site = inputs.call_sites.at(function, span);
-    let argument_types = site.map_or_else(Vec::new, |site| argument_types(inputs, site));
+    let argument_types = site.map_or_else(Vec::new, |site| argument_types(inputs, function, site));
     let dispatched_param = site
         .filter(|site| site.resolution == Resolution::Dispatch)
         .and_then(|site| {
-            let receiver = site
-                .arguments
+            let receiver = inputs
+                .call_sites
+                .arguments(function, site)
                 .iter()
                 .find(|argument| argument.param == ParamSlot::Receiver)?;
             param_uses.param_at(receiver.span)
@@ -423,8 +424,14 @@ fn call_edge(
 
 /// The arguments known to be of one of the workspace's structs (through references,
 /// `Box`, `Arc`), by parameter position: a `Box<dyn Trait>` or a generic says nothing.
-fn argument_types(inputs: &Inputs<'_, '_>, site: &CallSite) -> Vec<(usize, String)> {
-    site.arguments
+fn argument_types(
+    inputs: &Inputs<'_, '_>,
+    function: FunctionRef,
+    site: &CallSite,
+) -> Vec<(usize, String)> {
+    inputs
+        .call_sites
+        .arguments(function, site)
         .iter()
         .filter_map(
             |argument| match (argument.param, argument.ty.as_ref()?.peel_wrappers()) {

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use super::Inputs;
 use super::values::{FunctionValues, Position, deref_value};
 use crate::analysis::FunctionRef;
-use crate::analysis::call_sites::{CallSite, ParamSlot};
+use crate::analysis::call_sites::{Argument, CallSite, ParamSlot};
 use crate::analysis::types::Ty;
 use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::channels::{ChannelCapacity, channel_constructor, is_channel_end_type};
@@ -251,7 +251,8 @@ impl Search<'_, '_, '_> {
             let Some(site) = values.call_at(*span) else {
                 continue;
             };
-            let Some(argument) = argument_expr(&values, site, index) else {
+            let arguments = self.inputs.call_sites.arguments(*caller, site);
+            let Some(argument) = argument_expr(&values, site, arguments, index) else {
                 continue;
             };
             found.extend(self.origins(&values, argument, 0, caller_depth + 1));
@@ -316,6 +317,7 @@ pub(super) fn peel_result(expr: &Expr) -> &Expr {
 fn argument_expr<'v>(
     values: &FunctionValues<'v>,
     site: &CallSite,
+    arguments: &[Argument],
     index: usize,
 ) -> Option<&'v Expr> {
     let mut found = None;
@@ -330,8 +332,7 @@ fn argument_expr<'v>(
             }
             _ => return,
         };
-        found = site
-            .arguments
+        found = arguments
             .iter()
             .zip(exprs)
             .find(|(argument, _)| argument.param == ParamSlot::at(index))

@@ -320,7 +320,7 @@ impl Walker<'_, '_> {
             return arguments;
         };
         let exprs: Vec<&Expr> = receiver.into_iter().chain(args).collect();
-        for (argument, arg) in site.arguments.iter().zip(exprs) {
+        for (argument, arg) in site.arguments_in(self.context.arguments).iter().zip(exprs) {
             let ParamSlot::Index(index) = argument.param else {
                 continue;
             };

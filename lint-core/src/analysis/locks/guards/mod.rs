@@ -218,8 +218,10 @@ pub struct CallbackInvocation {
 /// What the guard walk needs besides the function itself.
 pub struct WalkContext<'c, 'a> {
     pub identity: IdentityContext<'a>,
-    /// The function's call sites, resolved by the call-site layer.
+    /// The function's call sites, resolved by the call-site layer, and their arguments
+    /// ([`CallSite::arguments_in`]).
     pub calls: &'c [CallSite],
+    pub arguments: &'c [crate::analysis::call_sites::Argument],
     pub knowledge: &'c Knowledge,
     pub returned_guards: &'c dyn Fn(FunctionRef) -> Option<&'c ReturnedGuard>,
     /// What a callee holds while it calls its closure parameters (from a first pass).
