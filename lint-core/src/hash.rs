@@ -7,37 +7,58 @@
 pub type HashMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
 pub type HashSet<T> = std::collections::HashSet<T, rustc_hash::FxBuildHasher>;
 
-/// Groups values by key, in parallel: `each` is called once per shard (on the thread pool)
-/// and must give `emit` every (key, value) of the input, always in the same order; each
-/// shard keeps the keys that hash into it. Each key's values keep the input's order.
-///
-/// For indexes with millions of entries (who calls each function, through trait dispatch
-/// to every impl), which one thread took seconds to fill.
-pub fn group_by_key<K, V>(each: &EmitAll<'_, K, V>) -> HashMap<K, Vec<V>>
-where
-    K: std::hash::Hash + Eq + Send,
-    V: Send,
-{
-    use rayon::prelude::*;
-    use std::hash::BuildHasher;
-    let shards = rayon::current_num_threads().clamp(1, 16);
-    let hasher = rustc_hash::FxBuildHasher;
-    let filled: Vec<HashMap<K, Vec<V>>> = (0..shards)
-        .into_par_iter()
-        .map(|shard| {
-            let mut grouped: HashMap<K, Vec<V>> = HashMap::default();
-            each(&mut |key, value| {
-                if hasher.hash_one(&key) as usize % shards == shard {
-                    grouped.entry(key).or_default().push(value);
-                }
-            });
-            // Indexes are kept for the whole run: without the room left from growing.
-            grouped.values_mut().for_each(Vec::shrink_to_fit);
-            grouped
-        })
-        .collect();
-    // The shards hold disjoint keys.
-    filled.into_iter().flatten().collect()
+/// Values grouped by key in one array, each key's values in input order, with each key's
+/// range in it (compressed rows). For indexes with millions of entries (who calls each
+/// function: a call through a trait method reaches every impl), where a map of vectors
+/// spent more on its rows and their spare room than on the values.
+pub struct Rows<K, V> {
+    ranges: HashMap<K, (usize, usize)>,
+    values: Vec<V>,
+}
+
+impl<K, V> Default for Rows<K, V> {
+    fn default() -> Self {
+        Rows {
+            ranges: HashMap::default(),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone + Default> Rows<K, V> {
+    /// Groups every (key, value) `each` gives. `each` is called twice (to count each key's
+    /// values, then to place them) and must give the same pairs in the same order.
+    pub fn group(each: &EmitAll<'_, K, V>) -> Rows<K, V> {
+        let mut ranges: HashMap<K, (usize, usize)> = HashMap::default();
+        each(&mut |key, _| ranges.entry(key).or_default().1 += 1);
+        // Each row's start; its end serves as the cursor while placing.
+        let mut start = 0;
+        for (row_start, count) in ranges.values_mut() {
+            *row_start = start;
+            start += *count;
+            *count = *row_start;
+        }
+        let mut values = vec![V::default(); start];
+        each(&mut |key, value| {
+            if let Some((_, end)) = ranges.get_mut(&key)
+                && let Some(slot) = values.get_mut(*end)
+            {
+                *slot = value;
+                *end += 1;
+            }
+        });
+        Rows { ranges, values }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V> Rows<K, V> {
+    /// The values of `key`, in input order (none for a key never given).
+    pub fn get(&self, key: &K) -> &[V] {
+        self.ranges
+            .get(key)
+            .and_then(|(start, end)| self.values.get(*start..*end))
+            .unwrap_or(&[])
+    }
 }
 
 /// One copy of each value for a whole run, shared by the parallel tasks that make them (the
@@ -72,19 +93,19 @@ pub type EmitAll<'f, K, V> = dyn Fn(&mut dyn FnMut(K, V)) + Sync + 'f;
 
 #[cfg(test)]
 mod tests {
-    /// Values stay in input order per key, whatever the number of shards.
+    /// Values stay in input order per key.
     #[test]
-    fn grouping_keeps_each_keys_values_in_order() {
+    fn rows_keep_each_keys_values_in_order() {
         let input: Vec<(u32, u32)> = (0..10_000).map(|i| (i % 37, i)).collect();
-        let grouped = super::group_by_key(&|emit| {
+        let grouped = super::Rows::group(&|emit| {
             for (key, value) in &input {
                 emit(*key, *value);
             }
         });
-        assert_eq!(grouped.len(), 37);
-        for (key, values) in &grouped {
-            let expected: Vec<u32> = (0..10_000).filter(|i| i % 37 == *key).collect();
-            assert_eq!(values, &expected);
+        for key in 0..37 {
+            let expected: Vec<u32> = (0..10_000).filter(|i| i % 37 == key).collect();
+            assert_eq!(grouped.get(&key), expected.as_slice());
         }
+        assert!(grouped.get(&37).is_empty());
     }
 }

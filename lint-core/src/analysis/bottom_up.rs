@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 
 use super::FunctionRef;
-use crate::hash::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet, Rows};
 
 /// The strongly connected components of the call graph over `functions` (edges from
 /// `callees_of`; callees outside `functions` are left out), grouped by level, lowest
@@ -65,48 +65,21 @@ pub fn components_by_level(
 }
 
 /// Who calls each function of a bottom-up pass's call graph, once per call edge, in the
-/// order of the pass's functions: one array of callers and, per callee, its range in it
-/// (compressed rows: a map of vectors for every function of a run was the largest
-/// short-lived allocation of the lock and blocking passes).
-#[derive(Default)]
-pub struct Callers {
-    rows: HashMap<FunctionRef, (usize, usize)>,
-    callers: Vec<FunctionRef>,
-}
-
-impl Callers {
-    pub fn of(&self, function: FunctionRef) -> &[FunctionRef] {
-        self.rows
-            .get(&function)
-            .map_or(&[], |(start, end)| &self.callers[*start..*end])
-    }
-}
+/// order of the pass's functions (compressed rows: a map of vectors for every function of
+/// a run was the largest short-lived allocation of the lock and blocking passes).
+pub type Callers = Rows<FunctionRef, FunctionRef>;
 
 /// Who calls each function, over the call graph of `functions` (edges from `callees_of`,
 /// made in parallel), in `functions`' order, once per call edge.
 pub fn callers_of(functions: &[FunctionRef], callees_of: &CalleesOf<'_>) -> Callers {
     let callee_lists = callee_lists(functions, callees_of);
-    // Counted first, then each row's start; the end is the cursor while filling.
-    let mut rows: HashMap<FunctionRef, (usize, usize)> = HashMap::default();
-    for callee in callee_lists.iter().flatten() {
-        rows.entry(*callee).or_default().1 += 1;
-    }
-    let mut start = 0;
-    for (row_start, count) in rows.values_mut() {
-        *row_start = start;
-        start += *count;
-        *count = *row_start;
-    }
-    let mut callers = vec![FunctionRef::new(0, 0); start];
-    for (function, callees) in functions.iter().zip(&callee_lists) {
-        for callee in callees {
-            if let Some((_, end)) = rows.get_mut(callee) {
-                callers[*end] = *function;
-                *end += 1;
+    Rows::group(&|emit| {
+        for (function, callees) in functions.iter().zip(&callee_lists) {
+            for callee in callees {
+                emit(*callee, *function);
             }
         }
-    }
-    Callers { rows, callers }
+    })
 }
 
 /// The callees of a function in a bottom-up pass's call graph.
@@ -135,7 +108,7 @@ pub fn reaching(
         if !reached.insert(function) {
             continue;
         }
-        stack.extend(callers.of(function).iter().copied());
+        stack.extend(callers.get(&function).iter().copied());
     }
     reached
 }

@@ -6,7 +6,7 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
-use crate::hash::{HashMap, HashSet, RunCopies};
+use crate::hash::{HashMap, HashSet, Rows, RunCopies};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -85,9 +85,9 @@ pub struct Argument {
 
 #[derive(Clone, Debug)]
 pub struct CallSite {
-    // 64 bytes (a run keeps millions): without the calling function ([`CallSites`] keeps
-    // each function's calls apart), the callees behind one pointer, and no spans of the
-    // callee or method name (nothing read them).
+    // 56 bytes (a run keeps millions): without the calling function ([`CallSites`] keeps
+    // each function's calls apart), the callees behind one pointer, the arguments in the
+    // function's array, and no spans of the callee or method name (nothing read them).
     /// The whole call expression.
     pub span: Span,
     pub target: CallTarget,
@@ -253,8 +253,9 @@ impl<'r> Interned<'r> {
 #[derive(Default)]
 pub struct CallSites {
     by_function: Vec<Vec<FunctionCalls>>,
-    /// For each workspace function, the calls that may reach it, in call-site order.
-    callers: CallersIndex,
+    /// For each workspace function, the calls that may reach it (caller, call span), in
+    /// call-site order.
+    callers: Rows<FunctionRef, (FunctionRef, Span)>,
 }
 
 /// One function's calls, sorted by span, and their arguments, in call order.
@@ -286,91 +287,6 @@ impl FunctionCalls {
             sites,
             arguments: arguments.into_boxed_slice(),
         }
-    }
-}
-
-/// Who calls each function: the (caller, call span) of every call that may reach it, in
-/// call-site order, all in one array with one offset per function (compressed rows: a
-/// call through a trait method reaches every impl, millions of entries on a large program,
-/// and a map of vectors spent more on its rows than on the entries).
-#[derive(Default)]
-struct CallersIndex {
-    /// Where each file's functions start in `row_starts`.
-    file_starts: Vec<usize>,
-    /// The callers of function number `n` (its file's start plus its index) are
-    /// `callers[row_starts[n]..row_starts[n + 1]]`.
-    row_starts: Vec<usize>,
-    callers: Box<[(FunctionRef, Span)]>,
-}
-
-impl CallersIndex {
-    /// Counts the calls that reach each function, then places each call in its callee's
-    /// row, in the order of `by_function` (a counting sort: no hashing, no row vectors).
-    fn build(by_function: &[Vec<FunctionCalls>]) -> CallersIndex {
-        let mut file_starts = Vec::with_capacity(by_function.len() + 1);
-        let mut functions = 0;
-        for file in by_function {
-            file_starts.push(functions);
-            functions += file.len();
-        }
-        file_starts.push(functions);
-        let number = |callee: FunctionRef| {
-            let start = *file_starts.get(callee.file())?;
-            let end = *file_starts.get(callee.file() + 1)?;
-            (start + callee.index() < end).then_some(start + callee.index())
-        };
-        let every_edge = || {
-            by_function
-                .iter()
-                .enumerate()
-                .flat_map(|(file, functions)| {
-                    functions
-                        .iter()
-                        .enumerate()
-                        .flat_map(move |(index, calls)| {
-                            let caller = FunctionRef::new(file, index);
-                            calls.sites.iter().flat_map(move |site| {
-                                site.callees
-                                    .iter()
-                                    .map(move |callee| (*callee, (caller, site.span)))
-                            })
-                        })
-                })
-        };
-        let mut row_starts = vec![0; functions + 1];
-        for (callee, _) in every_edge() {
-            if let Some(row) = number(callee) {
-                row_starts[row + 1] += 1;
-            }
-        }
-        for row in 1..row_starts.len() {
-            row_starts[row] += row_starts[row - 1];
-        }
-        let placeholder = (FunctionRef::new(0, 0), Span::default());
-        let mut callers = vec![placeholder; row_starts[functions]].into_boxed_slice();
-        let mut next = row_starts.clone();
-        for (callee, edge) in every_edge() {
-            if let Some(row) = number(callee) {
-                callers[next[row]] = edge;
-                next[row] += 1;
-            }
-        }
-        CallersIndex {
-            file_starts,
-            row_starts,
-            callers,
-        }
-    }
-
-    fn of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        let row = match (
-            self.file_starts.get(function.file()),
-            self.file_starts.get(function.file() + 1),
-        ) {
-            (Some(start), Some(end)) if start + function.index() < *end => start + function.index(),
-            _ => return &[],
-        };
-        &self.callers[self.row_starts[row]..self.row_starts[row + 1]]
     }
 }
 
@@ -416,7 +332,7 @@ impl CallSites {
 
     /// The calls in function bodies that may reach `function`: (caller, call span).
     pub fn callers_of(&self, function: FunctionRef) -> &[(FunctionRef, Span)] {
-        self.callers.of(function)
+        self.callers.get(&function)
     }
 
     /// Every call site, function bodies in file order (static and constant initializers are
@@ -480,7 +396,18 @@ pub fn collect(
         })
         .collect();
     // Built with the sites, before any pass that reads it runs.
-    let callers = CallersIndex::build(&by_function);
+    let callers = Rows::group(&|emit| {
+        for (file, functions) in by_function.iter().enumerate() {
+            for (index, calls) in functions.iter().enumerate() {
+                let caller = FunctionRef::new(file, index);
+                for site in calls.sites.iter() {
+                    for callee in site.callees.iter() {
+                        emit(*callee, (caller, site.span));
+                    }
+                }
+            }
+        }
+    });
     CallSites {
         by_function,
         callers,

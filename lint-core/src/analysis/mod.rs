@@ -76,7 +76,7 @@ impl Scope {
 }
 
 /// A function of the program: file index and index into that file's functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FunctionRef {
     pub file: u32,
     pub index: u32,

@@ -342,8 +342,8 @@ pub fn analyze_locks<'a>(
         .flat_map(|locks| &locks.calls)
         .filter(|call| !call.argument_places.is_empty())
         .collect();
-    let call_arguments: HashMap<FunctionRef, Vec<&[(usize, String)]>> =
-        crate::hash::group_by_key(&|emit| {
+    let call_arguments: crate::hash::Rows<FunctionRef, &[(usize, String)]> =
+        crate::hash::Rows::group(&|emit| {
             for call in &calls_passing_places {
                 for callee in call.callees.iter() {
                     emit(*callee, &call.argument_places[..]);

@@ -45,7 +45,7 @@ pub struct FunctionFacts<'a> {
     pub called_with_locks: &'a HashSet<FunctionRef>,
     /// For each function, the places each of its call sites passes (by parameter position),
     /// for the call sites that pass any.
-    pub call_arguments: &'a HashMap<FunctionRef, Vec<&'a [(usize, String)]>>,
+    pub call_arguments: &'a crate::hash::Rows<FunctionRef, &'a [(usize, String)]>,
     /// Whether a local of the function owns its value (a struct, not a reference or a
     /// shared pointer): no other thread can reach it.
     pub owned_local: &'a dyn Fn(FunctionRef, &str) -> bool,
@@ -184,9 +184,7 @@ fn roles_fixed_by_callers(
     if first == second {
         return false;
     }
-    let Some(calls) = facts.call_arguments.get(&function) else {
-        return false;
-    };
+    let calls = facts.call_arguments.get(&function);
     let pairs: Vec<(&str, &str)> = calls
         .iter()
         .filter_map(|places| {

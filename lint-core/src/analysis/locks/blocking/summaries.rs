@@ -221,7 +221,7 @@ fn summarize_component(
             continue;
         }
         own.insert(function, summary);
-        for caller in callers.of(function) {
+        for caller in callers.get(&function) {
             if in_component.contains(caller) && queued.insert(*caller) {
                 queue.push_back(*caller);
             }
