@@ -166,11 +166,7 @@ pub fn analyze_locks<'a>(
             function,
             function_path: std::cell::OnceCell::new(),
             types: &function_types[function_ref.file()][function_ref.index()],
-            params: function
-                .params
-                .iter()
-                .map(|param| param.pattern.simple_name().map(str::to_string))
-                .collect(),
+            params: param_names(function),
             param_spans: function
                 .params
                 .iter()
@@ -436,11 +432,7 @@ impl<'a> WalkInputs<'_, 'a> {
             knowledge: self.knowledge,
             returned_guards: &returned_guards,
             callback_holds: &callback_holds,
-            params: function
-                .params
-                .iter()
-                .map(|param| param.pattern.simple_name().map(str::to_string))
-                .collect(),
+            params: param_names(function),
             function_name: &function_name,
             is_async_fn: &|callee: FunctionRef| {
                 files[callee.file()].functions[callee.index()].is_async
@@ -743,6 +735,16 @@ impl<'a> Writers<'a> {
 
 /// Cycles that need a writer queued on a field or static lock that nothing writes cannot
 /// hang; clusters left without a cycle are dropped.
+/// The simple names of a function's parameters, by position (`self` not counted; `None`
+/// for a pattern).
+pub(crate) fn param_names(function: &crate::model::Function) -> Vec<Option<String>> {
+    function
+        .params
+        .iter()
+        .map(|param| param.pattern.simple_name().map(str::to_string))
+        .collect()
+}
+
 fn with_possible_writers(clusters: Vec<CycleCluster>, writers: &Writers<'_>) -> Vec<CycleCluster> {
     clusters
         .into_iter()

@@ -15,12 +15,13 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::guards::{FunctionLocks, HeldCall};
 use super::identity::ClassKey;
+use super::param_names;
 use crate::analysis::FunctionRef;
 use crate::analysis::bottom_up::{
     Callers, callers_of, components_by_level, reaching, summarize_by_level,
 };
 use crate::knowledge::locks::{LockType, Mode};
-use crate::model::{FileFacts, Function};
+use crate::model::FileFacts;
 use crate::span::Span;
 
 /// Longest call chain followed into a summary.
@@ -265,15 +266,6 @@ fn with_keys_from(call: &HeldCall, place: &str) -> Option<String> {
 
 /// A key that is one of the function's parameters (`[tenant]`) as a placeholder (`[#0]`),
 /// so callers put their own argument there.
-/// The simple names of a function's parameters, by position (`self` not counted).
-fn param_names(function: &Function) -> Vec<Option<String>> {
-    function
-        .params
-        .iter()
-        .map(|param| param.pattern.simple_name().map(str::to_string))
-        .collect()
-}
-
 fn keys_as_params(place: String, params: &[Option<String>]) -> String {
     let mut place = place;
     for (index, param) in params.iter().enumerate() {
