@@ -478,9 +478,9 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
                             .sum::<usize>();
                     }
                     ExprKind::Call { args, .. } => census.expr_capacity += args.len(),
-                    ExprKind::MethodCall { args, .. } => {
+                    ExprKind::MethodCall { method, .. } => {
                         census.strings += 1;
-                        census.expr_capacity += args.len()
+                        census.expr_capacity += method.args().len()
                     }
                     ExprKind::Field { .. } => census.strings += 1,
                     ExprKind::Compound(parts) => census.expr_capacity += parts.capacity(),

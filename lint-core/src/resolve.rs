@@ -121,7 +121,7 @@ impl<'a> Resolver<'a> {
                                     file_index,
                                     scope,
                                     &path.segments,
-                                    path.global,
+                                    path.global(),
                                     1,
                                 )),
                                 Import::Named { .. } => None,
@@ -151,7 +151,7 @@ impl<'a> Resolver<'a> {
 
     /// Resolves `path` as written in `scope` of file `file_index`.
     pub fn resolve(&self, file_index: usize, scope: ScopeId, path: &PathRef) -> Resolved {
-        self.resolve_with_hops(file_index, scope, &path.segments, path.global, 0)
+        self.resolve_with_hops(file_index, scope, &path.segments, path.global(), 0)
     }
 
     fn resolve_with_hops(
@@ -193,7 +193,7 @@ impl<'a> Resolver<'a> {
                     file_index,
                     scope_id,
                     &path.segments,
-                    path.global,
+                    path.global(),
                     hops + 1,
                 );
                 target.segments.extend(owned(&segments[1..]));
@@ -253,7 +253,7 @@ impl<'a> Resolver<'a> {
                         *file_index,
                         *scope,
                         &path.segments,
-                        path.global,
+                        path.global(),
                         hops + 1,
                     );
                     target
@@ -332,11 +332,10 @@ mod tests {
     use super::Resolver;
 
     fn path(text: &str) -> PathRef {
-        PathRef {
-            segments: text.split("::").map(crate::model::Segment::from).collect(),
-            global: false,
-            has_turbofish: false,
-        }
+        PathRef::new(
+            text.split("::").map(crate::model::Segment::from).collect(),
+            false,
+        )
     }
 
     /// (the crate's files as (module path, source), path written in the last file's root

@@ -455,11 +455,9 @@ impl Collector<'_, '_> {
                     self.arguments(None, args, false),
                 ),
             },
-            ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-            } => self.method_call(receiver, method, args),
+            ExprKind::MethodCall { receiver, method } => {
+                self.method_call(receiver, method, method.args())
+            }
             ExprKind::Macro(call) => (
                 CallTarget::Macro {
                     resolved: self.resolve(&call.path),
@@ -770,14 +768,11 @@ impl Collector<'_, '_> {
 fn is_place(expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Path(_) => true,
-        ExprKind::Field { base, .. } => is_place(base),
+        ExprKind::Field(field) => is_place(&field.base),
         ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => is_place(inner),
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
-        } if args.is_empty() && is_identity_method(method) => is_place(receiver),
+            receiver, method, ..
+        } if method.args().is_empty() && is_identity_method(method) => is_place(receiver),
         ExprKind::Call { callee, args } if args.len() == 1 => {
             matches!(&callee.kind, ExprKind::Path(path)
                 if is_shared_pointer_clone_path(&path.segments))

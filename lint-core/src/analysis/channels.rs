@@ -308,12 +308,9 @@ impl ProducerSearch<'_, '_> {
             };
             let kind = match &site.expr.kind {
                 ExprKind::MethodCall {
-                    receiver,
-                    method,
-                    args,
-                    ..
+                    receiver, method, ..
                 } if is_send_method(method) && is_sender_expr(receiver, senders) => {
-                    if matches!(args.first().map(|arg| &arg.kind), Some(ExprKind::Compound(parts)) if parts.is_empty())
+                    if matches!(method.args().first().map(|arg| &arg.kind), Some(ExprKind::Compound(parts)) if parts.is_empty())
                     {
                         continue;
                     }
@@ -483,9 +480,8 @@ fn root_name(expr: &Expr) -> Option<&str> {
     let mut current = expr;
     loop {
         match &current.kind {
-            ExprKind::Field { base, .. }
-            | ExprKind::Reference { expr: base, .. }
-            | ExprKind::Deref(base) => current = base,
+            ExprKind::Field(field) => current = &field.base,
+            ExprKind::Reference { expr: base, .. } | ExprKind::Deref(base) => current = base,
             ExprKind::MethodCall {
                 receiver, method, ..
             } if is_same_value_method(method) => current = receiver,
@@ -580,11 +576,10 @@ fn is_sender_expr(expr: &Expr, senders: &[String]) -> bool {
         }
         ExprKind::Reference { expr: inner, .. } => is_sender_expr(inner, senders),
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
-        } if args.is_empty() && is_clone_method(method) => is_sender_expr(receiver, senders),
+            receiver, method, ..
+        } if method.args().is_empty() && is_clone_method(method) => {
+            is_sender_expr(receiver, senders)
+        }
         ExprKind::Call { callee, args } if args.len() == 1 => {
             matches!(&callee.kind, ExprKind::Path(path) if is_shared_pointer_clone_path(&path.segments))
                 && is_sender_expr(&args[0], senders)
@@ -597,7 +592,8 @@ fn is_sender_expr(expr: &Expr, senders: &[String]) -> bool {
 /// or async block passed to it (a task spawned per item, a handler called per connection).
 fn hands_out_sender(expr: &Expr, senders: &[String]) -> bool {
     let args: &[Expr] = match &expr.kind {
-        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
+        ExprKind::Call { args, .. } => args,
+        ExprKind::MethodCall { method, .. } => method.args(),
         ExprKind::Macro(call) => &call.args,
         _ => return false,
     };
@@ -666,20 +662,20 @@ fn sent_through_field(
         &receiver.kind
     {
         match &receiver.kind {
-            ExprKind::MethodCall { method, args, .. }
-                if !is_clone_method(method) || !args.is_empty() =>
+            ExprKind::MethodCall { method, .. }
+                if !is_clone_method(method) || !method.args().is_empty() =>
             {
                 return None;
             }
             _ => receiver = expr,
         }
     }
-    let ExprKind::Field { base, member } = &receiver.kind else {
+    let ExprKind::Field(field) = &receiver.kind else {
         return None;
     };
-    let owner = program.type_of(function_ref, base)?;
+    let owner = program.type_of(function_ref, &field.base)?;
     let owner = owner.peel_wrappers().path()?.to_string();
-    Some((owner, member.to_string()))
+    Some((owner, field.member.to_string()))
 }
 
 /// What holds back the producers of a function: a permit taken, a one-shot reply created,
@@ -712,11 +708,11 @@ fn bound_in(
     let mut limit = false;
     function.body.walk(&mut |expr| {
         let condition = match &expr.kind {
-            ExprKind::If { condition, .. } => condition,
-            ExprKind::Loop {
-                kind: LoopKind::While { condition },
-                ..
-            } => condition,
+            ExprKind::If(if_expr) => &if_expr.condition,
+            ExprKind::Loop(loop_expr) => match &loop_expr.kind {
+                LoopKind::While { condition } => &**condition,
+                _ => return,
+            },
             _ => return,
         };
         limit |= reads_a_limit(condition, &counters);
@@ -820,10 +816,12 @@ fn receives_inline(body: &Block, receiver: &str) -> bool {
                 method,
                 ..
             } if is_take_method(method) && is_sender_expr(target, &names) => found = true,
-            ExprKind::Loop {
-                kind: LoopKind::For(head),
-                ..
-            } if is_sender_expr(&head.iterable, &names) => found = true,
+            ExprKind::Loop(loop_expr)
+                if matches!(&loop_expr.kind, LoopKind::For(head)
+                    if is_sender_expr(&head.iterable, &names)) =>
+            {
+                found = true
+            }
             _ => {}
         }
         expr.for_each_child(&mut |child| stack.push(child));
@@ -840,8 +838,10 @@ fn call_arguments<'f>(function: &'f Function, site: &CallSite) -> Vec<&'f Expr> 
         }
         match &expr.kind {
             ExprKind::Call { args, .. } => arguments = args.iter().collect(),
-            ExprKind::MethodCall { receiver, args, .. } => {
-                arguments = std::iter::once(&**receiver).chain(args).collect();
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } => {
+                arguments = std::iter::once(&**receiver).chain(method.args()).collect();
             }
             _ => {}
         }

@@ -33,7 +33,7 @@ pub fn chain_source(expr: &Expr) -> &Expr {
 pub fn name_of(expr: &Expr) -> Option<&str> {
     match &expr.kind {
         ExprKind::Path(path) => Some(path.last()),
-        ExprKind::Field { member, .. } => Some(member),
+        ExprKind::Field(field) => Some(&field.member),
         ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => name_of(expr),
         ExprKind::Await(expr) | ExprKind::Try(expr) => name_of(expr),
         ExprKind::MethodCall {
@@ -48,14 +48,11 @@ pub fn name_of(expr: &Expr) -> Option<&str> {
 pub fn describe(expr: &Expr) -> Option<String> {
     let text = match &expr.kind {
         ExprKind::Path(path) => path.display(),
-        ExprKind::Field { base, member } => format!("{}.{member}", describe(base)?),
+        ExprKind::Field(field) => format!("{}.{}", describe(&field.base)?, field.member),
         ExprKind::Reference { expr, .. } => describe(expr)?,
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
-        } if args.is_empty() => {
+            receiver, method, ..
+        } if method.args().is_empty() => {
             let base = describe(receiver)?;
             if is_plain_iteration(method) {
                 return Some(base);

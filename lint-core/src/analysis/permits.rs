@@ -187,8 +187,8 @@ fn direct_permit(expr: &Expr, markers: &[&str]) -> bool {
             }
             ExprKind::Await(awaited) => awaits_a_permit(awaited),
             ExprKind::Block(block) | ExprKind::Async { body: block, .. } => binds_permit(block),
-            ExprKind::Loop { body, .. } => binds_permit(body),
-            ExprKind::If { then_branch, .. } => binds_permit(then_branch),
+            ExprKind::Loop(loop_expr) => binds_permit(&loop_expr.body),
+            ExprKind::If(if_expr) => binds_permit(&if_expr.then_branch),
             _ => false,
         };
     });

@@ -179,7 +179,7 @@ impl TypeResolver<'_> {
         args: &[TypeRef],
         depth: usize,
     ) -> Ty {
-        if path.segments.len() == 1 && !path.global {
+        if path.segments.len() == 1 && !path.global() {
             let name = path.last();
             if name == "Self" {
                 return match at.self_type {

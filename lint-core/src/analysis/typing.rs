@@ -273,11 +273,8 @@ impl<'p> Typing<'p> {
     ) -> Option<Ty> {
         match &iterable.kind {
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && iterated_by(method).is_some() => {
+                receiver, method, ..
+            } if method.args().is_empty() && iterated_by(method).is_some() => {
                 let collection = self.type_of(at, types, receiver)?;
                 match iterated_by(method)? {
                     Iterated::Items => collection_item(&collection),
@@ -313,18 +310,15 @@ impl<'p> Typing<'p> {
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => {
                 self.type_of(at, types, expr)
             }
-            ExprKind::Field { base, member } => {
-                let base = self.type_of(at, types, base)?;
-                self.field_type(base.peel_wrappers().path()?, member)
+            ExprKind::Field(field) => {
+                let base = self.type_of(at, types, &field.base)?;
+                self.field_type(base.peel_wrappers().path()?, &field.member)
             }
             ExprKind::Try(inner) => Some(success_type(self.type_of(at, types, inner)?)),
             ExprKind::Await(inner) => self.type_of(at, types, inner),
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if keeps_type(method) || (args.is_empty() && is_identity_method(method)) => {
+                receiver, method, ..
+            } if keeps_type(method) || (method.args().is_empty() && is_identity_method(method)) => {
                 let receiver_type = self.type_of(at, types, receiver)?;
                 Some(if unwraps(method) {
                     success_type(receiver_type)
@@ -360,11 +354,8 @@ impl<'p> Typing<'p> {
             }
             // `weak.upgrade()`: an `Option<Arc<T>>`.
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if method == "upgrade" && args.is_empty() => {
+                receiver, method, ..
+            } if method == "upgrade" && method.args().is_empty() => {
                 let weak = self.type_of(at, types, receiver)?;
                 let Ty::Path { path, args } = weak.peel_refs() else {
                     return None;
@@ -496,11 +487,7 @@ impl<'p> Typing<'p> {
         if pointer && is_pointer_clone(function_name) {
             return args.first().and_then(|arg| self.type_of(at, types, arg));
         }
-        let type_path = crate::model::PathRef {
-            segments: type_segments.into(),
-            global: path.global,
-            has_turbofish: false,
-        };
+        let type_path = crate::model::PathRef::new(type_segments.into(), path.global());
         let Ty::Path { path, .. } = self.types.resolve(
             at,
             &TypeRef::Path {
@@ -595,12 +582,10 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
     };
     push_block_lets(block, out);
     block.walk(&mut |expr| {
-        if let ExprKind::Loop {
-            kind: LoopKind::For(head),
-            body,
-            ..
-        } = &expr.kind
+        if let ExprKind::Loop(loop_expr) = &expr.kind
+            && let LoopKind::For(head) = &loop_expr.kind
         {
+            let body = &loop_expr.body;
             let iterable = &head.iterable;
             out.push(Binding::ForItem {
                 pattern: &head.pattern,
@@ -635,9 +620,9 @@ fn collect_lets<'a>(block: &'a Block, out: &mut Vec<Binding<'a>>) {
             }
         }
         let nested = match &expr.kind {
-            ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(inner),
-            ExprKind::Loop { body, .. } => Some(body),
-            ExprKind::If { then_branch, .. } => Some(then_branch),
+            ExprKind::Block(inner) | ExprKind::Async { body: inner, .. } => Some(&**inner),
+            ExprKind::Loop(loop_expr) => Some(&loop_expr.body),
+            ExprKind::If(if_expr) => Some(&if_expr.then_branch),
             _ => None,
         };
         if let Some(inner) = nested {

@@ -9,10 +9,12 @@ use super::macros;
 use super::syntax::{path_ref, pattern, type_ref};
 use super::token_spans;
 use crate::model::body::{
-    Arm, Block, Expr, ExprKind, ForHead, LetStmt, LoopKind, Method, Stmt, StructLiteral,
+    Arm, Block, ClosureExpr, Expr, ExprKind, FieldAccess, ForHead, IfExpr, LetStmt, LoopExpr,
+    LoopKind, Method, Stmt, StructLiteral,
 };
 use crate::model::{CollectionLiteral, ParseFailure, Pattern};
 use crate::span::Span;
+use thin_vec::ThinVec;
 
 /// How much of a string literal the model keeps.
 const MAX_TEXT_CHARS: usize = 256;
@@ -188,7 +190,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         Box::new(self.expr(expr))
     }
 
-    fn exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e syn::Expr>) -> Vec<Expr> {
+    fn exprs<'e>(&mut self, exprs: impl IntoIterator<Item = &'e syn::Expr>) -> ThinVec<Expr> {
         exprs.into_iter().map(|expr| self.expr(expr)).collect()
     }
 
@@ -203,7 +205,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 span,
             });
             return Expr {
-                kind: ExprKind::Compound(Vec::new()),
+                kind: ExprKind::Compound(ThinVec::new()),
                 span,
             };
         }
@@ -221,7 +223,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 self.collection_literals
                     .push((span, CollectionLiteral::Array));
                 let elements = if is_constant_table(&array.elems) {
-                    Vec::new()
+                    ThinVec::new()
                 } else {
                     self.exprs(&array.elems)
                 };
@@ -273,7 +275,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Cast(cast) => {
                 let inner = self.expr(&cast.expr);
                 let span = inner.span.to(self.span(cast.ty.span()));
-                (ExprKind::Compound(vec![inner]), span)
+                (ExprKind::Compound(thin_vec::thin_vec![inner]), span)
             }
             E::Closure(closure) => self.closure(closure),
             E::Const(const_block) => {
@@ -286,13 +288,16 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 self.span(continue_expr.continue_token.span),
             ),
             E::Field(field) => {
-                let base = self.boxed(&field.base);
+                let base = self.expr(&field.base);
                 let member = match &field.member {
-                    syn::Member::Named(ident) => ident.to_string().into_boxed_str(),
-                    syn::Member::Unnamed(index) => index.index.to_string().into_boxed_str(),
+                    syn::Member::Named(ident) => ident.to_compact_string(),
+                    syn::Member::Unnamed(index) => index.index.to_compact_string(),
                 };
                 let span = base.span.to(self.span(field.member.span()));
-                (ExprKind::Field { base, member }, span)
+                (
+                    ExprKind::Field(Box::new(FieldAccess { base, member })),
+                    span,
+                )
             }
             E::ForLoop(for_loop) => {
                 let iterable = self.expr(&for_loop.expr);
@@ -303,13 +308,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     iterable,
                 }));
                 let span = start.to(body.span);
-                (
-                    ExprKind::Loop {
-                        kind,
-                        body: Box::new(body),
-                    },
-                    span,
-                )
+                (ExprKind::Loop(Box::new(LoopExpr { kind, body })), span)
             }
             E::Group(group) => return self.expr(&group.expr),
             E::Paren(paren) => return self.expr(&paren.expr),
@@ -348,13 +347,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let start = self.label_or(&loop_expr.label, loop_expr.loop_token.span);
                 let span = start.to(body.span);
                 let kind = LoopKind::Infinite;
-                (
-                    ExprKind::Loop {
-                        kind,
-                        body: Box::new(body),
-                    },
-                    span,
-                )
+                (ExprKind::Loop(Box::new(LoopExpr { kind, body })), span)
             }
             E::Macro(macro_expr) => {
                 let span = self
@@ -377,16 +370,15 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::MethodCall(call) => {
                 let receiver = self.boxed(&call.receiver);
                 // Collected straight into the thin vector (sized by the arguments' count).
-                let args: thin_vec::ThinVec<Expr> =
-                    call.args.iter().map(|arg| self.expr(arg)).collect();
+                let args = self.exprs(&call.args);
                 let span = receiver.span.to(self.span(call.paren_token.span.close()));
                 let kind = ExprKind::MethodCall {
                     receiver,
                     method: Method::new(
                         call.method.to_compact_string(),
                         self.span(call.method.span()),
+                        args,
                     ),
-                    args,
                 };
                 (kind, span)
             }
@@ -407,7 +399,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::RawAddr(raw) => {
                 let inner = self.expr(&raw.expr);
                 let span = self.span(raw.and_token.span).to(inner.span);
-                (ExprKind::Compound(vec![inner]), span)
+                (ExprKind::Compound(thin_vec::thin_vec![inner]), span)
             }
             E::Reference(reference) => {
                 let inner = self.boxed(&reference.expr);
@@ -425,7 +417,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self.span(repeat.bracket_token.span.join());
                 self.collection_literals
                     .push((span, CollectionLiteral::Array));
-                let parts = vec![self.expr(&repeat.expr), self.expr(&repeat.len)];
+                let parts = thin_vec::thin_vec![self.expr(&repeat.expr), self.expr(&repeat.len)];
                 (ExprKind::Compound(parts), span)
             }
             E::Return(return_expr) => {
@@ -475,7 +467,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self.span(unary.op.span()).to(inner.span);
                 match unary.op {
                     syn::UnOp::Deref(_) => (ExprKind::Deref(inner), span),
-                    _ => (ExprKind::Compound(vec![*inner]), span),
+                    _ => (ExprKind::Compound(thin_vec::thin_vec![*inner]), span),
                 }
             }
             E::Unsafe(unsafe_block) => {
@@ -489,13 +481,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let start = self.label_or(&while_loop.label, while_loop.while_token.span);
                 let span = start.to(body.span);
                 let kind = LoopKind::While { condition };
-                (
-                    ExprKind::Loop {
-                        kind,
-                        body: Box::new(body),
-                    },
-                    span,
-                )
+                (ExprKind::Loop(Box::new(LoopExpr { kind, body })), span)
             }
             E::Yield(yield_expr) => {
                 let parts = self.exprs(yield_expr.expr.iter().map(|e| &**e));
@@ -504,7 +490,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     self.span(yield_expr.yield_token.span),
                 )
             }
-            other => (ExprKind::Compound(Vec::new()), self.span(other.span())),
+            other => (ExprKind::Compound(ThinVec::new()), self.span(other.span())),
         };
         Expr { kind, span }
     }
@@ -537,7 +523,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 value: rhs,
             },
             B::Lt(_) | B::Le(_) | B::Gt(_) | B::Ge(_) => ExprKind::Compare { lhs, rhs },
-            _ => ExprKind::Compound(vec![*lhs, *rhs]),
+            _ => ExprKind::Compound(thin_vec::thin_vec![*lhs, *rhs]),
         };
         (kind, span)
     }
@@ -548,38 +534,38 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             .iter()
             .map(|param| self.pattern(param))
             .collect();
-        let body = self.boxed(&closure.body);
+        let body = self.expr(&closure.body);
         let start = closure
             .capture
             .map(|capture| capture.span)
             .or(closure.asyncness.map(|asyncness| asyncness.span))
             .unwrap_or(closure.or1_token.span);
         let span = self.span(start).to(body.span);
-        let kind = ExprKind::Closure {
+        let kind = ExprKind::Closure(Box::new(ClosureExpr {
             is_move: closure.capture.is_some(),
             is_async: closure.asyncness.is_some(),
             params,
             body,
-        };
+        }));
         (kind, span)
     }
 
     fn if_expr(&mut self, if_expr: &syn::ExprIf) -> (ExprKind, Span) {
-        let condition = self.boxed(&if_expr.cond);
-        let then_branch = Box::new(self.block(&if_expr.then_branch));
+        let condition = self.expr(&if_expr.cond);
+        let then_branch = self.block(&if_expr.then_branch);
         let else_branch = if_expr
             .else_branch
             .as_ref()
-            .map(|(_, else_expr)| self.boxed(else_expr));
+            .map(|(_, else_expr)| self.expr(else_expr));
         let end = else_branch
             .as_ref()
             .map_or(then_branch.span, |else_branch| else_branch.span);
         let span = self.span(if_expr.if_token.span).to(end);
-        let kind = ExprKind::If {
+        let kind = ExprKind::If(Box::new(IfExpr {
             condition,
             then_branch,
             else_branch,
-        };
+        }));
         (kind, span)
     }
 

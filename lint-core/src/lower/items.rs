@@ -580,18 +580,12 @@ fn parse_static_entries(input: ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, 
 }
 
 fn single_segment_path(name: String) -> PathRef {
-    PathRef {
-        segments: crate::model::Segments::One(name.into()),
-        global: false,
-        has_turbofish: false,
-    }
+    PathRef::single(name)
 }
 
 fn flatten_use_tree(tree: &syn::UseTree, prefix: Vec<String>, global: bool, out: &mut Vec<Import>) {
-    let make_path = |segments: Vec<String>| PathRef {
-        segments: segments.into_iter().map(Segment::from).collect(),
-        global,
-        has_turbofish: false,
+    let make_path = |segments: Vec<String>| {
+        PathRef::new(segments.into_iter().map(Segment::from).collect(), global)
     };
     match tree {
         syn::UseTree::Path(path) => {

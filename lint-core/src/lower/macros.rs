@@ -185,7 +185,7 @@ pub fn lower_select(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Opti
         .or_else(|| arms.first().map(|arm| arm.body.span))?;
     Some(ExprKind::Match {
         scrutinee: Box::new(Expr {
-            kind: ExprKind::Compound(futures),
+            kind: ExprKind::Compound(futures.into()),
             span: scrutinee_span,
         }),
         arms: arms.into(),

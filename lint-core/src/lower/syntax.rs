@@ -8,18 +8,13 @@ use crate::model::{PathRef, Pattern, TypeRef};
 use compact_str::ToCompactString;
 
 pub fn path_ref(path: &syn::Path) -> PathRef {
-    PathRef {
-        segments: path
-            .segments
+    PathRef::new(
+        path.segments
             .iter()
             .map(|segment| segment.ident.to_compact_string())
             .collect(),
-        global: path.leading_colon.is_some(),
-        has_turbofish: path
-            .segments
-            .iter()
-            .any(|segment| !segment.arguments.is_none()),
-    }
+        path.leading_colon.is_some(),
+    )
 }
 
 /// The type arguments of a path's last segment (`Arc<Mutex<T>>` gives `[Mutex<T>]`).

@@ -111,7 +111,7 @@ pub struct MacroCall {
     pub path: PathRef,
     /// The arguments, when the macro is one whose arguments are known to be expressions
     /// (`vec!`, `assert!`, `format!`, ...) and they parsed. A thin vector: a macro call is
-    /// then 48 bytes, not 64.
+    /// then 40 bytes (with its 24-byte path), not 64.
     pub args: thin_vec::ThinVec<Expr>,
     /// True when the arguments were not looked into (unknown macro or unparsable tokens).
     pub opaque: bool,
@@ -126,9 +126,12 @@ pub struct StructLiteral {
     pub rest: Option<Expr>,
 }
 
-/// An expression: 48 bytes (a test locks the sizes in). Variants whose payload would make
-/// every expression larger keep it behind a `Box` (blocks, macro calls, a method's name and
-/// span), because most expressions are paths, calls and method calls.
+/// An expression: 40 bytes (a test locks the sizes in). Variants whose payload would make
+/// every expression larger keep it behind a `Box` (blocks, branches, loops, closures, field
+/// accesses, macro calls, a method's name, span and arguments), because most expressions
+/// are paths, calls and method calls. The kind is 24 bytes: a path's 24 bytes, and every
+/// other variant in the first 16 bytes beside a few flags, its variant told by a value of
+/// the path's last byte that a path never has.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -149,17 +152,11 @@ pub enum ExprKind {
     },
     MethodCall {
         receiver: Box<Expr>,
-        /// The name and where it is written (boxed: see [`Method`]).
+        /// The name, where it is written and the arguments (boxed: see [`Method`]).
         method: Method,
-        /// A thin vector (8 bytes, its length in the allocation): with a boxed slice (16
-        /// bytes) this variant alone would make every expression 8 bytes larger.
-        args: thin_vec::ThinVec<Expr>,
     },
-    Field {
-        base: Box<Expr>,
-        /// The field's name (a boxed `str`: an `ExprKind` holds at most 24 bytes).
-        member: Box<str>,
-    },
+    /// `base.member` (boxed: two fields would not fit beside the variant's value).
+    Field(Box<FieldAccess>),
     Await(Box<Expr>),
     /// `expr?`.
     Try(Box<Expr>),
@@ -177,18 +174,8 @@ pub enum ExprKind {
         is_move: bool,
         body: Box<Block>,
     },
-    Closure {
-        is_move: bool,
-        is_async: bool,
-        /// A thin vector (see [`ExprKind::MethodCall`]).
-        params: thin_vec::ThinVec<Pattern>,
-        body: Box<Expr>,
-    },
-    If {
-        condition: Box<Expr>,
-        then_branch: Box<Block>,
-        else_branch: Option<Box<Expr>>,
-    },
+    Closure(Box<ClosureExpr>),
+    If(Box<IfExpr>),
     /// `let pattern = scrutinee` inside an `if`/`while` condition.
     Let {
         pattern: Box<Pattern>,
@@ -196,13 +183,11 @@ pub enum ExprKind {
     },
     Match {
         scrutinee: Box<Expr>,
-        arms: Box<[Arm]>,
+        /// A thin vector (8 bytes, its length in the allocation).
+        arms: ThinVec<Arm>,
     },
     /// A loop (its label is not kept: nothing reads it).
-    Loop {
-        kind: LoopKind,
-        body: Box<Block>,
-    },
+    Loop(Box<LoopExpr>),
     /// `a = b` and compound assignment `a += b`.
     Assign {
         target: Box<Expr>,
@@ -229,14 +214,46 @@ pub enum ExprKind {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
-    /// Any other expression: its operands in evaluation order.
-    Compound(Vec<Expr>),
+    /// Any other expression: its operands in evaluation order (a thin vector).
+    Compound(ThinVec<Expr>),
 }
 
-/// The method of an [`ExprKind::MethodCall`]: its name and where the name is written, in one
-/// box (40 bytes) so that a method call takes no more room in an [`Expr`] than a plain call
-/// (turbofish types are not kept: nothing read them). It reads as its name: `method == "lock"`,
-/// `method.as_str()`, and `&method` where a `&str` is expected.
+/// `base.member`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FieldAccess {
+    pub base: Expr,
+    /// Inline up to 24 bytes: no allocation for a field's name.
+    pub member: compact_str::CompactString,
+}
+
+/// `|params| body`, `move`, `async` or both.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ClosureExpr {
+    pub is_move: bool,
+    pub is_async: bool,
+    pub params: ThinVec<Pattern>,
+    pub body: Expr,
+}
+
+/// `if condition { then_branch } else else_branch`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct IfExpr {
+    pub condition: Expr,
+    pub then_branch: Block,
+    pub else_branch: Option<Expr>,
+}
+
+/// A loop: how it repeats and its body.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LoopExpr {
+    pub kind: LoopKind,
+    pub body: Block,
+}
+
+/// The method of an [`ExprKind::MethodCall`]: its name, where the name is written and the
+/// call's arguments, in one box (48 bytes) so that a method call takes no more room in an
+/// [`Expr`] than a plain call (turbofish types are not kept: nothing read them). It reads as
+/// its name: `method == "lock"`, `method.as_str()`, and `&method` where a `&str` is expected.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Method(Box<MethodParts>);
 
@@ -245,11 +262,18 @@ struct MethodParts {
     /// Inline up to 24 bytes: no allocation for a method's name.
     name: compact_str::CompactString,
     span: Span,
+    /// A thin vector (8 bytes, its length in the allocation).
+    args: ThinVec<Expr>,
 }
 
 impl Method {
-    pub fn new(name: compact_str::CompactString, span: Span) -> Method {
-        Method(Box::new(MethodParts { name, span }))
+    pub fn new(name: compact_str::CompactString, span: Span, args: ThinVec<Expr>) -> Method {
+        Method(Box::new(MethodParts { name, span, args }))
+    }
+
+    /// The call's arguments, in written order (the receiver is not one).
+    pub fn args(&self) -> &[Expr] {
+        &self.0.args
     }
 
     pub fn as_str(&self) -> &str {
@@ -298,27 +322,23 @@ impl Expr {
                 visit(callee);
                 args.iter().for_each(&mut *visit);
             }
-            ExprKind::MethodCall { receiver, args, .. } => {
+            ExprKind::MethodCall { receiver, method } => {
                 visit(receiver);
-                args.iter().for_each(&mut *visit);
+                method.args().iter().for_each(&mut *visit);
             }
-            ExprKind::Field { base: inner, .. }
-            | ExprKind::Await(inner)
+            ExprKind::Field(field) => visit(&field.base),
+            ExprKind::Await(inner)
             | ExprKind::Try(inner)
             | ExprKind::Reference { expr: inner, .. }
             | ExprKind::Deref(inner) => visit(inner),
             ExprKind::Block(block) | ExprKind::Async { body: block, .. } => {
                 block.for_each_expr(visit)
             }
-            ExprKind::Closure { body, .. } => visit(body),
-            ExprKind::If {
-                condition,
-                then_branch,
-                else_branch,
-            } => {
-                visit(condition);
-                then_branch.for_each_expr(visit);
-                if let Some(else_branch) = else_branch {
+            ExprKind::Closure(closure) => visit(&closure.body),
+            ExprKind::If(if_expr) => {
+                visit(&if_expr.condition);
+                if_expr.then_branch.for_each_expr(visit);
+                if let Some(else_branch) = &if_expr.else_branch {
                     visit(else_branch);
                 }
             }
@@ -332,13 +352,13 @@ impl Expr {
                     visit(&arm.body);
                 }
             }
-            ExprKind::Loop { kind, body, .. } => {
-                match kind {
+            ExprKind::Loop(loop_expr) => {
+                match &loop_expr.kind {
                     LoopKind::For(head) => visit(&head.iterable),
                     LoopKind::While { condition } => visit(condition),
                     LoopKind::Infinite => {}
                 }
-                body.for_each_expr(visit);
+                loop_expr.body.for_each_expr(visit);
             }
             ExprKind::Assign { target, value } => {
                 visit(value);
@@ -410,8 +430,8 @@ impl Block {
         visit(self);
         self.walk(&mut |expr| match &expr.kind {
             ExprKind::Block(block) | ExprKind::Async { body: block, .. } => visit(block),
-            ExprKind::Loop { body, .. } => visit(body),
-            ExprKind::If { then_branch, .. } => visit(then_branch),
+            ExprKind::Loop(loop_expr) => visit(&loop_expr.body),
+            ExprKind::If(if_expr) => visit(&if_expr.then_branch),
             _ => {}
         });
     }
@@ -434,19 +454,19 @@ mod tests {
     #[test]
     fn body_nodes_keep_their_sizes() {
         assert_eq!(std::mem::size_of::<crate::span::Span>(), 12);
-        assert_eq!(std::mem::size_of::<ExprKind>(), 32);
-        assert_eq!(std::mem::size_of::<Expr>(), 48);
+        assert_eq!(std::mem::size_of::<ExprKind>(), 24);
+        assert_eq!(std::mem::size_of::<Expr>(), 40);
         assert_eq!(std::mem::size_of::<Method>(), 8);
-        assert_eq!(std::mem::size_of::<MethodParts>(), 40);
-        assert_eq!(std::mem::size_of::<MacroCall>(), 48);
+        assert_eq!(std::mem::size_of::<MethodParts>(), 48);
+        assert_eq!(std::mem::size_of::<MacroCall>(), 40);
         // A path's one segment inline, or a boxed slice of exactly the length written.
         assert_eq!(std::mem::size_of::<crate::model::Segments>(), 24);
-        assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 32);
-        assert_eq!(std::mem::size_of::<crate::model::TypeRef>(), 40);
+        assert_eq!(std::mem::size_of::<crate::model::PathRef>(), 24);
+        assert_eq!(std::mem::size_of::<crate::model::TypeRef>(), 32);
         assert_eq!(std::mem::size_of::<Pattern>(), 56);
-        assert_eq!(std::mem::size_of::<Stmt>(), 56);
-        // Within the allocator's 160-byte size class.
-        assert_eq!(std::mem::size_of::<LetStmt>(), 136);
+        assert_eq!(std::mem::size_of::<Stmt>(), 48);
+        // The allocator's 128-byte size class.
+        assert_eq!(std::mem::size_of::<LetStmt>(), 128);
         // A method's `Self` type and trait are shared with its `impl`'s other methods.
         assert_eq!(std::mem::size_of::<crate::model::Function>(), 144);
     }

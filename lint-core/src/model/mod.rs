@@ -9,7 +9,8 @@ pub mod persist;
 pub mod types;
 
 pub use body::{
-    Arm, Block, Expr, ExprKind, ForHead, LetStmt, LoopKind, MacroCall, Method, Pattern, Stmt,
+    Arm, Block, ClosureExpr, Expr, ExprKind, FieldAccess, ForHead, IfExpr, LetStmt, LoopExpr,
+    LoopKind, MacroCall, Method, Pattern, Stmt,
 };
 pub use types::{SharedType, TypeRef};
 
@@ -25,21 +26,26 @@ pub type Segment = compact_str::CompactString;
 pub type ModulePath = std::sync::Arc<[String]>;
 
 /// The segments of a path: one kept inline (a local variable, a function of the same
-/// module: most paths), several in a boxed slice of exactly their number. 24 bytes either
-/// way (the boxed slice fits beside the inline string's spare byte), and read as a slice.
+/// module: most paths), several in a boxed slice of exactly their number, and a path
+/// written with a leading `::` (`::std::sync::Mutex`, rare) in a boxed slice of its own
+/// variant. 24 bytes whichever the variant (a boxed slice fits beside the inline string's
+/// spare byte, and the variants take values of that byte the string never uses: an
+/// [`ExprKind`] holding a path is then 24 bytes too), and read as a slice without the `::`.
 #[derive(Clone)]
 pub enum Segments {
     One(Segment),
     /// Two or more segments, or none: the conversions below keep one segment inline.
     /// Equality and hashing compare the segments, whichever the variant.
     Many(Box<[Segment]>),
+    /// The segments of a path written with a leading `::`.
+    Global(Box<[Segment]>),
 }
 
 impl Segments {
     pub fn as_slice(&self) -> &[Segment] {
         match self {
             Segments::One(segment) => std::slice::from_ref(segment),
-            Segments::Many(segments) => segments,
+            Segments::Many(segments) | Segments::Global(segments) => segments,
         }
     }
 }
@@ -103,7 +109,8 @@ impl std::fmt::Debug for Segments {
     }
 }
 
-/// Written as a sequence, as the boxed slice it replaces was: the cache format is the same.
+/// Written as a sequence, as the boxed slice it replaces was (a path's `::` is written
+/// beside it, by [`PathRef`]).
 impl serde::Serialize for Segments {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.as_slice().serialize(serializer)
@@ -116,30 +123,74 @@ impl<'de> serde::Deserialize<'de> for Segments {
     }
 }
 
-/// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`):
+/// 24 bytes, its segments and whether it starts with `::` (see [`Segments`]). Generic
+/// arguments are not kept.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PathRef {
     /// Identifiers are short: each segment is kept inline, without an allocation, and a
     /// path of one segment (most are) has no allocation at all.
     pub segments: Segments,
-    /// Written with a leading `::` (`::std::sync::Mutex`).
-    pub global: bool,
-    /// Written with generic arguments somewhere (`channel::<u8>`); kept for messages only.
-    pub has_turbofish: bool,
 }
 
 impl PathRef {
+    /// The path of `segments`, with a leading `::` when `global`.
+    pub fn new(segments: Segments, global: bool) -> PathRef {
+        let segments = match segments {
+            Segments::One(one) if global => Segments::Global(Box::new([one])),
+            Segments::Many(many) if global => Segments::Global(many),
+            Segments::Global(many) if !global => Segments::from(&many[..]),
+            segments => segments,
+        };
+        PathRef { segments }
+    }
+
+    /// A path of one segment (`name`), without `::`.
+    pub fn single(name: impl Into<Segment>) -> PathRef {
+        PathRef {
+            segments: Segments::One(name.into()),
+        }
+    }
+
+    /// Written with a leading `::` (`::std::sync::Mutex`).
+    pub fn global(&self) -> bool {
+        matches!(self.segments, Segments::Global(_))
+    }
+
     pub fn last(&self) -> &str {
         self.segments.last().map(Segment::as_str).unwrap_or("")
     }
 
     pub fn display(&self) -> String {
         let joined = self.segments.join("::");
-        if self.global {
+        if self.global() {
             format!("::{joined}")
         } else {
             joined
         }
+    }
+}
+
+impl std::fmt::Debug for PathRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PathRef")
+            .field("segments", &self.segments)
+            .field("global", &self.global())
+            .finish()
+    }
+}
+
+/// Written as its segments and whether it starts with `::`.
+impl serde::Serialize for PathRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.segments, self.global()).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PathRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PathRef, D::Error> {
+        let (segments, global) = <(Segments, bool)>::deserialize(deserializer)?;
+        Ok(PathRef::new(segments, global))
     }
 }
 

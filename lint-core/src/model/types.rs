@@ -13,7 +13,7 @@ pub enum TypeRef {
     /// `a::B<C, D>`; `args` are the type arguments of the last segment.
     Path {
         path: PathRef,
-        /// A thin vector: most paths have no arguments (a type is 40 bytes, not 56).
+        /// A thin vector: most paths have no arguments (a type is 32 bytes, not 48).
         args: thin_vec::ThinVec<TypeRef>,
     },
     /// `&T` or `&mut T`.

@@ -345,9 +345,12 @@ fn sql_statement_in(function: &Function, call: &Expr) -> Option<SqlStatement> {
 fn runs_scripts(scope: &IterationScope<'_>) -> bool {
     let mut found = false;
     scope.walk_body(&mut |expr| {
-        if let ExprKind::MethodCall { method, args, .. } = &expr.kind
+        if let ExprKind::MethodCall { method, .. } = &expr.kind
             && io::is_script_method(method)
-            && !args.iter().any(|arg| matches!(arg.kind, ExprKind::Text(_)))
+            && !method
+                .args()
+                .iter()
+                .any(|arg| matches!(arg.kind, ExprKind::Text(_)))
         {
             found = true;
         }
@@ -363,16 +366,13 @@ fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_
     loop {
         let target = match &current.kind {
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
+                receiver, method, ..
             } => {
                 if io::is_http_builder(method) {
                     let url = if io::takes_method_first(method) {
-                        args.get(1)
+                        method.args().get(1)
                     } else {
-                        args.first()
+                        method.args().first()
                     };
                     return url.is_some_and(|url| is_item_target(function, url, scope));
                 }
@@ -398,12 +398,11 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
         ExprKind::Path(path) if path.segments.len() == 1 => {
             is_item_name_target(function, path.last(), scope)
         }
-        ExprKind::Field { base, .. } | ExprKind::Reference { expr: base, .. } => {
-            is_item_target(function, base, scope)
-        }
-        ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => {
-            is_item_target(function, receiver, scope)
-        }
+        ExprKind::Field(field) => is_item_target(function, &field.base, scope),
+        ExprKind::Reference { expr: base, .. } => is_item_target(function, base, scope),
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if method.args().is_empty() => is_item_target(function, receiver, scope),
         ExprKind::Macro(call) => {
             let Some(ExprKind::Text(template)) = call.args.first().map(|arg| &arg.kind) else {
                 return false;
@@ -483,10 +482,10 @@ fn writes_to_stream_opened_per_item(call: &Expr, scope: &IterationScope<'_>) -> 
 }
 
 fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
-    let ExprKind::MethodCall { args, .. } = &call.kind else {
+    let ExprKind::MethodCall { method, .. } = &call.kind else {
         return false;
     };
-    let Some(written) = args.first() else {
+    let Some(written) = method.args().first() else {
         return false;
     };
     let mut current = written;
@@ -495,11 +494,10 @@ fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => current = expr,
             ExprKind::Index { base, .. } => current = base,
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && io::is_buffer_view_method(method) => current = receiver,
+                receiver, method, ..
+            } if method.args().is_empty() && io::is_buffer_view_method(method) => {
+                current = receiver
+            }
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
                 return scope.item_names.contains(&name)
@@ -577,16 +575,13 @@ fn round_trip(
                 .then(|| (IoKind::Write, format!("{}!", call.path.last())))
         }
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
+            receiver, method, ..
         } => {
             let function = context.program.function(loops.function);
             let calls = MethodCall {
                 receiver,
                 method,
-                args,
+                args: method.args(),
             };
             method_round_trip(&resolve, type_of, site, function, &calls, knowledge)
         }

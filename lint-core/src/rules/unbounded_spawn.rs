@@ -287,11 +287,8 @@ fn waits_in_iteration(scope: &IterationScope<'_>) -> bool {
         let waited = match &expr.kind {
             ExprKind::Await(inner) => inner,
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if is_join_method(method) && args.is_empty() => receiver,
+                receiver, method, ..
+            } if is_join_method(method) && method.args().is_empty() => receiver,
             _ => return,
         };
         if let ExprKind::Path(path) = &waited.kind
@@ -324,11 +321,8 @@ fn spawn_at(
             Some(Spawn { display, unit })
         }
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
-        } if !args.is_empty() => {
+            receiver, method, ..
+        } if !method.args().is_empty() => {
             let receiver_type = type_of(chain_source(receiver))
                 .as_ref()
                 .and_then(|ty| ty.name_for_matching().map(str::to_string));

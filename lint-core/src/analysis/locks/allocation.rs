@@ -255,11 +255,8 @@ fn peel_clones(mut value: &Expr) -> &Expr {
         value = match &value.kind {
             ExprKind::Reference { expr, .. } => expr,
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if method == "clone" && args.is_empty() => receiver,
+                receiver, method, ..
+            } if method == "clone" && method.args().is_empty() => receiver,
             ExprKind::Call { callee, args }
                 if args.len() == 1
                     && matches!(&callee.kind, ExprKind::Path(path)
@@ -387,14 +384,11 @@ fn self_relative(value: &Expr) -> Option<String> {
         ExprKind::Path(path) if path.segments.len() == 1 && path.last() == "self" => {
             Some(String::new())
         }
-        ExprKind::Field { base, member } => Some(format!("{}.{member}", self_relative(base)?)),
+        ExprKind::Field(field) => Some(format!("{}.{}", self_relative(&field.base)?, field.member)),
         ExprKind::Reference { expr, .. } => self_relative(expr),
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
-        } if method == "clone" && args.is_empty() => self_relative(receiver),
+            receiver, method, ..
+        } if method == "clone" && method.args().is_empty() => self_relative(receiver),
         ExprKind::Call { callee, args }
             if args.len() == 1
                 && matches!(&callee.kind, ExprKind::Path(path)

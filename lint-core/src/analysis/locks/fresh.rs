@@ -144,8 +144,8 @@ fn only_locked(body: &Block, local: &str, field: &str) -> bool {
         ExprKind::MethodCall {
             receiver, method, ..
         } if acquire_method(method).is_some()
-            && matches!(&receiver.kind, ExprKind::Field { base, member }
-                if &**member == field && is_local(base)) =>
+            && matches!(&receiver.kind, ExprKind::Field(access)
+                if access.member == field && is_local(&access.base)) =>
         {
             locked += 1
         }

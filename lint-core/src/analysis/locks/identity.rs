@@ -162,17 +162,16 @@ impl IdentityContext<'_> {
                 self.identify_static(expr)
             }
             ExprKind::Path(_) => self.identify_static(expr),
-            ExprKind::Field { base, member } => match self.place_type(base) {
-                Some(PlaceType::Struct(owner)) => self.identify_field(&owner, member, base),
+            ExprKind::Field(field) => match self.place_type(&field.base) {
+                Some(PlaceType::Struct(owner)) => {
+                    self.identify_field(&owner, &field.member, &field.base)
+                }
                 Some(PlaceType::Lock(_)) => Identity::NotALock,
                 Some(PlaceType::Other | PlaceType::External) | None => Identity::Unknown,
             },
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && is_identity_method(method) => self.identify(receiver),
+                receiver, method, ..
+            } if method.args().is_empty() && is_identity_method(method) => self.identify(receiver),
             ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => {
                 self.identify(inner)
             }
@@ -185,12 +184,9 @@ impl IdentityContext<'_> {
             // locks; every element is one class, each index or key an instance.
             ExprKind::Index { base, index } => self.identify_element(base, Some(index)),
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
+                receiver, method, ..
             } if is_element_access(method) && self.is_collection(receiver) => {
-                self.identify_element(receiver, args.first())
+                self.identify_element(receiver, method.args().first())
             }
             // `LOCK.get().unwrap()`, `LOCK.get_or_init(..)` on a `OnceLock<Mutex<..>>`.
             ExprKind::MethodCall {
@@ -200,11 +196,8 @@ impl IdentityContext<'_> {
                 _ => Identity::Unknown,
             },
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if unwraps_once_value(method, args.len()) => match &receiver.kind {
+                receiver, method, ..
+            } if unwraps_once_value(method, method.args().len()) => match &receiver.kind {
                 ExprKind::MethodCall { method: inner, .. } if is_once_accessor(inner) => {
                     self.identify(receiver)
                 }
@@ -257,10 +250,10 @@ impl IdentityContext<'_> {
         let element = |name: &str| format!("{name}[]");
         match &collection.kind {
             ExprKind::Reference { expr, .. } | ExprKind::Deref(expr) => self.collection_class(expr),
-            ExprKind::Field { base, member } => match self.place_type(base)? {
+            ExprKind::Field(field) => match self.place_type(&field.base)? {
                 PlaceType::Struct(owner) => Some(ClassKey::Field {
                     owner,
-                    field: element(member),
+                    field: element(&field.member),
                 }),
                 _ => None,
             },
@@ -293,11 +286,10 @@ impl IdentityContext<'_> {
                 })
             }
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && is_identity_method(method) => self.collection_class(receiver),
+                receiver, method, ..
+            } if method.args().is_empty() && is_identity_method(method) => {
+                self.collection_class(receiver)
+            }
             _ => None,
         }
     }
@@ -409,18 +401,17 @@ impl IdentityContext<'_> {
                 self.static_type(&self.canonical_path(path)).flatten()
             }
             ExprKind::Path(path) => self.static_type(&self.canonical_path(path)).flatten(),
-            ExprKind::Field { base, member } => {
-                let Some(PlaceType::Struct(owner)) = self.place_type(base) else {
+            ExprKind::Field(field) => {
+                let Some(PlaceType::Struct(owner)) = self.place_type(&field.base) else {
                     return None;
                 };
-                self.classify(&self.typing.field_type(&owner, member)?)
+                self.classify(&self.typing.field_type(&owner, &field.member)?)
             }
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && is_identity_method(method) => self.place_type(receiver),
+                receiver, method, ..
+            } if method.args().is_empty() && is_identity_method(method) => {
+                self.place_type(receiver)
+            }
             ExprKind::Reference { expr: inner, .. }
             | ExprKind::Deref(inner)
             | ExprKind::Try(inner) => self.place_type(inner),
@@ -489,13 +480,12 @@ impl IdentityContext<'_> {
                 }
                 Some(path.segments.join("::"))
             }
-            ExprKind::Field { base, member } => Some(format!("{}.{member}", self.text_of(base)?)),
+            ExprKind::Field(field) => {
+                Some(format!("{}.{}", self.text_of(&field.base)?, field.member))
+            }
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if args.is_empty() && is_identity_method(method) => self.text_of(receiver),
+                receiver, method, ..
+            } if method.args().is_empty() && is_identity_method(method) => self.text_of(receiver),
             ExprKind::Reference { expr: inner, .. } | ExprKind::Deref(inner) => self.text_of(inner),
             ExprKind::Index { base, index } => {
                 Some(format!("{}[{}]", self.text_of(base)?, self.text_of(index)?))

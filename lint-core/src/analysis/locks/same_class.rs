@@ -278,7 +278,7 @@ fn acquires_field(expr: &Expr, field: &str) -> bool {
             receiver, method, ..
         } = &inner.kind
             && acquire_method(method).is_some()
-            && matches!(&receiver.kind, ExprKind::Field { member, .. } if &**member == field)
+            && matches!(&receiver.kind, ExprKind::Field(access) if access.member == field)
         {
             found = true;
         }
@@ -419,10 +419,7 @@ impl OrderingEvidence {
             {
                 self.orderings.push(names_in(expr));
             }
-            ExprKind::Loop {
-                kind: LoopKind::For(head),
-                ..
-            } => {
+            ExprKind::Loop(loop_expr) if let LoopKind::For(head) = &loop_expr.kind => {
                 let names = names_in(&head.iterable);
                 for binding in &head.pattern.bindings {
                     self.add_sources(&binding.name, &names);

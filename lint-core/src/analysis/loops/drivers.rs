@@ -27,10 +27,7 @@ impl Collector<'_, '_> {
             match &current.kind {
                 ExprKind::Reference { expr, .. } => current = expr,
                 ExprKind::MethodCall {
-                    receiver,
-                    method,
-                    args,
-                    ..
+                    receiver, method, ..
                 } => {
                     if is_incoming(method) {
                         return Driver::Connections;
@@ -40,7 +37,8 @@ impl Collector<'_, '_> {
                     }
                     // `.take(3)`: at most a literal count of items.
                     if is_take(method)
-                        && args
+                        && method
+                            .args()
                             .first()
                             .is_some_and(|arg| matches!(arg.kind, ExprKind::Literal))
                     {
@@ -214,8 +212,8 @@ fn classify_range_end(end: Option<&Expr>) -> Driver {
                         names.push(' ');
                     }
                 }
-                ExprKind::Field { member, .. } => {
-                    names.push_str(member);
+                ExprKind::Field(field) => {
+                    names.push_str(&field.member);
                     names.push(' ');
                 }
                 ExprKind::MethodCall { method, .. } => {
@@ -273,13 +271,9 @@ pub(super) fn builds_chunks(init: &Expr) -> bool {
     while let Some(value) = values.pop() {
         match &value.kind {
             ExprKind::Block(block) => values.extend(block.tail()),
-            ExprKind::If {
-                then_branch,
-                else_branch,
-                ..
-            } => {
-                values.extend(then_branch.tail());
-                values.extend(else_branch.as_deref());
+            ExprKind::If(if_expr) => {
+                values.extend(if_expr.then_branch.tail());
+                values.extend(if_expr.else_branch.as_ref());
             }
             ExprKind::Match { arms, .. } => values.extend(arms.iter().map(|arm| &arm.body)),
             ExprKind::Try(inner) | ExprKind::Await(inner) => values.push(inner),

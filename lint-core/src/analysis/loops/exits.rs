@@ -54,13 +54,9 @@ impl FunctionLoops<'_> {
         let depends = |expr: &Expr| expr.span.contains(site) || mentions_any(expr, &derived);
         let mut found = false;
         walk_same_loop(body, &mut |expr| match &expr.kind {
-            ExprKind::If {
-                condition,
-                then_branch,
-                ..
-            } => {
-                if let Some(bound) = success_condition(condition, &depends) {
-                    found |= leaves_with_success(then_branch, &bound);
+            ExprKind::If(if_expr) => {
+                if let Some(bound) = success_condition(&if_expr.condition, &depends) {
+                    found |= leaves_with_success(&if_expr.then_branch, &bound);
                 }
             }
             ExprKind::Match { scrutinee, arms } if depends(scrutinee) => {
@@ -107,13 +103,9 @@ impl FunctionLoops<'_> {
         }
         let mut capped = false;
         walk_same_loop(body, &mut |expr| {
-            if let ExprKind::If {
-                condition,
-                then_branch,
-                ..
-            } = &expr.kind
-                && orders_one_of(condition, &assigned)
-                && block_exits(then_branch)
+            if let ExprKind::If(if_expr) = &expr.kind
+                && orders_one_of(&if_expr.condition, &assigned)
+                && block_exits(&if_expr.then_branch)
             {
                 capped = true;
             }
@@ -166,8 +158,8 @@ fn inner_block(stmt: &Stmt, target: Span) -> Descent<'_> {
             }
             ExprKind::Return(_) | ExprKind::Break(_) => return Descent::Exit,
             ExprKind::Block(block) => return Descent::Block(block),
-            ExprKind::If { then_branch, .. } if then_branch.span.contains(target) => {
-                return Descent::Block(then_branch);
+            ExprKind::If(if_expr) if if_expr.then_branch.span.contains(target) => {
+                return Descent::Block(&if_expr.then_branch);
             }
             _ => {}
         }

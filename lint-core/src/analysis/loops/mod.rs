@@ -208,8 +208,8 @@ impl<'a> FunctionLoops<'a> {
                     if path.segments.len() == 1 && names.contains(&path.last()))
             };
             replies |= match &receiver.kind {
-                ExprKind::Field { base, .. } => {
-                    named(base, &scope.item_names) || named(base, &parts)
+                ExprKind::Field(field) => {
+                    named(&field.base, &scope.item_names) || named(&field.base, &parts)
                 }
                 _ => named(receiver, &parts),
             };
@@ -392,7 +392,8 @@ impl<'a> Collector<'_, 'a> {
         };
         let mut children: Vec<(&'a Expr, Context<'a>)> = Vec::new();
         match &expr.kind {
-            ExprKind::Loop { kind, body, .. } => {
+            ExprKind::Loop(loop_expr) => {
+                let (kind, body) = (&loop_expr.kind, &loop_expr.body);
                 let scope = self.push_loop_scope(expr, kind, body, context.scope);
                 let inside = Context {
                     scope: Some(scope),
@@ -406,13 +407,9 @@ impl<'a> Collector<'_, 'a> {
                 }
                 body.for_each_expr(&mut |child| children.push((child, inside)));
             }
-            ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-            } => {
+            ExprKind::MethodCall { receiver, method } => {
                 let bounded_here = is_bounding_adapter(method)
-                    && !matches!(args.first().map(|arg| &arg.kind),
+                    && !matches!(method.args().first().map(|arg| &arg.kind),
                         Some(ExprKind::Path(path)) if path.last() == "None");
                 children.push((
                     receiver,
@@ -428,9 +425,10 @@ impl<'a> Collector<'_, 'a> {
                 ));
                 let per_item = is_per_item_adapter(method)
                     && self.is_iterator_chain(receiver, method, context.outer_method);
-                for arg in args {
+                for arg in method.args() {
                     match &arg.kind {
-                        ExprKind::Closure { params, body, .. } if per_item => {
+                        ExprKind::Closure(closure) if per_item => {
+                            let (params, body) = (&closure.params, &closure.body);
                             let bounded_by = if bounded_here {
                                 Some(method.as_str())
                             } else {

@@ -83,8 +83,11 @@ pub fn classify<'e>(
             let expr = find_expr(values, candidate.span);
             let call = expr.map(|expr| &expr.kind);
             // `wait_timeout(guard, Duration::from_millis(5))`: a short bound, not a stall.
-            if let Some(ExprKind::MethodCall { args, .. }) = call
-                && args.iter().any(|arg| is_short_duration(values, arg))
+            if let Some(ExprKind::MethodCall { method, .. }) = call
+                && method
+                    .args()
+                    .iter()
+                    .any(|arg| is_short_duration(values, arg))
             {
                 return None;
             }
@@ -171,14 +174,12 @@ pub fn in_failure_handler(function: &Function, span: Span, held: &Held) -> bool 
     let mut found = false;
     function.body.walk(&mut |expr| {
         if let ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
+            receiver, method, ..
         } = &expr.kind
             && runs_only_on_failure(method)
             && receiver.span.contains(held.site)
-            && args
+            && method
+                .args()
                 .iter()
                 .any(|arg| matches!(arg.kind, ExprKind::Closure { .. }) && arg.span.contains(span))
         {
@@ -221,9 +222,9 @@ fn call_is_given_guard(values: &FunctionValues<'_>, span: Span, held: &Held) -> 
     };
     let args: Vec<&Expr> = match &call.kind {
         ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::MethodCall { receiver, args, .. } => {
-            std::iter::once(&**receiver).chain(args).collect()
-        }
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } => std::iter::once(&**receiver).chain(method.args()).collect(),
         _ => return false,
     };
     args.into_iter()
@@ -237,10 +238,7 @@ fn method_call<'e>(
     expr: &'e Expr,
 ) -> Option<Classified<'e>> {
     let ExprKind::MethodCall {
-        receiver,
-        method,
-        args,
-        ..
+        receiver, method, ..
     } = &expr.kind
     else {
         return None;
@@ -249,7 +247,7 @@ fn method_call<'e>(
     if let Some(ty) = &receiver_type
         && let Some((type_path, entry)) = table_entry(ty, method, Wait::Thread)
     {
-        if !waits(inputs, values, entry, expr, receiver, args)
+        if !waits(inputs, values, entry, expr, receiver, method.args())
             || (entry.kind.is_io() && does_nonblocking_io(values.function))
         {
             return None;
@@ -335,15 +333,12 @@ fn awaited<'e>(
     inner: &'e Expr,
 ) -> Option<Classified<'e>> {
     if let ExprKind::MethodCall {
-        receiver,
-        method,
-        args,
-        ..
+        receiver, method, ..
     } = &inner.kind
     {
         let ty = values.type_of(receiver)?;
         let (type_path, entry) = table_entry(&ty, method, Wait::Await)?;
-        if !waits(inputs, values, entry, inner, receiver, args) {
+        if !waits(inputs, values, entry, inner, receiver, method.args()) {
             return None;
         }
         return Some(Classified {
@@ -438,14 +433,10 @@ fn checked_not_empty(values: &FunctionValues<'_>, call: &Expr, receiver: &Expr) 
     }
     let mut checked = false;
     values.function.body.walk(&mut |expr| {
-        let ExprKind::If {
-            condition,
-            then_branch,
-            ..
-        } = &expr.kind
-        else {
+        let ExprKind::If(if_expr) = &expr.kind else {
             return;
         };
+        let (condition, then_branch) = (&if_expr.condition, &if_expr.then_branch);
         let Some((_, negated)) = emptiness_test(condition, name) else {
             return;
         };
@@ -652,7 +643,8 @@ fn derives_from(values: &FunctionValues<'_>, expr: &Expr, held: &Held, depth: us
     let parts: Vec<&Expr> = match &expr.kind {
         ExprKind::Struct(literal) => literal.fields.iter().map(|(_, value)| value).collect(),
         ExprKind::Compound(parts) => parts.iter().collect(),
-        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args.iter().collect(),
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::MethodCall { method, .. } => method.args().iter().collect(),
         ExprKind::Try(inner) => vec![&**inner],
         _ => Vec::new(),
     };
@@ -681,8 +673,8 @@ fn root_name(expr: &Expr) -> Option<&str> {
     loop {
         match &current.kind {
             ExprKind::Path(path) if path.segments.len() == 1 => return Some(path.last()),
-            ExprKind::Field { base: inner, .. }
-            | ExprKind::MethodCall {
+            ExprKind::Field(field) => current = &field.base,
+            ExprKind::MethodCall {
                 receiver: inner, ..
             }
             | ExprKind::Reference { expr: inner, .. }
@@ -773,11 +765,7 @@ fn lock_inner_type(values: &FunctionValues<'_>, target: &LockTarget) -> Option<T
         ClassKey::Field { owner, field } => typing.field_type(owner, field)?,
         ClassKey::Static { path } => typing.static_type(path)?,
         ClassKey::Local { name, .. } | ClassKey::Param { name, .. } => {
-            let path = crate::model::PathRef {
-                segments: crate::model::Segments::One(name.as_str().into()),
-                global: false,
-                has_turbofish: false,
-            };
+            let path = crate::model::PathRef::single(name.as_str());
             values.type_of(&Expr {
                 kind: ExprKind::Path(path),
                 span: Span::default(),

@@ -121,7 +121,8 @@ impl Search<'_, '_, '_> {
                 }
                 limit(found)
             }
-            ExprKind::Field { base, member } => {
+            ExprKind::Field(field) => {
+                let (base, member) = (&field.base, field.member.as_str());
                 if let ExprKind::Call { .. } = &base.kind
                     && let Ok(index) = member.parse::<usize>()
                 {
@@ -145,11 +146,10 @@ impl Search<'_, '_, '_> {
                 self.field(owner, member)
             }
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } if (args.is_empty() && is_identity_method(method)) || is_result_adapter(method) => {
+                receiver, method, ..
+            } if (method.args().is_empty() && is_identity_method(method))
+                || is_result_adapter(method) =>
+            {
                 self.origins(values, receiver, next, caller_depth)
             }
             // A guard holds what was put in its lock: the channel ends stored there (the
@@ -327,9 +327,9 @@ fn argument_expr<'v>(
         }
         let exprs: Vec<&Expr> = match &expr.kind {
             ExprKind::Call { args, .. } => args.iter().collect(),
-            ExprKind::MethodCall { receiver, args, .. } => {
-                std::iter::once(&**receiver).chain(args).collect()
-            }
+            ExprKind::MethodCall {
+                receiver, method, ..
+            } => std::iter::once(&**receiver).chain(method.args()).collect(),
             _ => return,
         };
         found = arguments
@@ -445,12 +445,9 @@ fn stores_of(
         }
         // `self.subscribers.insert(id, tx)`: the field's collection holds `tx`.
         ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
+            receiver, method, ..
         } if stores_element(method) => {
-            if let Some(value) = args.last()
+            if let Some(value) = method.args().last()
                 && let Some((base, member)) = assigned_field(peel_entry(receiver))
                 && let Some(owner) = values.type_of(base)
                 && let Some(owner) = deref_value(&owner).path()
@@ -518,7 +515,7 @@ fn assigned_field(target: &Expr) -> Option<(&Expr, &str)> {
     let mut current = target;
     loop {
         match &current.kind {
-            ExprKind::Field { base, member } => return Some((base, member)),
+            ExprKind::Field(field) => return Some((&field.base, &field.member)),
             ExprKind::Deref(inner) | ExprKind::Await(inner) | ExprKind::Try(inner) => {
                 current = inner
             }

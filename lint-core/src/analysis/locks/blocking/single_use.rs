@@ -72,10 +72,7 @@ fn taking_binding(body: &Block, name: &str, before: Span) -> Option<Span> {
             let binds = pattern.bindings.iter().any(|b| b.name == name);
             note(scrutinee, binds);
         }
-        ExprKind::Loop {
-            kind: LoopKind::For(head),
-            ..
-        } => {
+        ExprKind::Loop(loop_expr) if let LoopKind::For(head) = &loop_expr.kind => {
             let binds = head.pattern.bindings.iter().any(|b| b.name == name);
             note(&head.iterable, binds);
         }
@@ -181,9 +178,12 @@ fn moved_once(body: &Block, name: &str, after: Span) -> bool {
             mentions += 1;
         }
         moved += match &expr.kind {
-            ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => {
-                args.iter().filter(|arg| is_name(arg, name)).count()
-            }
+            ExprKind::Call { args, .. } => args.iter().filter(|arg| is_name(arg, name)).count(),
+            ExprKind::MethodCall { method, .. } => method
+                .args()
+                .iter()
+                .filter(|arg| is_name(arg, name))
+                .count(),
             ExprKind::Struct(literal) => literal
                 .fields
                 .iter()

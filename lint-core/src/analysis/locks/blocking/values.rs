@@ -138,21 +138,18 @@ impl<'a> FunctionValues<'a> {
                     (None, None) => self.typing.type_of(&self.at, self.types, expr),
                 }
             }
-            ExprKind::Field { base, member } => {
-                let base = self.type_at_depth(base, depth + 1)?;
-                self.field_type(&base, member)
+            ExprKind::Field(field) => {
+                let base = self.type_at_depth(&field.base, depth + 1)?;
+                self.field_type(&base, &field.member)
             }
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
+                receiver, method, ..
             } => {
                 if let Some(ty) = self.workspace_return_type(expr.span) {
                     return Some(ty);
                 }
                 let receiver = self.type_at_depth(receiver, depth + 1)?;
-                method_type(&receiver, method, args.len())
+                method_type(&receiver, method, method.args().len())
             }
             ExprKind::Call { args, .. } => self.call_type(expr, args, depth),
             ExprKind::Reference { expr: inner, .. }
@@ -260,19 +257,15 @@ impl<'a> FunctionValues<'a> {
                         patterns.push((&arm.pattern, scrutinee, false));
                     }
                 }
-                ExprKind::Loop {
-                    kind: LoopKind::For(head),
-                    ..
-                } => patterns.push((&head.pattern, &head.iterable, true)),
+                ExprKind::Loop(loop_expr) if let LoopKind::For(head) = &loop_expr.kind => {
+                    patterns.push((&head.pattern, &head.iterable, true))
+                }
                 ExprKind::MethodCall {
-                    receiver,
-                    method,
-                    args,
-                    ..
+                    receiver, method, ..
                 } if passes_elements(method) => {
-                    for arg in args {
-                        if let ExprKind::Closure { params, .. } = &arg.kind {
-                            closures.push((params, receiver));
+                    for arg in method.args() {
+                        if let ExprKind::Closure(closure) = &arg.kind {
+                            closures.push((&closure.params, receiver));
                         }
                     }
                 }

@@ -633,7 +633,8 @@ impl Walker<'_, '_> {
                 .flat_map(|(_, held)| held.iter().cloned())
                 .collect();
             match &arg.kind {
-                ExprKind::Closure { body, .. } if !held_by_callee.is_empty() => {
+                ExprKind::Closure(closure) if !held_by_callee.is_empty() => {
+                    let body = &closure.body;
                     let scope = self.new_scope();
                     for mut held in held_by_callee {
                         self.next_id += 1;
@@ -659,12 +660,13 @@ impl Walker<'_, '_> {
     pub(super) fn args(&mut self, args: &[Expr], context: ArgContext) -> bool {
         for arg in args {
             match &arg.kind {
-                ExprKind::Closure {
-                    body,
-                    is_async,
-                    is_move,
-                    ..
-                } => {
+                ExprKind::Closure(closure) => {
+                    let crate::model::ClosureExpr {
+                        body,
+                        is_async,
+                        is_move,
+                        ..
+                    } = &**closure;
                     match context {
                         ArgContext::Inline => {
                             self.closure_body(body);

@@ -397,13 +397,10 @@ impl Walker<'_, '_> {
             ExprKind::Path(_) | ExprKind::Literal | ExprKind::Text(_) => Flow::NONE,
             ExprKind::Continue => Flow::DIVERGES,
             ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } => self.method_call(expr, receiver, method, args),
+                receiver, method, ..
+            } => self.method_call(expr, receiver, method, method.args()),
             ExprKind::Call { callee, args } => self.call(expr, callee, args),
-            ExprKind::Field { base, .. } => self.expr(base).without_value(),
+            ExprKind::Field(field) => self.expr(&field.base).without_value(),
             ExprKind::Await(inner) => {
                 if let Some(flow) = self.awaited_acquisition(expr, inner) {
                     return flow;
@@ -434,12 +431,13 @@ impl Walker<'_, '_> {
                 }
                 Flow::NONE
             }
-            ExprKind::Closure {
-                body,
-                is_async,
-                is_move,
-                ..
-            } => {
+            ExprKind::Closure(closure) => {
+                let crate::model::ClosureExpr {
+                    body,
+                    is_async,
+                    is_move,
+                    ..
+                } = &**closure;
                 let is_async = *is_async;
                 self.isolated(is_async, |walker| walker.closure_body(body));
                 if *is_move {
@@ -447,18 +445,18 @@ impl Walker<'_, '_> {
                 }
                 Flow::NONE
             }
-            ExprKind::If {
-                condition,
-                then_branch,
-                else_branch,
-            } => self.if_expr(condition, then_branch, else_branch.as_deref()),
+            ExprKind::If(if_expr) => self.if_expr(
+                &if_expr.condition,
+                &if_expr.then_branch,
+                if_expr.else_branch.as_ref(),
+            ),
             ExprKind::Let { scrutinee, pattern } => {
                 let flow = self.expr(scrutinee);
                 self.bind_pattern_to_guard(pattern, flow.value);
                 flow
             }
             ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
-            ExprKind::Loop { kind, body, .. } => self.loop_expr(kind, body),
+            ExprKind::Loop(loop_expr) => self.loop_expr(&loop_expr.kind, &loop_expr.body),
             ExprKind::Assign { target, value } => self.assign(target, value),
             ExprKind::LazyBoolean { lhs, rhs } => self.lazy_boolean(lhs, rhs),
             ExprKind::Return(value) | ExprKind::Break(value) => {
@@ -524,10 +522,7 @@ impl Walker<'_, '_> {
     /// `m.lock().await` on an async lock: waiting at the `.await` is the acquisition.
     fn awaited_acquisition(&mut self, await_expr: &Expr, inner: &Expr) -> Option<Flow> {
         let ExprKind::MethodCall {
-            receiver,
-            method,
-            args,
-            ..
+            receiver, method, ..
         } = &inner.kind
         else {
             return None;
@@ -537,7 +532,7 @@ impl Walker<'_, '_> {
         if !is_async_acquisition(&target, method, acquire.is_try) {
             return None;
         }
-        self.args(args, ArgContext::Deferred);
+        self.args(method.args(), ArgContext::Deferred);
         if self.async_context.last() == Some(&true) {
             self.out.awaits.push(HeldAwait {
                 span: await_keyword(await_expr.span),

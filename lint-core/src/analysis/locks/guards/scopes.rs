@@ -166,15 +166,13 @@ impl Walker<'_, '_> {
             self.forget_shadowed_instances(name);
             self.declared.push((name.clone(), block_scope));
             self.local_closures.retain(|(local, _)| local != name);
-            if let ExprKind::Closure {
-                body,
-                is_async: false,
-                ..
-            } = &init.kind
+            if let ExprKind::Closure(closure) = &init.kind
+                && !closure.is_async
                 && let_stmt.pattern.is_simple
                 && self.local_closures.len() < MAX_LOCAL_CLOSURES
             {
-                self.local_closures.push((name.clone(), (**body).clone()));
+                self.local_closures
+                    .push((name.clone(), closure.body.clone()));
             }
         }
         match value {
@@ -466,10 +464,7 @@ fn contains_let(expr: &Expr) -> bool {
 /// `if x.is_some()` the one that is `None` in the `else` branch.
 fn option_checked_empty(condition: &Expr) -> (Option<&str>, Option<&str>) {
     let ExprKind::MethodCall {
-        receiver,
-        method,
-        args,
-        ..
+        receiver, method, ..
     } = &condition.kind
     else {
         return (None, None);
@@ -477,7 +472,7 @@ fn option_checked_empty(condition: &Expr) -> (Option<&str>, Option<&str>) {
     let ExprKind::Path(path) = &receiver.kind else {
         return (None, None);
     };
-    if !args.is_empty() || path.segments.len() != 1 {
+    if !method.args().is_empty() || path.segments.len() != 1 {
         return (None, None);
     }
     match method.as_str() {
