@@ -358,7 +358,7 @@ impl ItemWalker<'_, '_, '_> {
             name: compact_str::ToCompactString::to_compact_string(ident),
             module_path: at.module_path.clone(),
             scope: at.scope,
-            ty: type_ref(self.context, ty),
+            ty: self.context.share_type(type_ref(self.context, ty)),
             span: self.context.convert(ident.span()),
         });
     }

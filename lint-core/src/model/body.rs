@@ -469,5 +469,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<LetStmt>(), 128);
         // A method's `Self` type and trait are shared with its `impl`'s other methods.
         assert_eq!(std::mem::size_of::<crate::model::Function>(), 144);
+        // A static's type is shared with the file's other items of that type.
+        assert_eq!(std::mem::size_of::<crate::model::StaticDef>(), 64);
     }
 }

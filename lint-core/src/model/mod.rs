@@ -393,7 +393,9 @@ pub struct StaticDef {
     pub name: Segment,
     pub module_path: ModulePath,
     pub scope: ScopeId,
-    pub ty: TypeRef,
+    /// Shared with the file's other items of the same written type (generated bindings
+    /// declare hundreds of thousands of constants of a few types).
+    pub ty: SharedType,
     pub span: Span,
 }
 
@@ -581,6 +583,9 @@ impl FileFacts {
                 .fields
                 .iter_mut()
                 .for_each(|field| share(&mut field.ty));
+        }
+        for definition in &mut self.statics {
+            share(&mut definition.ty);
         }
     }
 
