@@ -125,8 +125,8 @@ impl<'de> serde::Deserialize<'de> for Segments {
 
 /// A path as written in the source, before resolution (`mpsc::channel`, `Self::new`):
 /// 24 bytes, its segments and whether it starts with `::` (see [`Segments`]). Generic
-/// arguments are not kept.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// arguments are not kept. Equality and hashing see the `::` too (`::a::b` is not `a::b`).
+#[derive(Clone)]
 pub struct PathRef {
     /// Identifiers are short: each segment is kept inline, without an allocation, and a
     /// path of one segment (most are) has no allocation at all.
@@ -168,6 +168,21 @@ impl PathRef {
         } else {
             joined
         }
+    }
+}
+
+impl PartialEq for PathRef {
+    fn eq(&self, other: &PathRef) -> bool {
+        self.global() == other.global() && self.segments == other.segments
+    }
+}
+
+impl Eq for PathRef {}
+
+impl std::hash::Hash for PathRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.global().hash(state);
+        self.segments.hash(state);
     }
 }
 
@@ -626,5 +641,32 @@ impl FileFacts {
             .binary_search_by_key(&key, |(literal, _)| (literal.byte_start, literal.byte_end))
             .ok()
             .map(|index| self.integer_literals[index].1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PathRef, Segment, Segments};
+
+    fn path(text: &str, global: bool) -> PathRef {
+        PathRef::new(text.split("::").map(Segment::from).collect(), global)
+    }
+
+    /// The leading `::` lives in the segments' variant: it is kept through the cache's
+    /// encoding, read as a slice without it, and told apart by equality.
+    #[test]
+    fn a_leading_double_colon_is_kept_and_compared() {
+        for (text, global) in [("std::sync::Mutex", true), ("core", true), ("a::b", false)] {
+            let written = path(text, global);
+            assert_eq!(written.global(), global);
+            assert_eq!(written.segments.join("::"), text);
+            let bytes = postcard::to_stdvec(&written).unwrap();
+            let read: PathRef = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(read, written);
+            assert_eq!(read.global(), global);
+        }
+        assert_ne!(path("a::b", true), path("a::b", false));
+        assert_eq!(path("x", false).segments, Segments::One("x".into()));
+        assert_eq!(path("core", true).display(), "::core");
     }
 }
