@@ -661,22 +661,16 @@ impl Walker<'_, '_> {
         for arg in args {
             match &arg.kind {
                 ExprKind::Closure(closure) => {
-                    let crate::model::ClosureExpr {
-                        body,
-                        is_async,
-                        is_move,
-                        ..
-                    } = &**closure;
+                    let body = &closure.body;
                     match context {
                         ArgContext::Inline => {
                             self.closure_body(body);
                         }
                         ArgContext::Spawned | ArgContext::Deferred => {
-                            let is_async = *is_async;
-                            self.isolated(is_async, |walker| walker.closure_body(body));
+                            self.isolated(closure.is_async, |walker| walker.closure_body(body));
                         }
                     }
-                    if *is_move {
+                    if closure.is_move {
                         self.release_captured_guards(arg);
                     }
                 }

@@ -432,15 +432,9 @@ impl Walker<'_, '_> {
                 Flow::NONE
             }
             ExprKind::Closure(closure) => {
-                let crate::model::ClosureExpr {
-                    body,
-                    is_async,
-                    is_move,
-                    ..
-                } = &**closure;
-                let is_async = *is_async;
-                self.isolated(is_async, |walker| walker.closure_body(body));
-                if *is_move {
+                let body = &closure.body;
+                self.isolated(closure.is_async, |walker| walker.closure_body(body));
+                if closure.is_move {
                     self.release_captured_guards(expr);
                 }
                 Flow::NONE
