@@ -709,10 +709,9 @@ fn bound_in(
     function.body.walk(&mut |expr| {
         let condition = match &expr.kind {
             ExprKind::If(if_expr) => &if_expr.condition,
-            ExprKind::Loop(loop_expr) => match &loop_expr.kind {
-                LoopKind::While { condition } => &**condition,
-                _ => return,
-            },
+            ExprKind::Loop(loop_expr) if let LoopKind::While { condition } = &loop_expr.kind => {
+                condition
+            }
             _ => return,
         };
         limit |= reads_a_limit(condition, &counters);
@@ -817,8 +816,8 @@ fn receives_inline(body: &Block, receiver: &str) -> bool {
                 ..
             } if is_take_method(method) && is_sender_expr(target, &names) => found = true,
             ExprKind::Loop(loop_expr)
-                if matches!(&loop_expr.kind, LoopKind::For(head)
-                    if is_sender_expr(&head.iterable, &names)) =>
+                if let LoopKind::For(head) = &loop_expr.kind
+                    && is_sender_expr(&head.iterable, &names) =>
             {
                 found = true
             }

@@ -268,7 +268,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Call(call) => {
                 let callee = self.boxed(&call.func);
-                let args = call.args.iter().map(|arg| self.expr(arg)).collect();
+                let args = self.exprs(&call.args);
                 let span = callee.span.to(self.span(call.paren_token.span.close()));
                 (ExprKind::Call { callee, args }, span)
             }
@@ -369,7 +369,6 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::MethodCall(call) => {
                 let receiver = self.boxed(&call.receiver);
-                // Collected straight into the thin vector (sized by the arguments' count).
                 let args = self.exprs(&call.args);
                 let span = receiver.span.to(self.span(call.paren_token.span.close()));
                 let kind = ExprKind::MethodCall {

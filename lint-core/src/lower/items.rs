@@ -137,7 +137,7 @@ impl ItemWalker<'_, '_, '_> {
                         .imports
                         .push(Import::Named {
                             alias: alias.to_string(),
-                            path: single_segment_path(extern_crate.ident.to_string()),
+                            path: PathRef::single(extern_crate.ident.to_string()),
                         });
                 }
             }
@@ -294,7 +294,7 @@ impl ItemWalker<'_, '_, '_> {
         let mut default_methods = Vec::new();
         let owner = Owner {
             self_type: None,
-            trait_path: Some(std::sync::Arc::new(single_segment_path(
+            trait_path: Some(std::sync::Arc::new(PathRef::single(
                 item_trait.ident.to_string(),
             ))),
             generics: generic_params(&item_trait.generics),
@@ -577,10 +577,6 @@ fn parse_static_entries(input: ParseStream<'_>) -> syn::Result<Vec<(syn::Ident, 
         entries.push((ident, ty));
     }
     Ok(entries)
-}
-
-fn single_segment_path(name: String) -> PathRef {
-    PathRef::single(name)
 }
 
 fn flatten_use_tree(tree: &syn::UseTree, prefix: Vec<String>, global: bool, out: &mut Vec<Import>) {

@@ -160,8 +160,9 @@ pub fn lower_select(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Opti
         return None;
     }
     let branches = parse_select_branches.parse2(mac.tokens.clone()).ok()?;
-    let mut futures = Vec::new();
-    let mut arms = Vec::new();
+    // Thin vectors, as the model keeps them (no copy at the end).
+    let mut futures = thin_vec::ThinVec::new();
+    let mut arms = thin_vec::ThinVec::new();
     for branch in &branches {
         if let Some(future) = &branch.future {
             futures.push(awaited(lowerer.expr(future)));
@@ -185,10 +186,10 @@ pub fn lower_select(lowerer: &mut BodyLowerer<'_, '_>, mac: &syn::Macro) -> Opti
         .or_else(|| arms.first().map(|arm| arm.body.span))?;
     Some(ExprKind::Match {
         scrutinee: Box::new(Expr {
-            kind: ExprKind::Compound(futures.into()),
+            kind: ExprKind::Compound(futures),
             span: scrutinee_span,
         }),
-        arms: arms.into(),
+        arms,
     })
 }
 
