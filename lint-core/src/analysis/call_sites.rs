@@ -1,7 +1,9 @@
 //! The call-site layer: every call, method call and macro invocation of every body,
 //! resolved once for every analysis and rule. For each call it gives the canonical path of
-//! what is called, the workspace functions it may reach (and how sure that is), and the
-//! arguments with the parameter each one binds and its type when the syntax says it.
+//! what is called, the workspace functions it may reach (and how sure that is), and, for a
+//! call that may reach one, the arguments with the parameter each one binds and its type
+//! when the syntax says it. (Every reader of arguments maps them onto a callee's
+//! parameters; a call that reaches no workspace function, most of them, keeps none.)
 //!
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
@@ -97,7 +99,7 @@ pub struct CallSite {
     pub resolution: Resolution,
     /// The receiver first (for method calls), then the arguments, in order: where they are
     /// in the calling function's arguments ([`CallSites::arguments`]), all of one function's
-    /// calls in one array (no allocation per call).
+    /// calls in one array (no allocation per call). Empty when `callees` is.
     arguments: ArgumentRange,
 }
 
@@ -304,7 +306,7 @@ impl CallSites {
     }
 
     /// The arguments of `site`, a call in `function`'s body: the receiver first (for method
-    /// calls), then the arguments, in order.
+    /// calls), then the arguments, in order; none for a call with no workspace callee.
     pub fn arguments(&self, function: FunctionRef, site: &CallSite) -> &[Argument] {
         site.arguments_in(self.arguments_of(function))
     }
@@ -448,11 +450,12 @@ impl Collector<'_, '_> {
         let (target, mut callees, resolution, arguments) = match &expr.kind {
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Path(path) => self.path_call(path, args),
+                // A value's call reaches no workspace function: no arguments kept.
                 _ => (
                     CallTarget::Value,
                     Vec::new(),
                     Resolution::External,
-                    self.arguments(None, args, false),
+                    Vec::new(),
                 ),
             },
             ExprKind::MethodCall { receiver, method } => {
@@ -545,7 +548,11 @@ impl Collector<'_, '_> {
         let takes_self = callees
             .first()
             .is_some_and(|callee| self.function(*callee).receiver.is_some());
-        let arguments = self.arguments(None, args, takes_self);
+        let arguments = if callees.is_empty() {
+            Vec::new()
+        } else {
+            self.arguments(None, args, takes_self)
+        };
         let target = CallTarget::Path {
             written: self.intern_written(path),
             resolved,
@@ -564,7 +571,11 @@ impl Collector<'_, '_> {
             self.method_callees(receiver, receiver_type.as_ref(), method, args.len());
         let name = self.interned.borrow_mut().method(method);
         let target = CallTarget::Method { name };
-        let arguments = self.arguments(Some((receiver, receiver_type)), args, false);
+        let arguments = if callees.is_empty() {
+            Vec::new()
+        } else {
+            self.arguments(Some((receiver, receiver_type)), args, false)
+        };
         (target, callees, resolution, arguments)
     }
 
