@@ -98,12 +98,13 @@ def main():
     if edit["json"] != edit_uncached["json"]:
         sys.exit("edit: output differs from the uncached run")
     rows.append((f"one file edited ({os.path.relpath(target, scratch)})", edit))
-    entries = sum(len(files) for _, _, files in os.walk(cache))
+    files = sum(len(names) for _, _, names in os.walk(cache))
     size = sum(os.path.getsize(os.path.join(root, name))
                for root, _, files in os.walk(cache) for name in files)
     print(f"Machine: {perf.machine_summary()}. RAYON_NUM_THREADS={args.threads}.")
-    print(f"Corpus: first {args.size} of the folders ({len(directories)}). Cache: {entries} "
-          f"entries, {size / 1024 / 1024:.0f} MiB. Every cached run printed the uncached "
+    print(f"Corpus: first {args.size} of the folders ({len(directories)}). Cache: {files} "
+          f"files (facts packs and stored findings), {size / 1024 / 1024:.0f} MiB. Every "
+          "cached run printed the uncached "
           "run's JSON.\n")
     print("| run | wall | CPU (user + sys) | share of cold CPU | peak RSS |")
     print("|---|---|---|---|---|")

@@ -238,6 +238,10 @@ fn analyze(
     let inputs = lint_core::run_on_analysis_threads(|| discover::discover(cli, environment));
     progress.clear();
     let mut inputs = inputs?;
+    if let Some(cache) = &inputs.cache {
+        // Every file is read: the entries of those lowered go in place now.
+        cache.finish_writing();
+    }
     let configs = settings::read(&inputs.settings_files)?
         .configs(&cli.level_settings(), includes_test_code(cli))?;
     let config = &configs.analysis;

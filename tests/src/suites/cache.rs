@@ -59,8 +59,22 @@ fn every_fixture_gives_the_same_findings_cold_warm_and_without_the_cache() {
     };
     let uncached = run(&["--no-cache"]);
     let cold = run(&["--cache-dir", &cache_dir]);
-    let entries = files_under(cache.path()).len();
-    assert!(entries > 100, "the cold run stored {entries} entries");
+    // One pack of facts (every fixture file's entry in one file) and the run's findings.
+    let written = files_under(cache.path());
+    let facts_dir = format!("facts-v{}", lint_core::model::persist::MODEL_VERSION);
+    let packs: Vec<&PathBuf> = written
+        .iter()
+        .filter(|path| path.starts_with(&facts_dir))
+        .collect();
+    assert!(
+        packs.len() == 1 && packs[0].extension().is_some_and(|ext| ext == "pack"),
+        "{written:?}"
+    );
+    let pack_bytes = std::fs::metadata(cache.path().join(packs[0]))
+        .expect("the pack")
+        .len();
+    assert!(pack_bytes > 100_000, "a pack of {pack_bytes} bytes");
+    let entries = written.len();
     // The same run again: the stored findings.
     let warm = run(&["--cache-dir", &cache_dir]);
     assert!(uncached.stdout.contains("coordlint::lock_order_cycle"));

@@ -5,10 +5,11 @@
 //! [`lint_core::model::persist::MODEL_VERSION`], the edition, the crate and module the file
 //! is, and whether it is test code; never by discovery order or file id, so an entry is
 //! valid in any run that reads the same file the same way. Entries are postcard bytes
-//! (`lint_core::model::persist`), one file each, named by the key's hash, written to a
-//! temporary name and renamed into place (concurrent runs never see half an entry). A
-//! missing, unreadable or damaged entry means the file is lowered again; a cache that
-//! cannot be written leaves the results unchanged.
+//! (`lint_core::model::persist`), kept in packs (`packs.rs`: the entries a run lowered, in
+//! one file written under a temporary name and renamed into place once the run's files are
+//! all read, so concurrent runs never see half of one). A missing, unreadable or damaged
+//! entry means the file is lowered again; a cache that cannot be written leaves the
+//! results unchanged.
 //!
 //! An entry starts with the file's summary (`lint_core::model::persist::FileSummary`: `mod`
 //! declarations, function counts), which is all discovery reads. The findings of a whole
@@ -22,8 +23,11 @@
 //! when the manifests are read directly). With PATHS and no `--cache-dir` there is no
 //! cache: paths may be anywhere (a registry checkout, a read-only tree), and coordlint
 //! never writes into the analyzed tree unless asked. `--no-cache` turns it off in every
-//! mode. Entries of files that changed stay until the directory is removed
+//! mode. Entries of files that changed stay until packs are compacted (a run that finds
+//! `packs::MAX_PACKS` of them keeps only the entries it used) or the directory is removed
 //! (`cargo clean` removes the default one).
+
+mod packs;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,8 +43,8 @@ use crate::args::Cli;
 /// A directory of cached facts.
 #[derive(Debug)]
 pub struct FactsCache {
-    /// `<cache dir>/facts-v<MODEL_VERSION>`.
-    entries: PathBuf,
+    /// In `<cache dir>/facts-v<MODEL_VERSION>`.
+    entries: packs::Packs,
     /// `<cache dir>/findings-v<MODEL_VERSION>`.
     findings: PathBuf,
     /// Distinguishes the temporary files of concurrent writes in this process.
@@ -70,7 +74,7 @@ impl FactsCache {
 
     fn at(dir: &Path) -> FactsCache {
         FactsCache {
-            entries: dir.join(format!("facts-v{MODEL_VERSION}")),
+            entries: packs::Packs::new(dir.join(format!("facts-v{MODEL_VERSION}"))),
             findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
         }
@@ -115,8 +119,17 @@ impl FactsCache {
             .join(format!("{:032x}", run_key(sources, text_hashes, settings)))
     }
 
-    fn entry_path(&self, source: &SourceFile) -> PathBuf {
-        self.entries.join(format!("{:032x}", key(source)))
+    /// Puts the entries of the files this run lowered in place (and compacts the packs
+    /// when there are many). Call it once every file is read; dropping the cache does it
+    /// too.
+    pub fn finish_writing(&self) {
+        self.entries.finish();
+    }
+}
+
+impl Drop for FactsCache {
+    fn drop(&mut self) {
+        self.finish_writing();
     }
 }
 
@@ -171,17 +184,18 @@ fn key_with_text_hash(source: &SourceFile, text_hash: u128) -> u128 {
 
 impl lint_core::FactsStore for FactsCache {
     fn load(&self, source: &SourceFile) -> Option<Vec<u8>> {
-        std::fs::read(self.entry_path(source)).ok()
+        self.entries.get(key(source))
     }
 
     fn store(&self, source: &SourceFile, bytes: &[u8]) {
         // Best effort: a cache that cannot be written only makes the next run slower.
-        let _ = self.write_entry(&self.entries, &self.entry_path(source), bytes);
+        self.entries.put(key(source), bytes);
     }
 }
 
 impl FactsCache {
-    /// Writes `bytes` to `path` in `dir`: to a temporary name first, renamed into place.
+    /// Writes `bytes` (a run's findings) to `path` in `dir`: to a temporary name first,
+    /// renamed into place.
     fn write_entry(&self, dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let temporary = dir.join(format!(
