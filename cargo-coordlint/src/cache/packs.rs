@@ -62,7 +62,27 @@ struct PackIndex {
 
 struct OpenPack {
     path: PathBuf,
-    file: Mutex<File>,
+    /// Closed before the pack is deleted (an open file cannot be deleted on Windows).
+    file: Mutex<Option<File>>,
+}
+
+impl OpenPack {
+    /// `len` bytes at `offset`.
+    fn read(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
+        let mut bytes = vec![0; usize::try_from(len).ok()?];
+        let mut file = self.file.lock().ok()?;
+        let file = file.as_mut()?;
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
+    fn delete(&self) {
+        if let Ok(mut file) = self.file.lock() {
+            *file = None;
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Where an entry is, and whether this run read it (it is kept when packs are compacted).
@@ -102,13 +122,7 @@ impl Packs {
     pub fn get(&self, key: u128) -> Option<Vec<u8>> {
         let index = self.index();
         let located = index.entries.get(&key)?;
-        let pack = &index.packs[located.pack];
-        let mut bytes = vec![0; usize::try_from(located.len).ok()?];
-        {
-            let mut file = pack.file.lock().ok()?;
-            file.seek(SeekFrom::Start(located.offset)).ok()?;
-            file.read_exact(&mut bytes).ok()?;
-        }
+        let bytes = index.packs[located.pack].read(located.offset, located.len)?;
         located.used.store(true, Ordering::Relaxed);
         Some(bytes)
     }
@@ -162,7 +176,7 @@ impl Packs {
         }
         if compact && let Some(index) = index {
             for pack in &index.packs {
-                let _ = std::fs::remove_file(&pack.path);
+                pack.delete();
             }
         }
         remove_abandoned(&self.dir);
@@ -211,7 +225,7 @@ impl PackIndex {
             }
             index.packs.push(OpenPack {
                 path,
-                file: Mutex::new(file),
+                file: Mutex::new(Some(file)),
             });
         }
         index
@@ -293,13 +307,9 @@ impl PackWriter {
         // In pack order, for reads that go forward through each file.
         used.sort_by_key(|(_, located)| (located.pack, located.offset));
         for (key, located) in used {
-            let mut bytes = vec![0; usize::try_from(located.len).unwrap_or(0)];
-            {
-                let pack = &index.packs[located.pack];
-                let mut file = pack.file.lock().map_err(|_| std::io::ErrorKind::Other)?;
-                file.seek(SeekFrom::Start(located.offset))?;
-                file.read_exact(&mut bytes)?;
-            }
+            let bytes = index.packs[located.pack]
+                .read(located.offset, located.len)
+                .ok_or(std::io::ErrorKind::UnexpectedEof)?;
             self.add(*key, &bytes)?;
         }
         Ok(())
