@@ -100,10 +100,94 @@ impl<'de> serde::Deserialize<'de> for Span {
 /// multi-megabyte line costs linear time.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LineIndex {
-    line_starts: Vec<u32>,
+    line_starts: LineStarts,
     /// For each line with a non-ASCII byte: (line, checkpoints of (byte offset, chars before
     /// it on the line)), sorted by line.
     wide_lines: Vec<(u32, Vec<(u32, u32)>)>,
+}
+
+/// Where each line starts, in about a byte per line (every file's index is kept for the
+/// whole run, and a run reads millions of lines): the start of every
+/// [`LINES_PER_BLOCK`]th line, and each line's length in one byte ([`LONG_LINE`] for a
+/// line of 255 bytes or more, whose length is in `long_lines`). A line's start is its
+/// block's start plus the lengths before it in the block.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct LineStarts {
+    block_starts: Vec<u32>,
+    /// The length of every line but the last, its `\n` included.
+    lengths: Vec<u8>,
+    /// (line, length) of the lines marked [`LONG_LINE`], sorted by line.
+    long_lines: Vec<(u32, u32)>,
+}
+
+const LINES_PER_BLOCK: usize = 64;
+const LONG_LINE: u8 = u8::MAX;
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        let mut starts = LineStarts::default();
+        let mut line_start = 0u32;
+        for newline in memchr::memchr_iter(b'\n', text.as_bytes()) {
+            starts.push(line_start, newline as u32 + 1 - line_start);
+            line_start = newline as u32 + 1;
+        }
+        if starts.lengths.len().is_multiple_of(LINES_PER_BLOCK) {
+            starts.block_starts.push(line_start);
+        }
+        starts
+    }
+
+    /// Adds the line at `start`, `len` bytes long, as the next line (not the last one).
+    fn push(&mut self, start: u32, len: u32) {
+        let line = self.lengths.len();
+        if line.is_multiple_of(LINES_PER_BLOCK) {
+            self.block_starts.push(start);
+        }
+        match u8::try_from(len) {
+            Ok(short) if short != LONG_LINE => self.lengths.push(short),
+            _ => {
+                self.lengths.push(LONG_LINE);
+                self.long_lines.push((line as u32, len));
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.lengths.len() + 1
+    }
+
+    fn length(&self, line: usize) -> u32 {
+        match self.lengths[line] {
+            LONG_LINE => self
+                .long_lines
+                .binary_search_by_key(&(line as u32), |(long, _)| *long)
+                .map_or(0, |found| self.long_lines[found].1),
+            short => u32::from(short),
+        }
+    }
+
+    /// The start of `line`, which must be below [`LineStarts::count`].
+    fn start(&self, line: usize) -> u32 {
+        let block = line / LINES_PER_BLOCK;
+        let first = block * LINES_PER_BLOCK;
+        self.block_starts[block] + (first..line).map(|before| self.length(before)).sum::<u32>()
+    }
+
+    /// The line holding `offset` (the last line for an offset past the end).
+    fn line_of(&self, offset: u32) -> usize {
+        let block = self.block_starts.partition_point(|start| *start <= offset) - 1;
+        let mut line = block * LINES_PER_BLOCK;
+        let mut start = self.block_starts[block];
+        while line < self.lengths.len() {
+            let next = start + self.length(line);
+            if next > offset {
+                break;
+            }
+            start = next;
+            line += 1;
+        }
+        line
+    }
 }
 
 /// Distance between two column checkpoints on a non-ASCII line.
@@ -118,23 +202,16 @@ impl Default for LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0];
-        line_starts
-            .extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
+        let line_starts = LineStarts::new(text);
         let mut wide_lines = Vec::new();
         // Most files are ASCII throughout: one check for all their lines.
-        let lines_to_check = if text.is_ascii() {
-            &[][..]
-        } else {
-            &line_starts[..]
-        };
-        for (line, start) in lines_to_check.iter().enumerate() {
-            let end = line_starts
-                .get(line + 1)
-                .map_or(text.len(), |next| *next as usize);
-            let line_text = &text[*start as usize..end];
-            if !line_text.is_ascii() {
-                wide_lines.push((line as u32, checkpoints(line_text, *start)));
+        if !text.is_ascii() {
+            let mut start = 0;
+            for (line, line_text) in text.split_inclusive('\n').enumerate() {
+                if !line_text.is_ascii() {
+                    wide_lines.push((line as u32, checkpoints(line_text, start)));
+                }
+                start += line_text.len() as u32;
             }
         }
         LineIndex {
@@ -145,29 +222,28 @@ impl LineIndex {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: u32) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next - 1,
-        }
+        self.line_starts.line_of(offset)
     }
 
     /// Byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> u32 {
-        self.line_starts[line.min(self.line_starts.len() - 1)]
+        self.line_starts
+            .start(line.min(self.line_starts.count() - 1))
     }
 
     /// A span for 1-based `line` from 1-based `column` to the end of the line, when only a
     /// line and column are known (columns are taken as bytes; exact for ASCII lines).
     pub fn line_span(&self, file: FileId, line: u32, column: u32) -> Option<Span> {
         let index = (line as usize).checked_sub(1)?;
-        if index >= self.line_starts.len() {
+        if index >= self.line_starts.count() {
             return None;
         }
-        let line_start = self.line_starts[index];
-        let line_end = self
-            .line_starts
-            .get(index + 1)
-            .map_or(line_start, |next| next.saturating_sub(1));
+        let line_start = self.line_starts.start(index);
+        let line_end = if index + 1 < self.line_starts.count() {
+            self.line_starts.start(index + 1).saturating_sub(1)
+        } else {
+            line_start
+        };
         let start = (line_start + column.saturating_sub(1)).min(line_end);
         Some(Span::new(file, start, line_end.max(start)))
     }
@@ -176,7 +252,7 @@ impl LineIndex {
     /// all ASCII, where a column counts bytes; `None` on other lines and past the last line.
     pub fn ascii_offset(&self, line: usize, column: usize) -> Option<u32> {
         let index = line.checked_sub(1)?;
-        let start = *self.line_starts.get(index)?;
+        let start = (index < self.line_starts.count()).then(|| self.line_starts.start(index))?;
         let wide = self
             .wide_lines
             .binary_search_by_key(&(index as u32), |(wide, _)| *wide)
@@ -185,7 +261,7 @@ impl LineIndex {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts.count()
     }
 
     /// Line and column (both 1-based, column in chars) of a byte offset in `text`.
@@ -255,6 +331,46 @@ mod tests {
         let x = text.find('x').unwrap() as u32;
         assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 4 });
         assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn line_starts_agree_with_counting_newlines() {
+        let long = "x".repeat(300);
+        let many: String = (0..200).map(|i| format!("line {i}\n")).collect();
+        let mixed: String = (0..150)
+            .map(|i| {
+                if i % 9 == 0 {
+                    format!("{long}\n")
+                } else {
+                    "ab\n".to_string()
+                }
+            })
+            .collect();
+        let exactly_a_block = "\n".repeat(LINES_PER_BLOCK);
+        for text in [
+            "",
+            "a",
+            "\n",
+            "a\nb",
+            "a\nb\n",
+            &long,
+            &many,
+            &mixed,
+            &exactly_a_block,
+        ] {
+            let starts: Vec<u32> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at as u32 + 1))
+                .collect();
+            let index = LineIndex::new(text);
+            assert_eq!(index.line_count(), starts.len());
+            for (line, start) in starts.iter().enumerate() {
+                assert_eq!(index.line_start(line), *start, "line {line}");
+            }
+            for offset in 0..=text.len() as u32 + 2 {
+                let expected = starts.partition_point(|start| *start <= offset) - 1;
+                assert_eq!(index.line_of(offset), expected, "offset {offset}");
+            }
+        }
     }
 
     #[test]
