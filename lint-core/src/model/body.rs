@@ -315,7 +315,7 @@ impl std::fmt::Display for Method {
 impl Expr {
     /// Calls `visit` on each direct sub-expression, in evaluation order. Blocks' statements
     /// are visited through their expressions and `let` initializers.
-    pub fn for_each_child<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+    pub fn for_each_child<'a, F: FnMut(&'a Expr) + ?Sized>(&'a self, visit: &mut F) {
         match &self.kind {
             ExprKind::Path(_) | ExprKind::Literal | ExprKind::Text(_) | ExprKind::Continue => {}
             ExprKind::Call { callee, args } => {
@@ -395,20 +395,25 @@ impl Expr {
     /// Calls `visit` on this expression and every expression inside it, outer first.
     /// Uses an explicit stack, so deep trees cannot overflow the call stack.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        let mut stack: Vec<&'a Expr> = vec![self];
-        while let Some(expr) = stack.pop() {
-            visit(expr);
-            let start = stack.len();
-            expr.for_each_child(&mut |child| stack.push(child));
-            stack[start..].reverse();
-        }
+        walk_stack(vec![self], visit);
+    }
+}
+
+/// Visits the expressions on `stack` and everything inside them, the top of the stack
+/// first, each expression before its children.
+fn walk_stack<'a>(mut stack: Vec<&'a Expr>, visit: &mut dyn FnMut(&'a Expr)) {
+    while let Some(expr) = stack.pop() {
+        visit(expr);
+        let start = stack.len();
+        expr.for_each_child(&mut |child| stack.push(child));
+        stack[start..].reverse();
     }
 }
 
 impl Block {
     /// Calls `visit` on each statement's top expression (let initializers, else blocks'
     /// statements through an enclosing block expression, and expression statements).
-    pub fn for_each_expr<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
+    pub fn for_each_expr<'a, F: FnMut(&'a Expr) + ?Sized>(&'a self, visit: &mut F) {
         for stmt in &self.stmts {
             match stmt {
                 Stmt::Let(let_stmt) => {
@@ -438,11 +443,11 @@ impl Block {
 
     /// Every expression in the block, outer first, without recursion on the call stack.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        let mut top: Vec<&'a Expr> = Vec::new();
-        self.for_each_expr(&mut |expr| top.push(expr));
-        for expr in top {
-            expr.walk(visit);
-        }
+        // One stack for the whole block: the statements' expressions, the first on top.
+        let mut stack: Vec<&'a Expr> = Vec::with_capacity(16);
+        self.for_each_expr(&mut |expr| stack.push(expr));
+        stack.reverse();
+        walk_stack(stack, visit);
     }
 }
 
