@@ -124,15 +124,16 @@ const LINES_PER_BLOCK: usize = 64;
 const LONG_LINE: u8 = u8::MAX;
 
 impl LineStarts {
-    fn new(text: &str) -> LineStarts {
+    /// From every line's start (the first is 0).
+    fn from_starts(every_start: &[u32]) -> LineStarts {
         let mut starts = LineStarts::default();
-        let mut line_start = 0u32;
-        for newline in memchr::memchr_iter(b'\n', text.as_bytes()) {
-            starts.push(line_start, newline as u32 + 1 - line_start);
-            line_start = newline as u32 + 1;
+        for pair in every_start.windows(2) {
+            starts.push(pair[0], pair[1] - pair[0]);
         }
         if starts.lengths.len().is_multiple_of(LINES_PER_BLOCK) {
-            starts.block_starts.push(line_start);
+            starts
+                .block_starts
+                .push(every_start.last().copied().unwrap_or(0));
         }
         starts
     }
@@ -202,7 +203,12 @@ impl Default for LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let line_starts = LineStarts::new(text);
+        LineIndex::with_table(text, &LineStartTable::new(text))
+    }
+
+    /// The index of `text`, whose every line start `table` has.
+    pub fn with_table(text: &str, table: &LineStartTable) -> LineIndex {
+        let line_starts = LineStarts::from_starts(&table.starts);
         let mut wide_lines = Vec::new();
         // Most files are ASCII throughout: one check for all their lines.
         if !text.is_ascii() {
@@ -248,16 +254,11 @@ impl LineIndex {
         Some(Span::new(file, start, line_end.max(start)))
     }
 
-    /// The byte offset of 1-based `line` and 0-based `column` (in chars) when that line is
-    /// all ASCII, where a column counts bytes; `None` on other lines and past the last line.
-    pub fn ascii_offset(&self, line: usize, column: usize) -> Option<u32> {
-        let index = line.checked_sub(1)?;
-        let start = (index < self.line_starts.count()).then(|| self.line_starts.start(index))?;
-        let wide = self
-            .wide_lines
-            .binary_search_by_key(&(index as u32), |(wide, _)| *wide)
-            .is_ok();
-        (!wide).then(|| start + column as u32)
+    /// Whether 0-based `line` has a character outside ASCII.
+    fn is_wide(&self, line: usize) -> bool {
+        self.wide_lines
+            .binary_search_by_key(&(line as u32), |(wide, _)| *wide)
+            .is_ok()
     }
 
     pub fn line_count(&self) -> usize {
@@ -303,6 +304,32 @@ impl LineIndex {
     /// The 1-based line of a byte offset (no text needed).
     pub fn line_number(&self, offset: u32) -> u32 {
         self.line_of(offset) as u32 + 1
+    }
+}
+
+/// Every line's start, four bytes each, for lowering, which looks a line up for every span
+/// it converts ([`LineIndex`], kept for the whole run, takes about a byte per line and up
+/// to [`LINES_PER_BLOCK`] steps to find a start).
+pub struct LineStartTable {
+    starts: Vec<u32>,
+}
+
+impl LineStartTable {
+    pub fn new(text: &str) -> LineStartTable {
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+        let starts = std::iter::once(0)
+            .chain(newlines.map(|offset| offset as u32 + 1))
+            .collect();
+        LineStartTable { starts }
+    }
+
+    /// The byte offset of 1-based `line` and 0-based `column` (in chars) when that line is
+    /// all ASCII (`index` is the same text's), where a column counts bytes; `None` on other
+    /// lines and past the last line.
+    pub fn ascii_offset(&self, index: &LineIndex, line: usize, column: usize) -> Option<u32> {
+        let line = line.checked_sub(1)?;
+        let start = *self.starts.get(line)?;
+        (!index.is_wide(line)).then(|| start + column as u32)
     }
 }
 

@@ -20,7 +20,7 @@ use proc_macro2::TokenStream;
 
 use crate::model::{FileFacts, ParseFailure, SharedType, TypeRef};
 use crate::source::SourceFile;
-use crate::span::{FileId, LineIndex, Span};
+use crate::span::{FileId, LineIndex, LineStartTable, Span};
 
 pub use tokens::{MAX_OPERATOR_RUN, MAX_TOKEN_NESTING};
 
@@ -81,22 +81,26 @@ fn lower_file_keeping(file: FileId, source: &SourceFile, all_extents: bool) -> F
     facts
 }
 
-/// What lowering one file keeps at hand: its text and line starts, to convert proc-macro2
-/// spans into [`Span`]s, and the written types already lowered, which the file's
+/// What lowering one file keeps at hand: its text and line starts (a `u32` each while it
+/// converts spans, the compact index the facts keep), to convert proc-macro2 spans into
+/// [`Span`]s, and the written types already lowered, which the file's
 /// signatures, fields and `let`s share ([`crate::model::SharedType`]).
 pub(crate) struct SpanContext<'a> {
     pub file: FileId,
     pub text: &'a str,
     pub lines: LineIndex,
+    line_starts: LineStartTable,
     shared_types: std::cell::RefCell<crate::hash::HashMap<TypeRef, SharedType>>,
 }
 
 impl<'a> SpanContext<'a> {
     pub fn new(file: FileId, text: &'a str) -> SpanContext<'a> {
+        let line_starts = LineStartTable::new(text);
         SpanContext {
             file,
             text,
-            lines: LineIndex::new(text),
+            lines: LineIndex::with_table(text, &line_starts),
+            line_starts,
             shared_types: Default::default(),
         }
     }
@@ -122,7 +126,8 @@ impl<'a> SpanContext<'a> {
     fn convert_on_ascii_lines(&self, span: proc_macro2::Span) -> Option<Span> {
         let (start, end) = (span.start(), span.end());
         let ascii = |position: proc_macro2::LineColumn| {
-            self.lines.ascii_offset(position.line, position.column)
+            self.line_starts
+                .ascii_offset(&self.lines, position.line, position.column)
         };
         if let (Some(byte_start), Some(byte_end)) = (ascii(start), ascii(end))
             && byte_start <= byte_end
