@@ -157,8 +157,11 @@ impl LineStarts {
         self.lengths.len() + 1
     }
 
+    // The lookups below never index out of bounds, even on an index read back from a
+    // damaged cache entry: they answer something wrong instead of stopping the run.
+
     fn length(&self, line: usize) -> u32 {
-        match self.lengths[line] {
+        match self.lengths.get(line).copied().unwrap_or(0) {
             LONG_LINE => self
                 .long_lines
                 .binary_search_by_key(&(line as u32), |(long, _)| *long)
@@ -171,16 +174,22 @@ impl LineStarts {
     fn start(&self, line: usize) -> u32 {
         let block = line / LINES_PER_BLOCK;
         let first = block * LINES_PER_BLOCK;
-        self.block_starts[block] + (first..line).map(|before| self.length(before)).sum::<u32>()
+        let block_start = self.block_starts.get(block).copied().unwrap_or(0);
+        (first..line).fold(block_start, |start, before| {
+            start.saturating_add(self.length(before))
+        })
     }
 
     /// The line holding `offset` (the last line for an offset past the end).
     fn line_of(&self, offset: u32) -> usize {
-        let block = self.block_starts.partition_point(|start| *start <= offset) - 1;
+        let block = self
+            .block_starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
         let mut line = block * LINES_PER_BLOCK;
-        let mut start = self.block_starts[block];
+        let mut start = self.block_starts.get(block).copied().unwrap_or(0);
         while line < self.lengths.len() {
-            let next = start + self.length(line);
+            let next = start.saturating_add(self.length(line));
             if next > offset {
                 break;
             }
@@ -398,6 +407,25 @@ mod tests {
                 assert_eq!(index.line_of(offset), expected, "offset {offset}");
             }
         }
+    }
+
+    #[test]
+    fn an_index_without_its_blocks_answers_without_panicking() {
+        // What a damaged cache entry could decode to.
+        let damaged = LineIndex {
+            line_starts: LineStarts {
+                block_starts: Vec::new(),
+                lengths: vec![LONG_LINE, 3],
+                long_lines: Vec::new(),
+            },
+            wide_lines: Vec::new(),
+        };
+        for offset in [0, 1, 5, u32::MAX] {
+            let line = damaged.line_of(offset);
+            assert!(line < damaged.line_count());
+        }
+        assert_eq!(damaged.line_start(7), 3);
+        assert!(damaged.line_span(FileId(0), 2, 1).is_some());
     }
 
     #[test]
