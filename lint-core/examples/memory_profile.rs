@@ -210,24 +210,22 @@ fn profile() {
             wide_sites += usize::from(site.callees.len() > 50);
         }
         println!("call-graph edges {edges:?}, {wide_sites} calls with more than 50 callees");
-        // What the call sites share: one copy per file of each path, canonical path and
-        // method name.
-        let mut paths = std::collections::HashSet::new();
+        // What the call sites share: one copy per file of each canonical path and method
+        // name.
         let mut canonical = std::collections::HashSet::new();
         let mut canonical_segments = 0;
         let mut names = std::collections::HashSet::new();
         let mut types = std::collections::HashSet::new();
         for (site, arguments) in program.call_sites.all() {
             match &site.target {
-                lint_core::analysis::call_sites::CallTarget::Path { written, resolved }
-                | lint_core::analysis::call_sites::CallTarget::Macro { written, resolved } => {
-                    paths.insert(std::sync::Arc::as_ptr(written));
+                lint_core::analysis::call_sites::CallTarget::Path { resolved }
+                | lint_core::analysis::call_sites::CallTarget::Macro { resolved } => {
                     if canonical.insert(std::sync::Arc::as_ptr(resolved)) {
                         canonical_segments += resolved.segments.len();
                     }
                 }
                 lint_core::analysis::call_sites::CallTarget::Method { name } => {
-                    names.insert(std::sync::Arc::as_ptr(name) as *const u8);
+                    names.insert(std::sync::Arc::as_ptr(name));
                 }
                 lint_core::analysis::call_sites::CallTarget::Value => {}
             }
@@ -238,8 +236,7 @@ fn profile() {
             }
         }
         println!(
-            "shared by the call sites: {} written paths, {} canonical paths ({canonical_segments} segments), {} method names, {} argument types",
-            paths.len(),
+            "shared by the call sites: {} canonical paths ({canonical_segments} segments), {} method names, {} argument types",
             canonical.len(),
             names.len(),
             types.len()

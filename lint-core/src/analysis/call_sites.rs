@@ -28,18 +28,17 @@ use crate::span::Span;
 #[derive(Clone, Debug)]
 pub enum CallTarget {
     /// `path(args)`: `helper(x)`, `Self::new()`, `tokio::spawn(f)`.
+    /// The path as written is in the body, at the call's span (nearly nothing reads it:
+    /// one copy per call was a hash lookup per call).
     Path {
-        written: Arc<PathRef>,
         /// The canonical path (`Self::` replaced by the impl's type).
         resolved: Arc<Resolved>,
     },
-    /// `receiver.method(args)`.
-    Method { name: Arc<str> },
+    /// `receiver.method(args)`. The name behind a thin pointer: every variant is one
+    /// pointer, so a target is 16 bytes.
+    Method { name: Arc<String> },
     /// `path!(..)`: a macro invocation (no callees).
-    Macro {
-        written: Arc<PathRef>,
-        resolved: Arc<Resolved>,
-    },
+    Macro { resolved: Arc<Resolved> },
     /// A call of a value: `(self.callback)(x)`, `make()()`.
     Value,
 }
@@ -87,9 +86,10 @@ pub struct Argument {
 
 #[derive(Clone, Debug)]
 pub struct CallSite {
-    // 56 bytes (a run keeps millions): without the calling function ([`CallSites`] keeps
+    // 48 bytes (a run keeps millions): without the calling function ([`CallSites`] keeps
     // each function's calls apart), the callees behind one pointer, the arguments in the
-    // function's array, and no spans of the callee or method name (nothing read them).
+    // function's array, a 16-byte target, and no spans of the callee or method name
+    // (nothing read them).
     /// The whole call expression.
     pub span: Span,
     pub target: CallTarget,
@@ -162,9 +162,8 @@ impl std::ops::Deref for Callees {
 /// it ([`Interned`] keeps the file's own), so the locks are taken rarely.
 #[derive(Default)]
 struct RunShared {
-    written: RunCopies<PathRef>,
     resolved: RunCopies<Resolved>,
-    methods: RunCopies<str>,
+    methods: RunCopies<String>,
     types: RunCopies<Ty>,
 }
 
@@ -174,9 +173,8 @@ struct RunShared {
 /// copies ([`RunShared`]).
 struct Interned<'r> {
     run: &'r RunShared,
-    written: HashMap<PathRef, Arc<PathRef>>,
     resolved: HashMap<(String, bool), Arc<Resolved>>,
-    methods: HashMap<String, Arc<str>>,
+    methods: HashMap<String, Arc<String>>,
     callees: HashMap<Vec<FunctionRef>, Callees>,
     types: HashSet<Arc<Ty>>,
     /// Each path as written in a scope, resolved (not for `Self::` paths, which also depend
@@ -192,7 +190,6 @@ impl<'r> Interned<'r> {
     fn new(run: &'r RunShared) -> Interned<'r> {
         Interned {
             run,
-            written: HashMap::default(),
             resolved: HashMap::default(),
             methods: HashMap::default(),
             callees: HashMap::default(),
@@ -200,15 +197,6 @@ impl<'r> Interned<'r> {
             by_scope: HashMap::default(),
             type_methods: HashMap::default(),
         }
-    }
-
-    fn written(&mut self, path: &PathRef) -> Arc<PathRef> {
-        if let Some(shared) = self.written.get(path) {
-            return shared.clone();
-        }
-        let shared = self.run.written.share(Arc::new(path.clone()));
-        self.written.insert(path.clone(), shared.clone());
-        shared
     }
 
     fn resolved(&mut self, canonical: String, via_glob: bool) -> Arc<Resolved> {
@@ -241,11 +229,11 @@ impl<'r> Interned<'r> {
         shared
     }
 
-    fn method(&mut self, name: &str) -> Arc<str> {
+    fn method(&mut self, name: &str) -> Arc<String> {
         if let Some(shared) = self.methods.get(name) {
             return shared.clone();
         }
-        let shared = self.run.methods.share(Arc::from(name));
+        let shared = self.run.methods.share(Arc::new(name.to_string()));
         self.methods.insert(name.to_string(), shared.clone());
         shared
     }
@@ -464,7 +452,6 @@ impl Collector<'_, '_> {
             ExprKind::Macro(call) => (
                 CallTarget::Macro {
                     resolved: self.resolve(&call.path),
-                    written: self.intern_written(&call.path),
                 },
                 Vec::new(),
                 Resolution::External,
@@ -488,10 +475,6 @@ impl Collector<'_, '_> {
 
     fn intern_type(&self, ty: Ty) -> Arc<Ty> {
         self.interned.borrow_mut().ty(ty)
-    }
-
-    fn intern_written(&self, path: &PathRef) -> Arc<PathRef> {
-        self.interned.borrow_mut().written(path)
     }
 
     fn resolve(&self, path: &PathRef) -> Arc<Resolved> {
@@ -553,10 +536,7 @@ impl Collector<'_, '_> {
         } else {
             self.arguments(None, args, takes_self)
         };
-        let target = CallTarget::Path {
-            written: self.intern_written(path),
-            resolved,
-        };
+        let target = CallTarget::Path { resolved };
         (target, callees, resolution, arguments)
     }
 
@@ -804,7 +784,7 @@ mod tests {
     /// A run keeps millions of call sites and arguments: their size is watched.
     #[test]
     fn call_sites_and_arguments_stay_small() {
-        assert_eq!(std::mem::size_of::<super::CallSite>(), 56);
+        assert_eq!(std::mem::size_of::<super::CallSite>(), 48);
         assert_eq!(std::mem::size_of::<super::Argument>(), 24);
         assert_eq!(std::mem::size_of::<super::Callees>(), 8);
         // The lock walk's record of a call holds the same callees.
@@ -826,8 +806,10 @@ mod tests {
             .in_function(function)
             .iter()
             .find(|site| match &site.target {
-                CallTarget::Method { name, .. } => &**name == called,
-                CallTarget::Path { written, .. } => written.last() == called,
+                CallTarget::Method { name, .. } => name.as_str() == called,
+                CallTarget::Path { resolved } => {
+                    resolved.segments.last().is_some_and(|last| last == called)
+                }
                 _ => false,
             })
             .unwrap_or_else(|| panic!("no call of `{called}`"))

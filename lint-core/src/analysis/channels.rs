@@ -21,7 +21,7 @@ use crate::knowledge::channels::{
 };
 use crate::knowledge::locks::is_shared_pointer_clone_path;
 use crate::knowledge::std_items::is_drop_impl;
-use crate::model::{Block, Expr, ExprKind, Function, LoopKind, Receiver, Stmt};
+use crate::model::{Block, Expr, ExprKind, Function, LoopKind, PathRef, Receiver, Stmt};
 use crate::span::Span;
 
 /// How far a sender is followed into the functions it is passed to.
@@ -32,6 +32,8 @@ const MAX_CALL_DEPTH: usize = 3;
 pub struct UnboundedChannel<'p> {
     pub function: FunctionRef,
     pub site: &'p CallSite,
+    /// The constructor's path as written (`unbounded_channel`, `mpsc::channel`).
+    pub written: Option<PathRef>,
     pub constructor: &'static UnboundedConstructor,
     /// Where senders run at a rate the program does not control.
     pub producers: Vec<Producer>,
@@ -196,6 +198,7 @@ fn channel<'p>(
     let mut channel = UnboundedChannel {
         function: function_ref,
         site,
+        written: written_callee(function, site),
         constructor,
         producers: Vec::new(),
         sender_also_receives: false,
@@ -689,7 +692,7 @@ fn bound_in(
     let mut found = None;
     for site in program.call_sites.in_function(function_ref) {
         match &site.target {
-            CallTarget::Method { name, .. } if bound_calls.contains(&&**name) => {
+            CallTarget::Method { name, .. } if bound_calls.contains(&name.as_str()) => {
                 found = Some(Bound::Permit);
             }
             CallTarget::Path { resolved, .. } if is_oneshot_constructor_at(resolved) => {
@@ -826,6 +829,29 @@ fn receives_inline(body: &Block, receiver: &str) -> bool {
         expr.for_each_child(&mut |child| stack.push(child));
     }
     found
+}
+
+/// The path a call site's callee is written as (the first call expression at its span,
+/// the one the site was made from).
+fn written_callee(function: &Function, site: &CallSite) -> Option<PathRef> {
+    let mut written = None;
+    let mut seen = false;
+    function.body.walk(&mut |expr| {
+        if seen || expr.span != site.span {
+            return;
+        }
+        match &expr.kind {
+            ExprKind::Call { callee, .. } => {
+                seen = true;
+                if let ExprKind::Path(path) = &callee.kind {
+                    written = Some(path.clone());
+                }
+            }
+            ExprKind::MethodCall { .. } | ExprKind::Macro(_) => seen = true,
+            _ => {}
+        }
+    });
+    written
 }
 
 /// The argument expressions of a call site, in the order of [`CallSite::arguments`].

@@ -118,9 +118,7 @@ fn finding(context: &RuleContext<'_, '_>, channel: &UnboundedChannel<'_>) -> Dia
     }
     diagnostic = diagnostic
         .with_note("no semaphore permit, awaited reply or limit check holds these producers back");
-    if let CallTarget::Path {
-        written, resolved, ..
-    } = &channel.site.target
+    if let (CallTarget::Path { resolved }, Some(written)) = (&channel.site.target, &channel.written)
     {
         let renamed = !canonical.ends_with(&format!("::{}", written.last()));
         if renamed || resolved.via_glob {
