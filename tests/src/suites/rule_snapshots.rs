@@ -89,3 +89,26 @@ fn explain_text_per_rule() {
         insta::assert_snapshot!(format!("explain_{}", rule.name), output.stdout);
     }
 }
+
+/// A channel constructor imported under another name is named as written and as resolved.
+#[test]
+fn a_renamed_channel_constructor_is_named_as_written() {
+    let path = coordlint_tests::fixtures_dir().join("unbounded_channel/renamed_import.rs");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let source = lint_core::SourceFile::new("renamed_import.rs", text, lint_core::Edition::E2021);
+    let findings = lint_core::check_sources(&[source], &lint_core::Config::default());
+    let notes: Vec<&String> = findings
+        .iter()
+        .filter(|finding| finding.rule == "unbounded_channel")
+        .flat_map(|finding| &finding.notes)
+        .filter(|note| note.contains("resolves to"))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "`make_queue` resolves to `std::sync::mpsc::channel` through this file's imports",
+            "`events` resolves to `tokio::sync::mpsc::unbounded_channel` through this file's imports",
+        ],
+        "{findings:#?}"
+    );
+}
