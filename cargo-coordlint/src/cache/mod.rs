@@ -105,7 +105,7 @@ impl FactsCache {
         let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
             let path = self.findings_path(sources, text_hashes, settings);
-            let _ = self.write_entry(&self.findings, &path, &bytes);
+            let _ = self.write_findings(&path, &bytes);
         }
     }
 
@@ -194,11 +194,11 @@ impl lint_core::FactsStore for FactsCache {
 }
 
 impl FactsCache {
-    /// Writes `bytes` (a run's findings) to `path` in `dir`: to a temporary name first,
-    /// renamed into place.
-    fn write_entry(&self, dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let temporary = dir.join(format!(
+    /// Writes a run's findings to `path` in the findings directory: to a temporary name
+    /// first, renamed into place.
+    fn write_findings(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.findings)?;
+        let temporary = self.findings.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
             self.next_temporary.fetch_add(1, Ordering::Relaxed)

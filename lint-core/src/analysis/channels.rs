@@ -831,27 +831,15 @@ fn receives_inline(body: &Block, receiver: &str) -> bool {
     found
 }
 
-/// The path a call site's callee is written as (the first call expression at its span,
-/// the one the site was made from).
+/// The path a call site's callee is written as, read at the site's span.
 fn written_callee(function: &Function, site: &CallSite) -> Option<PathRef> {
-    let mut written = None;
-    let mut seen = false;
-    function.body.walk(&mut |expr| {
-        if seen || expr.span != site.span {
-            return;
-        }
-        match &expr.kind {
-            ExprKind::Call { callee, .. } => {
-                seen = true;
-                if let ExprKind::Path(path) = &callee.kind {
-                    written = Some(path.clone());
-                }
-            }
-            ExprKind::MethodCall { .. } | ExprKind::Macro(_) => seen = true,
-            _ => {}
-        }
-    });
-    written
+    let ExprKind::Call { callee, .. } = &function.body.expr_at(site.span)?.kind else {
+        return None;
+    };
+    match &callee.kind {
+        ExprKind::Path(path) => Some(path.clone()),
+        _ => None,
+    }
 }
 
 /// The argument expressions of a call site, in the order of [`CallSite::arguments`].

@@ -441,6 +441,17 @@ impl Block {
         });
     }
 
+    /// The first expression, outer first, whose span is exactly `span`.
+    pub fn expr_at(&self, span: crate::span::Span) -> Option<&Expr> {
+        let mut found = None;
+        self.walk(&mut |expr| {
+            if found.is_none() && expr.span == span {
+                found = Some(expr);
+            }
+        });
+        found
+    }
+
     /// Every expression in the block, outer first, without recursion on the call stack.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
         // One stack for the whole block: the statements' expressions, the first on top.

@@ -242,7 +242,7 @@ impl Tracer<'_, '_> {
             let Some(caller_body) = self.functions.get(&caller) else {
                 continue;
             };
-            if let Some(expr) = expr_at(&caller_body.body, argument.span) {
+            if let Some(expr) = caller_body.body.expr_at(argument.span) {
                 self.origins(caller, expr, depth + 1, out);
             }
         }
@@ -285,17 +285,6 @@ fn last_let<'b>(body: &'b Block, name: &str) -> Option<&'b Expr> {
             {
                 found = Some(init);
             }
-        }
-    });
-    found
-}
-
-/// The expression with exactly this span.
-fn expr_at(body: &Block, span: Span) -> Option<&Expr> {
-    let mut found = None;
-    body.walk(&mut |expr| {
-        if expr.span == span && found.is_none() {
-            found = Some(expr);
         }
     });
     found

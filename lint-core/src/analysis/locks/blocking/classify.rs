@@ -782,13 +782,7 @@ fn lock_inner_type(values: &FunctionValues<'_>, target: &LockTarget) -> Option<T
 
 /// The expression with exactly this span in the function's body.
 fn find_expr<'e>(values: &'e FunctionValues<'_>, span: Span) -> Option<&'e Expr> {
-    let mut found = None;
-    values.function.body.walk(&mut |expr| {
-        if found.is_none() && expr.span == span {
-            found = Some(expr);
-        }
-    });
-    found
+    values.function.body.expr_at(span)
 }
 
 /// `std::thread::sleep` → `thread::sleep`; `std::fs::File::open` → `File::open`.
