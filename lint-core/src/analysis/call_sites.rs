@@ -156,7 +156,7 @@ impl std::ops::Deref for Callees {
     }
 }
 
-/// One copy of each path, canonical path, method name and argument type for the whole run,
+/// One copy of each canonical path, method name and argument type for the whole run,
 /// shared by the call sites of every file: the files of a run call the same standard and
 /// library paths and methods. Each file looks a value up here only the first time it meets
 /// it ([`Interned`] keeps the file's own), so the locks are taken rarely.
@@ -167,10 +167,10 @@ struct RunShared {
     types: RunCopies<Ty>,
 }
 
-/// One copy of each path, canonical path and method name of a file's calls, shared by its
-/// call sites: most calls of a file name the same few paths (`Arc::clone`, `lock`), and a
-/// copy per call was most of the call-site layer's memory. New values come from the run's
-/// copies ([`RunShared`]).
+/// One copy of each canonical path, method name and argument type of a file's calls,
+/// shared by its call sites: most calls of a file name the same few paths (`Arc::clone`,
+/// `lock`), and a copy per call was most of the call-site layer's memory. New values come
+/// from the run's copies ([`RunShared`]).
 struct Interned<'r> {
     run: &'r RunShared,
     resolved: HashMap<(String, bool), Arc<Resolved>>,
