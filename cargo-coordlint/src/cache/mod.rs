@@ -25,7 +25,9 @@
 //! never writes into the analyzed tree unless asked. `--no-cache` turns it off in every
 //! mode. Entries of files that changed stay until packs are compacted (a run that finds
 //! `packs::MAX_PACKS` of them keeps only the entries it used) or the directory is removed
-//! (`cargo clean` removes the default one).
+//! (`cargo clean` removes the default one); findings are kept for the last
+//! [`KEPT_FINDINGS`] runs (most recently used). What an older coordlint stored (another
+//! model version) is removed.
 
 mod packs;
 
@@ -43,6 +45,8 @@ use crate::args::Cli;
 /// A directory of cached facts.
 #[derive(Debug)]
 pub struct FactsCache {
+    /// The cache directory.
+    root: PathBuf,
     /// In `<cache dir>/facts-v<MODEL_VERSION>`.
     entries: packs::Packs,
     /// `<cache dir>/findings-v<MODEL_VERSION>`.
@@ -74,6 +78,7 @@ impl FactsCache {
 
     fn at(dir: &Path) -> FactsCache {
         FactsCache {
+            root: dir.to_path_buf(),
             entries: packs::Packs::new(dir.join(format!("facts-v{MODEL_VERSION}"))),
             findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
@@ -89,8 +94,14 @@ impl FactsCache {
         text_hashes: &[u128],
         settings: &str,
     ) -> Option<Vec<Diagnostic>> {
-        let bytes = std::fs::read(self.findings_path(sources, text_hashes, settings)).ok()?;
+        let path = self.findings_path(sources, text_hashes, settings);
+        let bytes = std::fs::read(&path).ok()?;
         let stored = postcard::from_bytes::<Vec<StoredFinding>>(&bytes).ok()?;
+        // Used now: the newest entries are the ones kept (`prune_findings`).
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
         stored.into_iter().map(StoredFinding::restore).collect()
     }
 
@@ -105,7 +116,10 @@ impl FactsCache {
         let stored: Vec<StoredFinding> = diagnostics.iter().map(StoredFinding::from).collect();
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
             let path = self.findings_path(sources, text_hashes, settings);
-            let _ = self.write_findings(&path, &bytes);
+            if self.write_findings(&path, &bytes).is_ok() {
+                prune_findings(&self.findings);
+                remove_older_versions(&self.root);
+            }
         }
     }
 
@@ -210,6 +224,52 @@ impl FactsCache {
             let _ = std::fs::remove_file(&temporary);
         }
         written
+    }
+}
+
+/// How many runs' findings a cache keeps: the last states of a workspace an editor or a
+/// branch switch goes back to. Every edit makes a new entry, so older ones are removed.
+const KEPT_FINDINGS: usize = 16;
+
+/// Removes all but the [`KEPT_FINDINGS`] most recently used findings entries, and
+/// temporary files of runs that stopped before placing theirs.
+fn prune_findings(dir: &Path) {
+    packs::remove_abandoned(dir);
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with(".tmp-"))
+        .filter_map(|entry| {
+            let modified = entry.metadata().and_then(|metadata| metadata.modified());
+            Some((modified.ok()?, entry.path()))
+        })
+        .collect();
+    if entries.len() <= KEPT_FINDINGS {
+        return;
+    }
+    entries.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+    for (_, path) in &entries[KEPT_FINDINGS..] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Removes the facts and findings an older coordlint stored (`facts-v<N>`, `findings-v<N>`
+/// with N below [`MODEL_VERSION`]): no build of this version reads them.
+fn remove_older_versions(root: &Path) {
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let version = name.to_str().and_then(|name| {
+            let number = name
+                .strip_prefix("facts-v")
+                .or_else(|| name.strip_prefix("findings-v"))?;
+            number.parse::<u32>().ok()
+        });
+        if version.is_some_and(|version| version < MODEL_VERSION)
+            && entry.file_type().is_ok_and(|kind| kind.is_dir())
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -434,6 +494,69 @@ mod tests {
         assert_eq!(before, None);
         assert_eq!(again, Some(vec![finding]));
         assert_eq!(other_settings, None);
+    }
+
+    #[test]
+    fn only_the_most_recently_used_findings_are_kept() {
+        let dir = std::env::temp_dir().join(format!("coordlint-prune-test-{}", std::process::id()));
+        let cache = FactsCache::at(&dir);
+        let sources = [source()];
+        let hashes = [crate::discover::text_hash(&sources[0].text)];
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        // A run's entry that was last used an hour ago is used again: it becomes the newest.
+        cache.store_findings(&sources, &hashes, "used", &[]);
+        let used = cache.findings_path(&sources, &hashes, "used");
+        let age = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified());
+        let set_age = |path: &Path, when| {
+            std::fs::File::options()
+                .append(true)
+                .open(path)
+                .and_then(|file| file.set_modified(when))
+        };
+        set_age(&used, hour_ago).unwrap();
+        assert_eq!(
+            cache.stored_findings(&sources, &hashes, "used"),
+            Some(vec![])
+        );
+        let refreshed = age(&used).unwrap() > hour_ago + std::time::Duration::from_secs(60);
+        // Older entries beyond the kept number go, newest first by their times.
+        let mut older = Vec::new();
+        for run in 0..KEPT_FINDINGS + 4 {
+            let path = cache.findings.join(format!("{run:032x}"));
+            std::fs::write(&path, b"").unwrap();
+            let when = hour_ago - std::time::Duration::from_secs(60 * run as u64);
+            set_age(&path, when).unwrap();
+            older.push(path);
+        }
+        prune_findings(&cache.findings);
+        let kept: Vec<bool> = older.iter().map(|path| path.exists()).collect();
+        let used_kept = used.exists();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(refreshed);
+        assert!(used_kept);
+        let mut expected = vec![true; KEPT_FINDINGS - 1];
+        expected.extend([false; 5]);
+        assert_eq!(kept, expected);
+    }
+
+    #[test]
+    fn an_older_model_version_is_removed() {
+        let dir = std::env::temp_dir().join(format!("coordlint-versions-{}", std::process::id()));
+        let older = dir.join(format!("facts-v{}", MODEL_VERSION - 1));
+        let older_findings = dir.join(format!("findings-v{}", MODEL_VERSION - 1));
+        let unrelated = dir.join("notes-v1");
+        for kept_or_not in [&older, &older_findings, &unrelated] {
+            std::fs::create_dir_all(kept_or_not).unwrap();
+        }
+        let cache = FactsCache::at(&dir);
+        let sources = [source()];
+        let hashes = [crate::discover::text_hash(&sources[0].text)];
+        cache.store_findings(&sources, &hashes, "settings", &[]);
+        let left = [older.exists(), older_findings.exists(), unrelated.exists()];
+        let stored = cache.stored_findings(&sources, &hashes, "settings");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(left, [false, false, true]);
+        assert_eq!(stored, Some(vec![]));
     }
 
     #[test]

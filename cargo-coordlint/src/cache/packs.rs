@@ -352,8 +352,9 @@ fn now_nanos() -> u128 {
         .map_or(0, |since| since.as_nanos())
 }
 
-/// Removes temporary packs of runs that stopped before placing them.
-fn remove_abandoned(dir: &Path) {
+/// Removes temporary files (`.tmp-*`: packs, findings) of runs that stopped before placing
+/// them.
+pub(super) fn remove_abandoned(dir: &Path) {
     let now = SystemTime::now();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let abandoned = entry.file_name().to_string_lossy().starts_with(".tmp-")
