@@ -10,10 +10,11 @@ use crate::source::Edition;
 /// can nest thousands deep; past this the parser itself would risk the stack.
 pub const MAX_TOKEN_NESTING: usize = 256;
 
-/// Most operators and chaining keywords between two separators (`;`, `,`, `=>`) of one
-/// group. Each of them can add a level to syn's recursion (`!!!!x`, `a + a + ..`,
-/// `|| || ..`, `Vec<Vec<..>>`, `x.f().g()..`, `else if` chains); lowering refuses
-/// expressions nested more than `MAX_EXPR_NESTING` anyway.
+/// Most operators and chaining keywords between two separators (`;`, `,`, `=>`, a `{ .. }`
+/// group followed by a new item or statement) of one group. Each of them can add a level
+/// to syn's recursion (`!!!!x`, `a + a + ..`, `|| || ..`, `Vec<Vec<..>>`, `x.f().g()..`,
+/// `else if` chains); lowering refuses expressions nested more than `MAX_EXPR_NESTING`
+/// anyway.
 pub const MAX_OPERATOR_RUN: usize = 2_500;
 
 /// Keywords that chain expressions or types without brackets.
@@ -39,18 +40,23 @@ pub fn check_nesting_within(
     max_nesting: usize,
     max_run: usize,
 ) -> Result<(), TooDeep> {
-    // Per open group: its token iterator and the operators since the last separator.
-    let mut stack: Vec<(proc_macro2::token_stream::IntoIter, usize)> =
-        vec![(tokens.clone().into_iter(), 0)];
+    // Per open group: its token iterator, the operators since the last separator, and
+    // whether its previous token was a `{ .. }` group.
+    let mut stack: Vec<(proc_macro2::token_stream::IntoIter, usize, bool)> =
+        vec![(tokens.clone().into_iter(), 0, false)];
     let mut previous_was_equals = false;
-    while let Some((iter, run)) = stack.last_mut() {
+    while let Some((iter, run, after_braces)) = stack.last_mut() {
         let Some(token) = iter.next() else {
             stack.pop();
             continue;
         };
+        if std::mem::take(after_braces) && starts_anew_after_braces(&token) {
+            *run = 0;
+        }
         let mut is_equals = false;
         match &token {
             TokenTree::Group(group) => {
+                *after_braces = group.delimiter() == Delimiter::Brace;
                 if stack.len() > max_nesting {
                     return Err(TooDeep {
                         span: group.span_open(),
@@ -59,8 +65,10 @@ pub fn check_nesting_within(
                         ),
                     });
                 }
-                stack.push((group.stream().into_iter(), 0));
+                stack.push((group.stream().into_iter(), 0, false));
             }
+            // An attribute's `#` (doc comments are attributes) never chains anything.
+            TokenTree::Punct(punct) if punct.as_char() == '#' => {}
             TokenTree::Punct(punct) => {
                 let separator = matches!(punct.as_char(), ';' | ',')
                     || (previous_was_equals && punct.as_char() == '>');
@@ -87,6 +95,19 @@ pub fn check_nesting_within(
         previous_was_equals = is_equals;
     }
     Ok(())
+}
+
+/// Whether `token`, right after a `{ .. }` group, starts a new item or statement rather
+/// than continuing an expression: items (`impl X for Y {} impl ..`, `fn f() -> T {} fn ..`)
+/// and statements (`if a {} if b {}`) follow each other without a separator, and syn parses
+/// them in a loop, not by recursion. An `else` (an `else if` chain nests), an `as`, and
+/// every punctuation but an attribute's `#` (`{..}.m()`, `{..} + x`) continue it.
+fn starts_anew_after_braces(token: &TokenTree) -> bool {
+    match token {
+        TokenTree::Ident(ident) => ident != "else" && ident != "as",
+        TokenTree::Punct(punct) => punct.as_char() == '#',
+        TokenTree::Group(_) | TokenTree::Literal(_) => true,
+    }
 }
 
 fn operator_run(span: Span, max_run: usize) -> TooDeep {
@@ -179,8 +200,10 @@ fn is_later_keyword(name: &str, tokens: &[TokenTree], index: usize) -> bool {
     }
 }
 
-/// `Fn(..)`, `FnMut(..)`, `FnOnce(..)` written as a type argument or behind `&` with no
-/// `dyn`: a bare trait object (2015/2018), which syn reads only with `dyn`.
+/// `Fn(..)`, `FnMut(..)`, `FnOnce(..)` written as a type argument, behind `&` or as the
+/// whole of a type alias, with no `dyn`: a bare trait object (2015/2018), which syn reads
+/// only with `dyn`. A variant or tuple struct named `Fn` (`enum E { A(u8), Fn(u8) }`,
+/// `E::Fn(x)`) is not a type and is left alone.
 fn is_bare_fn_trait(tokens: &[TokenTree], index: usize) -> bool {
     let TokenTree::Ident(ident) = &tokens[index] else {
         return false;
@@ -191,11 +214,57 @@ fn is_bare_fn_trait(tokens: &[TokenTree], index: usize) -> bool {
     let parenthesized = matches!(tokens.get(index + 1),
         Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
     let in_type_position = match index.checked_sub(1).map(|previous| &tokens[previous]) {
-        Some(TokenTree::Punct(punct)) => matches!(punct.as_char(), '<' | ',' | '&'),
+        Some(TokenTree::Punct(punct)) => match punct.as_char() {
+            '<' | '&' => true,
+            ',' => within_angle_brackets(&tokens[..index]),
+            '=' => is_type_alias_value(&tokens[..index - 1]),
+            _ => false,
+        },
         Some(TokenTree::Ident(previous)) => previous == "mut",
         _ => false,
     };
     parenthesized && in_type_position
+}
+
+/// Whether the end of `before` is inside an open `<`: a `,` there separates type
+/// arguments (`Box<A, Fn(u8)>`), not enum variants or fields.
+fn within_angle_brackets(before: &[TokenTree]) -> bool {
+    let mut closed = 0usize;
+    for (position, token) in before.iter().enumerate().rev() {
+        let TokenTree::Punct(punct) = token else {
+            continue;
+        };
+        match punct.as_char() {
+            ';' => return false,
+            '>' if !is_arrow_tail(&before[..position]) => closed += 1,
+            '<' if closed == 0 => return true,
+            '<' => closed -= 1,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether the `>` that follows `before` ends `->` or `=>` rather than a generic list.
+fn is_arrow_tail(before: &[TokenTree]) -> bool {
+    matches!(before.last(), Some(TokenTree::Punct(punct))
+        if matches!(punct.as_char(), '-' | '=') && punct.spacing() == Spacing::Joint)
+}
+
+/// Whether `before` (what precedes an `=`) is `type Name` or `type Name<..>`.
+fn is_type_alias_value(before: &[TokenTree]) -> bool {
+    let mut open = 0usize;
+    for token in before.iter().rev() {
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '>' => open += 1,
+            TokenTree::Punct(punct) if punct.as_char() == '<' => open = open.saturating_sub(1),
+            TokenTree::Ident(ident) if ident == "type" => return true,
+            TokenTree::Ident(_) => {}
+            _ if open > 0 => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Whether the group at `index` is the parameter list of `fn name` (or `fn name<..>`).
@@ -226,10 +295,7 @@ fn follows_fn_name(tokens: &[TokenTree], index: usize) -> bool {
 fn name_anonymous_params(params: TokenStream) -> TokenStream {
     let tokens: Vec<TokenTree> = params.into_iter().collect();
     let mut output = Vec::with_capacity(tokens.len() + 8);
-    for (position, part) in tokens
-        .split(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ','))
-        .enumerate()
-    {
+    for (position, part) in split_parameters(&tokens).into_iter().enumerate() {
         if position > 0 {
             output.push(TokenTree::Punct(Punct::new(',', Spacing::Alone)));
         }
@@ -243,6 +309,30 @@ fn name_anonymous_params(params: TokenStream) -> TokenStream {
         output.extend(part.iter().cloned());
     }
     output.into_iter().collect()
+}
+
+/// The parameters of a list: split at the commas outside `<..>` (a comma inside
+/// `Serializer<W, O>` separates type arguments, not parameters).
+fn split_parameters(tokens: &[TokenTree]) -> Vec<&[TokenTree]> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut open_angles = 0usize;
+    for (index, token) in tokens.iter().enumerate() {
+        let TokenTree::Punct(punct) = token else {
+            continue;
+        };
+        match punct.as_char() {
+            '<' => open_angles += 1,
+            '>' if !is_arrow_tail(&tokens[..index]) => open_angles = open_angles.saturating_sub(1),
+            ',' if open_angles == 0 => {
+                parts.push(&tokens[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&tokens[start..]);
+    parts
 }
 
 /// A single `:` (not part of `::`) at the top level of a parameter.
@@ -275,12 +365,32 @@ mod tests {
     fn edition_2015_names_and_anonymous_params_parse() {
         for text in [
             "trait Store { fn get(&self, u8) -> u8; fn put(&mut self, Self, &str); }",
+            "trait Enc { fn len<W, O>(ser: &mut Ser<W, O>, len: usize); fn f(Map<u8, u8>, u8); }",
+            "trait Zip { fn zip<F: Fn(u8) -> u8>(self, lhs: Array<B, Self::Length>, f: F); }",
             "fn async() {} fn f() { let try = 1; let dyn = 2; let await = try + dyn; }",
             "fn f(g: Box<Fn(u8) + Send>) -> Box<FnMut() -> u8 + 'static> { g }",
             "fn f(g: &Fn(u8)) {}",
+            "type Action = Fn(&u8) + Send + Sync; type Boxed<T> = Fn(T) -> T + Send;",
+            "fn f(g: HashMap<u8, Fn(u8) + Send>) {}",
         ] {
             let rewritten = rewritten(text, Edition::E2015);
             assert!(syn::parse_file(&rewritten).is_ok(), "{text}\n→ {rewritten}");
+        }
+    }
+
+    #[test]
+    fn variants_named_fn_are_not_trait_objects() {
+        for text in [
+            "enum Inner { Exact(u8), Fn(Arc<dyn Fn(u8) + Send>), Other }",
+            "fn f(x: u8) -> Inner { match x { 0 => Inner::Exact(x), _ => Inner::Fn(g) } }",
+            "fn f(x: Inner) { match x { Inner::Exact(_) | Inner::Fn(_) => {} } }",
+            "fn f() { let pair = (1, Fn(2)); let other = Fn(3); }",
+        ] {
+            for edition in [Edition::E2015, Edition::E2018] {
+                let rewritten = rewritten(text, edition);
+                assert!(!rewritten.contains("dyn Fn (2"), "{text}\n→ {rewritten}");
+                assert!(syn::parse_file(&rewritten).is_ok(), "{text}\n→ {rewritten}");
+            }
         }
     }
 

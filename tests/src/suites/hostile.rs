@@ -31,6 +31,11 @@ fn deep_nesting_of_every_kind_is_a_parse_error_not_a_crash() {
         format!("fn f() -> bool {{ {}true }}\n", "!".repeat(200_000)),
         format!("fn f() -> u32 {{ {}1 }}\n", "1 + ".repeat(200_000)),
         format!("fn f() {{ x{}; }}\n", ".m()".repeat(50_000)),
+        // An `else if` chain nests: braces followed by `else` do not end the run.
+        format!(
+            "fn f(a: bool) -> u8 {{ if a {{ 0 }} {}else {{ 1 }} }}\n",
+            "else if a { 0 } ".repeat(20_000)
+        ),
         format!(
             "fn f() {{ {}{} }}\n",
             "{".repeat(10_000),
@@ -106,6 +111,40 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
         bounded * 10 >= files.len() * 9,
         "bounded {bounded} of {}",
         files.len()
+    );
+}
+
+/// Generated files (bindings, SIMD tables, API models) repeat items and statements
+/// thousands of times, each with a few operators (`-> T`, `::core::marker::Copy`, doc
+/// comments): long, but nothing nests. They are analyzed, not refused as too deep.
+#[test]
+fn thousands_of_items_and_statements_are_not_too_deep() {
+    let many = 3_000;
+    let mut items = String::new();
+    for i in 0..many {
+        items.push_str(&format!(
+            "#[repr(C)]\npub struct S{i} {{ pub x: u32 }}\nimpl ::core::marker::Copy for S{i} {{}}\n\
+             impl ::core::clone::Clone for S{i} {{ fn clone(&self) -> Self {{ *self }} }}\n\
+             pub fn make{i}() -> ::core::option::Option<S{i}> {{ None }}\n"
+        ));
+    }
+    let doc_lines = "/// <li>a line of a long generated doc comment</li>\n".repeat(many);
+    let statements = "    if a { total += 1 }\n".repeat(many);
+    let text = format!(
+        "{items}{doc_lines}pub fn count(a: bool) -> u32 {{\n    let mut total = 0;\n{statements}    total\n}}\n\
+         fn g(items: Vec<u8>) {{ let (q, _r) = std::sync::mpsc::channel::<u8>(); for item in items {{ let _ = q.send(item); }} }}\n"
+    );
+    let (output, elapsed) = run_file("generated.rs", &text, "short");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert!(
+        !output.stdout.contains("coordlint::parse_error"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("unbounded_channel"),
+        "{}",
+        output.stdout
     );
 }
 
