@@ -5,14 +5,18 @@ The corpus runs (perf.py) grow with real code, where every shape is small. This 
 generates crates that each stretch one shape the analysis has to follow, at n, 2n and 4n
 units, runs coordlint on each (path mode, --no-cache, JSON) and prints the wall time, the
 peak RSS and the growth exponent between the two largest sizes (time(4n) / time(2n) as a
-power of 2: 1.0 is linear, 2.0 quadratic). Shapes:
+power of 2: 1.0 is linear, 2.0 quadratic). Each shape plants one lock-order cycle that
+only an analysis following the whole shape finds (an order taken at the far end of the
+call chain, through `dyn`, through the globs, at the end of the long body); every run must
+report exactly that one cycle, so the growth measured is that of a complete analysis, not
+of one that gave up. Shapes:
 
   service     modules of a small service: a struct with two locks taken in one order, a
               helper in the next module, an async handler, a bounded worker pool
-  call_chain  a chain of n functions, the last one locks; the first holds a lock across
-              the whole chain (summaries propagate through n levels)
+  call_chain  a chain of n functions, the last one locks; a caller holds a lock into the
+              chain (summaries propagate through n levels; they follow 8 calls at most)
   recursion   n functions calling each other in one ring (one strongly connected
-              component), one of them locks
+              component), the fifth one locks
   dispatch    50 implementations of a trait and n functions calling it through `dyn`
   globs       n modules, each glob-importing a prelude that glob-imports every module,
               each calling functions found only through those globs
@@ -93,6 +97,14 @@ pub async fn handle(store: Arc<Store{i}>, requests: Vec<(u64, u64, i64)>) -> usi
     done
 }}
 """
+    # The planted defect: the opposite order of `transfer`'s, in one module of n.
+    files["src/m0.rs"] += """
+pub fn compact(store: &Store0) {
+    let mut audit = store.audit.write().unwrap();
+    let accounts = store.accounts.lock().unwrap();
+    audit.truncate(accounts.len());
+}
+"""
     files["src/lib.rs"] = "\n".join(mods) + "\n"
     return files
 
@@ -100,7 +112,12 @@ pub async fn handle(store: Arc<Store{i}>, requests: Vec<(u64, u64, i64)>) -> usi
 def call_chain(n):
     lines = ["use std::sync::Mutex;", "pub static OUTER: Mutex<u32> = Mutex::new(0);",
              "pub static INNER: Mutex<u32> = Mutex::new(0);",
-             "pub fn start() {", "    let _g = OUTER.lock().unwrap();", "    step0(1);", "}"]
+             # Summaries follow chains of at most 8 calls: `start` enters the chain 6 calls
+             # before its end, every function of the chain still gets a summary.
+             "pub fn start() {", "    let _g = OUTER.lock().unwrap();", f"    step{max(0, n - 6)}(1);",
+             "}",
+             # The planted defect: the opposite order.
+             "pub fn reverse() { let _i = INNER.lock().unwrap(); *OUTER.lock().unwrap() += 1; }"]
     for i in range(n):
         body = f"step{i + 1}(x + 1)" if i + 1 < n else "*INNER.lock().unwrap() += x"
         lines.append(f"fn step{i}(x: u32) {{ {body}; }}")
@@ -110,16 +127,23 @@ def call_chain(n):
 def recursion(n):
     lines = ["use std::sync::Mutex;", "pub static STATE: Mutex<u32> = Mutex::new(0);",
              "pub static OTHER: Mutex<u32> = Mutex::new(0);",
-             "pub fn start() { let _g = OTHER.lock().unwrap(); ring0(3); }"]
+             "pub fn start() { let _g = OTHER.lock().unwrap(); ring0(3); }",
+             "pub fn reverse() { let _s = STATE.lock().unwrap(); *OTHER.lock().unwrap() += 1; }"]
     for i in range(n):
         nxt = (i + 1) % n
-        extra = "*STATE.lock().unwrap() += 1;" if i == n // 2 else ""
+        extra = "*STATE.lock().unwrap() += 1;" if i == min(4, n - 1) else ""
         lines.append(f"fn ring{i}(x: u32) {{ {extra} if x > 0 {{ ring{nxt}(x - 1); }} }}")
     return {"src/lib.rs": "\n".join(lines) + "\n"}
 
 
 def dispatch(n):
-    lines = ["use std::sync::Mutex;", "pub trait Handler { fn handle(&self, x: u32) -> u32; }"]
+    lines = ["use std::sync::Mutex;", "pub trait Handler { fn handle(&self, x: u32) -> u32; }",
+             "pub static REGISTRY: Mutex<u32> = Mutex::new(0);",
+             # The planted defect: REGISTRY then a handler's state (through `dyn`), and H0
+             # takes its state then REGISTRY.
+             "pub fn hold(h: &dyn Handler) -> u32 { let _r = REGISTRY.lock().unwrap(); h.handle(1) }",
+             "impl H0 { pub fn audit(&self) { let _s = self.state.lock().unwrap(); "
+             "*REGISTRY.lock().unwrap() += 1; } }"]
     for k in range(50):
         lines.append(f"pub struct H{k} {{ state: Mutex<u32> }}")
         lines.append(f"impl Handler for H{k} {{ fn handle(&self, x: u32) -> u32 "
@@ -133,7 +157,15 @@ def globs(n):
     files = {}
     prelude = [f"pub use crate::m{i}::*;" for i in range(n)]
     files["src/prelude.rs"] = "\n".join(prelude) + "\n"
-    mods = ["pub mod prelude;"]
+    mods = ["pub mod prelude;", "pub mod locks;"]
+    # The planted defect: `first_then_second` calls, through the globs, a function of the
+    # last module that takes SECOND; `second_then_first` takes them the other way round.
+    files["src/locks.rs"] = f"""use crate::prelude::*;
+pub static FIRST: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+pub static SECOND: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+pub fn first_then_second() {{ let _f = FIRST.lock().unwrap(); take_second{n - 1}(); }}
+pub fn second_then_first() {{ let _s = SECOND.lock().unwrap(); *FIRST.lock().unwrap() += 1; }}
+"""
     for i in range(n):
         mods.append(f"pub mod m{i};")
         nxt = (i + 1) % n
@@ -148,6 +180,7 @@ pub fn item{i}(x: u32) -> u32 {{
 
 pub fn helper{i}(x: u32) -> u32 {{ x + 1 }}
 pub fn item{i}_helper(x: u32) -> u32 {{ x * 2 }}
+pub fn take_second{i}() {{ *crate::locks::SECOND.lock().unwrap() += 1; }}
 """
     files["src/lib.rs"] = "\n".join(mods) + "\n"
     return files
@@ -167,7 +200,11 @@ def big_body(n):
             lines.append(f"        let g{i} = self.b.lock().unwrap();")
             lines.append(f"        total += *g{i};")
             lines.append(f"        drop(g{i});")
-    lines += ["        total", "    }", "}"]
+    # The planted defect: b then a at the end of the long body, a then b elsewhere.
+    lines += ["        let gb = self.b.lock().unwrap();", "        let ga = self.a.lock().unwrap();",
+              "        total + *gb + *ga", "    }",
+              "    pub fn other(&self) -> u32 {", "        let ga = self.a.lock().unwrap();",
+              "        let gb = self.b.lock().unwrap();", "        *ga + *gb", "    }", "}"]
     return {"src/lib.rs": "\n".join(lines) + "\n"}
 
 
@@ -215,7 +252,7 @@ def measure(binary, directory, threads):
         wall = time.monotonic() - started
     if result.returncode not in (0, 1):
         sys.exit(f"coordlint failed on {directory}: {result.stderr[-2000:]}")
-    findings = result.stdout.count('"$message_type":"diagnostic"')
+    findings = result.stdout.count('"code":"coordlint::lock_order_cycle"')
     return wall, rss, findings
 
 
@@ -235,6 +272,7 @@ def main():
         binary = os.path.join(ROOT, "target", "release", "cargo-coordlint")
     scratch = tempfile.mkdtemp(prefix="coordlint-scale-")
     rows = []
+    missed = 0
     try:
         for name in args.shapes.split(","):
             generate, base = SHAPES[name]
@@ -246,8 +284,10 @@ def main():
                 write_crate(directory, generate(units))
                 wall, rss, findings = measure(binary, directory, args.threads)
                 times.append(wall)
+                found = "found" if findings == 1 else f"MISSED ({findings} cycles)"
+                missed += findings != 1
                 print(f"  {name:<11} {units:>7} units  {wall:7.2f} s  {rss:8.1f} MiB  "
-                      f"{findings} findings", flush=True)
+                      f"planted cycle {found}", flush=True)
             exponent = math.log2(times[2] / times[1]) if times[1] > 0 else float("nan")
             rows.append((name, base, times, exponent))
     finally:
@@ -258,6 +298,8 @@ def main():
     for name, base, times, exponent in rows:
         print(f"| {name} | {base} | {times[0]:.2f} s | {times[1]:.2f} s | {times[2]:.2f} s "
               f"| {exponent:.2f} |")
+    if missed:
+        sys.exit(f"{missed} runs did not report exactly the one planted cycle")
 
 
 if __name__ == "__main__":

@@ -75,10 +75,29 @@ pub struct Resolver<'a> {
     /// By file and scope: what each glob import (in written order) resolves to. Every
     /// path not found in its scope tries the globs, so they are resolved once, up front.
     glob_bases: Vec<Vec<Vec<Resolved>>>,
+    /// For each of our modules that a glob imports and that itself glob-imports more than
+    /// [`SCANNED_GLOBS`] modules of ours (a big prelude: `pub use crate::db::*; pub use
+    /// crate::net::*; ..`): the names those modules define or import, each with the module
+    /// it comes from. Smaller lists are scanned.
+    /// Keyed by the module's canonical path (crate name first).
+    behind_globs: HashMap<Vec<String>, NamesBehindGlobs<'a>>,
+}
+
+/// The names a module makes visible through its own glob imports: name → index into
+/// `modules` (the canonical paths of the globbed modules).
+#[derive(Default)]
+struct NamesBehindGlobs<'a> {
+    names: HashMap<&'a str, usize>,
+    modules: Vec<Vec<String>>,
 }
 
 /// Scopes with more named imports than this get a map from name to import.
 const SCANNED_IMPORTS: usize = 8;
+
+/// Globbed modules with more glob imports of their own than this get a table of the names
+/// behind them. Not every such module: in generated crates each of a thousand modules
+/// globs `super::*` and is globbed back, and tables for all would hold a million names.
+const SCANNED_GLOBS: usize = 16;
 
 impl<'a> Resolver<'a> {
     pub fn new(files: &'a [FileFacts]) -> Resolver<'a> {
@@ -102,6 +121,7 @@ impl<'a> Resolver<'a> {
             modules,
             named_imports,
             glob_bases: Vec::new(),
+            behind_globs: HashMap::default(),
         };
         // A glob's own path is resolved as an import's path is (one hop in, so never
         // through globs itself): the table is complete before anything reads it.
@@ -131,7 +151,66 @@ impl<'a> Resolver<'a> {
                     .collect()
             })
             .collect();
+        resolver.behind_globs = resolver.names_behind_globs();
         resolver
+    }
+
+    /// [`Resolver::behind_globs`], for the modules that some glob imports and that have more
+    /// than [`SCANNED_GLOBS`] globs. One level deep: the globbed modules' own globs are not
+    /// followed again, so building it costs the names of the modules a prelude gathers, once.
+    fn names_behind_globs(&self) -> HashMap<Vec<String>, NamesBehindGlobs<'a>> {
+        let mut tables: HashMap<Vec<String>, NamesBehindGlobs<'a>> = HashMap::default();
+        for bases in self.glob_bases.iter().flatten() {
+            for base in bases {
+                let Some((crate_name, module_path)) = base.segments.split_first() else {
+                    continue;
+                };
+                let Some(scopes) = self.modules.get(&(crate_name.as_str(), module_path)) else {
+                    continue;
+                };
+                let inner_globs = scopes.iter().map(|(file_index, scope)| {
+                    self.glob_bases[*file_index][scope.0 as usize].len()
+                });
+                if inner_globs.sum::<usize>() <= SCANNED_GLOBS
+                    || tables.contains_key(base.segments.as_slice())
+                {
+                    continue;
+                }
+                let mut table = NamesBehindGlobs::default();
+                for (file_index, scope) in scopes {
+                    for inner in &self.glob_bases[*file_index][scope.0 as usize] {
+                        self.add_names_of(&inner.segments, &mut table);
+                    }
+                }
+                tables.insert(base.segments.clone(), table);
+            }
+        }
+        tables.retain(|_, table| !table.names.is_empty());
+        tables
+    }
+
+    /// Adds to `table` the names our module `module` defines or imports by name (the first
+    /// module to bring a name wins, as the first glob written does in the lookup).
+    fn add_names_of(&self, module: &[String], table: &mut NamesBehindGlobs<'a>) {
+        let Some((crate_name, module_path)) = module.split_first() else {
+            return;
+        };
+        let Some(scopes) = self.modules.get(&(crate_name.as_str(), module_path)) else {
+            return;
+        };
+        let index = table.modules.len();
+        table.modules.push(module.to_vec());
+        for (file_index, scope) in scopes {
+            let scope: &'a ModuleScope = self.files[*file_index].scope(*scope);
+            let imported = scope.imports.iter().filter_map(|import| match import {
+                Import::Named { alias, .. } => Some(alias.as_str()),
+                Import::Glob { .. } => None,
+            });
+            let defined = scope.item_names.iter().map(|name| name.as_str());
+            for name in defined.chain(imported) {
+                table.names.entry(name).or_insert(index);
+            }
+        }
     }
 
     /// The path of the named import of `scope` that binds `name`, if any.
@@ -282,8 +361,13 @@ impl<'a> Resolver<'a> {
             let module = facts.scope(scope_id);
             for base in &self.glob_bases[file_index][scope_id.0 as usize] {
                 if let Some(declares) = self.module_declares(&base.segments, &segments[0]) {
-                    if declares {
-                        let mut resolved = base.segments.clone();
+                    let source = if declares {
+                        Some(base.segments.as_slice())
+                    } else {
+                        self.behind_glob(&base.segments, &segments[0])
+                    };
+                    if let Some(source) = source {
+                        let mut resolved = source.to_vec();
                         resolved.extend(owned(segments));
                         return Some(Resolved {
                             segments: resolved,
@@ -305,6 +389,22 @@ impl<'a> Resolver<'a> {
             segments: resolved,
             via_glob: true,
         })
+    }
+
+    /// The module of ours that our module `module` (a prelude) makes `name` visible from
+    /// through its own glob imports.
+    fn behind_glob(&self, module: &[String], name: &str) -> Option<&[String]> {
+        if let Some(table) = self.behind_globs.get(module) {
+            let index = *table.names.get(name)?;
+            return Some(&table.modules[index]);
+        }
+        let (crate_name, module_path) = module.split_first()?;
+        let scopes = self.modules.get(&(crate_name.as_str(), module_path))?;
+        scopes
+            .iter()
+            .flat_map(|(file_index, scope)| &self.glob_bases[*file_index][scope.0 as usize])
+            .find(|inner| self.module_declares(&inner.segments, name) == Some(true))
+            .map(|inner| inner.segments.as_slice())
     }
 
     /// Whether the workspace module at canonical `module` declares `name`; `None` when the
@@ -404,6 +504,19 @@ mod tests {
                 "go",
                 "app::util::go",
             ),
+            // A prelude: a glob of our module that itself globs the module declaring the name.
+            (
+                &[
+                    ("db", "pub fn query() {}"),
+                    ("prelude", "pub use crate::db::*;"),
+                    (
+                        "",
+                        "mod db; mod prelude; use crate::prelude::*; use rayon::prelude::*;",
+                    ),
+                ],
+                "query",
+                "app::db::query",
+            ),
             // A single external glob is the fallback for unknown names.
             (
                 &[("", "use crossbeam_channel::*;")],
@@ -420,24 +533,68 @@ mod tests {
             ),
         ];
         for (files, written, expected) in cases {
-            let sources: Vec<SourceFile> = files
-                .iter()
-                .map(|(module, text)| {
-                    let module_path: Vec<String> = module
-                        .split("::")
-                        .filter(|segment| !segment.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                    SourceFile::new(format!("{module}.rs"), *text, Edition::E2021)
-                        .with_crate("app", module_path)
-                })
-                .collect();
-            let facts = crate::lower_files(&sources);
-            let resolver = Resolver::new(&facts);
-            let last = facts.len() - 1;
-            let resolved = resolver.resolve(last, crate::model::ScopeId(0), &path(written));
-            assert_eq!(resolved.display(), *expected, "{written} in {files:?}");
+            assert_eq!(
+                resolve_in_last(files, written),
+                *expected,
+                "{written} in {files:?}"
+            );
         }
+    }
+
+    /// Resolves `written` in the last of `files` (module path, text) of crate `app`.
+    fn resolve_in_last(files: &[(&str, &str)], written: &str) -> String {
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(module, text)| {
+                let module_path: Vec<String> = module
+                    .split("::")
+                    .filter(|segment| !segment.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                SourceFile::new(format!("{module}.rs"), *text, Edition::E2021)
+                    .with_crate("app", module_path)
+            })
+            .collect();
+        let facts = crate::lower_files(&sources);
+        let resolver = Resolver::new(&facts);
+        let last = facts.len() - 1;
+        resolver
+            .resolve(last, crate::model::ScopeId(0), &path(written))
+            .display()
+    }
+
+    /// A prelude of more than `SCANNED_GLOBS` globs is looked up in a table, not scanned:
+    /// the same answers, the first glob written wins.
+    #[test]
+    fn big_preludes_resolve_as_small_ones_do() {
+        let count = super::SCANNED_GLOBS + 4;
+        let modules: Vec<(String, String)> = (0..count)
+            .map(|i| {
+                (
+                    format!("m{i}"),
+                    format!("pub fn f{i}() {{}} pub fn shared() {{}}"),
+                )
+            })
+            .collect();
+        let prelude: String = (0..count)
+            .map(|i| format!("pub use crate::m{i}::*;"))
+            .collect();
+        let mut files: Vec<(&str, &str)> = modules
+            .iter()
+            .map(|(module, text)| (module.as_str(), text.as_str()))
+            .collect();
+        files.push(("prelude", &prelude));
+        files.push(("", "use crate::prelude::*; use rayon::prelude::*;"));
+        let last = count - 1;
+        assert_eq!(
+            resolve_in_last(&files, &format!("f{last}")),
+            format!("app::m{last}::f{last}")
+        );
+        assert_eq!(resolve_in_last(&files, "shared"), "app::m0::shared");
+        assert_eq!(
+            resolve_in_last(&files, "par_iter"),
+            "rayon::prelude::par_iter"
+        );
     }
 
     #[test]
