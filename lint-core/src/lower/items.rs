@@ -196,14 +196,18 @@ impl ItemWalker<'_, '_, '_> {
         module_path.push(name.clone());
         let in_test = at.in_test || has_cfg_test(&item_mod.attrs) || is_test_support_module(&name);
         if item_mod.content.is_none() {
-            self.facts.mod_decls.push(ModDecl {
-                name,
-                path_attr: path_attribute(&item_mod.attrs),
-                inline_parents: at.inline_parents.clone(),
-                module_path,
-                in_test,
-                span: self.context.convert(item_mod.ident.span()),
-            });
+            let span = self.context.convert(item_mod.ident.span());
+            // One declaration per file the module may be read from.
+            for path_attr in module_file_paths(&item_mod.attrs) {
+                self.facts.mod_decls.push(ModDecl {
+                    name: name.clone(),
+                    path_attr,
+                    inline_parents: at.inline_parents.clone(),
+                    module_path: module_path.clone(),
+                    in_test,
+                    span,
+                });
+            }
             return Ok(());
         }
         let scope = ScopeId(self.facts.scopes.len() as u32);
@@ -732,23 +736,55 @@ fn has_test_attribute(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|attr| {
-        if !attr.path().is_ident("path") {
-            return None;
+/// The files an out-of-line `mod name;` may be read from, as `#[path]` values (`None`: the
+/// usual `name.rs` or `name/mod.rs`). A `#[path = ".."]` names the one file; otherwise
+/// every `#[cfg_attr(cfg, path = "..")]` names one, as with `#[cfg_attr(unix, path =
+/// "sys/unix.rs")]` and `#[cfg_attr(windows, path = "sys/windows.rs")]`: like the
+/// `#[cfg]` variants of an item, every platform's file is analyzed, as the same module.
+fn module_file_paths(attrs: &[syn::Attribute]) -> Vec<Option<String>> {
+    if let Some(path) = attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("path"))
+        .and_then(|attr| path_value(&attr.meta))
+    {
+        return vec![Some(path)];
+    }
+    let mut conditional: Vec<Option<String>> = Vec::new();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("cfg_attr")) {
+        let Ok(parts) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        // The first part is the condition, the others are the attributes it applies.
+        for meta in parts.iter().skip(1) {
+            if meta.path().is_ident("path")
+                && let Some(path) = path_value(meta)
+                && !conditional.contains(&Some(path.clone()))
+            {
+                conditional.push(Some(path));
+            }
         }
-        match &attr.meta {
-            syn::Meta::NameValue(syn::MetaNameValue {
-                value:
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
-                        ..
-                    }),
-                ..
-            }) => Some(text.value()),
-            _ => None,
-        }
-    })
+    }
+    if conditional.is_empty() {
+        conditional.push(None);
+    }
+    conditional
+}
+
+/// The string of `path = ".."`.
+fn path_value(meta: &syn::Meta) -> Option<String> {
+    match meta {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }),
+            ..
+        }) => Some(text.value()),
+        _ => None,
+    }
 }
 
 /// `&self`, `&mut self`, `self`, and the typed forms (`self: &Arc<Self>` reads like `&self`,

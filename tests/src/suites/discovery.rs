@@ -373,6 +373,50 @@ fn printed(output: &RunOutput) -> String {
 
 const SECRET: &str = "SECRET-7f3a9c-NEVER-PRINTED";
 
+/// `#[cfg_attr(unix, path = "sys/unix.rs")]` and the like: every platform's file is read as
+/// the module (as `#[cfg]` variants of an item all are), nothing is reported as missing,
+/// and calls into the module reach both.
+#[test]
+fn cfg_attr_path_modules_read_every_platform_file() {
+    let dir = temp_tree(&[
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "ws/src/lib.rs",
+            "#[cfg_attr(unix, path = \"sys/unix.rs\")]\n\
+             #[cfg_attr(windows, path = \"sys/windows.rs\")]\n\
+             mod sys;\n\
+             pub static TABLE: std::sync::Mutex<u32> = std::sync::Mutex::new(0);\n\
+             pub static HANDLES: std::sync::Mutex<u32> = std::sync::Mutex::new(0);\n\
+             pub fn open() { let _t = TABLE.lock().unwrap(); sys::register(); }\n",
+        ),
+        (
+            "ws/src/sys/unix.rs",
+            "pub fn register() { *crate::HANDLES.lock().unwrap() += 1; }\n\
+             pub fn close() { let _h = crate::HANDLES.lock().unwrap(); *crate::TABLE.lock().unwrap() -= 1; }\n",
+        ),
+        ("ws/src/sys/windows.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    let short = run_with(
+        &without_cargo(),
+        &["--manifest-path", &manifest, "--message-format", "short"],
+    );
+    let text = printed(&short);
+    assert!(!text.contains("skipped_file"), "{text}");
+    assert!(text.contains("(3 files analyzed in"), "{text}");
+    assert!(
+        text.contains("src/sys/unix.rs") && text.contains("lock_order_cycle"),
+        "the cycle through the unix file:\n{text}"
+    );
+    assert!(
+        text.contains("src/sys/windows.rs") && text.contains("unbounded_channel"),
+        "the windows file:\n{text}"
+    );
+}
+
 #[test]
 fn path_attributes_never_read_outside_the_workspace_or_under_proc() {
     let dir = temp_tree(&[
