@@ -360,7 +360,7 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
 
 /// The file a `mod name;` in `parent` refers to, following Rust's rules: next to a crate
 /// root or `mod.rs`, otherwise in a folder named after the parent file; inline modules add
-/// a folder each; `#[path]` is relative to the declaring file's folder (or, inside inline
+/// a folder each (their name, or their own `#[path]`); `#[path]` is relative to the declaring file's folder (or, inside inline
 /// modules, to their folder). A raw identifier names the file without its `r#`
 /// (`mod r#match;` is `match.rs`). On failure, the places looked at.
 ///
@@ -368,7 +368,11 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
 fn module_file(parent: &PendingFile, declaration: &ModDecl) -> Result<PathBuf, Vec<PathBuf>> {
     let parent_dir = parent.path.parent().unwrap_or(Path::new("."));
     let stem = parent.path.file_stem().unwrap_or_default();
+    // An outermost inline module with its own `#[path]` starts from the file's folder even
+    // in a file whose modules live in a folder named after it (as rustc does).
+    let outermost_has_path = matches!(declaration.inline_paths.first(), Some(Some(_)));
     let search_dirs: Vec<PathBuf> = match parent.directory {
+        _ if outermost_has_path => vec![parent_dir.to_path_buf()],
         ModuleDirectory::Own => vec![parent_dir.to_path_buf()],
         ModuleDirectory::Named => vec![parent_dir.join(stem)],
         ModuleDirectory::Either => vec![parent_dir.join(stem), parent_dir.to_path_buf()],
@@ -376,7 +380,8 @@ fn module_file(parent: &PendingFile, declaration: &ModDecl) -> Result<PathBuf, V
     let inline: Vec<&str> = declaration
         .inline_parents
         .iter()
-        .map(|name| unraw(name))
+        .zip(&declaration.inline_paths)
+        .map(|(name, path)| path.as_deref().unwrap_or_else(|| unraw(name)))
         .collect();
     let candidates: Vec<PathBuf> = match &declaration.path_attr {
         Some(path_attr) if inline.is_empty() => vec![parent_dir.join(path_attr)],

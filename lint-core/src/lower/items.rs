@@ -22,6 +22,8 @@ struct ItemContext {
     scope: ScopeId,
     module_path: ModulePath,
     inline_parents: Vec<String>,
+    /// See [`ModDecl::inline_paths`].
+    inline_paths: Vec<Option<String>>,
     in_test: bool,
     /// `#[cfg(..)]` predicates of the enclosing modules and `impl`.
     cfg: Vec<String>,
@@ -58,6 +60,7 @@ pub fn lower_items(
         scope: ScopeId(0),
         module_path: ModulePath::from(source.module_path.as_slice()),
         inline_parents: Vec::new(),
+        inline_paths: Vec::new(),
         in_test: has_cfg_test(&file.attrs) || (source.test_code && !source.always_analyzed),
         cfg: cfg_predicates(&file.attrs),
     };
@@ -203,6 +206,7 @@ impl ItemWalker<'_, '_, '_> {
                     name: name.clone(),
                     path_attr,
                     inline_parents: at.inline_parents.clone(),
+                    inline_paths: at.inline_paths.clone(),
                     module_path: module_path.clone(),
                     in_test,
                     span,
@@ -215,6 +219,8 @@ impl ItemWalker<'_, '_, '_> {
             module_path: module_path.clone(),
             ..ModuleScope::default()
         });
+        let mut inline_paths = at.inline_paths.clone();
+        inline_paths.push(module_file_paths(&item_mod.attrs).swap_remove(0));
         let mut inline_parents = at.inline_parents.clone();
         inline_parents.push(name);
         let mut cfg = at.cfg.clone();
@@ -223,6 +229,7 @@ impl ItemWalker<'_, '_, '_> {
             scope,
             module_path: ModulePath::from(module_path),
             inline_parents,
+            inline_paths,
             in_test,
             cfg,
         };

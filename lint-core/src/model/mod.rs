@@ -254,6 +254,10 @@ pub struct ModDecl {
     pub path_attr: Option<String>,
     /// Names of the inline modules around the declaration, inside this file.
     pub inline_parents: Vec<String>,
+    /// The `#[path = ".."]` of each of those inline modules, if any: the folder it adds to
+    /// where files are looked for instead of its name (`#[path = "."] mod imp { mod a; }`
+    /// reads `a.rs` beside the file).
+    pub inline_paths: Vec<Option<String>>,
     /// Module path of the declared module inside the crate.
     pub module_path: Vec<String>,
     /// Declared under `#[cfg(test)]` (on it or around it): the module is test code.

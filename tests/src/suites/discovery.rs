@@ -417,6 +417,49 @@ fn cfg_attr_path_modules_read_every_platform_file() {
     );
 }
 
+/// An inline module's own `#[path]` is the folder its `mod` declarations are read from
+/// (openssl-sys: `#[path = "."] mod openssl { mod bio; }` reads `bio.rs` beside `lib.rs`);
+/// without one, its name is.
+#[test]
+fn an_inline_module_path_sets_the_folder_of_its_modules() {
+    let dir = temp_tree(&[
+        (
+            "ws/Cargo.toml",
+            "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "ws/src/lib.rs",
+            "#[path = \".\"]\nmod imp {\n    pub mod worker;\n}\nmod net {\n    pub mod tcp;\n}\npub mod codec;\n",
+        ),
+        ("ws/src/worker.rs", UNBOUNDED),
+        ("ws/src/net/tcp.rs", UNBOUNDED),
+        // In a file whose modules live in a folder named after it, an inline module's
+        // `#[path]` still starts from the file's own folder (num-bigint's `bigrand.rs`).
+        (
+            "ws/src/codec.rs",
+            "#[path = \"frames\"]\nmod v1 {\n    pub mod header;\n}\nmod v2 {\n    pub mod body;\n}\n",
+        ),
+        ("ws/src/frames/header.rs", UNBOUNDED),
+        ("ws/src/codec/v2/body.rs", UNBOUNDED),
+    ]);
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    let short = run_with(
+        &without_cargo(),
+        &["--manifest-path", &manifest, "--message-format", "short"],
+    );
+    let text = printed(&short);
+    assert!(!text.contains("skipped_file"), "{text}");
+    assert!(text.contains("(6 files analyzed in"), "{text}");
+    for file in [
+        "src/worker.rs",
+        "src/net/tcp.rs",
+        "src/frames/header.rs",
+        "src/codec/v2/body.rs",
+    ] {
+        assert!(text.contains(&format!("{file}:1:")), "{file}: {text}");
+    }
+}
+
 #[test]
 fn path_attributes_never_read_outside_the_workspace_or_under_proc() {
     let dir = temp_tree(&[
