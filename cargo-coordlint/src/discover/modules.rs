@@ -139,6 +139,7 @@ pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
                             });
                         }
                     }
+                    Err(_) if declaration.optional => {}
                     Err(looked_for) => inputs.skipped.push(SkippedFile {
                         declared_at: declared_by.as_ref().map(|(span, _)| *span),
                         module: Some(declaration.name.clone()),

@@ -201,7 +201,7 @@ impl ItemWalker<'_, '_, '_> {
         if item_mod.content.is_none() {
             let span = self.context.convert(item_mod.ident.span());
             // One declaration per file the module may be read from.
-            for path_attr in module_file_paths(&item_mod.attrs) {
+            for (path_attr, optional) in module_files(&item_mod.attrs) {
                 self.facts.mod_decls.push(ModDecl {
                     name: name.clone(),
                     path_attr,
@@ -209,6 +209,7 @@ impl ItemWalker<'_, '_, '_> {
                     inline_paths: at.inline_paths.clone(),
                     module_path: module_path.clone(),
                     in_test,
+                    optional,
                     span,
                 });
             }
@@ -777,6 +778,20 @@ fn module_file_paths(attrs: &[syn::Attribute]) -> Vec<Option<String>> {
         conditional.push(None);
     }
     conditional
+}
+
+/// [`module_file_paths`], each with whether it is optional: when every path is
+/// conditional, the usual location is added too, as an optional file.
+fn module_files(attrs: &[syn::Attribute]) -> Vec<(Option<String>, bool)> {
+    let paths = module_file_paths(attrs);
+    let conditional =
+        paths.iter().all(Option::is_some) && !attrs.iter().any(|attr| attr.path().is_ident("path"));
+    let mut files: Vec<(Option<String>, bool)> =
+        paths.into_iter().map(|path| (path, false)).collect();
+    if conditional {
+        files.push((None, true));
+    }
+    files
 }
 
 /// The string of `path = ".."`.

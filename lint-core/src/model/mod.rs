@@ -262,6 +262,10 @@ pub struct ModDecl {
     pub module_path: Vec<String>,
     /// Declared under `#[cfg(test)]` (on it or around it): the module is test code.
     pub in_test: bool,
+    /// Read only if the file exists, and not reported if not: the usual `name.rs` of a
+    /// module whose `#[path]` attributes are all conditional (`#[cfg_attr(feature = "x",
+    /// path = "x.rs")]`), which is its file when none of their conditions holds.
+    pub optional: bool,
     pub span: Span,
 }
 

@@ -374,8 +374,9 @@ fn printed(output: &RunOutput) -> String {
 const SECRET: &str = "SECRET-7f3a9c-NEVER-PRINTED";
 
 /// `#[cfg_attr(unix, path = "sys/unix.rs")]` and the like: every platform's file is read as
-/// the module (as `#[cfg]` variants of an item all are), nothing is reported as missing,
-/// and calls into the module reach both.
+/// the module (as `#[cfg]` variants of an item all are), and so is the usual file when it
+/// exists (it is the module when no condition holds); nothing is reported as missing, and
+/// calls into the module reach both.
 #[test]
 fn cfg_attr_path_modules_read_every_platform_file() {
     let dir = temp_tree(&[
@@ -390,7 +391,8 @@ fn cfg_attr_path_modules_read_every_platform_file() {
              mod sys;\n\
              pub static TABLE: std::sync::Mutex<u32> = std::sync::Mutex::new(0);\n\
              pub static HANDLES: std::sync::Mutex<u32> = std::sync::Mutex::new(0);\n\
-             pub fn open() { let _t = TABLE.lock().unwrap(); sys::register(); }\n",
+             pub fn open() { let _t = TABLE.lock().unwrap(); sys::register(); }\n\
+             mod engine;\n",
         ),
         (
             "ws/src/sys/unix.rs",
@@ -398,6 +400,13 @@ fn cfg_attr_path_modules_read_every_platform_file() {
              pub fn close() { let _h = crate::HANDLES.lock().unwrap(); *crate::TABLE.lock().unwrap() -= 1; }\n",
         ),
         ("ws/src/sys/windows.rs", UNBOUNDED),
+        // Only conditional paths: the usual file is the module when no condition holds.
+        (
+            "ws/src/engine.rs",
+            "#[cfg_attr(feature = \"simd\", path = \"engine/simd.rs\")]\nmod imp;\n",
+        ),
+        ("ws/src/engine/imp.rs", UNBOUNDED),
+        ("ws/src/engine/simd.rs", UNBOUNDED),
     ]);
     let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
     let short = run_with(
@@ -406,7 +415,9 @@ fn cfg_attr_path_modules_read_every_platform_file() {
     );
     let text = printed(&short);
     assert!(!text.contains("skipped_file"), "{text}");
-    assert!(text.contains("(3 files analyzed in"), "{text}");
+    assert!(text.contains("(6 files analyzed in"), "{text}");
+    assert!(text.contains("src/engine/imp.rs:1:"), "{text}");
+    assert!(text.contains("src/engine/simd.rs:1:"), "{text}");
     assert!(
         text.contains("src/sys/unix.rs") && text.contains("lock_order_cycle"),
         "the cycle through the unix file:\n{text}"
