@@ -1,7 +1,8 @@
 //! Path mode: the files given, or every `.rs` file under the directories given (skipping
 //! `target/` and hidden folders), and the modules they declare. Each file's crate, module
-//! path and edition come from the nearest `Cargo.toml` above it; `--edition` overrides the
-//! edition. Reads stay inside the nearest `Cargo.toml`'s directory at or above each path
+//! path and edition come from the nearest `Cargo.toml` above it (without one, a folder
+//! holding a `lib.rs` or `main.rs` is read as a crate's source folder, the files under it
+//! its modules); `--edition` overrides the edition. Reads stay inside the nearest `Cargo.toml`'s directory at or above each path
 //! given (else the directory given); symlinks are followed only when they stay inside it.
 
 use std::collections::{HashMap, HashSet};
@@ -199,15 +200,33 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
             });
             continue;
         }
-        let module_path = package_dir
-            .map(|dir| module_path_in_package(dir, &path, edition))
+        // Outside any package (no manifest, or a workspace's virtual one), a folder with a
+        // `lib.rs` or `main.rs` is read as a crate's source folder (as `src/` is in a
+        // package): the files under it are its modules.
+        let in_package = manifest
+            .as_ref()
+            .is_some_and(|manifest| manifest.package.is_some());
+        let source_folder = match package_dir {
+            Some(dir) if in_package => Some(dir.join("src")),
+            _ => source_folder_without_manifest(&path, confinement.root()),
+        };
+        let module_path = source_folder
+            .as_deref()
+            .map(|folder| module_path_under(folder, &path, edition))
             .unwrap_or_default();
+        let directory = match &source_folder {
+            Some(_) if !in_package => match file_name(&path) {
+                "lib.rs" | "main.rs" | "mod.rs" => ModuleDirectory::Own,
+                _ => ModuleDirectory::Named,
+            },
+            _ => module_directory(package_dir, &path),
+        };
         roots.push(PendingFile {
             path: path.clone(),
             crate_name: crate_name.clone(),
             module_path,
             edition,
-            directory: module_directory(package_dir, &path),
+            directory,
             confinement,
             origin: FileOrigin {
                 absolute_path: path.clone(),
@@ -395,12 +414,33 @@ fn module_directory(package_dir: Option<&Path>, file: &Path) -> ModuleDirectory 
     }
 }
 
-/// The module a file is in its package: `src/lib.rs` and `src/main.rs` are the root,
-/// `src/a/b.rs` and `src/a/b/mod.rs` are `a::b`; files outside `src/` are roots of their own.
-/// A segment that is a keyword is written as the raw identifier that names it
-/// (`src/match.rs` is `r#match`), as the lowering writes `mod r#match;`.
-fn module_path_in_package(package_dir: &Path, file: &Path, edition: Edition) -> Vec<String> {
-    let Ok(relative) = file.strip_prefix(package_dir.join("src")) else {
+/// Outside any package: the nearest folder above `file`, up to the folder given (`root`,
+/// canonical), that holds a `lib.rs` or `main.rs`.
+fn source_folder_without_manifest(file: &Path, root: &Path) -> Option<PathBuf> {
+    for dir in file.ancestors().skip(1) {
+        if dir.join("lib.rs").is_file() || dir.join("main.rs").is_file() {
+            return Some(dir.to_path_buf());
+        }
+        if std::fs::canonicalize(dir).is_ok_and(|canonical| canonical == root) {
+            break;
+        }
+    }
+    None
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("")
+}
+
+/// The module a file is in its crate, from the crate's source folder (a package's `src/`):
+/// `lib.rs` and `main.rs` are the root, `a/b.rs` and `a/b/mod.rs` are `a::b`; files outside
+/// the folder are roots of their own. A segment that is a keyword is written as the raw
+/// identifier that names it (`src/match.rs` is `r#match`), as the lowering writes
+/// `mod r#match;`.
+fn module_path_under(source_folder: &Path, file: &Path, edition: Edition) -> Vec<String> {
+    let Ok(relative) = file.strip_prefix(source_folder) else {
         return Vec::new();
     };
     let mut parts: Vec<String> = relative

@@ -471,6 +471,52 @@ fn an_inline_module_path_sets_the_folder_of_its_modules() {
     }
 }
 
+/// A folder of sources outside any package (no `Cargo.toml`, or only a workspace's virtual
+/// one above it: a snippet, a fixture, a vendored module tree): a `lib.rs` or `main.rs`
+/// makes it a crate's source folder, so `crate::` paths and calls across its files resolve
+/// as in a package.
+#[test]
+fn a_source_folder_outside_any_package_is_read_as_a_crate() {
+    let sources: &[(&str, &str)] = &[
+        ("app/lib.rs", "mod handlers;\nmod state;\nmod store;\n"),
+        (
+            "app/state.rs",
+            "use std::sync::Mutex;\n\
+             pub static SESSIONS: Mutex<Vec<u64>> = Mutex::new(Vec::new());\n\
+             pub static POOL: Mutex<Vec<u64>> = Mutex::new(Vec::new());\n",
+        ),
+        (
+            "app/store.rs",
+            "use crate::state::{POOL, SESSIONS};\n\
+             pub fn checkout() -> Option<u64> { POOL.lock().unwrap().pop() }\n\
+             pub fn expire_all() { let _p = POOL.lock().unwrap(); SESSIONS.lock().unwrap().clear(); }\n",
+        ),
+        (
+            "app/handlers.rs",
+            "pub fn login(user: u64) -> Option<u64> {\n\
+             let mut sessions = crate::state::SESSIONS.lock().unwrap();\n\
+             sessions.push(user);\n\
+             crate::store::checkout()\n}\n",
+        ),
+    ];
+    let virtual_manifest = ("Cargo.toml", "[workspace]\nmembers = []\n");
+    for with_virtual_manifest in [false, true] {
+        let mut files = sources.to_vec();
+        if with_virtual_manifest {
+            files.push(virtual_manifest);
+        }
+        let dir = temp_tree(&files);
+        let app = dir.path().join("app").display().to_string();
+        let short = run_coordlint(&[&app, "--message-format", "short"]);
+        assert!(
+            short.stdout.contains("store.rs:3:") && short.stdout.contains("lock_order_cycle"),
+            "virtual manifest: {with_virtual_manifest}\n{}{}",
+            short.stdout,
+            short.stderr
+        );
+    }
+}
+
 #[test]
 fn path_attributes_never_read_outside_the_workspace_or_under_proc() {
     let dir = temp_tree(&[
