@@ -361,8 +361,8 @@ fn child(parent: &PendingFile, declaration: &ModDecl, path: PathBuf) -> PendingF
 
 /// The file a `mod name;` in `parent` refers to, following Rust's rules: next to a crate
 /// root or `mod.rs`, otherwise in a folder named after the parent file; inline modules add
-/// a folder each (their name, or their own `#[path]`); `#[path]` is relative to the declaring file's folder (or, inside inline
-/// modules, to their folder). A raw identifier names the file without its `r#`
+/// a folder each (their name, or their own `#[path]`); `#[path]` is relative to the
+/// declaring file's folder (or, inside inline modules, to their folder). A raw identifier names the file without its `r#`
 /// (`mod r#match;` is `match.rs`). On failure, the places looked at.
 ///
 /// This only finds a candidate: whether it may be read is `confine`'s decision.

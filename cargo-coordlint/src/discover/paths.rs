@@ -1,9 +1,10 @@
 //! Path mode: the files given, or every `.rs` file under the directories given (skipping
 //! `target/` and hidden folders), and the modules they declare. Each file's crate, module
-//! path and edition come from the nearest `Cargo.toml` above it (without one, a folder
-//! holding a `lib.rs` or `main.rs` is read as a crate's source folder, the files under it
-//! its modules); `--edition` overrides the edition. Reads stay inside the nearest `Cargo.toml`'s directory at or above each path
-//! given (else the directory given); symlinks are followed only when they stay inside it.
+//! path and edition come from the nearest `Cargo.toml` above it (outside any package, a
+//! folder holding a `lib.rs` or `main.rs` is read as a crate's source folder, the files
+//! under it its modules); `--edition` overrides the edition. Reads stay inside the nearest
+//! `Cargo.toml`'s directory at or above each path given (else the directory given);
+//! symlinks are followed only when they stay inside it.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

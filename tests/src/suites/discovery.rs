@@ -373,6 +373,23 @@ fn printed(output: &RunOutput) -> String {
 
 const SECRET: &str = "SECRET-7f3a9c-NEVER-PRINTED";
 
+/// The short output of the package `ws/` of `dir` (manifests read directly), once checked
+/// that every module file was found: no `skipped_file`, `files` files analyzed.
+fn all_modules_found(dir: &tempfile::TempDir, files: usize) -> String {
+    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
+    let short = run_with(
+        &without_cargo(),
+        &["--manifest-path", &manifest, "--message-format", "short"],
+    );
+    let text = printed(&short);
+    assert!(!text.contains("skipped_file"), "{text}");
+    assert!(
+        text.contains(&format!("({files} files analyzed in")),
+        "{text}"
+    );
+    text
+}
+
 /// `#[cfg_attr(unix, path = "sys/unix.rs")]` and the like: every platform's file is read as
 /// the module (as `#[cfg]` variants of an item all are), and so is the usual file when it
 /// exists (it is the module when no condition holds); nothing is reported as missing, and
@@ -408,14 +425,7 @@ fn cfg_attr_path_modules_read_every_platform_file() {
         ("ws/src/engine/imp.rs", UNBOUNDED),
         ("ws/src/engine/simd.rs", UNBOUNDED),
     ]);
-    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
-    let short = run_with(
-        &without_cargo(),
-        &["--manifest-path", &manifest, "--message-format", "short"],
-    );
-    let text = printed(&short);
-    assert!(!text.contains("skipped_file"), "{text}");
-    assert!(text.contains("(6 files analyzed in"), "{text}");
+    let text = all_modules_found(&dir, 6);
     assert!(text.contains("src/engine/imp.rs:1:"), "{text}");
     assert!(text.contains("src/engine/simd.rs:1:"), "{text}");
     assert!(
@@ -453,14 +463,7 @@ fn an_inline_module_path_sets_the_folder_of_its_modules() {
         ("ws/src/frames/header.rs", UNBOUNDED),
         ("ws/src/codec/v2/body.rs", UNBOUNDED),
     ]);
-    let manifest = dir.path().join("ws/Cargo.toml").display().to_string();
-    let short = run_with(
-        &without_cargo(),
-        &["--manifest-path", &manifest, "--message-format", "short"],
-    );
-    let text = printed(&short);
-    assert!(!text.contains("skipped_file"), "{text}");
-    assert!(text.contains("(6 files analyzed in"), "{text}");
+    let text = all_modules_found(&dir, 6);
     for file in [
         "src/worker.rs",
         "src/net/tcp.rs",
