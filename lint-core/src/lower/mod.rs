@@ -15,6 +15,7 @@ mod suppressions;
 mod syntax;
 mod token_spans;
 mod tokens;
+mod unread_text;
 
 use proc_macro2::TokenStream;
 
@@ -31,17 +32,24 @@ pub const MAX_EXPR_NESTING: usize = 1_000;
 /// Parses and lowers `source`, the file known to the analysis as `file`. The item extents
 /// are kept only when the file has suppression comments (see [`FileFacts::items`]).
 pub fn lower_file(file: FileId, source: &SourceFile) -> FileFacts {
-    lower_file_keeping(file, source, false)
+    lower_file_keeping(file, source, false, true)
 }
 
 /// The lines and names of every item of `source` (see [`crate::model::ItemExtent`]).
 pub fn item_extents(source: &SourceFile) -> Vec<crate::model::ItemExtent> {
-    lower_file_keeping(FileId(0), source, true).items
+    lower_file_keeping(FileId(0), source, true, true).items
 }
 
 /// [`lower_file`], keeping the item extents when asked to or when the file has
-/// suppression comments.
-fn lower_file_keeping(file: FileId, source: &SourceFile, all_extents: bool) -> FileFacts {
+/// suppression comments, and parsing the text with its unread parts blanked
+/// ([`unread_text`]) unless told not to (for the test that checks blanking changes
+/// nothing).
+fn lower_file_keeping(
+    file: FileId,
+    source: &SourceFile,
+    all_extents: bool,
+    blank_unread: bool,
+) -> FileFacts {
     let text = blank_out_shebang_and_bom(&source.text);
     let context = SpanContext::new(file, &text);
     let suppressions = suppressions::find(&context, &text);
@@ -52,7 +60,16 @@ fn lower_file_keeping(file: FileId, source: &SourceFile, all_extents: bool) -> F
         edition: source.edition,
         ..FileFacts::default()
     };
-    match parse(&context, &text, source.edition) {
+    // Doc comments stay when item extents are kept: an item's lines start at its first
+    // attribute.
+    let parsed_text = blank_unread
+        .then(|| unread_text::blank_unread_parts(&text, !keep_extents))
+        .flatten();
+    match parse(
+        &context,
+        parsed_text.as_deref().unwrap_or(&text),
+        source.edition,
+    ) {
         Ok(syntax) => {
             let outcome = items::lower_items(&context, source, syntax, &mut facts, keep_extents);
             if let Err(failure) = outcome {
@@ -168,6 +185,47 @@ pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
         tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
             .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
     )
+}
+
+/// For the test suite: whether lowering `text` gives the same facts with its unread parts
+/// blanked ([`unread_text`]) as without (`Ok`), or what differs. `None` when the text
+/// does not parse as it is.
+#[doc(hidden)]
+pub fn blanking_unread_parts_keeps_facts(text: &str) -> Option<Result<(), String>> {
+    let source = SourceFile::new("a.rs", text, crate::source::Edition::E2021);
+    let whole = lower_file_keeping(FileId(0), &source, false, false);
+    if whole.parse_failure.is_some() {
+        return None;
+    }
+    let blanked = lower_file_keeping(FileId(0), &source, false, true);
+    if let Some(failure) = &blanked.parse_failure {
+        return Some(Err(format!(
+            "blanked text does not parse: {}",
+            failure.message
+        )));
+    }
+    let bytes = |facts: &FileFacts| crate::model::persist::facts_to_bytes(facts);
+    if bytes(&whole) == bytes(&blanked) {
+        return Some(Ok(()));
+    }
+    let (whole, blanked) = (format!("{whole:#?}"), format!("{blanked:#?}"));
+    let first_difference = whole
+        .lines()
+        .zip(blanked.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(0);
+    let near = |text: &str| {
+        text.lines()
+            .skip(first_difference.saturating_sub(5))
+            .take(10)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Some(Err(format!(
+        "facts differ; without blanking:\n{}\nwith blanking:\n{}",
+        near(&whole),
+        near(&blanked)
+    )))
 }
 
 /// For the test suite: checks [`token_spans`] against syn's `Spanned` on every item,

@@ -114,6 +114,30 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
     );
 }
 
+/// Lowering blanks what it never reads (doc comments, `const`/`static` initializers,
+/// `enum` variants, `extern` blocks) before parsing: the facts must be exactly those of the
+/// text as written, on every fixture and every source file of the project.
+#[test]
+fn blanking_unread_parts_never_changes_the_facts() {
+    let files = project_rust_files();
+    let mut compared = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        let Some(same) = lint_core::lower::blanking_unread_parts_keeps_facts(&text) else {
+            continue;
+        };
+        compared += 1;
+        if let Err(difference) = same {
+            panic!("{}: {difference}", file.display());
+        }
+    }
+    assert!(
+        compared * 10 >= files.len() * 9,
+        "compared {compared} of {}",
+        files.len()
+    );
+}
+
 /// Generated files (bindings, SIMD tables, API models) repeat items and statements
 /// thousands of times, each with a few operators (`-> T`, `::core::marker::Copy`, doc
 /// comments): long, but nothing nests. They are analyzed, not refused as too deep.
