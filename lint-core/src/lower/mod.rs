@@ -193,39 +193,48 @@ pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
 #[doc(hidden)]
 pub fn blanking_unread_parts_keeps_facts(text: &str) -> Option<Result<(), String>> {
     let source = SourceFile::new("a.rs", text, crate::source::Edition::E2021);
-    let whole = lower_file_keeping(FileId(0), &source, false, false);
-    if whole.parse_failure.is_some() {
-        return None;
+    // Both ways lowering runs: for the analysis, and keeping every item extent (doc
+    // comments then stay) for fingerprints.
+    for all_extents in [false, true] {
+        let whole = lower_file_keeping(FileId(0), &source, all_extents, false);
+        if whole.parse_failure.is_some() {
+            return None;
+        }
+        let blanked = lower_file_keeping(FileId(0), &source, all_extents, true);
+        if let Some(failure) = &blanked.parse_failure {
+            return Some(Err(format!(
+                "blanked text does not parse: {}",
+                failure.message
+            )));
+        }
+        let bytes = |facts: &FileFacts| crate::model::persist::facts_to_bytes(facts);
+        if bytes(&whole) != bytes(&blanked) || whole.items != blanked.items {
+            return Some(Err(first_difference(&whole, &blanked)));
+        }
     }
-    let blanked = lower_file_keeping(FileId(0), &source, false, true);
-    if let Some(failure) = &blanked.parse_failure {
-        return Some(Err(format!(
-            "blanked text does not parse: {}",
-            failure.message
-        )));
-    }
-    let bytes = |facts: &FileFacts| crate::model::persist::facts_to_bytes(facts);
-    if bytes(&whole) == bytes(&blanked) {
-        return Some(Ok(()));
-    }
+    Some(Ok(()))
+}
+
+/// The first lines where the debug forms of two files' facts differ, with some context.
+fn first_difference(whole: &FileFacts, blanked: &FileFacts) -> String {
     let (whole, blanked) = (format!("{whole:#?}"), format!("{blanked:#?}"));
-    let first_difference = whole
+    let first = whole
         .lines()
         .zip(blanked.lines())
         .position(|(a, b)| a != b)
         .unwrap_or(0);
     let near = |text: &str| {
         text.lines()
-            .skip(first_difference.saturating_sub(5))
+            .skip(first.saturating_sub(5))
             .take(10)
             .collect::<Vec<_>>()
             .join("\n")
     };
-    Some(Err(format!(
+    format!(
         "facts differ; without blanking:\n{}\nwith blanking:\n{}",
         near(&whole),
         near(&blanked)
-    )))
+    )
 }
 
 /// For the test suite: checks [`token_spans`] against syn's `Spanned` on every item,
