@@ -160,41 +160,14 @@ impl Scan<'_> {
     /// `/* .. */`, nested.
     fn block_comment(&mut self) -> Option<()> {
         self.as_doc_comment();
-        self.at += 2;
-        let mut depth = 1usize;
-        while depth > 0 {
-            // Nothing but a `/` or a `*` can open or close a comment.
-            self.at += memchr::memchr2(b'/', b'*', self.bytes.get(self.at..)?)?;
-            match (self.peek(0)?, self.peek(1)) {
-                (b'/', Some(b'*')) => {
-                    depth += 1;
-                    self.at += 2;
-                }
-                (b'*', Some(b'/')) => {
-                    depth -= 1;
-                    self.at += 2;
-                }
-                _ => self.at += 1,
-            }
-        }
+        self.at = block_comment_end(self.bytes, self.at)?;
         Some(())
     }
 
     /// `"..."` with escapes (the prefix `b`/`c`, if any, was read as a word).
     fn string(&mut self) -> Option<()> {
-        self.at += 1;
-        loop {
-            // Only a `\\` or a `"` changes anything.
-            self.at += memchr::memchr2(b'\\', b'"', self.bytes.get(self.at..)?)?;
-            match self.peek(0)? {
-                b'\\' => self.at += 2,
-                b'"' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => self.at += 1,
-            }
-        }
+        self.at = string_end(self.bytes, self.at)?;
+        Some(())
     }
 
     /// `r"..."`, `r#"..."#`: `self.at` is on the first `#` or the `"`.
@@ -294,8 +267,46 @@ impl Scan<'_> {
     }
 }
 
+/// Where the block comment opening at `start` (its `/*`) ends, nested comments included;
+/// `None` when it does not.
+pub(super) fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 2;
+    let mut depth = 1usize;
+    while depth > 0 {
+        // Nothing but a `/` or a `*` can open or close a comment.
+        at += memchr::memchr2(b'/', b'*', bytes.get(at..)?)?;
+        match (bytes[at], bytes.get(at + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                at += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                at += 2;
+            }
+            _ => at += 1,
+        }
+    }
+    Some(at)
+}
+
+/// Where the string literal whose `"` is at `start` ends (escapes read); `None` when it
+/// does not.
+pub(super) fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 1;
+    loop {
+        // Only a `\\` or a `"` changes anything.
+        at += memchr::memchr2(b'\\', b'"', bytes.get(at..)?)?;
+        if bytes[at] == b'\\' {
+            at += 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
+}
+
 /// The length of the UTF-8 sequence that starts with `first`.
-fn utf8_length(first: u8) -> usize {
+pub(super) fn utf8_length(first: u8) -> usize {
     match first {
         0xf0.. => 4,
         0xe0.. => 3,

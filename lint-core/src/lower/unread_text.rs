@@ -251,37 +251,14 @@ impl Lexer<'_> {
         if is_doc && self.blank_doc_comments {
             self.doc_comment_marks.push(self.at + 2);
         }
-        self.at += 2;
-        let mut depth = 1usize;
-        while depth > 0 {
-            self.at += memchr::memchr2(b'/', b'*', self.bytes.get(self.at..)?)?;
-            match (self.peek(0)?, self.peek(1)) {
-                (b'/', Some(b'*')) => {
-                    depth += 1;
-                    self.at += 2;
-                }
-                (b'*', Some(b'/')) => {
-                    depth -= 1;
-                    self.at += 2;
-                }
-                _ => self.at += 1,
-            }
-        }
+        self.at = super::nesting_bound::block_comment_end(self.bytes, self.at)?;
         Some(())
     }
 
     /// `"..."` with escapes; `self.at` is on the `"`.
     fn string(&mut self) -> Option<()> {
-        self.at += 1;
-        loop {
-            self.at += memchr::memchr2(b'\\', b'"', self.bytes.get(self.at..)?)?;
-            if self.peek(0)? == b'\\' {
-                self.at += 2;
-            } else {
-                self.at += 1;
-                return Some(());
-            }
-        }
+        self.at = super::nesting_bound::string_end(self.bytes, self.at)?;
+        Some(())
     }
 
     /// `r"..."`, `r#"..."#`; `self.at` is on the first `#` or the `"`.
@@ -311,7 +288,7 @@ impl Lexer<'_> {
             self.at += memchr::memchr(b'\'', self.bytes.get(self.at..)?)? + 1;
             return Some(Kind::Literal);
         }
-        let closing = after + utf8_length(*self.bytes.get(after)?);
+        let closing = after + super::nesting_bound::utf8_length(*self.bytes.get(after)?);
         if self.bytes.get(closing) == Some(&b'\'') {
             self.at = closing + 1;
             return Some(Kind::Literal);
@@ -349,16 +326,6 @@ impl Lexer<'_> {
             }
             _ => Some(Kind::Word),
         }
-    }
-}
-
-/// The length of the UTF-8 sequence that starts with `first`.
-fn utf8_length(first: u8) -> usize {
-    match first {
-        0xf0.. => 4,
-        0xe0.. => 3,
-        0xc0.. => 2,
-        _ => 1,
     }
 }
 
