@@ -224,12 +224,8 @@ impl Scan<'_> {
         self.skip_while(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80);
     }
 
-    fn skip_while(&mut self, mut keep: impl FnMut(u8) -> bool) {
-        let rest = &self.bytes[self.at..];
-        self.at += rest
-            .iter()
-            .position(|&byte| !keep(byte))
-            .unwrap_or(rest.len());
+    fn skip_while(&mut self, keep: impl FnMut(u8) -> bool) {
+        self.at = skip_while(self.bytes, self.at, keep);
     }
 
     /// A name or keyword (non-ASCII letters included), or the prefix of a raw string,
@@ -265,6 +261,15 @@ impl Scan<'_> {
             }
         }
     }
+}
+
+/// The first position from `at` whose byte `keep` refuses (or the end).
+pub(super) fn skip_while(bytes: &[u8], at: usize, mut keep: impl FnMut(u8) -> bool) -> usize {
+    let rest = &bytes[at..];
+    at + rest
+        .iter()
+        .position(|&byte| !keep(byte))
+        .unwrap_or(rest.len())
 }
 
 /// Where the block comment opening at `start` (its `/*`) ends, nested comments included;

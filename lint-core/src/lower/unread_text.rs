@@ -114,7 +114,7 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
         blank_doc_comments,
         doc_comment_marks: Vec::new(),
     };
-    let mut tokens = Vec::with_capacity(bytes.len() / 5);
+    let mut tokens: Vec<Token> = Vec::with_capacity(bytes.len() / 5);
     let mut partners = Vec::with_capacity(bytes.len() / 5);
     let mut open: Vec<usize> = Vec::new();
     while let Some(token) = lexer.next_token()? {
@@ -124,7 +124,7 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
             Kind::Open(_) => open.push(index),
             Kind::Close(closer) => {
                 let opener = open.pop()?;
-                if tokens_pair(tokens_kind(&tokens, opener)) != Some(closer) {
+                if closer_of(tokens[opener].kind) != Some(closer) {
                     return None;
                 }
                 partners[opener] = index as u32;
@@ -145,12 +145,8 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
     })
 }
 
-fn tokens_kind(tokens: &[Token], index: usize) -> Kind {
-    tokens[index].kind
-}
-
 /// The closing bracket of an opening one.
-fn tokens_pair(kind: Kind) -> Option<u8> {
+fn closer_of(kind: Kind) -> Option<u8> {
     match kind {
         Kind::Open(b'(') => Some(b')'),
         Kind::Open(b'[') => Some(b']'),
@@ -224,12 +220,8 @@ impl Lexer<'_> {
         }
     }
 
-    fn skip_while(&mut self, mut keep: impl FnMut(u8) -> bool) {
-        let rest = &self.bytes[self.at..];
-        self.at += rest
-            .iter()
-            .position(|&byte| !keep(byte))
-            .unwrap_or(rest.len());
+    fn skip_while(&mut self, keep: impl FnMut(u8) -> bool) {
+        self.at = super::nesting_bound::skip_while(self.bytes, self.at, keep);
     }
 
     /// `// ..` to the end of the line; `///` (not `////`) and `//!` are doc comments.
