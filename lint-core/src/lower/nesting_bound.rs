@@ -56,6 +56,7 @@ pub fn nesting_bound(text: &str) -> Option<NestingBound> {
             max_run: 0,
         },
         previous_was_equals: false,
+        after_braces: false,
     };
     while scan.at < bytes.len() {
         scan.token()?;
@@ -70,6 +71,9 @@ struct Scan<'t> {
     bound: NestingBound,
     /// The last byte read was an `=` operator (so a `>` right after it ends `=>`).
     previous_was_equals: bool,
+    /// The last token read closed a `{ .. }` group: the next one may start a new item or
+    /// statement, which ends the run as it does in the token check (`starts_anew_after_braces`).
+    after_braces: bool,
 }
 
 impl Scan<'_> {
@@ -81,9 +85,14 @@ impl Scan<'_> {
     fn token(&mut self) -> Option<()> {
         let byte = self.bytes[self.at];
         let was_equals = std::mem::take(&mut self.previous_was_equals);
+        // Where the token check restarts the run after braces, this scan may too; where it
+        // cannot tell (a comment, a `'`), it keeps counting, which only counts high.
+        let after_braces = std::mem::take(&mut self.after_braces);
         match byte {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {
-                // Whitespace makes the `=` alone: `= >` is not `=>`.
+                // Whitespace makes the `=` alone: `= >` is not `=>`; the next token is
+                // still the one right after the braces.
+                self.after_braces = after_braces;
                 self.at += 1;
                 while self.at < self.bytes.len()
                     && matches!(self.bytes[self.at], b' ' | b'\t' | b'\n' | b'\r')
@@ -94,6 +103,7 @@ impl Scan<'_> {
             b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
             b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
             b'(' | b'[' | b'{' => {
+                self.restart_run_if(after_braces);
                 self.open_group();
                 self.at += 1;
             }
@@ -103,11 +113,24 @@ impl Scan<'_> {
                     return None;
                 }
                 self.runs.pop();
+                self.after_braces = byte == b'}';
                 self.at += 1;
             }
-            b'"' => self.string()?,
+            b'"' => {
+                self.restart_run_if(after_braces);
+                self.string()?
+            }
             b'\'' => self.quote()?,
-            b'0'..=b'9' => self.number(),
+            b'0'..=b'9' => {
+                self.restart_run_if(after_braces);
+                self.number()
+            }
+            b'#' => {
+                // An attribute after braces starts an item or statement.
+                self.restart_run_if(after_braces);
+                self.operators(1);
+                self.at += 1;
+            }
             b';' | b',' => {
                 *self.run() = 0;
                 self.at += 1;
@@ -116,16 +139,23 @@ impl Scan<'_> {
                 *self.run() = 0;
                 self.at += 1;
             }
-            b'~' | b'!' | b'@' | b'#' | b'$' | b'%' | b'^' | b'&' | b'*' | b'-' | b'+' | b'='
-            | b'|' | b':' | b'.' | b'<' | b'>' | b'/' | b'?' => {
+            b'~' | b'!' | b'@' | b'$' | b'%' | b'^' | b'&' | b'*' | b'-' | b'+' | b'=' | b'|'
+            | b':' | b'.' | b'<' | b'>' | b'/' | b'?' => {
                 self.operators(1);
                 self.previous_was_equals = byte == b'=';
                 self.at += 1;
             }
             b'\\' => return None,
-            _ => self.word()?,
+            _ => self.word(after_braces)?,
         }
         Some(())
+    }
+
+    /// Restarts the run of the current group when the token read follows braces.
+    fn restart_run_if(&mut self, after_braces: bool) {
+        if after_braces {
+            *self.run() = 0;
+        }
     }
 
     fn run(&mut self) -> &mut usize {
@@ -229,8 +259,9 @@ impl Scan<'_> {
     }
 
     /// A name or keyword (non-ASCII letters included), or the prefix of a raw string,
-    /// byte string or C string.
-    fn word(&mut self) -> Option<()> {
+    /// byte string or C string. After braces, anything but `else` and `as` (which continue
+    /// an expression) starts anew, literals too.
+    fn word(&mut self, after_braces: bool) -> Option<()> {
         let start = self.at;
         self.name_bytes();
         if self.at == start {
@@ -238,6 +269,7 @@ impl Scan<'_> {
             return None;
         }
         let word = &self.bytes[start..self.at];
+        self.restart_run_if(after_braces && word != b"else" && word != b"as");
         match (word, self.peek(0)) {
             (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
                 if word == b"r"
@@ -363,6 +395,17 @@ mod tests {
         assert_eq!(bound("if a { } else if b { }").max_run, 3);
         // `r#as` is a name, not the keyword.
         assert_eq!(bound("r#as r#if").max_run, 0);
+    }
+
+    #[test]
+    fn runs_restart_where_the_token_check_restarts_them() {
+        let items = "impl a::B for C {} impl d::E for F {} #[x] impl g::H for I {}";
+        assert_eq!(bound(items).max_run, 4);
+        // An `else if` chain, a method call or an operator after braces continues the run.
+        assert_eq!(bound("if a::b {} else if c::d {} else {}").max_run, 8);
+        assert_eq!(bound("x::y = {} .m() + {} as u8").max_run, 6);
+        // A comment after braces may hide what follows: the run goes on.
+        assert_eq!(bound("impl a::B {} /* c */ impl d::E {}").max_run, 8);
     }
 
     #[test]

@@ -130,18 +130,45 @@ pub fn rewrite_for_edition(tokens: TokenStream, edition: Edition, text: &str) ->
     rewrite_stream(tokens, edition, false)
 }
 
-/// Whether the text has a word the rewrite acts on (a substring test, so it may say yes
-/// for a word inside a longer name or a comment; never no for a file the rewrite changes):
+/// Whether the text has a word the rewrite acts on, standing alone (a text test, so it may
+/// say yes for a word in a comment or a string; never no for a file the rewrite changes):
 /// `Fn`, `FnMut`, `FnOnce` in both editions; in 2015 also `async`, `await`, `try`, `dyn`
 /// and `trait` (anonymous parameters are only rewritten inside a trait). Rebuilding the
-/// token stream copies every token.
+/// token stream copies every token, and generated 2018 crates (`windows`) name thousands
+/// of items `..Fn..` without ever writing the trait.
 fn needs_rewrite(text: &str, edition: Edition) -> bool {
     let words: &[&str] = if edition == Edition::E2015 {
         &["Fn", "async", "await", "try", "dyn", "trait"]
     } else {
         &["Fn"]
     };
-    words.iter().any(|word| text.contains(word))
+    words.iter().any(|word| has_word(text, word))
+}
+
+/// Whether `word` occurs in `text` with no identifier character on either side (`Fn` also
+/// as the start of `FnMut` and `FnOnce`). Only ASCII counts as an identifier character
+/// here, so a word next to a non-ASCII letter is found too: the test may say yes wrongly,
+/// never no.
+fn has_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(word).any(|(start, _)| {
+        if start > 0 && is_ascii_identifier_byte(bytes[start - 1]) {
+            return false;
+        }
+        let mut rest = &bytes[start + word.len()..];
+        if word == "Fn" {
+            rest = rest
+                .strip_prefix(b"Mut")
+                .or_else(|| rest.strip_prefix(b"Once"))
+                .unwrap_or(rest);
+        }
+        rest.first()
+            .is_none_or(|next| !is_ascii_identifier_byte(*next))
+    })
+}
+
+fn is_ascii_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> TokenStream {
@@ -376,6 +403,24 @@ mod tests {
             let rewritten = rewritten(text, Edition::E2015);
             assert!(syn::parse_file(&rewritten).is_ok(), "{text}\n→ {rewritten}");
         }
+    }
+
+    #[test]
+    fn only_files_that_write_the_words_are_rewritten() {
+        assert!(!needs_rewrite(
+            "fn GetFnPtr() {} struct PFnOnce;",
+            Edition::E2018
+        ));
+        assert!(needs_rewrite("fn f(g: Box<Fn(u8)>) {}", Edition::E2018));
+        assert!(needs_rewrite("fn f(g: &FnMut()) {}", Edition::E2018));
+        assert!(needs_rewrite("Fn", Edition::E2018));
+        assert!(needs_rewrite("fn f(g: &éFn()) {}", Edition::E2018));
+        assert!(!needs_rewrite(
+            "fn retry() { let trait_name = 1; }",
+            Edition::E2015
+        ));
+        assert!(needs_rewrite("fn f() { let r#try = 1; }", Edition::E2015));
+        assert!(needs_rewrite("fn f() { async {} }", Edition::E2015));
     }
 
     #[test]
