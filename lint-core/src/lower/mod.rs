@@ -187,6 +187,28 @@ pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
     )
 }
 
+/// For the test suite: whether the text test that lets lowering skip the edition rewrite
+/// is right for `text` in `edition` (`Ok`): when it says the file needs no rewrite, the
+/// rewrite must leave the tokens as they are. `None` when the text does not tokenize.
+#[doc(hidden)]
+pub fn edition_rewrite_test_holds(
+    text: &str,
+    edition: crate::source::Edition,
+) -> Option<Result<(), String>> {
+    let tokens: TokenStream = text.parse().ok()?;
+    if tokens::needs_rewrite(text, edition) {
+        return Some(Ok(()));
+    }
+    let rewritten = tokens::rewrite_stream(tokens.clone(), edition, false).to_string();
+    Some(if rewritten == tokens.to_string() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the rewrite changes a file the text test turned away ({edition:?})"
+        ))
+    })
+}
+
 /// For the test suite: whether lowering `text` gives the same facts with its unread parts
 /// blanked ([`unread_text`]) as without (`Ok`), or what differs. `None` when the text
 /// does not parse as it is.

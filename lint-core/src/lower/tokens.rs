@@ -130,40 +130,77 @@ pub fn rewrite_for_edition(tokens: TokenStream, edition: Edition, text: &str) ->
     rewrite_stream(tokens, edition, false)
 }
 
-/// Whether the text has a word the rewrite acts on, standing alone (a text test, so it may
-/// say yes for a word in a comment or a string; never no for a file the rewrite changes):
-/// `Fn`, `FnMut`, `FnOnce` in both editions; in 2015 also `async`, `await`, `try`, `dyn`
-/// and `trait` (anonymous parameters are only rewritten inside a trait). Rebuilding the
-/// token stream copies every token, and generated 2018 crates (`windows`) name thousands
-/// of items `..Fn..` without ever writing the trait.
-fn needs_rewrite(text: &str, edition: Edition) -> bool {
+/// Whether the text may hold what the rewrite acts on (a text test, so it may say yes for
+/// a comment or a string; never no for a file the rewrite changes): `Fn`, `FnMut` or
+/// `FnOnce` where a bare trait object can be (see [`may_write_bare_fn_trait`]) in both
+/// editions; in 2015 also the words `async`, `await`, `try`, `dyn` and `trait` standing
+/// alone (anonymous parameters are only rewritten inside a trait). Rebuilding the token
+/// stream copies every token, and generated 2018 crates (`windows`) write `F: FnOnce(..)`
+/// bounds and name thousands of items `..Fn..` without one bare trait object.
+pub(super) fn needs_rewrite(text: &str, edition: Edition) -> bool {
     let words: &[&str] = if edition == Edition::E2015 {
-        &["Fn", "async", "await", "try", "dyn", "trait"]
+        &["async", "await", "try", "dyn", "trait"]
     } else {
-        &["Fn"]
+        &[]
     };
-    words.iter().any(|word| has_word(text, word))
+    may_write_bare_fn_trait(text) || words.iter().any(|word| has_word(text, word))
 }
 
-/// Whether `word` occurs in `text` with no identifier character on either side (`Fn` also
-/// as the start of `FnMut` and `FnOnce`). Only ASCII counts as an identifier character
-/// here, so a word next to a non-ASCII letter is found too: the test may say yes wrongly,
-/// never no.
+/// Whether `word` occurs in `text` with no identifier character on either side. Only ASCII
+/// counts as an identifier character here, so a word next to a non-ASCII letter is found
+/// too: the test may say yes wrongly, never no.
 fn has_word(text: &str, word: &str) -> bool {
     let bytes = text.as_bytes();
     text.match_indices(word).any(|(start, _)| {
+        let end = start + word.len();
+        (start == 0 || !is_ascii_identifier_byte(bytes[start - 1]))
+            && bytes
+                .get(end)
+                .is_none_or(|next| !is_ascii_identifier_byte(*next))
+    })
+}
+
+/// Whether `Fn`, `FnMut` or `FnOnce` stands alone somewhere with a `(` after it and, before
+/// it, what `is_bare_fn_trait` accepts (`<`, `&`, `,`, `=` or `mut`). A comment or a
+/// non-ASCII character on either side (Rust counts some as whitespace) makes it say yes.
+fn may_write_bare_fn_trait(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices("Fn").any(|(start, _)| {
         if start > 0 && is_ascii_identifier_byte(bytes[start - 1]) {
             return false;
         }
-        let mut rest = &bytes[start + word.len()..];
-        if word == "Fn" {
-            rest = rest
-                .strip_prefix(b"Mut")
-                .or_else(|| rest.strip_prefix(b"Once"))
-                .unwrap_or(rest);
+        let after_fn = &bytes[start + 2..];
+        let rest = after_fn
+            .strip_prefix(b"Mut")
+            .or_else(|| after_fn.strip_prefix(b"Once"))
+            .unwrap_or(after_fn);
+        if rest
+            .first()
+            .is_some_and(|next| is_ascii_identifier_byte(*next))
+        {
+            return false;
         }
-        rest.first()
-            .is_none_or(|next| !is_ascii_identifier_byte(*next))
+        let next = rest.trim_ascii_start().first();
+        if !matches!(next, Some(b'(' | b'/' | 0x80..)) {
+            return false;
+        }
+        let before = bytes[..start].trim_ascii_end();
+        let crossed_line = bytes[before.len()..start].contains(&b'\n');
+        let line = &before[before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |at| at + 1)..];
+        if crossed_line && line.windows(2).any(|pair| pair == b"//") {
+            // The line before may end in a comment: what comes before `Fn` is unknown.
+            return true;
+        }
+        match before.last() {
+            Some(b'<' | b'&' | b',' | b'=' | b'/' | 0x80..) => true,
+            _ => {
+                before.ends_with(b"mut")
+                    && (before.len() == 3 || !is_ascii_identifier_byte(before[before.len() - 4]))
+            }
+        }
     })
 }
 
@@ -171,7 +208,7 @@ fn is_ascii_identifier_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
-fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> TokenStream {
+pub(super) fn rewrite_stream(tokens: TokenStream, edition: Edition, in_trait: bool) -> TokenStream {
     let input: Vec<TokenTree> = tokens.into_iter().collect();
     let mut output: Vec<TokenTree> = Vec::with_capacity(input.len());
     let mut trait_body_next = false;
@@ -406,21 +443,53 @@ mod tests {
     }
 
     #[test]
-    fn only_files_that_write_the_words_are_rewritten() {
-        assert!(!needs_rewrite(
+    fn only_files_that_may_write_the_words_are_rewritten() {
+        let bare = [
+            "fn f(g: Box<Fn(u8)>) {}",
+            "fn f(g: &FnMut()) {}",
+            "fn f(g: &mut FnOnce()) {}",
+            "fn f(g: HashMap<u8, Fn(u8) + Send>) {}",
+            "type A = Fn(u8);",
+            "fn f(g: Box</* c */ Fn(u8)>) {}",
+            "fn f(g: Box<Fn /* c */ (u8)>) {}",
+            "fn f(g: Box< // c\n Fn(u8)>) {}",
+        ];
+        for text in bare {
+            assert!(needs_rewrite(text, Edition::E2018), "{text}");
+        }
+        let not_bare = [
             "fn GetFnPtr() {} struct PFnOnce;",
-            Edition::E2018
-        ));
-        assert!(needs_rewrite("fn f(g: Box<Fn(u8)>) {}", Edition::E2018));
-        assert!(needs_rewrite("fn f(g: &FnMut()) {}", Edition::E2018));
-        assert!(needs_rewrite("Fn", Edition::E2018));
-        assert!(needs_rewrite("fn f(g: &éFn()) {}", Edition::E2018));
+            "fn f<F: FnOnce(u8)>(f: F) {}",
+            "fn f(f: impl Fn(u8), g: Box<dyn FnMut()>) {}",
+            "fn f(g: &'a Fn) {}",
+            "fn f(g: Box<FnMutex>) {}",
+            "fn f(g: &promut Fn(u8)) {}",
+        ];
+        for text in not_bare {
+            assert!(!needs_rewrite(text, Edition::E2018), "{text}");
+        }
         assert!(!needs_rewrite(
             "fn retry() { let trait_name = 1; }",
             Edition::E2015
         ));
         assert!(needs_rewrite("fn f() { let r#try = 1; }", Edition::E2015));
         assert!(needs_rewrite("fn f() { async {} }", Edition::E2015));
+    }
+
+    /// Every file the text test turns away is one the rewrite leaves as it is.
+    #[test]
+    fn files_not_rewritten_are_the_rewrites_fixed_points() {
+        let texts = [
+            "fn f<F: FnOnce(u8)>(f: F) {} fn g(f: impl Fn(u8)) {}",
+            "struct S { f: Box<dyn FnMut()> } fn GetFnPtr() {}",
+            "fn f(g: &'a Fn) {}",
+        ];
+        for text in texts {
+            assert!(!needs_rewrite(text, Edition::E2018), "{text}");
+            let tokens: TokenStream = text.parse().unwrap();
+            let rewritten = rewrite_stream(tokens.clone(), Edition::E2018, false);
+            assert_eq!(rewritten.to_string(), tokens.to_string(), "{text}");
+        }
     }
 
     #[test]

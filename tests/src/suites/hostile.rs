@@ -114,6 +114,25 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
     );
 }
 
+/// Lowering rewrites edition 2015 and 2018 files for syn only when a text test finds what
+/// the rewrite acts on: every file it turns away must be one the rewrite leaves as it is.
+/// Checked in both editions on every fixture and every source file of the project.
+#[test]
+fn files_the_edition_test_turns_away_need_no_rewrite() {
+    let files = project_rust_files();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        for edition in [lint_core::Edition::E2015, lint_core::Edition::E2018] {
+            if let Some(holds) = lint_core::lower::edition_rewrite_test_holds(&text, edition) {
+                checked += 1;
+                assert!(holds.is_ok(), "{}: {}", file.display(), holds.unwrap_err());
+            }
+        }
+    }
+    assert!(checked > 400, "checked only {checked} files");
+}
+
 /// Lowering blanks what it never reads (doc comments, `const`/`static` initializers,
 /// `enum` variants, `extern` blocks) before parsing: the facts must be exactly those of the
 /// text as written, on every fixture and every source file of the project.
