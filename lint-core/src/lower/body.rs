@@ -54,6 +54,36 @@ fn is_constant_data(expr: &syn::Expr) -> bool {
     }
 }
 
+/// A `fn` item met inside a function body. One written in the body itself is known by its
+/// address in the syntax tree, which outlives the lowering of the body, and is found again
+/// with [`nested_fns_in`]; copying it (its whole body) cost a percent of a run, and
+/// generated code nests dozens of functions in one. One written in a macro call's
+/// arguments, which the lowerer parsed itself and drops once lowered, is copied.
+pub enum NestedFn {
+    InBody(usize),
+    InMacro(Box<syn::ItemFn>),
+}
+
+impl NestedFn {
+    fn address(item_fn: &syn::ItemFn) -> usize {
+        std::ptr::from_ref(item_fn) as usize
+    }
+}
+
+/// The `fn` items written in `block` (outside macro calls, and not inside another of them),
+/// by address: those [`NestedFn::InBody`] names.
+pub fn nested_fns_in(block: &syn::Block) -> crate::hash::HashMap<usize, &syn::ItemFn> {
+    struct Collect<'ast>(crate::hash::HashMap<usize, &'ast syn::ItemFn>);
+    impl<'ast> syn::visit::Visit<'ast> for Collect<'ast> {
+        fn visit_item_fn(&mut self, item_fn: &'ast syn::ItemFn) {
+            self.0.insert(NestedFn::address(item_fn), item_fn);
+        }
+    }
+    let mut collect = Collect(Default::default());
+    syn::visit::Visit::visit_block(&mut collect, block);
+    collect.0
+}
+
 /// Lowers the expressions of one function body, bounding how deep it follows nesting.
 pub struct BodyLowerer<'c, 'a> {
     pub context: &'c SpanContext<'a>,
@@ -62,8 +92,11 @@ pub struct BodyLowerer<'c, 'a> {
     pub too_deep: Option<ParseFailure>,
     /// `use` items met inside the body, for the function's block scope.
     pub nested_uses: Vec<syn::ItemUse>,
-    /// `fn` items met inside the body; lowered as functions of their own.
-    pub nested_fns: Vec<syn::ItemFn>,
+    /// `fn` items met inside the body, in the order met; lowered as functions of their own.
+    pub nested_fns: Vec<NestedFn>,
+    /// How many macro calls whose arguments this lowerer parsed itself it is inside: syntax
+    /// there lives only while it is lowered.
+    in_parsed_macro: usize,
     /// Spans of range and array expressions (see [`crate::model::FileFacts::collection_literals`]).
     pub collection_literals: Vec<(Span, CollectionLiteral)>,
     /// Integer literals and their values (see [`crate::model::FileFacts::integer_literals`]).
@@ -80,6 +113,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             too_deep: None,
             nested_uses: Vec::new(),
             nested_fns: Vec::new(),
+            in_parsed_macro: 0,
             collection_literals: Vec::new(),
             integer_literals: Vec::new(),
             in_test: false,
@@ -88,6 +122,14 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
 
     fn span(&self, span: proc_macro2::Span) -> Span {
         self.context.convert(span)
+    }
+
+    /// A macro call's lowering, which may parse its arguments (see [`NestedFn`]).
+    fn in_macro<T>(&mut self, lower: impl FnOnce(&mut Self) -> T) -> T {
+        self.in_parsed_macro += 1;
+        let lowered = lower(self);
+        self.in_parsed_macro -= 1;
+        lowered
     }
 
     /// The span of a syn expression, in the project's terms.
@@ -126,10 +168,16 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(token_spans::path_span(&stmt_macro.mac.path))
                     .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
-                let kind = match macros::lower_select(self, &stmt_macro.mac) {
-                    Some(select) => select,
-                    None => ExprKind::Macro(Box::new(macros::lower_macro(self, &stmt_macro.mac))),
-                };
+                let kind =
+                    self.in_macro(
+                        |lowerer| match macros::lower_select(lowerer, &stmt_macro.mac) {
+                            Some(select) => select,
+                            None => ExprKind::Macro(Box::new(macros::lower_macro(
+                                lowerer,
+                                &stmt_macro.mac,
+                            ))),
+                        },
+                    );
                 Some(Stmt::Expr {
                     expr: Expr { kind, span },
                     semi: stmt_macro.semi_token.is_some(),
@@ -138,7 +186,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             syn::Stmt::Item(item) => {
                 match item {
                     syn::Item::Use(item_use) => self.nested_uses.push(item_use.clone()),
-                    syn::Item::Fn(item_fn) => self.nested_fns.push(item_fn.clone()),
+                    syn::Item::Fn(item_fn) if self.in_parsed_macro == 0 => self
+                        .nested_fns
+                        .push(NestedFn::InBody(NestedFn::address(item_fn))),
+                    syn::Item::Fn(item_fn) => self
+                        .nested_fns
+                        .push(NestedFn::InMacro(Box::new(item_fn.clone()))),
                     _ => {}
                 }
                 None
@@ -353,10 +406,16 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(token_spans::path_span(&macro_expr.mac.path))
                     .to(self.span(macros::delimiter_close(&macro_expr.mac)));
-                let kind = match macros::lower_select(self, &macro_expr.mac) {
-                    Some(select) => select,
-                    None => ExprKind::Macro(Box::new(macros::lower_macro(self, &macro_expr.mac))),
-                };
+                let kind =
+                    self.in_macro(
+                        |lowerer| match macros::lower_select(lowerer, &macro_expr.mac) {
+                            Some(select) => select,
+                            None => ExprKind::Macro(Box::new(macros::lower_macro(
+                                lowerer,
+                                &macro_expr.mac,
+                            ))),
+                        },
+                    );
                 (kind, span)
             }
             E::Match(match_expr) => {

@@ -5,7 +5,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 
 use super::SpanContext;
-use super::body::BodyLowerer;
+use super::body::{BodyLowerer, NestedFn, nested_fns_in};
 use super::syntax::{path_ref, type_ref};
 use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
@@ -430,10 +430,28 @@ impl ItemWalker<'_, '_, '_> {
         self.facts
             .integer_literals
             .append(&mut lowerer.integer_literals);
-        let scope = if lowerer.nested_uses.is_empty() && lowerer.nested_fns.is_empty() {
+        let in_body = if lowerer
+            .nested_fns
+            .iter()
+            .any(|nested| matches!(nested, NestedFn::InBody(_)))
+        {
+            nested_fns_in(block)
+        } else {
+            Default::default()
+        };
+        let nested_fns: Vec<&syn::ItemFn> = lowerer
+            .nested_fns
+            .iter()
+            .filter_map(|nested| match nested {
+                NestedFn::InBody(address) => in_body.get(address).copied(),
+                NestedFn::InMacro(item_fn) => Some(&**item_fn),
+            })
+            .collect();
+        debug_assert_eq!(nested_fns.len(), lowerer.nested_fns.len());
+        let scope = if lowerer.nested_uses.is_empty() && nested_fns.is_empty() {
             at.scope
         } else {
-            self.block_scope(at, &lowerer.nested_uses, &lowerer.nested_fns)
+            self.block_scope(at, &lowerer.nested_uses, &nested_fns)
         };
         let receiver = sig.receiver().map(receiver_kind);
         let params = sig
@@ -484,7 +502,7 @@ impl ItemWalker<'_, '_, '_> {
             scope,
             ..at.clone()
         };
-        for nested in &lowerer.nested_fns {
+        for nested in nested_fns {
             self.function(
                 &nested.attrs,
                 &nested.sig,
@@ -501,7 +519,7 @@ impl ItemWalker<'_, '_, '_> {
         &mut self,
         at: &ItemContext,
         uses: &[syn::ItemUse],
-        fns: &[syn::ItemFn],
+        fns: &[&syn::ItemFn],
     ) -> ScopeId {
         let scope = ScopeId(self.facts.scopes.len() as u32);
         let mut imports = Vec::new();

@@ -457,6 +457,41 @@ mod tests {
     }
 
     #[test]
+    fn nested_fns_are_functions_of_their_own_in_the_order_written() {
+        let facts = lower(
+            "fn outer() {\n\
+             \x20   fn first() { fn deepest() {} }\n\
+             \x20   if true { fn second() {} }\n\
+             \x20   vec![{ fn in_macro() {} 1 }];\n\
+             \x20   let f = || { fn in_closure() {} };\n\
+             }\n",
+        );
+        assert!(facts.parse_failure.is_none());
+        let names: Vec<&str> = facts.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "outer",
+                "first",
+                "deepest",
+                "second",
+                "in_macro",
+                "in_closure"
+            ]
+        );
+        // The body's own fns name the block scope that resolves paths in `outer` (sorted).
+        let outer_scope = &facts.scopes[facts.functions[0].scope.0 as usize];
+        assert_eq!(
+            outer_scope
+                .item_names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>(),
+            ["first", "in_closure", "in_macro", "second"]
+        );
+    }
+
+    #[test]
     fn statics_and_constants_keep_their_names_and_types() {
         let facts = lower(
             "const LIMIT: usize = 4 * 16;\n\
