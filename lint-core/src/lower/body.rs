@@ -124,12 +124,17 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         self.context.convert(span)
     }
 
-    /// A macro call's lowering, which may parse its arguments (see [`NestedFn`]).
-    fn in_macro<T>(&mut self, lower: impl FnOnce(&mut Self) -> T) -> T {
+    /// A macro call in statement or expression position: a `select!` as its branches, any
+    /// other as a macro call with the arguments it is known to take. Both may parse the
+    /// arguments (see [`NestedFn`]).
+    fn macro_call(&mut self, mac: &syn::Macro) -> ExprKind {
         self.in_parsed_macro += 1;
-        let lowered = lower(self);
+        let kind = match macros::lower_select(self, mac) {
+            Some(select) => select,
+            None => ExprKind::Macro(Box::new(macros::lower_macro(self, mac))),
+        };
         self.in_parsed_macro -= 1;
-        lowered
+        kind
     }
 
     /// The span of a syn expression, in the project's terms.
@@ -168,16 +173,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(token_spans::path_span(&stmt_macro.mac.path))
                     .to(self.span(macros::delimiter_close(&stmt_macro.mac)));
-                let kind =
-                    self.in_macro(
-                        |lowerer| match macros::lower_select(lowerer, &stmt_macro.mac) {
-                            Some(select) => select,
-                            None => ExprKind::Macro(Box::new(macros::lower_macro(
-                                lowerer,
-                                &stmt_macro.mac,
-                            ))),
-                        },
-                    );
+                let kind = self.macro_call(&stmt_macro.mac);
                 Some(Stmt::Expr {
                     expr: Expr { kind, span },
                     semi: stmt_macro.semi_token.is_some(),
@@ -406,16 +402,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let span = self
                     .span(token_spans::path_span(&macro_expr.mac.path))
                     .to(self.span(macros::delimiter_close(&macro_expr.mac)));
-                let kind =
-                    self.in_macro(
-                        |lowerer| match macros::lower_select(lowerer, &macro_expr.mac) {
-                            Some(select) => select,
-                            None => ExprKind::Macro(Box::new(macros::lower_macro(
-                                lowerer,
-                                &macro_expr.mac,
-                            ))),
-                        },
-                    );
+                let kind = self.macro_call(&macro_expr.mac);
                 (kind, span)
             }
             E::Match(match_expr) => {
