@@ -198,22 +198,47 @@ const GUARD_TYPES: &[(&str, Mode)] = &[
 /// The lock behind a receiver whose type is unknown but that is `.lock()`ed.
 pub const UNKNOWN_MUTEX: LockType = lock(Mutex, LockFlavor::Unknown, "Mutex");
 
+/// Another crate's (or this crate's own) type named like a lock, for example a type alias
+/// of `lock_api::Mutex`: a lock whose flavor is unknown, by the last segment of its path.
+const LOCKS_BY_NAME: &[(&str, LockType)] = &[
+    ("Mutex", UNKNOWN_MUTEX),
+    ("FairMutex", UNKNOWN_MUTEX),
+    ("SpinMutex", UNKNOWN_MUTEX),
+    ("RwLock", lock(RwLock, LockFlavor::Unknown, "RwLock")),
+    (
+        "ReentrantMutex",
+        lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"),
+    ),
+    (
+        "ReentrantLock",
+        lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"),
+    ),
+];
+
 /// A canonical type path (`std::sync::Mutex`) as a lock type. A bare `Mutex` or `RwLock`
 /// that resolved to nothing known is a lock of unknown flavor.
 pub fn lock_type_at(canonical: &str) -> Option<LockType> {
     if let Some((_, lock_type)) = KNOWN_LOCKS.iter().find(|(path, _)| *path == canonical) {
         return Some(*lock_type);
     }
-    // Another crate's (or this crate's own) type named like a lock, for example a type
-    // alias of `lock_api::Mutex`: a lock whose flavor is unknown.
-    match canonical.rsplit("::").next().unwrap_or(canonical) {
-        "Mutex" | "FairMutex" | "SpinMutex" => Some(UNKNOWN_MUTEX),
-        "RwLock" => Some(lock(RwLock, LockFlavor::Unknown, "RwLock")),
-        "ReentrantMutex" | "ReentrantLock" => {
-            Some(lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"))
-        }
-        _ => None,
-    }
+    let name = last_segment(canonical);
+    LOCKS_BY_NAME
+        .iter()
+        .find(|(lock_name, _)| *lock_name == name)
+        .map(|(_, lock_type)| *lock_type)
+}
+
+/// The last segment of every path [`lock_type_at`] takes for a lock (`Mutex`, `DashMap`,
+/// ...): a path whose last segment is none of these is no lock type.
+pub fn lock_type_names() -> impl Iterator<Item = &'static str> {
+    KNOWN_LOCKS
+        .iter()
+        .chain(LOCKS_BY_NAME)
+        .map(|(path, _)| last_segment(path))
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// `Arc<Mutex<T>>` → `Mutex<T>`; references are peeled too.

@@ -12,6 +12,7 @@ pub mod graph;
 pub mod guards;
 pub mod identity;
 pub mod instantiate;
+pub mod lock_names;
 pub mod same_class;
 pub mod summaries;
 
@@ -183,12 +184,18 @@ pub fn analyze_locks<'a>(
         call_sites,
     );
     let identity_of = same_lock_of(std::sync::Arc::new(shared_locks.canonical.clone()));
-    // Only functions declared to return a guard (or a struct holding one) need this
-    // pre-pass.
+    // Only functions declared to return a lock need this pre-pass; a return type that names
+    // nothing that may stand for a lock is not resolved.
+    let lock_names = lock_names::LockNames::of(files);
     let returned_locks: HashMap<FunctionRef, ReturnedLock> = functions
         .par_iter()
         .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-        .filter(|(_, function)| function.return_type.is_some())
+        .filter(|(_, function)| {
+            function
+                .return_type
+                .as_ref()
+                .is_some_and(|ty| lock_names.may_name_lock(ty))
+        })
         .filter_map(|(function_ref, function)| {
             returned_lock(&identity_of(*function_ref, function), function)
                 .map(|lock| (*function_ref, lock))
@@ -196,6 +203,7 @@ pub fn analyze_locks<'a>(
         .collect();
     let guard_structs = structs_holding_guards(files);
     let guard_aliases = aliases_of_guards(files);
+    // Only functions declared to return a guard (or a struct holding one) need this one.
     let returned: HashMap<FunctionRef, ReturnedGuard> = functions
         .par_iter()
         .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
