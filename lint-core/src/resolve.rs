@@ -78,6 +78,9 @@ type ModuleScopes = Vec<(usize, ScopeId)>;
 /// modules and for `crate::` paths).
 pub struct Resolver<'a> {
     files: &'a [FileFacts],
+    /// Tells this resolver's answers apart from another's in caches that outlive neither
+    /// (see [`Resolver::id`]).
+    id: u64,
     /// (crate, module path) → the scopes that make up that module.
     modules: HashMap<ModuleKey<'a>, ModuleScopes>,
     /// By file and scope: the named imports by the name they bind (the first one written
@@ -127,8 +130,10 @@ impl<'a> Resolver<'a> {
             .par_iter()
             .map(|facts| facts.scopes.iter().map(named_import_map).collect())
             .collect();
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut resolver = Resolver {
             files,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             modules,
             named_imports,
             glob_bases: Vec::new(),
@@ -240,6 +245,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves `path` as written in `scope` of file `file_index`.
+    /// A number no other resolver of this process has: a cache of answers keyed by it
+    /// never gives one program's answer to another (file indices and scopes repeat).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     pub fn resolve(&self, file_index: usize, scope: ScopeId, path: &PathRef) -> Resolved {
         self.resolve_with_hops(file_index, scope, &path.segments, path.global(), 0)
     }

@@ -322,12 +322,19 @@ pub fn blocking_await_of(type_path: &str) -> Option<&'static BlockingMethod> {
 /// Whether some type has a blocking method of this name: the guard walk records these
 /// calls, and the blocking analysis looks at their receivers' types.
 pub fn is_blocking_method_name(method: &str) -> bool {
-    !method.is_empty()
-        && (BLOCKING_METHODS.iter().any(|entry| entry.method == method)
-            || BLOCKING_ANY_RECEIVER
+    /// The names of the three tables, looked up once per method call of every body: a set,
+    /// not a scan of some hundred entries.
+    static NAMES: std::sync::LazyLock<crate::hash::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            BLOCKING_METHODS
                 .iter()
-                .any(|(name, _)| *name == method)
-            || HTTP_BUILDER_SENDS.contains(&method))
+                .map(|entry| entry.method)
+                .chain(BLOCKING_ANY_RECEIVER.iter().map(|(name, _)| *name))
+                .chain(HTTP_BUILDER_SENDS.iter().copied())
+                .filter(|name| !name.is_empty())
+                .collect()
+        });
+    NAMES.contains(method)
 }
 
 /// Methods that block whatever the receiver (a trait's only method of that name).
