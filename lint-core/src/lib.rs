@@ -14,6 +14,7 @@ pub mod knowledge;
 pub mod lock_graph;
 pub mod lower;
 pub mod model;
+pub mod paths;
 pub mod resolve;
 pub mod rules;
 pub mod runtime;

@@ -120,7 +120,7 @@ fn graph_of(program: &Program<'_>) -> LockGraph {
 fn lock_class(key: &ClassKey, lock_type: Option<LockType>, is_gate: bool) -> LockClass {
     let (owner, field, kind) = match key {
         ClassKey::Field { owner, field } => (
-            Some(owner.rsplit("::").next().unwrap_or(owner).to_string()),
+            Some(crate::paths::last_segment(owner).to_string()),
             Some(field.clone()),
             "field",
         ),

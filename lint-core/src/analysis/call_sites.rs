@@ -574,7 +574,7 @@ impl Collector<'_, '_> {
         let items = self.typing.types.items;
         let canonical = resolved.display();
         let found = items.functions_at(&canonical);
-        if let Some((owner, method)) = canonical.rsplit_once("::")
+        if let Some((owner, method)) = crate::paths::split_last(&canonical)
             && items.trait_at(owner).is_some()
             && let Some(first) = args.first()
         {

@@ -4,6 +4,7 @@
 
 use crate::knowledge::wrappers;
 use crate::model::{FileFacts, GenericParam, PathRef, ScopeId, TypeRef};
+use crate::paths::last_segment;
 use crate::resolve::Resolver;
 
 use super::items::{ItemIndex, type_alias_def};
@@ -95,10 +96,6 @@ impl Ty {
             _ => &[],
         }
     }
-}
-
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// Where a type was written: the file and scope its paths resolve in, what `Self` means

@@ -446,7 +446,7 @@ impl<'p> Typing<'p> {
                 lock_type_at(path).is_some()
                     || self.types.items.struct_at(path).is_some()
                     || is_standard_type(path)
-                    || path.contains("::")
+                    || crate::paths::is_qualified(path)
             }
             Ty::Unknown | Ty::Bounds(_) => false,
             _ => true,
@@ -649,7 +649,7 @@ fn map_key_type(collection: &Ty) -> Option<Ty> {
 }
 
 fn is_map(path: &str) -> bool {
-    indexed_shape(path.rsplit("::").next().unwrap_or(path)) == Some(Shape::Map)
+    indexed_shape(crate::paths::last_segment(path)) == Some(Shape::Map)
 }
 
 /// The element type of a collection: `T` of `Vec<T>`, `[T; N]`, `VecDeque<T>`; `V` of
@@ -657,7 +657,7 @@ fn is_map(path: &str) -> bool {
 pub fn element_type(collection: &Ty) -> Option<Ty> {
     match collection.peel_wrappers() {
         Ty::Slice(element) => Some((**element).clone()),
-        Ty::Path { path, args } => match indexed_shape(path.rsplit("::").next().unwrap_or(path))? {
+        Ty::Path { path, args } => match indexed_shape(crate::paths::last_segment(path))? {
             Shape::Sequence => args.first().cloned(),
             Shape::Map => args.get(1).cloned(),
         },
@@ -670,7 +670,7 @@ pub fn element_type(collection: &Ty) -> Option<Ty> {
 fn success_type(ty: Ty) -> Ty {
     match &ty {
         Ty::Path { path, args }
-            if is_fallible(path.rsplit("::").next().unwrap_or(path)) && !args.is_empty() =>
+            if is_fallible(crate::paths::last_segment(path)) && !args.is_empty() =>
         {
             args[0].clone()
         }

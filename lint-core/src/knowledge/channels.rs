@@ -15,7 +15,7 @@ impl UnboundedConstructor {
         let call = self.bounded_replacement;
         let name_end = call.find('(').unwrap_or(call.len());
         let name = &call[..name_end];
-        name.rsplit("::").next().unwrap_or(name)
+        crate::paths::last_segment(name)
     }
 
     /// The bounded constructor's argument as a placeholder (`/* capacity */`).

@@ -4,6 +4,7 @@
 
 use super::wrappers;
 use crate::model::TypeRef;
+use crate::paths::last_segment;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LockKind {
@@ -237,10 +238,6 @@ pub fn lock_type_names() -> impl Iterator<Item = &'static str> {
         .map(|(path, _)| last_segment(path))
 }
 
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
-}
-
 /// `Arc<Mutex<T>>` → `Mutex<T>`; references are peeled too.
 pub fn peel_wrappers(ty: &TypeRef) -> &TypeRef {
     let mut current = ty.peel_refs();
@@ -256,7 +253,7 @@ pub fn peel_wrappers(ty: &TypeRef) -> &TypeRef {
 /// The lock a guard type (canonical path) belongs to and how it holds it:
 /// `std::sync::MutexGuard` is an exclusive guard of a `std::sync::Mutex`.
 pub fn guard_lock_type(canonical: &str) -> Option<(LockType, Mode)> {
-    let (prefix, name) = canonical.rsplit_once("::").unwrap_or(("", canonical));
+    let (prefix, name) = crate::paths::split_last(canonical).unwrap_or(("", canonical));
     let (_, mode) = GUARD_TYPES.iter().find(|(guard, _)| *guard == name)?;
     let kind_name = if name.contains("RwLock") {
         "RwLock"

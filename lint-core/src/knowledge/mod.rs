@@ -133,6 +133,6 @@ impl Knowledge {
             || self
                 .extra_blocking
                 .iter()
-                .any(|extra| extra.rsplit("::").next() == Some(method))
+                .any(|extra| crate::paths::last_segment(extra) == method)
     }
 }

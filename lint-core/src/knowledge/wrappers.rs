@@ -62,6 +62,6 @@ pub fn is_standard_crate(name: &str) -> bool {
 
 /// Types of the standard library (and primitives and prelude names) that are not locks.
 pub fn is_standard_type(canonical: &str) -> bool {
-    let root = canonical.split("::").next().unwrap_or(canonical);
+    let root = crate::paths::first_segment(canonical);
     is_standard_crate(root) || PRELUDE_TYPES.contains(&canonical)
 }

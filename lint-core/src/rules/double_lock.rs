@@ -296,5 +296,5 @@ fn add_other_sites(mut diagnostic: Diagnostic, group: &[&DoubleLock], name: &str
 
 /// `crate::pool::Lease` → `Lease`.
 fn short_name(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
+    crate::paths::last_segment(path)
 }

@@ -56,7 +56,7 @@ fn class_name(nesting: &SameClassNesting) -> String {
             let lock = nesting.second.lock_type.name;
             match &nesting.protected_type {
                 Some(protected) => {
-                    let protected = protected.rsplit("::").next().unwrap_or(protected);
+                    let protected = crate::paths::last_segment(protected);
                     format!("one type (`{lock}<{protected}>`)")
                 }
                 None => format!("one type (`{lock}`)"),

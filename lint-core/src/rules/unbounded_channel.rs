@@ -146,7 +146,7 @@ fn bound_channel_request(channel: &UnboundedChannel<'_>, producers: &[&Producer]
         .iter()
         .filter_map(|producer| match &producer.kind {
             ProducerKind::SharedState { owner, field } => Some((
-                owner.rsplit("::").next().unwrap_or(owner).to_string(),
+                crate::paths::last_segment(owner).to_string(),
                 field.to_string(),
             )),
             _ => None,
@@ -171,7 +171,7 @@ fn producer_label(program: &Program<'_>, producer: &Producer) -> String {
         ProducerKind::SendPerItem(driver) => format!("one message per {}", per(*driver)),
         ProducerKind::SharedState { owner, field } => format!(
             "sent through `{}::{field}` from `{}`",
-            owner.rsplit("::").next().unwrap_or(owner),
+            crate::paths::last_segment(owner),
             program.function(producer.function).display_path()
         ),
     }

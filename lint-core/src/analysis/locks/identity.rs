@@ -41,7 +41,7 @@ impl ClassKey {
     pub fn display(&self) -> String {
         match self {
             ClassKey::Field { owner, field } => {
-                format!("{}::{field}", owner.rsplit("::").next().unwrap_or(owner))
+                format!("{}::{field}", crate::paths::last_segment(owner))
             }
             ClassKey::Static { path } => path
                 .split_once("::")
@@ -461,7 +461,7 @@ impl IdentityContext<'_> {
         // generic parameter or an unresolved name is unknown.
         if is_standard_type(path) {
             Some(PlaceType::Other)
-        } else if path.contains("::") {
+        } else if crate::paths::is_qualified(path) {
             Some(PlaceType::External)
         } else {
             None

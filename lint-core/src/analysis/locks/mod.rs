@@ -567,7 +567,7 @@ fn structs_holding_guards(files: &[FileFacts]) -> crate::hash::HashSet<&str> {
 /// The mode of a guard type named through one of our type aliases.
 fn alias_guard_mode(identity: &IdentityContext<'_>, ty: &crate::model::TypeRef) -> Option<Mode> {
     let resolved = identity.typing.types.resolve(&identity.at, ty);
-    guard_name_mode(resolved.path()?.rsplit("::").next()?)
+    guard_name_mode(crate::paths::last_segment(resolved.path()?))
 }
 
 /// How a workspace struct returned by a function holds a guard: its guard field's mode.

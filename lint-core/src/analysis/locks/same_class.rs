@@ -210,7 +210,7 @@ fn roles_fixed_by_callers(
 /// static such as `REGISTRY` or `registries::ADMIN`), unlike a local (`a` in
 /// `let a = accounts.get(&from)?`), which may be either of two values the caller picks.
 fn is_fixed_place(place: &str) -> bool {
-    let last = place.rsplit("::").next().unwrap_or(place);
+    let last = crate::paths::last_segment(place);
     let screaming_case = last.chars().any(|c| c.is_ascii_uppercase())
         && last
             .chars()

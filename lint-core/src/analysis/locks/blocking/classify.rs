@@ -730,7 +730,7 @@ fn lock_contents(values: &FunctionValues<'_>, target: &LockTarget) -> Option<Str
     for _ in 0..MAX_WRAPPER_DEPTH {
         let mut inner = peel_pointers(&data).clone();
         if let Ty::Path { path, args } = &inner
-            && path.rsplit("::").next() == Some("Option")
+            && crate::paths::last_segment(path) == "Option"
             && let Some(first) = args.first()
         {
             inner = peel_pointers(first).clone();

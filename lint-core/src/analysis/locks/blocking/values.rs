@@ -7,6 +7,7 @@
 //! functions. Flow-insensitive like typing; a type it cannot tell stays unknown.
 
 use crate::hash::HashMap;
+use crate::paths::last_segment;
 
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{CallSite, Resolution, find_by_span, function_scope};
@@ -395,10 +396,6 @@ fn wrap(path: &str, inner: Ty) -> Ty {
         path: path.to_string(),
         args: vec![inner],
     }
-}
-
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// References and transparent wrappers (`Arc`, `Box`) peeled.

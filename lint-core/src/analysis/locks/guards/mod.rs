@@ -747,7 +747,7 @@ impl Walker<'_, '_> {
                     return None;
                 }
                 let text = self.context.identity.text_of(receiver)?;
-                if text.contains("::") || is_probably_not_a_lock(&text) {
+                if crate::paths::is_qualified(&text) || is_probably_not_a_lock(&text) {
                     return None;
                 }
                 Some(LockTarget {
