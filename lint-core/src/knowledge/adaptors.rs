@@ -54,7 +54,10 @@ const INLINE_ADAPTORS: &[&str] = &[
 ];
 
 pub fn runs_closure_inline(method: &str) -> bool {
-    INLINE_ADAPTORS.contains(&method)
+    /// Asked for every method call with a closure argument: a set, not a scan.
+    static NAMES: std::sync::LazyLock<crate::hash::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| INLINE_ADAPTORS.iter().copied().collect());
+    NAMES.contains(method)
 }
 
 /// Adapters that run their closure once per item of an iterator or stream.

@@ -1148,13 +1148,20 @@ pub fn returns_future(lock: &str, method: &str) -> Option<bool> {
 /// What calling `name` on a lock does, by method name (each name means the same mode and
 /// the same trying or waiting on every lock type that has it).
 pub fn acquire_method(name: &str) -> Option<AcquireMethod> {
-    LOCK_APIS
-        .iter()
-        .find(|api| api.method == name)
-        .map(|api| AcquireMethod {
-            mode: api.mode,
-            is_try: api.is_try,
-        })
+    /// By name, the first entry of each (asked for every method call of every body: a map,
+    /// not a scan of the whole table).
+    static BY_NAME: std::sync::LazyLock<crate::hash::HashMap<&'static str, AcquireMethod>> =
+        std::sync::LazyLock::new(|| {
+            let mut by_name = crate::hash::HashMap::default();
+            for api in LOCK_APIS {
+                by_name.entry(api.method).or_insert(AcquireMethod {
+                    mode: api.mode,
+                    is_try: api.is_try,
+                });
+            }
+            by_name
+        });
+    BY_NAME.get(name).copied()
 }
 
 /// `read_recursive`: made to be taken while this thread already reads; readers do not
