@@ -66,12 +66,32 @@ struct Manifest {
 impl Manifest {
     /// The target whose root file is `file` (`[[bin]] path = "src/tool.rs"`, `src/main.rs`).
     fn target_rooted_at(&self, file: &Path) -> Option<&Arc<TargetInfo>> {
+        // Most files are no target's root: one whose name no root has is not one, found
+        // without normalizing it (normalizing keeps a file's name; asked twice per file).
+        if let Some(name) = file.file_name()
+            && !self
+                .target_roots
+                .iter()
+                .any(|root| ends_with_name(root, name))
+        {
+            return None;
+        }
         let file = normalize_lexically(file);
         self.target_roots
             .iter()
             .position(|root| *root == file)
             .map(|index| &self.targets[index])
     }
+}
+
+/// Whether the last component of `path` (a normalized path) is `name`, compared as bytes
+/// (`Path::file_name` parses components from the end).
+fn ends_with_name(path: &Path, name: &std::ffi::OsStr) -> bool {
+    let (path, name) = (path.as_os_str().as_encoded_bytes(), name.as_encoded_bytes());
+    path.strip_suffix(name).is_some_and(|rest| {
+        rest.last()
+            .is_some_and(|&separator| std::path::is_separator(char::from(separator)))
+    })
 }
 
 pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
