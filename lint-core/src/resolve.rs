@@ -108,6 +108,23 @@ struct NamesBehindGlobs<'a> {
 /// Scopes with more named imports than this get a map from name to import.
 const SCANNED_IMPORTS: usize = 8;
 
+/// The imports this thread resolved last ([`Resolver::resolve_import`]), by the import's
+/// address and the hops taken, for one resolver ([`Resolver::id`]). Emptied when it holds
+/// [`IMPORT_MEMO_CAPACITY`] imports, or when another resolver asks.
+#[derive(Default)]
+struct ResolvedImports {
+    resolver: Option<u64>,
+    imports: HashMap<(usize, usize), Resolved>,
+}
+
+/// At most this many imports are kept per thread (a few MiB).
+const IMPORT_MEMO_CAPACITY: usize = 1 << 15;
+
+thread_local! {
+    static RESOLVED_IMPORTS: std::cell::RefCell<ResolvedImports> =
+        std::cell::RefCell::new(ResolvedImports::default());
+}
+
 /// Globbed modules with more glob imports of their own than this get a table of the names
 /// behind them. Not every such module: in generated crates each of a thousand modules
 /// globs `super::*` and is globbed back, and tables for all would hold a million names.
@@ -244,13 +261,13 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// Resolves `path` as written in `scope` of file `file_index`.
     /// A number no other resolver of this process has: a cache of answers keyed by it
     /// never gives one program's answer to another (file indices and scopes repeat).
     pub fn id(&self) -> u64 {
         self.id
     }
 
+    /// Resolves `path` as written in `scope` of file `file_index`.
     pub fn resolve(&self, file_index: usize, scope: ScopeId, path: &PathRef) -> Resolved {
         self.resolve_with_hops(file_index, scope, &path.segments, path.global(), 0)
     }
@@ -290,13 +307,7 @@ impl<'a> Resolver<'a> {
         while let Some(scope_id) = current {
             let module = facts.scope(scope_id);
             if let Some(path) = self.named_import(file_index, scope_id, first) {
-                let mut target = self.resolve_with_hops(
-                    file_index,
-                    scope_id,
-                    &path.segments,
-                    path.global(),
-                    hops + 1,
-                );
+                let mut target = self.resolve_import(file_index, scope_id, path, hops + 1);
                 target.segments.extend(owned(&segments[1..]));
                 return target;
             }
@@ -311,6 +322,40 @@ impl<'a> Resolver<'a> {
         }
         self.through_globs(file_index, scope, segments)
             .unwrap_or_else(as_written)
+    }
+
+    /// The path of `import`, a named import of `scope`, resolved with `hops` hops taken:
+    /// once per thread ([`ResolvedImports`]). Every file that names an item through an
+    /// import resolves the import again, and a facade crate's re-exports chain imports.
+    fn resolve_import(
+        &self,
+        file_index: usize,
+        scope: ScopeId,
+        import: &'a PathRef,
+        hops: usize,
+    ) -> Resolved {
+        // The import's place in the facts identifies it (with its file and scope) for as
+        // long as this resolver, which borrows the facts, lives.
+        let key = (std::ptr::from_ref(import) as usize, hops);
+        let known = RESOLVED_IMPORTS.with_borrow_mut(|memo| {
+            if memo.resolver != Some(self.id) || memo.imports.len() >= IMPORT_MEMO_CAPACITY {
+                memo.resolver = Some(self.id);
+                memo.imports.clear();
+            }
+            memo.imports.get(&key).cloned()
+        });
+        if let Some(resolved) = known {
+            return resolved;
+        }
+        // Not borrowed meanwhile: resolving an import resolves the imports it goes through.
+        let resolved =
+            self.resolve_with_hops(file_index, scope, &import.segments, import.global(), hops);
+        RESOLVED_IMPORTS.with_borrow_mut(|memo| {
+            if memo.resolver == Some(self.id) {
+                memo.imports.insert(key, resolved.clone());
+            }
+        });
+        resolved
     }
 
     /// `crate_name::module_path::segments`, following re-exports (`pub use`) of our modules.
@@ -350,13 +395,7 @@ impl<'a> Resolver<'a> {
                     return plain(segments);
                 }
                 if let Some(path) = self.named_import(*file_index, *scope, name) {
-                    let mut target = self.resolve_with_hops(
-                        *file_index,
-                        *scope,
-                        &path.segments,
-                        path.global(),
-                        hops + 1,
-                    );
+                    let mut target = self.resolve_import(*file_index, *scope, path, hops + 1);
                     target
                         .segments
                         .extend(segments[split + 1..].iter().cloned());
