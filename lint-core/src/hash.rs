@@ -88,11 +88,86 @@ impl<T: std::hash::Hash + Eq + ?Sized> RunCopies<T> {
     }
 }
 
+/// Answers a thread worked out, kept for the next time it is asked the same (a path
+/// resolved in a scope): a bounded table per thread, valid for one owner (a
+/// `Resolver::id`, which no other resolver of the process has) and emptied when another
+/// owner asks or when it holds `capacity` answers. Declared in a `thread_local!` and read
+/// through [`remembered`].
+pub struct ThreadMemo<K, V> {
+    owner: Option<u64>,
+    capacity: usize,
+    answers: HashMap<K, V>,
+}
+
+impl<K, V> ThreadMemo<K, V> {
+    pub fn with_capacity(capacity: usize) -> ThreadMemo<K, V> {
+        ThreadMemo {
+            owner: None,
+            capacity,
+            answers: HashMap::default(),
+        }
+    }
+}
+
+/// `compute`'s answer for `key`, from this thread's `memo` when it holds one for `owner`.
+/// `compute` runs with the memo not borrowed, so it may ask the memo itself (resolving an
+/// import resolves the imports it goes through).
+pub fn remembered<K: std::hash::Hash + Eq, V: Clone>(
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<ThreadMemo<K, V>>>,
+    owner: u64,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    let known = memo.with_borrow_mut(|memo| {
+        if memo.owner != Some(owner) || memo.answers.len() >= memo.capacity {
+            memo.owner = Some(owner);
+            memo.answers.clear();
+        }
+        memo.answers.get(&key).cloned()
+    });
+    if let Some(answer) = known {
+        return answer;
+    }
+    let answer = compute();
+    memo.with_borrow_mut(|memo| {
+        if memo.owner == Some(owner) {
+            memo.answers.insert(key, answer.clone());
+        }
+    });
+    answer
+}
+
 /// Gives every (key, value) of an input to the closure it is passed, in order.
 pub type EmitAll<'f, K, V> = dyn Fn(&mut dyn FnMut(K, V)) + Sync + 'f;
 
 #[cfg(test)]
 mod tests {
+    thread_local! {
+        static SQUARES: std::cell::RefCell<super::ThreadMemo<u32, u32>> =
+            std::cell::RefCell::new(super::ThreadMemo::with_capacity(2));
+    }
+
+    /// An answer is worked out once per owner; another owner, or a full table, starts over.
+    #[test]
+    fn thread_memo_answers_for_one_owner_within_its_capacity() {
+        let computed = std::cell::Cell::new(0);
+        let square = |owner: u64, key: u32| {
+            super::remembered(&SQUARES, owner, key, || {
+                computed.set(computed.get() + 1);
+                key * key
+            })
+        };
+        assert_eq!(square(1, 3), 9);
+        assert_eq!(square(1, 3), 9);
+        assert_eq!(computed.get(), 1);
+        assert_eq!(square(2, 3), 9);
+        assert_eq!(computed.get(), 2, "another owner's answers are not reused");
+        assert_eq!(square(2, 4), 16);
+        assert_eq!(square(2, 5), 25);
+        assert_eq!(square(2, 3), 9);
+        assert_eq!(computed.get(), 5, "a full table is emptied");
+    }
+
     /// Values stay in input order per key.
     #[test]
     fn rows_keep_each_keys_values_in_order() {

@@ -6,7 +6,7 @@
 //! Resolution follows Rust's order: names declared in the scope (items and named imports),
 //! then enclosing block scopes, then glob imports as a fallback.
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, ThreadMemo, remembered};
 
 use rayon::prelude::*;
 
@@ -108,21 +108,11 @@ struct NamesBehindGlobs<'a> {
 /// Scopes with more named imports than this get a map from name to import.
 const SCANNED_IMPORTS: usize = 8;
 
-/// The imports this thread resolved last ([`Resolver::resolve_import`]), by the import's
-/// address and the hops taken, for one resolver ([`Resolver::id`]). Emptied when it holds
-/// [`IMPORT_MEMO_CAPACITY`] imports, or when another resolver asks.
-#[derive(Default)]
-struct ResolvedImports {
-    resolver: Option<u64>,
-    imports: HashMap<(usize, usize), Resolved>,
-}
-
-/// At most this many imports are kept per thread (a few MiB).
-const IMPORT_MEMO_CAPACITY: usize = 1 << 15;
-
 thread_local! {
-    static RESOLVED_IMPORTS: std::cell::RefCell<ResolvedImports> =
-        std::cell::RefCell::new(ResolvedImports::default());
+    /// The imports this thread resolved ([`Resolver::resolve_import`]), by the import's
+    /// address and the hops taken (32,768 at most, a few MiB).
+    static RESOLVED_IMPORTS: std::cell::RefCell<ThreadMemo<(usize, usize), Resolved>> =
+        std::cell::RefCell::new(ThreadMemo::with_capacity(1 << 15));
 }
 
 /// Globbed modules with more glob imports of their own than this get a table of the names
@@ -325,7 +315,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The path of `import`, a named import of `scope`, resolved with `hops` hops taken:
-    /// once per thread ([`ResolvedImports`]). Every file that names an item through an
+    /// once per thread (`RESOLVED_IMPORTS`). Every file that names an item through an
     /// import resolves the import again, and a facade crate's re-exports chain imports.
     fn resolve_import(
         &self,
@@ -337,25 +327,9 @@ impl<'a> Resolver<'a> {
         // The import's place in the facts identifies it (with its file and scope) for as
         // long as this resolver, which borrows the facts, lives.
         let key = (std::ptr::from_ref(import) as usize, hops);
-        let known = RESOLVED_IMPORTS.with_borrow_mut(|memo| {
-            if memo.resolver != Some(self.id) || memo.imports.len() >= IMPORT_MEMO_CAPACITY {
-                memo.resolver = Some(self.id);
-                memo.imports.clear();
-            }
-            memo.imports.get(&key).cloned()
-        });
-        if let Some(resolved) = known {
-            return resolved;
-        }
-        // Not borrowed meanwhile: resolving an import resolves the imports it goes through.
-        let resolved =
-            self.resolve_with_hops(file_index, scope, &import.segments, import.global(), hops);
-        RESOLVED_IMPORTS.with_borrow_mut(|memo| {
-            if memo.resolver == Some(self.id) {
-                memo.imports.insert(key, resolved.clone());
-            }
-        });
-        resolved
+        remembered(&RESOLVED_IMPORTS, self.id, key, || {
+            self.resolve_with_hops(file_index, scope, &import.segments, import.global(), hops)
+        })
     }
 
     /// `crate_name::module_path::segments`, following re-exports (`pub use`) of our modules.

@@ -2,6 +2,7 @@
 //! it was written (imports, `Self`, generic parameters, our own type aliases), so that types
 //! written in different modules compare equal and every analysis reads the same answer.
 
+use crate::hash::{ThreadMemo, remembered};
 use crate::knowledge::wrappers;
 use crate::model::{FileFacts, GenericParam, PathRef, ScopeId, TypeRef};
 use crate::paths::last_segment;
@@ -120,24 +121,14 @@ impl TypeScope<'_> {
     }
 }
 
-/// The canonical paths of the type paths this thread resolved last, by file, scope and path
-/// as written, for one resolver ([`crate::resolve::Resolver::id`]). A function's types name
-/// the same few paths again and again, and the functions of a file, which a thread works
-/// through together, name those of the same fields and callees: resolving walks scopes,
-/// imports and globs and allocates each segment, looking up here does not. Emptied when it
-/// holds [`MEMO_CAPACITY`] paths, or when another program's resolver asks.
-#[derive(Default)]
-struct ResolvedPaths {
-    resolver: Option<u64>,
-    paths: crate::hash::HashMap<(u32, ScopeId, PathRef), String>,
-}
-
-/// At most this many paths are kept per thread (a few MiB).
-const MEMO_CAPACITY: usize = 1 << 16;
-
 thread_local! {
-    static RESOLVED_PATHS: std::cell::RefCell<ResolvedPaths> =
-        std::cell::RefCell::new(ResolvedPaths::default());
+    /// The canonical paths of the type paths this thread resolved, by file, scope and path
+    /// as written (65,536 at most, a few MiB): a function's types name the same few paths
+    /// again and again, and the functions of a file, which a thread works through
+    /// together, name those of the same fields and callees. Resolving walks scopes,
+    /// imports and globs and allocates each segment; looking up here does not.
+    static RESOLVED_PATHS: std::cell::RefCell<ThreadMemo<(u32, ScopeId, PathRef), String>> =
+        std::cell::RefCell::new(ThreadMemo::with_capacity(1 << 16));
 }
 
 /// Resolves written types into [`Ty`]s.
@@ -166,15 +157,8 @@ impl TypeResolver<'_> {
             return joined;
         }
         let key = (at.file as u32, at.scope, path.clone());
-        RESOLVED_PATHS.with_borrow_mut(|memo| {
-            if memo.resolver != Some(self.resolver.id()) || memo.paths.len() >= MEMO_CAPACITY {
-                memo.resolver = Some(self.resolver.id());
-                memo.paths.clear();
-            }
-            memo.paths
-                .entry(key)
-                .or_insert_with(|| self.resolver.resolve(at.file, at.scope, path).display())
-                .clone()
+        remembered(&RESOLVED_PATHS, self.resolver.id(), key, || {
+            self.resolver.resolve(at.file, at.scope, path).display()
         })
     }
 
