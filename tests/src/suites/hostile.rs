@@ -85,33 +85,33 @@ fn project_rust_files() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Runs `check` on the text of every fixture and source file of the project and fails
+/// with the file's path at the first error; returns how many files the check applied to
+/// (`Some`) and how many there are.
+fn check_project_files(check: impl Fn(&str) -> Option<Result<(), String>>) -> (usize, usize) {
+    let files = project_rust_files();
+    assert!(files.len() > 200, "found only {} files", files.len());
+    let mut applied = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable");
+        if let Some(outcome) = check(&text) {
+            applied += 1;
+            if let Err(problem) = outcome {
+                panic!("{}: {problem}", file.display());
+            }
+        }
+    }
+    (applied, files.len())
+}
+
 /// Lowering skips the token-level nesting check when a scan of the text bounds both
 /// measures far below the limits: that bound must never be below what the token check
 /// measures. Checked on every fixture and every source file of the project (raw strings,
 /// character literals, lifetimes, nested comments, doc comments, edition-2015 code).
 #[test]
 fn the_text_nesting_bound_is_never_below_the_token_check() {
-    let files = project_rust_files();
-    assert!(files.len() > 200, "found only {} files", files.len());
-    let mut bounded = 0;
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("readable");
-        let Some(covered) = lint_core::lower::nesting_bound_covers_tokens(&text) else {
-            continue;
-        };
-        bounded += 1;
-        assert!(
-            covered.is_ok(),
-            "{}: {}",
-            file.display(),
-            covered.unwrap_err()
-        );
-    }
-    assert!(
-        bounded * 10 >= files.len() * 9,
-        "bounded {bounded} of {}",
-        files.len()
-    );
+    let (bounded, files) = check_project_files(lint_core::lower::nesting_bound_covers_tokens);
+    assert!(bounded * 10 >= files * 9, "bounded {bounded} of {files}");
 }
 
 /// Lowering rewrites edition 2015 and 2018 files for syn only when a text test finds what
@@ -119,17 +119,13 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
 /// Checked in both editions on every fixture and every source file of the project.
 #[test]
 fn files_the_edition_test_turns_away_need_no_rewrite() {
-    let files = project_rust_files();
-    let mut checked = 0;
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("readable");
-        for edition in [lint_core::Edition::E2015, lint_core::Edition::E2018] {
-            if let Some(holds) = lint_core::lower::edition_rewrite_test_holds(&text, edition) {
-                checked += 1;
-                assert!(holds.is_ok(), "{}: {}", file.display(), holds.unwrap_err());
-            }
-        }
-    }
+    let checked: usize = [lint_core::Edition::E2015, lint_core::Edition::E2018]
+        .into_iter()
+        .map(|edition| {
+            check_project_files(|text| lint_core::lower::edition_rewrite_test_holds(text, edition))
+                .0
+        })
+        .sum();
     assert!(checked > 400, "checked only {checked} files");
 }
 
@@ -138,23 +134,9 @@ fn files_the_edition_test_turns_away_need_no_rewrite() {
 /// text as written, on every fixture and every source file of the project.
 #[test]
 fn blanking_unread_parts_never_changes_the_facts() {
-    let files = project_rust_files();
-    let mut compared = 0;
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("readable");
-        let Some(same) = lint_core::lower::blanking_unread_parts_keeps_facts(&text) else {
-            continue;
-        };
-        compared += 1;
-        if let Err(difference) = same {
-            panic!("{}: {difference}", file.display());
-        }
-    }
-    assert!(
-        compared * 10 >= files.len() * 9,
-        "compared {compared} of {}",
-        files.len()
-    );
+    let (compared, files) =
+        check_project_files(lint_core::lower::blanking_unread_parts_keeps_facts);
+    assert!(compared * 10 >= files * 9, "compared {compared} of {files}");
 }
 
 /// Generated files (bindings, SIMD tables, API models) repeat items and statements

@@ -98,14 +98,14 @@ mod tests {
                  type Shared = std::sync::Arc<Twice<u8>>;
                  type Plain = Vec<u8>;
                  use std::collections::HashMap as Map;
-                 fn a() -> &'static std::sync::RwLock<u8> { todo!() }
-                 fn b() -> Shared { todo!() }
-                 fn c() -> Twice<u8> { todo!() }
-                 fn d() -> Self { todo!() }
-                 fn e() -> Option<(u8, [dashmap::DashMap<u8, u8>])> { todo!() }
-                 fn f() -> Plain { todo!() }
-                 fn g() -> Map<u8, u8> { todo!() }
-                 fn h() -> Result<Vec<String>, std::io::Error> { todo!() }",
+                 fn a() -> &'static std::sync::RwLock<u8> { loop {} }
+                 fn b() -> Shared { loop {} }
+                 fn c() -> Twice<u8> { loop {} }
+                 fn d() -> Self { loop {} }
+                 fn e() -> Option<(u8, [dashmap::DashMap<u8, u8>])> { loop {} }
+                 fn f() -> Plain { loop {} }
+                 fn g() -> Map<u8, u8> { loop {} }
+                 fn h() -> Result<Vec<String>, std::io::Error> { loop {} }",
                 crate::Edition::E2021,
             ),
         );
