@@ -62,13 +62,16 @@ fn lower_file_keeping(
     };
     // Doc comments stay when item extents are kept: an item's lines start at its first
     // attribute.
-    let parsed_text = blank_unread
-        .then(|| unread_text::blank_unread_parts(&text, !keep_extents))
-        .flatten();
+    let (parsed_text, bound) = if blank_unread {
+        unread_text::blank_and_bound(&text, !keep_extents)
+    } else {
+        (None, None)
+    };
     match parse(
         &context,
         parsed_text.as_deref().unwrap_or(&text),
         source.edition,
+        bound,
     ) {
         Ok(syntax) => {
             let outcome = items::lower_items(&context, source, syntax, &mut facts, keep_extents);
@@ -171,7 +174,7 @@ impl<'a> SpanContext<'a> {
 pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Option<syn::File> {
     let text = blank_out_shebang_and_bom(text);
     let context = SpanContext::new(FileId(0), &text);
-    parse(&context, &text, edition).ok()
+    parse(&context, &text, edition, None).ok()
 }
 
 /// For the test suite: whether the text-level bound of `text` ([`nesting_bound`]) is at or
@@ -181,6 +184,29 @@ pub(crate) fn parse_syntax(text: &str, edition: crate::source::Edition) -> Optio
 pub fn nesting_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
     let tokens: TokenStream = text.parse().ok()?;
     let bound = nesting_bound::nesting_bound(text)?;
+    Some(
+        tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
+            .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
+    )
+}
+
+/// For the test suite: whether the bound the blanking pass counts on `text`
+/// ([`unread_text::blank_and_bound`]) is at or above what the token check measures on the
+/// text lowering parses (`text` with its unread parts blanked), and at or above the text
+/// scan's bound there (`Ok`), or how it falls short. `None` when either pass cannot read
+/// the text.
+#[doc(hidden)]
+pub fn blanking_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
+    let (blanked, bound) = unread_text::blank_and_bound(text, true);
+    let bound = bound?;
+    let parsed = blanked.as_deref().unwrap_or(text);
+    let tokens: TokenStream = parsed.parse().ok()?;
+    let scanned = nesting_bound::nesting_bound(parsed)?;
+    if bound.max_level < scanned.max_level || bound.max_run < scanned.max_run {
+        return Some(Err(format!(
+            "blanking's bound {bound:?} is below the text scan's {scanned:?}"
+        )));
+    }
     Some(
         tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
             .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
@@ -323,10 +349,13 @@ pub fn token_spans_agree_with_syn(text: &str) -> Option<Result<usize, String>> {
 /// skipped (the bound is an upper bound already; this is a margin on top).
 const NESTING_SLACK: usize = 16;
 
+/// Parses `text`; `known_bound` is a bound of its nesting measures already counted
+/// (by the blanking pass, [`unread_text::blank_and_bound`]), if any.
 fn parse(
     context: &SpanContext<'_>,
     text: &str,
     edition: crate::source::Edition,
+    known_bound: Option<nesting_bound::NestingBound>,
 ) -> Result<syn::File, ParseFailure> {
     let tokens: TokenStream =
         text.parse()
@@ -335,11 +364,14 @@ fn parse(
                 span: context.convert(error.span()),
             })?;
     // The token check copies every token; the text's bound shows most files are far
-    // below both limits without it.
-    let far_below_limits = nesting_bound::nesting_bound(text).is_some_and(|bound| {
+    // below both limits without it. The bound the blanking pass counted is looser (it
+    // restarts runs in fewer places); the text scan is run when that one is not enough.
+    let far_below = |bound: nesting_bound::NestingBound| {
         bound.max_level + NESTING_SLACK <= MAX_TOKEN_NESTING
             && bound.max_run + NESTING_SLACK <= MAX_OPERATOR_RUN
-    });
+    };
+    let far_below_limits = known_bound.is_some_and(far_below)
+        || nesting_bound::nesting_bound(text).is_some_and(far_below);
     if !far_below_limits {
         tokens::check_nesting(&tokens).map_err(|too_deep| ParseFailure {
             message: too_deep.message,

@@ -24,7 +24,8 @@ pub struct NestingBound {
 /// Keywords that chain expressions or types without brackets: `tokens::CHAINING_KEYWORDS`,
 /// as a `match` (rather than a list searched in turn: every name of a file is asked; a test
 /// checks both say the same).
-fn is_chaining_keyword(word: &[u8]) -> bool {
+#[inline]
+pub(super) fn is_chaining_keyword(word: &[u8]) -> bool {
     matches!(
         word,
         b"as"

@@ -22,12 +22,36 @@
 //!
 //! The test suite lowers every fixture and source file of the project with and without
 //! this pass and checks the facts are the same (`hostile.rs`).
+//!
+//! The same tokens give lowering its bound of the nesting measures ([`RunCounter`]).
+
+use super::nesting_bound::NestingBound;
 
 /// `text` with its unread parts blanked, or `None` when there is nothing to blank or the
 /// scan cannot read the text.
+#[cfg(test)]
 pub fn blank_unread_parts(text: &str, blank_doc_comments: bool) -> Option<String> {
-    let lexed = lex(text.as_bytes(), blank_doc_comments)?;
-    let regions = unread_regions(&lexed);
+    blank_and_bound(text, blank_doc_comments).0
+}
+
+/// [`blank_unread_parts`], and an upper bound of what the token-level nesting check
+/// measures on the text it returns, counted on the same tokens ([`RunCounter`]), so that
+/// lowering needs no second scan of the text for it; `None` for the bound when the text
+/// cannot be read.
+pub fn blank_and_bound(
+    text: &str,
+    blank_doc_comments: bool,
+) -> (Option<String>, Option<NestingBound>) {
+    let Some(lexed) = lex(text.as_bytes(), blank_doc_comments) else {
+        return (None, None);
+    };
+    let bound = Some(lexed.bound);
+    (blank(text, &lexed), bound)
+}
+
+/// The text with the unread regions of `lexed` blanked; `None` when there are none.
+fn blank(text: &str, lexed: &Lexed<'_>) -> Option<String> {
+    let regions = unread_regions(lexed);
     if regions.is_empty() && lexed.doc_comment_marks.is_empty() {
         return None;
     }
@@ -78,6 +102,8 @@ struct Lexed<'t> {
     partners: Vec<u32>,
     /// The byte that makes each doc comment one (the third of `///`, `//!`, `/**`, `/*!`).
     doc_comment_marks: Vec<usize>,
+    /// The nesting measures' bound, counted while lexing.
+    bound: NestingBound,
 }
 
 impl Lexed<'_> {
@@ -113,12 +139,16 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
         at: 0,
         blank_doc_comments,
         doc_comment_marks: Vec::new(),
+        counter: RunCounter::default(),
     };
     let mut tokens: Vec<Token> = Vec::with_capacity(bytes.len() / 5);
     let mut partners = Vec::with_capacity(bytes.len() / 5);
     let mut open: Vec<usize> = Vec::new();
     while let Some(token) = lexer.next_token()? {
         let index = tokens.len();
+        lexer
+            .counter
+            .token(token.kind, &bytes[token.start as usize..token.end as usize]);
         partners.push(u32::MAX);
         match token.kind {
             Kind::Open(_) => open.push(index),
@@ -142,6 +172,7 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
         tokens,
         partners,
         doc_comment_marks: lexer.doc_comment_marks,
+        bound: lexer.counter.bound,
     })
 }
 
@@ -160,6 +191,107 @@ struct Lexer<'t> {
     at: usize,
     blank_doc_comments: bool,
     doc_comment_marks: Vec<usize>,
+    counter: RunCounter,
+}
+
+/// Counts, token by token, an upper bound of what `tokens::check_nesting` measures: the
+/// deepest group and the longest run of operators and chaining keywords between two
+/// separators of one group. It counts what [`nesting_bound`](super::nesting_bound) counts
+/// and restarts runs only where that scan does, or less often: every comment as a doc
+/// comment (`#`, `!`, a bracketed group), every `'` of a lifetime as an operator, `=>` as
+/// two operators; after a `}` a run restarts at a word other than `else`/`as`, a literal
+/// that does not start with `'`, a `#` or a bracket, unless a comment came between.
+/// Counted on the text as written: blanking only removes balanced stretches of tokens (or
+/// puts `0` for an initializer), which never makes a run longer or a group deeper. The
+/// test suite checks the bound against the token check on every fixture and source file.
+#[derive(Debug)]
+struct RunCounter {
+    /// The run of each open group; the file's top level is the first.
+    runs: Vec<usize>,
+    bound: NestingBound,
+    /// The last token closed a `{ .. }` group, with no comment since.
+    after_braces: bool,
+}
+
+impl Default for RunCounter {
+    fn default() -> RunCounter {
+        RunCounter {
+            runs: vec![0],
+            bound: NestingBound {
+                max_level: 0,
+                max_run: 0,
+            },
+            after_braces: false,
+        }
+    }
+}
+
+impl RunCounter {
+    fn count(&mut self, operators: usize) {
+        if let Some(run) = self.runs.last_mut() {
+            *run += operators;
+            self.bound.max_run = self.bound.max_run.max(*run);
+        }
+    }
+
+    fn restart_run(&mut self) {
+        if let Some(run) = self.runs.last_mut() {
+            *run = 0;
+        }
+    }
+
+    /// Any comment may be a doc comment: `#`, `!` and a bracketed group where it is.
+    fn comment(&mut self) {
+        self.after_braces = false;
+        self.count(2);
+        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+    }
+
+    fn token(&mut self, kind: Kind, text: &[u8]) {
+        let after_braces = std::mem::take(&mut self.after_braces);
+        match kind {
+            Kind::Open(_) => {
+                if after_braces {
+                    self.restart_run();
+                }
+                self.bound.max_level = self.bound.max_level.max(self.runs.len());
+                self.runs.push(0);
+            }
+            Kind::Close(closer) => {
+                if self.runs.len() > 1 {
+                    self.runs.pop();
+                }
+                self.after_braces = closer == b'}';
+            }
+            Kind::Punct(b';' | b',') => self.restart_run(),
+            Kind::Punct(byte) => {
+                if byte == b'#' && after_braces {
+                    self.restart_run();
+                }
+                self.count(1);
+            }
+            Kind::Word => {
+                if after_braces && text != b"else" && text != b"as" {
+                    self.restart_run();
+                }
+                if super::nesting_bound::is_chaining_keyword(text) {
+                    self.count(1);
+                }
+            }
+            Kind::Literal => {
+                if after_braces && text.first() != Some(&b'\'') {
+                    self.restart_run();
+                }
+            }
+            Kind::Lifetime => {
+                // The `'`, and its name if the tokenizer would read a keyword there.
+                self.count(1);
+                if super::nesting_bound::is_chaining_keyword(text.get(1..).unwrap_or(&[])) {
+                    self.count(1);
+                }
+            }
+        }
+    }
 }
 
 impl Lexer<'_> {
@@ -183,10 +315,12 @@ impl Lexer<'_> {
                     continue;
                 }
                 b'/' if self.peek(1) == Some(b'/') => {
+                    self.counter.comment();
                     self.line_comment();
                     continue;
                 }
                 b'/' if self.peek(1) == Some(b'*') => {
+                    self.counter.comment();
                     self.block_comment()?;
                     continue;
                 }

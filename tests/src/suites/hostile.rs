@@ -114,6 +114,16 @@ fn the_text_nesting_bound_is_never_below_the_token_check() {
     assert!(bounded * 10 >= files * 9, "bounded {bounded} of {files}");
 }
 
+/// The blanking pass counts, on the tokens it reads anyway, a looser bound of the same
+/// measures, which lets lowering skip the text scan too: it must never be below what the
+/// token check measures on the blanked text lowering parses, nor below the text scan's
+/// bound there. Checked on every fixture and every source file of the project.
+#[test]
+fn the_blanking_pass_nesting_bound_is_never_below_the_token_check() {
+    let (bounded, files) = check_project_files(lint_core::lower::blanking_bound_covers_tokens);
+    assert!(bounded * 10 >= files * 9, "bounded {bounded} of {files}");
+}
+
 /// Lowering rewrites edition 2015 and 2018 files for syn only when a text test finds what
 /// the rewrite acts on: every file it turns away must be one the rewrite leaves as it is.
 /// Checked in both editions on every fixture and every source file of the project.
