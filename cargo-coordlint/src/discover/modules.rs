@@ -2,7 +2,7 @@
 //! their `mod` declarations to the next set, until no new file is found. A declaration whose
 //! file is missing, unreadable or refused is recorded as skipped, with the declaration's span.
 
-use std::collections::{HashMap, HashSet};
+use lint_core::hash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use lint_core::model::ModDecl;
@@ -23,10 +23,10 @@ struct Scheduled {
 /// cache, a file's facts come from it when it has them.
 pub fn load_crates(inputs: &mut Inputs, roots: Vec<PendingFile>) {
     let mut identities = Identities::default();
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut seen: HashSet<PathBuf> = HashSet::default();
     // Skipped roots (path mode found them by walking) by identity: a declaration that
     // names one later gives it the span its finding needs.
-    let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::new();
+    let mut skipped_roots: HashMap<PathBuf, usize> = HashMap::default();
     identities.prefetch(roots.iter().map(|pending| pending.path.as_path()));
     let mut wave: Vec<Scheduled> = roots
         .into_iter()
@@ -195,7 +195,7 @@ fn loaded_by_path_attribute(
     summaries: &[FileSummary],
     identities: &mut Identities,
 ) -> HashSet<PathBuf> {
-    let mut loaded = HashSet::new();
+    let mut loaded = HashSet::default();
     for (pending, summary) in pending_files.iter().zip(summaries) {
         for declaration in &summary.mod_decls {
             if declaration.path_attr.is_some()

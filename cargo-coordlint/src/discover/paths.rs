@@ -6,7 +6,7 @@
 //! `Cargo.toml`'s directory at or above each path given (else the directory given);
 //! symlinks are followed only when they stay inside it.
 
-use std::collections::{HashMap, HashSet};
+use lint_core::hash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -99,7 +99,7 @@ pub fn discover_paths(cli: &Cli) -> anyhow::Result<Inputs> {
     let mut inputs = Inputs::new(root);
     // (file, its confinement, named on the command line)
     let mut files: Vec<(PathBuf, Arc<Confinement>, bool)> = Vec::new();
-    let mut manifests: HashMap<PathBuf, Option<Arc<Manifest>>> = HashMap::new();
+    let mut manifests: HashMap<PathBuf, Option<Arc<Manifest>>> = HashMap::default();
     // The folders are walked side by side (a run over many crates names many folders).
     let walked: Vec<_> = cli
         .paths
@@ -362,7 +362,7 @@ fn collect_rust_files(
 ) -> std::io::Result<(Vec<PathBuf>, Vec<String>)> {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
-    let mut entered: HashSet<PathBuf> = HashSet::new();
+    let mut entered: HashSet<PathBuf> = HashSet::default();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         match confine::resolve(confinement, &dir) {
