@@ -124,6 +124,12 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         self.context.convert(span)
     }
 
+    /// The span of one token written `written` (a keyword, a punctuation character, a
+    /// closing bracket): [`SpanContext::convert_token`].
+    fn token(&self, span: proc_macro2::Span, written: &str) -> Span {
+        self.context.convert_token(span, written)
+    }
+
     /// A macro call in statement or expression position: a `select!` as its branches, any
     /// other as a macro call with the arguments it is known to take. Both may parse the
     /// arguments (see [`NestedFn`]).
@@ -227,7 +233,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             else_block,
             span: self
                 .span(local.let_token.span)
-                .to(self.span(local.semi_token.span)),
+                .to(self.token(local.semi_token.span, ";")),
         }
     }
 
@@ -286,7 +292,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Async(async_block) => {
                 let body = self.block(&async_block.block);
-                let span = self.span(async_block.async_token.span).to(body.span);
+                let span = self
+                    .token(async_block.async_token.span, "async")
+                    .to(body.span);
                 let is_move = async_block.capture.is_some();
                 (
                     ExprKind::Async {
@@ -298,7 +306,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Await(await_expr) => {
                 let base = self.boxed(&await_expr.base);
-                let span = base.span.to(self.span(await_expr.await_token.span));
+                let span = base
+                    .span
+                    .to(self.token(await_expr.await_token.span, "await"));
                 (ExprKind::Await(base), span)
             }
             E::Binary(binary) => self.binary(binary),
@@ -309,7 +319,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Break(break_expr) => {
                 let value = break_expr.expr.as_deref().map(|value| self.boxed(value));
-                let mut span = self.span(break_expr.break_token.span);
+                let mut span = self.token(break_expr.break_token.span, "break");
                 if let Some(value) = &value {
                     span = span.to(value.span);
                 }
@@ -318,7 +328,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::Call(call) => {
                 let callee = self.boxed(&call.func);
                 let args = self.exprs(&call.args);
-                let span = callee.span.to(self.span(call.paren_token.span.close()));
+                let span = callee
+                    .span
+                    .to(self.token(call.paren_token.span.close(), ")"));
                 (ExprKind::Call { callee, args }, span)
             }
             E::Cast(cast) => {
@@ -334,7 +346,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Continue(continue_expr) => (
                 ExprKind::Continue,
-                self.span(continue_expr.continue_token.span),
+                self.token(continue_expr.continue_token.span, "continue"),
             ),
             E::Field(field) => {
                 let base = self.expr(&field.base);
@@ -364,13 +376,17 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             E::If(if_expr) => self.if_expr(if_expr),
             E::Index(index) => {
                 let base = self.boxed(&index.expr);
-                let span = base.span.to(self.span(index.bracket_token.span.close()));
+                let span = base
+                    .span
+                    .to(self.token(index.bracket_token.span.close(), "]"));
                 let index = self.boxed(&index.index);
                 (ExprKind::Index { base, index }, span)
             }
             E::Let(let_expr) => {
                 let scrutinee = self.boxed(&let_expr.expr);
-                let span = self.span(let_expr.let_token.span).to(scrutinee.span);
+                let span = self
+                    .token(let_expr.let_token.span, "let")
+                    .to(scrutinee.span);
                 let pattern = Box::new(self.pattern(&let_expr.pat));
                 (ExprKind::Let { pattern, scrutinee }, span)
             }
@@ -410,27 +426,36 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let arms = match_expr.arms.iter().map(|arm| self.arm(arm)).collect();
                 let span = self
                     .span(match_expr.match_token.span)
-                    .to(self.span(match_expr.brace_token.span.close()));
+                    .to(self.token(match_expr.brace_token.span.close(), "}"));
                 (ExprKind::Match { scrutinee, arms }, span)
             }
             E::MethodCall(call) => {
                 let receiver = self.boxed(&call.receiver);
                 let args = self.exprs(&call.args);
-                let span = receiver.span.to(self.span(call.paren_token.span.close()));
+                let span = receiver
+                    .span
+                    .to(self.token(call.paren_token.span.close(), ")"));
+                let name = call.method.to_compact_string();
+                let name_span = self.context.convert_token(call.method.span(), &name);
                 let kind = ExprKind::MethodCall {
                     receiver,
-                    method: Method::new(
-                        call.method.to_compact_string(),
-                        self.span(call.method.span()),
-                        args,
-                    ),
+                    method: Method::new(name, name_span, args),
                 };
                 (kind, span)
             }
-            E::Path(path) => (
-                ExprKind::Path(path_ref(&path.path)),
-                self.span(token_spans::path_span(&path.path)),
-            ),
+            E::Path(path) => {
+                let written = path_ref(&path.path);
+                let span = match (path.path.segments.first(), written.segments.as_slice()) {
+                    // A local or a name in scope (most paths): its name's token alone.
+                    (Some(segment), [name])
+                        if path.path.leading_colon.is_none() && segment.arguments.is_none() =>
+                    {
+                        self.context.convert_token(segment.ident.span(), name)
+                    }
+                    _ => self.span(token_spans::path_span(&path.path)),
+                };
+                (ExprKind::Path(written), span)
+            }
             E::Range(range) => {
                 let parts = self.exprs(range.start.iter().chain(range.end.iter()).map(|e| &**e));
                 let span = match (parts.first(), parts.last()) {
@@ -448,7 +473,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Reference(reference) => {
                 let inner = self.boxed(&reference.expr);
-                let span = self.span(reference.and_token.span).to(inner.span);
+                let span = self.token(reference.and_token.span, "&").to(inner.span);
                 let mutable = reference.mutability.is_some();
                 (
                     ExprKind::Reference {
@@ -467,7 +492,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Return(return_expr) => {
                 let value = return_expr.expr.as_deref().map(|value| self.boxed(value));
-                let mut span = self.span(return_expr.return_token.span);
+                let mut span = self.token(return_expr.return_token.span, "return");
                 if let Some(value) = &value {
                     span = span.to(value.span);
                 }
@@ -488,14 +513,14 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                 let rest = structure.rest.as_deref().map(|rest| self.expr(rest));
                 let span = self
                     .span(token_spans::path_span(&structure.path))
-                    .to(self.span(structure.brace_token.span.close()));
+                    .to(self.token(structure.brace_token.span.close(), "}"));
                 let path = path_ref(&structure.path);
                 let literal = StructLiteral { path, fields, rest };
                 (ExprKind::Struct(Box::new(literal)), span)
             }
             E::Try(try_expr) => {
                 let inner = self.boxed(&try_expr.expr);
-                let span = inner.span.to(self.span(try_expr.question_token.span));
+                let span = inner.span.to(self.token(try_expr.question_token.span, "?"));
                 (ExprKind::Try(inner), span)
             }
             E::TryBlock(try_block) => {
@@ -509,7 +534,13 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             ),
             E::Unary(unary) => {
                 let inner = self.boxed(&unary.expr);
-                let span = self.span(unary.op.span()).to(inner.span);
+                let written = match unary.op {
+                    syn::UnOp::Deref(_) => "*",
+                    syn::UnOp::Not(_) => "!",
+                    syn::UnOp::Neg(_) => "-",
+                    _ => "",
+                };
+                let span = self.token(unary.op.span(), written).to(inner.span);
                 match unary.op {
                     syn::UnOp::Deref(_) => (ExprKind::Deref(inner), span),
                     _ => (ExprKind::Compound(thin_vec::thin_vec![*inner]), span),
@@ -517,7 +548,9 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
             }
             E::Unsafe(unsafe_block) => {
                 let body = self.block(&unsafe_block.block);
-                let span = self.span(unsafe_block.unsafe_token.span).to(body.span);
+                let span = self
+                    .token(unsafe_block.unsafe_token.span, "unsafe")
+                    .to(body.span);
                 (ExprKind::Block(Box::new(body)), span)
             }
             E::While(while_loop) => {
@@ -605,7 +638,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         let end = else_branch
             .as_ref()
             .map_or(then_branch.span, |else_branch| else_branch.span);
-        let span = self.span(if_expr.if_token.span).to(end);
+        let span = self.token(if_expr.if_token.span, "if").to(end);
         let kind = ExprKind::If(Box::new(IfExpr {
             condition,
             then_branch,

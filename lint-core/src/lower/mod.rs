@@ -158,6 +158,33 @@ impl<'a> SpanContext<'a> {
         None
     }
 
+    /// The span of one token written `token` (a name as `to_string` writes it, `r#`
+    /// included; a keyword; one punctuation character), from its start alone when the
+    /// text there is `token` (and, for a word, no longer word): half of
+    /// [`SpanContext::convert`]'s lookups. Anything else (a name the edition rewrite made,
+    /// a line that is not ASCII) goes through `convert`, so the span is the same.
+    pub fn convert_token(&self, span: proc_macro2::Span, token: &str) -> Span {
+        if token.is_empty() {
+            return self.convert(span);
+        }
+        let start = span.start();
+        if let Some(byte_start) =
+            self.line_starts
+                .ascii_offset(&self.lines, start.line, start.column)
+        {
+            let (from, to) = (byte_start as usize, byte_start as usize + token.len());
+            let bytes = self.text.as_bytes();
+            let in_word =
+                |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'_' || *byte >= 0x80;
+            let cut_word =
+                token.as_bytes().last().is_some_and(in_word) && bytes.get(to).is_some_and(in_word);
+            if bytes.get(from..to) == Some(token.as_bytes()) && !cut_word {
+                return Span::new(self.file, byte_start, to as u32);
+            }
+        }
+        self.convert(span)
+    }
+
     fn convert_by_byte_range(&self, span: proc_macro2::Span) -> Span {
         let range = span.byte_range();
         let end = (range.end as u32).min(self.text.len() as u32);
@@ -211,6 +238,72 @@ pub fn blanking_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
         tokens::check_nesting_within(&tokens, bound.max_level, bound.max_run)
             .map_err(|too_deep| format!("{bound:?}: {}", too_deep.message)),
     )
+}
+
+/// For the test suite: whether [`SpanContext::convert_token`] gives every name,
+/// punctuation character and closing bracket of `text` the span [`SpanContext::convert`]
+/// gives it (`Ok`), in edition 2015 too, where the rewrite makes raw names of keywords;
+/// or the first token where they differ. `None`
+/// when the text does not tokenize.
+#[doc(hidden)]
+pub fn name_spans_agree(text: &str) -> Option<Result<(), String>> {
+    fn check(context: &SpanContext<'_>, tokens: TokenStream) -> Result<(), String> {
+        let mut stack = vec![tokens];
+        while let Some(stream) = stack.pop() {
+            for token in stream {
+                match token {
+                    proc_macro2::TokenTree::Ident(ident) => {
+                        let name = ident.to_string();
+                        let (by_name, whole) = (
+                            context.convert_token(ident.span(), &name),
+                            context.convert(ident.span()),
+                        );
+                        if by_name != whole {
+                            return Err(format!("`{name}`: {by_name:?} against {whole:?}"));
+                        }
+                    }
+                    proc_macro2::TokenTree::Group(group) => {
+                        let closer = match group.delimiter() {
+                            proc_macro2::Delimiter::Parenthesis => ")",
+                            proc_macro2::Delimiter::Bracket => "]",
+                            proc_macro2::Delimiter::Brace => "}",
+                            proc_macro2::Delimiter::None => "",
+                        };
+                        let close = group.span_close();
+                        if !closer.is_empty()
+                            && context.convert_token(close, closer) != context.convert(close)
+                        {
+                            return Err(format!("`{closer}` at {:?}", context.convert(close)));
+                        }
+                        stack.push(group.stream());
+                    }
+                    proc_macro2::TokenTree::Punct(punct) => {
+                        let written = punct.as_char().to_string();
+                        let span = punct.span();
+                        if context.convert_token(span, &written) != context.convert(span) {
+                            return Err(format!("`{written}` at {:?}", context.convert(span)));
+                        }
+                    }
+                    proc_macro2::TokenTree::Literal(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+    let text = blank_out_shebang_and_bom(text);
+    let context = SpanContext::new(FileId(0), &text);
+    let tokens: TokenStream = text.parse().ok()?;
+    let outcome = [crate::source::Edition::E2015, crate::source::Edition::E2021]
+        .into_iter()
+        .try_for_each(|edition| {
+            check(
+                &context,
+                tokens::rewrite_for_edition(tokens.clone(), edition, &text),
+            )
+        });
+    drop(tokens);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    Some(outcome)
 }
 
 /// For the test suite: whether the text test that lets lowering skip the edition rewrite

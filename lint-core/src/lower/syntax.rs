@@ -76,6 +76,18 @@ fn bound_paths(
 pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
     let mut bindings = thin_vec::ThinVec::new();
     collect_bindings(context, pat, &mut bindings);
+    let span = match (pat, bindings.first()) {
+        // A name alone (most patterns): the span is its binding's.
+        (syn::Pat::Ident(ident), Some(binding))
+            if ident.by_ref.is_none()
+                && ident.mutability.is_none()
+                && ident.subpat.is_none()
+                && ident.attrs.is_empty() =>
+        {
+            binding.span
+        }
+        _ => context.convert(pat.span()),
+    };
     let inner = strip_type_ascription(pat);
     let variant = match inner {
         syn::Pat::TupleStruct(tuple) => tuple
@@ -127,7 +139,7 @@ pub fn pattern(context: &SpanContext<'_>, pat: &syn::Pat) -> Pattern {
                 .collect(),
             _ => thin_vec::ThinVec::new(),
         },
-        span: context.convert(pat.span()),
+        span,
     }
 }
 
@@ -150,10 +162,12 @@ fn collect_bindings(
     while let Some(pat) = stack.pop() {
         match pat {
             syn::Pat::Ident(ident) => {
+                let name = ident.ident.to_compact_string();
+                let span = context.convert_token(ident.ident.span(), &name);
                 out.push(Binding {
-                    name: ident.ident.to_compact_string(),
+                    name,
                     by_ref: ident.by_ref.is_some(),
-                    span: context.convert(ident.ident.span()),
+                    span,
                 });
                 if let Some((_, sub)) = &ident.subpat {
                     stack.push(sub);
