@@ -124,8 +124,8 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
         self.context.convert(span)
     }
 
-    /// The span of one token written `written` (a keyword, a punctuation character, a
-    /// closing bracket): [`SpanContext::convert_token`].
+    /// The span of one token written `written` (a name, a keyword, a punctuation
+    /// character, a closing bracket): [`SpanContext::convert_token`].
     fn token(&self, span: proc_macro2::Span, written: &str) -> Span {
         self.context.convert_token(span, written)
     }
@@ -436,7 +436,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     .span
                     .to(self.token(call.paren_token.span.close(), ")"));
                 let name = call.method.to_compact_string();
-                let name_span = self.context.convert_token(call.method.span(), &name);
+                let name_span = self.token(call.method.span(), &name);
                 let kind = ExprKind::MethodCall {
                     receiver,
                     method: Method::new(name, name_span, args),
@@ -450,7 +450,7 @@ impl<'c, 'a> BodyLowerer<'c, 'a> {
                     (Some(segment), [name])
                         if path.path.leading_colon.is_none() && segment.arguments.is_none() =>
                     {
-                        self.context.convert_token(segment.ident.span(), name)
+                        self.token(segment.ident.span(), name)
                     }
                     _ => self.span(token_spans::path_span(&path.path)),
                 };

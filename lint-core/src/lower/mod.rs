@@ -243,10 +243,9 @@ pub fn blanking_bound_covers_tokens(text: &str) -> Option<Result<(), String>> {
 /// For the test suite: whether [`SpanContext::convert_token`] gives every name,
 /// punctuation character and closing bracket of `text` the span [`SpanContext::convert`]
 /// gives it (`Ok`), in edition 2015 too, where the rewrite makes raw names of keywords;
-/// or the first token where they differ. `None`
-/// when the text does not tokenize.
+/// or the first token where they differ. `None` when the text does not tokenize.
 #[doc(hidden)]
-pub fn name_spans_agree(text: &str) -> Option<Result<(), String>> {
+pub fn token_spans_agree(text: &str) -> Option<Result<(), String>> {
     fn check(context: &SpanContext<'_>, tokens: TokenStream) -> Result<(), String> {
         let mut stack = vec![tokens];
         while let Some(stream) = stack.pop() {

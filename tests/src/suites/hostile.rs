@@ -124,13 +124,14 @@ fn the_blanking_pass_nesting_bound_is_never_below_the_token_check() {
     assert!(bounded * 10 >= files * 9, "bounded {bounded} of {files}");
 }
 
-/// Lowering reads the span of a name (a local, a method name, a binding) from where it
-/// starts and how long it is, which halves proc-macro2's position lookups: it must be the
-/// span of the name's token, on every fixture and every source file of the project, in
-/// edition 2015 (raw names the rewrite makes) as in 2021.
+/// Lowering reads the span of one token (a name, a keyword, a punctuation character, a
+/// closing bracket) from where it starts and how long it is, which halves proc-macro2's
+/// position lookups: it must be the span the full conversion gives, for every such token
+/// of every fixture and source file of the project, in edition 2015 (raw names the rewrite
+/// makes) as in 2021.
 #[test]
-fn name_spans_read_from_the_start_are_the_tokens_spans() {
-    let (checked, files) = check_project_files(lint_core::lower::name_spans_agree);
+fn token_spans_read_from_the_start_are_the_full_conversions() {
+    let (checked, files) = check_project_files(lint_core::lower::token_spans_agree);
     assert!(checked * 10 >= files * 9, "checked {checked} of {files}");
 }
 
