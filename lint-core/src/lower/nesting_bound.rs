@@ -50,26 +50,79 @@ pub fn nesting_bound(text: &str) -> Option<NestingBound> {
     let mut scan = Scan {
         bytes,
         at: 0,
-        // The run of each open group; the file's top level is the first.
-        runs: vec![0],
-        bound: NestingBound {
-            max_level: 0,
-            max_run: 0,
-        },
+        runs: Runs::default(),
         previous_was_equals: false,
         after_braces: false,
     };
     while scan.at < bytes.len() {
         scan.token()?;
     }
-    Some(scan.bound)
+    Some(scan.runs.bound)
+}
+
+/// The run of each open group and the bound so far: what this scan and the blanking
+/// pass's count on its tokens (`unread_text::RunCounter`) both keep.
+#[derive(Debug)]
+pub(super) struct Runs {
+    /// The run of each open group; the file's top level is the first.
+    runs: Vec<usize>,
+    pub bound: NestingBound,
+}
+
+impl Default for Runs {
+    fn default() -> Runs {
+        Runs {
+            runs: vec![0],
+            bound: NestingBound {
+                max_level: 0,
+                max_run: 0,
+            },
+        }
+    }
+}
+
+impl Runs {
+    /// `operators` more in the current group's run.
+    pub fn count(&mut self, operators: usize) {
+        if let Some(run) = self.runs.last_mut() {
+            *run += operators;
+            self.bound.max_run = self.bound.max_run.max(*run);
+        }
+    }
+
+    /// The current group's run ends (a separator, or a new item after braces).
+    pub fn restart(&mut self) {
+        if let Some(run) = self.runs.last_mut() {
+            *run = 0;
+        }
+    }
+
+    /// A group opens at the current level + 1.
+    pub fn open(&mut self) {
+        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+        self.runs.push(0);
+    }
+
+    /// The current group closes; `false` when only the top level is open.
+    pub fn close(&mut self) -> bool {
+        if self.runs.len() < 2 {
+            return false;
+        }
+        self.runs.pop();
+        true
+    }
+
+    /// Any comment may be a doc comment: `#`, `!` and a bracketed group where it is.
+    pub fn comment(&mut self) {
+        self.count(2);
+        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+    }
 }
 
 struct Scan<'t> {
     bytes: &'t [u8],
     at: usize,
-    runs: Vec<usize>,
-    bound: NestingBound,
+    runs: Runs,
     /// The last byte read was an `=` operator (so a `>` right after it ends `=>`).
     previous_was_equals: bool,
     /// The last token read closed a `{ .. }` group: the next one may start a new item or
@@ -105,15 +158,14 @@ impl Scan<'_> {
             b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
             b'(' | b'[' | b'{' => {
                 self.restart_run_if(after_braces);
-                self.open_group();
+                self.runs.open();
                 self.at += 1;
             }
             b')' | b']' | b'}' => {
                 // More closers than openers: not something to vouch for.
-                if self.runs.len() < 2 {
+                if !self.runs.close() {
                     return None;
                 }
-                self.runs.pop();
                 self.after_braces = byte == b'}';
                 self.at += 1;
             }
@@ -133,11 +185,11 @@ impl Scan<'_> {
                 self.at += 1;
             }
             b';' | b',' => {
-                *self.run() = 0;
+                self.runs.restart();
                 self.at += 1;
             }
             b'>' if was_equals => {
-                *self.run() = 0;
+                self.runs.restart();
                 self.at += 1;
             }
             b'~' | b'!' | b'@' | b'$' | b'%' | b'^' | b'&' | b'*' | b'-' | b'+' | b'=' | b'|'
@@ -155,42 +207,23 @@ impl Scan<'_> {
     /// Restarts the run of the current group when the token read follows braces.
     fn restart_run_if(&mut self, after_braces: bool) {
         if after_braces {
-            *self.run() = 0;
+            self.runs.restart();
         }
     }
 
-    fn run(&mut self) -> &mut usize {
-        self.runs.last_mut().expect("the top level is never closed")
-    }
-
     fn operators(&mut self, count: usize) {
-        let run = self.run();
-        *run += count;
-        let run = *run;
-        self.bound.max_run = self.bound.max_run.max(run);
-    }
-
-    /// A group opens at the current level + 1.
-    fn open_group(&mut self) {
-        self.bound.max_level = self.bound.max_level.max(self.runs.len());
-        self.runs.push(0);
-    }
-
-    /// Any comment may be a doc comment: `#`, `!` and a bracketed group where it is.
-    fn as_doc_comment(&mut self) {
-        self.operators(2);
-        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+        self.runs.count(count);
     }
 
     fn line_comment(&mut self) {
-        self.as_doc_comment();
+        self.runs.comment();
         self.at = memchr::memchr(b'\n', &self.bytes[self.at..])
             .map_or(self.bytes.len(), |newline| self.at + newline);
     }
 
     /// `/* .. */`, nested.
     fn block_comment(&mut self) -> Option<()> {
-        self.as_doc_comment();
+        self.runs.comment();
         self.at = block_comment_end(self.bytes, self.at)?;
         Some(())
     }

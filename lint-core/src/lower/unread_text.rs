@@ -25,7 +25,7 @@
 //!
 //! The same tokens give lowering its bound of the nesting measures ([`RunCounter`]).
 
-use super::nesting_bound::NestingBound;
+use super::nesting_bound::{NestingBound, Runs, is_chaining_keyword};
 
 /// `text` with its unread parts blanked, or `None` when there is nothing to blank or the
 /// scan cannot read the text.
@@ -172,7 +172,7 @@ fn lex(bytes: &[u8], blank_doc_comments: bool) -> Option<Lexed<'_>> {
         tokens,
         partners,
         doc_comment_marks: lexer.doc_comment_marks,
-        bound: lexer.counter.bound,
+        bound: lexer.counter.runs.bound,
     })
 }
 
@@ -204,47 +204,17 @@ struct Lexer<'t> {
 /// Counted on the text as written: blanking only removes balanced stretches of tokens (or
 /// puts `0` for an initializer), which never makes a run longer or a group deeper. The
 /// test suite checks the bound against the token check on every fixture and source file.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct RunCounter {
-    /// The run of each open group; the file's top level is the first.
-    runs: Vec<usize>,
-    bound: NestingBound,
+    runs: Runs,
     /// The last token closed a `{ .. }` group, with no comment since.
     after_braces: bool,
 }
 
-impl Default for RunCounter {
-    fn default() -> RunCounter {
-        RunCounter {
-            runs: vec![0],
-            bound: NestingBound {
-                max_level: 0,
-                max_run: 0,
-            },
-            after_braces: false,
-        }
-    }
-}
-
 impl RunCounter {
-    fn count(&mut self, operators: usize) {
-        if let Some(run) = self.runs.last_mut() {
-            *run += operators;
-            self.bound.max_run = self.bound.max_run.max(*run);
-        }
-    }
-
-    fn restart_run(&mut self) {
-        if let Some(run) = self.runs.last_mut() {
-            *run = 0;
-        }
-    }
-
-    /// Any comment may be a doc comment: `#`, `!` and a bracketed group where it is.
     fn comment(&mut self) {
         self.after_braces = false;
-        self.count(2);
-        self.bound.max_level = self.bound.max_level.max(self.runs.len());
+        self.runs.comment();
     }
 
     fn token(&mut self, kind: Kind, text: &[u8]) {
@@ -252,42 +222,40 @@ impl RunCounter {
         match kind {
             Kind::Open(_) => {
                 if after_braces {
-                    self.restart_run();
+                    self.runs.restart();
                 }
-                self.bound.max_level = self.bound.max_level.max(self.runs.len());
-                self.runs.push(0);
+                self.runs.open();
             }
             Kind::Close(closer) => {
-                if self.runs.len() > 1 {
-                    self.runs.pop();
-                }
+                // An unbalanced closer makes `lex` give up: no bound is used.
+                self.runs.close();
                 self.after_braces = closer == b'}';
             }
-            Kind::Punct(b';' | b',') => self.restart_run(),
+            Kind::Punct(b';' | b',') => self.runs.restart(),
             Kind::Punct(byte) => {
                 if byte == b'#' && after_braces {
-                    self.restart_run();
+                    self.runs.restart();
                 }
-                self.count(1);
+                self.runs.count(1);
             }
             Kind::Word => {
                 if after_braces && text != b"else" && text != b"as" {
-                    self.restart_run();
+                    self.runs.restart();
                 }
-                if super::nesting_bound::is_chaining_keyword(text) {
-                    self.count(1);
+                if is_chaining_keyword(text) {
+                    self.runs.count(1);
                 }
             }
             Kind::Literal => {
                 if after_braces && text.first() != Some(&b'\'') {
-                    self.restart_run();
+                    self.runs.restart();
                 }
             }
             Kind::Lifetime => {
                 // The `'`, and its name if the tokenizer would read a keyword there.
-                self.count(1);
-                if super::nesting_bound::is_chaining_keyword(text.get(1..).unwrap_or(&[])) {
-                    self.count(1);
+                self.runs.count(1);
+                if is_chaining_keyword(text.get(1..).unwrap_or(&[])) {
+                    self.runs.count(1);
                 }
             }
         }
