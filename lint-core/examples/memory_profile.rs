@@ -184,6 +184,17 @@ fn profile() {
             report(&format!("  {pass}"))
         });
         report("program built");
+        let (kept, kept_bytes) = facts
+            .iter()
+            .flat_map(|file| &file.functions)
+            .filter(|function| function.body.is_kept_decoded())
+            .fold((0, 0), |(count, bytes), function| {
+                (count + 1, bytes + function.body.encoded_len())
+            });
+        println!(
+            "bodies kept decoded by the passes: {kept} ({:.1} MiB encoded)",
+            kept_bytes as f64 / 1048576.0
+        );
         let sites = program.call_sites.all().count();
         let arguments: usize = program
             .call_sites
@@ -289,12 +300,15 @@ fn profile() {
     let findings = lint_core::analyze(&facts, &config);
     report("analyzed again (rules)");
     println!("{} findings", findings.len());
-    bodies_as_bytes(&facts);
-    report("bodies encoded and decoded");
+    bodies_decoded(&facts);
+    report("bodies decoded");
     let mut facts = facts;
     for file in &mut facts {
         for function in &mut file.functions {
-            function.body.stmts = Vec::new();
+            function.body = lint_core::model::Body::new(lint_core::model::Block {
+                stmts: Vec::new(),
+                span: function.body.span,
+            });
         }
     }
     report("bodies dropped");
@@ -459,11 +473,12 @@ fn census(facts: &[lint_core::FileFacts]) -> Census {
             census.cfgs += function.cfg.len();
         }
         for function in &file.functions {
-            function.body.walk_blocks(&mut |block| {
+            let body = function.body.read();
+            body.walk_blocks(&mut |block| {
                 census.blocks += 1;
                 census.stmts += block.stmts.len();
             });
-            function.body.walk(&mut |expr| {
+            body.walk(&mut |expr| {
                 census.exprs += 1;
                 *census.kinds.entry(kind_name(&expr.kind)).or_default() += 1;
                 literal_census(expr, &mut census);
@@ -580,14 +595,15 @@ fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
                 function.params.len(),
                 std::mem::size_of::<lint_core::model::Param>(),
             );
-            function.body.walk_blocks(&mut |block| {
+            let body = function.body.read();
+            body.walk_blocks(&mut |block| {
                 stmts += room(
                     block.stmts.capacity(),
                     block.stmts.len(),
                     std::mem::size_of::<Stmt>(),
                 );
             });
-            function.body.walk(&mut |expr| match &expr.kind {
+            body.walk(&mut |expr| match &expr.kind {
                 ExprKind::Compound(parts) => {
                     compound += room(parts.capacity(), parts.len(), size_of::<Expr>())
                 }
@@ -618,32 +634,28 @@ fn growth_room(facts: &[lint_core::model::FileFacts]) -> String {
     )
 }
 
-/// What keeping every function body encoded (postcard, as the cache stores facts) would
-/// hold and cost: the bytes, and the CPU time to encode and to decode them all once (summed
-/// over threads). Each body is decoded right after it is encoded and both are dropped, so
-/// this phase holds no more than one body's bytes per thread.
-fn bodies_as_bytes(facts: &[lint_core::FileFacts]) {
+/// What the bodies hold: their encoded bytes, how many the passes kept decoded, and the CPU
+/// time to decode each once (summed over threads; each is dropped right after).
+fn bodies_decoded(facts: &[lint_core::FileFacts]) {
     use rayon::prelude::*;
-    let (bytes, encode, decode) = facts
+    let (bytes, kept, decode) = facts
         .par_iter()
         .flat_map_iter(|file| file.functions.iter())
         .map(|function| {
             let started = std::time::Instant::now();
-            let encoded = postcard::to_stdvec(&function.body).unwrap_or_default();
-            let encoded_at = std::time::Instant::now();
-            let decoded = postcard::from_bytes::<lint_core::model::Block>(&encoded).ok();
-            let decode = encoded_at.elapsed();
+            let kept = function.body.is_kept_decoded();
+            let decoded = lint_core::model::Body::read(&function.body).into_owned();
+            let decode = started.elapsed();
             drop(decoded);
-            (encoded.len(), encoded_at - started, decode)
+            (function.body.encoded_len(), usize::from(kept), decode)
         })
         .reduce(
-            || (0, std::time::Duration::ZERO, std::time::Duration::ZERO),
+            || (0, 0, std::time::Duration::ZERO),
             |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2),
         );
     println!(
-        "bodies as postcard bytes: {:.1} MiB; encoding them all {:.2} s CPU, decoding {:.2} s CPU",
+        "bodies as postcard bytes: {:.1} MiB, {kept} kept decoded; decoding them all {:.2} s CPU",
         bytes as f64 / 1048576.0,
-        encode.as_secs_f64(),
         decode.as_secs_f64()
     );
 }

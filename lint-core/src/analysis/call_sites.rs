@@ -346,45 +346,49 @@ pub fn find_by_span(sites: &[CallSite], span: Span) -> Option<&CallSite> {
         .map(|index| &sites[index])
 }
 
-/// Resolves every call of every body once, in parallel.
-pub fn collect(
+/// The local types and the resolved calls of every function, in parallel and in one sweep:
+/// each body is decoded once, for both, and dropped (the run never holds every body's tree).
+/// The types are made for every function, the calls only for those in `scope`.
+pub fn collect_with_types(
     typing: Typing<'_>,
-    function_types: &[Vec<FunctionTypes>],
     scope: super::Scope,
-) -> CallSites {
+) -> (Vec<Vec<FunctionTypes>>, CallSites) {
     let files = typing.types.files;
     let run = RunShared::default();
-    let by_function: Vec<Vec<FunctionCalls>> = files
+    let (function_types, by_function): (Vec<Vec<FunctionTypes>>, Vec<Vec<FunctionCalls>>) = files
         .par_iter()
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
             let interned = RefCell::new(Interned::new(&run));
+            let mut shared_types = crate::hash::HashSet::default();
             facts
                 .functions
                 .iter()
                 .enumerate()
                 .map(|(index, function)| {
-                    if !scope.contains(function) {
-                        return FunctionCalls::default();
-                    }
                     let function_ref = FunctionRef::new(file, index);
+                    let body = function.body.read();
+                    let self_type = typing.types.items.self_type_of(function_ref);
+                    let mut types = typing.function_types(file, function, &body, self_type);
+                    types.share_types(&mut shared_types);
+                    if !scope.contains(function) {
+                        return (types, FunctionCalls::default());
+                    }
                     let collector = Collector {
                         typing,
                         at: function_scope(typing.types.items, function_ref, function),
-                        types: &function_types[file][index],
+                        types: &types,
                         file,
                         interned: &interned,
                     };
                     let mut made = Vec::new();
-                    function
-                        .body
-                        .walk(&mut |expr| collector.push_site(expr, &mut made));
-                    FunctionCalls::new(made)
+                    body.walk(&mut |expr| collector.push_site(expr, &mut made));
+                    (types, FunctionCalls::new(made))
                 })
-                .collect()
+                .unzip()
         })
-        .collect();
+        .unzip();
     // Built with the sites, before any pass that reads it runs.
     let callers = Rows::group(&|emit| {
         for (file, functions) in by_function.iter().enumerate() {
@@ -398,10 +402,11 @@ pub fn collect(
             }
         }
     });
-    CallSites {
+    let call_sites = CallSites {
         by_function,
         callers,
-    }
+    };
+    (function_types, call_sites)
 }
 
 /// Where a function's body resolves its paths and types.

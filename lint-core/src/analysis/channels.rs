@@ -257,7 +257,7 @@ impl ProducerSearch<'_, '_> {
         }
         let bound = bound_in(self.program, function_ref, function);
         if let Some(loops) = self.program.loops_of(function_ref) {
-            self.in_loops(function_ref, loops, &senders, bound, created_at);
+            self.in_loops(function_ref, &loops, &senders, bound, created_at);
         }
         for (field, moved) in stored_fields(self.program, function_ref, function, &senders) {
             if original && moved {

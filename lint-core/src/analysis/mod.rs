@@ -15,8 +15,6 @@ pub mod runtime_match;
 pub mod types;
 pub mod typing;
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::model::{Expr, FileFacts, Function};
@@ -35,33 +33,6 @@ pub(crate) const FUNCTIONS_PER_TASK: usize = 16;
 /// Files per task of a parallel pass (see [`FUNCTIONS_PER_TASK`]): one generated file can
 /// cost more than thousands of others.
 pub(crate) const FILES_PER_TASK: usize = 1;
-
-/// The local types of every function, in parallel.
-fn all_function_types(typing: Typing<'_>) -> Vec<Vec<FunctionTypes>> {
-    let files = typing.types.files;
-    files
-        .par_iter()
-        .with_max_len(FILES_PER_TASK)
-        .enumerate()
-        .map(|(file, facts)| {
-            let mut shared = crate::hash::HashSet::default();
-            facts
-                .functions
-                .iter()
-                .enumerate()
-                .map(|(index, function)| {
-                    let self_type = typing
-                        .types
-                        .items
-                        .self_type_of(FunctionRef::new(file, index));
-                    let mut types = typing.function_types(file, function, self_type);
-                    types.share_types(&mut shared);
-                    types
-                })
-                .collect()
-        })
-        .collect()
-}
 
 /// Which functions the analysis looks at: test code only when the user asks for it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -109,10 +80,6 @@ pub struct Program<'a> {
     pub resolver: Resolver<'a>,
     /// Every call of every body, resolved once (callees, arguments, their types).
     pub call_sites: CallSites,
-    /// Loops and per-item closures of each function, with the calls inside them.
-    pub loops: Vec<loops::FunctionLoops<'a>>,
-    /// Index of each function's entry in `loops`.
-    loops_index: crate::hash::HashMap<FunctionRef, usize>,
     /// Structs, statics and functions by canonical path.
     pub items: items::ItemIndex,
     /// The local binding types of every function, by file and function index.
@@ -145,13 +112,6 @@ impl<'a> Program<'a> {
         };
         let resolver = Resolver::new(files);
         after_pass("resolver");
-        let loops = loops::collect_loops(files, scope);
-        after_pass("loops");
-        let loops_index = loops
-            .iter()
-            .enumerate()
-            .map(|(index, function_loops)| (function_loops.function, index))
-            .collect();
         let items = items::ItemIndex::build(files, &resolver);
         after_pass("item index");
         let typing = Typing {
@@ -161,10 +121,8 @@ impl<'a> Program<'a> {
                 items: &items,
             },
         };
-        let function_types = all_function_types(typing);
-        after_pass("local types");
-        let call_sites = call_sites::collect(typing, &function_types, scope);
-        after_pass("call sites");
+        let (function_types, call_sites) = call_sites::collect_with_types(typing, scope);
+        after_pass("local types, call sites");
         let locks = locks::analyze_locks(
             typing,
             &function_types,
@@ -177,8 +135,6 @@ impl<'a> Program<'a> {
             files,
             resolver,
             call_sites,
-            loops,
-            loops_index,
             items,
             function_types,
             locks,
@@ -228,11 +184,32 @@ impl<'a> Program<'a> {
         &self.files[function.file()].functions[function.index()]
     }
 
-    /// The loops of a function (`None` when it has none).
-    pub fn loops_of(&self, function: FunctionRef) -> Option<&loops::FunctionLoops<'a>> {
-        self.loops_index
-            .get(&function)
-            .map(|index| &self.loops[*index])
+    /// The loops and per-item closures of a function in scope, with the calls inside them
+    /// (`None` when it has none). They are found in its body as kept decoded: for the
+    /// passes that look at a few functions (see [`Program::for_each_function_loops`]).
+    pub fn loops_of(&self, function: FunctionRef) -> Option<loops::FunctionLoops<'a>> {
+        let definition = self.function(function);
+        if !self.scope.contains(definition) || !definition.contents.loop_or_closure {
+            return None;
+        }
+        let facts = &self.files[function.file()];
+        loops::function_loops(facts, function, definition, &definition.body)
+    }
+
+    /// Calls `visit` with the loops of every function in scope that has some, in file
+    /// order. Each body is decoded for its call only (unless a pass kept it decoded), so
+    /// the rules that look at every loop never hold every tree.
+    pub fn for_each_function_loops(&self, visit: &mut dyn FnMut(&loops::FunctionLoops<'_>)) {
+        for (function_ref, function) in self.functions() {
+            if !self.scope.contains(function) || !function.contents.loop_or_closure {
+                continue;
+            }
+            let body = function.body.read();
+            let facts = &self.files[function_ref.file()];
+            if let Some(loops) = loops::function_loops(facts, function_ref, function, &body) {
+                visit(&loops);
+            }
+        }
     }
 
     /// The canonical path of the path call or macro at `expr` in `function`'s body.

@@ -164,11 +164,13 @@ pub struct Typing<'p> {
 }
 
 impl<'p> Typing<'p> {
-    /// The local types of `function` (declared in file `file`), whose `Self` is `self_type`.
+    /// The local types of `function` (declared in file `file`, its body decoded as `body`),
+    /// whose `Self` is `self_type`.
     pub fn function_types(
         &self,
         file: usize,
         function: &Function,
+        body: &Block,
         self_type: Option<&str>,
     ) -> FunctionTypes {
         let at = TypeScope {
@@ -198,7 +200,7 @@ impl<'p> Typing<'p> {
             types.bind("self", WHOLE_FUNCTION, self_ty);
         }
         let mut lets = Vec::new();
-        collect_lets(&function.body, &mut lets);
+        collect_lets(body, &mut lets);
         for binding in lets {
             match binding {
                 Binding::Let {

@@ -10,7 +10,7 @@ use super::syntax::{path_ref, type_ref};
 use super::token_spans;
 use crate::knowledge::test_code::is_test_support_module;
 use crate::model::{
-    BodyContents, Field, FileFacts, Function, GenericParam, Import, ItemExtent, ModDecl,
+    Body, BodyContents, Field, FileFacts, Function, GenericParam, Import, ItemExtent, ModDecl,
     ModulePath, ModuleScope, Param, ParseFailure, PathRef, Receiver, ScopeId, Segment, StaticDef,
     StructDef, TraitDef, TraitImpl, TypeAlias, TypeRef,
 };
@@ -496,7 +496,7 @@ impl ItemWalker<'_, '_, '_> {
                 .chain(cfg_predicates(attrs))
                 .collect(),
             contents: BodyContents::of(&body),
-            body,
+            body: Body::new(body),
         });
         let nested_context = ItemContext {
             scope,

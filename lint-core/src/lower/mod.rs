@@ -90,6 +90,9 @@ fn lower_file_keeping(
     facts
         .integer_literals
         .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
+    facts
+        .collection_literals
+        .sort_by_key(|(span, _)| (span.byte_start, span.byte_end));
     facts.suppressions = suppressions;
     facts.path = source.path.clone();
     facts.package = source.package.clone();

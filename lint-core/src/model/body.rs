@@ -10,6 +10,132 @@ use super::{PathRef, SharedType};
 use crate::span::Span;
 use thin_vec::ThinVec;
 
+/// A function's body as the facts keep it: its span, and its [`Block`] as postcard bytes
+/// (about a quarter of the tree's memory: bodies are most of the lowered facts).
+///
+/// Reading it through `Deref` (`function.body.walk(..)`, `&function.body`) decodes the tree
+/// once and keeps it: the passes that look at a few bodies read them that way. The passes
+/// that read every body (local types with call sites, the lock walks) take a copy for the
+/// moment with [`Body::read`], which keeps nothing, so the run never holds every tree.
+pub struct Body {
+    /// The block's span (readable without decoding).
+    pub span: Span,
+    bytes: Box<[u8]>,
+    decoded: std::sync::OnceLock<Box<Block>>,
+}
+
+impl Body {
+    /// The body of `block`, encoded.
+    pub fn new(block: Block) -> Body {
+        let bytes = postcard::to_stdvec(&block).unwrap_or_default();
+        Body {
+            span: block.span,
+            bytes: bytes.into_boxed_slice(),
+            decoded: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The tree, decoded now and dropped with the returned value unless it was already kept.
+    pub fn read(&self) -> std::borrow::Cow<'_, Block> {
+        match self.decoded.get() {
+            Some(kept) => std::borrow::Cow::Borrowed(kept),
+            None => std::borrow::Cow::Owned(self.decode()),
+        }
+    }
+
+    /// Whether the tree is kept decoded (after a read through `Deref`).
+    pub fn is_kept_decoded(&self) -> bool {
+        self.decoded.get().is_some()
+    }
+
+    /// The size of the encoded tree in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn decode(&self) -> Block {
+        // Spans are stored without their file: they get the body's own.
+        super::persist::loading_as(self.span.file, || postcard::from_bytes(&self.bytes))
+            .unwrap_or_else(|_| Block {
+                stmts: Vec::new(),
+                span: self.span,
+            })
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = Block;
+
+    fn deref(&self) -> &Block {
+        self.decoded.get_or_init(|| Box::new(self.decode()))
+    }
+}
+
+impl Clone for Body {
+    fn clone(&self) -> Body {
+        Body {
+            span: self.span,
+            bytes: self.bytes.clone(),
+            decoded: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.read().fmt(formatter)
+    }
+}
+
+/// Stored as its span and its bytes (the bytes are already the tree's encoding).
+impl serde::Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.span, Bytes(&self.bytes)).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Body, D::Error> {
+        let (span, bytes) = <(Span, OwnedBytes)>::deserialize(deserializer)?;
+        Ok(Body {
+            span,
+            bytes: bytes.0,
+            decoded: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+/// Bytes written as one byte string (serde's default writes a sequence of numbers).
+struct Bytes<'b>(&'b [u8]);
+
+impl serde::Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
+
+/// A byte string read back.
+struct OwnedBytes(Box<[u8]>);
+
+impl<'de> serde::Deserialize<'de> for OwnedBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<OwnedBytes, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = OwnedBytes;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<OwnedBytes, E> {
+                Ok(OwnedBytes(bytes.into()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<OwnedBytes, E> {
+                Ok(OwnedBytes(bytes.into_boxed_slice()))
+            }
+        }
+        deserializer.deserialize_bytes(Visitor)
+    }
+}
+
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
@@ -466,6 +592,45 @@ impl Block {
 mod tests {
     use super::*;
 
+    fn lowered_body(file: u32) -> Body {
+        let source = crate::source::SourceFile::new(
+            "src/lib.rs",
+            "fn f(x: &std::sync::Mutex<u8>) { let g = x.lock().unwrap(); for i in 0..3 { drop((i, \"é\")); } }",
+            crate::source::Edition::E2021,
+        );
+        let mut facts = crate::lower::lower_file(crate::span::FileId(file), &source);
+        facts.functions.remove(0).body
+    }
+
+    /// The tree read back from the bytes is the tree lowering made, its spans in the
+    /// body's own file; a copy for the moment keeps nothing, a read through `Deref` keeps
+    /// the tree.
+    #[test]
+    fn a_body_reads_back_as_lowered_and_is_kept_only_when_read_through_deref() {
+        let body = lowered_body(5);
+        assert!(body.encoded_len() > 0);
+        let copy = body.read().into_owned();
+        assert!(!body.is_kept_decoded());
+        assert!(!copy.stmts.is_empty());
+        let mut files = std::collections::BTreeSet::new();
+        copy.walk(&mut |expr| {
+            files.insert(expr.span.file);
+        });
+        assert_eq!(
+            files.into_iter().collect::<Vec<_>>(),
+            [crate::span::FileId(5)]
+        );
+        assert_eq!(copy.span, body.span);
+        let kept: &Block = &body;
+        assert!(body.is_kept_decoded());
+        assert_eq!(format!("{kept:?}"), format!("{copy:?}"));
+        assert!(matches!(body.read(), std::borrow::Cow::Borrowed(_)));
+        // A clone carries the bytes, not the kept tree.
+        let cloned = body.clone();
+        assert!(!cloned.is_kept_decoded());
+        assert_eq!(format!("{cloned:?}"), format!("{copy:?}"));
+    }
+
     /// Bodies are most of the lowered facts: these sizes decide their memory.
     #[test]
     fn body_nodes_keep_their_sizes() {
@@ -484,7 +649,9 @@ mod tests {
         // The allocator's 128-byte size class.
         assert_eq!(std::mem::size_of::<LetStmt>(), 128);
         // A method's `Self` type and trait are shared with its `impl`'s other methods.
-        assert_eq!(std::mem::size_of::<crate::model::Function>(), 144);
+        assert_eq!(std::mem::size_of::<crate::model::Function>(), 152);
+        // A span, the encoded tree and the tree when a pass keeps it.
+        assert_eq!(std::mem::size_of::<Body>(), 48);
         // A static's type is shared with the file's other items of that type.
         assert_eq!(std::mem::size_of::<crate::model::StaticDef>(), 64);
     }

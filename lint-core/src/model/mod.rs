@@ -9,7 +9,7 @@ pub mod persist;
 pub mod types;
 
 pub use body::{
-    Arm, Block, ClosureExpr, Expr, ExprKind, FieldAccess, ForHead, IfExpr, LetStmt, LoopExpr,
+    Arm, Block, Body, ClosureExpr, Expr, ExprKind, FieldAccess, ForHead, IfExpr, LetStmt, LoopExpr,
     LoopKind, MacroCall, Method, Pattern, Stmt,
 };
 pub use types::{SharedType, TypeRef};
@@ -320,7 +320,7 @@ pub struct Function {
     /// For methods and associated functions: the `Self` type of the `impl` (as written).
     pub self_type: Option<std::sync::Arc<TypeRef>>,
     /// For trait impls and default trait methods: the trait path as written (shared by the
-    /// methods of one `impl` or trait, like `self_type`: a function is 144 bytes, not 168).
+    /// methods of one `impl` or trait, like `self_type`: a function is 152 bytes, not 176).
     pub trait_path: Option<std::sync::Arc<PathRef>>,
     pub receiver: Option<Receiver>,
     pub params: ThinVec<Param>,
@@ -333,7 +333,7 @@ pub struct Function {
     /// The `#[cfg(..)]` predicates it is compiled under (its own, its `impl`'s and its
     /// modules'), as token text without spaces: `feature="std"`, `not(feature="std")`.
     pub cfg: ThinVec<String>,
-    pub body: Block,
+    pub body: Body,
     /// What the body contains, for passes that look only at some bodies.
     pub contents: BodyContents,
 }
@@ -556,7 +556,8 @@ pub struct FileFacts {
     pub mod_decls: Vec<ModDecl>,
     pub parse_failure: Option<ParseFailure>,
     /// Range (`a..b`) and array (`[a, b]`, `[x; n]`) expressions in function bodies, which the
-    /// body tree keeps as `Compound`: their spans, to tell a fixed iteration from a collection.
+    /// body tree keeps as `Compound`: their spans, to tell a fixed iteration from a
+    /// collection, sorted by span.
     pub collection_literals: Vec<(Span, CollectionLiteral)>,
     /// Integer literals in function bodies, which the body tree keeps as
     /// [`ExprKind::Literal`]: their spans and values (a channel's capacity, a timeout's
@@ -640,6 +641,17 @@ impl FileFacts {
 
     pub fn scope(&self, id: ScopeId) -> &ModuleScope {
         &self.scopes[id.0 as usize]
+    }
+
+    /// What the range or array expression written at exactly `span` is, if it is one (the
+    /// last one listed, if two share the span).
+    pub fn collection_literal(&self, span: Span) -> Option<CollectionLiteral> {
+        let key = (span.byte_start, span.byte_end);
+        let after = self
+            .collection_literals
+            .partition_point(|(literal, _)| (literal.byte_start, literal.byte_end) <= key);
+        let (literal, kind) = self.collection_literals.get(after.checked_sub(1)?)?;
+        ((literal.byte_start, literal.byte_end) == key).then_some(*kind)
     }
 
     /// The value of the integer literal written at exactly `span`.

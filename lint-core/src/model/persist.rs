@@ -19,7 +19,7 @@ use crate::span::FileId;
 
 /// The version of the stored facts: bump it with any change to the model types or to what
 /// lowering produces. Cache keys include it.
-pub const MODEL_VERSION: u32 = 23;
+pub const MODEL_VERSION: u32 = 24;
 
 thread_local! {
     /// The id that spans get while a file's facts are loaded on this thread.
@@ -54,14 +54,26 @@ impl FileSummary {
     }
 }
 
-/// The summary and the facts as bytes (without their file id and display path); `None` if
-/// they cannot be encoded (then they are not stored).
+/// The summary and the facts as bytes (without their file id and display path), then a
+/// checksum of them; `None` if they cannot be encoded (then they are not stored).
+///
+/// The checksum is what finds a damaged entry: function bodies are stored as bytes of
+/// their own and decoded only when a pass reads them, long after the entry was loaded.
 pub fn facts_to_bytes(facts: &FileFacts) -> Option<Vec<u8>> {
-    postcard::to_stdvec(&(FileSummary::of(facts), facts)).ok()
+    let mut bytes = postcard::to_stdvec(&(FileSummary::of(facts), facts)).ok()?;
+    let checksum = xxhash_rust::xxh3::xxh3_64(&bytes);
+    bytes.extend_from_slice(&checksum.to_le_bytes());
+    Some(bytes)
+}
+
+/// The bytes [`facts_to_bytes`] encoded, when the checksum after them matches.
+fn checked(bytes: &[u8]) -> Option<&[u8]> {
+    let (encoded, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    (xxhash_rust::xxh3::xxh3_64(encoded).to_le_bytes() == checksum).then_some(encoded)
 }
 
 /// Runs `decode` with spans getting the id `file`.
-fn loading_as<T>(file: FileId, decode: impl FnOnce() -> T) -> T {
+pub(crate) fn loading_as<T>(file: FileId, decode: impl FnOnce() -> T) -> T {
     let previous = FILE_BEING_LOADED.with(|loading| loading.replace(file));
     let decoded = decode();
     FILE_BEING_LOADED.with(|loading| loading.set(previous));
@@ -79,6 +91,7 @@ pub fn summary_from_bytes(bytes: &[u8], file: FileId) -> Option<FileSummary> {
 /// Facts stored by [`facts_to_bytes`], as file `file` of this run with `source`'s display
 /// path; `None` when the bytes do not decode (a damaged entry: lower the file instead).
 pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Option<FileFacts> {
+    let bytes = checked(bytes)?;
     let decoded = loading_as(file, || {
         let (_, rest) = postcard::take_from_bytes::<FileSummary>(bytes).ok()?;
         postcard::from_bytes::<FileFacts>(rest).ok()
@@ -131,5 +144,21 @@ mod tests {
         let stored = facts_to_bytes(&lowered(0)).expect("encodes");
         let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
         assert!(facts_from_bytes(&stored[..stored.len() / 2], FileId(0), &source).is_none());
+    }
+
+    /// A function body is decoded only when a pass reads it: a damaged byte inside one must
+    /// refuse the entry when it is loaded, not leave an empty body for the passes.
+    #[test]
+    fn a_damaged_body_refuses_the_entry() {
+        let stored = facts_to_bytes(&lowered(0)).expect("encodes");
+        let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
+        for at in [stored.len() / 2, stored.len() - 20, stored.len() - 1] {
+            let mut damaged = stored.clone();
+            damaged[at] ^= 0x55;
+            assert!(
+                facts_from_bytes(&damaged, FileId(0), &source).is_none(),
+                "byte {at}"
+            );
+        }
     }
 }

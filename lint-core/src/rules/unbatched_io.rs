@@ -15,7 +15,7 @@ use crate::knowledge::io::{
     self, AMBIGUOUS_CLIENT_NAME, AMBIGUOUS_CLIENT_TYPE, HTTP_CLIENT_CONSTRUCTOR,
     HTTP_EXECUTE_METHOD, IoKind, REDIS_CMD, SEND_METHOD, SqlStatement,
 };
-use crate::model::{Expr, ExprKind, Function, Stmt};
+use crate::model::{Block, Expr, ExprKind, Stmt};
 use crate::resolve::Resolved;
 
 declare_rule! {
@@ -211,60 +211,67 @@ impl IoWording for IoKind {
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for loops in &context.program.loops {
-        let function = context.program.function(loops.function);
-        if is_exempt(function) {
+    context
+        .program
+        .for_each_function_loops(&mut |loops| check_function(context, loops, out));
+}
+
+fn check_function(
+    context: &RuleContext<'_, '_>,
+    loops: &FunctionLoops<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let function = context.program.function(loops.function);
+    if is_exempt(function) {
+        return;
+    }
+    let body = loops.body;
+    let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
+    for site in &loops.sites {
+        if site.deferred {
             continue;
         }
-        let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
-        for site in &loops.sites {
-            if site.deferred {
-                continue;
-            }
-            let scope = &loops.scopes[site.scope];
-            let per_input_item = matches!(scope.driver, Driver::Collection | Driver::StreamItems)
-                || (scope.counts_input && scope.driver != Driver::Retries);
-            if !per_input_item || scope.bounded_by.is_some() || loops.iterates_a_chunk(site.scope) {
-                continue;
-            }
-            let Some((trip, call)) = round_trip(context, loops, &type_of, site, scope) else {
-                continue;
-            };
-            // A search, retry or fallback loop: the call is made once, or until it succeeds.
-            if loops.leaves_after(site.scope, site.expr.span)
-                || loops.stops_at_first_success(site.scope, site.expr.span)
-            {
-                continue;
-            }
-            // Already per batch: one call per group, to the group's key.
-            if loops.calls_group_key(context.program, site.scope, site.expr) {
-                continue;
-            }
-            if trip == IoKind::Write
-                && scope.driver == Driver::StreamItems
-                && writes_item_as_is(function, site.expr, scope)
-            {
-                continue;
-            }
-            // `let mut file = File::create(path)?; file.write_all(&report)?;` per path: one
-            // write to each new file is not a stream written piecemeal.
-            if trip == IoKind::Write && writes_to_stream_opened_per_item(site.expr, scope) {
-                continue;
-            }
-            if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
-                continue;
-            }
-            let statement = sql_statement_in(function, site.expr);
-            if statement == Some(SqlStatement::Definition) || runs_scripts(scope) {
-                continue;
-            }
-            if matches!(trip, IoKind::Http | IoKind::Rpc)
-                && targets_each_item(function, site.expr, scope)
-            {
-                continue;
-            }
-            out.push(finding(context, site, scope, trip, statement, &call));
+        let scope = &loops.scopes[site.scope];
+        let per_input_item = matches!(scope.driver, Driver::Collection | Driver::StreamItems)
+            || (scope.counts_input && scope.driver != Driver::Retries);
+        if !per_input_item || scope.bounded_by.is_some() || loops.iterates_a_chunk(site.scope) {
+            continue;
         }
+        let Some((trip, call)) = round_trip(context, loops, &type_of, site, scope) else {
+            continue;
+        };
+        // A search, retry or fallback loop: the call is made once, or until it succeeds.
+        if loops.leaves_after(site.scope, site.expr.span)
+            || loops.stops_at_first_success(site.scope, site.expr.span)
+        {
+            continue;
+        }
+        // Already per batch: one call per group, to the group's key.
+        if loops.calls_group_key(context.program, site.scope, site.expr) {
+            continue;
+        }
+        if trip == IoKind::Write
+            && scope.driver == Driver::StreamItems
+            && writes_item_as_is(body, site.expr, scope)
+        {
+            continue;
+        }
+        // `let mut file = File::create(path)?; file.write_all(&report)?;` per path: one
+        // write to each new file is not a stream written piecemeal.
+        if trip == IoKind::Write && writes_to_stream_opened_per_item(site.expr, scope) {
+            continue;
+        }
+        if scope.is_lazy_adapter() && (scope.async_body || (!site.awaited && trip.is_async())) {
+            continue;
+        }
+        let statement = sql_statement_in(body, site.expr);
+        if statement == Some(SqlStatement::Definition) || runs_scripts(scope) {
+            continue;
+        }
+        if matches!(trip, IoKind::Http | IoKind::Rpc) && targets_each_item(body, site.expr, scope) {
+            continue;
+        }
+        out.push(finding(context, site, scope, trip, statement, &call));
     }
 }
 
@@ -308,7 +315,7 @@ fn is_sql(trip: IoKind) -> bool {
 /// The kind of SQL statement a call runs, from the first string literal in it that reads
 /// like SQL (`sqlx::query("SELECT ..")`, `client.execute("INSERT ..", ..)`), or in the
 /// `let` that built a local it passes (`let ddl = format!("CREATE TABLE ..")`).
-fn sql_statement_in(function: &Function, call: &Expr) -> Option<SqlStatement> {
+fn sql_statement_in(body: &Block, call: &Expr) -> Option<SqlStatement> {
     let mut found = None;
     let mut locals = Vec::new();
     call.walk(&mut |expr| match &expr.kind {
@@ -319,7 +326,7 @@ fn sql_statement_in(function: &Function, call: &Expr) -> Option<SqlStatement> {
     if found.is_some() {
         return found;
     }
-    function.body.walk_blocks(&mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             if let Stmt::Let(let_stmt) = stmt
                 && let (Some(name), Some(init)) = (let_stmt.pattern.simple_name(), &let_stmt.init)
@@ -361,7 +368,7 @@ fn runs_scripts(scope: &IterationScope<'_>) -> bool {
 /// A request whose target is the element itself (`client.post(&hook.url)`,
 /// `reqwest::get(url)` in `for url in urls`, a URL whose host is the element's): N distinct
 /// peers have no batched form.
-fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
+fn targets_each_item(body: &Block, call: &Expr, scope: &IterationScope<'_>) -> bool {
     let mut current = call;
     loop {
         let target = match &current.kind {
@@ -374,7 +381,7 @@ fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_
                     } else {
                         method.args().first()
                     };
-                    return url.is_some_and(|url| is_item_target(function, url, scope));
+                    return url.is_some_and(|url| is_item_target(body, url, scope));
                 }
                 current = receiver;
                 continue;
@@ -386,23 +393,23 @@ fn targets_each_item(function: &Function, call: &Expr, scope: &IterationScope<'_
             }
             _ => None,
         };
-        return target.is_some_and(|url| is_item_target(function, url, scope));
+        return target.is_some_and(|url| is_item_target(body, url, scope));
     }
 }
 
 /// The element or one of its fields (`url`, `&hook.url`, `hook.endpoint.as_str()`), a URL
 /// whose host comes from it (`format!("https://{}/purge", pop.host)`), or a local bound to
 /// one of those; not a value built from it on a fixed host (`format!("{base}/users/{id}")`).
-fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) -> bool {
+fn is_item_target(body: &Block, expr: &Expr, scope: &IterationScope<'_>) -> bool {
     match &expr.kind {
         ExprKind::Path(path) if path.segments.len() == 1 => {
-            is_item_name_target(function, path.last(), scope)
+            is_item_name_target(body, path.last(), scope)
         }
-        ExprKind::Field(field) => is_item_target(function, &field.base, scope),
-        ExprKind::Reference { expr: base, .. } => is_item_target(function, base, scope),
+        ExprKind::Field(field) => is_item_target(body, &field.base, scope),
+        ExprKind::Reference { expr: base, .. } => is_item_target(body, base, scope),
         ExprKind::MethodCall {
             receiver, method, ..
-        } if method.args().is_empty() => is_item_target(function, receiver, scope),
+        } if method.args().is_empty() => is_item_target(body, receiver, scope),
         ExprKind::Macro(call) => {
             let Some(ExprKind::Text(template)) = call.args.first().map(|arg| &arg.kind) else {
                 return false;
@@ -421,11 +428,11 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
                     let before = placeholders(template).len() - placeholders(rest).len();
                     arguments
                         .get(before + index)
-                        .is_some_and(|host| is_item_target(function, host, scope))
+                        .is_some_and(|host| is_item_target(body, host, scope))
                 }
                 Some(FormatArgument::Named(name)) => match named_argument(arguments, name) {
-                    Some(host) => is_item_target(function, host, scope),
-                    None => is_item_name_target(function, name, scope),
+                    Some(host) => is_item_target(body, host, scope),
+                    None => is_item_name_target(body, name, scope),
                 },
                 None => false,
             }
@@ -435,9 +442,9 @@ fn is_item_target(function: &Function, expr: &Expr, scope: &IterationScope<'_>) 
 }
 
 /// A name bound to the element, or a local bound to one of the targets above.
-fn is_item_name_target(function: &Function, name: &str, scope: &IterationScope<'_>) -> bool {
+fn is_item_name_target(body: &Block, name: &str, scope: &IterationScope<'_>) -> bool {
     scope.item_names.contains(&name)
-        || local_init(function, name).is_some_and(|init| is_item_target(function, init, scope))
+        || local_init(body, name).is_some_and(|init| is_item_target(body, init, scope))
 }
 
 /// `file.write_all(&chunk)` in `while let Some(chunk) = stream.next().await`: the stream's
@@ -481,7 +488,7 @@ fn writes_to_stream_opened_per_item(call: &Expr, scope: &IterationScope<'_>) -> 
     bound
 }
 
-fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_>) -> bool {
+fn writes_item_as_is(body: &Block, call: &Expr, scope: &IterationScope<'_>) -> bool {
     let ExprKind::MethodCall { method, .. } = &call.kind else {
         return false;
     };
@@ -501,7 +508,7 @@ fn writes_item_as_is(function: &Function, call: &Expr, scope: &IterationScope<'_
             ExprKind::Path(path) if path.segments.len() == 1 => {
                 let name = path.last();
                 return scope.item_names.contains(&name)
-                    || local_init(function, name).is_some_and(|init| {
+                    || local_init(body, name).is_some_and(|init| {
                         matches!(&peel_await_try(strip_result_adapters(init)).kind,
                             ExprKind::Path(source) if source.segments.len() == 1
                                 && scope.item_names.contains(&source.last()))
@@ -527,9 +534,9 @@ fn strip_result_adapters(expr: &Expr) -> &Expr {
 }
 
 /// The initializer of the `let` that binds `name` in `function` (the last one, if several).
-fn local_init<'f>(function: &'f Function, name: &str) -> Option<&'f Expr> {
+fn local_init<'f>(body: &'f Block, name: &str) -> Option<&'f Expr> {
     let mut found = None;
-    function.body.walk_blocks(&mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             if let Stmt::Let(let_stmt) = stmt
                 && let_stmt.pattern.simple_name() == Some(name)
@@ -577,13 +584,12 @@ fn round_trip(
         ExprKind::MethodCall {
             receiver, method, ..
         } => {
-            let function = context.program.function(loops.function);
             let calls = MethodCall {
                 receiver,
                 method,
                 args: method.args(),
             };
-            method_round_trip(&resolve, type_of, site, function, &calls, knowledge)
+            method_round_trip(&resolve, type_of, site, loops.body, &calls, knowledge)
         }
         _ => None,
     }
@@ -600,7 +606,7 @@ fn method_round_trip(
     resolve: &CallPaths<'_, '_>,
     type_of: &dyn Fn(&Expr) -> Option<Ty>,
     site: &LoopSite<'_>,
-    function: &Function,
+    body: &Block,
     call: &MethodCall<'_>,
     knowledge: &Knowledge,
 ) -> Option<(IoKind, String)> {
@@ -628,7 +634,7 @@ fn method_round_trip(
     // Also through a local: `let q = sqlx::query(..).bind(id); q.fetch_all(&pool)`.
     let query_source = match &source.kind {
         ExprKind::Path(path) if path.segments.len() == 1 => {
-            local_init(function, path.last()).map_or(source, chain_source)
+            local_init(body, path.last()).map_or(source, chain_source)
         }
         _ => source,
     };

@@ -127,28 +127,36 @@ struct Spawn {
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    for loops in &context.program.loops {
-        let function = context.program.function(loops.function);
-        if is_exempt(function) {
+    context
+        .program
+        .for_each_function_loops(&mut |loops| check_function(context, loops, out));
+}
+
+fn check_function(
+    context: &RuleContext<'_, '_>,
+    loops: &FunctionLoops<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let function = context.program.function(loops.function);
+    if is_exempt(function) {
+        return;
+    }
+    let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
+    for site in &loops.sites {
+        if site.deferred || site.awaited {
             continue;
         }
-        let type_of = |expr: &Expr| context.program.type_of(loops.function, expr);
-        for site in &loops.sites {
-            if site.deferred || site.awaited {
-                continue;
-            }
-            let Some(spawn) = spawn_at(context, loops, &type_of, site.expr) else {
-                continue;
-            };
-            let Some(scope) = unbounded_scope(context, loops, site) else {
-                continue;
-            };
-            // The task (or the functions it calls) waits for a permit before its work.
-            if takes_permit(context.program, loops.function, site.expr) {
-                continue;
-            }
-            out.push(finding(context, site, scope, &spawn));
+        let Some(spawn) = spawn_at(context, loops, &type_of, site.expr) else {
+            continue;
+        };
+        let Some(scope) = unbounded_scope(context, loops, site) else {
+            continue;
+        };
+        // The task (or the functions it calls) waits for a permit before its work.
+        if takes_permit(context.program, loops.function, site.expr) {
+            continue;
         }
+        out.push(finding(context, site, scope, &spawn));
     }
 }
 

@@ -61,7 +61,7 @@ pub fn find_shared<'a>(
         .map(|(function_ref, function)| {
             let identity = identity_of(*function_ref, function);
             let mut stores = Vec::new();
-            function.body.walk(&mut |expr| {
+            function.body.read().walk(&mut |expr| {
                 let ExprKind::Struct(literal) = &expr.kind else {
                     return;
                 };
@@ -320,7 +320,7 @@ pub fn find_back_references<'a>(
                 .self_type
                 .filter(|_| function.receiver.is_some());
             let mut found = Vec::new();
-            function.body.walk(&mut |expr| {
+            function.body.read().walk(&mut |expr| {
                 let ExprKind::Struct(literal) = &expr.kind else {
                     return;
                 };

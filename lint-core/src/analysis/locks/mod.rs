@@ -220,8 +220,12 @@ pub fn analyze_locks<'a>(
                 .map(|guard| (*function_ref, guard))
         })
         .collect();
+    let blocking_inputs =
+        blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
+    let channel_or_lock_members = blocking::origins::channel_or_lock_member_names(&blocking_inputs);
     let shared = WalkInputs {
         files,
+        channel_or_lock_members: &channel_or_lock_members,
         call_sites,
         knowledge,
         returned: &returned,
@@ -395,8 +399,6 @@ pub fn analyze_locks<'a>(
         },
     );
     after_pass("lock clusters, same-class");
-    let blocking_inputs =
-        blocking::Inputs::new(typing, function_types, call_sites, knowledge, scope);
     let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
     after_pass("blocking");
     analysis.blocking_under_lock = blocking.under_lock;
@@ -418,6 +420,8 @@ struct WalkInputs<'c, 'a> {
     /// and the trait's name.
     format_impls: HashMap<(String, String), FunctionRef>,
     identity_of: &'c (dyn Fn(FunctionRef, &'a Function) -> IdentityContext<'a> + Sync),
+    /// The names of struct fields that can hold a channel end or a lock.
+    channel_or_lock_members: &'c crate::hash::HashSet<&'c str>,
 }
 
 impl<'a> WalkInputs<'_, 'a> {
@@ -457,7 +461,13 @@ impl<'a> WalkInputs<'_, 'a> {
             edition: files[function_ref.file()].edition,
             is_async: function.is_async,
         };
-        walk_function(context, &function.body)
+        // Every function is walked: its tree is decoded for the walk only, and asked then
+        // what the blocking pass would otherwise decode it again for.
+        let body = function.body.read();
+        let mut locks = walk_function(context, &body);
+        locks.stores_channel_or_lock_field =
+            blocking::origins::stores_fields(&body, self.channel_or_lock_members);
+        locks
     }
 }
 

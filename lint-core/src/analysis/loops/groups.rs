@@ -23,7 +23,7 @@ impl FunctionLoops<'_> {
         else {
             return false;
         };
-        if !iterates_groups(program, self.function, iterable) {
+        if !iterates_groups(program, self.function, self.body, iterable) {
             return false;
         }
         let names = names_from_key(body, key);
@@ -32,8 +32,14 @@ impl FunctionLoops<'_> {
 }
 
 /// Whether `iterable` holds groups: its type is a map of collections, or it is a local
-/// filled by `entry(..).or_default().push(..)`, or built by a group-by.
-fn iterates_groups(program: &Program<'_>, function: FunctionRef, iterable: &Expr) -> bool {
+/// filled by `entry(..).or_default().push(..)` in `body` (the function's), or built by a
+/// group-by.
+fn iterates_groups(
+    program: &Program<'_>,
+    function: FunctionRef,
+    body: &Block,
+    iterable: &Expr,
+) -> bool {
     let source = iteration_source(iterable);
     if program
         .type_of(function, source)
@@ -51,7 +57,6 @@ fn iterates_groups(program: &Program<'_>, function: FunctionRef, iterable: &Expr
         return false;
     }
     let name = path.last();
-    let body = &program.function(function).body;
     filled_by_key(body, name) || local_init(body, name).is_some_and(has_grouping_call)
 }
 

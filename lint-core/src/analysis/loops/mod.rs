@@ -8,9 +8,6 @@ mod drivers;
 mod exits;
 mod groups;
 
-use crate::hash::HashMap;
-use rayon::prelude::*;
-
 use super::FunctionRef;
 use super::exprs::{chain_source, describe, peel_await_try};
 use crate::knowledge::adaptors::{
@@ -166,6 +163,9 @@ pub struct LoopSite<'a> {
 #[derive(Clone, Debug)]
 pub struct FunctionLoops<'a> {
     pub function: FunctionRef,
+    /// The function's body, as decoded for these loops: what the rules read of the function
+    /// they read here, so that every expression they look at is of this one tree.
+    pub body: &'a Block,
     pub scopes: Vec<IterationScope<'a>>,
     pub sites: Vec<LoopSite<'a>>,
 }
@@ -256,34 +256,20 @@ fn destructured_parts<'a>(scope: &IterationScope<'a>) -> Vec<&'a str> {
     parts
 }
 
-/// Every function's iteration scopes and sites, for functions that have any.
-pub fn collect_loops(files: &[FileFacts], scope: super::Scope) -> Vec<FunctionLoops<'_>> {
-    // Files are independent: walked in parallel, kept in file order.
-    files
-        .par_iter()
-        .with_max_len(crate::analysis::FILES_PER_TASK)
-        .enumerate()
-        .flat_map_iter(|(file_index, facts)| {
-            let literals: HashMap<(u32, u32), CollectionLiteral> = facts
-                .collection_literals
-                .iter()
-                .map(|(span, kind)| ((span.byte_start, span.byte_end), *kind))
-                .collect();
-            facts
-                .functions
-                .iter()
-                .enumerate()
-                // Iteration scopes are loops and closures: a body with neither has none.
-                .filter(|(_, function)| {
-                    scope.contains(function) && function.contents.loop_or_closure
-                })
-                .map(|(index, function)| {
-                    collect_function(&literals, FunctionRef::new(file_index, index), function)
-                })
-                .filter(|loops| !loops.scopes.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// The iteration scopes and sites of `function` (of file `facts`), found in `body`, its
+/// tree as the caller decoded it: `None` when it has none.
+pub fn function_loops<'a>(
+    facts: &FileFacts,
+    function_ref: FunctionRef,
+    function: &'a Function,
+    body: &'a Block,
+) -> Option<FunctionLoops<'a>> {
+    // Iteration scopes are loops and closures: a body with neither has none.
+    if !function.contents.loop_or_closure {
+        return None;
+    }
+    Some(collect_function(facts, function_ref, function, body))
+        .filter(|loops| !loops.scopes.is_empty())
 }
 
 /// Where the walk is: the innermost scope and how the current expression is reached.
@@ -299,7 +285,8 @@ struct Context<'a> {
 }
 
 struct Collector<'l, 'a> {
-    literals: &'l HashMap<(u32, u32), CollectionLiteral>,
+    /// The function's file, for its range and array literals.
+    facts: &'l FileFacts,
     /// Names the function's parameters bind.
     params: Vec<&'a str>,
     /// Names bound at the top of the body to a literal array or `vec![..]`.
@@ -311,14 +298,15 @@ struct Collector<'l, 'a> {
 }
 
 fn collect_function<'a>(
-    literals: &HashMap<(u32, u32), CollectionLiteral>,
+    facts: &FileFacts,
     function_ref: FunctionRef,
     function: &'a Function,
+    body: &'a Block,
 ) -> FunctionLoops<'a> {
     // Names bound to a literal array or `vec![..]`, in any block of the body.
     let mut literal_names = Vec::new();
     let mut chunk_names = Vec::new();
-    function.body.walk_blocks(&mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             let crate::model::Stmt::Let(let_stmt) = stmt else {
                 continue;
@@ -327,8 +315,7 @@ fn collect_function<'a>(
                 continue;
             };
             let literal = matches!(&init.kind, ExprKind::Macro(call) if is_vec_literal(call.path.last()))
-                || literals.get(&(init.span.byte_start, init.span.byte_end))
-                    == Some(&CollectionLiteral::Array);
+                || facts.collection_literal(init.span) == Some(CollectionLiteral::Array);
             let Some(name) = let_stmt.pattern.simple_name() else {
                 continue;
             };
@@ -346,19 +333,20 @@ fn collect_function<'a>(
         .flat_map(|param| pattern_names(&param.pattern))
         .collect();
     let mut collector = Collector {
-        literals,
+        facts,
         params,
         literal_names,
         chunk_names,
         loops: FunctionLoops {
             function: function_ref,
+            body,
             scopes: Vec::new(),
             sites: Vec::new(),
         },
         stack: Vec::new(),
     };
     let mut top = Vec::new();
-    function.body.for_each_expr(&mut |expr| top.push(expr));
+    body.for_each_expr(&mut |expr| top.push(expr));
     for expr in top.into_iter().rev() {
         collector.stack.push((expr, Context::default()));
     }
@@ -597,9 +585,7 @@ impl<'a> Collector<'_, 'a> {
     }
 
     fn literal_kind(&self, expr: &Expr) -> Option<CollectionLiteral> {
-        self.literals
-            .get(&(expr.span.byte_start, expr.span.byte_end))
-            .copied()
+        self.facts.collection_literal(expr.span)
     }
 
     /// Whether `receiver.method(closure)` runs the closure per item (not `Option::map`).

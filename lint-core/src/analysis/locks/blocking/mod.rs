@@ -7,7 +7,7 @@
 
 mod channel_cycles;
 mod classify;
-mod origins;
+pub(super) mod origins;
 mod single_use;
 mod summaries;
 mod values;
@@ -142,7 +142,7 @@ pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) 
     // In function order (`FunctionMap` iterates in it).
     let ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     if functions.values().any(|locks| !locks.blocking.is_empty()) {
-        inputs.origins.prepare_fields(inputs);
+        inputs.origins.prepare_fields(inputs, functions);
     }
     let sites: HashMap<FunctionRef, Vec<Site>> = ordered
         .par_iter()
@@ -314,7 +314,7 @@ fn awaited_calls(function: &Function) -> BTreeSet<(u32, u32)> {
     if !function.contents.await_expr {
         return spans;
     }
-    function.body.walk(&mut |expr| {
+    function.body.read().walk(&mut |expr| {
         if let ExprKind::Await(inner) = &expr.kind {
             spans.insert((inner.span.byte_start, inner.span.byte_end));
         }

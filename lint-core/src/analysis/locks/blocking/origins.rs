@@ -19,6 +19,7 @@ use super::Inputs;
 use super::values::{FunctionValues, Position, deref_value};
 use crate::analysis::FunctionRef;
 use crate::analysis::call_sites::{Argument, CallSite, ParamSlot};
+use crate::analysis::locks::guards::FunctionLocks;
 use crate::analysis::types::Ty;
 use crate::knowledge::adaptors::is_result_adapter;
 use crate::knowledge::channels::{ChannelCapacity, channel_constructor, is_channel_end_type};
@@ -383,21 +384,40 @@ impl OriginFacts {
     /// Computes the field facts now, one function per task, when the caller knows they will
     /// be needed: computed on first use they would run on one thread (and must not start
     /// parallel work while other tasks wait for them).
-    pub fn prepare_fields(&self, inputs: &Inputs<'_, '_>) {
-        let structs: Vec<_> = inputs.typing.types.items.structs().collect();
-        let members: HashSet<&str> = structs
-            .into_par_iter()
-            .flat_map_iter(|(owner, item)| channel_or_lock_members(inputs, owner, item))
+    pub fn prepare_fields(
+        &self,
+        inputs: &Inputs<'_, '_>,
+        functions: &crate::analysis::function_map::FunctionMap<FunctionLocks>,
+    ) {
+        // The walks found which bodies store into such a field: only those are read.
+        let storing: Vec<FunctionRef> = inputs
+            .functions_in_scope()
+            .filter(|function| {
+                functions
+                    .get(function)
+                    .is_some_and(|locks| locks.stores_channel_or_lock_field)
+            })
             .collect();
-        let functions: Vec<FunctionRef> = inputs.functions_in_scope().collect();
-        let stores: Vec<_> = functions
+        let stores: Vec<_> = storing
             .par_iter()
             .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-            .map(|function_ref| stores_of(inputs, &members, *function_ref))
+            .map(|function_ref| stores_in(inputs, *function_ref))
             .collect();
         // Set here unless something computed it first (then it is the same map).
         let _ = self.fields.set(merge_stores(stores.into_iter()));
     }
+}
+
+/// The names of the workspace structs' fields declared with a channel end or a lock in
+/// their type (see [`channel_or_lock_members`]), found in parallel.
+pub(in crate::analysis::locks) fn channel_or_lock_member_names<'i>(
+    inputs: &'i Inputs<'_, '_>,
+) -> HashSet<&'i str> {
+    let structs: Vec<_> = inputs.typing.types.items.structs().collect();
+    structs
+        .into_par_iter()
+        .flat_map_iter(|(owner, item)| channel_or_lock_members(inputs, owner, item))
+        .collect()
 }
 
 /// The (struct, field) stores of one function and where each stored value was created, in
@@ -407,6 +427,20 @@ fn stores_of(
     members: &HashSet<&str>,
     function_ref: FunctionRef,
 ) -> Vec<((String, String), Origins)> {
+    let function = inputs.function(function_ref);
+    // Asked of every function: the tree is decoded for the check only.
+    if !stores_fields(&function.body.read(), members) {
+        return Vec::new();
+    }
+    stores_in(inputs, function_ref)
+}
+
+/// The (struct, field) stores of one function that stores into a field that can hold a
+/// channel end or a lock ([`stores_fields`]), and where each stored value was created.
+fn stores_in(
+    inputs: &Inputs<'_, '_>,
+    function_ref: FunctionRef,
+) -> Vec<((String, String), Origins)> {
     let search = Search {
         inputs,
         with_fields: false,
@@ -414,9 +448,6 @@ fn stores_of(
     let typing = inputs.typing;
     let function = inputs.function(function_ref);
     let mut stores = Vec::new();
-    if !stores_fields(&function.body, members) {
-        return stores;
-    }
     let values = inputs.values_of(function_ref);
     let mut record = |owner: String, member: &str, value: &Expr| {
         let declared = typing.field_type(&owner, member);
@@ -476,7 +507,10 @@ fn merge_stores(
 
 /// Whether the body stores into a field named in `members`: a struct literal's field, an
 /// assignment to a field, or an element stored in a field's collection.
-fn stores_fields(body: &crate::model::Block, members: &HashSet<&str>) -> bool {
+pub(in crate::analysis::locks) fn stores_fields(
+    body: &crate::model::Block,
+    members: &HashSet<&str>,
+) -> bool {
     let mut found = false;
     body.walk(&mut |expr| {
         if found {

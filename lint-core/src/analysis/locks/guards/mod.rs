@@ -182,6 +182,10 @@ pub struct FunctionLocks {
     pub callbacks: ThinVec<CallbackInvocation>,
     /// Calls and `.await`s that may block, with what is held then.
     pub blocking: ThinVec<BlockingCandidate>,
+    /// Whether the body stores a value into a struct field that can hold a channel end or
+    /// a lock (found during the walk, while the body is decoded: the blocking pass follows
+    /// those stores back to where the values were made, and looks at no other body's).
+    pub stores_channel_or_lock_field: bool,
 }
 
 impl FunctionLocks {
