@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::knowledge::Knowledge;
 use crate::model::{Expr, FileFacts, Function};
 use crate::resolve::{Resolved, Resolver};
+use rayon::prelude::*;
 
 pub use call_sites::{CallSite, CallSites};
 use types::{Ty, TypeResolver, TypeScope};
@@ -196,20 +197,36 @@ impl<'a> Program<'a> {
         loops::function_loops(facts, function, definition, &definition.body)
     }
 
-    /// Calls `visit` with the loops of every function in scope that has some, in file
-    /// order. Each body is decoded for its call only (unless a pass kept it decoded), so
-    /// the rules that look at every loop never hold every tree.
-    pub fn for_each_function_loops(&self, visit: &mut dyn FnMut(&loops::FunctionLoops<'_>)) {
-        for (function_ref, function) in self.functions() {
-            if !self.scope.contains(function) || !function.contents.loop_or_closure {
-                continue;
-            }
-            let body = function.body.read();
-            let facts = &self.files[function_ref.file()];
-            if let Some(loops) = loops::function_loops(facts, function_ref, function, &body) {
-                visit(&loops);
-            }
-        }
+    /// What `find` gives for the loops of each function in scope that has some, in file
+    /// order (the functions are looked at in parallel). Each body is decoded for its call
+    /// only (unless a pass kept it decoded), so the rules that look at every loop never
+    /// hold every tree.
+    pub fn flat_map_function_loops<T: Send>(
+        &self,
+        find: &(dyn Fn(&loops::FunctionLoops<'_>) -> Vec<T> + Sync),
+    ) -> Vec<T> {
+        let found: Vec<Vec<T>> = self
+            .files
+            .par_iter()
+            .with_max_len(FILES_PER_TASK)
+            .enumerate()
+            .map(|(file, facts)| {
+                let mut found = Vec::new();
+                for (index, function) in facts.functions.iter().enumerate() {
+                    if !self.scope.contains(function) || !function.contents.loop_or_closure {
+                        continue;
+                    }
+                    let body = function.body.read();
+                    let function_ref = FunctionRef::new(file, index);
+                    if let Some(loops) = loops::function_loops(facts, function_ref, function, &body)
+                    {
+                        found.extend(find(&loops));
+                    }
+                }
+                found
+            })
+            .collect();
+        found.into_iter().flatten().collect()
     }
 
     /// The canonical path of the path call or macro at `expr` in `function`'s body.

@@ -211,9 +211,11 @@ impl IoWording for IoKind {
 }
 
 fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    context
-        .program
-        .for_each_function_loops(&mut |loops| check_function(context, loops, out));
+    out.extend(context.program.flat_map_function_loops(&|loops| {
+        let mut found = Vec::new();
+        check_function(context, loops, &mut found);
+        found
+    }));
 }
 
 fn check_function(

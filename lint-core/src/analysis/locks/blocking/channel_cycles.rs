@@ -199,7 +199,7 @@ fn lock_origins(inputs: &Inputs<'_, '_>, values: &FunctionValues<'_>, site: Span
 /// The receiver of the method call at `span` (through an `.await`).
 fn call_receiver<'e>(values: &'e FunctionValues<'_>, span: Span) -> Option<&'e Expr> {
     let mut found = None;
-    values.function.body.walk(&mut |expr| {
+    values.body.walk(&mut |expr| {
         if found.is_some() || expr.span != span {
             return;
         }
@@ -217,7 +217,7 @@ fn call_receiver<'e>(values: &'e FunctionValues<'_>, span: Span) -> Option<&'e E
 /// The span of the innermost loop around `span`.
 fn enclosing_loop(values: &FunctionValues<'_>, span: Span) -> Option<Span> {
     let mut found: Option<Span> = None;
-    values.function.body.walk(&mut |expr| {
+    values.body.walk(&mut |expr| {
         if matches!(expr.kind, ExprKind::Loop { .. })
             && expr.span.contains(span)
             && found.is_none_or(|outer| outer.contains(expr.span))

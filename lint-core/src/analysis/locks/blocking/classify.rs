@@ -24,7 +24,7 @@ use crate::knowledge::blocking::{
 };
 use crate::knowledge::channels::{is_channel_end_type, is_generic_end_name};
 use crate::knowledge::locks::{LockFlavor, acquire_method, lock_type_at};
-use crate::model::{Expr, ExprKind, Function, Stmt};
+use crate::model::{Block, Expr, ExprKind, Stmt};
 use crate::span::Span;
 
 /// How deep a value is followed back to the guard it came from.
@@ -170,9 +170,9 @@ pub fn serializes_only(values: &FunctionValues<'_>, target: &LockTarget) -> bool
 /// Whether the call at `span` runs only when the acquisition of `held` failed: inside the
 /// closure of `m.lock().map_err(|e| ..)` or `.unwrap_or_else(|e| ..)`, where the guard is
 /// inside a poison error.
-pub fn in_failure_handler(function: &Function, span: Span, held: &Held) -> bool {
+pub fn in_failure_handler(body: &Block, span: Span, held: &Held) -> bool {
     let mut found = false;
-    function.body.walk(&mut |expr| {
+    body.walk(&mut |expr| {
         if let ExprKind::MethodCall {
             receiver, method, ..
         } = &expr.kind
@@ -248,7 +248,7 @@ fn method_call<'e>(
         && let Some((type_path, entry)) = table_entry(ty, method, Wait::Thread)
     {
         if !waits(inputs, values, entry, expr, receiver, method.args())
-            || (entry.kind.is_io() && does_nonblocking_io(values.function))
+            || (entry.kind.is_io() && does_nonblocking_io(values.body))
         {
             return None;
         }
@@ -311,7 +311,7 @@ fn write_macro<'e>(values: &'e FunctionValues<'_>, expr: &'e Expr) -> Option<Cla
     let target = call.args.first()?;
     let ty = values.type_of(target)?;
     let (type_path, entry) = table_entry(&ty, WRITE_MACRO_METHOD, Wait::Thread)?;
-    if entry.kind.is_io() && does_nonblocking_io(values.function) {
+    if entry.kind.is_io() && does_nonblocking_io(values.body) {
         return None;
     }
     Some(Classified {
@@ -432,7 +432,7 @@ fn checked_not_empty(values: &FunctionValues<'_>, call: &Expr, receiver: &Expr) 
         return false;
     }
     let mut checked = false;
-    values.function.body.walk(&mut |expr| {
+    values.body.walk(&mut |expr| {
         let ExprKind::If(if_expr) = &expr.kind else {
             return;
         };
@@ -501,7 +501,7 @@ fn first_send_on_fresh_channel(
     let [origin] = origins.iter().collect::<Vec<_>>()[..] else {
         return false;
     };
-    let body = values.function.body.span;
+    let body = values.body.span;
     if !body.contains(origin.site) || origin.site.byte_end > call.span.byte_start {
         return false;
     }
@@ -516,7 +516,7 @@ fn first_send_on_fresh_channel(
     if !has_room {
         return false;
     }
-    sent_once_after(&values.function.body, sender, origin.site, call, receiver)
+    sent_once_after(values.body, sender, origin.site, call, receiver)
 }
 
 fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) -> Exemption<'e> {
@@ -534,9 +534,9 @@ fn exemption<'e>(kind: BlockingKind, target: &'e Expr, type_path: &'static str) 
 }
 
 /// Whether a function does its I/O in non-blocking mode (it handles `WouldBlock`).
-fn does_nonblocking_io(function: &Function) -> bool {
+fn does_nonblocking_io(body: &Block) -> bool {
     let mut found = false;
-    function.body.walk(&mut |expr| match &expr.kind {
+    body.walk(&mut |expr| match &expr.kind {
         ExprKind::Path(path) => found |= is_nonblocking_io_marker(path.last()),
         ExprKind::MethodCall { method, .. } => found |= is_nonblocking_io_marker(method),
         _ => {}
@@ -547,7 +547,7 @@ fn does_nonblocking_io(function: &Function) -> bool {
 /// Whether `held` is a `try_*` acquisition bound as it came (`let g = m.try_lock();`):
 /// the binding is an `Option`/`Result` that may hold no guard, and code after a failed
 /// check (`if g.is_some() { return; }`) runs without the lock.
-pub fn may_hold_nothing(function: &Function, held: &Held) -> bool {
+pub fn may_hold_nothing(body: &Block, held: &Held) -> bool {
     if !held.is_try {
         return false;
     }
@@ -555,7 +555,7 @@ pub fn may_hold_nothing(function: &Function, held: &Held) -> bool {
         return false;
     };
     let mut found = false;
-    function.body.walk_blocks(&mut |block| {
+    body.walk_blocks(&mut |block| {
         for stmt in &block.stmts {
             if let Stmt::Let(let_stmt) = stmt
                 && let_stmt.pattern.simple_name() == Some(name.as_str())
@@ -782,7 +782,7 @@ fn lock_inner_type(values: &FunctionValues<'_>, target: &LockTarget) -> Option<T
 
 /// The expression with exactly this span in the function's body.
 fn find_expr<'e>(values: &'e FunctionValues<'_>, span: Span) -> Option<&'e Expr> {
-    values.function.body.expr_at(span)
+    values.body.expr_at(span)
 }
 
 /// `std::thread::sleep` → `thread::sleep`; `std::fs::File::open` → `File::open`.

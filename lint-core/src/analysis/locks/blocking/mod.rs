@@ -26,7 +26,7 @@ use crate::analysis::typing::{FunctionTypes, Typing};
 use crate::analysis::{FunctionRef, Scope};
 use crate::knowledge::Knowledge;
 use crate::knowledge::blocking::BlockingKind;
-use crate::model::{ExprKind, Function};
+use crate::model::{Block, ExprKind, Function};
 use crate::span::Span;
 
 pub use channel_cycles::{ChannelCycle, RendezvousCycle};
@@ -92,11 +92,23 @@ impl<'c, 'a> Inputs<'c, 'a> {
         &self.typing.types.files[function.file()].functions[function.index()]
     }
 
+    /// The values of `function`'s body as kept decoded (for functions looked at now and
+    /// then: callers followed back, calls made with guards held).
     fn values_of(&self, function: FunctionRef) -> FunctionValues<'a> {
+        let definition = self.function(function);
+        self.values_with(function, &definition.body)
+    }
+
+    /// The values of `function`'s body, read from `body` (the caller's decoded copy).
+    fn values_with<'b>(&self, function: FunctionRef, body: &'b Block) -> FunctionValues<'b>
+    where
+        'a: 'b,
+    {
         FunctionValues::new(
             self.typing,
             function,
             self.function(function),
+            body,
             &self.function_types[function.file()][function.index()],
             self.call_sites.in_function(function),
         )
@@ -258,7 +270,9 @@ fn sites_of(
     function: FunctionRef,
     candidates: &[BlockingCandidate],
 ) -> Vec<Site> {
-    let values = inputs.values_of(function);
+    // Asked of every function with a candidate: the tree is decoded for this only.
+    let body = inputs.function(function).body.read();
+    let values = inputs.values_with(function, &body);
     candidates
         .iter()
         .filter_map(|candidate| {
@@ -268,8 +282,8 @@ fn sites_of(
                 .iter()
                 .filter(|held| {
                     classified.counts(&values, held)
-                        && !in_failure_handler(values.function, candidate.span, held)
-                        && !may_hold_nothing(values.function, held)
+                        && !in_failure_handler(values.body, candidate.span, held)
+                        && !may_hold_nothing(values.body, held)
                 })
                 .cloned()
                 .collect();
@@ -468,7 +482,8 @@ impl<'f> ParamUses<'f> {
                 .map(|param| param.pattern.simple_name())
                 .collect();
             let mut at = HashMap::default();
-            function.body.walk(&mut |expr| {
+            // Made for many functions, once each: the tree is decoded for this only.
+            function.body.read().walk(&mut |expr| {
                 if let ExprKind::Path(path) = &expr.kind
                     && path.segments.len() == 1
                     && let Some(position) = names.iter().position(|name| *name == Some(path.last()))
@@ -508,8 +523,8 @@ fn through_call(
                 .iter()
                 .filter(|held| {
                     counts_for(&reach.op, held)
-                        && !in_failure_handler(definition, call.span, held)
-                        && !may_hold_nothing(definition, held)
+                        && !in_failure_handler(&definition.body, call.span, held)
+                        && !may_hold_nothing(&definition.body, held)
                 })
                 .cloned()
                 .collect();

@@ -322,7 +322,7 @@ fn argument_expr<'v>(
     index: usize,
 ) -> Option<&'v Expr> {
     let mut found = None;
-    values.function.body.walk(&mut |expr| {
+    values.body.walk(&mut |expr| {
         if expr.span != site.span || found.is_some() {
             return;
         }

@@ -31,7 +31,7 @@ pub fn is_single_use_send(
     let Some(sender) = local_name(receiver) else {
         return false;
     };
-    let body = &values.function.body;
+    let body = values.body;
     let Some(taken_at) = taking_binding(body, sender, call.span) else {
         return false;
     };

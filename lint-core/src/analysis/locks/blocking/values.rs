@@ -53,6 +53,9 @@ pub struct LocalValue<'a> {
 pub struct FunctionValues<'a> {
     pub function_ref: FunctionRef,
     pub function: &'a Function,
+    /// The function's body, as the caller decoded it: every expression of the function
+    /// these values name is of this one tree.
+    pub body: &'a Block,
     pub typing: Typing<'a>,
     pub at: TypeScope<'a>,
     types: &'a FunctionTypes,
@@ -65,19 +68,21 @@ impl<'a> FunctionValues<'a> {
         typing: Typing<'a>,
         function_ref: FunctionRef,
         function: &'a Function,
+        body: &'a Block,
         types: &'a FunctionTypes,
         calls: &'a [CallSite],
     ) -> FunctionValues<'a> {
         let mut values = FunctionValues {
             function_ref,
             function,
+            body,
             typing,
             at: function_scope(typing.types.items, function_ref, function),
             types,
             calls,
             locals: HashMap::default(),
         };
-        values.bind_body(&function.body);
+        values.bind_body(body);
         values
     }
 
