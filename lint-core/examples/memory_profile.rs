@@ -291,7 +291,17 @@ fn profile() {
                 severity,
             };
             let mut findings = Vec::new();
-            check(&context, &mut findings);
+            match check {
+                lint_core::rules::Check::Program(check) => check(&context, &mut findings),
+                // Alone here; the loop rules share one sweep in a run.
+                lint_core::rules::Check::FunctionLoops(check) => {
+                    findings = program.flat_map_function_loops(&|loops| {
+                        let mut found = Vec::new();
+                        check(&context, loops, &mut found);
+                        found
+                    })
+                }
+            }
             report(rule.name);
         }
         drop(program);

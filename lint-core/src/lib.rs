@@ -236,22 +236,7 @@ fn analyze_on_this_thread(
     program.runtime = runtime;
     // The rules read the program and nothing else: they run side by side, and their
     // findings are put together in the rules' order.
-    let found: Vec<Vec<Diagnostic>> = rules::ALL
-        .par_iter()
-        .map(|rule| {
-            let mut found = Vec::new();
-            if let (Some(check), Some(severity)) = (rule.check, config.severity_of(rule.name)) {
-                let context = rules::RuleContext {
-                    program: &program,
-                    config,
-                    rule,
-                    severity,
-                };
-                check(&context, &mut found);
-            }
-            found
-        })
-        .collect();
+    let found = rules::run(&program, config);
     diagnostics.extend(found.into_iter().flatten());
     if !config.free_program_state() {
         std::mem::forget(program);

@@ -75,21 +75,23 @@ impl Span {
 }
 
 /// A span is stored without its file (the file's id depends on the order files are found
-/// in): as its byte range. Loading gives it the id of the file being loaded
-/// ([`crate::model::persist::facts_from_bytes`]).
+/// in): as its start and its length (a length is nearly always one byte as a varint, an
+/// end two or three). Loading gives it the id of the file being loaded
+/// ([`crate::model::persist::facts_from_bytes`]). The length wraps, so any pair of offsets
+/// reads back as written.
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (self.byte_start, self.byte_end).serialize(serializer)
+        (self.byte_start, self.byte_end.wrapping_sub(self.byte_start)).serialize(serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Span {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
-        let (byte_start, byte_end) = <(u32, u32)>::deserialize(deserializer)?;
+        let (byte_start, length) = <(u32, u32)>::deserialize(deserializer)?;
         Ok(Span {
             file: crate::model::persist::file_being_loaded(),
             byte_start,
-            byte_end,
+            byte_end: byte_start.wrapping_add(length),
         })
     }
 }
@@ -359,6 +361,22 @@ fn checkpoints(line: &str, line_start: u32) -> Vec<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stored as start and length, read back as written (an end before the start too),
+    /// with the id of the file being loaded.
+    #[test]
+    fn spans_are_stored_as_start_and_length() {
+        for (start, end) in [(5, 9), (70_000, 70_001), (9, 5), (0, u32::MAX)] {
+            let span = Span::new(FileId(2), start, end);
+            let bytes = postcard::to_stdvec(&span).unwrap();
+            let back: Span = crate::model::persist::loading_as(FileId(7), || {
+                postcard::from_bytes(&bytes).unwrap()
+            });
+            assert_eq!(back, Span::new(FileId(7), start, end));
+        }
+        let short = postcard::to_stdvec(&Span::new(FileId(0), 70_000, 70_001)).unwrap();
+        assert_eq!(short.len(), 4, "a three-byte start and a one-byte length");
+    }
 
     #[test]
     fn line_col_counts_chars_not_bytes() {

@@ -1,7 +1,7 @@
 //! `blocking_under_lock`: a blocking call made while a lock guard is alive.
 
 use super::lock_wording::{callee_name, held_as, hold_reason};
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::blocking::{BlockingOp, BlockingUnderLock};
 use crate::config::{OptionKind, RuleOption};
@@ -82,7 +82,7 @@ declare_rule! {
         name: "blocking_under_lock",
         level: Warn,
         summary: "a blocking call is made while a lock guard is alive",
-        check: Some(check),
+        check: Some(Check::Program(check)),
         options: &[RuleOption {
             name: "extra-blocking",
             kind: OptionKind::StringList,

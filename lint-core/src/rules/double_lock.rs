@@ -3,7 +3,7 @@
 use super::lock_wording::{
     GUESSED_CALLS, callee_name, guessed_note, guessed_severity, held_as, hold_reason,
 };
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::locks::DoubleLock;
 use crate::analysis::locks::guards::HoldReason;
 use crate::diagnostic::{Diagnostic, FixRequest, Label};
@@ -74,7 +74,7 @@ declare_rule! {
         name: "double_lock",
         level: Deny,
         summary: "a lock is acquired again while its guard is still alive",
-        check: Some(check),
+        check: Some(Check::Program(check)),
         options: &[GUESSED_CALLS],
     };
 }

@@ -1,7 +1,7 @@
 //! `guard_across_await`: a blocking lock's guard alive across an `.await`.
 
 use super::lock_wording::{held_as, hold_reason};
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::locks::GuardAcrossAwait;
 use crate::analysis::locks::guards::HoldReason;
 use crate::diagnostic::{Diagnostic, FixRequest, Label};
@@ -50,7 +50,7 @@ declare_rule! {
         name: "guard_across_await",
         level: Warn,
         summary: "a blocking lock's guard is held across an `.await`",
-        check: Some(check),
+        check: Some(Check::Program(check)),
         options: &[],
     };
 }

@@ -1,7 +1,7 @@
 //! `lock_order_cycle`: locks taken in conflicting orders, which can deadlock.
 
 use super::lock_wording::{GUESSED_CALLS, guessed_note, guessed_severity, held_as, hold_reason};
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::locks::blocking::{ChannelCycle, RendezvousCycle};
 use crate::analysis::locks::identity::ClassKey;
@@ -78,7 +78,7 @@ declare_rule! {
         name: "lock_order_cycle",
         level: Deny,
         summary: "locks are taken in conflicting orders and can deadlock",
-        check: Some(check),
+        check: Some(Check::Program(check)),
         options: &[GUESSED_CALLS],
     };
 }

@@ -15,8 +15,10 @@ pub(crate) mod unused_suppression;
 mod work_sites;
 
 use crate::analysis::Program;
+use crate::analysis::loops::FunctionLoops;
 use crate::config::{Config, Level, RuleOption};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use rayon::prelude::*;
 
 /// A rule: its name, default level, one-line summary and user documentation, and the check.
 pub struct Rule {
@@ -28,7 +30,7 @@ pub struct Rule {
     raw_doc: &'static str,
     /// `None` for diagnostics produced by the pipeline itself (`parse_error`, and
     /// `skipped_file`, which the command makes).
-    pub check: Option<fn(&RuleContext<'_, '_>, &mut Vec<Diagnostic>)>,
+    pub check: Option<Check>,
     /// The options the rule reads from configuration, besides its level.
     pub options: &'static [RuleOption],
 }
@@ -46,6 +48,17 @@ impl Rule {
         text.push('\n');
         text
     }
+}
+
+/// How a rule looks at the program.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The whole program at once.
+    Program(fn(&RuleContext<'_, '_>, &mut Vec<Diagnostic>)),
+    /// The loops of one function at a time. The rules of this kind share one sweep over
+    /// the functions with loops ([`crate::analysis::Program::flat_map_function_loops`]),
+    /// in which each body is decoded once for all of them.
+    FunctionLoops(fn(&RuleContext<'_, '_>, &FunctionLoops<'_>, &mut Vec<Diagnostic>)),
 }
 
 impl std::fmt::Debug for Rule {
@@ -92,6 +105,56 @@ pub static ALL: &[&Rule] = &[
     &unbounded_spawn::UNBOUNDED_SPAWN,
     &unused_suppression::UNUSED_SUPPRESSION,
 ];
+
+/// Runs every rule `config` turns on over `program`: the program rules side by side, and
+/// beside them one sweep over the functions' loops for the loop rules. The findings of each
+/// rule are in the order it made them, and the rules' lists in the order of [`ALL`].
+pub fn run(program: &Program<'_>, config: &Config) -> Vec<Vec<Diagnostic>> {
+    let contexts: Vec<Option<(RuleContext<'_, '_>, Check)>> = ALL
+        .iter()
+        .map(|rule| {
+            let severity = config.severity_of(rule.name)?;
+            let context = RuleContext {
+                program,
+                config,
+                rule,
+                severity,
+            };
+            Some((context, rule.check?))
+        })
+        .collect();
+    let (mut found, by_loops) = rayon::join(
+        || {
+            contexts
+                .par_iter()
+                .map(|active| {
+                    let mut found = Vec::new();
+                    if let Some((context, Check::Program(check))) = active {
+                        check(context, &mut found);
+                    }
+                    found
+                })
+                .collect::<Vec<Vec<Diagnostic>>>()
+        },
+        || {
+            program.flat_map_function_loops(&|loops| {
+                let mut found = Vec::new();
+                for (index, active) in contexts.iter().enumerate() {
+                    if let Some((context, Check::FunctionLoops(check))) = active {
+                        let mut here = Vec::new();
+                        check(context, loops, &mut here);
+                        found.extend(here.into_iter().map(|finding| (index, finding)));
+                    }
+                }
+                found
+            })
+        },
+    );
+    for (index, finding) in by_loops {
+        found[index].push(finding);
+    }
+    found
+}
 
 pub fn find(name: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|rule| rule.name == name)

@@ -1,7 +1,7 @@
 //! `unbatched_io`: a round trip per element of a collection where a batched form exists.
 
 use super::work_sites::{call_span, is_exempt};
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::exprs::{chain_source, name_of, peel_await_try};
 use crate::analysis::format_strings::{FormatArgument, named_argument, placeholders};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
@@ -120,7 +120,7 @@ declare_rule! {
         name: "unbatched_io",
         level: Warn,
         summary: "a database, network or file round trip is made once per element of a collection",
-        check: Some(check),
+        check: Some(Check::FunctionLoops(check)),
         options: &[
             RuleOption {
                 name: "extra-methods",
@@ -210,19 +210,7 @@ impl IoWording for IoKind {
     }
 }
 
-fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    out.extend(context.program.flat_map_function_loops(&|loops| {
-        let mut found = Vec::new();
-        check_function(context, loops, &mut found);
-        found
-    }));
-}
-
-fn check_function(
-    context: &RuleContext<'_, '_>,
-    loops: &FunctionLoops<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check(context: &RuleContext<'_, '_>, loops: &FunctionLoops<'_>, out: &mut Vec<Diagnostic>) {
     let function = context.program.function(loops.function);
     if is_exempt(function) {
         return;

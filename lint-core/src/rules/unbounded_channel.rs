@@ -1,6 +1,6 @@
 //! `unbounded_channel`: a queue with no capacity whose producers nothing holds back.
 
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::Program;
 use crate::analysis::call_sites::CallTarget;
 use crate::analysis::channels::{Producer, ProducerKind, UnboundedChannel, unbounded_channels};
@@ -79,7 +79,7 @@ declare_rule! {
         name: "unbounded_channel",
         level: Warn,
         summary: "a channel with no capacity limit is fed by producers nothing holds back",
-        check: Some(check),
+        check: Some(Check::Program(check)),
         options: &[],
     };
 }

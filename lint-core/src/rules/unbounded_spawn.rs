@@ -1,7 +1,7 @@
 //! `unbounded_spawn`: a task or thread started per item or per connection with no bound.
 
 use super::work_sites::{call_span, is_exempt};
-use super::{RuleContext, declare_rule};
+use super::{Check, RuleContext, declare_rule};
 use crate::analysis::call_sites::CallTarget;
 use crate::analysis::exprs::{chain_source, name_of};
 use crate::analysis::loops::{Driver, FunctionLoops, IterationScope, LoopSite};
@@ -104,7 +104,7 @@ declare_rule! {
         name: "unbounded_spawn",
         level: Warn,
         summary: "a task or thread is spawned per item or connection with no concurrency bound",
-        check: Some(check),
+        check: Some(Check::FunctionLoops(check)),
         options: &[
             RuleOption {
                 name: "extra-spawners",
@@ -126,19 +126,7 @@ struct Spawn {
     unit: Unit,
 }
 
-fn check(context: &RuleContext<'_, '_>, out: &mut Vec<Diagnostic>) {
-    out.extend(context.program.flat_map_function_loops(&|loops| {
-        let mut found = Vec::new();
-        check_function(context, loops, &mut found);
-        found
-    }));
-}
-
-fn check_function(
-    context: &RuleContext<'_, '_>,
-    loops: &FunctionLoops<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check(context: &RuleContext<'_, '_>, loops: &FunctionLoops<'_>, out: &mut Vec<Diagnostic>) {
     let function = context.program.function(loops.function);
     if is_exempt(function) {
         return;
