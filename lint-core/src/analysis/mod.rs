@@ -187,7 +187,7 @@ impl<'a> Program<'a> {
 
     /// The loops and per-item closures of a function in scope, with the calls inside them
     /// (`None` when it has none). They are found in its body as kept decoded: for the
-    /// passes that look at a few functions (see [`Program::for_each_function_loops`]).
+    /// passes that look at a few functions (see [`Program::flat_map_function_loops`]).
     pub fn loops_of(&self, function: FunctionRef) -> Option<loops::FunctionLoops<'a>> {
         let definition = self.function(function);
         if !self.scope.contains(definition) || !definition.contents.loop_or_closure {
