@@ -153,9 +153,7 @@ pub struct BlockingFacts {
 pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) -> BlockingFacts {
     // In function order (`FunctionMap` iterates in it).
     let ordered: Vec<FunctionRef> = functions.keys().copied().collect();
-    if functions.values().any(|locks| !locks.blocking.is_empty()) {
-        inputs.origins.prepare_fields(inputs, functions);
-    }
+    inputs.origins.prepare_fields(inputs, functions);
     let sites: HashMap<FunctionRef, Vec<Site>> = ordered
         .par_iter()
         .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)

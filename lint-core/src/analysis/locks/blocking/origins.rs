@@ -52,7 +52,7 @@ pub struct Origin {
 
 pub type Origins = BTreeSet<Origin>;
 
-/// The program-wide facts origin questions need, built on first use.
+/// The program-wide facts origin questions need, made before the first question.
 #[derive(Default)]
 pub struct OriginFacts {
     /// (struct, field) → where the channel ends and locks stored there were created.
@@ -262,13 +262,12 @@ impl Search<'_, '_, '_> {
     }
 
     fn field(&self, owner: &str, member: &str) -> Origins {
-        let fields = self
-            .inputs
+        // Made by `blocking::analyze` before any search (`OriginFacts::prepare_fields`).
+        self.inputs
             .origins
             .fields
-            .get_or_init(|| field_facts(self.inputs));
-        fields
-            .get(&(owner.to_string(), member.to_string()))
+            .get()
+            .and_then(|fields| fields.get(&(owner.to_string(), member.to_string())))
             .cloned()
             .unwrap_or_default()
     }
@@ -342,23 +341,6 @@ fn argument_expr<'v>(
     found
 }
 
-/// For every struct field declared with a channel end or a lock in its type: where the
-/// values stored in it were created. Computed on first use, possibly inside a parallel
-/// pass: it starts no parallel work of its own (see [`OriginFacts::prepare_fields`]).
-fn field_facts(inputs: &Inputs<'_, '_>) -> HashMap<(String, String), Origins> {
-    let members: HashSet<&str> = inputs
-        .typing
-        .types
-        .items
-        .structs()
-        .flat_map(|(owner, item)| channel_or_lock_members(inputs, owner, item))
-        .collect();
-    let stores = inputs
-        .functions_in_scope()
-        .map(|function_ref| stores_of(inputs, &members, function_ref));
-    merge_stores(stores)
-}
-
 /// The names of a workspace struct's fields declared with a channel end or a lock in
 /// their type: a store into a field of another name is never recorded, so a function that
 /// makes none needs no look at its values.
@@ -381,9 +363,9 @@ fn channel_or_lock_members<'i>(
 }
 
 impl OriginFacts {
-    /// Computes the field facts now, one function per task, when the caller knows they will
-    /// be needed: computed on first use they would run on one thread (and must not start
-    /// parallel work while other tasks wait for them).
+    /// Computes the field facts, one function per task: where the channel ends and locks
+    /// stored in struct fields were created, from the functions the walks found storing
+    /// into such a field.
     pub fn prepare_fields(
         &self,
         inputs: &Inputs<'_, '_>,
@@ -403,7 +385,7 @@ impl OriginFacts {
             .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
             .map(|function_ref| stores_in(inputs, *function_ref))
             .collect();
-        // Set here unless something computed it first (then it is the same map).
+        // Made once, before the pass asks any origin question.
         let _ = self.fields.set(merge_stores(stores.into_iter()));
     }
 }
@@ -420,21 +402,6 @@ pub(in crate::analysis::locks) fn channel_or_lock_member_names<'i>(
         .collect()
 }
 
-/// The (struct, field) stores of one function and where each stored value was created, in
-/// walk order.
-fn stores_of(
-    inputs: &Inputs<'_, '_>,
-    members: &HashSet<&str>,
-    function_ref: FunctionRef,
-) -> Vec<((String, String), Origins)> {
-    let function = inputs.function(function_ref);
-    // Asked of every function: the tree is decoded for the check only.
-    if !stores_fields(&function.body.read(), members) {
-        return Vec::new();
-    }
-    stores_in(inputs, function_ref)
-}
-
 /// The (struct, field) stores of one function that stores into a field that can hold a
 /// channel end or a lock ([`stores_fields`]), and where each stored value was created.
 fn stores_in(
@@ -446,9 +413,10 @@ fn stores_in(
         with_fields: false,
     };
     let typing = inputs.typing;
-    let function = inputs.function(function_ref);
+    // Read for this only: the tree is decoded for the moment.
+    let body = inputs.function(function_ref).body.read();
+    let values = inputs.values_with(function_ref, &body);
     let mut stores = Vec::new();
-    let values = inputs.values_of(function_ref);
     let mut record = |owner: String, member: &str, value: &Expr| {
         let declared = typing.field_type(&owner, member);
         if !declared.as_ref().is_some_and(holds_channel_or_lock) {
@@ -459,7 +427,7 @@ fn stores_in(
             stores.push(((owner, member.to_string()), found));
         }
     };
-    function.body.walk(&mut |expr| match &expr.kind {
+    values.body.walk(&mut |expr| match &expr.kind {
         ExprKind::Struct(literal) => {
             let owner = typing.types.resolve_path(&values.at, &literal.path);
             for (member, value) in &literal.fields {
