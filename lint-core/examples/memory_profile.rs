@@ -106,6 +106,15 @@ fn sample_peak() {
     loop {
         SAMPLED_PEAK.fetch_max(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed);
         std::thread::sleep(std::time::Duration::from_millis(1));
+        if std::env::var_os("TRACE").is_some() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis();
+            if now % 25 == 0 {
+                eprintln!("ALLOC {now} {}", GLOBAL.allocated() >> 20);
+            }
+        }
     }
 }
 
@@ -270,6 +279,42 @@ fn profile() {
             .flat_map(|locks| &locks.blocking)
             .filter(|candidate| candidate.held.is_empty())
             .count();
+        let receiver_bytes: usize = walks
+            .values()
+            .flat_map(|locks| &locks.calls)
+            .filter_map(|call| call.receiver.as_ref())
+            .map(|receiver| receiver.len())
+            .sum();
+        let receivers = walks
+            .values()
+            .flat_map(|locks| &locks.calls)
+            .filter(|call| call.receiver.is_some())
+            .count();
+        let places: usize = walks
+            .values()
+            .flat_map(|locks| &locks.calls)
+            .map(|call| call.argument_places.len())
+            .sum();
+        let place_bytes: usize = walks
+            .values()
+            .flat_map(|locks| &locks.calls)
+            .flat_map(|call| &call.argument_places)
+            .map(|(_, place)| place.capacity())
+            .sum();
+        let empty_walks = walks
+            .values()
+            .filter(|locks| {
+                locks.calls.is_empty()
+                    && locks.acquisitions.is_empty()
+                    && locks.blocking.is_empty()
+                    && locks.awaits.is_empty()
+                    && locks.callbacks.is_empty()
+                    && locks.guard_params.is_empty()
+            })
+            .count();
+        println!(
+            "guard walks keep: {receivers} receivers ({receiver_bytes} bytes), {places} argument places ({place_bytes} bytes), {empty_walks} empty walks"
+        );
         let acquisitions = walks
             .values()
             .map(|locks| locks.acquisitions.len())
