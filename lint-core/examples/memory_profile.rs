@@ -106,15 +106,6 @@ fn sample_peak() {
     loop {
         SAMPLED_PEAK.fetch_max(GLOBAL.allocated(), std::sync::atomic::Ordering::Relaxed);
         std::thread::sleep(std::time::Duration::from_millis(1));
-        if std::env::var_os("TRACE").is_some() {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis();
-            if now % 25 == 0 {
-                eprintln!("ALLOC {now} {}", GLOBAL.allocated() >> 20);
-            }
-        }
     }
 }
 
