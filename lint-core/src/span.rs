@@ -79,21 +79,64 @@ impl Span {
 /// end two or three). Loading gives it the id of the file being loaded
 /// ([`crate::model::persist::facts_from_bytes`]). The length wraps, so any pair of offsets
 /// reads back as written.
+///
+/// Inside a function body ([`relative_starts`]) a start is stored as its distance from the
+/// start before it (zigzag, so one before is small too): spans of one body follow each
+/// other closely, and the distance is one byte where the offset is two or three. Reading
+/// goes through the spans in the order they were written, so it sees the same starts.
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (self.byte_start, self.byte_end.wrapping_sub(self.byte_start)).serialize(serializer)
+        let start = PREVIOUS_START.with(|previous| match previous.get() {
+            Some(before) => {
+                previous.set(Some(self.byte_start));
+                zigzag(self.byte_start.wrapping_sub(before))
+            }
+            None => self.byte_start,
+        });
+        (start, self.byte_end.wrapping_sub(self.byte_start)).serialize(serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Span {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
-        let (byte_start, length) = <(u32, u32)>::deserialize(deserializer)?;
+        let (stored_start, length) = <(u32, u32)>::deserialize(deserializer)?;
+        let byte_start = PREVIOUS_START.with(|previous| match previous.get() {
+            Some(before) => {
+                let start = before.wrapping_add(unzigzag(stored_start));
+                previous.set(Some(start));
+                start
+            }
+            None => stored_start,
+        });
         Ok(Span {
             file: crate::model::persist::file_being_loaded(),
             byte_start,
             byte_end: byte_start.wrapping_add(length),
         })
     }
+}
+
+thread_local! {
+    /// While a body is written or read on this thread: the start of the span before.
+    static PREVIOUS_START: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `code` (which writes or reads one body) with its spans' starts stored relative to
+/// each other, the first relative to `first_start`; spans outside are stored as they are.
+pub(crate) fn relative_starts<T>(first_start: u32, code: impl FnOnce() -> T) -> T {
+    let outer = PREVIOUS_START.with(|previous| previous.replace(Some(first_start)));
+    let result = code();
+    PREVIOUS_START.with(|previous| previous.set(outer));
+    result
+}
+
+/// A wrapped difference as a small number whether it is small ahead or small behind.
+fn zigzag(difference: u32) -> u32 {
+    (difference << 1) ^ ((difference as i32 >> 31) as u32)
+}
+
+fn unzigzag(stored: u32) -> u32 {
+    (stored >> 1) ^ (stored & 1).wrapping_neg()
 }
 
 /// Line starts of one file, to turn byte offsets into line/column without rescanning: a
@@ -376,6 +419,33 @@ mod tests {
         }
         let short = postcard::to_stdvec(&Span::new(FileId(0), 70_000, 70_001)).unwrap();
         assert_eq!(short.len(), 4, "a three-byte start and a one-byte length");
+    }
+
+    /// Inside a body each start is stored as its distance from the one before (forward,
+    /// backward, wrapping around): read back in the same order, every span is as written,
+    /// and a span near the one before takes two bytes.
+    #[test]
+    fn spans_in_a_body_are_stored_relative_to_the_one_before() {
+        let spans: Vec<Span> = [(70_000, 70_010), (70_004, 70_006), (69_990, 70_020)]
+            .into_iter()
+            .chain([(0, 3), (u32::MAX, 0), (5, 5), (u32::MAX - 1, u32::MAX)])
+            .map(|(start, end)| Span::new(FileId(2), start, end))
+            .collect();
+        let bytes = relative_starts(70_000, || postcard::to_stdvec(&spans).unwrap());
+        let back: Vec<Span> = crate::model::persist::loading_as(FileId(2), || {
+            relative_starts(70_000, || postcard::from_bytes(&bytes).unwrap())
+        });
+        assert_eq!(back, spans);
+        let near = relative_starts(70_000, || {
+            postcard::to_stdvec(&Span::new(FileId(0), 70_040, 70_041)).unwrap()
+        });
+        assert_eq!(near.len(), 2, "a one-byte distance and a one-byte length");
+        // Outside a body, starts are absolute again.
+        let outside = postcard::to_stdvec(&Span::new(FileId(0), 70_000, 70_001)).unwrap();
+        assert_eq!(outside.len(), 4);
+        for difference in [0, 1, 2, u32::MAX, u32::MAX - 1, 1 << 31, (1 << 31) - 1] {
+            assert_eq!(unzigzag(zigzag(difference)), difference);
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::span::FileId;
 
 /// The version of the stored facts: bump it with any change to the model types or to what
 /// lowering produces. Cache keys include it.
-pub const MODEL_VERSION: u32 = 25;
+pub const MODEL_VERSION: u32 = 26;
 
 thread_local! {
     /// The id that spans get while a file's facts are loaded on this thread.
