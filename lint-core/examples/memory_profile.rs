@@ -700,7 +700,7 @@ fn bodies_decoded(facts: &[lint_core::FileFacts]) {
             |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2),
         );
     println!(
-        "bodies as postcard bytes: {:.1} MiB, {kept} kept decoded; decoding them all {:.2} s CPU",
+        "bodies as stored bytes (compressed postcard): {:.1} MiB, {kept} kept decoded; decoding them all {:.2} s CPU",
         bytes as f64 / 1048576.0,
         decode.as_secs_f64()
     );

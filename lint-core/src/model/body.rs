@@ -53,7 +53,7 @@ impl Body {
         self.decoded.get().is_some()
     }
 
-    /// The size of the encoded tree in bytes.
+    /// The size of the stored tree in bytes (compressed when that made it shorter).
     pub fn encoded_len(&self) -> usize {
         self.bytes.len()
     }
