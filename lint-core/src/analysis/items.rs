@@ -9,23 +9,46 @@ use super::FunctionRef;
 use crate::model::{FileFacts, Function, ModulePath, ScopeId, StaticDef, StructDef, TypeRef};
 use crate::resolve::Resolver;
 
-/// A struct or static of the program: file index and index in that file's list.
+/// A struct or static of the program: file index and index in that file's list (32 bits
+/// each: the index of statics holds a million of them at the corpus's scale).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ItemRef {
-    pub file: usize,
-    pub index: usize,
+    file: u32,
+    index: u32,
+}
+
+impl ItemRef {
+    pub fn new(file: usize, index: usize) -> ItemRef {
+        ItemRef {
+            file: file as u32,
+            index: index as u32,
+        }
+    }
+
+    pub fn file(self) -> usize {
+        self.file as usize
+    }
+
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
 }
 
 /// A canonical path's 128-bit hash (XXH3): the key of the largest path maps. Binding
 /// crates define hundreds of thousands of constants and functions, and their paths as
 /// strings were most of the index's memory. Two of a run's few million paths share a key
-/// with a probability near 10^-26.
+/// with a probability near 10^-26. Kept as two 64-bit halves: a `u128` is aligned to 16
+/// bytes, which made a map entry of a key and an [`ItemRef`] 32 bytes instead of 24.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct PathKey(u128);
+struct PathKey([u64; 2]);
 
 impl PathKey {
     fn of(path: &str) -> PathKey {
-        PathKey(xxhash_rust::xxh3::xxh3_128(path.as_bytes()))
+        PathKey::from_hash(xxhash_rust::xxh3::xxh3_128(path.as_bytes()))
+    }
+
+    fn from_hash(hash: u128) -> PathKey {
+        PathKey([hash as u64, (hash >> 64) as u64])
     }
 }
 
@@ -185,7 +208,10 @@ impl ItemIndex {
                     items
                         .enumerate()
                         .map(|(index, (module_path, name))| {
-                            (item_path(facts, module_path, name), ItemRef { file, index })
+                            (
+                                item_path(facts, module_path, name),
+                                ItemRef::new(file, index),
+                            )
                         })
                         .collect::<Vec<_>>()
                 };
@@ -459,15 +485,15 @@ pub fn canonical_type(
 
 /// Looks up the struct and static definitions behind an [`ItemRef`].
 pub fn struct_def(files: &[FileFacts], item: ItemRef) -> &StructDef {
-    &files[item.file].structs[item.index]
+    &files[item.file()].structs[item.index()]
 }
 
 pub fn static_def(files: &[FileFacts], item: ItemRef) -> &StaticDef {
-    &files[item.file].statics[item.index]
+    &files[item.file()].statics[item.index()]
 }
 
 pub fn type_alias_def(files: &[FileFacts], item: ItemRef) -> &crate::model::TypeAlias {
-    &files[item.file].type_aliases[item.index]
+    &files[item.file()].type_aliases[item.index()]
 }
 
 pub fn function_def(files: &[FileFacts], function: FunctionRef) -> &Function {
@@ -552,10 +578,14 @@ mod tests {
     fn functions_at_a_path_stay_small_and_in_order() {
         assert_eq!(std::mem::size_of::<FunctionsAt>(), 16);
         let paths = [(1, 7), (2, 9), (3, 7), (4, 7)]
-            .map(|(index, key)| (FunctionRef::new(0, index), super::PathKey(key)));
+            .map(|(index, key)| (FunctionRef::new(0, index), super::PathKey::from_hash(key)));
         let mut functions = crate::hash::HashMap::default();
         super::functions_by_path(paths.to_vec(), &mut functions);
-        let at = |key: u128| functions[&super::PathKey(key)].as_slice().to_vec();
+        let at = |key: u128| {
+            functions[&super::PathKey::from_hash(key)]
+                .as_slice()
+                .to_vec()
+        };
         assert_eq!(
             at(7),
             [1, 3, 4].map(|index| FunctionRef::new(0, index)).to_vec()

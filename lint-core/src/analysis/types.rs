@@ -217,7 +217,7 @@ impl TypeResolver<'_> {
             && depth < MAX_ALIAS_DEPTH
         {
             let definition = type_alias_def(self.files, alias);
-            let alias_scope = TypeScope::module(alias.file, definition.scope);
+            let alias_scope = TypeScope::module(alias.file(), definition.scope);
             return self.resolve_with_depth(&alias_scope, &definition.ty, depth + 1);
         }
         Ty::Path {

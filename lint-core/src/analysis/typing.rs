@@ -424,7 +424,7 @@ impl<'p> Typing<'p> {
     pub fn static_type(&self, canonical: &str) -> Option<Ty> {
         let item = self.types.items.static_at(canonical)?;
         let definition = static_def(self.types.files, item);
-        let at = TypeScope::module(item.file, definition.scope);
+        let at = TypeScope::module(item.file(), definition.scope);
         Some(self.types.resolve(&at, &definition.ty))
     }
 
@@ -464,7 +464,7 @@ impl<'p> Typing<'p> {
             .iter()
             .find(|field| field.name == member)?;
         let at = TypeScope {
-            file: item.file,
+            file: item.file(),
             scope: definition.scope,
             self_type: Some(owner),
             generics: &definition.generics,

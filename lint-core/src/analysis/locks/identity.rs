@@ -428,7 +428,7 @@ impl IdentityContext<'_> {
         let types = self.typing.types;
         let item = types.items.static_at(canonical)?;
         let definition = static_def(types.files, item);
-        let at = TypeScope::module(item.file, definition.scope);
+        let at = TypeScope::module(item.file(), definition.scope);
         Some(self.classify(&types.resolve(&at, &definition.ty)))
     }
 

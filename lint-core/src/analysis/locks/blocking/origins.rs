@@ -350,7 +350,7 @@ fn channel_or_lock_members<'i>(
     item: crate::analysis::items::ItemRef,
 ) -> impl Iterator<Item = &'i str> {
     let typing = inputs.typing;
-    typing.types.files[item.file].structs[item.index]
+    typing.types.files[item.file()].structs[item.index()]
         .fields
         .iter()
         .filter(move |field| {
