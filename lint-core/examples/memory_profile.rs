@@ -292,17 +292,7 @@ fn profile() {
             .flat_map(|call| &call.argument_places)
             .map(|(_, place)| place.capacity())
             .sum();
-        let empty_walks = walks
-            .values()
-            .filter(|locks| {
-                locks.calls.is_empty()
-                    && locks.acquisitions.is_empty()
-                    && locks.blocking.is_empty()
-                    && locks.awaits.is_empty()
-                    && locks.callbacks.is_empty()
-                    && locks.guard_params.is_empty()
-            })
-            .count();
+        let empty_walks = walks.values().filter(|locks| locks.is_empty()).count();
         println!(
             "guard walks keep: {receivers} receivers ({receiver_bytes} bytes), {places} argument places ({place_bytes} bytes), {empty_walks} empty walks"
         );

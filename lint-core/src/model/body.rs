@@ -30,12 +30,13 @@ pub struct Body {
 impl Body {
     /// The body of `block`, encoded.
     pub fn new(block: Block) -> Body {
-        let encoded = crate::span::relative_starts(block.span.byte_start, || {
-            postcard::to_stdvec(&block).unwrap_or_default()
+        // Written after the tag a raw body keeps, so that one needs no copy.
+        let tagged = crate::span::relative_starts(block.span.byte_start, || {
+            postcard::to_extend(&block, vec![STORED_RAW]).unwrap_or_else(|_| vec![STORED_RAW])
         });
         Body {
             span: block.span,
-            bytes: compress(&encoded),
+            bytes: compress(tagged),
             decoded: std::sync::OnceLock::new(),
         }
     }
@@ -81,17 +82,22 @@ const STORED_LZ4: u8 = 1;
 /// Bodies shorter than this are kept as they are: LZ4 finds little to share in them.
 const SMALLEST_COMPRESSED: usize = 64;
 
-/// A body's postcard bytes behind a tag byte, LZ4-compressed (block format, the length
-/// before the block) when that makes them shorter: the trees repeat their paths, names
-/// and shapes, and the encoded bodies are the largest part of the facts a run keeps.
-fn compress(encoded: &[u8]) -> Box<[u8]> {
+/// A body's postcard bytes (given after the [`STORED_RAW`] tag) as kept: LZ4-compressed
+/// (block format, the length before the block) behind [`STORED_LZ4`] when that makes
+/// them shorter, as given otherwise. The trees repeat their paths, names and shapes, and
+/// the encoded bodies are the largest part of the facts a run keeps.
+fn compress(tagged: Vec<u8>) -> Box<[u8]> {
+    let encoded = &tagged[1..];
     if encoded.len() >= SMALLEST_COMPRESSED {
         let compressed = lz4_flex::compress_prepend_size(encoded);
         if compressed.len() < encoded.len() {
-            return [STORED_LZ4].iter().chain(&compressed).copied().collect();
+            let mut stored = Vec::with_capacity(1 + compressed.len());
+            stored.push(STORED_LZ4);
+            stored.extend_from_slice(&compressed);
+            return stored.into_boxed_slice();
         }
     }
-    [STORED_RAW].iter().chain(encoded).copied().collect()
+    tagged.into_boxed_slice()
 }
 
 /// Whether the length written before an LZ4 block is one the block can expand to (LZ4

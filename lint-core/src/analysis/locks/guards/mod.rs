@@ -214,7 +214,8 @@ impl std::ops::Deref for FunctionLocks {
 }
 
 impl WalkLists {
-    fn is_empty(&self) -> bool {
+    /// Whether the walk recorded nothing (the function keeps no lists).
+    pub fn is_empty(&self) -> bool {
         self.guard_params.is_empty()
             && self.acquisitions.is_empty()
             && self.calls.is_empty()
