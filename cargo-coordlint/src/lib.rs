@@ -297,7 +297,15 @@ fn analyze(
     inputs.release_texts();
     let mut config = config.clone();
     config.set_free_program_state(!exits_after);
-    let diagnostics = lint_core::analyze_with(inputs.facts(), &config, runtime.as_ref(), skipped);
+    let results = inputs
+        .cache
+        .as_ref()
+        .map(|cache| cache as &dyn lint_core::ResultsStore);
+    let diagnostics =
+        lint_core::analyze_with_store(inputs.facts(), &config, runtime.as_ref(), skipped, results);
+    if let Some(cache) = &inputs.cache {
+        cache.finish_writing_results();
+    }
     let mut diagnostics = configs.relevel(&inputs, diagnostics);
     sort_by_path(&inputs, &mut diagnostics);
     inputs.read_texts_again(diagnostics.iter().flat_map(lint_core::Diagnostic::files))?;

@@ -119,6 +119,19 @@ pub trait FactsStore: Sync {
     fn store(&self, source: &SourceFile, bytes: &[u8]);
 }
 
+/// Where the caller keeps what the analysis worked out of each file between runs (the
+/// CLI's cache): the local types and resolved calls of a file's functions, which depend
+/// on that file's facts and on the interfaces of all the others
+/// ([`model::persist::interface_digest`]). A run after an edit of function bodies then
+/// works out again only the edited files'. Keys are made by lint-core (they include its
+/// model version); the store only keeps bytes. Called from the analysis threads.
+pub trait ResultsStore: Sync {
+    /// The bytes stored under `key`, if any.
+    fn load_results(&self, key: u128) -> Option<Vec<u8>>;
+    /// Keeps `bytes` under `key`.
+    fn store_results(&self, key: u128, bytes: &[u8]);
+}
+
 /// A file's facts as [`load_files_cached`] gives them: lowered in this run, or stored
 /// bytes of which only the summary was read.
 pub enum LoadedFacts {
@@ -166,9 +179,10 @@ pub fn load_files_cached(
                 Some(LoadedFacts::Stored { summary, bytes })
             });
             stored.unwrap_or_else(|| {
-                let facts = lower::lower_file(file, source);
-                if let Some(bytes) = model::persist::facts_to_bytes(&facts) {
+                let mut facts = lower::lower_file(file, source);
+                if let Some((bytes, digests)) = model::persist::encode_facts(&facts) {
                     store.store(source, &bytes);
+                    facts.digests = Some(digests);
                 }
                 LoadedFacts::Lowered(Box::new(facts))
             })
@@ -220,8 +234,22 @@ pub fn analyze_with(
     runtime: Option<&runtime::RuntimeObservations>,
     made_elsewhere: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
+    analyze_with_store(files, config, runtime, made_elsewhere, None)
+}
+
+/// Like [`analyze_with`], taking each file's local types and calls from `results` when it
+/// has them for the same facts and the same interfaces of the other files, and storing
+/// those it works out (see [`ResultsStore`]). The findings are the same with or without.
+pub fn analyze_with_store(
+    files: &[FileFacts],
+    config: &Config,
+    runtime: Option<&runtime::RuntimeObservations>,
+    made_elsewhere: Vec<Diagnostic>,
+    results: Option<&dyn ResultsStore>,
+) -> Vec<Diagnostic> {
     // The global phase walks bodies recursively too: give it the same large stacks.
-    lowering_pool().install(|| analyze_on_this_thread(files, config, runtime, made_elsewhere))
+    lowering_pool()
+        .install(|| analyze_on_this_thread(files, config, runtime, made_elsewhere, results))
 }
 
 fn analyze_on_this_thread(
@@ -229,10 +257,11 @@ fn analyze_on_this_thread(
     config: &Config,
     runtime: Option<&runtime::RuntimeObservations>,
     made_elsewhere: Vec<Diagnostic>,
+    results: Option<&dyn ResultsStore>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse_failures(files, config);
     diagnostics.extend(made_elsewhere);
-    let mut program = analysis::Program::build(files, config);
+    let mut program = analysis::Program::build_with_store(files, config, results, &mut |_| {});
     program.runtime = runtime;
     // The rules read the program and nothing else: they run side by side, and their
     // findings are put together in the rules' order.
@@ -293,6 +322,176 @@ fn parse_failures(files: &[FileFacts], config: &Config) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Results kept in memory, counting what was asked and found.
+    #[derive(Default)]
+    struct MemoryResults {
+        entries: std::sync::Mutex<std::collections::HashMap<u128, Vec<u8>>>,
+        found: std::sync::atomic::AtomicUsize,
+        stored: std::sync::atomic::AtomicUsize,
+    }
+
+    impl ResultsStore for MemoryResults {
+        fn load_results(&self, key: u128) -> Option<Vec<u8>> {
+            let found = self.entries.lock().unwrap().get(&key).cloned();
+            if found.is_some() {
+                self.found
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            found
+        }
+
+        fn store_results(&self, key: u128, bytes: &[u8]) {
+            self.stored
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.entries.lock().unwrap().insert(key, bytes.to_vec());
+        }
+    }
+
+    impl MemoryResults {
+        /// (found, stored) since the last call.
+        fn counts(&self) -> (usize, usize) {
+            use std::sync::atomic::Ordering::Relaxed;
+            (self.found.swap(0, Relaxed), self.stored.swap(0, Relaxed))
+        }
+    }
+
+    /// The facts of `sources` as a cached run has them (with their digests).
+    fn stored_facts(sources: &[SourceFile]) -> Vec<FileFacts> {
+        sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let mut facts = lower::lower_file(FileId(index as u32), source);
+                facts.digests = model::persist::encode_facts(&facts).map(|(_, digests)| digests);
+                facts
+            })
+            .collect()
+    }
+
+    fn store_sources(store_rs: &str, report_rs: &str) -> Vec<SourceFile> {
+        let file = |path: &str, text: &str, module: &[&str]| {
+            SourceFile::new(path, text, Edition::E2021)
+                .with_crate("shop", module.iter().map(|name| name.to_string()).collect())
+        };
+        vec![
+            file("src/lib.rs", "pub mod store;\npub mod report;\n", &[]),
+            file("src/store.rs", store_rs, &["store"]),
+            file("src/report.rs", report_rs, &["report"]),
+        ]
+    }
+
+    const STORE: &str = "use std::sync::Mutex;\n\
+        pub struct Store { pub items: Mutex<Vec<u32>>, pub audit: Mutex<Vec<String>> }\n\
+        impl Store {\n\
+            pub fn add(&self, item: u32) {\n\
+                let mut items = self.items.lock().unwrap();\n\
+                let mut audit = self.audit.lock().unwrap();\n\
+                items.push(item);\n\
+                audit.push(format!(\"added {item}\"));\n\
+            }\n\
+        }\n";
+
+    const REPORT_ONE_ORDER: &str = "use crate::store::Store;\n\
+        pub fn report(store: &Store) -> usize {\n\
+            let items = store.items.lock().unwrap();\n\
+            let audit = store.audit.lock().unwrap();\n\
+            items.len() + audit.len()\n\
+        }\n";
+
+    /// `report` edited: a line more above it, and the locks taken in the other order.
+    const REPORT_OTHER_ORDER: &str = "use crate::store::Store;\n\
+        // Counts both.\n\
+        pub fn report(store: &Store) -> usize {\n\
+            let audit = store.audit.lock().unwrap();\n\
+            let items = store.items.lock().unwrap();\n\
+            items.len() + audit.len()\n\
+        }\n";
+
+    #[test]
+    fn stored_results_give_the_findings_worked_out_afresh_after_a_body_edit() {
+        let config = Config::default();
+        let results = MemoryResults::default();
+        let analyze_stored = |sources: &[SourceFile]| {
+            analyze_with_store(
+                &stored_facts(sources),
+                &config,
+                None,
+                Vec::new(),
+                Some(&results),
+            )
+        };
+        let before = store_sources(STORE, REPORT_ONE_ORDER);
+        let first = analyze_stored(&before);
+        assert_eq!(
+            results.counts(),
+            (0, 3),
+            "every file's results worked out and stored"
+        );
+        assert_eq!(
+            format!("{first:?}"),
+            format!("{:?}", check_sources(&before, &config))
+        );
+        assert!(
+            first
+                .iter()
+                .all(|finding| finding.rule != "lock_order_cycle")
+        );
+        assert_eq!(
+            format!("{:?}", analyze_stored(&before)),
+            format!("{first:?}")
+        );
+        assert_eq!(
+            results.counts(),
+            (3, 0),
+            "an unchanged run finds every file's"
+        );
+
+        let after = store_sources(STORE, REPORT_OTHER_ORDER);
+        let edited = analyze_stored(&after);
+        assert_eq!(
+            results.counts(),
+            (2, 1),
+            "only the edited file's are worked out again"
+        );
+        let afresh = analyze(&lower_files(&after), &config);
+        assert_eq!(format!("{edited:?}"), format!("{afresh:?}"));
+        assert!(
+            edited
+                .iter()
+                .any(|finding| finding.rule == "lock_order_cycle")
+        );
+
+        // A field's type changed: every file's results depend on it.
+        let retyped = store_sources(&STORE.replace("Vec<u32>", "Vec<u64>"), REPORT_OTHER_ORDER);
+        let changed = analyze_stored(&retyped);
+        assert_eq!(
+            results.counts(),
+            (0, 3),
+            "an interface edit works everything out again"
+        );
+        assert_eq!(
+            format!("{changed:?}"),
+            format!("{:?}", analyze(&lower_files(&retyped), &config))
+        );
+    }
+
+    #[test]
+    fn damaged_results_are_worked_out_again() {
+        let config = Config::default();
+        let results = MemoryResults::default();
+        let sources = store_sources(STORE, REPORT_OTHER_ORDER);
+        let facts = stored_facts(&sources);
+        let first = analyze_with_store(&facts, &config, None, Vec::new(), Some(&results));
+        for bytes in results.entries.lock().unwrap().values_mut() {
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x55;
+        }
+        results.counts();
+        let again = analyze_with_store(&facts, &config, None, Vec::new(), Some(&results));
+        assert_eq!(results.counts(), (3, 3), "found, refused and stored again");
+        assert_eq!(format!("{again:?}"), format!("{first:?}"));
+    }
 
     #[test]
     fn large_files_first_keeps_the_results_in_file_order() {

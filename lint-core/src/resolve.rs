@@ -16,7 +16,7 @@ use crate::model::{FileFacts, Import, ModuleScope, PathRef, ScopeId, Segment};
 const MAX_IMPORT_HOPS: usize = 16;
 
 /// A resolved path and how sure resolution is of it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Resolved {
     pub segments: Vec<String>,
     /// Found only through a glob import (`use some::module::*`).

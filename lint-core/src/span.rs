@@ -86,6 +86,9 @@ impl Span {
 /// goes through the spans in the order they were written, so it sees the same starts.
 impl serde::Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if writing_interface() {
+            return serializer.serialize_unit();
+        }
         let start = PREVIOUS_START.with(|previous| match previous.get() {
             Some(before) => {
                 previous.set(Some(self.byte_start));
@@ -119,6 +122,27 @@ impl<'de> serde::Deserialize<'de> for Span {
 thread_local! {
     /// While a body is written or read on this thread: the start of the span before.
     static PREVIOUS_START: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+thread_local! {
+    /// While a file's interface is written on this thread ([`interface_only`]).
+    static WRITING_INTERFACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `code` (which writes facts) with spans and function bodies written as nothing:
+/// what other files' analysis may read of a file, its interface, without where things
+/// are (an edit that moves items or changes a body leaves it as it was). See
+/// [`crate::model::persist::interface_digest`].
+pub(crate) fn interface_only<T>(code: impl FnOnce() -> T) -> T {
+    let outer = WRITING_INTERFACE.with(|writing| writing.replace(true));
+    let result = code();
+    WRITING_INTERFACE.with(|writing| writing.set(outer));
+    result
+}
+
+/// Whether spans and bodies are left out of what is written now ([`interface_only`]).
+pub(crate) fn writing_interface() -> bool {
+    WRITING_INTERFACE.with(std::cell::Cell::get)
 }
 
 /// Runs `code` (which writes or reads one body) with its spans' starts stored relative to

@@ -49,6 +49,9 @@ pub struct FactsCache {
     root: PathBuf,
     /// In `<cache dir>/facts-v<MODEL_VERSION>`.
     entries: packs::Packs,
+    /// What the analysis worked out of each file (`lint_core::ResultsStore`), in
+    /// `<cache dir>/results-v<MODEL_VERSION>`.
+    results: packs::Packs,
     /// `<cache dir>/findings-v<MODEL_VERSION>`.
     findings: PathBuf,
     /// Distinguishes the temporary files of concurrent writes in this process.
@@ -80,6 +83,7 @@ impl FactsCache {
         FactsCache {
             root: dir.to_path_buf(),
             entries: packs::Packs::new(dir.join(format!("facts-v{MODEL_VERSION}"))),
+            results: packs::Packs::new(dir.join(format!("results-v{MODEL_VERSION}"))),
             findings: dir.join(format!("findings-v{MODEL_VERSION}")),
             next_temporary: AtomicUsize::new(0),
         }
@@ -139,11 +143,18 @@ impl FactsCache {
     pub fn finish_writing(&self) {
         self.entries.finish();
     }
+
+    /// Puts the analysis results this run worked out in place. Call it once the analysis
+    /// is done; dropping the cache does it too.
+    pub fn finish_writing_results(&self) {
+        self.results.finish();
+    }
 }
 
 impl Drop for FactsCache {
     fn drop(&mut self) {
         self.finish_writing();
+        self.finish_writing_results();
     }
 }
 
@@ -207,6 +218,27 @@ impl lint_core::FactsStore for FactsCache {
     }
 }
 
+/// Results are keyed by lint-core (its model version and the files' digests); the build
+/// and version of coordlint are added here, as for facts: another build may work them out
+/// differently.
+fn results_key(key: u128) -> u128 {
+    let mut bytes = Vec::with_capacity(48);
+    bytes.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
+    bytes.extend_from_slice(&build_identity().to_le_bytes());
+    bytes.extend_from_slice(&key.to_le_bytes());
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+impl lint_core::ResultsStore for FactsCache {
+    fn load_results(&self, key: u128) -> Option<Vec<u8>> {
+        self.results.get(results_key(key))
+    }
+
+    fn store_results(&self, key: u128, bytes: &[u8]) {
+        self.results.put(results_key(key), bytes);
+    }
+}
+
 impl FactsCache {
     /// Writes a run's findings to `path` in the findings directory: to a temporary name
     /// first, renamed into place.
@@ -262,6 +294,7 @@ fn remove_older_versions(root: &Path) {
         let version = name.to_str().and_then(|name| {
             let number = name
                 .strip_prefix("facts-v")
+                .or_else(|| name.strip_prefix("results-v"))
                 .or_else(|| name.strip_prefix("findings-v"))?;
             number.parse::<u32>().ok()
         });

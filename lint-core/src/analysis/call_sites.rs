@@ -8,6 +8,8 @@
 //! Nothing else resolves a call: the lock walk, the loop fact and the rules look calls up
 //! here by the call expression's span.
 
+mod stored;
+
 use crate::hash::{HashMap, HashSet, Rows, RunCopies};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -44,7 +46,7 @@ pub enum CallTarget {
 }
 
 /// How the callees of a call were found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Resolution {
     /// By path, or through the receiver's known type.
     Exact,
@@ -58,7 +60,7 @@ pub enum Resolution {
 }
 
 /// The parameter an argument binds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ParamSlot {
     /// `self` of a method (the receiver, or the first argument of `Type::method(x)`).
     Receiver,
@@ -348,45 +350,40 @@ pub fn find_by_span(sites: &[CallSite], span: Span) -> Option<&CallSite> {
 
 /// The local types and the resolved calls of every function, in parallel and in one sweep:
 /// each body is decoded once, for both, and dropped (the run never holds every body's tree).
-/// The types are made for every function, the calls only for those in `scope`.
+/// The types are made for every function, the calls only for those in `scope`. A file's
+/// are taken from `results` when it has them for this file and these interfaces of the
+/// others, and stored there when worked out (see `stored.rs`).
 pub fn collect_with_types(
     typing: Typing<'_>,
     scope: super::Scope,
+    results: Option<&dyn crate::ResultsStore>,
 ) -> (Vec<Vec<FunctionTypes>>, CallSites) {
     let files = typing.types.files;
     let run = RunShared::default();
+    let run_key = results.and_then(|_| stored::RunKey::of(files, scope.include_test_code));
     let (function_types, by_function): (Vec<Vec<FunctionTypes>>, Vec<Vec<FunctionCalls>>) = files
         .par_iter()
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
             let interned = RefCell::new(Interned::new(&run));
-            let mut shared_types = crate::hash::HashSet::default();
-            facts
-                .functions
-                .iter()
-                .enumerate()
-                .map(|(index, function)| {
-                    let function_ref = FunctionRef::new(file, index);
-                    let body = function.body.read();
-                    let self_type = typing.types.items.self_type_of(function_ref);
-                    let mut types = typing.function_types(file, function, &body, self_type);
-                    types.share_types(&mut shared_types);
-                    if !scope.contains(function) {
-                        return (types, FunctionCalls::default());
-                    }
-                    let collector = Collector {
-                        typing,
-                        at: function_scope(typing.types.items, function_ref, function),
-                        types: &types,
-                        file,
-                        interned: &interned,
-                    };
-                    let mut made = Vec::new();
-                    body.walk(&mut |expr| collector.push_site(expr, &mut made));
-                    (types, FunctionCalls::new(made))
+            let store = results.zip(
+                run_key
+                    .as_ref()
+                    .and_then(|run_key| run_key.file_key(file, facts)),
+            );
+            if let Some((results, key)) = store
+                && let Some(found) = results.load_results(key).and_then(|bytes| {
+                    stored::decode(&bytes, file, files, &mut interned.borrow_mut())
                 })
-                .unzip()
+            {
+                return found;
+            }
+            let worked_out = file_types_and_calls(typing, scope, file, facts, &interned);
+            if let Some((results, key)) = store {
+                results.store_results(key, &stored::encode(&worked_out.0, &worked_out.1));
+            }
+            worked_out
         })
         .unzip();
     // Built with the sites, before any pass that reads it runs.
@@ -407,6 +404,42 @@ pub fn collect_with_types(
         callers,
     };
     (function_types, call_sites)
+}
+
+/// The local types and calls of the functions of file `file`, worked out.
+fn file_types_and_calls<'p>(
+    typing: Typing<'p>,
+    scope: super::Scope,
+    file: usize,
+    facts: &crate::model::FileFacts,
+    interned: &RefCell<Interned<'p>>,
+) -> (Vec<FunctionTypes>, Vec<FunctionCalls>) {
+    let mut shared_types = crate::hash::HashSet::default();
+    facts
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(index, function)| {
+            let function_ref = FunctionRef::new(file, index);
+            let body = function.body.read();
+            let self_type = typing.types.items.self_type_of(function_ref);
+            let mut types = typing.function_types(file, function, &body, self_type);
+            types.share_types(&mut shared_types);
+            if !scope.contains(function) {
+                return (types, FunctionCalls::default());
+            }
+            let collector = Collector {
+                typing,
+                at: function_scope(typing.types.items, function_ref, function),
+                types: &types,
+                file,
+                interned,
+            };
+            let mut made = Vec::new();
+            body.walk(&mut |expr| collector.push_site(expr, &mut made));
+            (types, FunctionCalls::new(made))
+        })
+        .unzip()
 }
 
 /// Where a function's body resolves its paths and types.

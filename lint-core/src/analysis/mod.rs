@@ -48,7 +48,19 @@ impl Scope {
 }
 
 /// A function of the program: file index and index into that file's functions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct FunctionRef {
     pub file: u32,
     pub index: u32,
@@ -107,6 +119,17 @@ impl<'a> Program<'a> {
         config: &Config,
         after_pass: &mut dyn FnMut(&'static str),
     ) -> Program<'a> {
+        Program::build_with_store(files, config, None, after_pass)
+    }
+
+    /// [`Program::build_observed`], with each file's local types and calls taken from
+    /// `results` when it has them (see [`crate::ResultsStore`]) and stored there when not.
+    pub fn build_with_store(
+        files: &'a [FileFacts],
+        config: &Config,
+        results: Option<&dyn crate::ResultsStore>,
+        after_pass: &mut dyn FnMut(&'static str),
+    ) -> Program<'a> {
         let knowledge = Knowledge::from_config(config);
         let scope = Scope {
             include_test_code: config.include_test_code(),
@@ -122,7 +145,7 @@ impl<'a> Program<'a> {
                 items: &items,
             },
         };
-        let (function_types, call_sites) = call_sites::collect_with_types(typing, scope);
+        let (function_types, call_sites) = call_sites::collect_with_types(typing, scope, results);
         after_pass("local types, call sites");
         let locks = locks::analyze_locks(
             typing,

@@ -15,7 +15,7 @@ const MAX_ALIAS_DEPTH: usize = 8;
 
 /// A resolved type. Paths are canonical (`std::sync::Mutex`, `my_app::net::Server`); a name
 /// that resolves to nothing known stays as written (`T`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Ty {
     /// A path type with the type arguments of its last segment.
     Path {

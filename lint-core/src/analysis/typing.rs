@@ -129,6 +129,44 @@ impl FunctionTypes {
         self.bindings = bindings;
     }
 
+    /// The frozen types' names as stored between runs: each name's hash with the index of
+    /// its first binding.
+    pub(crate) fn stored_names(&self) -> &[(u64, u32)] {
+        &self.names
+    }
+
+    /// The frozen types' bindings as stored between runs: each one's range and type.
+    pub(crate) fn stored_bindings(&self) -> impl Iterator<Item = (u32, u32, &Arc<Ty>)> {
+        self.bindings
+            .iter()
+            .map(|binding| (binding.from, binding.until, &binding.ty))
+    }
+
+    /// Frozen types from [`FunctionTypes::stored_names`] and
+    /// [`FunctionTypes::stored_bindings`]; `None` when the names do not point into the
+    /// bindings in order (a damaged entry).
+    pub(crate) fn from_stored_parts(
+        names: &[(u64, u32)],
+        bindings: impl ExactSizeIterator<Item = (u32, u32, Arc<Ty>)>,
+    ) -> Option<FunctionTypes> {
+        let count = bindings.len();
+        let in_order = names
+            .windows(2)
+            .all(|pair| pair[0].0 <= pair[1].0 && pair[0].1 < pair[1].1)
+            && names.iter().all(|(_, first)| (*first as usize) < count)
+            && names.first().is_none_or(|(_, first)| *first == 0);
+        if !in_order {
+            return None;
+        }
+        Some(FunctionTypes {
+            building: None,
+            names: names.iter().copied().collect(),
+            bindings: bindings
+                .map(|(from, until, ty)| LocalBinding { from, until, ty })
+                .collect(),
+        })
+    }
+
     /// Makes each binding's type the copy in `shared` (added there when new), so that the
     /// functions of one file keep one copy of each type.
     pub fn share_types(&mut self, shared: &mut HashSet<Arc<Ty>>) {

@@ -334,7 +334,9 @@ pub struct Function {
     /// modules'), as token text without spaces: `feature="std"`, `not(feature="std")`.
     pub cfg: ThinVec<String>,
     pub body: Body,
-    /// What the body contains, for passes that look only at some bodies.
+    /// What the body contains, for passes that look only at some bodies (part of the
+    /// body: not of the file's interface, see `persist::interface_digest`).
+    #[serde(serialize_with = "BodyContents::serialize_unless_interface")]
     pub contents: BodyContents,
 }
 
@@ -352,6 +354,17 @@ pub struct BodyContents {
 }
 
 impl BodyContents {
+    /// Written as nothing in a file's interface ([`crate::span::interface_only`]).
+    fn serialize_unless_interface<S: serde::Serializer>(
+        contents: &BodyContents,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if crate::span::writing_interface() {
+            return serializer.serialize_unit();
+        }
+        serde::Serialize::serialize(contents, serializer)
+    }
+
     pub fn of(body: &Block) -> BodyContents {
         let mut contents = BodyContents::default();
         body.walk(&mut |expr| match expr.kind {
@@ -535,6 +548,10 @@ pub struct FileFacts {
     /// from the source when loaded.
     #[serde(skip)]
     pub package: String,
+    /// What identifies these facts between runs, when they were stored or read from the
+    /// cache (not stored with them: set when encoded or loaded).
+    #[serde(skip)]
+    pub digests: Option<persist::FileDigests>,
     pub edition: Edition,
     /// `scopes[0]` is the file's own module.
     pub scopes: Vec<ModuleScope>,

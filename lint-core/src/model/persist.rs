@@ -19,7 +19,7 @@ use crate::span::FileId;
 
 /// The version of the stored facts: bump it with any change to the model types or to what
 /// lowering produces. Cache keys include it.
-pub const MODEL_VERSION: u32 = 26;
+pub const MODEL_VERSION: u32 = 27;
 
 thread_local! {
     /// The id that spans get while a file's facts are loaded on this thread.
@@ -38,9 +38,12 @@ pub struct FileSummary {
     pub mod_decls: Vec<ModDecl>,
     pub functions: u32,
     pub test_functions: u32,
+    /// The file's [`interface_digest`] (0 when it was not worked out).
+    pub interface: u64,
 }
 
 impl FileSummary {
+    /// The summary of `facts` (with the interface digest their [`FileDigests`] give).
     pub fn of(facts: &FileFacts) -> FileSummary {
         FileSummary {
             mod_decls: facts.mod_decls.clone(),
@@ -50,8 +53,42 @@ impl FileSummary {
                 .iter()
                 .filter(|function| function.is_test)
                 .count() as u32,
+            interface: facts.digests.map_or(0, |digests| digests.interface),
         }
     }
+}
+
+/// What identifies a file's facts between runs, for the results the analysis keeps of
+/// them ([`crate::ResultsStore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileDigests {
+    /// The checksum of the whole stored entry: every fact of the file.
+    pub content: u64,
+    /// What other files' analysis may read of this one ([`interface_digest`]).
+    pub interface: u64,
+}
+
+/// A 64-bit XXH3 hash of the file's interface: everything other files' local types and
+/// call sites may read of it (crate, edition, modules with their imports, the functions'
+/// signatures, structs, statics, aliases, traits and impls), without spans and function
+/// bodies. A body edit, or one that only moves items, leaves it as it was.
+pub fn interface_digest(facts: &FileFacts) -> u64 {
+    let interface = (
+        &facts.crate_name,
+        facts.edition,
+        &facts.scopes,
+        &facts.functions,
+        &facts.structs,
+        &facts.statics,
+        &facts.type_aliases,
+        facts.test_file,
+        &facts.traits,
+        &facts.trait_impls,
+        &facts.mod_decls,
+        facts.parse_failure.is_some(),
+    );
+    crate::span::interface_only(|| postcard::to_stdvec(&interface))
+        .map_or(0, |bytes| xxhash_rust::xxh3::xxh3_64(&bytes))
 }
 
 /// The summary and the facts as bytes (without their file id and display path), then a
@@ -60,10 +97,24 @@ impl FileSummary {
 /// The checksum is what finds a damaged entry: function bodies are stored as bytes of
 /// their own and decoded only when a pass reads them, long after the entry was loaded.
 pub fn facts_to_bytes(facts: &FileFacts) -> Option<Vec<u8>> {
-    let mut bytes = postcard::to_stdvec(&(FileSummary::of(facts), facts)).ok()?;
+    encode_facts(facts).map(|(bytes, _)| bytes)
+}
+
+/// [`facts_to_bytes`], with the digests of the facts (the checksum and the interface).
+pub fn encode_facts(facts: &FileFacts) -> Option<(Vec<u8>, FileDigests)> {
+    let interface = interface_digest(facts);
+    let summary = FileSummary {
+        interface,
+        ..FileSummary::of(facts)
+    };
+    let mut bytes = postcard::to_stdvec(&(summary, facts)).ok()?;
     let checksum = xxhash_rust::xxh3::xxh3_64(&bytes);
     bytes.extend_from_slice(&checksum.to_le_bytes());
-    Some(bytes)
+    let digests = FileDigests {
+        content: checksum,
+        interface,
+    };
+    Some((bytes, digests))
 }
 
 /// The bytes [`facts_to_bytes`] encoded, when the checksum after them matches.
@@ -91,12 +142,18 @@ pub fn summary_from_bytes(bytes: &[u8], file: FileId) -> Option<FileSummary> {
 /// Facts stored by [`facts_to_bytes`], as file `file` of this run with `source`'s display
 /// path; `None` when the bytes do not decode (a damaged entry: lower the file instead).
 pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Option<FileFacts> {
-    let bytes = checked(bytes)?;
+    let encoded = checked(bytes)?;
     let decoded = loading_as(file, || {
-        let (_, rest) = postcard::take_from_bytes::<FileSummary>(bytes).ok()?;
-        postcard::from_bytes::<FileFacts>(rest).ok()
+        let (summary, rest) = postcard::take_from_bytes::<FileSummary>(encoded).ok()?;
+        let facts = postcard::from_bytes::<FileFacts>(rest).ok()?;
+        Some((summary, facts))
     });
-    let mut facts = decoded?;
+    let (summary, mut facts) = decoded?;
+    let checksum: [u8; 8] = bytes[encoded.len()..].try_into().ok()?;
+    facts.digests = Some(FileDigests {
+        content: u64::from_le_bytes(checksum),
+        interface: summary.interface,
+    });
     facts.share_written_types();
     facts.file = file;
     facts.path = source.path.clone();
@@ -120,9 +177,35 @@ mod tests {
     fn facts_round_trip_under_another_file_id() {
         let stored = facts_to_bytes(&lowered(0)).expect("encodes");
         let source = SourceFile::new("src/lib.rs", TEXT, Edition::E2021);
-        let loaded = facts_from_bytes(&stored, FileId(7), &source).expect("decodes");
+        let mut loaded = facts_from_bytes(&stored, FileId(7), &source).expect("decodes");
+        let (_, digests) = encode_facts(&lowered(0)).expect("encodes");
+        assert_eq!(
+            loaded.digests.take(),
+            Some(digests),
+            "the digests come back"
+        );
         let expected = lowered(7);
         assert_eq!(format!("{loaded:?}"), format!("{expected:?}"));
+    }
+
+    fn interface_of(text: &str) -> u64 {
+        let source = SourceFile::new("src/lib.rs", text, Edition::E2021);
+        interface_digest(&crate::lower::lower_file(FileId(0), &source))
+    }
+
+    #[test]
+    fn the_interface_leaves_out_bodies_and_places() {
+        let interface = interface_of(TEXT);
+        let body_edited = TEXT.replace("for i in 0..3 { drop(i); }", "let n = 4;");
+        assert_eq!(interface_of(&body_edited), interface, "a body edit");
+        let moved = format!("\n\n// a comment\n{TEXT}");
+        assert_eq!(interface_of(&moved), interface, "items moved down");
+        let signature = TEXT.replace("fn f(&self) -> u32", "fn f(&self, extra: u8) -> u32");
+        assert_ne!(interface_of(&signature), interface, "a parameter added");
+        let field = TEXT.replace("a: Mutex<u32>", "a: Mutex<u64>");
+        assert_ne!(interface_of(&field), interface, "a field's type");
+        let import = TEXT.replace("use std::sync::Mutex;", "use parking_lot::Mutex;");
+        assert_ne!(interface_of(&import), interface, "an import");
     }
 
     #[test]
@@ -135,7 +218,12 @@ mod tests {
         let facts = lowered(0);
         let stored = facts_to_bytes(&facts).expect("encodes");
         let summary = summary_from_bytes(&stored, FileId(0)).expect("decodes");
-        assert_eq!(summary, FileSummary::of(&facts));
+        let (_, digests) = encode_facts(&facts).expect("encodes");
+        let expected = FileSummary {
+            interface: digests.interface,
+            ..FileSummary::of(&facts)
+        };
+        assert_eq!(summary, expected);
         assert_eq!(summary.functions, 1);
     }
 
