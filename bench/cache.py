@@ -13,6 +13,8 @@ sorted order (as bench/perf.py does). Then, each under GNU time with RAYON_NUM_T
     edit       after one file changed: a copy of the first folder is analyzed in place of
                the original, with a comment appended to one of its files (the registry's
                sources are never written)
+    body edit  then a statement added at the start of a function body of that copy (the
+               spans after it move)
 
 and checks that every cached run prints exactly the uncached run's JSON (the edit run
 against an uncached run over the same folders). Prints a Markdown table: wall, CPU (user +
@@ -48,6 +50,24 @@ def first_rust_file(directory):
             if name.endswith(".rs"):
                 return os.path.join(root, name)
     return None
+
+
+def first_function_body(directory):
+    """The first `.rs` file under `directory` (in sorted order) with a function whose
+    body opens at the end of its signature's line, and that line's index."""
+    import re
+    signature = re.compile(r"^\s*(pub(\([^)]*\))? )?(async )?fn [^;]*\{\s*$")
+    for root, folders, names in os.walk(directory):
+        folders.sort()
+        for name in sorted(names):
+            if not name.endswith(".rs"):
+                continue
+            path = os.path.join(root, name)
+            with open(path, errors="replace") as handle:
+                for index, text in enumerate(handle):
+                    if signature.match(text):
+                        return path, index
+    sys.exit(f"no function body to edit under {directory}")
 
 
 def main():
@@ -97,7 +117,23 @@ def main():
                         out("edit-uncached"))
     if edit["json"] != edit_uncached["json"]:
         sys.exit("edit: output differs from the uncached run")
-    rows.append((f"one file edited ({os.path.relpath(target, scratch)})", edit))
+    rows.append((f"one file edited, a comment appended ({os.path.relpath(target, scratch)})",
+                 edit))
+    # A body edit: a statement added at the start of a function body, which moves
+    # everything after it in the file.
+    target, line = first_function_body(edited)
+    with open(target) as handle:
+        lines = handle.readlines()
+    lines.insert(line + 1, "let _coordlint_bench_edit = 1;\n")
+    with open(target, "w") as handle:
+        handle.writelines(lines)
+    body_edit = run(binary, edited_directories, cached, args.threads, out("body-edit"))
+    body_edit_uncached = run(binary, edited_directories, ["--no-cache"], args.threads,
+                             out("body-edit-uncached"))
+    if body_edit["json"] != body_edit_uncached["json"]:
+        sys.exit("body edit: output differs from the uncached run")
+    rows.append((f"one file edited, a statement added to a body "
+                 f"({os.path.relpath(target, scratch)}:{line + 2})", body_edit))
     files = sum(len(names) for _, _, names in os.walk(cache))
     size = sum(os.path.getsize(os.path.join(root, name))
                for root, _, files in os.walk(cache) for name in files)

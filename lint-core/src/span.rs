@@ -89,6 +89,13 @@ impl serde::Serialize for Span {
         if writing_interface() {
             return serializer.serialize_unit();
         }
+        OWN_FILE.with(|own| {
+            if let Some((file, _)) = own.get()
+                && file != self.file
+            {
+                own.set(Some((file, true)));
+            }
+        });
         let start = PREVIOUS_START.with(|previous| match previous.get() {
             Some(before) => {
                 previous.set(Some(self.byte_start));
@@ -138,6 +145,23 @@ pub(crate) fn interface_only<T>(code: impl FnOnce() -> T) -> T {
     let result = code();
     WRITING_INTERFACE.with(|writing| writing.set(outer));
     result
+}
+
+thread_local! {
+    /// While one file's results are written on this thread ([`written_in_file`]): the file,
+    /// and whether a span of another file was written.
+    static OWN_FILE: std::cell::Cell<Option<(FileId, bool)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `code` (which writes results of file `file`, whose spans are written without their
+/// file and read back as `file`'s) and says whether every span it wrote is in `file`.
+pub(crate) fn written_in_file<T>(file: FileId, code: impl FnOnce() -> T) -> (T, bool) {
+    let outer = OWN_FILE.with(|own| own.replace(Some((file, false))));
+    let result = code();
+    let foreign = OWN_FILE
+        .with(|own| own.replace(outer))
+        .is_some_and(|(_, seen)| seen);
+    (result, !foreign)
 }
 
 /// Whether spans and bodies are left out of what is written now ([`interface_only`]).

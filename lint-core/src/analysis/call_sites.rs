@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use super::FunctionRef;
 use super::items::ItemIndex;
+use super::stored_results::StoredResults;
 use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::locks::{is_identity_method, is_shared_pointer_clone_path};
@@ -147,6 +148,20 @@ impl Callees {
         } else {
             Callees(Some(Arc::new(functions.into())))
         }
+    }
+}
+
+/// Written as the list (results kept between runs); read back as a list of its own.
+impl serde::Serialize for Callees {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Callees {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Callees, D::Error> {
+        let functions = <Vec<FunctionRef>>::deserialize(deserializer)?;
+        Ok(Callees::of(&functions))
     }
 }
 
@@ -352,36 +367,31 @@ pub fn find_by_span(sites: &[CallSite], span: Span) -> Option<&CallSite> {
 /// each body is decoded once, for both, and dropped (the run never holds every body's tree).
 /// The types are made for every function, the calls only for those in `scope`. A file's
 /// are taken from `results` when it has them for this file and these interfaces of the
-/// others, and stored there when worked out (see `stored.rs`).
-pub fn collect_with_types(
+/// others, and stored there when worked out (see `stored_results.rs`).
+pub(crate) fn collect_with_types(
     typing: Typing<'_>,
     scope: super::Scope,
-    results: Option<&dyn crate::ResultsStore>,
+    results: Option<&StoredResults<'_>>,
 ) -> (Vec<Vec<FunctionTypes>>, CallSites) {
     let files = typing.types.files;
     let run = RunShared::default();
-    let run_key = results.and_then(|_| stored::RunKey::of(files, scope.include_test_code));
     let (function_types, by_function): (Vec<Vec<FunctionTypes>>, Vec<Vec<FunctionCalls>>) = files
         .par_iter()
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
             let interned = RefCell::new(Interned::new(&run));
-            let store = results.zip(
-                run_key
-                    .as_ref()
-                    .and_then(|run_key| run_key.file_key(file, facts)),
-            );
-            if let Some((results, key)) = store
-                && let Some(found) = results.load_results(key).and_then(|bytes| {
+            let key = results.and_then(|results| Some((results, results.key(file, facts)?)));
+            if let Some((results, key)) = key
+                && let Some(found) = results.load(key).and_then(|bytes| {
                     stored::decode(&bytes, file, files, &mut interned.borrow_mut())
                 })
             {
                 return found;
             }
             let worked_out = file_types_and_calls(typing, scope, file, facts, &interned);
-            if let Some((results, key)) = store {
-                results.store_results(key, &stored::encode(&worked_out.0, &worked_out.1));
+            if let Some((results, key)) = key {
+                results.store(key, stored::encode(&worked_out.0, &worked_out.1));
             }
             worked_out
         })

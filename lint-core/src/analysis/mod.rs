@@ -12,6 +12,7 @@ pub mod locks;
 pub mod loops;
 pub mod permits;
 pub mod runtime_match;
+mod stored_results;
 pub mod types;
 pub mod typing;
 
@@ -48,19 +49,7 @@ impl Scope {
 }
 
 /// A function of the program: file index and index into that file's functions.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FunctionRef {
     pub file: u32,
     pub index: u32,
@@ -84,6 +73,28 @@ impl FunctionRef {
     /// The function's position in its file's functions.
     pub fn index(self) -> usize {
         self.index as usize
+    }
+}
+
+/// Written as its file and index (results kept between runs, `stored_results.rs`).
+impl serde::Serialize for FunctionRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.file, self.index).serialize(serializer)
+    }
+}
+
+/// Read back only as a function of the run's files when they are given
+/// ([`stored_results::reading_functions_of`]): a stored result never names a function that
+/// is not there.
+impl<'de> serde::Deserialize<'de> for FunctionRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<FunctionRef, D::Error> {
+        let (file, index) = <(u32, u32)>::deserialize(deserializer)?;
+        let function = FunctionRef { file, index };
+        if stored_results::is_a_function_read(function) {
+            Ok(function)
+        } else {
+            Err(serde::de::Error::custom("no such function in this run"))
+        }
     }
 }
 
@@ -145,7 +156,11 @@ impl<'a> Program<'a> {
                 items: &items,
             },
         };
-        let (function_types, call_sites) = call_sites::collect_with_types(typing, scope, results);
+        let results = results.and_then(|store| {
+            stored_results::StoredResults::new(store, files, scope.include_test_code)
+        });
+        let (function_types, call_sites) =
+            call_sites::collect_with_types(typing, scope, results.as_ref());
         after_pass("local types, call sites");
         let locks = locks::analyze_locks(
             typing,
@@ -153,6 +168,7 @@ impl<'a> Program<'a> {
             &call_sites,
             &knowledge,
             scope,
+            results.as_ref(),
             after_pass,
         );
         Program {

@@ -5,7 +5,9 @@
 //! while a lock guard is alive keeps the lock held for as long as the wait lasts.
 
 /// What a blocking operation waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum BlockingKind {
     /// `thread::sleep`, `thread::park`: time passing.
     Sleep,

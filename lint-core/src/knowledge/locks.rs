@@ -41,7 +41,9 @@ pub struct LockType {
 }
 
 /// How an acquisition holds the lock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Mode {
     Exclusive,
     Shared,
@@ -215,6 +217,34 @@ const LOCKS_BY_NAME: &[(&str, LockType)] = &[
         lock(Reentrant, LockFlavor::Unknown, "ReentrantMutex"),
     ),
 ];
+
+/// Every lock type there is (a `LockType` is made only from these tables), for reading
+/// one back by its position (results kept between runs).
+fn every_lock_type() -> impl Iterator<Item = &'static LockType> {
+    KNOWN_LOCKS
+        .iter()
+        .chain(LOCKS_BY_NAME)
+        .map(|(_, lock_type)| lock_type)
+}
+
+/// Written as its position in [`every_lock_type`] (its name is a `&'static str`).
+impl serde::Serialize for LockType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let position = every_lock_type().position(|known| known == self);
+        let position = position.ok_or_else(|| serde::ser::Error::custom("an unknown lock type"))?;
+        serializer.serialize_u32(position as u32)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LockType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<LockType, D::Error> {
+        let position = u32::deserialize(deserializer)? as usize;
+        every_lock_type()
+            .nth(position)
+            .copied()
+            .ok_or_else(|| serde::de::Error::custom("no lock type at that position"))
+    }
+}
 
 /// A canonical type path (`std::sync::Mutex`) as a lock type. A bare `Mutex` or `RwLock`
 /// that resolved to nothing known is a lock of unknown flavor.

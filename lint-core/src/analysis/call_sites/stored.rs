@@ -1,18 +1,9 @@
-//! One file's local types and resolved calls as bytes, kept between runs by the caller's
-//! [`crate::ResultsStore`], so that a run after an edit works out only the edited files'.
-//!
-//! What a file's results depend on: its own facts (their checksum,
-//! [`crate::model::persist::FileDigests::content`]) and what the other files' items are
-//! (their interfaces, [`crate::model::persist::interface_digest`]), in the run's file
-//! order (a callee is a file's position and a function's position in it), which functions
-//! are test code, and whether test code is analyzed. [`RunKey`] hashes the second part once per run, [`RunKey::file_key`]
-//! adds the first. A body edit changes only its file's key; an edit of a signature, a
-//! struct or an import changes every key (the run then works everything out again).
+//! One file's local types and resolved calls as bytes, kept between runs (see
+//! `analysis/stored_results.rs` for what they depend on and how they are keyed).
 //!
 //! The bytes hold each distinct type, path, method name and callee list of the file once,
 //! and the functions' bindings and calls as indices into those tables; read back, the
-//! values are shared with the run's copies as the ones worked out are. A checksum ends
-//! them: a damaged entry is worked out again, never read.
+//! values are shared with the run's copies as the ones worked out are.
 
 use std::sync::Arc;
 
@@ -26,39 +17,6 @@ use crate::hash::HashMap;
 use crate::model::FileFacts;
 use crate::resolve::Resolved;
 use crate::span::Span;
-
-/// What every file's results of a run depend on besides the file's own facts.
-pub(super) struct RunKey(u128);
-
-impl RunKey {
-    /// `None` when a file's facts have no digests (facts not stored: no results are kept).
-    pub(super) fn of(files: &[FileFacts], include_test_code: bool) -> Option<RunKey> {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        hasher.update(&crate::model::persist::MODEL_VERSION.to_le_bytes());
-        hasher.update(&[u8::from(include_test_code)]);
-        hasher.update(&(files.len() as u64).to_le_bytes());
-        for facts in files {
-            hasher.update(&facts.digests?.interface.to_le_bytes());
-            // The caller may mark a file's functions test code after loading its facts.
-            let tests = facts.functions.iter().filter(|function| function.is_test);
-            hasher.update(&(tests.count() as u64).to_le_bytes());
-            // Which files share a package decides callees (display paths decide nothing).
-            hasher.update(&(facts.package.len() as u64).to_le_bytes());
-            hasher.update(facts.package.as_bytes());
-        }
-        Some(RunKey(hasher.digest128()))
-    }
-
-    /// The key of the results of `facts`, file `file` of the run.
-    pub(super) fn file_key(&self, file: usize, facts: &FileFacts) -> Option<u128> {
-        let content = facts.digests?.content;
-        let mut bytes = [0u8; 32];
-        bytes[..16].copy_from_slice(&self.0.to_le_bytes());
-        bytes[16..24].copy_from_slice(&(file as u64).to_le_bytes());
-        bytes[24..].copy_from_slice(&content.to_le_bytes());
-        Some(xxhash_rust::xxh3::xxh3_128(&bytes))
-    }
-}
 
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct StoredFile {
@@ -201,25 +159,18 @@ pub(super) fn encode(types: &[FunctionTypes], calls: &[FunctionCalls]) -> Vec<u8
             .collect(),
         functions,
     };
-    let mut bytes = postcard::to_stdvec(&stored).unwrap_or_default();
-    let checksum = xxhash_rust::xxh3::xxh3_64(&bytes);
-    bytes.extend_from_slice(&checksum.to_le_bytes());
-    bytes
+    postcard::to_stdvec(&stored).unwrap_or_default()
 }
 
 /// The results stored by [`encode`] for file `file` of the run, its values shared through
-/// `interned`; `None` when the bytes are damaged or do not fit the run's files.
+/// `interned`; `None` when the bytes do not decode or do not fit the run's files.
 pub(super) fn decode(
     bytes: &[u8],
     file: usize,
     files: &[FileFacts],
     interned: &mut Interned<'_>,
 ) -> Option<(Vec<FunctionTypes>, Vec<FunctionCalls>)> {
-    let (encoded, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if xxhash_rust::xxh3::xxh3_64(encoded).to_le_bytes() != checksum {
-        return None;
-    }
-    let stored: StoredFile = postcard::from_bytes(encoded).ok()?;
+    let stored: StoredFile = postcard::from_bytes(bytes).ok()?;
     let facts = &files[file];
     if stored.functions.len() != facts.functions.len() {
         return None;

@@ -17,7 +17,9 @@ use crate::knowledge::wrappers::is_standard_type;
 use crate::model::{Expr, ExprKind, PathRef};
 
 /// A lock class: all locks that share a declaration.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ClassKey {
     /// A field of a struct: `owner` is the struct's canonical path.
     Field { owner: String, field: String },
@@ -73,7 +75,9 @@ impl ClassKey {
 /// A lock an expression denotes: its class, its type, and the instance (the receiver text
 /// after following aliases) when known, to tell "the same lock" from "a lock of the same
 /// class".
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct LockTarget {
     pub class: ClassKey,
     pub lock_type: LockType,

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod instantiate;
 pub mod lock_names;
 pub mod same_class;
+mod stored_walks;
 pub mod summaries;
 
 use crate::analysis::function_map::FunctionMap;
@@ -27,6 +28,7 @@ use super::FunctionRef;
 use super::call_sites::CallSites;
 use super::format_strings::FormatTrait;
 use super::items::ItemIndex;
+use super::stored_results::{self, StoredResults};
 use super::types::{Ty, TypeScope};
 use super::typing::{FunctionTypes, Typing};
 use crate::knowledge::Knowledge;
@@ -42,7 +44,7 @@ pub use cycles::{Cycle, CycleCluster};
 pub use graph::{EdgeWitness, Edges};
 
 /// A lock taken through a call of a function that returns its guard.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Via {
     pub callee: FunctionRef,
     pub call_span: Span,
@@ -132,12 +134,13 @@ pub struct LockAnalysis {
     pub rendezvous_cycles: Vec<blocking::RendezvousCycle>,
 }
 
-pub fn analyze_locks<'a>(
+pub(crate) fn analyze_locks<'a>(
     typing: Typing<'a>,
     function_types: &'a [Vec<FunctionTypes>],
     call_sites: &'a CallSites,
     knowledge: &Knowledge,
     scope: super::Scope,
+    results: Option<&StoredResults<'_>>,
     after_pass: &mut dyn FnMut(&'static str),
 ) -> LockAnalysis {
     let files = typing.types.files;
@@ -235,6 +238,14 @@ pub fn analyze_locks<'a>(
         identity_of: &identity_of,
     };
     after_pass("lock prepasses");
+    // Stored walks are valid while what the pre-passes found is the same.
+    let results = results.map(|results| {
+        results.depending_on(
+            "lock walks",
+            walk_inputs_digest(&shared, &shared_locks.canonical),
+        )
+    });
+    let counts = stored_results::function_counts(files);
     let no_callbacks = HashMap::default();
     // Each function's walk is independent of the others: run them in parallel, each
     // file's walks kept where they are made.
@@ -244,7 +255,19 @@ pub fn analyze_locks<'a>(
             .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
             .map(|(file, facts)| {
-                facts
+                let key = results
+                    .as_ref()
+                    .and_then(|results| Some((results, results.key(file, facts)?)));
+                if let Some((results, key)) = key
+                    && let Some(walks) = results.load(key).and_then(|bytes| {
+                        stored_walks::decode(&bytes, file, files, &counts, |function| {
+                            scope.contains(function)
+                        })
+                    })
+                {
+                    return walks;
+                }
+                let walks: stored_walks::FileWalks = facts
                     .functions
                     .par_iter()
                     .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
@@ -258,7 +281,13 @@ pub fn analyze_locks<'a>(
                             )
                         })
                     })
-                    .collect()
+                    .collect();
+                if let Some((results, key)) = key
+                    && let Some(bytes) = stored_walks::encode(facts.file, &walks)
+                {
+                    results.store(key, bytes);
+                }
+                walks
             })
             .collect(),
     );
@@ -405,6 +434,23 @@ pub fn analyze_locks<'a>(
     analysis.channel_cycles = blocking.channel_cycles;
     analysis.rendezvous_cycles = blocking.rendezvous_cycles;
     analysis
+}
+
+/// A digest of what every walk reads besides its own function and the files' interfaces
+/// (see `stored_walks.rs`).
+fn walk_inputs_digest(
+    inputs: &WalkInputs<'_, '_>,
+    same_lock: &HashMap<ClassKey, ClassKey>,
+) -> u128 {
+    stored_walks::prepass_digest(&[
+        &|| stored_walks::texts(same_lock),
+        &|| stored_walks::texts(inputs.returned),
+        &|| stored_walks::texts(inputs.returned_locks),
+        &|| stored_walks::texts(inputs.channel_or_lock_members),
+        &|| stored_walks::texts(&inputs.drop_impls),
+        &|| stored_walks::texts(&inputs.format_impls),
+        &|| vec![format!("{:?}", inputs.knowledge)],
+    ])
 }
 
 /// What every function's walk shares.

@@ -10,7 +10,7 @@ use crate::model::{Expr, ExprKind, MacroCall};
 use crate::span::Span;
 
 /// What kind of call a candidate is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum CandidateKind {
     /// `receiver.method(..)` with a method name some type blocks in.
     Method,
@@ -25,7 +25,7 @@ pub enum CandidateKind {
 }
 
 /// A call that may block, with the guards alive when it is made.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BlockingCandidate {
     pub kind: CandidateKind,
     /// The call expression (for an `.await`, the whole `.await` expression).

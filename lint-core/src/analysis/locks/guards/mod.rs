@@ -40,7 +40,7 @@ pub const MAX_RECORDED_HELD: usize = 32;
 use calls::ArgContext;
 
 /// Why a guard is still alive at some point; shown in messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HoldReason {
     /// Bound to a name; lives to the end of the block.
     Binding(String),
@@ -64,7 +64,7 @@ pub enum HoldReason {
 }
 
 /// A guard alive at some point of the body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Held {
     pub target: LockTarget,
     pub mode: Mode,
@@ -85,7 +85,7 @@ pub struct Held {
 }
 
 /// Which shard of a sharded map (`DashMap`) an access locks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ShardKey {
     /// The shard of this key (the argument's text).
     Key(String),
@@ -108,7 +108,7 @@ impl ShardKey {
 }
 
 /// A lock acquisition with the guards held when it happens.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Acquisition {
     pub target: LockTarget,
     pub mode: Mode,
@@ -131,7 +131,7 @@ pub struct Acquisition {
 }
 
 /// A call of workspace functions with the guards held when it is made.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct HeldCall {
     pub callees: Callees,
     pub span: Span,
@@ -152,7 +152,7 @@ pub struct HeldCall {
 }
 
 /// A lock (`&self.state`, `&accounts[i]`) or a guard passed to a parameter of a call.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LockArgument {
     /// The parameter it binds (`self` not counted).
     pub index: usize,
@@ -162,7 +162,7 @@ pub struct LockArgument {
 }
 
 /// An `.await` with the guards held across it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct HeldAwait {
     pub span: Span,
     pub held: Vec<Held>,
@@ -171,7 +171,7 @@ pub struct HeldAwait {
 /// What the walk of one function found: its lists ([`WalkLists`], read through `Deref`),
 /// kept behind one pointer that is empty when they all are (two functions in three at
 /// the corpus's scale: a slot is 16 bytes for them instead of 64).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FunctionLocks {
     lists: Option<Box<WalkLists>>,
     /// Whether the body stores a value into a struct field that can hold a channel end or
@@ -181,7 +181,7 @@ pub struct FunctionLocks {
 }
 
 /// The lists a walk records.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WalkLists {
     // Thin vectors (8 bytes each, the length in the allocation): most lists are empty.
     /// The positions of the parameters that are guards (`state: &mut MutexGuard<State>`).
@@ -256,7 +256,7 @@ impl FunctionLocks {
 }
 
 /// A function calling one of its closure parameters while holding guards.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CallbackInvocation {
     /// Position of the parameter, `self` not counted.
     pub param_index: usize,
