@@ -383,9 +383,9 @@ pub(crate) fn collect_with_types(
             let interned = RefCell::new(Interned::new(&run));
             let key = results.and_then(|results| Some((results, results.key(file, facts)?)));
             if let Some((results, key)) = key
-                && let Some(found) = results.load(key).and_then(|bytes| {
-                    stored::decode(&bytes, file, files, &mut interned.borrow_mut())
-                })
+                && let Some(found) = results
+                    .load(key)
+                    .and_then(|bytes| stored::decode(&bytes, file, files, &interned.borrow()))
             {
                 return found;
             }

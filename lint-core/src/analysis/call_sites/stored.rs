@@ -168,7 +168,7 @@ pub(super) fn decode(
     bytes: &[u8],
     file: usize,
     files: &[FileFacts],
-    interned: &mut Interned<'_>,
+    interned: &Interned<'_>,
 ) -> Option<(Vec<FunctionTypes>, Vec<FunctionCalls>)> {
     let stored: StoredFile = postcard::from_bytes(bytes).ok()?;
     let facts = &files[file];
@@ -183,21 +183,27 @@ pub(super) fn decode(
     if !stored.callees.iter().flatten().all(is_function) {
         return None;
     }
-    let types: Vec<Arc<Ty>> = stored.types.into_iter().map(|ty| interned.ty(ty)).collect();
+    // The tables hold each value once: shared with the run's copies only.
+    let run = interned.run;
+    let types: Vec<Arc<Ty>> = stored
+        .types
+        .into_iter()
+        .map(|ty| run.types.share(Arc::new(ty)))
+        .collect();
     let resolved: Vec<Arc<Resolved>> = stored
         .resolved
         .into_iter()
-        .map(|value| interned.run.resolved.share(Arc::new(value)))
+        .map(|value| run.resolved.share(Arc::new(value)))
         .collect();
     let methods: Vec<Arc<String>> = stored
         .methods
-        .iter()
-        .map(|name| interned.method(name))
+        .into_iter()
+        .map(|name| run.methods.share(Arc::new(name)))
         .collect();
     let callees: Vec<Callees> = stored
         .callees
-        .into_iter()
-        .map(|list| interned.callees(list))
+        .iter()
+        .map(|list| Callees::of(list))
         .collect();
     let file_id = facts.file;
     let span = |(byte_start, byte_end): (u32, u32)| Span {

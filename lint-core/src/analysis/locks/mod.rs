@@ -260,9 +260,8 @@ pub(crate) fn analyze_locks<'a>(
                     .and_then(|results| Some((results, results.key(file, facts)?)));
                 if let Some((results, key)) = key
                     && let Some(walks) = results.load(key).and_then(|bytes| {
-                        stored_walks::decode(&bytes, file, files, &counts, |function| {
-                            scope.contains(function)
-                        })
+                        let in_scope = |function: &Function| scope.contains(function);
+                        stored_walks::decode(&bytes, file, files, &counts, call_sites, in_scope)
                     })
                 {
                     return walks;

@@ -16,6 +16,7 @@ use std::fmt::Debug;
 
 use super::guards::FunctionLocks;
 use crate::analysis::FunctionRef;
+use crate::analysis::call_sites::CallSites;
 use crate::analysis::stored_results::reading_functions_of;
 use crate::model::FileFacts;
 use crate::span::{FileId, written_in_file};
@@ -65,6 +66,7 @@ pub(super) fn decode(
     file: usize,
     files: &[FileFacts],
     counts: &std::sync::Arc<[u32]>,
+    call_sites: &CallSites,
     in_scope: impl Fn(&crate::model::Function) -> bool,
 ) -> Option<FileWalks> {
     let facts = &files[file];
@@ -80,7 +82,12 @@ pub(super) fn decode(
         .enumerate()
         .map(
             |(index, (slot, function))| match (slot, in_scope(function)) {
-                (Some(locks), true) => Some(Some((FunctionRef::new(file, index), locks))),
+                (Some(mut locks), true) => {
+                    let function_ref = FunctionRef::new(file, index);
+                    // Read back with copies of their own: shared again with the call sites.
+                    locks.share_callees(call_sites.in_function(function_ref));
+                    Some(Some((function_ref, locks)))
+                }
                 (None, false) => Some(None),
                 _ => None,
             },

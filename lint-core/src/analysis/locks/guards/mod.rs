@@ -244,6 +244,21 @@ impl FunctionLocks {
         }
     }
 
+    /// Makes each call's callee list its call site's copy when they are the same list: a
+    /// walk read back from stored results comes with copies of its own.
+    pub(crate) fn share_callees(&mut self, sites: &[CallSite]) {
+        let Some(lists) = self.lists.as_mut() else {
+            return;
+        };
+        for call in lists.calls.iter_mut() {
+            if let Some(site) = crate::analysis::call_sites::find_by_span(sites, call.span)
+                && *site.callees == *call.callees
+            {
+                call.callees = site.callees.clone();
+            }
+        }
+    }
+
     /// The callees of the calls that run when this function runs (not in a spawned
     /// closure or an async block): the edges the bottom-up summaries follow.
     pub fn callees_run_by_a_call(&self) -> Vec<FunctionRef> {
