@@ -314,6 +314,7 @@ pub struct Function {
     /// Inline up to 24 bytes, like path segments.
     pub name: Segment,
     /// Module path of the enclosing module inside the crate.
+    #[serde(with = "persist::module_paths")]
     pub module_path: ModulePath,
     /// The scope used to resolve paths in the body.
     pub scope: ScopeId,
@@ -415,6 +416,7 @@ pub struct Field {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StructDef {
     pub name: String,
+    #[serde(with = "persist::module_paths")]
     pub module_path: ModulePath,
     pub scope: ScopeId,
     pub fields: Vec<Field>,
@@ -427,6 +429,7 @@ pub struct StructDef {
 pub struct StaticDef {
     /// Inline up to 24 bytes, like path segments: no allocation for nearly every name.
     pub name: Segment,
+    #[serde(with = "persist::module_paths")]
     pub module_path: ModulePath,
     pub scope: ScopeId,
     /// Shared with the file's other items of the same written type (generated bindings
@@ -508,6 +511,7 @@ pub fn names_rule(written: &str, rule: &str) -> bool {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TypeAlias {
     pub name: String,
+    #[serde(with = "persist::module_paths")]
     pub module_path: ModulePath,
     pub scope: ScopeId,
     pub ty: TypeRef,
@@ -517,6 +521,7 @@ pub struct TypeAlias {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TraitDef {
     pub name: String,
+    #[serde(with = "persist::module_paths")]
     pub module_path: ModulePath,
     pub methods: Vec<String>,
     /// Methods with a default body (also lowered as functions).

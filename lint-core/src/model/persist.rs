@@ -19,7 +19,7 @@ use crate::span::FileId;
 
 /// The version of the stored facts: bump it with any change to the model types or to what
 /// lowering produces. Cache keys include it.
-pub const MODEL_VERSION: u32 = 27;
+pub const MODEL_VERSION: u32 = 28;
 
 thread_local! {
     /// The id that spans get while a file's facts are loaded on this thread.
@@ -107,7 +107,7 @@ pub fn encode_facts(facts: &FileFacts) -> Option<(Vec<u8>, FileDigests)> {
         interface,
         ..FileSummary::of(facts)
     };
-    let mut bytes = postcard::to_stdvec(&(summary, facts)).ok()?;
+    let mut bytes = module_paths::with_table(|| postcard::to_stdvec(&(summary, facts))).ok()?;
     let checksum = xxhash_rust::xxh3::xxh3_64(&bytes);
     bytes.extend_from_slice(&checksum.to_le_bytes());
     let digests = FileDigests {
@@ -121,6 +121,99 @@ pub fn encode_facts(facts: &FileFacts) -> Option<(Vec<u8>, FileDigests)> {
 fn checked(bytes: &[u8]) -> Option<&[u8]> {
     let (encoded, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     (xxhash_rust::xxh3::xxh3_64(encoded).to_le_bytes() == checksum).then_some(encoded)
+}
+
+/// The items' module paths in a file's stored facts: each distinct path written once, the
+/// items after the first naming it by its position among the file's paths (every
+/// function, struct and static of a module shares one path; read back one by one, each
+/// item had a copy of its own: hundreds of thousands of allocations in a binding crate).
+/// The table lives while one file's facts are written or read ([`with_module_paths`]);
+/// without it every path is written in full.
+pub(crate) mod module_paths {
+    use std::cell::RefCell;
+
+    use crate::hash::HashMap;
+    use crate::model::ModulePath;
+
+    thread_local! {
+        /// While a file is written: each path's position, by the address of its copy.
+        static WRITTEN: RefCell<Option<HashMap<usize, u32>>> = const { RefCell::new(None) };
+        /// While a file is read: the paths read so far.
+        static READ: RefCell<Option<Vec<ModulePath>>> = const { RefCell::new(None) };
+    }
+
+    #[derive(serde::Serialize)]
+    enum Writing<'p> {
+        Path(&'p [String]),
+        Before(u32),
+    }
+
+    #[derive(serde::Deserialize)]
+    enum Reading {
+        Path(Vec<String>),
+        Before(u32),
+    }
+
+    /// Runs `code` (which writes or reads one file's facts) with a table of its paths.
+    pub(crate) fn with_table<T>(code: impl FnOnce() -> T) -> T {
+        let written = WRITTEN.with(|table| table.replace(Some(HashMap::default())));
+        let read = READ.with(|table| table.replace(Some(Vec::new())));
+        let result = code();
+        WRITTEN.with(|table| table.replace(written));
+        READ.with(|table| table.replace(read));
+        result
+    }
+
+    pub fn serialize<S: serde::Serializer>(
+        path: &ModulePath,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let address = path.as_ptr() as usize;
+        let before = WRITTEN.with(|table| {
+            let mut table = table.borrow_mut();
+            let table = table.as_mut()?;
+            let next = table.len() as u32;
+            match table.entry(address) {
+                std::collections::hash_map::Entry::Occupied(entry) => Some(*entry.get()),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(next);
+                    None
+                }
+            }
+        });
+        serde::Serialize::serialize(
+            &match before {
+                Some(position) => Writing::Before(position),
+                None => Writing::Path(path),
+            },
+            serializer,
+        )
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<ModulePath, D::Error> {
+        let read = <Reading as serde::Deserialize>::deserialize(deserializer)?;
+        READ.with(|table| {
+            let mut table = table.borrow_mut();
+            match (read, table.as_mut()) {
+                (Reading::Path(segments), table) => {
+                    let path: ModulePath = segments.into();
+                    if let Some(table) = table {
+                        table.push(path.clone());
+                    }
+                    Ok(path)
+                }
+                (Reading::Before(position), Some(table)) => table
+                    .get(position as usize)
+                    .cloned()
+                    .ok_or_else(|| serde::de::Error::custom("no module path at that position")),
+                (Reading::Before(_), None) => Err(serde::de::Error::custom(
+                    "a module path written before, unread",
+                )),
+            }
+        })
+    }
 }
 
 /// Runs `decode` with spans getting the id `file`.
@@ -145,7 +238,7 @@ pub fn facts_from_bytes(bytes: &[u8], file: FileId, source: &SourceFile) -> Opti
     let encoded = checked(bytes)?;
     let decoded = loading_as(file, || {
         let (summary, rest) = postcard::take_from_bytes::<FileSummary>(encoded).ok()?;
-        let facts = postcard::from_bytes::<FileFacts>(rest).ok()?;
+        let facts = module_paths::with_table(|| postcard::from_bytes::<FileFacts>(rest)).ok()?;
         Some((summary, facts))
     });
     let (summary, mut facts) = decoded?;
@@ -186,6 +279,32 @@ mod tests {
         );
         let expected = lowered(7);
         assert_eq!(format!("{loaded:?}"), format!("{expected:?}"));
+    }
+
+    #[test]
+    fn items_of_one_module_read_back_one_module_path() {
+        let text = "mod inner { pub fn a() {} pub fn b() {} pub static S: u8 = 0; }\n\
+                    pub fn c() {}\n";
+        let source = SourceFile::new("src/lib.rs", text, Edition::E2021)
+            .with_crate("demo", vec!["outer".to_string()]);
+        let lowered = crate::lower::lower_file(FileId(0), &source);
+        let stored = facts_to_bytes(&lowered).expect("encodes");
+        let loaded = facts_from_bytes(&stored, FileId(0), &source).expect("decodes");
+        let path_of = |name: &str| {
+            let function = loaded
+                .functions
+                .iter()
+                .find(|function| function.name == name);
+            function.expect("lowered").module_path.clone()
+        };
+        assert_eq!(&*path_of("a"), ["outer".to_string(), "inner".to_string()]);
+        assert!(std::sync::Arc::ptr_eq(&path_of("a"), &path_of("b")));
+        assert!(std::sync::Arc::ptr_eq(
+            &path_of("a"),
+            &loaded.statics[0].module_path
+        ));
+        assert_eq!(&*path_of("c"), ["outer".to_string()]);
+        assert!(!std::sync::Arc::ptr_eq(&path_of("a"), &path_of("c")));
     }
 
     fn interface_of(text: &str) -> u64 {
