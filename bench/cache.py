@@ -15,6 +15,8 @@ sorted order (as bench/perf.py does). Then, each under GNU time with RAYON_NUM_T
                sources are never written)
     body edit  then a statement added at the start of a function body of that copy (the
                spans after it move)
+    interface  then a function added to that file: every file's stored results depend on
+               it, and are worked out again
 
 and checks that every cached run prints exactly the uncached run's JSON (the edit run
 against an uncached run over the same folders). Prints a Markdown table: wall, CPU (user +
@@ -134,6 +136,18 @@ def main():
         sys.exit("body edit: output differs from the uncached run")
     rows.append((f"one file edited, a statement added to a body "
                  f"({os.path.relpath(target, scratch)}:{line + 2})", body_edit))
+    # An interface edit: a function added, which every file's results depend on (the
+    # run works every file's local types, calls and walks out again).
+    with open(target, "a") as handle:
+        handle.write("\npub fn coordlint_bench_added() {}\n")
+    interface_edit = run(binary, edited_directories, cached, args.threads,
+                         out("interface-edit"))
+    interface_edit_uncached = run(binary, edited_directories, ["--no-cache"], args.threads,
+                                  out("interface-edit-uncached"))
+    if interface_edit["json"] != interface_edit_uncached["json"]:
+        sys.exit("interface edit: output differs from the uncached run")
+    rows.append((f"one file edited, a function added ({os.path.relpath(target, scratch)})",
+                 interface_edit))
     files = sum(len(names) for _, _, names in os.walk(cache))
     size = sum(os.path.getsize(os.path.join(root, name))
                for root, _, files in os.walk(cache) for name in files)
