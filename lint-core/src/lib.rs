@@ -425,7 +425,7 @@ mod tests {
         let first = analyze_stored(&before);
         assert_eq!(
             results.counts(),
-            (0, 6),
+            (0, 9),
             "every file's results worked out and stored"
         );
         assert_eq!(
@@ -443,7 +443,7 @@ mod tests {
         );
         assert_eq!(
             results.counts(),
-            (6, 0),
+            (9, 0),
             "an unchanged run finds every file's"
         );
 
@@ -451,7 +451,7 @@ mod tests {
         let edited = analyze_stored(&after);
         assert_eq!(
             results.counts(),
-            (4, 2),
+            (6, 3),
             "only the edited file's are worked out again"
         );
         let afresh = analyze(&lower_files(&after), &config);
@@ -467,7 +467,7 @@ mod tests {
         let changed = analyze_stored(&retyped);
         assert_eq!(
             results.counts(),
-            (0, 6),
+            (0, 9),
             "an interface edit works everything out again"
         );
         assert_eq!(
@@ -489,7 +489,7 @@ mod tests {
         }
         results.counts();
         let again = analyze_with_store(&facts, &config, None, Vec::new(), Some(&results));
-        assert_eq!(results.counts(), (6, 6), "found, refused and stored again");
+        assert_eq!(results.counts(), (9, 9), "found, refused and stored again");
         assert_eq!(format!("{again:?}"), format!("{first:?}"));
     }
 

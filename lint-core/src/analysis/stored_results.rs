@@ -1,7 +1,8 @@
 //! What the analysis keeps of each file between runs, through the caller's
 //! [`crate::ResultsStore`]: a pass's per-file results (local types and resolved calls,
-//! `call_sites/stored.rs`; lock walks, `locks/stored_walks.rs`), so that a run after an edit
-//! works out again only the edited files'.
+//! `call_sites/stored.rs`; lock walks, `locks/stored_walks.rs`; blocking sites,
+//! `locks/blocking/mod.rs`), so that a run after an edit works out again only the edited
+//! files'.
 //!
 //! A file's results depend on its own facts (their checksum,
 //! [`crate::model::persist::FileDigests::content`]) and on what the other files' items are

@@ -427,7 +427,7 @@ pub(crate) fn analyze_locks<'a>(
         },
     );
     after_pass("lock clusters, same-class");
-    let blocking = blocking::analyze(&blocking_inputs, &analysis.functions);
+    let blocking = blocking::analyze(&blocking_inputs, &analysis.functions, results.as_ref());
     after_pass("blocking");
     analysis.blocking_under_lock = blocking.under_lock;
     analysis.channel_cycles = blocking.channel_cycles;

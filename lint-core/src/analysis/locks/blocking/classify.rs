@@ -31,7 +31,7 @@ use crate::span::Span;
 const MAX_PROVENANCE_DEPTH: usize = 4;
 
 /// A blocking operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BlockingOp {
     pub kind: BlockingKind,
     /// The call as messages show it: `SyncSender::send`, `thread::sleep`.

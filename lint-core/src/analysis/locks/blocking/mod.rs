@@ -13,6 +13,7 @@ mod summaries;
 mod values;
 
 use crate::analysis::function_map::FunctionMap;
+use crate::analysis::stored_results::StoredResults;
 use crate::hash::{HashMap, HashSet};
 use std::collections::BTreeSet;
 
@@ -89,6 +90,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
     }
 
     fn function(&self, function: FunctionRef) -> &'a Function {
+        note_read_of_file(function.file());
         &self.typing.types.files[function.file()].functions[function.index()]
     }
 
@@ -128,7 +130,7 @@ impl<'c, 'a> Inputs<'c, 'a> {
 }
 
 /// A blocking call found in a function's own body.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Site {
     op: BlockingOp,
     /// Where findings point (from the method name).
@@ -150,28 +152,58 @@ pub struct BlockingFacts {
 
 /// Every blocking call made with a guard alive, directly or through calls, and every cycle
 /// through a bounded channel and a lock (whose send is then not reported apart).
-pub fn analyze(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>) -> BlockingFacts {
+///
+/// `results` keeps each file's blocking sites and awaited calls between runs (keyed by the
+/// walks' key and the field origins: see [`FileSites`]).
+pub(crate) fn analyze(
+    inputs: &Inputs<'_, '_>,
+    functions: &FunctionMap<FunctionLocks>,
+    results: Option<&StoredResults<'_>>,
+) -> BlockingFacts {
     // In function order (`FunctionMap` iterates in it).
     let ordered: Vec<FunctionRef> = functions.keys().copied().collect();
     inputs.origins.prepare_fields(inputs, functions);
-    let sites: HashMap<FunctionRef, Vec<Site>> = ordered
+    let results = results
+        .map(|results| results.depending_on("blocking sites", inputs.origins.fields_digest()));
+    let files = inputs.typing.types.files;
+    let counts = crate::analysis::stored_results::function_counts(files);
+    let by_file: Vec<FileSites> = files
         .par_iter()
-        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-        .filter(|function| !functions[function].blocking.is_empty())
-        .map(|function| {
-            (
-                *function,
-                sites_of(inputs, *function, &functions[function].blocking),
-            )
+        .with_max_len(crate::analysis::FILES_PER_TASK)
+        .enumerate()
+        .map(|(file, facts)| {
+            let key = results
+                .as_ref()
+                .and_then(|results| Some((results, results.key(file, facts)?)));
+            if let Some((results, key)) = key
+                && let Some(found) = results
+                    .load(key)
+                    .and_then(|bytes| FileSites::decode(&bytes, file, facts, &counts, functions))
+            {
+                return found;
+            }
+            let (found, own_file_only) =
+                reading_for_file(file, || FileSites::find(inputs, functions, file));
+            if let Some((results, key)) = key
+                && own_file_only
+                && let Some(bytes) = found.encode(facts.file)
+            {
+                results.store(key, bytes);
+            }
+            found
         })
         .collect();
+    let mut sites: HashMap<FunctionRef, Vec<Site>> = HashMap::default();
     // Only the functions that await something have an entry.
-    let awaited: HashMap<FunctionRef, BTreeSet<(u32, u32)>> = ordered
-        .par_iter()
-        .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-        .map(|function| (*function, awaited_calls(inputs.function(*function))))
-        .filter(|(_, spans)| !spans.is_empty())
-        .collect();
+    let mut awaited: HashMap<FunctionRef, BTreeSet<(u32, u32)>> = HashMap::default();
+    for (file, found) in by_file.into_iter().enumerate() {
+        for (index, function_sites) in found.sites {
+            sites.insert(FunctionRef::new(file, index as usize), function_sites);
+        }
+        for (index, spans) in found.awaited {
+            awaited.insert(FunctionRef::new(file, index as usize), spans);
+        }
+    }
     let direct: HashMap<FunctionRef, MayBlock> = sites
         .iter()
         .map(|(function, sites)| (*function, direct_summary(sites)))
@@ -260,6 +292,111 @@ fn waited_for_classes(functions: &FunctionMap<FunctionLocks>) -> impl Fn(&ClassK
             || !acquired.contains(class)
             || waited.contains(class)
     }
+}
+
+/// One file's blocking sites (for its functions with candidates) and awaited calls (for
+/// those that await), by function index: what `analyze` keeps between runs. They depend on
+/// the file, its walks and the field origins, and, when a value is followed back into
+/// another file (through a caller, to a channel made there), on that file too: such a
+/// file's are not kept ([`reading_for_file`]).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct FileSites {
+    sites: Vec<(u32, Vec<Site>)>,
+    awaited: Vec<(u32, BTreeSet<(u32, u32)>)>,
+}
+
+impl FileSites {
+    fn find(inputs: &Inputs<'_, '_>, functions: &FunctionMap<FunctionLocks>, file: usize) -> Self {
+        let mut found = FileSites::default();
+        let facts = &inputs.typing.types.files[file];
+        for index in 0..facts.functions.len() {
+            let function = FunctionRef::new(file, index);
+            let Some(locks) = functions.get(&function) else {
+                continue;
+            };
+            if !locks.blocking.is_empty() {
+                let function_sites = sites_of(inputs, function, &locks.blocking);
+                found.sites.push((index as u32, function_sites));
+            }
+            let spans = awaited_calls(inputs.function(function));
+            if !spans.is_empty() {
+                found.awaited.push((index as u32, spans));
+            }
+        }
+        found
+    }
+
+    /// The bytes of file `file`'s sites; `None` when a span they hold is in another file.
+    fn encode(&self, file: crate::span::FileId) -> Option<Vec<u8>> {
+        let (bytes, all_in_file) = crate::span::written_in_file(file, || postcard::to_stdvec(self));
+        bytes.ok().filter(|_| all_in_file)
+    }
+
+    /// The sites stored by [`FileSites::encode`] for file `file`; `None` when they do not
+    /// decode or do not fit the run (a function out of scope, or without candidates).
+    fn decode(
+        bytes: &[u8],
+        file: usize,
+        facts: &crate::model::FileFacts,
+        counts: &std::sync::Arc<[u32]>,
+        functions: &FunctionMap<FunctionLocks>,
+    ) -> Option<FileSites> {
+        let found: FileSites =
+            crate::analysis::stored_results::reading_functions_of(counts, || {
+                crate::model::persist::loading_as(facts.file, || postcard::from_bytes(bytes).ok())
+            })?;
+        let walked = |index: u32| {
+            (index as usize) < facts.functions.len()
+                && functions
+                    .get(&FunctionRef::new(file, index as usize))
+                    .is_some()
+        };
+        let fits = found.sites.iter().all(|(index, _)| {
+            walked(*index)
+                && !functions[&FunctionRef::new(file, *index as usize)]
+                    .blocking
+                    .is_empty()
+        }) && found.awaited.iter().all(|(index, _)| walked(*index));
+        fits.then_some(found)
+    }
+}
+
+thread_local! {
+    /// While one file's sites are found on this thread ([`reading_for_file`]): the file,
+    /// and whether what another file's bodies hold was read.
+    static READING_FOR: std::cell::Cell<Option<(usize, bool)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Notes that the pass reads a function of file `file` (its body, values or calls).
+fn note_read_of_file(file: usize) {
+    READING_FOR.with(|reading| {
+        if let Some((own, _)) = reading.get()
+            && own != file
+        {
+            reading.set(Some((own, true)));
+        }
+    });
+}
+
+/// Notes that the pass reads what every file holds (the callers of a function).
+fn note_read_of_every_file() {
+    READING_FOR.with(|reading| {
+        if let Some((own, _)) = reading.get() {
+            reading.set(Some((own, true)));
+        }
+    });
+}
+
+/// Runs `find` (which finds file `file`'s sites on this thread) and says whether it read
+/// only that file's functions ([`note_read_of_file`]).
+fn reading_for_file<T>(file: usize, find: impl FnOnce() -> T) -> (T, bool) {
+    let outer = READING_FOR.with(|reading| reading.replace(Some((file, false))));
+    let found = find();
+    let read_elsewhere = READING_FOR
+        .with(|reading| reading.replace(outer))
+        .is_some_and(|(_, elsewhere)| elsewhere);
+    (found, !read_elsewhere)
 }
 
 /// The blocking calls among a function's candidates, with the guards each one counts.

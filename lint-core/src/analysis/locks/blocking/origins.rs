@@ -240,6 +240,9 @@ impl Search<'_, '_, '_> {
         if caller_depth >= MAX_CALLER_DEPTH {
             return Origins::new();
         }
+        // Which functions call this one is known only from every file's calls: what is
+        // found here depends on all of them (a caller added in another file changes it).
+        super::note_read_of_every_file();
         let mut found = Origins::new();
         for (caller, span) in self
             .inputs
@@ -387,6 +390,18 @@ impl OriginFacts {
             .collect();
         // Made once, before the pass asks any origin question.
         let _ = self.fields.set(merge_stores(stores.into_iter()));
+    }
+}
+
+impl OriginFacts {
+    /// A digest of the field origins (see `stored_walks::prepass_digest`): what the
+    /// blocking sites read of other files' bodies besides what [`super::note_read_of_file`]
+    /// notes.
+    pub fn fields_digest(&self) -> u128 {
+        let fields = self.fields.get();
+        crate::analysis::locks::stored_walks::prepass_digest(&[&|| {
+            crate::analysis::locks::stored_walks::texts(fields.into_iter().flatten())
+        }])
     }
 }
 

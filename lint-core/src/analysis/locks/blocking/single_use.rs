@@ -125,6 +125,7 @@ fn made_for_one_message(inputs: &Inputs<'_, '_>, origin: &Origin) -> bool {
     if origin.bounded != Some(true) || origin.rendezvous {
         return false;
     }
+    super::note_read_of_file(origin.site.file.0 as usize);
     let facts = &inputs.typing.types.files[origin.site.file.0 as usize];
     let Some(function) = facts
         .functions
