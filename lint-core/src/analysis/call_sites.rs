@@ -381,19 +381,14 @@ pub(crate) fn collect_with_types(
         .enumerate()
         .map(|(file, facts)| {
             let interned = RefCell::new(Interned::new(&run));
-            let key = results.and_then(|results| Some((results, results.key(file, facts)?)));
-            if let Some((results, key)) = key
-                && let Some(found) = results
-                    .load(key)
-                    .and_then(|bytes| stored::decode(&bytes, file, files, &interned.borrow()))
-            {
-                return found;
-            }
-            let worked_out = file_types_and_calls(typing, scope, file, facts, &interned);
-            if let Some((results, key)) = key {
-                results.store(key, stored::encode(&worked_out.0, &worked_out.1));
-            }
-            worked_out
+            StoredResults::reuse_or_work_out(
+                results,
+                file,
+                facts,
+                |bytes| stored::decode(bytes, file, files, &interned.borrow()),
+                || file_types_and_calls(typing, scope, file, facts, &interned),
+                |(types, calls)| Some(stored::encode(types, calls)),
+            )
         })
         .unzip();
     // Built with the sites, before any pass that reads it runs.

@@ -114,6 +114,31 @@ impl<'s> StoredResults<'s> {
         Some(xxhash_rust::xxh3::xxh3_128(&bytes))
     }
 
+    /// File `file`'s results: read back from `results` with `decode` when stored for its
+    /// key, else made by `work_out` and stored as `encode` writes them (`None`: not kept).
+    pub(crate) fn reuse_or_work_out<T>(
+        results: Option<&StoredResults<'_>>,
+        file: usize,
+        facts: &FileFacts,
+        decode: impl FnOnce(&[u8]) -> Option<T>,
+        work_out: impl FnOnce() -> T,
+        encode: impl FnOnce(&T) -> Option<Vec<u8>>,
+    ) -> T {
+        let key = results.and_then(|results| Some((results, results.key(file, facts)?)));
+        if let Some((results, key)) = key
+            && let Some(found) = results.load(key).and_then(|bytes| decode(&bytes))
+        {
+            return found;
+        }
+        let made = work_out();
+        if let Some((results, key)) = key
+            && let Some(bytes) = encode(&made)
+        {
+            results.store(key, bytes);
+        }
+        made
+    }
+
     /// The bytes stored under `key`, when their checksum holds.
     pub(crate) fn load(&self, key: u128) -> Option<Vec<u8>> {
         let mut bytes = self.store.load_results(key)?;

@@ -255,38 +255,31 @@ pub(crate) fn analyze_locks<'a>(
             .with_max_len(crate::analysis::FILES_PER_TASK)
             .enumerate()
             .map(|(file, facts)| {
-                let key = results
-                    .as_ref()
-                    .and_then(|results| Some((results, results.key(file, facts)?)));
-                if let Some((results, key)) = key
-                    && let Some(walks) = results.load(key).and_then(|bytes| {
-                        let in_scope = |function: &Function| scope.contains(function);
-                        stored_walks::decode(&bytes, file, files, &counts, call_sites, in_scope)
-                    })
-                {
-                    return walks;
-                }
-                let walks: stored_walks::FileWalks = facts
-                    .functions
-                    .par_iter()
-                    .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
-                    .enumerate()
-                    .map(|(index, function)| {
-                        let function_ref = FunctionRef::new(file, index);
-                        scope.contains(function).then(|| {
-                            (
-                                function_ref,
-                                shared.walk(function_ref, function, &no_callbacks),
-                            )
-                        })
-                    })
-                    .collect();
-                if let Some((results, key)) = key
-                    && let Some(bytes) = stored_walks::encode(facts.file, &walks)
-                {
-                    results.store(key, bytes);
-                }
-                walks
+                let in_scope = |function: &Function| scope.contains(function);
+                StoredResults::reuse_or_work_out(
+                    results.as_ref(),
+                    file,
+                    facts,
+                    |bytes| stored_walks::decode(bytes, file, files, &counts, call_sites, in_scope),
+                    || {
+                        facts
+                            .functions
+                            .par_iter()
+                            .with_max_len(crate::analysis::FUNCTIONS_PER_TASK)
+                            .enumerate()
+                            .map(|(index, function)| {
+                                let function_ref = FunctionRef::new(file, index);
+                                scope.contains(function).then(|| {
+                                    (
+                                        function_ref,
+                                        shared.walk(function_ref, function, &no_callbacks),
+                                    )
+                                })
+                            })
+                            .collect()
+                    },
+                    |walks| stored_walks::encode(facts.file, walks),
+                )
             })
             .collect(),
     );

@@ -172,25 +172,20 @@ pub(crate) fn analyze(
         .with_max_len(crate::analysis::FILES_PER_TASK)
         .enumerate()
         .map(|(file, facts)| {
-            let key = results
-                .as_ref()
-                .and_then(|results| Some((results, results.key(file, facts)?)));
-            if let Some((results, key)) = key
-                && let Some(found) = results
-                    .load(key)
-                    .and_then(|bytes| FileSites::decode(&bytes, file, facts, &counts, functions))
-            {
-                return found;
-            }
-            let (found, own_file_only) =
-                reading_for_file(file, || FileSites::find(inputs, functions, file));
-            if let Some((results, key)) = key
-                && own_file_only
-                && let Some(bytes) = found.encode(facts.file)
-            {
-                results.store(key, bytes);
-            }
-            found
+            let own_file_only = std::cell::Cell::new(true);
+            StoredResults::reuse_or_work_out(
+                results.as_ref(),
+                file,
+                facts,
+                |bytes| FileSites::decode(bytes, file, facts, &counts, functions),
+                || {
+                    let (found, only) =
+                        reading_for_file(file, || FileSites::find(inputs, functions, file));
+                    own_file_only.set(only);
+                    found
+                },
+                |found| found.encode(facts.file).filter(|_| own_file_only.get()),
+            )
         })
         .collect();
     let mut sites: HashMap<FunctionRef, Vec<Site>> = HashMap::default();
